@@ -1,0 +1,49 @@
+# normalize: everything a fresh clone needs is created by these targets.
+#   make normalize   set up .venv and normalize the bundled fixtures (IN=, OUT= to override)
+#   make test        set up .venv (with the translate extra) and run the whole test suite
+#   make bench       benchmarks, each figure next to its reference measured in the same run
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check -q
+IN ?= fixtures/seeds
+OUT ?= out/seeds.jsonl
+# A local CPU build of torch, where the machine has one: pip must never pick
+# the registry's CUDA build (several GB) for the translate extra.
+WHEELS := $(wildcard /opt/wheels)
+TORCH := torch==2.13.0
+
+.PHONY: normalize test bench fuzz lang-packs setup setup-translate clean lint
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -U pip setuptools wheel
+
+$(VENV)/.core: pyproject.toml | $(PY)
+	$(PIP) install -e '.[test]'
+	touch $@
+
+$(VENV)/.translate: pyproject.toml $(VENV)/.core
+	$(PIP) install $(if $(WHEELS),--find-links $(WHEELS)) $(TORCH)
+	$(PIP) install -e '.[test,translate,bench]'
+	touch $@
+
+setup: $(VENV)/.core
+setup-translate: $(VENV)/.translate
+
+normalize: $(VENV)/.core
+	@mkdir -p $(dir $(OUT))
+	$(PY) -m normalize $(IN) -o $(OUT)
+	@echo "wrote $(OUT)" >&2
+
+test: $(VENV)/.translate
+	$(PY) -m pytest -q; status=$$?; \
+	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
+	exit $$status
+
+bench: $(VENV)/.translate
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .hypothesis

@@ -1,0 +1,276 @@
+"""The canonical Unicode form: one spelling for text that means the same.
+
+Scraped text spells the same words in many ways: composed and decomposed
+accents, NBSP and thin spaces, CR LF and U+2028, zero-width characters that
+mean nothing outside the script that needs them. Downstream users (dedup,
+search, MT, language ID) want one spelling. Each rule below is one pure
+``str -> str`` function whose name is also its :class:`CanonicalConfig` field
+and its label in a record's ``changes``; :func:`canonicalize_and_explain`
+applies them in :data:`STEPS` order and counts what each changed.
+
+The form is idempotent: ``canonicalize(canonicalize(x)) == canonicalize(x)``
+for every string (a hypothesis property test checks it).
+
+>>> canonicalize("  Caf\\u0065\\u0301\\u00a0 au  lait \\r\\n\\r\\n\\r\\n\\u200bnext\\u00ad line ")
+'Café au lait\\n\\nnext line'
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import regex
+
+# Characters ---------------------------------------------------------------
+
+ZWNJ = "\u200c"
+ZWJ = "\u200d"
+
+#: Scripts in which ZWJ/ZWNJ change how text is written or read: the Brahmic
+#: scripts (conjunct forms, e.g. Devanagari क्‍ष) and the Arabic script
+#: (Persian, Urdu and Pashto write ZWNJ inside words: می‌خواهم).
+JOINER_SCRIPTS: tuple[str, ...] = (
+    "Arabic",
+    "Syriac",
+    "Nko",
+    "Devanagari",
+    "Bengali",
+    "Gurmukhi",
+    "Gujarati",
+    "Oriya",
+    "Tamil",
+    "Telugu",
+    "Kannada",
+    "Malayalam",
+    "Sinhala",
+)
+
+_LINE_BREAKS = regex.compile(r"\r\n|[\r\u2028\x85\x0b\x0c]|(\u2029)")
+# C0 and C1 controls except LF and TAB (TAB becomes a space, LF is structure).
+_CONTROLS = regex.compile(r"[\x00-\x08\x0e-\x1f\x7f\x80-\x84\x86-\x9f]+")
+_TAB = "\t"
+#: Invisible characters with no meaning in running text: soft hyphen, zero
+#: width space, word joiner, invisible math operators, Mongolian vowel
+#: separator, zero width no-break space (a BOM in the middle of text).
+_INVISIBLES = regex.compile(r"[\u00ad\u200b\u2060-\u2064\u180e\ufeff]+")
+#: Bidirectional formatting characters: marks, embeddings, overrides and
+#: isolates. They steer rendering only; the logical order is already right.
+_BIDI_CONTROLS = regex.compile(r"[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]+")
+_JOINER_RUN = regex.compile(r"[\u200c\u200d]+")
+_JOINER_CONTEXT = regex.compile(
+    "[" + "".join(rf"\p{{scx={s}}}" for s in JOINER_SCRIPTS) + "]", regex.V1
+)
+_EMOJI = regex.compile(r"[\p{Extended_Pictographic}\p{Emoji_Modifier}\ufe0f]")
+#: Every space separator (category Zs) but U+0020, i.e. NBSP, NNBSP, the
+#: typographic spaces U+2000-U+200A, ideographic space, Ogham space mark.
+_SPACES = regex.compile(r"[^\S\n]*[\p{Zs}--\x20][^\S\n]*|\x20{2,}", regex.V1)
+_TRAILING_OR_LEADING = regex.compile(r"^\x20+|\x20+$", regex.MULTILINE)
+_BLANK_RUNS = regex.compile(r"\n{3,}")
+_EDGE_NEWLINES = regex.compile(r"^\n+|\n+$")
+_CURLY_QUOTES = regex.compile(r"[\u2018\u2019\u201a\u201b\u2032\u2035\u201c\u201d\u201e\u201f\u2033\u2036]")
+_QUOTE_MAP = {
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u2035": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"', "\u2036": '"',
+}  # fmt: skip
+_DASHES = regex.compile(r"[\u2010-\u2015\u2212]")
+
+
+# Configuration ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CanonicalConfig:
+    """Which canonical rules apply. Every field is the name of one rule.
+
+    The defaults are the documented canonical form (README, "Canonical form");
+    turning a rule off gives a different, still idempotent, form.
+    """
+
+    #: A BOM at the start says how the bytes were encoded, not what the text is.
+    remove_bom: bool = True
+    #: CR LF, CR, U+2028, NEL, VT and FF become LF; U+2029 a blank line. Every
+    #: later rule and every reader then sees one line break.
+    line_endings: bool = True
+    #: C0/C1 control characters carry no text; TAB becomes a space so that
+    #: "a\tb" stays two words.
+    remove_controls: bool = True
+    #: Soft hyphens, zero-width spaces, word joiners: invisible, and they split
+    #: words for every tokenizer and search index that does not know them.
+    remove_invisibles: bool = True
+    #: Bidi marks, embeddings and isolates steer display only; they break
+    #: tokens and string equality. (Logical order is not changed.)
+    remove_bidi_controls: bool = True
+    #: ZWJ/ZWNJ survive only between letters of a script that needs them
+    #: (:data:`JOINER_SCRIPTS`) and, for ZWJ, inside emoji sequences.
+    remove_stray_joiners: bool = True
+    #: NBSP and all other Unicode spaces become U+0020, and runs collapse:
+    #: they are layout, and they make equal text compare unequal.
+    normalize_spaces: bool = True
+    #: NFC: the composed form the web and most models use; NFKC is *not*
+    #: applied because it destroys distinctions (superscripts, ligatures of
+    #: scripts that need them, fullwidth forms in CJK text).
+    nfc: bool = True
+    #: Spaces at the start and end of a line are layout.
+    trim_lines: bool = True
+    #: Paragraphs are separated by exactly one blank line; no blank lines at
+    #: the start or the end.
+    collapse_blank_lines: bool = True
+    #: Curly quotes become ASCII quotes. Off by default: typographic quotes
+    #: are information (apostrophe vs. closing quote, „German“ and «French»
+    #: conventions, quotes MT models were trained with), and they are already
+    #: one code point each, so keeping them costs no canonicality.
+    uncurl_quotes: bool = False
+    #: Unicode dashes (‐ ‑ ‒ – — ― −) become "-". Off by default: an en dash
+    #: in a range and an em dash in a sentence are not hyphens.
+    ascii_dashes: bool = False
+
+    def with_(self, **changes: bool) -> CanonicalConfig:
+        return dataclasses.replace(self, **changes)
+
+
+# The rules: pure str -> str functions -------------------------------------
+
+
+def _subn(pattern: regex.Pattern[str], repl: str | Callable, text: str) -> tuple[str, int]:
+    return pattern.subn(repl, text)
+
+
+def remove_bom_n(text: str) -> tuple[str, int]:
+    if text.startswith("\ufeff"):
+        stripped = text.lstrip("\ufeff")
+        return stripped, len(text) - len(stripped)
+    return text, 0
+
+
+def line_endings_n(text: str) -> tuple[str, int]:
+    if "\r" not in text and text.isascii() and "\x0b" not in text and "\x0c" not in text:
+        return text, 0
+    return _LINE_BREAKS.subn(lambda m: "\n\n" if m.group(1) else "\n", text)
+
+
+def remove_controls_n(text: str) -> tuple[str, int]:
+    text, n = _CONTROLS.subn("", text)
+    if _TAB in text:
+        tabs = text.count(_TAB)
+        text = text.replace(_TAB, " ")
+        n += tabs
+    return text, n
+
+
+def remove_invisibles_n(text: str) -> tuple[str, int]:
+    return _INVISIBLES.subn("", text)
+
+
+def remove_bidi_controls_n(text: str) -> tuple[str, int]:
+    return _BIDI_CONTROLS.subn("", text)
+
+
+def remove_stray_joiners_n(text: str) -> tuple[str, int]:
+    if ZWJ not in text and ZWNJ not in text:
+        return text, 0
+    removed = 0
+
+    def keep_or_drop(m: regex.Match[str]) -> str:
+        nonlocal removed
+        s, e = m.span()
+        before = text[s - 1] if s else ""
+        after = text[e] if e < len(text) else ""
+        if before and after and _JOINER_CONTEXT.match(before) and _JOINER_CONTEXT.match(after):
+            return m.group()
+        if before and after and _EMOJI.match(before) and _EMOJI.match(after):
+            kept = m.group().replace(ZWNJ, "")
+            removed += len(m.group()) - len(kept)
+            return kept
+        removed += len(m.group())
+        return ""
+
+    out = _JOINER_RUN.sub(keep_or_drop, text)
+    return out, removed
+
+
+def normalize_spaces_n(text: str) -> tuple[str, int]:
+    return _SPACES.subn(" ", text)
+
+
+def nfc_n(text: str) -> tuple[str, int]:
+    if text.isascii() or unicodedata.is_normalized("NFC", text):
+        return text, 0
+    return unicodedata.normalize("NFC", text), 1
+
+
+def trim_lines_n(text: str) -> tuple[str, int]:
+    return _TRAILING_OR_LEADING.subn("", text)
+
+
+def collapse_blank_lines_n(text: str) -> tuple[str, int]:
+    text, n = _BLANK_RUNS.subn("\n\n", text)
+    text, m = _EDGE_NEWLINES.subn("", text)
+    return text, n + m
+
+
+def uncurl_quotes_n(text: str) -> tuple[str, int]:
+    return _CURLY_QUOTES.subn(lambda m: _QUOTE_MAP[m.group()], text)
+
+
+def ascii_dashes_n(text: str) -> tuple[str, int]:
+    return _DASHES.subn("-", text)
+
+
+#: The rules in the order they apply. The order matters for idempotence:
+#: characters are removed before NFC (removing a ZWSP can bring a base letter
+#: and its combining mark together), spaces are unified before lines are
+#: trimmed, and blank lines are collapsed last.
+STEPS: tuple[tuple[str, Callable[[str], tuple[str, int]]], ...] = (
+    ("remove_bom", remove_bom_n),
+    ("line_endings", line_endings_n),
+    ("remove_controls", remove_controls_n),
+    ("remove_invisibles", remove_invisibles_n),
+    ("remove_bidi_controls", remove_bidi_controls_n),
+    ("remove_stray_joiners", remove_stray_joiners_n),
+    ("uncurl_quotes", uncurl_quotes_n),
+    ("ascii_dashes", ascii_dashes_n),
+    ("nfc", nfc_n),
+    ("normalize_spaces", normalize_spaces_n),
+    ("trim_lines", trim_lines_n),
+    ("collapse_blank_lines", collapse_blank_lines_n),
+)
+
+_DEFAULT = CanonicalConfig()
+
+
+def canonicalize_and_explain(
+    text: str, config: CanonicalConfig | None = None
+) -> tuple[str, dict[str, int]]:
+    """Bring ``text`` to the canonical form and count what each rule changed.
+
+    The counts are occurrences (characters or runs replaced) for the
+    character rules and 1 for NFC; rules that changed nothing are absent,
+    so an empty dict means the text was already canonical.
+
+    >>> canonicalize_and_explain("a\\u00a0\\u00a0b\\r\\n")
+    ('a b', {'line_endings': 1, 'normalize_spaces': 1, 'collapse_blank_lines': 1})
+    """
+    config = config or _DEFAULT
+    changes: dict[str, int] = {}
+    for name, step in STEPS:
+        if getattr(config, name):
+            text, n = step(text)
+            if n:
+                changes[name] = n
+    return text, changes
+
+
+def canonicalize(text: str, config: CanonicalConfig | None = None) -> str:
+    """The canonical form of ``text`` (see :data:`STEPS`).
+
+    >>> canonicalize("می\\u200cخواهم")  # Persian keeps its ZWNJ
+    'می\\u200cخواهم'
+    >>> canonicalize("zero\\u200cwidth")  # Latin does not need one
+    'zerowidth'
+    >>> canonicalize("“quoted” – kept", CanonicalConfig(uncurl_quotes=True))
+    '"quoted" – kept'
+    """
+    return canonicalize_and_explain(text, config)[0]

@@ -1,0 +1,130 @@
+"""The command line: ``normalize INPUT... [-o OUT]``, plus ``packs`` and ``report``.
+
+Standard output carries program output only (records, or a listing); logs,
+warnings and progress go to standard error. Exit status: 0 when every
+document was fine, 1 when some documents have error records, 2 for usage
+errors (bad flags, unwritable output).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from normalize import __version__
+from normalize.config import Config
+from normalize.pipeline import run
+from normalize.readers import ReadOptions, iter_inputs
+from normalize.writers import JsonlWriter, TextWriter
+
+log = logging.getLogger("normalize")
+
+EXIT_OK, EXIT_DOCUMENT_ERRORS, EXIT_USAGE = 0, 1, 2
+
+SUBCOMMANDS = ("packs", "report")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="normalize",
+        description="Turn scraped documents (text, HTML, JSONL; files, folders or stdin) into "
+        "clean canonical UTF-8 records with boilerplate and language segments marked. "
+        "Subcommands: 'normalize packs list|install FILE|remove CODE' (translation packs), "
+        "'normalize report OUT.jsonl -o report.html' (review report).",
+    )
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="file, folder (recursed) or - for stdin")
+    p.add_argument("-o", "--output", default="-", help="output .jsonl path, or - for stdout (default); "
+                   "a folder with --format text")
+    p.add_argument("--format", choices=("jsonl", "text"), default="jsonl",
+                   help="jsonl records (default) or one .txt per document in the --output folder")
+    p.add_argument("--text-field", default="text", help="JSONL field with the document (default: text)")
+    p.add_argument("--id-field", default="id", help="JSONL field with the document id (default: id)")
+    p.add_argument("--keep-boilerplate", action="store_true",
+                   help="keep boilerplate in 'text' (it is always kept in 'segments')")
+    p.add_argument("--languages", help="comma-separated candidate languages (ISO 639-1); default: all")
+    p.add_argument("--uncurl-quotes", action="store_true", help="turn curly quotes into ASCII quotes")
+    p.add_argument("--translate-to", metavar="LANG", help="translate segments into LANG with installed packs")
+    p.add_argument("--translate-boilerplate", action="store_true",
+                   help="with --translate-to: translate boilerplate segments too")
+    p.add_argument("--max-bytes", type=int, default=Config().max_bytes,
+                   help="per-document size limit in bytes (default: %(default)s)")
+    p.add_argument("--batch-size", type=int, default=256,
+                   help="documents per batch; cross-document chrome is detected within a batch")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress or summary on stderr")
+    p.add_argument("-v", "--verbose", action="store_true", help="debug logging on stderr")
+    p.add_argument("--version", action="version", version=f"normalize {__version__}")
+    return p
+
+
+def config_from_args(args: argparse.Namespace) -> Config:
+    """Map the flags onto the one configuration object."""
+    cfg = Config()
+    segment = cfg.segment
+    if args.languages:
+        langs = tuple(code.strip() for code in args.languages.split(",") if code.strip())
+        segment = dataclasses.replace(segment, languages=langs)
+    translate = cfg.translate
+    if args.translate_to:
+        translate = dataclasses.replace(
+            translate, target=args.translate_to, translate_boilerplate=args.translate_boilerplate
+        )
+    return dataclasses.replace(
+        cfg,
+        canonical=cfg.canonical.with_(uncurl_quotes=args.uncurl_quotes),
+        segment=segment,
+        translate=translate,
+        keep_boilerplate=args.keep_boilerplate,
+        max_bytes=args.max_bytes,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in SUBCOMMANDS and not os.path.exists(argv[0]):
+        if argv[0] == "packs":
+            from normalize import packs
+
+            return packs.main(argv[1:])
+        from normalize import report
+
+        return report.main(argv[1:])
+
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO,
+        format="normalize: %(message)s",
+        stream=sys.stderr,
+    )
+    if args.batch_size < 1 or args.max_bytes < 1:
+        log.error("--batch-size and --max-bytes must be positive")
+        return EXIT_USAGE
+    config = config_from_args(args)
+    options = ReadOptions(text_field=args.text_field, id_field=args.id_field, max_bytes=args.max_bytes)
+    try:
+        if args.format == "text":
+            if args.output == "-":
+                log.error("--format text needs an output folder: -o FOLDER")
+                return EXIT_USAGE
+            writer: JsonlWriter | TextWriter = TextWriter(args.output)
+        else:
+            writer = JsonlWriter(args.output)
+    except OSError as exc:
+        log.error("cannot write to %s: %s", args.output, exc.strerror or exc)
+        return EXIT_USAGE
+
+    documents = failed = 0
+    with writer:
+        for doc in run(iter_inputs(args.inputs, options), config, batch_size=args.batch_size):
+            documents += 1
+            if doc.errors:
+                failed += 1
+                for err in doc.errors:
+                    log.warning("%s: %s", doc.id, err.message)
+            writer.write(doc)
+    if not args.quiet:
+        log.info("%d document(s), %d with errors", documents, failed)
+    return EXIT_DOCUMENT_ERRORS if failed else EXIT_OK

@@ -1,0 +1,296 @@
+"""Decoding: bytes to text, then repair of mojibake with ftfy.
+
+The order of evidence, strongest first:
+
+1. a byte-order mark (UTF-8, UTF-16, UTF-32): it is unambiguous;
+2. NUL-byte patterns of UTF-16/32 without a BOM (no legacy encoding has them);
+3. valid UTF-8 (or UTF-8 with a few bad bytes among many good sequences) — text in a legacy encoding with non-ASCII bytes is almost
+   never valid UTF-8 by accident, whereas pages that *declare* a legacy
+   charset but are really UTF-8 are common;
+4. the charset an HTML page declares (``<meta charset>``, ``http-equiv``,
+   an XML declaration), if the bytes decode with it;
+5. detection with charset-normalizer;
+6. UTF-8 with U+FFFD for the bytes that do not decode.
+
+Invalid bytes never raise: they become U+FFFD and are counted. A document
+whose decoded text is mostly U+FFFD and control characters is binary and
+raises :class:`DecodeError`, which the pipeline turns into an error record.
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections import Counter
+from dataclasses import dataclass, field
+
+import ftfy
+import regex
+
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_DECLARED = regex.compile(
+    rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]{2,40})"""
+    rb"""|<\?xml[^>]{0,100}?encoding\s*=\s*["']([A-Za-z0-9_.:\-]{2,40})""",
+    regex.IGNORECASE,
+)
+_BINARY_CHARS = regex.compile(r"[\ufffd\x00-\x08\x0e-\x1f]")
+#: How many bytes of a page are searched for a charset declaration (the HTML
+#: standard asks for it within the first 1024 bytes; pages are sloppy).
+_DECLARATION_WINDOW = 4096
+
+
+class DecodeError(ValueError):
+    """The bytes are not text (or not text we can read)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True, slots=True)
+class DecodeConfig:
+    """Settings of the decode stage."""
+
+    #: Repair mojibake and other encoding damage with ftfy. On: scraped text
+    #: is full of UTF-8 read as cp1252/latin-1, and ftfy's heuristic is
+    #: conservative enough to leave correct text alone.
+    fix_mojibake: bool = True
+    #: A decoded text with more than this share of U+FFFD and control
+    #: characters is binary, not a damaged text: it becomes an error record.
+    max_binary_ratio: float = 0.3
+    #: Decode HTML entities in plain text ("&amp;" → "&") with ftfy's "auto"
+    #: rule (only when the text has no tags). HTML input is never unescaped
+    #: here: the HTML parser does that, and doing it twice corrupts "&amp;lt;".
+    unescape_html: bool = True
+    #: Encodings tried with strict decoding when a page declares nothing and
+    #: the bytes are not UTF-8, before the statistical detector is asked.
+    #: Empty by default: charset-normalizer knows more than a fixed list.
+    fallback_encodings: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """The decoded text and how it was obtained."""
+
+    text: str
+    encoding: str
+    changes: dict[str, int]
+    warnings: tuple[str, ...] = ()
+
+
+def _bom(data: bytes) -> tuple[str, int] | None:
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return name, len(bom)
+    return None
+
+
+def _nul_pattern(data: bytes) -> str | None:
+    """Guess UTF-16/32 without a BOM from where the NUL bytes are.
+
+    >>> _nul_pattern("hello world".encode("utf-16-le"))
+    'utf-16-le'
+    >>> _nul_pattern(b"plain ascii") is None
+    True
+    """
+    sample = data[:4096]
+    if len(sample) < 4 or sample.count(0) < len(sample) // 4:
+        return None
+    n = len(sample) - len(sample) % 4
+    quads = [sample[i : i + 4] for i in range(0, n, 4)]
+    if all(q[1:] == b"\0\0\0" or q == b"\0\0\0\0" for q in quads[:64]):
+        return "utf-32-le"
+    if all(q[:3] == b"\0\0\0" for q in quads[:64]):
+        return "utf-32-be"
+    even = sample[0::2].count(0)
+    odd = sample[1::2].count(0)
+    if odd > 3 * max(even, 1):
+        return "utf-16-le"
+    if even > 3 * max(odd, 1):
+        return "utf-16-be"
+    return None
+
+
+def declared_charset(data: bytes) -> str | None:
+    """The charset an HTML/XML document declares in its first bytes, if Python knows it.
+
+    >>> declared_charset(b'<html><head><meta charset="windows-1251">')
+    'cp1251'
+    >>> declared_charset(b'<meta http-equiv="Content-Type" content="text/html; charset=koi8-r">')
+    'koi8-r'
+    >>> declared_charset(b"<p>no declaration</p>") is None
+    True
+    """
+    m = _DECLARED.search(data[:_DECLARATION_WINDOW])
+    if not m:
+        return None
+    label = (m.group(1) or m.group(2)).decode("ascii").lower()
+    try:
+        return codecs.lookup(label).name
+    except LookupError:
+        return None
+
+
+def _strict(data: bytes, encoding: str) -> str | None:
+    try:
+        return data.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def _mostly_utf8(data: bytes) -> str | None:
+    """UTF-8 with U+FFFD for a few bad bytes, if the valid multi-byte sequences clearly dominate.
+
+    A truncated download or one stray byte must not send a UTF-8 document to
+    the statistical detector, which would then pick a legacy encoding and
+    turn every other non-ASCII character into mojibake.
+    """
+    text = data.decode("utf-8", errors="replace")
+    invalid = text.count("\ufffd") - data.count(b"\xef\xbf\xbd")
+    valid = sum(1 for ch in text if ch > "\x7f" and ch != "\ufffd")
+    return text if valid >= 2 * invalid else None
+
+
+def _detect(data: bytes) -> str | None:
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    return best.encoding if best is not None else None
+
+
+def decode_bytes(data: bytes, *, html: bool = False, config: DecodeConfig | None = None) -> Decoded:
+    """Decode ``data`` following the order of evidence in the module docstring.
+
+    >>> decode_bytes("Привет, как дела? Всё хорошо, спасибо.".encode("cp1251")).text
+    'Привет, как дела? Всё хорошо, спасибо.'
+    >>> d = decode_bytes("café crème brûlée ".encode() + b"\\xff")
+    >>> d.text == "café crème brûlée \\ufffd", d.changes
+    (True, {'invalid_bytes': 1})
+    """
+    config = config or DecodeConfig()
+    changes: dict[str, int] = {}
+    warnings: list[str] = []
+    text: str | None = None
+    encoding = "utf-8"
+
+    bom = _bom(data)
+    if bom is not None:
+        encoding, skip = bom
+        changes["remove_bom"] = 1
+        text = data[skip:].decode(encoding, errors="replace")
+    if text is None:
+        guess = _nul_pattern(data)
+        if guess is not None:
+            text = _strict(data, guess)
+            encoding = guess
+    if text is None:
+        text = _strict(data, "utf-8")
+        encoding = "utf-8"
+    if text is None:
+        text = _mostly_utf8(data)
+    if text is None and html:
+        declared = declared_charset(data)
+        if declared is not None:
+            text = _strict(data, declared)
+            if text is None:
+                warnings.append(
+                    f"the page declares charset {declared} but its bytes do not decode with it; "
+                    "the encoding was detected instead"
+                )
+            encoding = declared
+    if text is None:
+        for candidate in config.fallback_encodings:
+            text = _strict(data, candidate)
+            if text is not None:
+                encoding = candidate
+                break
+    if text is None:
+        detected = _detect(data)
+        if detected is not None:
+            text = _strict(data, detected)
+            encoding = detected
+    if text is None:
+        encoding = "utf-8"
+        text = data.decode("utf-8", errors="replace")
+
+    if text:
+        bad = len(_BINARY_CHARS.findall(text))
+        if bad / len(text) > config.max_binary_ratio:
+            raise DecodeError(
+                "binary",
+                f"{bad / len(text):.0%} of the decoded characters are invalid or control "
+                "characters: this looks like a binary file, not text. Check the input, or "
+                "raise decode.max_binary_ratio if it really is text.",
+            )
+        invalid = text.count("\ufffd") - (
+            data.count(b"\xef\xbf\xbd") if encoding == "utf-8" else 0
+        )
+        if invalid > 0:
+            changes["invalid_bytes"] = invalid
+    return Decoded(text, encoding, changes, tuple(warnings))
+
+
+def _ftfy_config(html: bool, config: DecodeConfig) -> ftfy.TextFixerConfig:
+    # ftfy's defaults, except for what other stages own:
+    return ftfy.TextFixerConfig(
+        # HTML is unescaped by the parser; plain text by ftfy's "auto" rule.
+        unescape_html=False if (html or not config.unescape_html) else "auto",
+        # Quotes and line breaks are canonical-form rules (canonical.py) so
+        # that they are configured and counted in one place.
+        uncurl_quotes=False,
+        fix_line_breaks=False,
+        # NFC is the canonical stage's; ftfy would hide it from the counts.
+        normalization=None,
+        explain=True,
+    )
+
+
+#: Characters that ftfy's fixes act on: the Latin-1/cp1252 range and its
+#: neighbours (mojibake), general punctuation (cp1252 quotes in mojibake),
+#: Latin ligatures, fullwidth forms, surrogates, U+FFFD, HTML entities and
+#: terminal escapes.
+_MOJIBAKE_HINT = regex.compile(
+    r"[\x80-\xff\u0100-\u02ff\u2000-\u20ff\ufb00-\ufb06\uff00-\uffef\ud800-\udfff]|&[#\w]|\x1b"
+)
+
+
+def repair_and_explain(
+    text: str, *, html: bool = False, config: DecodeConfig | None = None
+) -> tuple[str, dict[str, int]]:
+    """Repair mojibake and encoding damage with ftfy, counting its fixes.
+
+    Lines with nothing ftfy could act on (no Latin-1/cp1252-range characters,
+    no entities, no escapes) are skipped: ftfy would return them unchanged,
+    and most text in most scripts is such lines.
+
+    >>> repair_and_explain("SchÃ¶n")
+    ('Schön', {'fix_encoding': 1})
+    >>> repair_and_explain("Ð¿Ñ€Ð¸Ð²ÐµÑ‚")
+    ('привет', {'fix_encoding': 1})
+    >>> repair_and_explain("already fine")
+    ('already fine', {})
+    """
+    config = config or DecodeConfig()
+    if not config.fix_mojibake or not _MOJIBAKE_HINT.search(text):
+        return text, {}
+    fixer = _ftfy_config(html, config)
+    counts: Counter[str] = Counter()
+    out: list[str] = []
+    for line in text.splitlines(keepends=True):
+        if not _MOJIBAKE_HINT.search(line):
+            out.append(line)
+            continue
+        fixed = ftfy.fix_and_explain(line, config=fixer)
+        out.append(fixed.text)
+        for action, name in fixed.explanation or ():
+            if action in ("encode", "transcode"):
+                counts["fix_encoding"] += 1
+            elif action == "apply":
+                label = "fix_encoding" if name == "decode_inconsistent_utf8" else name
+                counts[label] += 1
+    return "".join(out), dict(counts)

@@ -1,0 +1,288 @@
+"""The pipeline: the stages composed, one batch of documents at a time.
+
+Per document: ``decode`` (bytes to text, ftfy repair) → ``canonical``
+(the canonical Unicode form) → ``boilerplate`` (blocks, chrome marked) →
+``segment`` (language and script segments) → optional ``translate``.
+
+Cross-document evidence (chrome that repeats across a source) is gathered
+within one batch: a batch is the unit of work, of memory and of parallelism,
+and its boundaries depend only on the input order and ``batch_size``, so the
+output is the same whatever the number of workers.
+
+A failure in any stage turns that document into an error record and the run
+goes on; nothing raises out of :func:`process_batch`.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from normalize import boilerplate, canonical, decode, segment
+from normalize.config import Config
+from normalize.document import (
+    BOILERPLATE,
+    CONTENT,
+    Document,
+    ErrorRecord,
+    Segment,
+    add_counts,
+)
+from normalize.readers import RawDocument, sniff_format
+
+log = logging.getLogger("normalize")
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """A document after the per-document stages, before batch-level ones."""
+
+    doc: Document
+    page: boilerplate.Page | None
+    group: str
+
+
+class StageError(Exception):
+    """A stage failed on a document; carries what the error record needs."""
+
+    def __init__(self, stage: str, code: str, message: str) -> None:
+        super().__init__(message)
+        self.stage = stage
+        self.code = code
+
+
+def _error_doc(raw: RawDocument, error: ErrorRecord, steps: tuple[str, ...] = ()) -> Document:
+    return Document(id=raw.id, source=raw.source, errors=(error,), steps=steps, metadata=dict(raw.metadata))
+
+
+def _internal_error(stage: str, exc: BaseException, where: str | None) -> ErrorRecord:
+    log.debug("%s failed on %s:\n%s", stage, where, traceback.format_exc())
+    return ErrorRecord(
+        stage=stage,
+        code="internal",
+        message=f"{type(exc).__name__} in stage {stage!r}: {exc}. This is a bug in normalize; "
+        "please report it with the input document.",
+        where=where,
+    )
+
+
+def _prepare(raw: RawDocument, config: Config) -> _Prepared:
+    """decode → canonical → page blocks, for one document."""
+    fmt = raw.format or sniff_format(raw.data)
+    html = fmt == "html"
+    changes: dict[str, int] = {}
+    warnings: list[str] = []
+    metadata = dict(raw.metadata)
+    metadata["format"] = fmt
+    data = raw.data
+    if isinstance(data, bytes):
+        if len(data) > config.max_bytes:
+            raise StageError(
+                "read",
+                "too_large",
+                f"{raw.source}: {len(data):,} bytes is over the limit of {config.max_bytes:,} "
+                "per document; raise it with --max-bytes.",
+            )
+        try:
+            decoded = decode.decode_bytes(data, html=html, config=config.decode)
+        except decode.DecodeError as exc:
+            raise StageError("decode", exc.code, f"{raw.source}: {exc}") from exc
+        text = decoded.text
+        metadata["encoding"] = decoded.encoding
+        changes = add_counts(changes, decoded.changes)
+        warnings.extend(decoded.warnings)
+    else:
+        if len(data) > config.max_bytes:
+            raise StageError(
+                "read",
+                "too_large",
+                f"{raw.source}: {len(data):,} characters is over the limit of "
+                f"{config.max_bytes:,} per document; raise it with --max-bytes.",
+            )
+        text = data
+    text, repaired = decode.repair_and_explain(text, html=html, config=config.decode)
+    changes = add_counts(changes, repaired)
+    steps = ["decode", "canonical"]
+
+    canon_counts: dict[str, int] = {}
+
+    def canonicalize(piece: str) -> str:
+        nonlocal canon_counts
+        out, counts = canonical.canonicalize_and_explain(piece, config.canonical)
+        canon_counts = add_counts(canon_counts, counts)
+        return out
+
+    page: boilerplate.Page | None
+    try:
+        if html:
+            page = boilerplate.html_page(text, canonicalize=canonicalize, config=config.boilerplate)
+        else:
+            page = boilerplate.text_page(canonicalize(text), config=config.boilerplate)
+    except ValueError as exc:
+        raise StageError("boilerplate", getattr(exc, "code", "bad_html"), f"{raw.source}: {exc}") from exc
+    changes = add_counts(changes, canon_counts)
+    metadata.update(page.metadata)
+    doc = Document(
+        id=raw.id,
+        source=raw.source,
+        changes=changes,
+        warnings=tuple(warnings),
+        metadata=metadata,
+        steps=tuple(steps),
+    )
+    return _Prepared(doc, page, boilerplate.source_group(raw.source, metadata))
+
+
+def _split_at_blocks(
+    segments: Sequence[Segment], blocks: Sequence[boilerplate.Block]
+) -> list[Segment]:
+    """Cut language segments at block boundaries and give each piece its block's kind.
+
+    Both sequences tile the same text, so one merge walk suffices.
+    """
+    out: list[Segment] = []
+    bi = 0
+    for seg in segments:
+        start = seg.start
+        while start < seg.end:
+            while blocks[bi].end <= start:
+                bi += 1
+            block = blocks[bi]
+            end = min(seg.end, block.end)
+            out.append(
+                Segment(
+                    text=seg.text[start - seg.start : end - seg.start],
+                    start=start,
+                    end=end,
+                    lang=seg.lang,
+                    script=seg.script,
+                    confidence=seg.confidence,
+                    kind=block.kind,
+                    reason=block.reason if block.kind == BOILERPLATE else None,
+                )
+            )
+            start = end
+    return out
+
+
+def _finish(prep: _Prepared, repeated: frozenset[str], config: Config) -> Document:
+    """boilerplate marking → language segments → the record's text and language."""
+    doc, page = prep.doc, prep.page
+    assert page is not None
+    steps = list(doc.steps)
+    if config.boilerplate.enabled:
+        page = boilerplate.mark_boilerplate(page, repeated=repeated, config=config.boilerplate)
+        steps.append("boilerplate")
+    hints = segment.LanguageHints(html_lang=page.metadata.get("html_lang"))
+    lang_segments = segment.segment_languages(
+        page.text, config.segment.languages, hints=hints, config=config.segment
+    )
+    steps.append("segment")
+    segments = _split_at_blocks(lang_segments, page.blocks) if page.text else []
+    content = [s for s in segments if s.kind == CONTENT]
+    if config.keep_boilerplate:
+        text = page.text
+    else:
+        text = canonical.canonicalize("".join(s.text for s in content), config.canonical)
+    return doc.replace(
+        text=text,
+        lang=segment.dominant_language(content),
+        segments=tuple(segments),
+        steps=tuple(steps),
+    )
+
+
+def process_batch(raws: Sequence[RawDocument], config: Config | None = None) -> list[Document]:
+    """Normalize a batch of raw documents; one output record per input, in order."""
+    config = config or Config()
+    prepared: list[_Prepared | Document] = []
+    for raw in raws:
+        if raw.error is not None:
+            prepared.append(_error_doc(raw, raw.error))
+            continue
+        try:
+            prepared.append(_prepare(raw, config))
+        except StageError as exc:
+            prepared.append(
+                _error_doc(raw, ErrorRecord(exc.stage, exc.code, str(exc), raw.source))
+            )
+        except Exception as exc:  # noqa: BLE001 - one bad document must not stop a run
+            prepared.append(_error_doc(raw, _internal_error("prepare", exc, raw.source)))
+
+    repeated = _repeats_by_group(prepared, config)
+    docs: list[Document] = []
+    for raw, prep in zip(raws, prepared, strict=True):
+        if isinstance(prep, Document):
+            docs.append(prep)
+            continue
+        try:
+            docs.append(_finish(prep, repeated.get(prep.group, frozenset()), config))
+        except Exception as exc:  # noqa: BLE001
+            docs.append(
+                prep.doc.replace(errors=(_internal_error("finish", exc, raw.source),))
+            )
+    if config.translate.target:
+        from normalize import translate
+
+        docs = translate.translate_documents(docs, config.translate)
+    return docs
+
+
+def _repeats_by_group(
+    prepared: Sequence[_Prepared | Document], config: Config
+) -> dict[str, frozenset[str]]:
+    """Repeated chrome keys per source group, from the documents of one batch."""
+    if not config.boilerplate.enabled:
+        return {}
+    by_group: dict[str, list[frozenset[str]]] = defaultdict(list)
+    for prep in prepared:
+        if isinstance(prep, _Prepared) and prep.page is not None:
+            by_group[prep.group].append(boilerplate.repeat_keys(prep.page))
+    return {
+        group: boilerplate.find_repeats(keys, config.boilerplate)
+        for group, keys in by_group.items()
+        if len(keys) > 1
+    }
+
+
+def batched(items: Iterable[RawDocument], size: int) -> Iterator[list[RawDocument]]:
+    """Consecutive batches of at most ``size`` items."""
+    batch: list[RawDocument] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def run(
+    raws: Iterable[RawDocument], config: Config | None = None, *, batch_size: int = 256
+) -> Iterator[Document]:
+    """Normalize a stream of raw documents, batch by batch, keeping the input order."""
+    config = config or Config()
+    for batch in batched(raws, batch_size):
+        yield from process_batch(batch, config)
+
+
+def normalize_document(
+    data: bytes | str,
+    *,
+    source: str | None = None,
+    config: Config | None = None,
+    id: str | None = None,
+    format: str | None = None,
+) -> Document:
+    """Run the whole pipeline on one document.
+
+    ``data`` is bytes (decoded as described in :mod:`normalize.decode`) or an
+    already decoded ``str``; ``format`` is ``text`` or ``html`` (sniffed when
+    omitted). Errors do not raise: they are in the returned record's
+    ``errors``.
+    """
+    raw = RawDocument(id=id or source or "-", source=source, data=data, format=format)
+    return process_batch([raw], config)[0]

@@ -1,0 +1,43 @@
+"""Shared test helpers: the repo root, fixture loading, the CLI runner."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+SEEDS = FIXTURES / "seeds"
+
+
+def load_cases(name: str) -> list:
+    """The cases of fixtures/NAME as pytest params with their labels as ids.
+
+    A case with ``"expect": "fail"`` is a known failure: a strict xfail, so
+    that a fix is noticed.
+    """
+    cases = json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+    params = []
+    for case in cases:
+        marks = []
+        if case.get("expect") == "fail":
+            marks.append(pytest.mark.xfail(strict=True, reason=case.get("comment", "known failure")))
+        params.append(pytest.param(case, id=case["label"], marks=marks))
+    return params
+
+
+def run_cli(*args: str, input: bytes | None = None, cwd: Path = ROOT, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run ``python -m normalize ARGS`` in a subprocess, as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "normalize", *args],
+        input=input,
+        capture_output=True,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        timeout=600,
+    )

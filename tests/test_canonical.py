@@ -1,0 +1,70 @@
+"""The canonical Unicode form: case files and the idempotence property."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from normalize.canonical import STEPS, CanonicalConfig, canonicalize, canonicalize_and_explain
+from tests.conftest import load_cases
+
+
+@pytest.mark.parametrize("case", load_cases("canonical_cases.json"))
+def test_canonical_case(case: dict) -> None:
+    config = CanonicalConfig(**case.get("config", {}))
+    assert canonicalize(case["original"], config) == case["fixed"]
+
+
+def test_every_rule_is_a_config_field() -> None:
+    fields = set(CanonicalConfig.__dataclass_fields__)
+    assert {name for name, _ in STEPS} == fields
+
+
+def test_explain_counts_only_rules_that_changed_something() -> None:
+    text, changes = canonicalize_and_explain("a\u00a0b\u200b\r\n")
+    assert text == "a b"
+    assert changes == {
+        "line_endings": 1,
+        "remove_invisibles": 1,
+        "normalize_spaces": 1,
+        "collapse_blank_lines": 1,
+    }
+    assert canonicalize_and_explain(text) == (text, {})
+
+
+def test_rule_can_be_switched_off() -> None:
+    assert canonicalize("a\u00a0b", CanonicalConfig(normalize_spaces=False)) == "a\u00a0b"
+
+
+# Text drawn from the characters that make canonical forms hard: Devanagari
+# with virama and nukta, Arabic/Persian with ZWNJ, bidi controls, combining
+# marks, every kind of space and line break, controls, emoji with ZWJ.
+_HARD = (
+    "कखगक्षि्ँ़ािीुूेैोौंः।"
+    "سلامدنیامیخواهمےںٹڑښړ"
+    "abcXYZ éñ"
+    "\u0300\u0301\u0308\u0327\u094d\u093c\u064b\u0651"
+    "\u200c\u200d\u200b\u200e\u200f\u202a\u202b\u202c\u202e\u2066\u2067\u2069\u061c\u00ad\ufeff\u2060"
+    " \t\n\r\u00a0\u2002\u2009\u202f\u3000\u2028\u2029\x85\x0b\x0c"
+    "\x00\x01\x1b\x7f\x80\x9f"
+    "“”‘’„–—"
+    "👨👩👧\ufe0f🏽"
+)
+hard_text = st.text(alphabet=st.sampled_from(_HARD), max_size=60)
+any_text = st.text(max_size=60)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(hard_text, any_text, st.lists(hard_text, max_size=4).map("\n".join)))
+def test_canonicalize_is_idempotent(text: str) -> None:
+    once = canonicalize(text)
+    assert canonicalize(once) == once
+
+
+@settings(max_examples=150, deadline=None)
+@given(hard_text, st.booleans(), st.booleans())
+def test_idempotent_under_other_configs(text: str, uncurl: bool, spaces: bool) -> None:
+    config = CanonicalConfig(uncurl_quotes=uncurl, ascii_dashes=uncurl, normalize_spaces=spaces)
+    once = canonicalize(text, config)
+    assert canonicalize(once, config) == once
