@@ -1,0 +1,82 @@
+"""The Python API end to end: records, schema, provenance, the seed pages."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from normalize import Config, Document, normalize_document
+from normalize.document import CONTENT
+from tests.conftest import ROOT, SEEDS
+
+SCHEMA = json.loads((ROOT / "normalize/schema/record.schema.json").read_text(encoding="utf-8"))
+SEED_FILES = sorted(SEEDS.glob("*.txt"))
+
+
+def check_record(doc: Document) -> dict:
+    """The invariants every record keeps: valid schema, segments tiling the full text."""
+    rec = doc.to_json()
+    jsonschema.validate(rec, SCHEMA)
+    pos = 0
+    for seg in rec["segments"]:
+        assert seg["start"] == pos and seg["end"] == pos + len(seg["text"])
+        assert (seg["kind"] == CONTENT) == ("reason" not in seg)
+        pos = seg["end"]
+    return rec
+
+
+@pytest.mark.parametrize("path", SEED_FILES, ids=lambda p: p.name)
+def test_seed_is_canonical_utf8(path: Path) -> None:
+    doc = normalize_document(path.read_bytes(), source=str(path))
+    rec = check_record(doc)
+    assert rec["errors"] == []
+    assert "\u00a0" not in doc.full_text and "\r" not in doc.full_text
+    # Typographic quotes are kept by default (see README, canonical form).
+    original = path.read_text(encoding="utf-8")
+    if "\u201c" in original:
+        assert "\u201c" in doc.full_text
+    assert rec["steps"][:2] == ["decode", "canonical"]
+    json.loads(doc.to_json_line())  # one valid JSON line
+
+
+def test_nbsp_in_first_seed_is_counted() -> None:
+    doc = normalize_document(SEED_FILES[0].read_bytes(), source=str(SEED_FILES[0]))
+    assert doc.changes.get("normalize_spaces", 0) >= 1
+
+
+def test_uncurl_quotes_switch() -> None:
+    config = Config().with_(canonical=Config().canonical.with_(uncurl_quotes=True))
+    doc = normalize_document("“Quoted” words, it’s here.", config=config)
+    assert doc.text == "\"Quoted\" words, it's here."
+    assert doc.changes["uncurl_quotes"] == 3
+
+
+def test_str_and_bytes_give_the_same_record() -> None:
+    text = "Schön\u00a0ist es.\r\n"
+    a = normalize_document(text, id="x")
+    b = normalize_document(text.encode("utf-8"), id="x")
+    assert a.text == b.text == "Schön ist es."
+
+
+def test_error_record_for_binary() -> None:
+    doc = normalize_document(bytes(range(256)) * 4, source="blob.bin")
+    rec = check_record(doc)
+    assert rec["errors"][0]["code"] == "binary"
+    assert "blob.bin" in rec["errors"][0]["message"]
+    assert rec["text"] == "" and rec["segments"] == []
+
+
+def test_json_round_trip() -> None:
+    doc = normalize_document("Hello world.\n\nSecond paragraph.", id="rt")
+    again = Document.from_json(json.loads(doc.to_json_line()))
+    assert again.to_json() == doc.to_json()
+    assert again.full_text == doc.full_text
+
+
+def test_empty_document_is_fine() -> None:
+    doc = normalize_document(b"", id="empty")
+    assert check_record(doc)["errors"] == []
+    assert doc.text == "" and doc.segments == ()
