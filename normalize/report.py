@@ -243,7 +243,11 @@ def _segment_html(seg: Mapping[str, Any], text: str, summary: _Summary) -> str:
         info += f" · {conf:.2f}"
     boiler = seg.get("kind") == "boilerplate"
     cls = summary.css_class(lang)
+    # ``lang`` lets the browser pick the right font and a screen reader the
+    # right voice; ``dir="auto"`` lays a right-to-left run out by itself.
     dir_attr = ' dir="auto"' if script in RTL_SCRIPTS else ""
+    if lang not in NEUTRAL_LANGS:
+        dir_attr = f' lang="{_esc(lang)}"' + dir_attr
     if boiler:
         title = f"boilerplate: {_str(seg.get('reason'), 'unspecified')} ({info})"
         out = f'<del class="bp {cls}" title="{_esc(title)}"{dir_attr}>{_esc(text)}</del>'
@@ -490,7 +494,8 @@ figure{margin:.5rem 0}figcaption{font-weight:600;font-size:.9rem}
 .bar.plain{fill:#8aa}.bar.bpbar{fill:#b88}.bar.errbar{fill:#d55}.bar.Lz{fill:#bbb}
 .legend{position:sticky;top:0;background:#fff;border-bottom:1px solid #ccc;padding:.4rem 0;z-index:1}
 .legend>*{margin-right:.3rem;padding:0 .3rem}
-.doc{border:1px solid #ccc;border-radius:6px;margin:.8rem 0;padding:.3rem .6rem}
+.doc{border:1px solid #ccc;border-radius:6px;margin:.8rem 0;padding:.3rem .6rem;
+scroll-margin-top:3rem}
 .doc.has-err{border-color:#d55}
 .doc>summary{cursor:pointer;font-weight:600}
 .id{font-family:monospace}.title{font-weight:400;font-style:italic}
