@@ -53,6 +53,13 @@ DEFAULT_MAX_DOCUMENTS = 200
 #: How many characters of one document are shown. A pathological page (a
 #: 16 MiB dump) would otherwise make the whole report unusable.
 DEFAULT_MAX_DOCUMENT_CHARS = 100_000
+#: A hard bound on the HTML of the documents section, whatever the limits
+#: above: past it, documents are only counted. Many tiny segments cost more
+#: markup than text, and a browser becomes sluggish well before 64 MB of HTML.
+MAX_DOCUMENTS_HTML = 32 * 1024 * 1024
+#: Markup allowed per character of text shown, before a document is cut
+#: (a page of one-character segments would otherwise be mostly tags).
+MARKUP_PER_CHAR = 4
 #: How many rows a summary chart shows; the rest is summed into "other".
 CHART_ROWS = 12
 
@@ -167,6 +174,8 @@ class _Summary:
 
     documents: int = 0
     shown: int = 0
+    #: Characters of documents HTML so far, against MAX_DOCUMENTS_HTML.
+    html_size: int = 0
     with_errors: int = 0
     with_warnings: int = 0
     chars_content: int = 0
@@ -310,7 +319,7 @@ def _document_html(
         body.append(f'<p class="warning">{_esc(w)}</p>')
 
     parts: list[str] = []
-    shown = 0
+    shown = size = 0
     expected = 0
     tiling_problem = None
     for seg in segments:
@@ -322,15 +331,18 @@ def _document_html(
                 f"where {expected}–{expected + len(text)} was expected"
             )
         expected += len(text)
-        if shown + len(text) > max_chars:
-            parts.append(_segment_html(seg, text[: max_chars - shown], summary))
+        if shown + len(text) > max_chars or size > MARKUP_PER_CHAR * max_chars:
+            if size <= MARKUP_PER_CHAR * max_chars:
+                parts.append(_segment_html(seg, text[: max_chars - shown], summary))
+                shown = max_chars
             parts.append(
-                f'<span class="note">… cut here: {total - max_chars:,} more characters '
+                f'<span class="note">… cut here: {total - shown:,} more characters '
                 f"not shown (max_document_chars={max_chars:,})</span>"
             )
             break
         parts.append(_segment_html(seg, text, summary))
         shown += len(text)
+        size += len(parts[-1])
     if tiling_problem:
         body.append(f'<p class="warning">{_esc(tiling_problem)}</p>')
     if parts:
@@ -420,11 +432,15 @@ def _summary_html(s: _Summary, max_documents: int) -> str:
         out.append(f'<div class="card"><b>{value:,}</b><span>{label}</span></div>')
     out.append("</div>")
     if s.documents > s.shown:
+        why = (
+            f"max_documents={max_documents:,}; raise it with <code>--max-documents</code>"
+            if s.shown >= max_documents
+            else f"the report's size limit of {MAX_DOCUMENTS_HTML // 2**20} MB was reached"
+        )
         out.append(
             f'<p class="note" id="cap-note">Showing the first {s.shown:,} of {s.documents:,} '
             f"documents in full; {s.documents - s.shown:,} more are counted in this summary "
-            f"but not shown (max_documents={max_documents:,}; raise it with "
-            f"<code>--max-documents</code>).</p>"
+            f"but not shown ({why}).</p>"
         )
     langs_doc = [(k, v, s.css_class(k)) for k, v in _top(s.doc_langs)]
     langs_seg = [(k, v, s.css_class(k)) for k, v in _top(s.seg_lang_chars)]
@@ -572,10 +588,11 @@ def render_report(
             continue
         _count(s, rec)
         anchor = None
-        if s.shown < max_documents:
+        if s.shown < max_documents and s.html_size < MAX_DOCUMENTS_HTML:
             anchor, doc_html = _document_html(rec, s.documents, s, max_document_chars)
             docs.append(doc_html)
             s.shown += 1
+            s.html_size += len(doc_html)
         for err in _list(rec.get("errors")):
             if len(s.error_rows) < max(max_documents, 50):
                 s.error_rows.append((anchor, _str(rec.get("id"), "?"), _dict(err)))

@@ -336,6 +336,20 @@ def test_a_huge_document_is_cut_with_a_note():
     assert "x" * 101 not in page
 
 
+def test_tiny_segments_cannot_blow_up_a_document():
+    rec = record("confetti", [("a", "en"), ("b", "hi")] * 2000)
+    page = render_report([rec], max_document_chars=1000)
+    assert "more characters not shown" in page
+    assert len(page) < 40_000
+
+
+def test_a_size_budget_bounds_the_report(monkeypatch):
+    monkeypatch.setattr("normalize.report.MAX_DOCUMENTS_HTML", 20_000)
+    page = render_report(_many(100))
+    assert "size limit" in page and "Showing the first" in page
+    assert len(page) < 60_000
+
+
 def test_bad_limits_are_refused():
     with pytest.raises(ValueError, match="max_document_chars"):
         render_report([], max_document_chars=0)
