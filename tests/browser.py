@@ -58,10 +58,10 @@ def find_chromium() -> str | None:
 class Chromium:
     """One headless Chromium with one page, used as a context manager::
 
-        with Chromium() as browser:
-            browser.open(Path("report.html"))
-            title = browser.evaluate("document.title")
-            browser.screenshot(Path("report.png"))
+    with Chromium() as browser:
+        browser.open(Path("report.html"))
+        title = browser.evaluate("document.title")
+        browser.screenshot(Path("report.png"))
     """
 
     def __init__(self, executable: str | None = None, timeout: float = 30.0):
@@ -71,6 +71,8 @@ class Chromium:
         self.timeout = timeout
         self._next_id = 0
         self._events: deque[dict[str, Any]] = deque()
+        #: Console and browser log entries of the page (CSP violations land here).
+        self.log: list[dict[str, Any]] = []
         self._buffer = b""
         self._session: str | None = None
         self._proc: subprocess.Popen[bytes] | None = None
@@ -194,13 +196,21 @@ class Chromium:
                     raise BrowserError(f"chromium closed the pipe:\n{self.stderr_tail()}")
                 self._buffer += chunk
         message, self._buffer = self._buffer.split(b"\0", 1)
-        return json.loads(message)
+        data = json.loads(message)
+        if data.get("method") == "Log.entryAdded":
+            self.log.append(data["params"]["entry"])
+        elif data.get("method") == "Runtime.consoleAPICalled":
+            args = data["params"].get("args", [])
+            text = " ".join(str(a.get("value", a.get("description", ""))) for a in args)
+            self.log.append({"source": "console", "level": data["params"]["type"], "text": text})
+        return data
 
     # -- page -------------------------------------------------------------
 
     def open(self, path: Path) -> None:
-        """Load a local file and wait until its load event."""
+        """Load a local file and wait until its load event (the log starts afresh)."""
         self._events.clear()
+        self.log.clear()
         self.send("Page.navigate", url=Path(path).resolve().as_uri())
         self.wait_event("Page.loadEventFired")
 
@@ -210,12 +220,6 @@ class Chromium:
         if "exceptionDetails" in result:
             raise BrowserError(f"evaluation failed: {result['exceptionDetails']}")
         return result["result"].get("value")
-
-    def console_messages(self) -> list[dict[str, Any]]:
-        """Console and CSP messages the page logged so far (events drained)."""
-        out = [e["params"] for e in self._events if e.get("method") == "Runtime.consoleAPICalled"]
-        out += [e["params"]["entry"] for e in self._events if e.get("method") == "Log.entryAdded"]
-        return out
 
     def screenshot(self, path: Path, full_page: bool = True) -> Path:
         """Save a PNG of the page (the whole page by default)."""

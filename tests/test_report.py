@@ -490,6 +490,11 @@ def check_in_browser(browser: Chromium, report: Path, screenshot: Path) -> None:
         "bodyShown": "block",
     }
 
+    # A violation would mean that our own stylesheet was refused (a wrong
+    # hash) or that something from a document tried to run.
+    violations = [e for e in browser.log if "Content Security Policy" in e.get("text", "")]
+    assert not violations
+
     struck = browser.evaluate(HINDI_CHECK)
     assert struck, "the Hindi chrome is not inside a struck-through <del class=bp>"
     assert all(s["line"] == "line-through" for s in struck)
