@@ -1,12 +1,846 @@
-"""Boilerplate: separate page chrome from content (placeholder until issue 3 lands)."""
+"""Boilerplate: separate page chrome from content, in HTML and in extracted text.
+
+Every page carries chrome (navigation, breadcrumbs, share and subscribe
+prompts, comment forms, icon-label strips, podcast timestamps, related-story
+lists). This stage never deletes it: it turns a page into :class:`Block` s that
+tile the canonical page text and marks each one ``content`` or ``boilerplate``
+with a stable reason code, so the pipeline can build ``text`` from the content
+and still keep every character in ``segments``.
+
+One engine, two inputs:
+
+* HTML (:func:`html_page`, in :mod:`normalize.boilerplate_html`): blocks carry
+  structural features (tag, link density, ``nav``/``footer``/``aside``
+  ancestors, class/id words such as ``share`` or ``comment``, the main-content
+  container).
+* Already-extracted text (:func:`text_page`): blocks are lines; only what the
+  text itself shows (length, stopword density, punctuation, position,
+  neighbours) is available.
+
+:func:`mark_boilerplate` decides in three layers, most certain first: exact
+evidence (cross-document repetition, duplicate title or line), rules whose
+reason is a named kind of chrome (a phrase from ``lang_packs/<lang>/chrome.txt``,
+a breadcrumb trail, an icon-label strip, a bare timestamp, a ``nav`` or
+``share`` container), then a small logistic model (weights are data in
+:mod:`normalize.boilerplate_weights`, trained and cross-validated by
+``bench/train_boilerplate.py``) for everything else.
+
+Work per document is bounded (:class:`BoilerplateConfig` ``max_html_chars``,
+``max_blocks``, ``max_depth``): past a limit the page is truncated with a
+``truncated`` metadata flag, or a :class:`BoilerplateError` is raised, never a
+hang or a ``RecursionError``.
+
+>>> cfg = BoilerplateConfig()
+>>> page = text_page("Home\\n\\nA long sentence about the weather, which is a thing people "
+...     "like to talk about when they meet in the street and have nothing else to say.\\n\\n"
+...     "Leave a Reply", config=cfg)
+>>> [(b.kind, b.reason) for b in mark_boilerplate(page, config=cfg).blocks]
+[('boilerplate', 'nav'), ('content', None), ('boilerplate', 'comments')]
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+import math
+import posixpath
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import regex
+
+from normalize.document import BOILERPLATE, CONTENT
+
+# Configuration ------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
 class BoilerplateConfig:
-    """Settings of the boilerplate stage."""
+    """Settings of the boilerplate stage. Every default says why it is what it is."""
 
+    #: Off: every block is content (the page is still split into blocks).
     enabled: bool = True
+    #: A block must appear in at least this many documents of one source group
+    #: to count as repeated chrome: two pages sharing a line can be a quote,
+    #: three sharing it is a template.
+    repeat_min_documents: int = 3
+    #: ...and in at least this fraction of the group's documents, so that in a
+    #: big crawl a sentence quoted by a handful of pages is not chrome. With
+    #: the seeds' group of 4 pages, 2 pages (0.5) are enough: see
+    #: :func:`find_repeats` for how the two thresholds combine.
+    repeat_min_fraction: float = 0.5
+    #: Blocks longer than this (in words) are never counted as repeats: a long
+    #: repeated paragraph is more likely syndicated content than chrome.
+    repeat_max_words: int = 60
+    #: Probability of being content below which the model calls a block
+    #: boilerplate. 0.5 is the calibrated decision point of the logistic model.
+    threshold: float = 0.5
+    #: HTML larger than this (in code points) is cut before parsing, and the
+    #: page gets ``truncated: True`` in its metadata. 8 Mi is far above real
+    #: article pages (the median is ~100 k) and keeps a page under a second.
+    max_html_chars: int = 8 * 1024 * 1024
+    #: At most this many blocks per page; later blocks are dropped and the page
+    #: is marked ``truncated``. Bounds the classifier and the output size.
+    max_blocks: int = 20_000
+    #: Elements nested deeper than this are read as text of their ancestor at
+    #: this depth (libxml2 itself stops at 256). The walk is iterative, so
+    #: depth never raises ``RecursionError``; this bounds per-block work.
+    max_depth: int = 200
+    #: Block texts (lines) longer than this many code points are never chrome
+    #: phrases, breadcrumbs or icon strips; cheap rules only look at short text.
+    max_rule_chars: int = 400
+
+
+class BoilerplateError(ValueError):
+    """A page that the boilerplate stage cannot turn into blocks (e.g. not HTML at all)."""
+
+
+# Records ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A stretch ``text[start:end]`` of a page's canonical text, with its verdict.
+
+    The separator after the block ("\\n" or "\\n\\n") belongs to the block, so
+    that the blocks of a page tile its text. ``reason`` is ``None`` for content
+    and a short stable code for boilerplate (see :data:`REASONS`). ``features``
+    are what the classifier saw; they are not part of equality or output.
+    """
+
+    start: int
+    end: int
+    kind: str = CONTENT
+    reason: str | None = None
+    features: Mapping[str, float] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A page as blocks: ``blocks`` tile ``text`` (contiguous, in order, 0 to ``len(text)``).
+
+    ``metadata`` holds what the page says about itself when known: ``title``,
+    ``date``, ``html_lang`` (and ``truncated`` when a limit was hit). ``origin``
+    is ``"html"`` when blocks carry structural features, ``"text"`` otherwise.
+    """
+
+    text: str
+    blocks: tuple[Block, ...]
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    origin: str = "text"
+
+    def block_text(self, block: Block) -> str:
+        """The text of ``block`` without its trailing separator."""
+        return self.text[block.start : block.end].rstrip("\n")
+
+
+#: Reason codes, most specific first. ``repeated``, ``duplicate_title`` and
+#: ``duplicate_line`` are exact evidence; the named kinds of chrome come from
+#: structure (tags, class/id words) or from ``chrome.txt`` sections; the last
+#: three are the model's verdicts, named for the strongest cue it saw.
+REASONS: tuple[str, ...] = (
+    "repeated",
+    "duplicate_title",
+    "duplicate_line",
+    "breadcrumb",
+    "nav",
+    "share",
+    "subscribe",
+    "comments",
+    "related",
+    "cookie",
+    "ads",
+    "legal",
+    "icon_strip",
+    "timestamp",
+    "chrome_phrase",
+    "link_dense",
+    "short",
+    "low_score",
+)
+
+
+def tile(texts: Sequence[str], separators: Sequence[str]) -> tuple[str, list[tuple[int, int]]]:
+    """Join block texts with their separators; return the text and each block's span.
+
+    >>> tile(["a", "bc"], ["\\n\\n", ""])
+    ('a\\n\\nbc', [(0, 3), (3, 5)])
+    """
+    spans, parts, pos = [], [], 0
+    for t, sep in zip(texts, separators, strict=True):
+        piece = t + sep
+        parts.append(piece)
+        spans.append((pos, pos + len(piece)))
+        pos += len(piece)
+    return "".join(parts), spans
+
+
+def html_page(html: str, *, canonicalize: Callable[[str], str], config: BoilerplateConfig) -> Page:
+    """Read an HTML page into blocks with structural features (see :mod:`normalize.boilerplate_html`)."""
+    from normalize.boilerplate_html import html_page as read_html
+
+    return read_html(html, canonicalize=canonicalize, config=config)
+
+
+def text_page(text: str, *, config: BoilerplateConfig) -> Page:
+    """Split already-canonical ``text`` into line blocks.
+
+    Paragraphs are separated by a blank line and lines within a paragraph by
+    "\\n"; every line is a block because extracted text puts one visible
+    block of the page per line.
+
+    >>> p = text_page("a\\nb\\n\\nc", config=BoilerplateConfig())
+    >>> [(b.start, b.end, p.block_text(b)) for b in p.blocks]
+    [(0, 2, 'a'), (2, 5, 'b'), (5, 6, 'c')]
+    """
+    blocks: list[Block] = []
+    pos, n = 0, len(text)
+    truncated = False
+    while pos < n:
+        nl = text.find("\n", pos)
+        end = n if nl < 0 else nl
+        while end < n and text[end] == "\n":
+            end += 1
+        if len(blocks) >= config.max_blocks - 1:
+            # The rest of the page becomes one last block: nothing is lost,
+            # and ``truncated`` in the metadata says why it is one block.
+            blocks.append(Block(pos, n))
+            truncated = True
+            break
+        blocks.append(Block(pos, end))
+        pos = end
+    return Page(text=text, blocks=tuple(blocks), metadata={"truncated": True} if truncated else {})
+
+
+# Language packs -------------------------------------------------------------
+
+LANG_PACKS = Path(__file__).resolve().parent.parent / "lang_packs"
+
+
+@dataclass(frozen=True, slots=True)
+class LangPack:
+    """What one language contributes: stopwords and chrome phrases (by reason)."""
+
+    lang: str
+    stopwords: frozenset[str]
+    phrases: Mapping[str, str]  # normalized phrase -> reason
+    patterns: tuple[tuple[regex.Pattern[str], str], ...]  # wildcard phrases
+
+
+def _data_lines(path: Path) -> list[str]:
+    if not path.is_file():
+        return []
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            out.append(line)
+    return out
+
+
+@functools.cache
+def lang_pack(lang: str) -> LangPack:
+    """The pack of ``lang`` from ``lang_packs/<lang>/`` (empty if there is none); read once.
+
+    ``chrome.txt`` lines are phrases; a ``[reason]`` line starts a section whose
+    phrases get that reason code (else ``chrome_phrase``); ``*`` in a phrase
+    stands for one to four words ("follow * on").
+
+    >>> "the" in lang_pack("en").stopwords, lang_pack("en").phrases["leave a reply"]
+    (True, 'comments')
+    >>> lang_pack("xx").stopwords
+    frozenset()
+    """
+    base = LANG_PACKS / lang
+    stop = frozenset(phrase_key(w) for w in _data_lines(base / "stopwords.txt"))
+    phrases: dict[str, str] = {}
+    patterns: list[tuple[regex.Pattern[str], str]] = []
+    reason = "chrome_phrase"
+    for line in _data_lines(base / "chrome.txt"):
+        if line.startswith("[") and line.endswith("]"):
+            reason = line[1:-1].strip() or "chrome_phrase"
+            continue
+        key = phrase_key(line)
+        if "*" in key:
+            toks = key.replace("*", " * ").split()
+            pat = " ".join(r"\S+(?: \S+){0,3}" if t == "*" else regex.escape(t) for t in toks)
+            patterns.append((regex.compile("^" + pat + "$"), reason))
+        elif key:
+            phrases[key] = reason
+    return LangPack(lang, stop, phrases, tuple(patterns))
+
+
+@functools.cache
+def available_langs() -> tuple[str, ...]:
+    """Languages with a folder in ``lang_packs`` (adding a language = adding a folder)."""
+    if not LANG_PACKS.is_dir():
+        return ()
+    return tuple(sorted(p.name for p in LANG_PACKS.iterdir() if p.is_dir()))
+
+
+_WORD = regex.compile(r"[\p{L}\p{M}\p{N}_]+")
+_PHRASE_EDGE = regex.compile(r"^[\p{P}\p{S}\s]+|[\p{P}\p{S}\s]+$")
+
+
+def phrase_key(text: str) -> str:
+    """The form phrases are compared in: NFC, casefolded, spaces collapsed, edge punctuation gone.
+
+    >>> phrase_key("  Leave a  Reply: ")
+    'leave a reply'
+    >>> phrase_key("« Share it with a friend! »")
+    'share it with a friend'
+    """
+    text = unicodedata.normalize("NFC", text).casefold()
+    text = " ".join(text.split())
+    return _PHRASE_EDGE.sub("", text)
+
+
+def words(text: str) -> list[str]:
+    """Word tokens (letters with their combining marks, digits).
+
+    >>> words("आप यहाँ पर हैं, ok?")
+    ['आप', 'यहाँ', 'पर', 'हैं', 'ok']
+    """
+    return _WORD.findall(text)
+
+
+def guess_stoplist_lang(sample_words: Sequence[str], hint: str | None = None) -> str | None:
+    """The language pack whose stopwords cover most of ``sample_words``.
+
+    ``hint`` (e.g. ``<html lang>``) wins when it has a pack and covers at
+    least a tenth of the words: pages mislabel their language less often than
+    they mix scripts, but a wrong label must not blind the stopword feature.
+
+    >>> guess_stoplist_lang("the cat sat on the mat and it was fine".split())
+    'en'
+    >>> guess_stoplist_lang("это был очень хороший день и мы гуляли".split())
+    'ru'
+    """
+    lowered = [w.casefold() for w in sample_words[:3000]]
+    if not lowered:
+        return None
+    best, best_cov = None, 0.0
+    if hint:
+        hint = hint.split("-")[0].split("_")[0].lower()
+        if hint in available_langs():
+            stop = lang_pack(hint).stopwords
+            cov = sum(w in stop for w in lowered) / len(lowered)
+            if cov >= 0.1:
+                return hint
+    for lang in available_langs():
+        stop = lang_pack(lang).stopwords
+        if not stop:
+            continue
+        cov = sum(w in stop for w in lowered) / len(lowered)
+        if cov > best_cov:
+            best, best_cov = lang, cov
+    return best if best_cov >= 0.05 else None
+
+
+@functools.cache
+def _all_phrases() -> tuple[Mapping[str, str], tuple[tuple[regex.Pattern[str], str], ...]]:
+    """Chrome phrases of every pack at once: pages mix languages (an English
+    "Share" button on an Urdu page), and a whole-line match is safe across them."""
+    phrases: dict[str, str] = {}
+    patterns: list[tuple[regex.Pattern[str], str]] = []
+    for lang in available_langs():
+        pack = lang_pack(lang)
+        for k, v in pack.phrases.items():
+            phrases.setdefault(k, v)
+        patterns.extend(pack.patterns)
+    return phrases, tuple(patterns)
+
+
+# Rules: named kinds of chrome ----------------------------------------------------
+
+_BREADCRUMB_SEP = regex.compile(r"\s(?:>|»|›|→|/|\\|::|>>)\s")
+_TIMESTAMP = regex.compile(r"^(?:\d{1,2}:\d{2}(?::\d{2})?(?:\s*[/|-]\s*\d{1,2}:\d{2}(?::\d{2})?)?)$")
+_SENT_END = regex.compile(r"[.!?…。！？।॥؟۔][\"'”’»)\]]*$")
+_SENT_PUNCT = regex.compile(r"[.!?…。！？।॥؟۔](?:\s|$)")
+_COMMA = regex.compile(r"[,،、，;؛]")
+_DIGIT = regex.compile(r"\p{Nd}")
+_UPPER_START = regex.compile(r"^\p{Lu}")
+_URLISH = regex.compile(r"https?://|www\.|@\w|\.com\b")
+_NAV_SEP = regex.compile(r"\s[|•·]\s")
+
+
+def chrome_phrase(text: str) -> str | None:
+    """The reason of the chrome phrase that ``text`` is, if it is one (any language pack).
+
+    >>> chrome_phrase("Leave a Reply"), chrome_phrase("Follow AsumeTech on")
+    ('comments', 'share')
+    >>> chrome_phrase("आप यहाँ पर हैं"), chrome_phrase("The reply came late.")
+    ('breadcrumb', None)
+    """
+    key = phrase_key(text)
+    if not key or len(key) > 120:
+        return None
+    phrases, patterns = _all_phrases()
+    if key in phrases:
+        return phrases[key]
+    for pat, reason in patterns:
+        if pat.match(key):
+            return reason
+    return None
+
+
+def breadcrumb(text: str) -> bool:
+    """A trail of short steps joined by ">", "»", "/"…: where the page sits in a site.
+
+    >>> breadcrumb("होम > दुनिया (International) > Taliban denies sharing ISIL intelligence")
+    True
+    >>> breadcrumb("Sales grew 5% > inflation / wages in 2019, the report says.")
+    False
+    """
+    parts = _BREADCRUMB_SEP.split(text)
+    if len(parts) < 3 or _SENT_END.search(text):
+        return False
+    if len({sep.strip() for sep in _BREADCRUMB_SEP.findall(text)}) != 1:
+        return False  # one trail uses one separator
+    head = parts[:-1]  # the last step is often the (long) page title
+    return all(0 < len(words(p)) <= 4 for p in head)
+
+
+def icon_strip(text: str) -> bool:
+    """Icon-font labels flattened into a line ("bookmarkicon cameraicon checkicon…").
+
+    The mark of such a strip is many tokens sharing one affix of four or more
+    letters; prose never has a third of its words end (or start) alike.
+
+    >>> icon_strip("icon bookmark-bicon bookmarkicon cameraicon checkicon chevron downicon closeicon")
+    True
+    >>> icon_strip("The nation's station ran a relation of the situation and information.")
+    False
+    """
+    toks = text.split()
+    if len(toks) < 6 or _SENT_END.search(text):
+        return False
+    affixes: Counter[str] = Counter()
+    for t in toks:
+        t = t.casefold()
+        if len(t) >= 6:
+            affixes.update({"^" + t[:4], t[-4:] + "$"})
+    return bool(affixes) and affixes.most_common(1)[0][1] >= 0.4 * len(toks)
+
+
+def timestamp(text: str) -> bool:
+    """A bare clock time or duration ("0:00", "28:20", "1:02:03"), e.g. a media player's.
+
+    >>> timestamp("28:20"), timestamp("At 10:30 we left.")
+    (True, False)
+    """
+    return bool(_TIMESTAMP.match(text.strip()))
+
+
+def rule_reason(text: str, config: BoilerplateConfig) -> str | None:
+    """The named kind of chrome that a block's text is on its own, if any.
+
+    >>> cfg = BoilerplateConfig()
+    >>> rule_reason("Podcasts", cfg), rule_reason("0:00", cfg), rule_reason("Hello there.", cfg)
+    ('related', 'timestamp', None)
+    """
+    if len(text) > config.max_rule_chars:
+        return None
+    reason = chrome_phrase(text)
+    if reason:
+        return reason
+    if timestamp(text):
+        return "timestamp"
+    if breadcrumb(text):
+        return "breadcrumb"
+    if icon_strip(text):
+        return "icon_strip"
+    return None
+
+
+# Cross-document repetition ---------------------------------------------------------
+
+
+def repeat_keys(page: Page, config: BoilerplateConfig | None = None) -> frozenset[str]:
+    """Normalized keys of the page's blocks that may count as repeated chrome.
+
+    Long blocks are left out (``repeat_max_words``): a long paragraph shared
+    by pages is syndicated content, not a template.
+
+    >>> sorted(repeat_keys(text_page("Share it!\\nA\\n\\nShare it!", config=BoilerplateConfig())))
+    ['a', 'share it']
+    """
+    config = config or BoilerplateConfig()
+    keys = set()
+    for b in page.blocks:
+        t = page.block_text(b)
+        n = len(words(t))
+        if 0 < n <= config.repeat_max_words:
+            keys.add(phrase_key(t))
+    keys.discard("")
+    return frozenset(keys)
+
+
+def find_repeats(
+    key_sets: Sequence[frozenset[str]], config: BoilerplateConfig | None = None
+) -> frozenset[str]:
+    """Keys that repeat across the documents of one source group: that group's chrome.
+
+    A key counts when it is in at least two documents and either in
+    ``repeat_min_documents`` of them or in ``repeat_min_fraction`` of the
+    group. Counting sets (not orders) makes the result independent of order.
+
+    >>> cfg = BoilerplateConfig()
+    >>> sorted(find_repeats([frozenset({"nav", "a"}), frozenset({"nav", "b"}),
+    ...                      frozenset({"c"}), frozenset({"d"})], cfg))
+    ['nav']
+    >>> find_repeats([frozenset({"x"})], cfg)
+    frozenset()
+    """
+    config = config or BoilerplateConfig()
+    n = len(key_sets)
+    if n < 2:
+        return frozenset()
+    counts: Counter[str] = Counter()
+    for ks in key_sets:
+        counts.update(ks)
+    need = min(config.repeat_min_documents, max(2, math.ceil(config.repeat_min_fraction * n)))
+    return frozenset(k for k, c in counts.items() if c >= max(2, need))
+
+
+def source_group(source: str | None, metadata: Mapping[str, Any] | None = None) -> str:
+    """The group whose documents share chrome: a JSONL ``source`` field, a URL's host, a file's folder.
+
+    >>> source_group("https://www.rt.com/news/440239/", {})
+    'host:rt.com'
+    >>> source_group("fixtures/seeds/000.txt", {}), source_group(None, {"source": "cc-2018"})
+    ('dir:fixtures/seeds', 'source:cc-2018')
+    >>> source_group(None, {"url": "http://Example.org/a"}), source_group(None, {})
+    ('host:example.org', '')
+    """
+    metadata = metadata or {}
+    field_source = metadata.get("source")
+    if isinstance(field_source, str) and field_source:
+        return "source:" + field_source
+    for cand in (metadata.get("url"), source):
+        if isinstance(cand, str) and "://" in cand:
+            host = (urlsplit(cand).hostname or "").lower()
+            if host.startswith("www."):
+                host = host[4:]
+            if host:
+                return "host:" + host
+    if source:
+        return "dir:" + posixpath.dirname(source.replace("\\", "/"))
+    return ""
+
+
+# Features and the model -------------------------------------------------------
+
+#: Features every block has, computed from its text and its neighbours'.
+TEXT_FEATURES: tuple[str, ...] = (
+    "bias",
+    "log_chars",
+    "log_words",
+    "short",
+    "stop",
+    "stop_rel",
+    "no_stoplist",
+    "end_punct",
+    "sent_punct",
+    "comma_rate",
+    "digit_ratio",
+    "cap_ratio",
+    "urlish",
+    "nav_sep",
+    "pos",
+    "in_span",
+    "dist_prose",
+    "prose",
+    "ctx_prose",
+    "prev_words",
+    "next_words",
+    "prev_end_punct",
+    "next_end_punct",
+    "title_like",
+)
+
+#: Features that only HTML blocks have (set by :mod:`normalize.boilerplate_html`).
+HTML_FEATURES: tuple[str, ...] = (
+    "tag_p",
+    "tag_h",
+    "tag_li",
+    "tag_td",
+    "tag_pre",
+    "tag_caption",
+    "tag_other",
+    "link_density",
+    "all_link",
+    "in_nav",
+    "in_header",
+    "in_footer",
+    "in_aside",
+    "in_form",
+    "in_article",
+    "in_main",
+    "in_list",
+    "in_table",
+    "cls_nav",
+    "cls_footer",
+    "cls_share",
+    "cls_comments",
+    "cls_related",
+    "cls_sidebar",
+    "cls_ads",
+    "cls_meta",
+    "cls_subscribe",
+    "cls_cookie",
+    "cls_breadcrumb",
+    "cls_good",
+    "in_container",
+    "container_near",
+    "container_ld",
+)
+
+#: Second-stage features: the first stage's verdict on the neighbours. Chrome
+#: comes in runs (a menu, a footer) and so does content.
+CONTEXT_FEATURES: tuple[str, ...] = ("ctx_p", "prev_p", "next_p", "ctx_p_wide")
+
+
+def _prose(f: Mapping[str, float]) -> bool:
+    return f["log_words"] >= math.log1p(12) and f["end_punct"] > 0 and f["stop_rel"] >= 0.5
+
+
+def page_lang(page: Page) -> str | None:
+    """The stoplist language of a page (``<html lang>`` as a hint, else the best-covering pack)."""
+    sample: list[str] = []
+    for b in page.blocks:
+        sample.extend(words(page.text[b.start : b.end]))
+        if len(sample) >= 3000:
+            break
+    hint = page.metadata.get("html_lang")
+    return guess_stoplist_lang(sample, hint if isinstance(hint, str) else None)
+
+
+def text_features(texts: Sequence[str], stop: frozenset[str] | None) -> list[dict[str, float]]:
+    """Per-block text features; ``stop`` is the page's stoplist (None when unknown).
+
+    With no stoplist the stopword features take neutral values and
+    ``no_stoplist`` is set, so a language without a pack is judged by the other
+    features instead of looking like a page without prose.
+    """
+    n = len(texts)
+    feats: list[dict[str, float]] = []
+    for i, t in enumerate(texts):
+        ws = words(t)
+        nw = len(ws)
+        if stop:
+            sd = sum(w.casefold() in stop for w in ws) / nw if nw else 0.0
+        else:
+            sd = 0.0
+        caps = sum(bool(_UPPER_START.match(w)) for w in ws) / nw if nw else 0.0
+        feats.append(
+            {
+                "bias": 1.0,
+                "log_chars": math.log1p(len(t)),
+                "log_words": math.log1p(nw),
+                "short": 1.0 if nw < 4 else 0.0,
+                "stop": sd,
+                "no_stoplist": 0.0 if stop else 1.0,
+                "end_punct": 1.0 if _SENT_END.search(t) else 0.0,
+                "sent_punct": math.log1p(len(_SENT_PUNCT.findall(t))),
+                "comma_rate": min(1.0, len(_COMMA.findall(t)) / nw) if nw else 0.0,
+                "digit_ratio": len(_DIGIT.findall(t)) / len(t) if t else 0.0,
+                "cap_ratio": caps,
+                "urlish": 1.0 if _URLISH.search(t) else 0.0,
+                "nav_sep": min(3.0, len(_NAV_SEP.findall(t))),
+                "pos": i / max(1, n - 1),
+            }
+        )
+    # Stopword density relative to the page's prose: languages and stoplists differ
+    # in how dense prose is, a page's own long blocks say what prose looks like here.
+    long_sd = sorted(f["stop"] for f in feats if f["log_words"] >= math.log1p(10))
+    ref = long_sd[int(0.75 * (len(long_sd) - 1))] if long_sd else 0.0
+    ref = max(ref, 0.15)
+    for f in feats:
+        f["stop_rel"] = min(2.0, f["stop"] / ref) if stop else 1.0
+        f["prose"] = 1.0 if _prose(f) else 0.0
+    prose_idx = [i for i, f in enumerate(feats) if f["prose"]]
+    first, last = (prose_idx[0], prose_idx[-1]) if prose_idx else (n, -1)
+    j = 0
+    for i, f in enumerate(feats):
+        while j + 1 < len(prose_idx) and abs(prose_idx[j + 1] - i) <= abs(prose_idx[j] - i):
+            j += 1
+        f["dist_prose"] = math.log1p(abs(prose_idx[j] - i)) if prose_idx else 5.0
+        f["in_span"] = 1.0 if first <= i <= last else 0.0
+        lo, hi = max(0, i - 3), min(n, i + 4)
+        f["ctx_prose"] = sum(feats[k]["prose"] for k in range(lo, hi) if k != i) / max(1, hi - lo - 1)
+        f["prev_words"] = feats[i - 1]["log_words"] if i else 0.0
+        f["next_words"] = feats[i + 1]["log_words"] if i + 1 < n else 0.0
+        f["prev_end_punct"] = feats[i - 1]["end_punct"] if i else 0.0
+        f["next_end_punct"] = feats[i + 1]["end_punct"] if i + 1 < n else 0.0
+        f["title_like"] = 0.0
+    return feats
+
+
+def _logit(weights: Mapping[str, float], f: Mapping[str, float]) -> float:
+    z = 0.0
+    for name, w in weights.items():
+        v = f.get(name)
+        if v:
+            z += w * v
+    return z
+
+
+def _sigmoid(z: float) -> float:
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+def add_context(feats: list[dict[str, float]], probs: Sequence[float]) -> None:
+    """Add the first stage's probabilities of the neighbours to each block's features."""
+    n = len(feats)
+    for i, f in enumerate(feats):
+        lo, hi = max(0, i - 2), min(n, i + 3)
+        f["ctx_p"] = sum(probs[k] for k in range(lo, hi) if k != i) / max(1, hi - lo - 1)
+        lo, hi = max(0, i - 6), min(n, i + 7)
+        f["ctx_p_wide"] = sum(probs[k] for k in range(lo, hi) if k != i) / max(1, hi - lo - 1)
+        f["prev_p"] = probs[i - 1] if i else 0.0
+        f["next_p"] = probs[i + 1] if i + 1 < n else 0.0
+
+
+def content_probabilities(feats: list[dict[str, float]], model: Mapping[str, Any]) -> list[float]:
+    """P(content) per block from a two-stage model (``stage1``, ``stage2`` weight maps)."""
+    p1 = [_sigmoid(_logit(model["stage1"], f)) for f in feats]
+    add_context(feats, p1)
+    return [_sigmoid(_logit(model["stage2"], f)) for f in feats]
+
+
+@dataclass(frozen=True, slots=True)
+class _Evidence:
+    """What mark_boilerplate knows about a page before the model speaks."""
+
+    texts: list[str]
+    feats: list[dict[str, float]]
+    forced: list[str | None]  # a reason when exact evidence or a rule decides
+    title_index: int | None
+
+
+def _evidence(page: Page, repeated: Collection[str], config: BoilerplateConfig) -> _Evidence:
+    texts = [page.block_text(b) for b in page.blocks]
+    keys = [phrase_key(t) for t in texts]
+    lang = page_lang(page)
+    stop = lang_pack(lang).stopwords if lang else None
+    feats = text_features(texts, stop or None)
+    for f, b in zip(feats, page.blocks, strict=True):
+        f.update(b.features)
+    title_key = phrase_key(str(page.metadata.get("title") or ""))
+    title_index = _find_title(page, texts, keys, feats, title_key)
+    if title_index is not None:
+        feats[title_index]["title_like"] = 1.0
+        title_key = keys[title_index]
+    forced: list[str | None] = []
+    prev_key = None
+    for i, (t, k) in enumerate(zip(texts, keys, strict=True)):
+        reason = None
+        if i == title_index:
+            reason = None
+        elif k and k in repeated:
+            reason = "repeated"
+        elif title_key and k == title_key:
+            reason = "duplicate_title"
+        elif k and k == prev_key:
+            reason = "duplicate_line"
+        else:
+            reason = rule_reason(t, config)
+        forced.append(reason)
+        if k:
+            prev_key = k
+    return _Evidence(texts, feats, forced, title_index)
+
+
+def _find_title(page, texts, keys, feats, title_key) -> int | None:
+    """The block that is the page's title: the one marked so by the HTML reader,
+    the one equal to the metadata title, or in text, the first heading-like line
+    near the top (4 to 30 words, no sentence-final period, not chrome)."""
+    for i, f in enumerate(feats):
+        if f.get("is_title"):
+            return i
+    if title_key:
+        for i, k in enumerate(keys):
+            if k == title_key:
+                return i
+    if page.origin == "html":
+        return None
+    for i, t in enumerate(texts[:8]):
+        nw = len(words(t))
+        if 4 <= nw <= 30 and not t.rstrip().endswith(".") and rule_reason(t, BoilerplateConfig()) is None:
+            return i
+    return None
+
+
+def _model_reason(f: Mapping[str, float]) -> str:
+    """Name the strongest cue behind a model verdict of boilerplate."""
+    for cue, reason in (
+        ("cls_breadcrumb", "breadcrumb"),
+        ("cls_comments", "comments"),
+        ("cls_share", "share"),
+        ("cls_subscribe", "subscribe"),
+        ("cls_cookie", "cookie"),
+        ("cls_related", "related"),
+        ("cls_ads", "ads"),
+        ("in_nav", "nav"),
+        ("cls_nav", "nav"),
+        ("in_footer", "footer"),
+        ("cls_footer", "footer"),
+        ("in_aside", "sidebar"),
+        ("cls_sidebar", "sidebar"),
+    ):
+        if f.get(cue):
+            return reason
+    if f.get("link_density", 0.0) >= 0.5:
+        return "link_dense"
+    if f.get("short"):
+        return "short"
+    return "low_score"
+
+
+def classify(page: Page, repeated: Collection[str], config: BoilerplateConfig):
+    """Evidence, probabilities and verdicts for a page (used by mark_boilerplate and the bench)."""
+    from normalize.boilerplate_weights import HTML_MODEL, TEXT_MODEL
+
+    ev = _evidence(page, repeated, config)
+    model = HTML_MODEL if page.origin == "html" else TEXT_MODEL
+    probs = content_probabilities(ev.feats, model) if ev.feats else []
+    verdicts: list[str | None] = []
+    for i, f in enumerate(ev.feats):
+        if i == ev.title_index:
+            verdicts.append(None)
+        elif ev.forced[i]:
+            verdicts.append(ev.forced[i])
+        elif probs[i] < config.threshold:
+            verdicts.append(_model_reason(f))
+        else:
+            verdicts.append(None)
+    return ev, probs, verdicts
+
+
+def mark_boilerplate(
+    page: Page, *, repeated: Collection[str] = frozenset(), config: BoilerplateConfig
+) -> Page:
+    """The page with every block's kind and reason decided.
+
+    ``repeated`` are the keys :func:`find_repeats` found for the page's source
+    group. Blocks with no words (a lone "|" or "•") follow the verdict of the
+    block before them: they are separators of whatever surrounds them.
+    """
+    if not config.enabled or not page.blocks:
+        return replace(page, blocks=tuple(replace(b, kind=CONTENT, reason=None) for b in page.blocks))
+    ev, probs, verdicts = classify(page, repeated, config)
+    blocks = []
+    for b, reason, f, p in zip(page.blocks, verdicts, ev.feats, probs, strict=True):
+        f["p_content"] = p
+        kind = BOILERPLATE if reason else CONTENT
+        blocks.append(replace(b, kind=kind, reason=reason, features=f))
+    return replace(page, blocks=tuple(blocks))

@@ -1,0 +1,422 @@
+"""HTML to blocks: the page's visible text in reading order, with structural features.
+
+The parse uses lxml's HTML parser (the parser beautifulsoup4 is configured
+with here, without building bs4's Python tree, which would cost several times
+the parse itself); malformed markup is repaired by libxml2 as a browser would.
+The walk over the tree is iterative, so nesting depth cannot raise
+``RecursionError``; elements deeper than ``max_depth`` add their text to the
+block at that depth.
+
+A *block* is the text between two block-level boundaries (``p``, ``li``,
+``h1``…, ``div``, ``td``, two ``br`` in a row…). Each block records what a
+classifier needs about where it sits: its tag, link density, whether a
+``nav``/``header``/``footer``/``aside``/``form`` encloses it, class/id words of
+its ancestors (``share``, ``comment``, ``related``, ``breadcrumb``,
+``cookie``…), and whether it is inside the page's main-content container
+(the element richest in prose, as readability scores it).
+
+>>> from normalize.boilerplate import BoilerplateConfig
+>>> page = html_page("<html lang=en><head><title>Hi - Site</title></head><body>"
+...     "<nav><a href=/>Home</a></nav><h1>Hi</h1><p>Some text.</p></body></html>",
+...     canonicalize=str.strip, config=BoilerplateConfig())
+>>> [page.block_text(b) for b in page.blocks], dict(page.metadata)
+(['Home', 'Hi', 'Some text.'], {'title': 'Hi', 'html_lang': 'en'})
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import lxml.etree
+import lxml.html
+
+from normalize.boilerplate import Block, BoilerplateConfig, BoilerplateError, Page, phrase_key, tile
+
+#: Elements whose content is never visible text.
+SKIP_TAGS = frozenset(
+    "script style template noscript svg math iframe object embed canvas video audio "
+    "head select option datalist button input textarea map picture source track".split()
+)
+#: Elements that start and end a block.
+BLOCK_TAGS = frozenset(
+    "p div h1 h2 h3 h4 h5 h6 li ul ol dl dt dd table tr td th tbody thead tfoot caption "
+    "blockquote pre section article aside nav header footer main form fieldset legend "
+    "figure figcaption address hr center details summary menu body html dialog".split()
+)
+HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+
+#: Class/id words of the named kinds of chrome. A word matches a whole token of a
+#: class or id split at "-", "_" and spaces, or (for the longer ones) a prefix of it.
+CLASS_WORDS: dict[str, tuple[str, ...]] = {
+    "cls_breadcrumb": ("breadcrumb", "breadcrumbs", "crumbs", "crumb"),
+    "cls_comments": ("comment", "comments", "disqus", "respond", "replies", "discussion"),
+    "cls_share": ("share", "sharing", "social", "sharebar", "addthis", "sociallinks"),
+    "cls_subscribe": ("subscribe", "newsletter", "signup", "subscription", "paywall"),
+    "cls_cookie": ("cookie", "cookies", "consent", "gdpr"),
+    "cls_related": (
+        "related", "recommended", "recommendations", "popular", "trending", "outbrain",
+        "taboola", "promo", "teaser", "readmore", "more", "mostread", "recirc", "also",
+    ),
+    "cls_ads": ("ad", "ads", "advert", "advertisement", "sponsor", "sponsored", "banner", "dfp"),
+    "cls_nav": ("nav", "navbar", "navigation", "menu", "masthead", "topbar", "skip", "pagination"),
+    "cls_footer": ("footer", "copyright", "colophon", "bottom"),
+    "cls_sidebar": ("sidebar", "widget", "rail", "aside", "sidebox"),
+    "cls_meta": ("byline", "author", "date", "meta", "tags", "tag", "category", "credit",
+                 "caption", "timestamp", "dateline", "info", "toolbar", "tools"),
+    "cls_good": ("article", "content", "post", "entry", "story", "body", "text", "main",
+                 "blog", "prose", "articlebody"),
+}  # fmt: skip
+_CLASS_INDEX = {w: name for name, ws in CLASS_WORDS.items() for w in ws}
+_SPLIT_CLASS = re.compile(r"[\s_\-:./]+")
+_STRUCT = {"nav": "in_nav", "header": "in_header", "footer": "in_footer", "aside": "in_aside",
+           "form": "in_form", "article": "in_article", "main": "in_main", "menu": "in_nav",
+           "ul": "in_list", "ol": "in_list", "table": "in_table"}  # fmt: skip
+_ROLES = {"navigation": "in_nav", "banner": "in_header", "contentinfo": "in_footer",
+          "complementary": "in_aside", "main": "in_main", "article": "in_article",
+          "search": "in_form", "menu": "in_nav", "menubar": "in_nav"}  # fmt: skip
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_WS = re.compile(r"\s+")
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+_TITLE_SPLIT = re.compile(r"\s+[|\-–—:·•»]\s+")
+_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_DATE_META = (
+    "article:published_time", "datepublished", "date", "pubdate", "publishdate", "dc.date",
+    "dc.date.issued", "og:published_time", "sailthru.date", "parsely-pub-date", "publish-date",
+    "article.published", "published_time", "dcterms.created", "citation_publication_date",
+)  # fmt: skip
+
+
+def class_hints(el: lxml.etree._Element) -> frozenset[str]:
+    """The class-word features that an element's class and id set.
+
+    >>> from lxml.html import fragment_fromstring as f
+    >>> sorted(class_hints(f('<div class="post-share social_links" id="sideBar"></div>')))
+    ['cls_good', 'cls_share', 'cls_sidebar']
+    """
+    attrs = " ".join(v for v in (el.get("class"), el.get("id"), el.get("itemprop")) if v)
+    if not attrs:
+        return frozenset()
+    out = set()
+    for tok in _SPLIT_CLASS.split(attrs):
+        tok = tok.lower()
+        if not tok:
+            continue
+        name = _CLASS_INDEX.get(tok)
+        if name is None and len(tok) > 6:
+            for w, n in _CLASS_INDEX.items():
+                if len(w) >= 5 and tok.startswith(w):
+                    name = n
+                    break
+        if name:
+            out.add(name)
+    return frozenset(out)
+
+
+@dataclass(slots=True)
+class _Raw:
+    """A block while it is being read."""
+
+    parts: list[str] = field(default_factory=list)
+    link_chars: int = 0
+    tag: str = "div"
+    flags: frozenset[str] = frozenset()
+    path: tuple[int, ...] = ()
+    is_title: bool = False
+
+
+def _tag_feature(tag: str) -> str:
+    if tag == "p":
+        return "tag_p"
+    if tag in HEADINGS:
+        return "tag_h"
+    if tag in ("li", "dt", "dd"):
+        return "tag_li"
+    if tag in ("td", "th"):
+        return "tag_td"
+    if tag in ("pre", "blockquote"):
+        return "tag_pre"
+    if tag in ("figcaption", "caption"):
+        return "tag_caption"
+    return "tag_other"
+
+
+def _parse(html: str, config: BoilerplateConfig) -> tuple[lxml.etree._Element, bool]:
+    truncated = len(html) > config.max_html_chars
+    if truncated:
+        html = html[: config.max_html_chars]
+    html = _XML_DECL.sub("", html, count=1)
+    if not html.strip():
+        raise BoilerplateError("the page is empty: there is no HTML to read")
+    parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+    try:
+        root = lxml.html.document_fromstring(html.encode("utf-8", "surrogatepass"), parser=parser)
+    except (lxml.etree.ParserError, ValueError) as e:
+        raise BoilerplateError(f"the HTML could not be parsed ({e}); is it HTML at all?") from e
+    if root is None:
+        raise BoilerplateError("the HTML parser found no document element")
+    return root, truncated
+
+
+def _metadata(root: lxml.etree._Element) -> dict[str, str]:
+    meta: dict[str, str] = {}
+    lang = root.get("lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang")
+    og_title = title = date = None
+    for el in root.iter("meta", "title", "time", "script"):
+        tag = el.tag
+        if tag == "title" and title is None:
+            title = " ".join(el.text_content().split())
+        elif tag == "meta":
+            key = (el.get("property") or el.get("name") or el.get("itemprop") or "").lower()
+            val = el.get("content") or ""
+            if key == "og:title" and not og_title:
+                og_title = " ".join(val.split())
+            elif key in _DATE_META and not date and _DATE.search(val):
+                date = val
+            elif not lang and (el.get("http-equiv") or "").lower() == "content-language":
+                lang = val
+        elif tag == "time" and not date:
+            val = el.get("datetime") or ""
+            if _DATE.search(val):
+                date = val
+        elif tag == "script" and not date and (el.get("type") or "").endswith("ld+json"):
+            m = re.search(r'"datePublished"\s*:\s*"([^"]+)"', el.text or "")
+            if m and _DATE.search(m.group(1)):
+                date = m.group(1)
+    if og_title or title:
+        meta["title"] = og_title or _clean_title(title or "")
+        meta["_full_title"] = title or og_title or ""
+    if date:
+        m = _DATE.search(date)
+        meta["date"] = "-".join(m.groups()) if m else date
+    if lang:
+        meta["html_lang"] = lang.strip()
+    return {k: v for k, v in meta.items() if v}
+
+
+def _clean_title(title: str) -> str:
+    """A ``<title>`` without the site name: the longest part between " | ", " - "….
+
+    >>> _clean_title("Taliban denies talks | World news | The Guardian")
+    'Taliban denies talks'
+    """
+    parts = _TITLE_SPLIT.split(title)
+    return max(parts, key=len) if len(parts) > 1 else title
+
+
+def html_page(html: str, *, canonicalize: Callable[[str], str], config: BoilerplateConfig) -> Page:
+    """Read ``html`` into a :class:`Page` of blocks joined by blank lines.
+
+    Every block's text goes through ``canonicalize`` (empty ones are dropped),
+    so the page text is canonical. The title is a block (flagged ``is_title``):
+    the ``h1`` that matches the metadata title, or else a block made from the
+    metadata title put first.
+    """
+    root, truncated = _parse(html, config)
+    meta = _metadata(root)
+    body = root.find("body")
+    if body is None:
+        body = root
+    raws = _walk(body, config)
+    if len(raws) >= config.max_blocks:
+        truncated = True
+        raws = raws[: config.max_blocks]
+    texts: list[str] = []
+    feats: list[dict[str, float]] = []
+    kept: list[_Raw] = []
+    for r in raws:
+        t = canonicalize("".join(r.parts))
+        if t.strip():
+            texts.append(t.strip("\n"))
+            kept.append(r)
+    _add_features(kept, texts, feats)
+    _mark_title(kept, texts, feats, meta)
+    if not any(f.get("is_title") for f in feats) and meta.get("title"):
+        t = canonicalize(meta["title"]).strip("\n")
+        if t:
+            texts.insert(0, t)
+            feats.insert(0, {"is_title": 1.0, "tag_h": 1.0})
+    if truncated:
+        meta["truncated"] = True  # type: ignore[assignment]
+    seps = ["\n\n"] * len(texts)
+    if seps:
+        seps[-1] = ""
+    text, spans = tile(texts, seps)
+    blocks = tuple(Block(s, e, features=f) for (s, e), f in zip(spans, feats, strict=True))
+    return Page(text=text, blocks=blocks, metadata=meta, origin="html")
+
+
+def _walk(body: lxml.etree._Element, config: BoilerplateConfig) -> list[_Raw]:
+    """Blocks of visible text in document order (iterative; bounded by max_depth/max_blocks)."""
+    raws: list[_Raw] = []
+    cur = _Raw()
+    # One entry per open element: (is_block, flags, element id, in_link, tag)
+    stack: list[tuple[bool, frozenset[str], int, bool, str]] = []
+    ids = 0
+    brs = 0
+
+    def flush() -> None:
+        nonlocal cur
+        if cur.parts:
+            raws.append(cur)
+        cur = _Raw()
+
+    def add(text: str | None) -> None:
+        nonlocal brs
+        if not text:
+            return
+        if text != "\n":
+            text = _WS.sub(" ", text)  # source line breaks are not visible
+        if not cur.parts:
+            block = next((s for s in reversed(stack) if s[0]), None)
+            cur.tag = block[4] if block else "div"
+            cur.flags = stack[-1][1] if stack else frozenset()
+            cur.path = tuple(s[2] for s in stack if s[0])
+        if not text.isspace():
+            brs = 0
+        cur.parts.append(text)
+        if stack and stack[-1][3]:
+            cur.link_chars += len(text.strip())
+
+    walker = lxml.etree.iterwalk(body, events=("start", "end"))
+    depth = 0
+    for event, el in walker:
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if event == "start":
+            depth += 1
+            tag = tag.lower()
+            if (
+                not tag
+                or tag in SKIP_TAGS
+                or el.get("hidden") is not None
+                or (el.get("aria-hidden") == "true" and tag not in BLOCK_TAGS)
+                or _HIDDEN_STYLE.search(el.get("style") or "")
+            ):
+                walker.skip_subtree()
+                stack.append((False, stack[-1][1] if stack else frozenset(), -1, False, tag))
+                continue
+            if depth > config.max_depth:
+                stack.append((False, stack[-1][1] if stack else frozenset(), -1, False, tag))
+                add(el.text)
+                continue
+            is_block = tag in BLOCK_TAGS
+            if tag == "br":
+                brs += 1
+                if brs >= 2:
+                    flush()
+                else:
+                    add("\n")
+            elif is_block:
+                flush()
+            flags = stack[-1][1] if stack else frozenset()
+            own = class_hints(el)
+            struct = _STRUCT.get(tag) or _ROLES.get((el.get("role") or "").lower())
+            if struct:
+                own = own | {struct}
+            if own:
+                flags = flags | own
+            in_link = tag == "a" or bool(stack and stack[-1][3])
+            ids += 1
+            stack.append((is_block, flags, ids, in_link, tag))
+            add(el.text)
+        else:
+            depth -= 1
+            entry = stack.pop()
+            if entry[0]:
+                flush()
+            if len(raws) >= config.max_blocks:
+                break
+            add(el.tail if depth >= 0 else None)
+    flush()
+    return raws
+
+
+def _add_features(raws: list[_Raw], texts: list[str], feats: list[dict[str, float]]) -> None:
+    """Structural features, and the main-content container.
+
+    The container is found as readability does: every prose-like block (25+
+    characters, few links) credits its block ancestors, the parent fully and
+    the grandparent half; the best-credited element, discounted by its link
+    density, is the container.
+    """
+    score: dict[int, float] = {}
+    chars: dict[int, int] = {}
+    links: dict[int, int] = {}
+    for r, t in zip(raws, texts, strict=True):
+        n = len(t)
+        for a in r.path:
+            chars[a] = chars.get(a, 0) + n
+            links[a] = links.get(a, 0) + r.link_chars
+        ld = r.link_chars / n if n else 0.0
+        if n >= 25 and ld < 0.3:
+            s = 1.0 + t.count(",") + t.count("،") + min(n / 100.0, 3.0)
+            for level, a in enumerate(reversed(r.path[-3:])):
+                score[a] = score.get(a, 0.0) + s / (1 + level)
+    best, best_score = None, 0.0
+    for a, s in score.items():
+        ld = links.get(a, 0) / chars[a] if chars.get(a) else 0.0
+        s *= 1.0 - ld
+        if s > best_score:
+            best, best_score = a, s
+    for r, t in zip(raws, texts, strict=True):
+        n = len(t)
+        ld = min(1.0, r.link_chars / n) if n else 0.0
+        f: dict[str, float] = {_tag_feature(r.tag): 1.0, "link_density": ld}
+        if ld > 0.9:
+            f["all_link"] = 1.0
+        for flag in r.flags:
+            f[flag] = 1.0
+        if best is not None:
+            if best in r.path:
+                f["in_container"] = 1.0
+            elif best in r.path[-2:] or best in r.path[:-1]:
+                f["container_near"] = 1.0
+            else:
+                # Near the container: shares its parent (readability's siblings).
+                pass
+        feats.append(f)
+    if best is not None:
+        cont_ld = links.get(best, 0) / chars[best] if chars.get(best) else 0.0
+        for f in feats:
+            f["container_ld"] = cont_ld if f.get("in_container") else 0.0
+    # Sibling of the container: inside the container's parent but not the container.
+    if best is not None:
+        parent = None
+        for r in raws:
+            if best in r.path:
+                i = r.path.index(best)
+                parent = r.path[i - 1] if i else None
+                break
+        if parent is not None:
+            for r, f in zip(raws, feats, strict=True):
+                if not f.get("in_container") and parent in r.path:
+                    f["container_near"] = 1.0
+
+
+def _mark_title(raws: list[_Raw], texts: list[str], feats: list[dict[str, float]], meta: dict) -> None:
+    """Flag the block that is the title: an h1 (or heading) equal to or inside the metadata title."""
+    title_key = phrase_key(meta.get("title", ""))
+    full_key = phrase_key(meta.pop("_full_title", ""))
+    first_h1 = None
+    for i, r in enumerate(raws):
+        if r.tag not in HEADINGS:
+            continue
+        k = phrase_key(texts[i])
+        if not k:
+            continue
+        if title_key and (
+            k == title_key
+            or (len(k) >= 12 and (k in title_key or title_key in k))
+            or (r.tag == "h1" and k in full_key)
+        ):
+            feats[i]["is_title"] = 1.0
+            meta["title"] = texts[i]
+            return
+        if r.tag == "h1" and first_h1 is None:
+            first_h1 = i
+    if first_h1 is not None and not title_key:
+        feats[first_h1]["is_title"] = 1.0
+        meta["title"] = texts[first_h1]
+
+
