@@ -420,6 +420,15 @@ def test_cli_reads_stdin(tmp_path):
     assert "from stdin" in (tmp_path / "r.html").read_text(encoding="utf-8")
 
 
+def test_cli_caps_documents_on_request(tmp_path):
+    src = write_jsonl(tmp_path / "out.jsonl", list(_many(5)))
+    proc = run_report(str(src), "-o", "-", "--max-documents", "2", "--title", "<i>run</i>")
+    assert proc.returncode == 0
+    page = proc.stdout.decode("utf-8")
+    assert "Showing the first 2 of 5 documents" in page
+    assert "<title>&lt;i&gt;run&lt;/i&gt;</title>" in page
+
+
 def test_cli_lone_surrogates_do_not_crash(tmp_path):
     src = tmp_path / "o.jsonl"
     src.write_text('{"id": "a\\ud800b", "text": "x"}\n', encoding="utf-8")
