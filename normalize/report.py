@@ -24,8 +24,9 @@ Why it is built the way it is:
 * **Large runs stay usable.** Records are rendered one at a time and only
   their HTML is kept, for the first ``max_documents``; later records are only
   counted for the summary, and a note says how many were left out. One huge
-  document is cut at ``max_document_chars`` with a note, so the file size is
-  bounded by roughly ``max_documents * max_document_chars``.
+  document is cut at ``max_document_chars`` (or when its markup outgrows its
+  text) with a note, and the documents section stops growing at
+  ``MAX_DOCUMENTS_HTML`` whatever the limits, so the file size is bounded.
 * **Broken input is shown, not skipped.** :func:`read_jsonl` turns a line
   that is not a JSON object into an :class:`UnreadableLine`, which the report
   lists (and :func:`main` also prints on stderr, exiting 1).
@@ -46,9 +47,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
-#: How many documents are shown in full. 200 keeps a report of a big run a
-#: few megabytes at most, which a browser opens instantly; the rest are still
-#: counted in the summary.
+#: How many documents are shown in full. With article pages of 5–20 thousand
+#: characters, 200 make a report of a few megabytes, which a browser opens
+#: instantly; the rest are still counted in the summary.
 DEFAULT_MAX_DOCUMENTS = 200
 #: How many characters of one document are shown. A pathological page (a
 #: 16 MiB dump) would otherwise make the whole report unusable.
