@@ -80,6 +80,10 @@ class BoilerplateConfig:
     #: Probability of being content below which the model calls a block
     #: boilerplate. 0.5 is the calibrated decision point of the logistic model.
     threshold: float = 0.5
+    #: When no block reaches ``threshold``, the page's best blocks are kept down
+    #: to half the best probability, but never below this: a page of nothing
+    #: but chrome must stay all boilerplate.
+    min_threshold: float = 0.05
     #: HTML larger than this (in code points) is cut before parsing, and the
     #: page gets ``truncated: True`` in its metadata. 8 Mi is far above real
     #: article pages (the median is ~100 k) and keeps a page under a second.
@@ -309,6 +313,16 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+@functools.cache
+def _stop_index() -> Mapping[str, tuple[str, ...]]:
+    """word -> languages whose stoplist has it (one lookup per word for guessing)."""
+    index: dict[str, list[str]] = {}
+    for lang in available_langs():
+        for w in lang_pack(lang).stopwords:
+            index.setdefault(w, []).append(lang)
+    return {w: tuple(ls) for w, ls in index.items()}
+
+
 def guess_stoplist_lang(sample_words: Sequence[str], hint: str | None = None) -> str | None:
     """The language pack whose stopwords cover most of ``sample_words``.
 
@@ -321,25 +335,23 @@ def guess_stoplist_lang(sample_words: Sequence[str], hint: str | None = None) ->
     >>> guess_stoplist_lang("это был очень хороший день и мы гуляли".split())
     'ru'
     """
-    lowered = [w.casefold() for w in sample_words[:3000]]
+    lowered = [w.casefold() for w in sample_words[:1000]]
     if not lowered:
         return None
-    best, best_cov = None, 0.0
+    index = _stop_index()
+    counts: Counter[str] = Counter()
+    for w in lowered:
+        langs = index.get(w)
+        if langs:
+            counts.update(langs)
     if hint:
         hint = hint.split("-")[0].split("_")[0].lower()
-        if hint in available_langs():
-            stop = lang_pack(hint).stopwords
-            cov = sum(w in stop for w in lowered) / len(lowered)
-            if cov >= 0.1:
-                return hint
-    for lang in available_langs():
-        stop = lang_pack(lang).stopwords
-        if not stop:
-            continue
-        cov = sum(w in stop for w in lowered) / len(lowered)
-        if cov > best_cov:
-            best, best_cov = lang, cov
-    return best if best_cov >= 0.05 else None
+        if counts.get(hint, 0) >= 0.1 * len(lowered):
+            return hint
+    if not counts:
+        return None
+    best, n = min(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return best if n >= 0.05 * len(lowered) else None
 
 
 @functools.cache
@@ -599,6 +611,7 @@ HTML_FEATURES: tuple[str, ...] = (
     "in_container",
     "container_near",
     "container_ld",
+    "region",
 )
 
 #: Second-stage features: the first stage's verdict on the neighbours. Chrome
@@ -615,7 +628,7 @@ def page_lang(page: Page) -> str | None:
     sample: list[str] = []
     for b in page.blocks:
         sample.extend(words(page.text[b.start : b.end]))
-        if len(sample) >= 3000:
+        if len(sample) >= 1000:
             break
     hint = page.metadata.get("html_lang")
     return guess_stoplist_lang(sample, hint if isinstance(hint, str) else None)
@@ -813,13 +826,20 @@ def classify(page: Page, repeated: Collection[str], config: BoilerplateConfig):
     ev = _evidence(page, repeated, config)
     model = HTML_MODEL if page.origin == "html" else TEXT_MODEL
     probs = content_probabilities(ev.feats, model) if ev.feats else []
+    threshold = config.threshold
+    free = [p for i, p in enumerate(probs) if i != ev.title_index and not ev.forced[i]]
+    if free and max(free) < threshold:
+        # Nothing looks like content: rather than an empty article, keep the best
+        # the page has (a page of only chrome still ends up all boilerplate,
+        # because its blocks are then decided by the rules or are below this).
+        threshold = max(config.min_threshold, 0.5 * max(free))
     verdicts: list[str | None] = []
     for i, f in enumerate(ev.feats):
         if i == ev.title_index:
             verdicts.append(None)
         elif ev.forced[i]:
             verdicts.append(ev.forced[i])
-        elif probs[i] < config.threshold:
+        elif probs[i] < threshold:
             verdicts.append(_model_reason(f))
         else:
             verdicts.append(None)

@@ -76,6 +76,8 @@ _STRUCT = {"nav": "in_nav", "header": "in_header", "footer": "in_footer", "aside
 _ROLES = {"navigation": "in_nav", "banner": "in_header", "contentinfo": "in_footer",
           "complementary": "in_aside", "main": "in_main", "article": "in_article",
           "search": "in_form", "menu": "in_nav", "menubar": "in_nav"}  # fmt: skip
+#: How many of the nearest enclosing elements lend their class/id words to a block.
+NEAR_CLASS_LEVELS = 5
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _WS = re.compile(r"\s+")
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
@@ -218,7 +220,8 @@ def html_page(html: str, *, canonicalize: Callable[[str], str], config: Boilerpl
     body = root.find("body")
     if body is None:
         body = root
-    raws = _walk(body, config)
+    own_hints: dict[int, frozenset[str]] = {}
+    raws = _walk(body, config, own_hints)
     if len(raws) >= config.max_blocks:
         truncated = True
         raws = raws[: config.max_blocks]
@@ -230,7 +233,7 @@ def html_page(html: str, *, canonicalize: Callable[[str], str], config: Boilerpl
         if t.strip():
             texts.append(t.strip("\n"))
             kept.append(r)
-    _add_features(kept, texts, feats)
+    _add_features(kept, texts, feats, own_hints)
     _mark_title(kept, texts, feats, meta)
     if not any(f.get("is_title") for f in feats) and meta.get("title"):
         t = canonicalize(meta["title"]).strip("\n")
@@ -247,12 +250,19 @@ def html_page(html: str, *, canonicalize: Callable[[str], str], config: Boilerpl
     return Page(text=text, blocks=blocks, metadata=meta, origin="html")
 
 
-def _walk(body: lxml.etree._Element, config: BoilerplateConfig) -> list[_Raw]:
-    """Blocks of visible text in document order (iterative; bounded by max_depth/max_blocks)."""
+def _walk(
+    body: lxml.etree._Element, config: BoilerplateConfig, own_hints: dict[int, frozenset[str]]
+) -> list[_Raw]:
+    """Blocks of visible text in document order (iterative; bounded by max_depth/max_blocks).
+
+    ``own_hints`` receives the hints of each block element's own class/id/tag.
+    """
     raws: list[_Raw] = []
     cur = _Raw()
-    # One entry per open element: (is_block, flags, element id, in_link, tag)
-    stack: list[tuple[bool, frozenset[str], int, bool, str]] = []
+    # One entry per open element: (is_block, structural flags of it and all its
+    # ancestors, element id, in_link, tag, its own class/id hints).
+    stack: list[tuple[bool, frozenset[str], int, bool, str, frozenset[str]]] = []
+    none: frozenset[str] = frozenset()
     ids = 0
     brs = 0
 
@@ -271,7 +281,14 @@ def _walk(body: lxml.etree._Element, config: BoilerplateConfig) -> list[_Raw]:
         if not cur.parts:
             block = next((s for s in reversed(stack) if s[0]), None)
             cur.tag = block[4] if block else "div"
-            cur.flags = stack[-1][1] if stack else frozenset()
+            # Structure counts from any ancestor (a nav is a nav however deep);
+            # class words only from the nearest ones, because a wrapper's
+            # "has-sidebar" or "comments-open" says nothing about a paragraph.
+            flags = stack[-1][1] if stack else none
+            for entry in stack[-NEAR_CLASS_LEVELS:]:
+                if entry[5]:
+                    flags = flags | entry[5]
+            cur.flags = flags
             cur.path = tuple(s[2] for s in stack if s[0])
         if not text.isspace():
             brs = 0
@@ -294,10 +311,10 @@ def _walk(body: lxml.etree._Element, config: BoilerplateConfig) -> list[_Raw]:
                 or _HIDDEN_STYLE.search(el.get("style") or "")
             ):
                 walker.skip_subtree()
-                stack.append((False, stack[-1][1] if stack else frozenset(), -1, False, tag))
+                stack.append((False, stack[-1][1] if stack else none, -1, False, tag, none))
                 continue
             if depth > config.max_depth:
-                stack.append((False, stack[-1][1] if stack else frozenset(), -1, False, tag))
+                stack.append((False, stack[-1][1] if stack else none, -1, False, tag, none))
                 add(el.text)
                 continue
             is_block = tag in BLOCK_TAGS
@@ -309,16 +326,16 @@ def _walk(body: lxml.etree._Element, config: BoilerplateConfig) -> list[_Raw]:
                     add("\n")
             elif is_block:
                 flush()
-            flags = stack[-1][1] if stack else frozenset()
+            flags = stack[-1][1] if stack else none
             own = class_hints(el)
             struct = _STRUCT.get(tag) or _ROLES.get((el.get("role") or "").lower())
             if struct:
-                own = own | {struct}
-            if own:
-                flags = flags | own
+                flags = flags | {struct}
             in_link = tag == "a" or bool(stack and stack[-1][3])
             ids += 1
-            stack.append((is_block, flags, ids, in_link, tag))
+            if is_block and (own or struct):
+                own_hints[ids] = own | {struct} if struct else own
+            stack.append((is_block, flags, ids, in_link, tag, own))
             add(el.text)
         else:
             depth -= 1
@@ -332,7 +349,21 @@ def _walk(body: lxml.etree._Element, config: BoilerplateConfig) -> list[_Raw]:
     return raws
 
 
-def _add_features(raws: list[_Raw], texts: list[str], feats: list[dict[str, float]]) -> None:
+#: Hints that make an element a poor main-content candidate, and good ones
+#: (readability weighs candidates by their class names the same way).
+_BAD_CANDIDATE = frozenset(
+    "cls_comments cls_sidebar cls_footer cls_related cls_nav cls_share cls_ads cls_subscribe "
+    "cls_cookie cls_breadcrumb in_nav in_footer in_aside in_header in_form".split()
+)
+_GOOD_CANDIDATE = frozenset("cls_good in_article in_main".split())
+
+
+def _add_features(
+    raws: list[_Raw],
+    texts: list[str],
+    feats: list[dict[str, float]],
+    own_hints: dict[int, frozenset[str]],
+) -> None:
     """Structural features, and the main-content container.
 
     The container is found as readability does: every prose-like block (25+
@@ -357,6 +388,12 @@ def _add_features(raws: list[_Raw], texts: list[str], feats: list[dict[str, floa
     for a, s in score.items():
         ld = links.get(a, 0) / chars[a] if chars.get(a) else 0.0
         s *= 1.0 - ld
+        hints = own_hints.get(a, frozenset())
+        if hints & _BAD_CANDIDATE:
+            s *= 0.25
+        elif hints & _GOOD_CANDIDATE:
+            s *= 1.25
+        score[a] = s
         if s > best_score:
             best, best_score = a, s
     for r, t in zip(raws, texts, strict=True):
@@ -365,6 +402,9 @@ def _add_features(raws: list[_Raw], texts: list[str], feats: list[dict[str, floa
         f: dict[str, float] = {_tag_feature(r.tag): 1.0, "link_density": ld}
         if ld > 0.9:
             f["all_link"] = 1.0
+        if best_score > 0:
+            # How prose-rich the richest region around this block is, relative to the page's best.
+            f["region"] = max((score.get(a, 0.0) for a in r.path), default=0.0) / best_score
         for flag in r.flags:
             f[flag] = 1.0
         if best is not None:
