@@ -26,7 +26,7 @@ $(VENV)/.core: pyproject.toml | $(PY)
 
 $(VENV)/.translate: pyproject.toml $(VENV)/.core
 	$(PIP) install $(if $(WHEELS),--find-links $(WHEELS)) $(TORCH)
-	$(PIP) install -e '.[test,translate,bench]'
+	$(PIP) install -e '.[test,translate,bench,ray]'
 	touch $@
 
 setup: $(VENV)/.core

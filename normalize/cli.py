@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import hashlib
+import itertools
 import logging
 import os
 import sys
@@ -17,9 +19,9 @@ from collections.abc import Sequence
 
 from normalize import __version__
 from normalize.config import Config
-from normalize.pipeline import run
 from normalize.readers import ReadOptions, iter_inputs
-from normalize.writers import JsonlWriter, TextWriter
+from normalize.runner import Summary, default_jobs, raw_size, run_batches
+from normalize.writers import JsonlWriter, ResumeError, TextWriter
 
 log = logging.getLogger("normalize")
 
@@ -54,6 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="per-document size limit in bytes (default: %(default)s)")
     p.add_argument("--batch-size", type=int, default=256,
                    help="documents per batch; cross-document chrome is detected within a batch")
+    p.add_argument("-j", "--jobs", type=int, default=0,
+                   help="worker processes (default: all cores); output is the same for any number")
+    p.add_argument("--resume", action="store_true",
+                   help="continue an interrupted run into the same -o file from its checkpoint")
+    p.add_argument("--engine", choices=("local", "ray"), default="local",
+                   help="local processes (default) or a Ray cluster (needs the [ray] extra)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress or summary on stderr")
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging on stderr")
     p.add_argument("--version", action="version", version=f"normalize {__version__}")
@@ -104,6 +112,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     config = config_from_args(args)
     options = ReadOptions(text_field=args.text_field, id_field=args.id_field, max_bytes=args.max_bytes)
+    if args.engine == "ray":
+        from normalize.ray_engine import run_ray
+
+        return run_ray(args.inputs, args.output, config, options, batch_size=args.batch_size,
+                       jobs=args.jobs or None)
     try:
         if args.format == "text":
             if args.output == "-":
@@ -111,20 +124,49 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return EXIT_USAGE
             writer: JsonlWriter | TextWriter = TextWriter(args.output)
         else:
-            writer = JsonlWriter(args.output)
+            if args.resume and args.output == "-":
+                log.error("--resume needs an output file: -o OUT.jsonl")
+                return EXIT_USAGE
+            writer = JsonlWriter(args.output, resume=args.resume, fingerprint=fingerprint(args, config))
+    except ResumeError as exc:
+        log.error("%s", exc)
+        return EXIT_USAGE
     except OSError as exc:
         log.error("cannot write to %s: %s", args.output, exc.strerror or exc)
         return EXIT_USAGE
 
-    documents = failed = 0
-    with writer:
-        for doc in run(iter_inputs(args.inputs, options), config, batch_size=args.batch_size):
-            documents += 1
-            if doc.errors:
-                failed += 1
+    raws = iter_inputs(args.inputs, options)
+    summary = Summary()
+    earlier_errors = 0
+    if isinstance(writer, JsonlWriter) and writer.resumed_documents:
+        log.info("resuming after %d document(s) already written", writer.resumed_documents)
+        raws = itertools.islice(raws, writer.resumed_documents, None)
+        earlier_errors = _errors_in(f"{args.output}.partial")
+    from tqdm import tqdm
+
+    with writer, tqdm(unit=" docs", disable=True if args.quiet else None, file=sys.stderr,
+                      desc="normalize", dynamic_ncols=True) as bar:
+        jobs = args.jobs if args.jobs > 0 else default_jobs()
+        for batch, docs in run_batches(raws, config, jobs=jobs, batch_size=args.batch_size):
+            for raw, doc in zip(batch, docs, strict=True):
+                summary.add(doc, raw_size(raw))
                 for err in doc.errors:
                     log.warning("%s: %s", doc.id, err.message)
-            writer.write(doc)
+                writer.write(doc)
+            writer.commit(len(batch))
+            bar.update(len(batch))
     if not args.quiet:
-        log.info("%d document(s), %d with errors", documents, failed)
-    return EXIT_DOCUMENT_ERRORS if failed else EXIT_OK
+        print(summary.format(), file=sys.stderr)
+    return EXIT_DOCUMENT_ERRORS if summary.errors or earlier_errors else EXIT_OK
+
+
+def fingerprint(args: argparse.Namespace, config: Config) -> str:
+    """What must not change between a run and its ``--resume``: inputs and settings."""
+    key = repr((args.inputs, args.batch_size, args.text_field, args.id_field, config))
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def _errors_in(path: str) -> int:
+    """Error records already in a partial output (for the exit status of a resumed run)."""
+    with open(path, encoding="utf-8") as f:
+        return sum(1 for line in f if '"errors":[]' not in line)

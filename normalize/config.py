@@ -40,6 +40,11 @@ class Config:
     #: record instead of being processed: one pathological page must not stall
     #: or exhaust a run. 16 MiB is far above any real article page.
     max_bytes: int = 16 * 1024 * 1024
+    #: Wall-clock seconds one document may take (all stages but translation)
+    #: before it becomes an error record (``code: timeout``). Enforced with a
+    #: timer signal, so only where normalize runs in a main thread (the CLI
+    #: and its workers always do); ``0`` switches it off.
+    max_seconds: float = 60.0
 
     def with_(self, **changes: Any) -> Config:
         """A copy with top-level fields replaced."""

@@ -15,7 +15,10 @@ goes on; nothing raises out of :func:`process_batch`.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import signal
+import threading
 import traceback
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -52,6 +55,47 @@ class StageError(Exception):
         super().__init__(message)
         self.stage = stage
         self.code = code
+
+
+class DocumentTimeout(BaseException):
+    """A document took longer than ``Config.max_seconds``.
+
+    A ``BaseException``, like ``KeyboardInterrupt``, so that no stage's
+    ``except Exception`` can swallow it.
+    """
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Raise :class:`DocumentTimeout` in the block after ``seconds`` of wall-clock time.
+
+    Uses ``SIGALRM``, so it only works in the main thread; elsewhere (or
+    with ``seconds <= 0``) the block runs without a limit.
+    """
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise DocumentTimeout
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _timeout_error(stage: str, config: Config, where: str | None) -> ErrorRecord:
+    return ErrorRecord(
+        stage=stage,
+        code="timeout",
+        message=f"{where}: took longer than the limit of {config.max_seconds:g} s per document; "
+        "split the document or raise Config.max_seconds.",
+        where=where,
+    )
 
 
 def _error_doc(raw: RawDocument, error: ErrorRecord, steps: tuple[str, ...] = ()) -> Document:
@@ -204,7 +248,10 @@ def process_batch(raws: Sequence[RawDocument], config: Config | None = None) -> 
             prepared.append(_error_doc(raw, raw.error))
             continue
         try:
-            prepared.append(_prepare(raw, config))
+            with time_limit(config.max_seconds):
+                prepared.append(_prepare(raw, config))
+        except DocumentTimeout:
+            prepared.append(_error_doc(raw, _timeout_error("prepare", config, raw.source)))
         except StageError as exc:
             prepared.append(
                 _error_doc(raw, ErrorRecord(exc.stage, exc.code, str(exc), raw.source))
@@ -219,7 +266,10 @@ def process_batch(raws: Sequence[RawDocument], config: Config | None = None) -> 
             docs.append(prep)
             continue
         try:
-            docs.append(_finish(prep, repeated.get(prep.group, frozenset()), config))
+            with time_limit(config.max_seconds):
+                docs.append(_finish(prep, repeated.get(prep.group, frozenset()), config))
+        except DocumentTimeout:
+            docs.append(prep.doc.replace(errors=(_timeout_error("finish", config, raw.source),)))
         except Exception as exc:  # noqa: BLE001
             docs.append(
                 prep.doc.replace(errors=(_internal_error("finish", exc, raw.source),))
