@@ -382,6 +382,8 @@ def _add_features(
         ld = r.link_chars / n if n else 0.0
         if n >= 25 and ld < 0.3:
             s = 1.0 + t.count(",") + t.count("،") + min(n / 100.0, 3.0)
+            if r.flags & _BAD_CANDIDATE:
+                s *= 0.25  # prose in a comment list or a sidebar is not the article
             for level, a in enumerate(reversed(r.path[-3:])):
                 score[a] = score.get(a, 0.0) + s / (1 + level)
     best, best_score = None, 0.0
