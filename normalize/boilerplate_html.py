@@ -25,6 +25,7 @@ its ancestors (``share``, ``comment``, ``related``, ``breadcrumb``,
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -69,6 +70,9 @@ CLASS_WORDS: dict[str, tuple[str, ...]] = {
                  "blog", "prose", "articlebody"),
 }  # fmt: skip
 _CLASS_INDEX = {w: name for name, ws in CLASS_WORDS.items() for w in ws}
+_CLASS_PREFIX = re.compile(
+    "(" + "|".join(sorted((w for w in _CLASS_INDEX if len(w) >= 5), key=len, reverse=True)) + ")"
+)
 _SPLIT_CLASS = re.compile(r"[\s_\-:./]+")
 _STRUCT = {"nav": "in_nav", "header": "in_header", "footer": "in_footer", "aside": "in_aside",
            "form": "in_form", "article": "in_article", "main": "in_main", "menu": "in_nav",
@@ -98,19 +102,21 @@ def class_hints(el: lxml.etree._Element) -> frozenset[str]:
     ['cls_good', 'cls_share', 'cls_sidebar']
     """
     attrs = " ".join(v for v in (el.get("class"), el.get("id"), el.get("itemprop")) if v)
-    if not attrs:
-        return frozenset()
+    return _hints(attrs) if attrs else frozenset()
+
+
+@functools.lru_cache(maxsize=8192)
+def _hints(attrs: str) -> frozenset[str]:
+    """Class-word features of a class/id string (cached: sites repeat their class names)."""
     out = set()
-    for tok in _SPLIT_CLASS.split(attrs):
-        tok = tok.lower()
+    for tok in _SPLIT_CLASS.split(attrs.lower()):
         if not tok:
             continue
         name = _CLASS_INDEX.get(tok)
         if name is None and len(tok) > 6:
-            for w, n in _CLASS_INDEX.items():
-                if len(w) >= 5 and tok.startswith(w):
-                    name = n
-                    break
+            m = _CLASS_PREFIX.match(tok)
+            if m:
+                name = _CLASS_INDEX[m.group(1)]
         if name:
             out.add(name)
     return frozenset(out)
@@ -228,8 +234,7 @@ def html_page(html: str, *, canonicalize: Callable[[str], str], config: Boilerpl
     texts: list[str] = []
     feats: list[dict[str, float]] = []
     kept: list[_Raw] = []
-    for r in raws:
-        t = canonicalize("".join(r.parts))
+    for r, t in zip(raws, _canonical_blocks(["".join(r.parts) for r in raws], canonicalize)):
         if t.strip():
             texts.append(t.strip("\n"))
             kept.append(r)
@@ -248,6 +253,24 @@ def html_page(html: str, *, canonicalize: Callable[[str], str], config: Boilerpl
     text, spans = tile(texts, seps)
     blocks = tuple(Block(s, e, features=f) for (s, e), f in zip(spans, feats, strict=True))
     return Page(text=text, blocks=blocks, metadata=meta, origin="html")
+
+
+def _canonical_blocks(raw: list[str], canonicalize: Callable[[str], str]) -> list[str]:
+    """Each raw block through ``canonicalize``, in one call when that is the same thing.
+
+    Blocks hold no blank line, so the page joined with blank lines and
+    canonicalized splits back into the same blocks (canonical rules act within
+    lines). When it does not (a block that canonicalizes to nothing, a U+2029),
+    each block is canonicalized on its own.
+    """
+    raw = [r.strip() for r in raw]
+    keep = [r for r in raw if r]
+    joined = canonicalize("\n\n".join(keep))
+    parts = joined.split("\n\n") if joined else []
+    if len(parts) == len(keep):
+        it = iter(parts)
+        return [next(it) if r else "" for r in raw]
+    return [canonicalize(r) for r in raw]
 
 
 def _walk(
@@ -303,12 +326,18 @@ def _walk(
         if event == "start":
             depth += 1
             tag = tag.lower()
+            attrs = el.keys()
             if (
                 not tag
                 or tag in SKIP_TAGS
-                or el.get("hidden") is not None
-                or (el.get("aria-hidden") == "true" and tag not in BLOCK_TAGS)
-                or _HIDDEN_STYLE.search(el.get("style") or "")
+                or (
+                    attrs
+                    and (
+                        "hidden" in attrs
+                        or (el.get("aria-hidden") == "true" and tag not in BLOCK_TAGS)
+                        or _HIDDEN_STYLE.search(el.get("style") or "")
+                    )
+                )
             ):
                 walker.skip_subtree()
                 stack.append((False, stack[-1][1] if stack else none, -1, False, tag, none))
@@ -327,8 +356,10 @@ def _walk(
             elif is_block:
                 flush()
             flags = stack[-1][1] if stack else none
-            own = class_hints(el)
-            struct = _STRUCT.get(tag) or _ROLES.get((el.get("role") or "").lower())
+            own = class_hints(el) if attrs else none
+            struct = _STRUCT.get(tag) or (
+                _ROLES.get((el.get("role") or "").lower()) if attrs else None
+            )
             if struct:
                 flags = flags | {struct}
             in_link = tag == "a" or bool(stack and stack[-1][3])
