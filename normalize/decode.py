@@ -143,17 +143,43 @@ def _strict(data: bytes, encoding: str) -> str | None:
         return None
 
 
-def _mostly_utf8(data: bytes) -> str | None:
-    """UTF-8 with U+FFFD for a few bad bytes, if the valid multi-byte sequences clearly dominate.
+def _legacy_fallback(err: UnicodeDecodeError) -> tuple[str, int]:
+    """Codec error handler: bad bytes inside UTF-8 text are read as cp1252.
 
-    A truncated download or one stray byte must not send a UTF-8 document to
-    the statistical detector, which would then pick a legacy encoding and
-    turn every other non-ASCII character into mojibake.
+    A file with lines pasted from a cp1252 page ("caf\\xe9", "\\x93quoted\\x94")
+    is the usual cause of isolated invalid bytes in otherwise valid UTF-8.
+    A sequence cut off at the very end is a truncation, not cp1252: it
+    becomes U+FFFD, as do bytes cp1252 does not define and 0xFE/0xFF.
     """
-    text = data.decode("utf-8", errors="replace")
-    invalid = text.count("\ufffd") - data.count(b"\xef\xbf\xbd")
-    valid = sum(1 for ch in text if ch > "\x7f" and ch != "\ufffd")
-    return text if valid >= 2 * invalid else None
+    data = err.object
+    bad = data[err.start : err.end]
+    if err.end >= len(data) and data[err.start] >= 0xC0:
+        return "\ufffd", err.end
+    if b"\xfe" in bad or b"\xff" in bad:  # þ, ÿ: far likelier junk than text
+        return "\ufffd", err.end
+    try:
+        return data[err.start : err.end].decode("cp1252"), err.end
+    except UnicodeDecodeError:
+        return "\ufffd", err.end
+
+
+codecs.register_error("normalize-legacy-fallback", _legacy_fallback)
+
+
+def _mostly_utf8(data: bytes) -> tuple[str, int] | None:
+    """UTF-8 with some bad bytes, if valid multi-byte sequences are at least as many.
+
+    A truncated download, one stray byte or a line in cp1252 must not send a
+    UTF-8 document to the statistical detector, which would then pick a
+    legacy encoding and turn every other non-ASCII character into mojibake.
+    Returns the text and the number of bytes that were not valid UTF-8.
+    """
+    replaced = data.decode("utf-8", errors="replace")
+    invalid = replaced.count("\ufffd") - data.count(b"\xef\xbf\xbd")
+    valid = sum(1 for ch in replaced if ch > "\x7f" and ch != "\ufffd")
+    if valid < invalid:
+        return None
+    return data.decode("utf-8", errors="normalize-legacy-fallback"), invalid
 
 
 def _detect(data: bytes) -> str | None:
@@ -192,7 +218,9 @@ def decode_bytes(data: bytes, *, html: bool = False, config: DecodeConfig | None
         text = _strict(data, "utf-8")
         encoding = "utf-8"
     if text is None:
-        text = _mostly_utf8(data)
+        mixed = _mostly_utf8(data)
+        if mixed is not None:
+            text, changes["legacy_bytes"] = mixed
     if text is None and html:
         declared = declared_charset(data)
         if declared is not None:
@@ -232,6 +260,10 @@ def decode_bytes(data: bytes, *, html: bool = False, config: DecodeConfig | None
         )
         if invalid > 0:
             changes["invalid_bytes"] = invalid
+            if "legacy_bytes" in changes:
+                changes["legacy_bytes"] -= invalid
+        if not changes.get("legacy_bytes", 1):
+            del changes["legacy_bytes"]
     return Decoded(text, encoding, changes, tuple(warnings))
 
 

@@ -12,6 +12,7 @@ import gzip
 import json
 import logging
 import os
+import stat
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -114,11 +115,34 @@ def _too_large(doc_id: str, source: str, limit: int) -> RawDocument:
     )
 
 
+def display_name(path: str | bytes) -> str:
+    r"""A path as text that can always be written as UTF-8.
+
+    File names are bytes on POSIX; one that is not UTF-8 comes out of
+    ``os.fsdecode`` with lone surrogates, which no UTF-8 writer accepts. The
+    undecodable bytes are shown as ``\xNN`` instead.
+
+    >>> display_name(b"caf\xe9 menu.txt")
+    'caf\\xe9 menu.txt'
+    """
+    name = os.fsdecode(path)
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def read_file(path: str, options: ReadOptions) -> Iterator[RawDocument]:
     """The documents of one file (one, or one per JSONL line)."""
     fmt = format_of(path)
-    display = os.fsdecode(path)
+    display = display_name(path)
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            yield _error(
+                display,
+                display,
+                "unreadable",
+                f"{display} is not a regular file (a FIFO, device or socket could block "
+                "the run forever); copy its content into a file.",
+            )
+            return
         opener = gzip.open if path.lower().endswith(".gz") else open
         if fmt == "jsonl":
             with opener(path, "rb") as stream:
@@ -226,8 +250,9 @@ def iter_inputs(
         elif os.path.exists(item) or os.path.islink(item):
             yield from read_file(item, options)
         else:
+            name = display_name(item)
             yield _error(
-                item, item, "not_found", f"{item}: no such file or folder; check the path."
+                name, name, "not_found", f"{name}: no such file or folder; check the path."
             )
 
 
