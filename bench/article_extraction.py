@@ -165,6 +165,10 @@ def run(selected: set[str] | None = None, *, with_trafilatura: bool = True) -> N
         import trafilatura
 
         extract = trafilatura.extract
+    if pages:  # warm up both (stoplist index, trafilatura's lazy imports) outside the clock
+        normalize_html(pages[0][1], config)
+        if extract is not None:
+            extract(pages[0][1])
     for pid, html, gold in pages:
         t0 = time.process_time()
         pred, page = normalize_html(html, config)

@@ -440,14 +440,8 @@ def _add_features(
             f["region"] = max((score.get(a, 0.0) for a in r.path), default=0.0) / best_score
         for flag in r.flags:
             f[flag] = 1.0
-        if best is not None:
-            if best in r.path:
-                f["in_container"] = 1.0
-            elif best in r.path[-2:] or best in r.path[:-1]:
-                f["container_near"] = 1.0
-            else:
-                # Near the container: shares its parent (readability's siblings).
-                pass
+        if best is not None and best in r.path:
+            f["in_container"] = 1.0
         feats.append(f)
     if best is not None:
         cont_ld = links.get(best, 0) / chars[best] if chars.get(best) else 0.0
