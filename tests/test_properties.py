@@ -1,0 +1,90 @@
+"""Invariants of whole records, checked over generated documents (hypothesis).
+
+- the segments, joined, are the full canonical text (nothing dropped);
+- every record is valid against the JSON Schema;
+- normalize is idempotent on its own output: ``text`` normalized again is
+  unchanged (with boilerplate kept, so that only the text rules apply).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from normalize import Config, canonicalize, normalize_document
+from normalize.decode import repair_and_explain
+from tests.test_pipeline import check_record
+
+#: ``make fuzz`` sets this to run the fuzz target for that many seconds.
+FUZZ_SECONDS = float(os.environ.get("NORMALIZE_FUZZ_SECONDS", "0"))
+
+_WORDS = [
+    "the", "news", "Taliban", "होम", "दुनिया", "समाचार", "سلام", "دنیا", "خبر", "Привет", "мир",
+    "новости", "Leave a Reply", "Share", ">", "|", "(International)", "2018", "10:37", "“", "”",
+    "\u00a0", "\u200c", "\u200b", "\u202e", "\u0301", "\t", "\r\n", "\n\n", "😀", "\x00",
+]
+documents = st.lists(st.sampled_from(_WORDS), max_size=40).map(" ".join)
+texts = st.one_of(documents, st.text(max_size=200))
+KEEP = Config(keep_boilerplate=True)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(texts)
+def test_segments_are_the_full_canonical_text(text: str) -> None:
+    doc = normalize_document(text, config=KEEP)
+    check_record(doc)
+    assert doc.errors == ()
+    assert doc.full_text == canonicalize(repair_and_explain(text)[0])
+    assert canonicalize(doc.full_text) == doc.full_text
+    assert doc.text == doc.full_text  # boilerplate kept
+
+
+@settings(max_examples=100, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(texts)
+def test_normalize_is_idempotent_on_its_output(text: str) -> None:
+    once = normalize_document(text, config=KEEP).text
+    assert normalize_document(once, config=KEEP).text == once
+
+
+def _fuzz_one(data: bytes | str) -> None:
+    doc = normalize_document(data, source="fuzz")
+    check_record(doc)  # valid, tiling, never an exception
+    for err in doc.errors:
+        assert err.code != "internal", err.message
+
+
+fuzz_inputs = st.one_of(st.binary(max_size=400), st.text(max_size=400), documents,
+                        documents.map(lambda t: f"<html><body><p>{t}</p></body></html>"),
+                        documents.map(lambda t: t.encode("utf-16")))
+
+
+@settings(max_examples=200, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(fuzz_inputs)
+def test_fuzz_normalize_document(data: bytes | str) -> None:
+    """The fuzz target, on a short deterministic budget (``make fuzz`` runs it longer)."""
+    _fuzz_one(data)
+
+
+def test_fuzz_for_a_while() -> None:
+    """``make fuzz``: random (not derandomized) batches until the time is up."""
+    if not FUZZ_SECONDS:
+        return
+    deadline = time.monotonic() + FUZZ_SECONDS
+    rounds = 0
+
+    @settings(max_examples=300, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(fuzz_inputs)
+    def fuzz(data: bytes | str) -> None:
+        _fuzz_one(data)
+
+    while time.monotonic() < deadline:
+        fuzz()
+        rounds += 1
+    assert rounds > 0
