@@ -47,3 +47,7 @@ bench: $(VENV)/.translate
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .hypothesis
+
+FUZZ_SECONDS ?= 300
+fuzz: $(VENV)/.core
+	NORMALIZE_FUZZ_SECONDS=$(FUZZ_SECONDS) $(PY) -m pytest -q tests/test_properties.py -k fuzz_for_a_while -p no:cacheprovider
