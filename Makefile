@@ -14,7 +14,7 @@ OUT ?= out/seeds.jsonl
 WHEELS := $(wildcard /opt/wheels)
 TORCH := torch==2.13.0
 
-.PHONY: normalize test bench fuzz lang-packs setup setup-translate clean lint
+.PHONY: normalize test bench fuzz lang-packs setup setup-translate clean lint browser
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -37,7 +37,16 @@ normalize: $(VENV)/.core
 	$(PY) -m normalize $(IN) -o $(OUT)
 	@echo "wrote $(OUT)" >&2
 
-test: $(VENV)/.translate
+# Headless Chromium for the report's browser tests (Debian packages), and a
+# Devanagari font so that screenshots show the Hindi chrome.
+BROWSER_PKGS := chromium fonts-lohit-deva
+browser:
+	@{ command -v chromium && dpkg -s fonts-lohit-deva; } >/dev/null 2>&1 || { \
+	  sudo=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+	  $$sudo apt-get update -qq && \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PKGS) >&2; }
+
+test: $(VENV)/.translate browser
 	$(PY) -m pytest -q; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
 	exit $$status
