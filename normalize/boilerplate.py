@@ -372,6 +372,7 @@ def _all_phrases() -> tuple[Mapping[str, str], tuple[tuple[regex.Pattern[str], s
 
 _BREADCRUMB_SEP = regex.compile(r"\s(?:>|»|›|→|/|\\|::|>>)\s")
 _TIMESTAMP = regex.compile(r"^(?:\d{1,2}:\d{2}(?::\d{2})?(?:\s*[/|-]\s*\d{1,2}:\d{2}(?::\d{2})?)?)$")
+_YEAR = regex.compile(r"\b(?:1[89]|20)\d\d\b|\d:\d\d")
 _SENT_END = regex.compile(r"[.!?…。！？।॥؟۔][\"'”’»)\]]*$")
 _SENT_PUNCT = regex.compile(r"[.!?…。！？।॥؟۔](?:\s|$)")
 _COMMA = regex.compile(r"[,،、，;؛]")
@@ -429,7 +430,7 @@ def icon_strip(text: str) -> bool:
     >>> icon_strip("The nation's station ran a relation of the situation and information.")
     False
     """
-    toks = text.split()
+    toks = text.split()[:300]
     if len(toks) < 6 or _SENT_END.search(text):
         return False
     affixes: Counter[str] = Counter()
@@ -441,12 +442,30 @@ def icon_strip(text: str) -> bool:
 
 
 def timestamp(text: str) -> bool:
-    """A bare clock time or duration ("0:00", "28:20", "1:02:03"), e.g. a media player's.
+    """A bare clock time or duration ("0:00", "28:20"), or a bare dateline.
 
-    >>> timestamp("28:20"), timestamp("At 10:30 we left.")
-    (True, False)
+    A dateline is a short line of numbers with a year or a clock time and at
+    most two words (a month name, "Updated"); its date belongs in metadata.
+
+    >>> timestamp("28:20"), timestamp("1 Oct, 2018 10:37"), timestamp("November 9, 2018")
+    (True, True, True)
+    >>> timestamp("At 10:30 we left."), timestamp("Chapter 3 of 10"), timestamp("2018")
+    (False, False, False)
     """
-    return bool(_TIMESTAMP.match(text.strip()))
+    text = text.strip()
+    if _TIMESTAMP.match(text):
+        return True
+    toks = words(text)
+    if not 2 <= len(toks) <= 7 or _SENT_END.search(text):
+        return False
+    nums = [t for t in toks if t.isdigit()]
+    alpha = [t for t in toks if not t.isdigit()]
+    return (
+        len(nums) >= 2
+        and len(alpha) <= 2
+        and all(len(t) <= 10 for t in alpha)
+        and (bool(_YEAR.search(text)) or ":" in text)
+    )
 
 
 def rule_reason(text: str, config: BoilerplateConfig) -> str | None:
@@ -456,6 +475,8 @@ def rule_reason(text: str, config: BoilerplateConfig) -> str | None:
     >>> rule_reason("Podcasts", cfg), rule_reason("0:00", cfg), rule_reason("Hello there.", cfg)
     ('related', 'timestamp', None)
     """
+    if icon_strip(text):
+        return "icon_strip"
     if len(text) > config.max_rule_chars:
         return None
     reason = chrome_phrase(text)
@@ -465,8 +486,6 @@ def rule_reason(text: str, config: BoilerplateConfig) -> str | None:
         return "timestamp"
     if breadcrumb(text):
         return "breadcrumb"
-    if icon_strip(text):
-        return "icon_strip"
     return None
 
 
@@ -787,8 +806,14 @@ def _find_title(page, texts, keys, feats, title_key) -> int | None:
     if page.origin == "html":
         return None
     for i, t in enumerate(texts[:8]):
-        nw = len(words(t))
-        if 4 <= nw <= 30 and not t.rstrip().endswith(".") and rule_reason(t, BoilerplateConfig()) is None:
+        ws = words(t)
+        lettered = sum(any(c.isalpha() for c in w) for w in ws)
+        if (
+            4 <= len(ws) <= 30
+            and lettered >= 0.75 * len(ws)
+            and not t.rstrip().endswith(".")
+            and rule_reason(t, BoilerplateConfig()) is None
+        ):
             return i
     return None
 
