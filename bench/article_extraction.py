@@ -36,15 +36,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from normalize.boilerplate import (  # noqa: E402
+from normalize.boilerplate import (
     BoilerplateConfig,
     Page,
     html_page,
     mark_boilerplate,
     text_page,
 )
-from normalize.canonical import canonicalize  # noqa: E402
-from normalize.document import CONTENT  # noqa: E402
+from normalize.canonical import canonicalize
+from normalize.document import CONTENT
 
 DATA = ROOT.parent / "shared" / "bench" / "article-extraction"
 TOKEN = re.compile(r"\w+")
@@ -133,7 +133,7 @@ def normalize_text(flat: str, config: BoilerplateConfig) -> str:
     return body_text(mark_boilerplate(text_page(flat, config=config), config=config))
 
 
-_C4_BAD = re.compile(r"javascript|cookie|privacy policy|terms of use|lorem ipsum|\{", re.I)
+_C4_BAD = re.compile(r"javascript|cookie|privacy policy|terms of use|lorem ipsum|\{", re.IGNORECASE)
 
 
 def c4_lines(flat: str) -> str:
@@ -184,8 +184,10 @@ def run(selected: set[str] | None = None, *, with_trafilatura: bool = True) -> N
             cpu["trafilatura"] += time.process_time() - t0
             record("trafilatura defaults", pid, out, gold)
     n = len(pages)
-    print(f"article-extraction: {n} pages (halves by sha256(id): "
-          f"{sum(half_of(p[0]) == 0 for p in pages)} / {sum(half_of(p[0]) == 1 for p in pages)})")
+    print(
+        f"article-extraction: {n} pages (halves by sha256(id): "
+        f"{sum(half_of(p[0]) == 0 for p in pages)} / {sum(half_of(p[0]) == 1 for p in pages)})"
+    )
     print(f"{'extractor':30} {'P':>6} {'R':>6} {'F1':>6}   {'F1 h0':>6} {'F1 h1':>6}  target")
     for name, pairs in rows.items():
         p, r, f = macro(pairs)

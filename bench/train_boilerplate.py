@@ -33,10 +33,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-import article_extraction as ax  # noqa: E402
+import article_extraction as ax
 
-from normalize import boilerplate as bp  # noqa: E402
-from normalize.canonical import canonicalize  # noqa: E402
+from normalize import boilerplate as bp
+from normalize.canonical import canonicalize
 
 OUT = ROOT / "normalize" / "boilerplate_weights.py"
 L2 = float(__import__("os").environ.get("BP_L2", "300"))
@@ -102,6 +102,7 @@ def fit(X, y, w, l2=L2, iters=30):
 
 def train(pages, names1):
     """pages: list of (feats list, ys, ws, mask). Returns the two-stage model dict."""
+
     def stack(rows, names):
         X, Y, W = [], [], []
         for feats, ys, ws, mask in rows:
@@ -189,15 +190,19 @@ def main() -> int:
             mh, mt = train(tr, names_html), train(trt, names_text)
             test = [p for p in data if ax.half_of(p[0]) == h]
             (hp, hr, hf), (tp, tr_, tf) = evaluate(mh, mt, test)
-            line = (f"    half {h} (trained on half {1 - h}): HTML {hp:.3f} / {hr:.3f} / {hf:.3f}; "
-                    f"text {tp:.3f} / {tr_:.3f} / {tf:.3f}")
+            line = (
+                f"    half {h} (trained on half {1 - h}): HTML {hp:.3f} / {hr:.3f} / {hf:.3f}; "
+                f"text {tp:.3f} / {tr_:.3f} / {tf:.3f}"
+            )
             print(line, file=sys.stderr)
             cv_lines.append(line)
     mh = train([r for _, r in rows["html"]], names_html)
     mt = train([r for _, r in rows["text"]], names_text)
     (hp, hr, hf), (tp, tr_, tf) = evaluate(mh, mt, data)
-    line = (f"    all pages (trained on all): HTML {hp:.3f} / {hr:.3f} / {hf:.3f}; "
-            f"text {tp:.3f} / {tr_:.3f} / {tf:.3f}")
+    line = (
+        f"    all pages (trained on all): HTML {hp:.3f} / {hr:.3f} / {hf:.3f}; "
+        f"text {tp:.3f} / {tr_:.3f} / {tf:.3f}"
+    )
     print(line, file=sys.stderr)
     cv_lines.append(line)
     write(mh, mt, cv_lines)

@@ -43,7 +43,6 @@ from __future__ import annotations
 import functools
 import math
 import posixpath
-import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -371,7 +370,9 @@ def _all_phrases() -> tuple[Mapping[str, str], tuple[tuple[regex.Pattern[str], s
 # Rules: named kinds of chrome ----------------------------------------------------
 
 _BREADCRUMB_SEP = regex.compile(r"\s(?:>|»|›|→|/|\\|::|>>)\s")
-_TIMESTAMP = regex.compile(r"^(?:\d{1,2}:\d{2}(?::\d{2})?(?:\s*[/|-]\s*\d{1,2}:\d{2}(?::\d{2})?)?)$")
+_TIMESTAMP = regex.compile(
+    r"^(?:\d{1,2}:\d{2}(?::\d{2})?(?:\s*[/|-]\s*\d{1,2}:\d{2}(?::\d{2})?)?)$"
+)
 _YEAR = regex.compile(r"\b(?:1[89]|20)\d\d\b|\d:\d\d")
 _SENT_END = regex.compile(r"[.!?…。！？।॥؟۔][\"'”’»)\]]*$")
 _SENT_PUNCT = regex.compile(r"[.!?…。！？।॥؟۔](?:\s|$)")
@@ -556,8 +557,7 @@ def source_group(source: str | None, metadata: Mapping[str, Any] | None = None) 
     for cand in (metadata.get("url"), source):
         if isinstance(cand, str) and "://" in cand:
             host = (urlsplit(cand).hostname or "").lower()
-            if host.startswith("www."):
-                host = host[4:]
+            host = host.removeprefix("www.")
             if host:
                 return "host:" + host
     if source:
@@ -705,7 +705,9 @@ def text_features(texts: Sequence[str], stop: frozenset[str] | None) -> list[dic
         f["dist_prose"] = math.log1p(abs(prose_idx[j] - i)) if prose_idx else 5.0
         f["in_span"] = 1.0 if first <= i <= last else 0.0
         lo, hi = max(0, i - 3), min(n, i + 4)
-        f["ctx_prose"] = sum(feats[k]["prose"] for k in range(lo, hi) if k != i) / max(1, hi - lo - 1)
+        f["ctx_prose"] = sum(feats[k]["prose"] for k in range(lo, hi) if k != i) / max(
+            1, hi - lo - 1
+        )
         f["prev_words"] = feats[i - 1]["log_words"] if i else 0.0
         f["next_words"] = feats[i + 1]["log_words"] if i + 1 < n else 0.0
         f["prev_end_punct"] = feats[i - 1]["end_punct"] if i else 0.0
@@ -785,7 +787,7 @@ def _evidence(page: Page, repeated: Collection[str], config: BoilerplateConfig) 
         elif k and k == prev_key:
             reason = "duplicate_line"
         else:
-            reason = rule_reason(t, config)
+            reason = rule_reason(t, config) or structural_reason(feats[i])
         forced.append(reason)
         if k:
             prev_key = k
@@ -815,6 +817,31 @@ def _find_title(page, texts, keys, feats, title_key) -> int | None:
             and rule_reason(t, BoilerplateConfig()) is None
         ):
             return i
+    return None
+
+
+def structural_reason(f: Mapping[str, float]) -> str | None:
+    """Chrome that the HTML structure names with certainty, whatever the text says.
+
+    Cookie banners and breadcrumb trails are never the article; a short block
+    in a share bar or a link-dense one in a ``nav`` neither; a comment thread
+    outside the main container is the readers', not the page's, text.
+
+    >>> structural_reason({"cls_cookie": 1.0}), structural_reason({"tag_p": 1.0})
+    ('cookie', None)
+    """
+    if f.get("is_title"):
+        return None
+    if f.get("cls_cookie"):
+        return "cookie"
+    if f.get("cls_breadcrumb") and f.get("log_words", 0.0) <= math.log1p(12):
+        return "breadcrumb"
+    if f.get("in_nav") and f.get("link_density", 0.0) >= 0.5:
+        return "nav"
+    if f.get("cls_share") and f.get("log_words", 0.0) <= math.log1p(12):
+        return "share"
+    if f.get("cls_comments") and not f.get("in_container"):
+        return "comments"
     return None
 
 
@@ -881,7 +908,9 @@ def mark_boilerplate(
     block before them: they are separators of whatever surrounds them.
     """
     if not config.enabled or not page.blocks:
-        return replace(page, blocks=tuple(replace(b, kind=CONTENT, reason=None) for b in page.blocks))
+        return replace(
+            page, blocks=tuple(replace(b, kind=CONTENT, reason=None) for b in page.blocks)
+        )
     ev, probs, verdicts = classify(page, repeated, config)
     blocks = []
     for b, reason, f, p in zip(page.blocks, verdicts, ev.feats, probs, strict=True):

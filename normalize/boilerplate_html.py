@@ -37,16 +37,83 @@ from normalize.boilerplate import Block, BoilerplateConfig, BoilerplateError, Pa
 
 #: Elements whose content is never visible text.
 SKIP_TAGS = frozenset(
-    "script style template noscript svg math iframe object embed canvas video audio "
-    "head select option datalist button input textarea map picture source track".split()
+    [
+        "script",
+        "style",
+        "template",
+        "noscript",
+        "svg",
+        "math",
+        "iframe",
+        "object",
+        "embed",
+        "canvas",
+        "video",
+        "audio",
+        "head",
+        "select",
+        "option",
+        "datalist",
+        "button",
+        "input",
+        "textarea",
+        "map",
+        "picture",
+        "source",
+        "track",
+    ]
 )
 #: Elements that start and end a block.
 BLOCK_TAGS = frozenset(
-    "p div h1 h2 h3 h4 h5 h6 li ul ol dl dt dd table tr td th tbody thead tfoot caption "
-    "blockquote pre section article aside nav header footer main form fieldset legend "
-    "figure figcaption address hr center details summary menu body html dialog".split()
+    [
+        "p",
+        "div",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "li",
+        "ul",
+        "ol",
+        "dl",
+        "dt",
+        "dd",
+        "table",
+        "tr",
+        "td",
+        "th",
+        "tbody",
+        "thead",
+        "tfoot",
+        "caption",
+        "blockquote",
+        "pre",
+        "section",
+        "article",
+        "aside",
+        "nav",
+        "header",
+        "footer",
+        "main",
+        "form",
+        "fieldset",
+        "legend",
+        "figure",
+        "figcaption",
+        "address",
+        "hr",
+        "center",
+        "details",
+        "summary",
+        "menu",
+        "body",
+        "html",
+        "dialog",
+    ]
 )
-HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+HEADINGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
 
 #: Class/id words of the named kinds of chrome. A word matches a whole token of a
 #: class or id split at "-", "_" and spaces, or (for the longer ones) a prefix of it.
@@ -82,9 +149,9 @@ _ROLES = {"navigation": "in_nav", "banner": "in_header", "contentinfo": "in_foot
           "search": "in_form", "menu": "in_nav", "menubar": "in_nav"}  # fmt: skip
 #: How many of the nearest enclosing elements lend their class/id words to a block.
 NEAR_CLASS_LEVELS = 5
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _WS = re.compile(r"\s+")
-_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 _TITLE_SPLIT = re.compile(r"\s+[|\-–—:·•»]\s+")
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _DATE_META = (
@@ -383,10 +450,25 @@ def _walk(
 #: Hints that make an element a poor main-content candidate, and good ones
 #: (readability weighs candidates by their class names the same way).
 _BAD_CANDIDATE = frozenset(
-    "cls_comments cls_sidebar cls_footer cls_related cls_nav cls_share cls_ads cls_subscribe "
-    "cls_cookie cls_breadcrumb in_nav in_footer in_aside in_header in_form".split()
+    [
+        "cls_comments",
+        "cls_sidebar",
+        "cls_footer",
+        "cls_related",
+        "cls_nav",
+        "cls_share",
+        "cls_ads",
+        "cls_subscribe",
+        "cls_cookie",
+        "cls_breadcrumb",
+        "in_nav",
+        "in_footer",
+        "in_aside",
+        "in_header",
+        "in_form",
+    ]
 )
-_GOOD_CANDIDATE = frozenset("cls_good in_article in_main".split())
+_GOOD_CANDIDATE = frozenset(["cls_good", "in_article", "in_main"])
 
 
 def _add_features(
@@ -461,7 +543,9 @@ def _add_features(
                     f["container_near"] = 1.0
 
 
-def _mark_title(raws: list[_Raw], texts: list[str], feats: list[dict[str, float]], meta: dict) -> None:
+def _mark_title(
+    raws: list[_Raw], texts: list[str], feats: list[dict[str, float]], meta: dict
+) -> None:
     """Flag the block that is the title: an h1 (or heading) equal to or inside the metadata title."""
     title_key = phrase_key(meta.get("title", ""))
     full_key = phrase_key(meta.pop("_full_title", ""))
@@ -485,5 +569,3 @@ def _mark_title(raws: list[_Raw], texts: list[str], feats: list[dict[str, float]
     if first_h1 is not None and not title_key:
         feats[first_h1]["is_title"] = 1.0
         meta["title"] = texts[first_h1]
-
-

@@ -1,0 +1,264 @@
+"""Tests of the boilerplate stage: data-driven cases, the seed pages end to end,
+invariants (blocks tile the text, repeats are order-independent), and bad input."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from normalize.boilerplate import (
+    REASONS,
+    BoilerplateConfig,
+    BoilerplateError,
+    Page,
+    find_repeats,
+    html_page,
+    mark_boilerplate,
+    repeat_keys,
+    source_group,
+    text_page,
+)
+from normalize.canonical import canonicalize
+from normalize.document import BOILERPLATE, CONTENT
+
+ROOT = Path(__file__).resolve().parent.parent
+CASES = json.loads((ROOT / "fixtures" / "boilerplate_cases.json").read_text(encoding="utf-8"))
+SEEDS = sorted((ROOT / "fixtures" / "seeds").glob("*.txt"))
+CONFIG = BoilerplateConfig()
+
+
+def assert_tiles(page: Page) -> None:
+    pos = 0
+    for b in page.blocks:
+        assert b.start == pos and b.end > b.start
+        pos = b.end
+    assert pos == len(page.text)
+
+
+def read(case: dict) -> Page:
+    if case["input"] == "html":
+        return html_page(case["page"], canonicalize=canonicalize, config=CONFIG)
+    return text_page(canonicalize(case["page"]), config=CONFIG)
+
+
+def find(page: Page, needle: str, nth: int = 0):
+    hits = [b for b in page.blocks if needle in page.block_text(b)]
+    assert len(hits) > nth, f"no block #{nth} containing {needle!r}"
+    return hits[nth]
+
+
+def _params() -> list:
+    out = []
+    for case in CASES["cases"]:
+        marks = []
+        if case["status"] == "known_failure":
+            marks.append(pytest.mark.xfail(strict=True, reason=case["comment"]))
+        out.append(pytest.param(case, id=case["label"], marks=marks))
+    return out
+
+
+@pytest.mark.parametrize("case", _params())
+def test_case(case: dict) -> None:
+    page = mark_boilerplate(read(case), config=CONFIG)
+    assert_tiles(page)
+    for exp in case["expect"]:
+        b = find(page, exp["text"], exp.get("nth", 0))
+        got = (b.kind, b.reason)
+        assert b.kind == exp["kind"], f"{exp['text']!r}: {got}"
+        if "reason" in exp:
+            assert b.reason == exp["reason"], f"{exp['text']!r}: {got}"
+    for key, value in case.get("metadata", {}).items():
+        assert page.metadata.get(key) == value
+
+
+# The seeds, end to end ---------------------------------------------------------
+
+SEED_CHROME = [
+    ("000", "icon bookmark-bicon"),
+    ("000", "1 Oct, 2018 10:37"),
+    ("000", "Subscribe to RT newsletter"),
+    ("000", "Podcasts"),
+    ("000", "0:00"),
+    ("000", "28:20"),
+    ("000", "27:33"),
+    ("001", "icon bookmark-bicon"),
+    ("001", "Like this story? Share it with a friend!"),
+    ("002", "आप यहाँ पर हैं"),
+    ("002", "होम > दुनिया (International) >"),
+    ("002", "Leave a Reply"),
+    ("003", "Follow AsumeTech on"),
+    ("003", "More From Category"),
+    ("003", "More Stories Today"),
+    ("003", "Leave a Reply"),
+]
+SEED_TITLES = {
+    "000": "Taliban never sought peace with US",
+    "001": "‘Our goal is to end invasion’",
+    "002": "Taliban denies sharing ISIL intelligence with Russia",
+    "003": "Taliban: We will not work with the United States",
+}
+
+
+@pytest.fixture(scope="module")
+def seed_pages() -> dict[str, Page]:
+    pages = {
+        p.name[:3]: text_page(canonicalize(p.read_text(encoding="utf-8")), config=CONFIG)
+        for p in SEEDS
+    }
+    repeated = find_repeats([repeat_keys(p) for p in pages.values()], CONFIG)
+    return {k: mark_boilerplate(p, repeated=repeated, config=CONFIG) for k, p in pages.items()}
+
+
+@pytest.mark.parametrize(
+    ("seed", "needle"), SEED_CHROME, ids=[f"{s}-{n[:24]}" for s, n in SEED_CHROME]
+)
+def test_seed_chrome_is_boilerplate(seed_pages, seed, needle) -> None:
+    page = seed_pages[seed]
+    for b in page.blocks:
+        if page.block_text(b).startswith(needle):
+            assert b.kind == BOILERPLATE and b.reason in REASONS, (needle, b.reason)
+            return
+    pytest.fail(f"{needle!r} not found in seed {seed}")
+
+
+@pytest.mark.parametrize("seed", sorted(SEED_TITLES))
+def test_seed_title_and_body_are_content(seed_pages, seed) -> None:
+    page = seed_pages[seed]
+    texts = [(page.block_text(b), b) for b in page.blocks]
+    title = [b for t, b in texts if t.startswith(SEED_TITLES[seed])]
+    assert title[0].kind == CONTENT
+    assert all(b.kind == BOILERPLATE for b in title[1:])  # a repeated title is recorded once
+    chrome = {n for s, n in SEED_CHROME if s == seed}
+    body = [
+        (t, b)
+        for t, b in texts
+        if len(t.split()) >= 12
+        and not t.startswith(SEED_TITLES[seed])
+        and not any(t.startswith(n) for n in chrome)
+    ]
+    assert body
+    for t, b in body:
+        assert b.kind == CONTENT, (t[:60], b.reason)
+
+
+def test_seed_repeats_across_documents() -> None:
+    pages = [text_page(canonicalize(p.read_text(encoding="utf-8")), config=CONFIG) for p in SEEDS]
+    repeated = find_repeats([repeat_keys(p) for p in pages], CONFIG)
+    assert "leave a reply" in repeated
+    assert find_repeats([repeat_keys(p) for p in reversed(pages)], CONFIG) == repeated
+
+
+# Invariants -------------------------------------------------------------------
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab .\n—आ"), max_size=200))
+def test_text_page_tiles(text: str) -> None:
+    text = canonicalize(text)
+    page = mark_boilerplate(text_page(text, config=CONFIG), config=CONFIG)
+    assert_tiles(page)
+    assert "".join(page.text[b.start : b.end] for b in page.blocks) == text
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "<p>",
+                "</p>",
+                "<div class=nav>",
+                "</div>",
+                "<br>",
+                "<a>",
+                "</a>",
+                "word ",
+                "Leave a Reply",
+                "<li>",
+                "<h1>",
+                "x. ",
+                "<script>",
+            ]
+        ),
+        max_size=40,
+    )
+)
+def test_html_page_tiles(parts: list[str]) -> None:
+    html = "<html><body>" + "".join(parts) + "</body></html>"
+    page = mark_boilerplate(
+        html_page(html, canonicalize=canonicalize, config=CONFIG), config=CONFIG
+    )
+    assert_tiles(page)
+    assert canonicalize(page.text) == page.text
+
+
+@given(st.lists(st.frozensets(st.sampled_from("abcdef"), max_size=4), max_size=8), st.randoms())
+def test_find_repeats_is_order_independent(key_sets, rnd) -> None:
+    shuffled = list(key_sets)
+    rnd.shuffle(shuffled)
+    assert find_repeats(key_sets, CONFIG) == find_repeats(shuffled, CONFIG)
+
+
+def test_disabled_marks_everything_content() -> None:
+    cfg = BoilerplateConfig(enabled=False)
+    page = mark_boilerplate(text_page("Leave a Reply", config=cfg), config=cfg)
+    assert [b.kind for b in page.blocks] == [CONTENT]
+
+
+def test_source_groups() -> None:
+    assert source_group("a/b/c.txt", {}) == source_group("a/b/d.txt", {})
+    assert source_group("https://x.org/1", {}) == source_group("http://www.x.org/2", {})
+
+
+# Bad input --------------------------------------------------------------------
+
+
+def html(body: str) -> Page:
+    return mark_boilerplate(
+        html_page(body, canonicalize=canonicalize, config=CONFIG), config=CONFIG
+    )
+
+
+def test_malformed_html() -> None:
+    page = html("<html><body><p>Unclosed <b>bold <div><p>para</td></tr>< / p><<>>&bogus;</span>")
+    assert_tiles(page)
+    assert "para" in page.text
+
+
+def test_deep_nesting_does_not_recurse() -> None:
+    page = html("<div>" * 10_000 + "deep text" + "</div>" * 10_000 + "<p>after the nest</p>")
+    assert_tiles(page)
+
+
+def test_huge_page_is_bounded() -> None:
+    para = "<p>" + "word " * 40 + "end.</p>\n"
+    big = "<html><body>" + para * (50_000_000 // len(para)) + "</body></html>"
+    t0 = time.monotonic()
+    page = html(big)
+    assert time.monotonic() - t0 < 60
+    assert page.metadata.get("truncated") is True
+    assert len(page.blocks) <= CONFIG.max_blocks + 1
+
+
+def test_page_without_text() -> None:
+    page = html("<html><head><script>var x = 1;</script></head><body><img src=a.png></body></html>")
+    assert page.text == "" and page.blocks == ()
+
+
+def test_page_of_only_chrome() -> None:
+    page = html(
+        "<html><body><nav><a href=/>Home</a> <a href=/a>About</a></nav>"
+        "<footer>Privacy Policy</footer></body></html>"
+    )
+    assert page.blocks and all(b.kind == BOILERPLATE for b in page.blocks)
+
+
+@pytest.mark.parametrize("bad", ["", "   \n "], ids=["empty", "blank"])
+def test_empty_html_is_a_clear_error(bad: str) -> None:
+    with pytest.raises(BoilerplateError, match="empty"):
+        html_page(bad, canonicalize=canonicalize, config=CONFIG)
