@@ -1,0 +1,136 @@
+"""Our own instance of langid's model, scoring many pieces of text in one pass.
+
+langid (Lui & Baldwin 2012) is a naive Bayes classifier over byte n-grams of
+one to four bytes, found by an Aho-Corasick automaton. Its module-level API
+keeps one process-wide model whose candidate set is changed with
+``set_languages``: a global that two callers with different candidate sets
+would fight over. :class:`LanguageIdentifier` owns its model instead and
+returns the per-language log-likelihoods restricted to whatever candidates
+the caller asks for, so nothing is shared but read-only arrays.
+
+Speed matters (the segmenter scores every piece of every document), so the
+automaton is not walked byte by byte in Python. Because no feature is longer
+than four bytes, the automaton's state after a byte depends only on the last
+four bytes; :meth:`LanguageIdentifier.loglik` computes all states with four
+vectorised steps and sums a per-state table of log-probabilities
+(``state_logprob``: the features the state emits, already added up).
+
+OpenBLAS must run on one thread for these small products (about 15x slower
+otherwise); ``normalize/__init__.py`` sets ``OPENBLAS_NUM_THREADS=1`` before
+numpy is imported, and this module sets the same default for direct imports.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+
+#: Longest feature of langid's model, in bytes (checked when the model loads).
+MAX_FEATURE_BYTES = 4
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageIdentifier:
+    """langid's model as read-only arrays, with a vectorised scorer.
+
+    Build it once per process with :func:`get_identifier`; it is immutable and
+    may be shared by threads.
+    """
+
+    languages: tuple[str, ...]
+    #: Automaton transitions: next state = ``nextmove[(state << 8) | byte]``.
+    nextmove: np.ndarray
+    #: ``state_logprob[s, l]``: log P(features emitted in state s | language l).
+    state_logprob: np.ndarray
+    #: langid's log class priors, one per language.
+    class_logprior: np.ndarray
+    #: Column of each language in the tables.
+    index: dict[str, int]
+    #: The wrapped ``langid.langid.LanguageIdentifier`` (norm_probs=True), for
+    #: plain whole-text classification.
+    model: object
+
+    @classmethod
+    def from_langid(cls) -> LanguageIdentifier:
+        """Load langid's bundled model (about half a second)."""
+        from langid import langid
+
+        model = langid.LanguageIdentifier.from_modelstring(langid.model, norm_probs=True)
+        nextmove = np.asarray(model.tk_nextmove, dtype=np.int64)
+        n_states = len(nextmove) >> 8
+        ptc = np.asarray(model.nb_ptc, dtype=np.float64)
+        table = np.zeros((n_states, ptc.shape[1]), dtype=np.float64)
+        for state, feats in model.tk_output.items():
+            table[state] = ptc[list(feats)].sum(axis=0)
+        return cls(
+            languages=tuple(model.nb_classes),
+            nextmove=nextmove,
+            state_logprob=table.astype(np.float32),
+            class_logprior=np.asarray(model.nb_pc, dtype=np.float64),
+            index={lang: i for i, lang in enumerate(model.nb_classes)},
+            model=model,
+        )
+
+    def columns(self, languages: Sequence[str]) -> np.ndarray:
+        """Column indices of ``languages`` (those langid does not know are skipped)."""
+        idx = self.index
+        return np.array([idx[lang] for lang in languages if lang in idx], dtype=np.int64)
+
+    def loglik(self, texts: Sequence[str], languages: Sequence[str]) -> np.ndarray:
+        """Log-likelihood of each text under each language: an array ``len(texts) × len(languages)``.
+
+        Each text is scored on its own (no n-gram crosses from one text into
+        the next), without the class prior. Unknown languages get ``-inf``.
+        """
+        out = np.full((len(texts), len(languages)), -np.inf)
+        known = [i for i, lang in enumerate(languages) if lang in self.index]
+        if not texts or not known:
+            return out
+        cols = self.columns([languages[i] for i in known])
+        encoded = [t.encode("utf-8") for t in texts]
+        lengths = np.fromiter((len(b) for b in encoded), dtype=np.int64, count=len(encoded))
+        data = np.frombuffer(b"".join(encoded), dtype=np.uint8).astype(np.int64)
+        starts = np.zeros(len(encoded), dtype=np.int64)
+        np.cumsum(lengths[:-1], out=starts[1:])
+        piece = np.repeat(np.arange(len(encoded)), lengths)
+        first = starts[piece]
+        pos = np.arange(len(data))
+        state = np.zeros(len(data), dtype=np.int64)
+        for back in range(MAX_FEATURE_BYTES - 1, -1, -1):
+            src = pos - back
+            ok = src >= first
+            nxt = self.nextmove[(state << 8) | data[np.maximum(src, 0)]]
+            state = np.where(ok, nxt, state)
+        # Count (piece, state) pairs, then add their tables: bounded memory
+        # even for one megabyte-long piece.
+        key = piece * len(self.state_logprob) + state
+        uniq, counts = np.unique(key, return_counts=True)
+        rows = self.state_logprob[uniq % len(self.state_logprob)][:, cols] * counts[:, None]
+        owner = uniq // len(self.state_logprob)
+        cuts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+        sums = np.add.reduceat(rows.astype(np.float64), cuts, axis=0)
+        res = np.zeros((len(texts), len(cols)))
+        res[owner[cuts]] = sums
+        out[:, known] = res
+        return out
+
+    def classify(self, text: str) -> tuple[str, float]:
+        """langid's own answer for a whole text over all its languages: (language, probability).
+
+        >>> get_identifier().classify("This is a sentence in English.")[0]
+        'en'
+        """
+        lang, prob = self.model.classify(text)  # type: ignore[attr-defined]
+        return str(lang), float(prob)
+
+
+@functools.cache
+def get_identifier() -> LanguageIdentifier:
+    """The process's one :class:`LanguageIdentifier` (built on first use, after any fork)."""
+    return LanguageIdentifier.from_langid()

@@ -1,0 +1,140 @@
+"""Unicode scripts: ISO 15924 codes of letters, and which languages write which script.
+
+A language identifier asked "which of 97 languages is होम?" may answer
+Nepali; asked "which of the languages written in Devanagari?" it can only
+confuse Hindi, Marathi and Nepali. Knowing the script first shrinks the
+question, and a change of script is the surest language boundary there is.
+
+>>> script_of("a"), script_of("ह"), script_of("ب"), script_of("Ж"), script_of("中")
+('Latn', 'Deva', 'Arab', 'Cyrl', 'Hani')
+>>> script_of("1"), script_of("\\u0301")
+('Zyyy', 'Zinh')
+"""
+
+from __future__ import annotations
+
+import functools
+
+import regex
+
+#: ISO 15924 code of each script the segmenter tells apart (``regex`` names).
+SCRIPT_CODES: dict[str, str] = {
+    "Latin": "Latn",
+    "Cyrillic": "Cyrl",
+    "Arabic": "Arab",
+    "Devanagari": "Deva",
+    "Bengali": "Beng",
+    "Han": "Hani",
+    "Hiragana": "Hira",
+    "Katakana": "Kana",
+    "Hangul": "Hang",
+    "Greek": "Grek",
+    "Hebrew": "Hebr",
+    "Thai": "Thai",
+    "Georgian": "Geor",
+    "Armenian": "Armn",
+    "Ethiopic": "Ethi",
+    "Gurmukhi": "Guru",
+    "Gujarati": "Gujr",
+    "Oriya": "Orya",
+    "Tamil": "Taml",
+    "Telugu": "Telu",
+    "Kannada": "Knda",
+    "Malayalam": "Mlym",
+    "Sinhala": "Sinh",
+    "Khmer": "Khmr",
+    "Lao": "Laoo",
+    "Tibetan": "Tibt",
+    "Myanmar": "Mymr",
+    "Syriac": "Syrc",
+    "Thaana": "Thaa",
+    "Mongolian": "Mong",
+    "Tifinagh": "Tfng",
+    "Cherokee": "Cher",
+    "Canadian_Aboriginal": "Cans",
+    "Yi": "Yiii",
+    "Bopomofo": "Bopo",
+    "Common": "Zyyy",
+    "Inherited": "Zinh",
+}
+
+#: Code for letters of a script not in :data:`SCRIPT_CODES`.
+UNKNOWN_SCRIPT = "Zzzz"
+
+#: Languages of langid's model written in each script. Japanese writes Han
+#: together with kana; the segmenter decodes Han, Hiragana and Katakana as
+#: one group (see :data:`SCRIPT_GROUP`).
+SCRIPT_LANGUAGES: dict[str, tuple[str, ...]] = {
+    "Latn": (
+        "af", "an", "az", "br", "bs", "ca", "cs", "cy", "da", "de", "en", "eo", "es", "et",
+        "eu", "fi", "fo", "fr", "ga", "gl", "hr", "ht", "hu", "id", "is", "it", "jv", "ku",
+        "la", "lb", "lt", "lv", "mg", "ms", "mt", "nb", "nl", "nn", "no", "oc", "pl", "pt",
+        "qu", "ro", "rw", "se", "sk", "sl", "sq", "sv", "sw", "tl", "tr", "vi", "vo", "wa",
+        "xh", "zu",
+    ),  # fmt: skip
+    "Cyrl": ("be", "bg", "kk", "ky", "mk", "mn", "ru", "sr", "uk"),
+    "Arab": ("ar", "fa", "ps", "ur", "ug"),
+    "Deva": ("hi", "mr", "ne"),
+    "Beng": ("bn", "as"),
+    "Hani": ("zh", "ja"),
+    "Hira": ("ja",),
+    "Kana": ("ja",),
+    "Hang": ("ko",),
+    "Grek": ("el",),
+    "Hebr": ("he",),
+    "Thai": ("th",),
+    "Geor": ("ka",),
+    "Armn": ("hy",),
+    "Ethi": ("am",),
+    "Guru": ("pa",),
+    "Gujr": ("gu",),
+    "Orya": ("or",),
+    "Taml": ("ta",),
+    "Telu": ("te",),
+    "Knda": ("kn",),
+    "Mlym": ("ml",),
+    "Sinh": ("si",),
+    "Khmr": ("km",),
+    "Laoo": ("lo",),
+    "Tibt": ("dz",),
+}
+
+#: Scripts decoded together: a Japanese sentence alternates Han and kana.
+SCRIPT_GROUP: dict[str, str] = {"Hira": "Hani", "Kana": "Hani"}
+
+_SCRIPT_RE = regex.compile(
+    "|".join(f"(?P<{code}>\\p{{Script={name}}})" for name, code in SCRIPT_CODES.items())
+)
+
+
+@functools.lru_cache(maxsize=8192)
+def script_of(char: str) -> str:
+    """ISO 15924 code of one character's script (``Zzzz`` for scripts we do not tell apart)."""
+    m = _SCRIPT_RE.match(char)
+    return m.lastgroup if m and m.lastgroup else UNKNOWN_SCRIPT
+
+
+def word_scripts(word: str) -> list[tuple[int, int, str]]:
+    """Split a word of letters and marks into runs of one script: ``(start, end, code)``.
+
+    Marks (``Zinh``) and ``Zyyy`` letters stay with the run before them.
+
+    >>> word_scripts("होमpage")
+    [(0, 3, 'Deva'), (3, 7, 'Latn')]
+    >>> word_scripts("naïve")
+    [(0, 5, 'Latn')]
+    """
+    runs: list[tuple[int, int, str]] = []
+    start = 0
+    current = ""
+    for i, ch in enumerate(word):
+        code = script_of(ch)
+        if code in ("Zinh", "Zyyy"):
+            continue
+        if not current:
+            current = code
+        elif code != current:
+            runs.append((start, i, current))
+            start, current = i, code
+    runs.append((start, len(word), current or "Zyyy"))
+    return runs
