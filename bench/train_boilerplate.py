@@ -22,6 +22,7 @@ Run: ``.venv/bin/python bench/train_boilerplate.py [--cv]``.
 from __future__ import annotations
 
 import argparse
+import os
 import math
 import pprint
 import sys
@@ -39,8 +40,9 @@ from normalize import boilerplate as bp
 from normalize.canonical import canonicalize
 
 OUT = ROOT / "normalize" / "boilerplate_weights.py"
-L2 = float(__import__("os").environ.get("BP_L2", "300"))
+L2 = float(__import__("os").environ.get("BP_L2", "30"))
 CONFIG = bp.BoilerplateConfig()
+PAGE_WEIGHT = float(os.environ.get("BP_PAGE_WEIGHT", "100"))
 
 
 def gold_index(gold: str):
@@ -78,6 +80,10 @@ def page_rows(page: bp.Page, grams: set, drop_stoplist: bool):
         ys.append(label(t, grams))
         ws.append(math.sqrt(1 + len(ax.TOKEN.findall(t))))
         mask.append(i != ev.title_index and not ev.forced[i])
+    # Pages count equally in the score (macro means), so they weigh equally here:
+    # a page of 600 blocks must not outvote a page of 40.
+    total = sum(w for w, m in zip(ws, mask, strict=True) if m) or 1.0
+    ws = [PAGE_WEIGHT * w / total for w in ws]
     return ev.feats, ys, ws, mask
 
 
