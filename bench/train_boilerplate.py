@@ -22,8 +22,8 @@ Run: ``.venv/bin/python bench/train_boilerplate.py [--cv]``.
 from __future__ import annotations
 
 import argparse
-import os
 import math
+import os
 import pprint
 import sys
 from pathlib import Path
