@@ -286,7 +286,13 @@ def available_langs() -> tuple[str, ...]:
     return tuple(sorted(p.name for p in LANG_PACKS.iterdir() if p.is_dir()))
 
 
-_WORD = regex.compile(r"[\p{L}\p{M}\p{N}_]+")
+#: A word is a run of letters (with their marks) and digits; in scripts written
+#: without spaces (Han, kana) each character counts as one, so that a Chinese
+#: paragraph is long, as it is, rather than a handful of "words".
+_WORD = regex.compile(
+    r"[\p{Han}\p{Hiragana}\p{Katakana}]|[[\p{L}\p{M}\p{N}_]--[\p{Han}\p{Hiragana}\p{Katakana}]]+",
+    regex.V1,
+)
 _PHRASE_EDGE = regex.compile(r"^[\p{P}\p{S}\s]+|[\p{P}\p{S}\s]+$")
 
 
@@ -308,6 +314,8 @@ def words(text: str) -> list[str]:
 
     >>> words("आप यहाँ पर हैं, ok?")
     ['आप', 'यहाँ', 'पर', 'हैं', 'ok']
+    >>> words("北京欢迎你 2008")
+    ['北', '京', '欢', '迎', '你', '2008']
     """
     return _WORD.findall(text)
 
@@ -570,7 +578,6 @@ def source_group(source: str | None, metadata: Mapping[str, Any] | None = None) 
 #: Features every block has, computed from its text and its neighbours'.
 TEXT_FEATURES: tuple[str, ...] = (
     "bias",
-    "log_chars",
     "log_words",
     "short",
     "stop",
