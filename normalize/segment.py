@@ -65,6 +65,13 @@ class SegmentConfig:
     #: n-gram as independent evidence, but overlapping n-grams are not, so its
     #: raw log-likelihoods are several times overconfident.
     evidence_weight: float = 0.25
+    #: How evidence grows with a piece's length (in bytes, relative to
+    #: ``evidence_length``): 1 trusts langid's sum as it is; below 1, short
+    #: pieces keep more weight relative to long ones, whose n-grams are the
+    #: most redundant.
+    evidence_power: float = 1.0
+    #: Length (UTF-8 bytes) at which the weight is exactly ``evidence_weight``.
+    evidence_length: float = 40.0
     #: Cost (in nats) of switching language between two pieces of one script
     #: with only words, commas or another script between them.
     switch_soft: float = 6.0
@@ -86,7 +93,7 @@ class SegmentConfig:
     #: Bonus for languages of the chrome that repeats across the source.
     source_lang_bonus: float = 1.0
     #: Prior of languages without a ``segment.json`` prior, relative to 0.
-    default_prior: float = 0.0
+    default_prior: float = -3.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,6 +299,9 @@ def _emissions(
 
     texts = [text[p.start : p.end] for p in pieces]
     scores = get_identifier().loglik(texts, cands) * config.evidence_weight
+    if config.evidence_power != 1.0:
+        size = np.array([len(t.encode("utf-8")) for t in texts], dtype=np.float64)
+        scores *= ((size / config.evidence_length) ** (config.evidence_power - 1.0))[:, None]
     scores += _priors(cands, hints, config)
     table = _letter_table(cands)
     if table:
