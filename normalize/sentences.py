@@ -37,8 +37,40 @@ _LINE = regex.compile(r"[^\n\r\u2028\u2029]+")
 #: languages' abbreviations are rarer in web text than a wrong split is
 #: harmful, and a lowercase next word already keeps most of them together.
 ABBREVIATIONS = frozenset(
-    "Mr Mrs Ms Dr Prof St Sr Jr vs etc e.g i.e cf Fig No Vol pp Inc Ltd Co Jan Feb Mar Apr "
-    "Jun Jul Aug Sep Sept Oct Nov Dec".split()
+    [
+        "Mr",
+        "Mrs",
+        "Ms",
+        "Dr",
+        "Prof",
+        "St",
+        "Sr",
+        "Jr",
+        "vs",
+        "etc",
+        "e.g",
+        "i.e",
+        "cf",
+        "Fig",
+        "No",
+        "Vol",
+        "pp",
+        "Inc",
+        "Ltd",
+        "Co",
+        "Jan",
+        "Feb",
+        "Mar",
+        "Apr",
+        "Jun",
+        "Jul",
+        "Aug",
+        "Sep",
+        "Sept",
+        "Oct",
+        "Nov",
+        "Dec",
+    ]
 )
 
 
