@@ -43,6 +43,7 @@ from pathlib import Path
 import numpy as np
 import regex
 
+from normalize.boilerplate import lang_pack, phrase_key
 from normalize.document import NO_LANGUAGE, UNDETERMINED, Segment
 from normalize.scripts import SCRIPT_CODES, SCRIPT_GROUP, SCRIPT_LANGUAGES, UNKNOWN_SCRIPT
 
@@ -87,6 +88,13 @@ class SegmentConfig:
     #: Most occurrences of distinctive letters counted per piece: a long
     #: sentence already carries its own evidence.
     letter_cap: int = 3
+    #: Bonus when a whole piece is a chrome phrase of a candidate
+    #: (``lang_packs/<lang>/chrome.txt``): "होम" is Hindi site chrome even
+    #: though langid's n-grams lean Nepali.
+    chrome_bonus: float = 1.5
+    #: Bonus per word of a piece in a candidate's ``stopwords.txt``, at most
+    #: ``letter_cap`` words per piece. Small: the lists differ in size.
+    stopword_bonus: float = 1.0
     #: Bonus for the language of the page's ``<html lang>``: a site's declared
     #: language is usually the language of its chrome.
     html_lang_bonus: float = 1.0
@@ -157,7 +165,7 @@ _STRUCT = regex.compile(
     r"[|>»›<‹«/\\•·:;()\[\]{}\"“”„‟「」『』【】〈〉《》〔〕'‘’]|(?:^|\s)[-–—‐‑]+(?:\s|$)"
 )
 _SENTENCE_END = regex.compile(r"[.!?…।॥۔؟](?=\s)|[.!?…।॥۔؟]$|[。！？]")
-_TRAILING_STOP = regex.compile(r"[.!?…।॥۔؟。！？]+")
+_TRAILING_STOP = regex.compile(r"[ \u00a0\u202f]?[.!?…।॥۔؟。！？]+")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -272,6 +280,25 @@ def _letter_table(cands: tuple[str, ...]) -> dict[str, int]:
     return {ch: next(iter(o)) for ch, o in owners.items() if len(o) == 1}
 
 
+@functools.lru_cache(maxsize=256)
+def _word_tables(
+    cands: tuple[str, ...],
+) -> tuple[dict[str, tuple[int, ...]], dict[str, tuple[int, ...]]]:
+    """Chrome phrases and stopwords of the candidates' packs → the candidates' columns."""
+    phrases: dict[str, list[int]] = {}
+    stopwords: dict[str, list[int]] = {}
+    for col, lang in enumerate(cands):
+        pack = lang_pack(lang)
+        for phrase in pack.phrases:
+            phrases.setdefault(phrase, []).append(col)
+        for word in pack.stopwords:
+            stopwords.setdefault(word, []).append(col)
+    return (
+        {k: tuple(v) for k, v in phrases.items()},
+        {k: tuple(v) for k, v in stopwords.items()},
+    )
+
+
 def _priors(cands: tuple[str, ...], hints: LanguageHints | None, config: SegmentConfig) -> np.ndarray:
     prior = np.array(
         [
@@ -314,6 +341,18 @@ def _emissions(
                     counts[table[ch]] = counts.get(table[ch], 0) + 1
                 for col, n in counts.items():
                     scores[i, col] += config.letter_bonus * min(n, config.letter_cap)
+    if config.chrome_bonus or config.stopword_bonus:
+        phrases, stopwords = _word_tables(cands)
+        for i, t in enumerate(texts):
+            key = phrase_key(t)
+            for col in phrases.get(key, ()):
+                scores[i, col] += config.chrome_bonus
+            hits: dict[int, int] = {}
+            for w in key.split()[:50]:
+                for col in stopwords.get(w, ()):
+                    hits[col] = hits.get(col, 0) + 1
+            for col, n in hits.items():
+                scores[i, col] += config.stopword_bonus * min(n, config.letter_cap)
     # Languages langid does not know cannot be scored: they keep -inf.
     return scores
 
