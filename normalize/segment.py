@@ -155,14 +155,15 @@ _WORD_SCRIPTS = [(name, code) for name, code in SCRIPT_CODES.items() if code not
 _TOKEN = regex.compile(
     r"(?P<url>(?:https?://|ftp://|www\.)[^\s<>\"'()\[\]{}]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+)|"
     + "|".join(
-        rf"(?P<{code}>\p{{Script={name}}}[\p{{Script={name}}}\p{{M}}]*"
-        rf"(?:['’]\p{{Script={name}}}[\p{{Script={name}}}\p{{M}}]*)*)"
+        rf"(?P<{code}>[\p{{Script={name}}}&&\p{{L}}][[\p{{Script={name}}}&&\p{{L}}]\p{{M}}]*"
+        rf"(?:['’][\p{{Script={name}}}&&\p{{L}}][[\p{{Script={name}}}&&\p{{L}}]\p{{M}}]*)*)"
         for name, code in _WORD_SCRIPTS
     )
-    + r"|(?P<Zzzz>[\p{L}\p{M}]+)"
+    + r"|(?P<Zzzz>\p{L}[\p{L}\p{M}]*)",
+    regex.V1,
 )
 _STRUCT = regex.compile(
-    r"[|>»›<‹«/\\•·:;()\[\]{}\"“”„‟「」『』【】〈〉《》〔〕'‘’]|(?:^|\s)[-–—‐‑]+(?:\s|$)"
+    r"[|>»›<‹«/\\•·:;()\[\]{}\"“”„‟「」『』【】〈〉《》〔〕'‘’]|\s[-–—‐‑]+|[-–—‐‑]+\s"
 )
 _SENTENCE_END = regex.compile(r"[.!?…।॥۔؟](?=\s)|[.!?…।॥۔؟]$|[。！？]")
 _TRAILING_STOP = regex.compile(r"[ \u00a0\u202f]?[.!?…।॥۔؟。！？]+")
@@ -468,12 +469,12 @@ def segment_languages(
     pos = 0
     run: list[_Piece] = []
 
-    def flush() -> None:
+    def flush(limit: int) -> None:
         nonlocal pos
         if not run:
             return
         start, end = run[0].start, run[-1].end
-        stop = _TRAILING_STOP.match(text, end)
+        stop = _TRAILING_STOP.match(text, end, limit)
         if stop:
             end = stop.end()
         if start > pos:
@@ -497,9 +498,9 @@ def segment_languages(
             ):
                 run.append(p)
                 continue
-            flush()
+            flush(p.start)
         run.append(p)
-    flush()
+    flush(len(text))
     if pos < len(text):
         out.append(Segment(text[pos:], pos, len(text), NO_LANGUAGE, "Zyyy", 1.0))
     return out

@@ -1,0 +1,149 @@
+"""Language segments: data-driven cases, the tiling invariant, edge cases.
+
+Cases live in ``fixtures/segment_cases.json`` (``label`` is the test id;
+``expected`` lists the language segments as ``[text, lang]``, ``zxx`` pieces
+left out; ``expect: known_failure`` cases are strict xfails, so a fix is
+noticed).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from normalize.document import NO_LANGUAGE
+from normalize.segment import (
+    LanguageHints,
+    SegmentConfig,
+    dominant_language,
+    segment_languages,
+    split_sentences,
+)
+
+CASES = json.loads(
+    (Path(__file__).resolve().parent.parent / "fixtures" / "segment_cases.json").read_text("utf-8")
+)
+
+
+def assert_tiles(text, segs):
+    assert "".join(s.text for s in segs) == text
+    pos = 0
+    for s in segs:
+        assert s.start == pos and s.end > s.start and text[s.start : s.end] == s.text
+        assert 0.0 <= s.confidence <= 1.0
+        pos = s.end
+    assert pos == len(text)
+
+
+def _param(case):
+    marks = []
+    if case.get("expect") == "known_failure":
+        marks.append(pytest.mark.xfail(strict=True, reason=case.get("comment", "")))
+    return pytest.param(case, id=case["label"], marks=marks)
+
+
+@pytest.mark.parametrize("case", [_param(c) for c in CASES])
+def test_case(case):
+    hints = LanguageHints(html_lang=case["html_lang"]) if case.get("html_lang") else None
+    segs = segment_languages(case["text"], hints=hints)
+    assert_tiles(case["text"], segs)
+    got = [[s.text, s.lang] for s in segs if s.lang != NO_LANGUAGE]
+    assert got == case["expected"]
+
+
+def test_labels_are_unique():
+    labels = [c["label"] for c in CASES]
+    assert len(labels) == len(set(labels))
+
+
+_ALPHABET = st.sampled_from(
+    list("abcxyz ABC éü")
+    + list("होमदुनियाळ")
+    + list("بپکیےښ")
+    + list("Жжії")
+    + list("0123456789")
+    + list(" \n.,!?:>|()«»\"'-–।۔؟")
+    + ["😀", "👍🏽", "❤️", "\u0301", "\u200c", "中", "の"]
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_ALPHABET, max_size=80).map("".join))
+def test_segments_tile_the_text(text):
+    segs = segment_languages(text)
+    assert_tiles(text, segs)
+    for s in segs:
+        if s.lang == NO_LANGUAGE:
+            assert not any(ch.isalpha() for ch in s.text) or "://" in s.text or "@" in s.text
+
+
+def test_empty_text():
+    assert segment_languages("") == []
+
+
+@pytest.mark.parametrize(
+    "text", ["0123456789", "12:30, 2024-05-01", "😀🎉👍🏽❤️", "  \n\n ", "--- >> ||"]
+)
+def test_no_letters_is_one_zxx_segment(text):
+    segs = segment_languages(text)
+    assert_tiles(text, segs)
+    assert [s.lang for s in segs] == [NO_LANGUAGE]
+
+
+def test_one_megabyte_line_completes_and_tiles():
+    unit = "Hello world, this is a test. नमस्ते दुनिया, यह एक परीक्षण है। 42 "
+    text = (unit * (1_000_000 // len(unit) + 1))[:1_000_000]
+    segs = segment_languages(text)
+    assert_tiles(text, segs)
+    assert {s.lang for s in segs} >= {"en", "hi"}
+
+
+def test_one_megabyte_word_completes():
+    text = "a" * 1_000_000
+    segs = segment_languages(text)
+    assert_tiles(text, segs)
+    assert len(segs) == 1
+
+
+def test_candidate_languages_restrict_labels():
+    text = "Ceci est une phrase en français, sans aucun doute."
+    assert segment_languages(text)[0].lang == "fr"
+    restricted = segment_languages(text, ["en", "de"])
+    assert {s.lang for s in restricted} <= {"en", "de", NO_LANGUAGE}
+    config = SegmentConfig(languages=("en", "de"))
+    assert [s.lang for s in segment_languages(text, config=config)] == [
+        s.lang for s in restricted
+    ]
+
+
+def test_script_without_candidates_is_undetermined():
+    segs = segment_languages("नमस्ते दुनिया", ["en"])
+    assert [s.lang for s in segs] == ["und"]
+    assert segs[0].script == "Deva"
+
+
+def test_source_languages_hint_tips_a_short_crumb():
+    text = "नवभारत टाइम्स"
+    hinted = segment_languages(text, hints=LanguageHints(source_langs=("hi",)))
+    assert hinted[0].lang == "hi"
+
+
+def test_scripts_are_iso_15924():
+    segs = segment_languages("Hello world. Привет мир. مرحبا بالعالم. 你好世界。")
+    assert [s.script for s in segs if s.lang != NO_LANGUAGE] == ["Latn", "Cyrl", "Arab", "Hani"]
+
+
+def test_dominant_language_counts_letters():
+    segs = segment_languages("होम > दुनिया > Taliban denies sharing ISIL intelligence with Russia")
+    assert dominant_language(segs) == "en"
+    assert dominant_language(segment_languages("2024")) == "und"
+
+
+def test_split_sentences_spans():
+    text = "First one. Second one?\nدوسرا جملہ۔ 最后。"
+    spans = split_sentences(text)
+    assert [text[s:e] for s, e in spans] == ["First one.", "Second one?", "دوسرا جملہ۔", "最后。"]
