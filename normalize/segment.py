@@ -162,6 +162,7 @@ _TOKEN = regex.compile(
     + r"|(?P<Zzzz>\p{L}[\p{L}\p{M}]*)",
     regex.V1,
 )
+_URL = regex.compile(r"(?:https?://|ftp://|www\.)[^\s<>\"'()\[\]{}]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _STRUCT = regex.compile(
     r"[|>»›<‹«/\\•·:;()\[\]{}\"“”„‟「」『』【】〈〉《》〔〕'‘’]|\s[-–—‐‑]+|[-–—‐‑]+\s"
 )
@@ -204,15 +205,19 @@ def _pieces(text: str) -> list[_Piece]:
     # Strongest separation seen since the last piece of each group.
     pending: dict[str, int] = {}
     current: _Piece | None = None
+    # A URL or e-mail address is no piece of its own: it ends the piece before
+    # it and passes the separation around it on to the next piece.
+    carried = SOFT
     for m in _TOKEN.finditer(text):
         kind = m.lastgroup or UNKNOWN_SCRIPT
         gap = _gap_kind(text[last_end : m.start()]) if m.start() > last_end else SOFT
+        gap = max(gap, carried)
         last_end = m.end()
         if kind == "url":
             current = None
-            for g in pending:
-                pending[g] = max(pending[g], STRUCT)
+            carried = gap
             continue
+        carried = SOFT
         group = SCRIPT_GROUP.get(kind, kind)
         if current is not None and gap == SOFT and current.group == group:
             current.end = m.end()
@@ -289,10 +294,9 @@ def _word_tables(
     phrases: dict[str, list[int]] = {}
     stopwords: dict[str, list[int]] = {}
     for col, lang in enumerate(cands):
-        pack = lang_pack(lang)
-        for phrase in pack.phrases:
+        for phrase in lang_pack(lang).phrases:
             phrases.setdefault(phrase, []).append(col)
-        for word in pack.stopwords:
+        for word in lang_pack(lang).stopwords:
             stopwords.setdefault(word, []).append(col)
     return (
         {k: tuple(v) for k, v in phrases.items()},
@@ -493,8 +497,7 @@ def segment_languages(
             if (
                 p.lang == prev.lang
                 and p.script == prev.script
-                and _gap_kind(gap) <= SENTENCE
-                and not _TOKEN.search(gap)
+                and _gap_kind(_URL.sub(" ", gap)) <= SENTENCE
             ):
                 run.append(p)
                 continue
