@@ -592,6 +592,7 @@ TEXT_FEATURES: tuple[str, ...] = (
     "nav_sep",
     "pos",
     "in_span",
+    "after_span",
     "dist_prose",
     "prose",
     "ctx_prose",
@@ -711,6 +712,7 @@ def text_features(texts: Sequence[str], stop: frozenset[str] | None) -> list[dic
             j += 1
         f["dist_prose"] = math.log1p(abs(prose_idx[j] - i)) if prose_idx else 5.0
         f["in_span"] = 1.0 if first <= i <= last else 0.0
+        f["after_span"] = 1.0 if i > last else 0.0
         lo, hi = max(0, i - 3), min(n, i + 4)
         f["ctx_prose"] = sum(feats[k]["prose"] for k in range(lo, hi) if k != i) / max(
             1, hi - lo - 1
