@@ -361,6 +361,9 @@ def translate_documents(docs: Sequence[Document], config: TranslateConfig) -> li
     target = config.target
     if target is None:
         return list(docs)
+    # Fail on a missing extra before anything else, rather than reporting
+    # every language as lacking a pack.
+    packs.import_argos_package(config.packs_dir)
     # Which sentences, grouped by source language.
     by_lang: dict[str, list[_Piece]] = {}
     texts: dict[str, list[str]] = {}

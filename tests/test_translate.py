@@ -1,0 +1,331 @@
+"""The translation stage, through the real install-and-translate path.
+
+The committed toy packs (fixtures/packs/*.argosmodel: hi->en and en->es,
+tiny MarianMT models converted to CTranslate2, see
+fixtures/packs/build_toy_pack.py) are installed into a temporary packs
+folder; the held-out sentences of fixtures/translate_cases.json were never
+seen in training and must come out exactly. Documents and segments are
+built by hand.
+
+No test may reach the network: a module fixture makes every socket
+connection fail, so a code path that tries to download (Argos's default
+sentence splitter does) fails loudly instead of hanging.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import socket
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from normalize import packs, translate
+from normalize.document import Document, ErrorRecord, Segment
+from normalize.sentences import split_sentences
+from normalize.translate import TranslateConfig
+from tests.conftest import FIXTURES
+
+pytest.importorskip("argostranslate.package", reason="needs the translate extra")
+
+TOY_PACKS = sorted((FIXTURES / "packs").glob("*.argosmodel"))
+CASES = json.loads((FIXTURES / "translate_cases.json").read_text(encoding="utf-8"))
+HI_EN = [c for c in CASES if (c["from"], c["to"]) == ("hi", "en")]
+EN_ES = [c for c in CASES if (c["from"], c["to"]) == ("en", "es")]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def offline():
+    """Every attempt to open a network connection fails."""
+
+    def refuse(*args, **kwargs):
+        raise OSError("network access attempted during a translation test")
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(socket.socket, "connect", refuse)
+        mp.setattr(socket, "create_connection", refuse)
+        mp.setattr(socket, "getaddrinfo", refuse)
+        yield
+
+
+@pytest.fixture(scope="module")
+def packs_dir(tmp_path_factory):
+    """A packs folder with the toy packs installed the way a user installs them."""
+    root = tmp_path_factory.mktemp("packs")
+    for pack in TOY_PACKS:
+        packs.install_pack(pack, root)
+    return str(root)
+
+
+@pytest.fixture(scope="module")
+def to_en(packs_dir):
+    return TranslateConfig(target="en", packs_dir=packs_dir)
+
+
+def test_toy_packs_are_installed(packs_dir):
+    assert [(p.from_code, p.to_code) for p in packs.list_packs(packs_dir)] == [
+        ("en", "es"),
+        ("hi", "en"),
+    ]
+
+
+# ---------------------------------------------------------------- sentences
+
+
+@pytest.fixture(scope="module")
+def held_out(packs_dir):
+    """All held-out sentences translated in one call per pair, as the stage does."""
+    out = {}
+    for cases, src, tgt in ((HI_EN, "hi", "en"), (EN_ES, "en", "es")):
+        config = TranslateConfig(target=tgt, packs_dir=packs_dir)
+        got = translate.translate_sentences([c["original"] for c in cases], src, config)
+        out.update({c["label"]: g for c, g in zip(cases, got, strict=True)})
+    return out
+
+
+@pytest.mark.parametrize("case", HI_EN + EN_ES, ids=lambda c: c["label"])
+def test_held_out_sentences_translate_exactly(held_out, case):
+    assert held_out[case["label"]] == case["translated"]
+
+
+def test_pivot_through_english(packs_dir):
+    """No hi->es pack: the text goes hi->en->es, as with Argos."""
+    to_es = TranslateConfig(target="es", packs_dir=packs_dir)
+    assert translate.translate_sentences(["लड़की नदी में पानी देखता।"], "hi", to_es) == [
+        "chica río en agua ve."
+    ]
+    sentences = [c["original"] for c in HI_EN[:6]]
+    via_en = translate.translate_sentences(
+        translate.translate_sentences(sentences, "hi", TranslateConfig("en", packs_dir=packs_dir)),
+        "en",
+        to_es,
+    )
+    assert translate.translate_sentences(sentences, "hi", to_es) == via_en
+
+
+def test_repeated_sentences_are_translated_once_and_put_back_everywhere(to_en):
+    s = HI_EN[0]["original"]
+    out = translate.translate_sentences([s, HI_EN[1]["original"], s], "hi", to_en)
+    assert out[0] == out[2] == HI_EN[0]["translated"]
+
+
+def test_translator_is_built_once_per_process(packs_dir, to_en):
+    pack = next(p for p in packs.list_packs(packs_dir) if p.from_code == "hi")
+    assert translate._pack_model(pack, to_en) is translate._pack_model(pack, to_en)
+
+
+def test_missing_pair_raises_with_the_pack_to_get(to_en):
+    with pytest.raises(
+        translate.MissingPackError, match=r"translate-ta_en\.argosmodel.*lang_packs/"
+    ):
+        translate.translate_sentences(["வணக்கம்"], "ta", to_en)
+
+
+# ---------------------------------------------------------------- documents
+
+
+def make_doc(parts, doc_id="d1", keep_boilerplate=False) -> Document:
+    """A document from (text, lang, kind) parts, with text built as the pipeline builds it."""
+    segments, pos = [], 0
+    for text, lang, kind in parts:
+        segments.append(Segment(text, pos, pos + len(text), lang, kind=kind))
+        pos += len(text)
+    full = "".join(s.text for s in segments)
+    content = "".join(s.text for s in segments if s.kind == "content").strip()
+    return Document(
+        id=doc_id,
+        text=full if keep_boilerplate else content,
+        segments=tuple(segments),
+        steps=("decode", "canonical", "segment"),
+    )
+
+
+def test_documents_get_segment_translations_and_a_translated_text(to_en):
+    a, b = HI_EN[0], HI_EN[1]
+    doc = make_doc(
+        [
+            ("होम", "hi", "boilerplate"),
+            ("\n\n", "zxx", "content"),
+            (f"{a['original']} {b['original']}", "hi", "content"),
+            ("\n\n", "zxx", "content"),
+            ("The end.", "en", "content"),
+        ]
+    )
+    [out] = translate.translate_documents([doc], to_en)
+    segs = out.segments
+    assert segs[0].translation is None  # boilerplate: not asked for
+    assert segs[1].translation is None and segs[3].translation is None  # zxx
+    assert segs[2].translation == f"{a['translated']} {b['translated']}"
+    assert segs[4].translation is None  # already English
+    assert out.translated_text == f"{a['translated']} {b['translated']}\n\nThe end."
+    assert out.translated_lang == "en"
+    assert out.steps[-1] == "translate"
+    assert out.warnings == ()
+    assert [s.text for s in out.segments] == [s.text for s in doc.segments]
+
+
+def test_boilerplate_is_translated_when_asked(to_en):
+    a = HI_EN[2]
+    doc = make_doc(
+        [(a["original"], "hi", "boilerplate"), ("\n", "zxx", "content"), ("Hi.", "en", "content")]
+    )
+    config = TranslateConfig(target="en", translate_boilerplate=True, packs_dir=to_en.packs_dir)
+    [out] = translate.translate_documents([doc], config)
+    assert out.segments[0].translation == a["translated"]
+    assert out.translated_text == "Hi."  # boilerplate is not part of text
+
+
+def test_translated_text_keeps_boilerplate_when_text_does(to_en):
+    a = HI_EN[2]
+    doc = make_doc(
+        [(a["original"], "hi", "boilerplate"), ("\n", "zxx", "content"), ("Hi.", "en", "content")],
+        keep_boilerplate=True,
+    )
+    config = TranslateConfig(target="en", translate_boilerplate=True, packs_dir=to_en.packs_dir)
+    [out] = translate.translate_documents([doc], config)
+    assert out.translated_text == f"{a['translated']}\nHi."
+
+
+def test_batch_of_documents_matches_documents_one_by_one(to_en):
+    docs = [make_doc([(c["original"], "hi", "content")], doc_id=c["label"]) for c in HI_EN[:8]]
+    together = translate.translate_documents(docs, to_en)
+    alone = [translate.translate_documents([d], to_en)[0] for d in docs]
+    assert together == alone
+    assert [d.translated_text for d in together] == [c["translated"] for c in HI_EN[:8]]
+
+
+def test_missing_pack_leaves_documents_untranslated_with_a_warning(to_en):
+    only_tamil = make_doc([("வணக்கம் உலகம்.", "ta", "content")], doc_id="ta")
+    mixed = make_doc(
+        [
+            (HI_EN[0]["original"], "hi", "content"),
+            (" ", "zxx", "content"),
+            ("வணக்கம்.", "ta", "content"),
+        ],
+        doc_id="mixed",
+    )
+    out_ta, out_mixed = translate.translate_documents([only_tamil, mixed], to_en)
+    assert out_ta.translated_text is None and out_ta.translated_lang is None
+    assert out_ta.segments[0].translation is None
+    [warning] = out_ta.warnings
+    assert "translate-ta_en.argosmodel" in warning and "lang_packs/" in warning
+    assert out_ta.steps[-1] == "translate"
+    assert out_mixed.translated_text == f"{HI_EN[0]['translated']} வணக்கம்."
+    assert out_mixed.warnings == (warning,)
+
+
+def test_documents_in_the_target_language_or_without_language_are_left_alone(to_en):
+    doc = make_doc(
+        [
+            ("Already English.", "en", "content"),
+            (" 42 ", "zxx", "content"),
+            ("???", "und", "content"),
+        ]
+    )
+    [out] = translate.translate_documents([doc], to_en)
+    assert all(s.translation is None for s in out.segments)
+    assert out.translated_text == doc.text
+    assert out.translated_lang == "en"
+
+
+def test_error_documents_pass_through(to_en):
+    doc = Document(id="bad", errors=(ErrorRecord("decode", "binary", "binary file"),))
+    assert translate.translate_documents([doc], to_en) == [doc]
+
+
+def test_no_target_means_no_translation():
+    doc = make_doc([("नमस्ते।", "hi", "content")])
+    assert translate.translate_documents([doc], TranslateConfig()) == [doc]
+
+
+def test_translation_stage_does_not_import_torch_or_stanza(to_en):
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from normalize import translate; "
+        f"c = translate.TranslateConfig(target='en', packs_dir={to_en.packs_dir!r}); "
+        "print(translate.translate_sentences(['लड़का पानी।'], 'hi', c)[0]); "
+        "print(sorted(m for m in ('torch', 'stanza', 'spacy', 'argostranslate.translate') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["boy water.", "[]"]
+
+
+# ---------------------------------------------------------------- same output as Argos
+
+
+class OfflineSentencizer:
+    """Argos's sentencizer interface, splitting with normalize's rule (no download)."""
+
+    def __init__(self, pkg=None):
+        self.pkg = pkg
+
+    def split_sentences(self, text):
+        return [text[a:b] for a, b in split_sentences(text)]
+
+
+@pytest.fixture(scope="module")
+def argos_translate(packs_dir):
+    """``argostranslate.translate.translate`` on the toy packs, made offline.
+
+    Argos's default sentence splitter (MiniSBD) downloads a model on first
+    use; the same sentence boundaries as normalize's are given to it instead,
+    so the comparison is about tokenizing, decoding and pivoting.
+    """
+    packs.import_argos_package(packs_dir)
+    with pytest.MonkeyPatch.context() as mp:
+        import argostranslate.sbd
+        import argostranslate.settings
+        import argostranslate.translate
+
+        mp.setattr(argostranslate.settings, "package_dirs", [packs.packages_dir(packs_dir)])
+        mp.setattr(argostranslate.translate, "MiniSBDSentencizer", OfflineSentencizer)
+        mp.setattr(argostranslate.translate, "StanzaSentencizer", OfflineSentencizer)
+        mp.setattr(
+            argostranslate.sbd.MiniSBDSentencizer,
+            "lazy_detector",
+            lambda self: pytest.fail("Argos tried to load its (downloaded) sentence splitter"),
+        )
+        argostranslate.translate.get_installed_languages.cache_clear()
+        mp.setattr(argostranslate.translate, "installed_translates", [])
+        yield argostranslate.translate.translate
+        argostranslate.translate.get_installed_languages.cache_clear()
+
+
+def test_same_output_as_argos_sentence_by_sentence(argos_translate, to_en):
+    sentences = [c["original"] for c in HI_EN]
+    ours = translate.translate_sentences(sentences, "hi", to_en)
+    assert ours == [argos_translate(s, "hi", "en") for s in sentences]
+
+
+def test_same_output_as_argos_on_a_multi_sentence_document(argos_translate, to_en):
+    text = " ".join(c["original"] for c in HI_EN[:3]) + "\n" + HI_EN[3]["original"]
+    doc = make_doc([(text, "hi", "content")])
+    [out] = translate.translate_documents([doc], to_en)
+    assert out.translated_text == argos_translate(text, "hi", "en")
+
+
+def test_same_output_as_argos_when_pivoting(argos_translate, packs_dir):
+    to_es = TranslateConfig(target="es", packs_dir=packs_dir)
+    sentences = [c["original"] for c in HI_EN[:6]]
+    ours = translate.translate_sentences(sentences, "hi", to_es)
+    assert ours == [argos_translate(s, "hi", "es") for s in sentences]
+
+
+# ---------------------------------------------------------------- pure helpers
+
+
+@given(st.text(alphabet=st.sampled_from("ab .!?।\n 。"), max_size=60))
+def test_sentence_spans_rebuild_the_text(text):
+    spans = split_sentences(text)
+    pieces = [text[a:b] for a, b in spans]
+    assert translate.reassemble(text, spans, pieces) == text
+    assert all(p and p == p.strip() for p in pieces)
+    gaps = [text[b:a] for (_, b), (a, _) in itertools.pairwise(spans)]
+    assert all(not g.strip() for g in gaps)
