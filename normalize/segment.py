@@ -95,6 +95,12 @@ class SegmentConfig:
     #: Bonus per word of a piece in a candidate's ``stopwords.txt``, at most
     #: ``letter_cap`` words per piece. Small: the lists differ in size.
     stopword_bonus: float = 1.0
+    #: Pieces of at most this many characters are *short*: crumbs, menu items.
+    short_chars: int = 20
+    #: Share of the evidence of the other short pieces of the same script that
+    #: each short piece receives: a page's chrome is in one site language, so
+    #: its crumbs and menu items pool their (individually weak) evidence.
+    short_pool: float = 0.35
     #: Bonus for the language of the page's ``<html lang>``: a site's declared
     #: language is usually the language of its chrome.
     html_lang_bonus: float = 1.0
@@ -334,7 +340,6 @@ def _emissions(
     if config.evidence_power != 1.0:
         size = np.array([len(t.encode("utf-8")) for t in texts], dtype=np.float64)
         scores *= ((size / config.evidence_length) ** (config.evidence_power - 1.0))[:, None]
-    scores += _priors(cands, hints, config)
     table = _letter_table(cands)
     if table:
         letters = regex.compile("[" + regex.escape("".join(table)) + "]")
@@ -358,7 +363,12 @@ def _emissions(
                     hits[col] = hits.get(col, 0) + 1
             for col, n in hits.items():
                 scores[i, col] += config.stopword_bonus * min(n, config.letter_cap)
-    # Languages langid does not know cannot be scored: they keep -inf.
+    if config.short_pool and config.short_chars:
+        short = np.array([p.end - p.start <= config.short_chars for p in pieces])
+        if short.sum() > 1:
+            pooled = scores[short].sum(axis=0)
+            scores[short] += config.short_pool * (pooled - scores[short])
+    scores += _priors(cands, hints, config)
     return scores
 
 
