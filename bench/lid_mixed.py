@@ -4,7 +4,7 @@
 Both run on the same documents in the same process and are scored by the
 benchmark's own ``score.py`` (imported from the gold file's folder, not
 copied). Speed is characters per second on one core (one process, OpenBLAS on
-one thread), model loading excluded.
+one thread, CPU time of the best of three runs), model loading excluded.
 
 Usage: ``python bench/lid_mixed.py [--gold PATH] [--languages en,fr,...] [--preds DIR]``
 """
@@ -30,6 +30,13 @@ from normalize.segment import segment_languages  # noqa: E402
 
 DEFAULT_GOLD = ROOT.parent / "shared" / "bench" / "lid-mixed" / "dev.jsonl"
 TARGETS = {"char_acc": 0.98, "short_acc": 0.90, "bnd_f1": 0.93, "chars_per_s": 300_000}
+
+
+REPEATS = 3
+
+
+def _time(result: tuple[dict, float]) -> float:
+    return result[1]
 
 
 def load_scorer(gold: Path):
@@ -83,8 +90,9 @@ def main(argv: list[str] | None = None) -> int:
 
     get_identifier()
     segment_languages("warm up the caches: होम > दुनिया")
-    ours, t_ours = predict_normalize(docs, languages)
-    base, t_base = predict_langid_lines(docs)
+    # Best of REPEATS runs: other processes on the machine only ever slow a run down.
+    ours, t_ours = min((predict_normalize(docs, languages) for _ in range(REPEATS)), key=_time)
+    base, t_base = min((predict_langid_lines(docs) for _ in range(REPEATS)), key=_time)
     r_ours = scorer.score(docs, ours)
     r_base = scorer.score(docs, base)
     r_ours["chars_per_s"] = n_chars / t_ours

@@ -283,13 +283,16 @@ def _candidates(group: str, languages: Sequence[str] | None) -> tuple[str, ...]:
 
 
 @functools.lru_cache(maxsize=256)
-def _letter_table(cands: tuple[str, ...]) -> dict[str, int]:
-    """Letters listed by exactly one candidate's pack → that candidate's column."""
+def _letter_table(cands: tuple[str, ...]) -> tuple[dict[str, int], regex.Pattern[str] | None]:
+    """Letters listed by exactly one candidate's pack → that candidate's column, and a
+    pattern that finds them."""
     owners: dict[str, set[int]] = {}
     for i, lang in enumerate(cands):
         for ch in segment_pack(lang).letters:
             owners.setdefault(ch, set()).add(i)
-    return {ch: next(iter(o)) for ch, o in owners.items() if len(o) == 1}
+    table = {ch: next(iter(o)) for ch, o in owners.items() if len(o) == 1}
+    pattern = regex.compile("[" + regex.escape("".join(table)) + "]") if table else None
+    return table, pattern
 
 
 @functools.lru_cache(maxsize=256)
@@ -340,9 +343,8 @@ def _emissions(
     if config.evidence_power != 1.0:
         size = np.array([len(t.encode("utf-8")) for t in texts], dtype=np.float64)
         scores *= ((size / config.evidence_length) ** (config.evidence_power - 1.0))[:, None]
-    table = _letter_table(cands)
-    if table:
-        letters = regex.compile("[" + regex.escape("".join(table)) + "]")
+    table, letters = _letter_table(cands)
+    if letters is not None:
         for i, t in enumerate(texts):
             found = letters.findall(t)
             if found:
