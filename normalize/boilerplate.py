@@ -391,7 +391,7 @@ _URLISH = regex.compile(r"https?://|www\.|@\w|\.com\b")
 _NAV_SEP = regex.compile(r"\s[|•·]\s")
 
 
-def chrome_phrase(text: str) -> str | None:
+def chrome_phrase(text: str, *, key: str | None = None) -> str | None:
     """The reason of the chrome phrase that ``text`` is, if it is one (any language pack).
 
     >>> chrome_phrase("Leave a Reply"), chrome_phrase("Follow AsumeTech on")
@@ -399,7 +399,8 @@ def chrome_phrase(text: str) -> str | None:
     >>> chrome_phrase("आप यहाँ पर हैं"), chrome_phrase("The reply came late.")
     ('breadcrumb', None)
     """
-    key = phrase_key(text)
+    if key is None:
+        key = phrase_key(text)
     if not key or len(key) > 120:
         return None
     phrases, patterns = _all_phrases()
@@ -477,7 +478,7 @@ def timestamp(text: str) -> bool:
     )
 
 
-def rule_reason(text: str, config: BoilerplateConfig) -> str | None:
+def rule_reason(text: str, config: BoilerplateConfig, *, key: str | None = None) -> str | None:
     """The named kind of chrome that a block's text is on its own, if any.
 
     >>> cfg = BoilerplateConfig()
@@ -488,7 +489,7 @@ def rule_reason(text: str, config: BoilerplateConfig) -> str | None:
         return "icon_strip"
     if len(text) > config.max_rule_chars:
         return None
-    reason = chrome_phrase(text)
+    reason = chrome_phrase(text, key=key)
     if reason:
         return reason
     if timestamp(text):
@@ -650,18 +651,22 @@ def _prose(f: Mapping[str, float]) -> bool:
     return f["log_words"] >= math.log1p(12) and f["end_punct"] > 0 and f["stop_rel"] >= 0.5
 
 
-def page_lang(page: Page) -> str | None:
+def page_lang(page: Page, tokens: Sequence[Sequence[str]] | None = None) -> str | None:
     """The stoplist language of a page (``<html lang>`` as a hint, else the best-covering pack)."""
     sample: list[str] = []
-    for b in page.blocks:
-        sample.extend(words(page.text[b.start : b.end]))
+    for i, b in enumerate(page.blocks):
+        sample.extend(tokens[i] if tokens is not None else words(page.text[b.start : b.end]))
         if len(sample) >= 1000:
             break
     hint = page.metadata.get("html_lang")
     return guess_stoplist_lang(sample, hint if isinstance(hint, str) else None)
 
 
-def text_features(texts: Sequence[str], stop: frozenset[str] | None) -> list[dict[str, float]]:
+def text_features(
+    texts: Sequence[str],
+    stop: frozenset[str] | None,
+    tokens: Sequence[Sequence[str]] | None = None,
+) -> list[dict[str, float]]:
     """Per-block text features; ``stop`` is the page's stoplist (None when unknown).
 
     With no stoplist the stopword features take neutral values and
@@ -671,7 +676,7 @@ def text_features(texts: Sequence[str], stop: frozenset[str] | None) -> list[dic
     n = len(texts)
     feats: list[dict[str, float]] = []
     for i, t in enumerate(texts):
-        ws = words(t)
+        ws = tokens[i] if tokens is not None else words(t)
         nw = len(ws)
         if stop:
             sd = sum(w.casefold() in stop for w in ws) / nw if nw else 0.0
@@ -726,12 +731,7 @@ def text_features(texts: Sequence[str], stop: frozenset[str] | None) -> list[dic
 
 
 def _logit(weights: Mapping[str, float], f: Mapping[str, float]) -> float:
-    z = 0.0
-    for name, w in weights.items():
-        v = f.get(name)
-        if v:
-            z += w * v
-    return z
+    return sum([w * f[name] for name, w in weights.items() if name in f])
 
 
 def _sigmoid(z: float) -> float:
@@ -773,9 +773,10 @@ class _Evidence:
 def _evidence(page: Page, repeated: Collection[str], config: BoilerplateConfig) -> _Evidence:
     texts = [page.block_text(b) for b in page.blocks]
     keys = [phrase_key(t) for t in texts]
-    lang = page_lang(page)
+    tokens = [words(t) for t in texts]
+    lang = page_lang(page, tokens)
     stop = lang_pack(lang).stopwords if lang else None
-    feats = text_features(texts, stop or None)
+    feats = text_features(texts, stop or None, tokens)
     for f, b in zip(feats, page.blocks, strict=True):
         f.update(b.features)
     title_key = phrase_key(str(page.metadata.get("title") or ""))
@@ -796,7 +797,7 @@ def _evidence(page: Page, repeated: Collection[str], config: BoilerplateConfig) 
         elif k and k == prev_key:
             reason = "duplicate_line"
         else:
-            reason = rule_reason(t, config) or structural_reason(feats[i])
+            reason = rule_reason(t, config, key=k) or structural_reason(feats[i])
         forced.append(reason)
         if k:
             prev_key = k

@@ -366,8 +366,14 @@ def _walk(
         nonlocal brs
         if not text:
             return
-        if text != "\n":
-            text = _WS.sub(" ", text)  # source line breaks are not visible
+        if text.isspace():
+            # Whitespace (and a lone br) never starts a block; inside one it
+            # is a space, or the line break a br asked for.
+            if cur.parts:
+                cur.parts.append("\n" if text == "\n" else " ")
+            return
+        text = _WS.sub(" ", text)  # source line breaks are not visible
+        brs = 0
         if not cur.parts:
             block = next((s for s in reversed(stack) if s[0]), None)
             cur.tag = block[4] if block else "div"
@@ -380,8 +386,6 @@ def _walk(
                     flags = flags | entry[5]
             cur.flags = flags
             cur.path = tuple(s[2] for s in stack if s[0])
-        if not text.isspace():
-            brs = 0
         cur.parts.append(text)
         if stack and stack[-1][3]:
             cur.link_chars += len(text.strip())
