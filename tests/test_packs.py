@@ -176,7 +176,7 @@ def test_main_list_install_remove(tmp_path, capsys):
 
 def run_packs(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "normalize.packs", *args],
+        [sys.executable, "-m", "normalize", "packs", *args],
         check=False,
         capture_output=True,
         text=True,
