@@ -73,6 +73,10 @@ class TranslateConfig:
     #: cores) is several times slower, as the threads fight over the cores
     #: with the other workers; set it to the core count for a single worker.
     intra_threads: int = 1
+    #: Where CTranslate2 runs: ``cpu``, or ``cuda`` on a machine with a GPU
+    #: (and a CUDA build of CTranslate2). CPU by default: Argos packs are
+    #: int8 models sized for CPUs.
+    device: str = "cpu"
     #: Beam size, length penalty: Argos's decoding settings, so that the
     #: output is the output of ``argostranslate.translate.translate()``.
     beam_size: int = 4
@@ -169,6 +173,8 @@ def find_route(
     [('hi', 'es')]
     >>> find_route([("hi", "en")], "ta", "en") is None
     True
+    >>> find_route([], "en", "en")
+    []
     """
     edges: dict[str, list[str]] = {}
     for a, b in sorted(set(pairs)):
@@ -182,7 +188,7 @@ def find_route(
             while lang != source:
                 route.append((previous[lang], lang))
                 lang = previous[lang]
-            return route[::-1] or None
+            return route[::-1]
         for nxt in edges.get(lang, ()):
             if nxt not in previous:
                 previous[nxt] = lang
@@ -274,7 +280,7 @@ class _PackModel:
         try:
             self.translator = ctranslate2.Translator(
                 str(pack.path / "model"),
-                device="cpu",
+                device=config.device,
                 inter_threads=config.inter_threads,
                 intra_threads=config.intra_threads,
                 compute_type="auto",  # what Argos uses: the model's own type (int8)
@@ -311,7 +317,7 @@ class _PackModel:
 
 
 def _pack_model(pack: packs.InstalledPack, config: TranslateConfig) -> _PackModel:
-    key = (str(pack.path), config.inter_threads, config.intra_threads)
+    key = (str(pack.path), config.device, config.inter_threads, config.intra_threads)
     return _cached(key, lambda: _PackModel(pack, config))
 
 
