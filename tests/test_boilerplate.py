@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from normalize import boilerplate as bp
 from normalize.boilerplate import (
     REASONS,
     BoilerplateConfig,
@@ -262,3 +263,33 @@ def test_page_of_only_chrome() -> None:
 def test_empty_html_is_a_clear_error(bad: str) -> None:
     with pytest.raises(BoilerplateError, match="empty"):
         html_page(bad, canonicalize=canonicalize, config=CONFIG)
+
+
+# Language packs ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["en", "hi", "ur", "fa", "ps", "ar", "ru"])
+def test_lang_pack_files_have_attribution(lang: str) -> None:
+    for name in ("chrome.txt", "stopwords.txt"):
+        path = ROOT / "lang_packs" / lang / name
+        head = path.read_text(encoding="utf-8").splitlines()[:6]
+        assert any(line.startswith("#") and "Source" in line for line in head), path
+    pack = bp.lang_pack(lang)
+    assert pack.stopwords and (pack.phrases or pack.patterns)
+
+
+def test_adding_a_language_is_adding_a_folder(tmp_path, monkeypatch) -> None:
+    (tmp_path / "xx").mkdir()
+    (tmp_path / "xx" / "chrome.txt").write_text("# test pack\n[share]\nzorp it\n", encoding="utf-8")
+    (tmp_path / "xx" / "stopwords.txt").write_text("# test\nla\nlo\n", encoding="utf-8")
+    monkeypatch.setattr(bp, "LANG_PACKS", tmp_path)
+    for cached in (bp.lang_pack, bp.available_langs, bp._all_phrases, bp._stop_index):
+        cached.cache_clear()
+    try:
+        assert bp.available_langs() == ("xx",)
+        assert bp.chrome_phrase("Zorp it!") == "share"
+        assert bp.guess_stoplist_lang(["la", "lo", "mu"]) == "xx"
+    finally:
+        monkeypatch.undo()
+        for cached in (bp.lang_pack, bp.available_langs, bp._all_phrases, bp._stop_index):
+            cached.cache_clear()
