@@ -29,11 +29,20 @@ import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from html import unescape as _unescape
 
 import lxml.etree
 import lxml.html
 
-from normalize.boilerplate import Block, BoilerplateConfig, BoilerplateError, Page, phrase_key, tile
+from normalize.boilerplate import (
+    Block,
+    BoilerplateConfig,
+    BoilerplateError,
+    Page,
+    phrase_key,
+    text_page,
+    tile,
+)
 
 #: Elements whose content is never visible text.
 SKIP_TAGS = frozenset(
@@ -224,7 +233,11 @@ def _parse(html: str, config: BoilerplateConfig) -> tuple[lxml.etree._Element, b
     html = _XML_DECL.sub("", html, count=1)
     if not html.strip():
         raise BoilerplateError("the page is empty: there is no HTML to read")
-    parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+    # huge_tree lifts libxml2's nesting limit from 256 to 2048 levels (text nested
+    # deeper is dropped by the parser); the input is already capped in size.
+    parser = lxml.html.HTMLParser(
+        encoding="utf-8", remove_comments=True, remove_pis=True, huge_tree=True
+    )
     try:
         root = lxml.html.document_fromstring(html.encode("utf-8", "surrogatepass"), parser=parser)
     except (lxml.etree.ParserError, ValueError) as e:
@@ -295,6 +308,13 @@ def html_page(html: str, *, canonicalize: Callable[[str], str], config: Boilerpl
         body = root
     own_hints: dict[int, frozenset[str]] = {}
     raws = _walk(body, config, own_hints)
+    if not raws:
+        flat = _strip_tags(html[: config.max_html_chars])
+        if flat.strip():
+            # The parser kept no text (nesting past its limit): read the page
+            # as text rather than lose it; the text model decides its blocks.
+            page = text_page(canonicalize(flat), config=config)
+            return Page(page.text, page.blocks, {**meta, "flattened": True}, origin="text")
     if len(raws) >= config.max_blocks:
         truncated = True
         raws = raws[: config.max_blocks]
@@ -338,6 +358,26 @@ def _canonical_blocks(raw: list[str], canonicalize: Callable[[str], str]) -> lis
         it = iter(parts)
         return [next(it) if r else "" for r in raw]
     return [canonicalize(r) for r in raw]
+
+
+_SCRIPTS = re.compile(r"<(script|style|template|noscript)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_BLOCK_TAG = re.compile(
+    r"</?(?:" + "|".join(sorted(BLOCK_TAGS)) + r")\b[^>]*>|<br\s*/?>", re.IGNORECASE
+)
+_ANY_TAG = re.compile(r"<[^>]*>|<!--.*?-->", re.DOTALL)
+
+
+def _strip_tags(html: str) -> str:
+    """Visible text of HTML the parser could not keep, block tags as blank lines.
+
+    >>> _strip_tags("<div><div><b>deep</b> text</div><p>after &amp; more</p><script>x</script>")
+    'deep text\\n\\nafter & more'
+    """
+    text = _SCRIPTS.sub(" ", html)
+    text = _BLOCK_TAG.sub("\n\n", text)
+    text = _unescape(_ANY_TAG.sub(" ", text))
+    lines = (" ".join(line.split()) for line in text.split("\n"))
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
 def _walk(

@@ -234,6 +234,9 @@ def test_malformed_html() -> None:
 def test_deep_nesting_does_not_recurse() -> None:
     page = html("<div>" * 10_000 + "deep text" + "</div>" * 10_000 + "<p>after the nest</p>")
     assert_tiles(page)
+    # Past libxml2's depth limit the parser keeps nothing; the page is read as text.
+    assert "deep text" in page.text and "after the nest" in page.text
+    assert page.metadata.get("flattened") is True
 
 
 def test_huge_page_is_bounded() -> None:
