@@ -73,6 +73,7 @@ def test_case(case: dict) -> None:
         assert b.kind == exp["kind"], f"{exp['text']!r}: {got}"
         if "reason" in exp:
             assert b.reason == exp["reason"], f"{exp['text']!r}: {got}"
+    assert all(b.reason in REASONS for b in page.blocks if b.kind == BOILERPLATE)
     for key, value in case.get("metadata", {}).items():
         assert page.metadata.get(key) == value
 
@@ -279,6 +280,13 @@ def test_lang_pack_files_have_attribution(lang: str) -> None:
         assert any(line.startswith("#") and "Source" in line for line in head), path
     pack = bp.lang_pack(lang)
     assert pack.stopwords and (pack.phrases or pack.patterns)
+
+
+def test_chrome_sections_are_reason_codes() -> None:
+    for lang in bp.available_langs():
+        pack = bp.lang_pack(lang)
+        reasons = set(pack.phrases.values()) | {r for _, r in pack.patterns}
+        assert reasons <= set(REASONS), (lang, reasons - set(REASONS))
 
 
 def test_adding_a_language_is_adding_a_folder(tmp_path, monkeypatch) -> None:
