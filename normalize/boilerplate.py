@@ -220,7 +220,7 @@ def text_page(text: str, *, config: BoilerplateConfig) -> Page:
         end = n if nl < 0 else nl
         while end < n and text[end] == "\n":
             end += 1
-        if len(blocks) >= config.max_blocks - 1:
+        if len(blocks) >= config.max_blocks - 1 and end < n:
             # The rest of the page becomes one last block: nothing is lost,
             # and ``truncated`` in the metadata says why it is one block.
             blocks.append(Block(pos, n))

@@ -304,3 +304,12 @@ def test_adding_a_language_is_adding_a_folder(tmp_path, monkeypatch) -> None:
         monkeypatch.undo()
         for cached in (bp.lang_pack, bp.available_langs, bp._all_phrases, bp._stop_index):
             cached.cache_clear()
+
+
+def test_text_page_block_limit_keeps_everything() -> None:
+    cfg = BoilerplateConfig(max_blocks=3)
+    page = text_page("a\nb\nc", config=cfg)
+    assert len(page.blocks) == 3 and "truncated" not in page.metadata
+    page = text_page("a\nb\nc\nd\ne", config=cfg)
+    assert len(page.blocks) == 3 and page.metadata["truncated"] is True
+    assert page.block_text(page.blocks[-1]) == "c\nd\ne"
