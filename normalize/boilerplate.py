@@ -109,7 +109,15 @@ class BoilerplateConfig:
 
 
 class BoilerplateError(ValueError):
-    """A page that the boilerplate stage cannot turn into blocks (e.g. not HTML at all)."""
+    """A page that the boilerplate stage cannot turn into blocks (e.g. not HTML at all).
+
+    ``code`` is the stable identifier an error record carries: ``empty_html``
+    (nothing to read) or ``bad_html`` (the parser found no document).
+    """
+
+    def __init__(self, message: str, code: str = "bad_html") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 # Records ------------------------------------------------------------------

@@ -232,7 +232,7 @@ def _parse(html: str, config: BoilerplateConfig) -> tuple[lxml.etree._Element, b
         html = html[: config.max_html_chars]
     html = _XML_DECL.sub("", html, count=1)
     if not html.strip():
-        raise BoilerplateError("the page is empty: there is no HTML to read")
+        raise BoilerplateError("the page is empty: there is no HTML to read", "empty_html")
     # huge_tree lifts libxml2's nesting limit from 256 to 2048 levels (text nested
     # deeper is dropped by the parser); the input is already capped in size.
     parser = lxml.html.HTMLParser(

@@ -265,8 +265,15 @@ def test_page_of_only_chrome() -> None:
 
 @pytest.mark.parametrize("bad", ["", "   \n "], ids=["empty", "blank"])
 def test_empty_html_is_a_clear_error(bad: str) -> None:
-    with pytest.raises(BoilerplateError, match="empty"):
+    with pytest.raises(BoilerplateError, match="empty") as err:
         html_page(bad, canonicalize=canonicalize, config=CONFIG)
+    assert err.value.code == "empty_html"
+
+
+def test_unparsable_html_is_a_clear_error() -> None:
+    with pytest.raises(BoilerplateError, match="could not be parsed") as err:
+        html_page("<!-- only a comment -->", canonicalize=canonicalize, config=CONFIG)
+    assert err.value.code == "bad_html"
 
 
 # Language packs ------------------------------------------------------------------
