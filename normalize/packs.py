@@ -273,15 +273,18 @@ def install_pack(
 def install_folder(
     folder: str | os.PathLike[str], root: str | os.PathLike[str] | None = None
 ) -> list[InstalledPack]:
-    """Install every ``.argosmodel`` file directly inside ``folder`` (``make lang-packs``).
+    """Install every ``.argosmodel`` file in ``folder`` or one level below (``make lang-packs``).
 
-    Files are installed in name order; the first broken one stops the run
+    One level below, so that a pack can sit with its language's data
+    (``lang_packs/hi/translate-hi_en.argosmodel``) as well as at the top.
+    Files are installed in path order; the first broken one stops the run
     with its message, since a half-installed set is better noticed than not.
     """
     base = Path(folder)
     if not base.is_dir():
         raise PackError(f"{base}: no such folder")
-    return [install_pack(f, root) for f in sorted(base.glob(f"*{SUFFIX}"))]
+    files = sorted([*base.glob(f"*{SUFFIX}"), *base.glob(f"*/*{SUFFIX}")])
+    return [install_pack(f, root) for f in files]
 
 
 def find_packs(code: str, root: str | os.PathLike[str] | None = None) -> list[InstalledPack]:

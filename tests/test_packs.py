@@ -138,7 +138,8 @@ def test_install_folder_installs_every_pack_in_it(tmp_path):
     drop = tmp_path / "lang_packs"
     drop.mkdir()
     fake_pack(drop, "hi", "en")
-    fake_pack(drop, "en", "es")
+    (drop / "es").mkdir()
+    fake_pack(drop / "es", "en", "es")
     (drop / "README.md").write_text("not a pack")
     done = packs.install_folder(drop, tmp_path / "packs")
     assert sorted(p.name for p in done) == ["translate-en_es", "translate-hi_en"]

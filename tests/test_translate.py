@@ -329,3 +329,25 @@ def test_sentence_spans_rebuild_the_text(text):
     assert all(p and p == p.strip() for p in pieces)
     gaps = [text[b:a] for (_, b), (a, _) in itertools.pairwise(spans)]
     assert all(not g.strip() for g in gaps)
+
+
+# ---------------------------------------------------------------- end to end
+
+
+def test_cli_translate_to(tmp_path, packs_dir):
+    """``normalize FILE --translate-to en`` with the packs folder from the environment.
+
+    Goes through the real segmenter; the assertions hold as long as it labels
+    a plain Devanagari paragraph of the toy glossary Hindi.
+    """
+    from tests.conftest import run_cli
+
+    a, b = HI_EN[0], HI_EN[1]
+    page = tmp_path / "page.txt"
+    page.write_text(f"{a['original']} {b['original']}\n\nThe end is near.\n", encoding="utf-8")
+    done = run_cli(str(page), "--translate-to", "en", env={packs.ENV_VAR: packs_dir})
+    assert done.returncode == 0, done.stderr.decode()
+    record = json.loads(done.stdout)
+    assert record["steps"][-1] == "translate"
+    assert record["translated_lang"] == "en"
+    assert record["translated_text"] == f"{a['translated']} {b['translated']}\n\nThe end is near."
