@@ -370,7 +370,8 @@ def translate_documents(docs: Sequence[Document], config: TranslateConfig) -> li
     # Fail on a missing extra before anything else, rather than reporting
     # every language as lacking a pack.
     packs.import_argos_package(config.packs_dir)
-    # Which sentences, grouped by source language.
+    # The sentences of each eligible segment, and all sentences by language.
+    plan: dict[tuple[int, int], list[tuple[int, int]]] = {}
     by_lang: dict[str, list[_Piece]] = {}
     texts: dict[str, list[str]] = {}
     for d, doc in enumerate(docs):
@@ -379,7 +380,8 @@ def translate_documents(docs: Sequence[Document], config: TranslateConfig) -> li
         for s, seg in enumerate(doc.segments):
             if not is_eligible(seg, target, config.translate_boilerplate):
                 continue
-            for span in sentence_spans(seg.text, config.max_sentence_chars):
+            plan[(d, s)] = sentence_spans(seg.text, config.max_sentence_chars)
+            for span in plan[(d, s)]:
                 by_lang.setdefault(seg.lang, []).append(_Piece(d, s, span))
                 texts.setdefault(seg.lang, []).append(seg.text[span[0] : span[1]])
 
@@ -401,32 +403,33 @@ def translate_documents(docs: Sequence[Document], config: TranslateConfig) -> li
             results[(piece.doc, piece.seg, piece.span)] = text
 
     return [
-        _finish(d, doc, results, failed, config) if doc.ok else doc for d, doc in enumerate(docs)
+        _finish(d, doc, plan, results, failed, target) if doc.ok else doc
+        for d, doc in enumerate(docs)
     ]
 
 
 def _finish(
     d: int,
     doc: Document,
+    plan: Mapping[tuple[int, int], list[tuple[int, int]]],
     results: Mapping[tuple[int, int, tuple[int, int]], str],
     failed: Mapping[str, str],
-    config: TranslateConfig,
+    target: str,
 ) -> Document:
-    """One document with its translations put back on its segments."""
-    assert config.target is not None
+    """Document ``d`` with its translations put back on its segments."""
     segments = list(doc.segments)
     translations: dict[int, str] = {}
     warnings = list(doc.warnings)
     eligible = 0
     for s, seg in enumerate(segments):
-        if not is_eligible(seg, config.target, config.translate_boilerplate):
+        if (d, s) not in plan:
             continue
         eligible += 1
         if seg.lang in failed:
             if failed[seg.lang] not in warnings:
                 warnings.append(failed[seg.lang])
             continue
-        spans = sentence_spans(seg.text, config.max_sentence_chars)
+        spans = plan[(d, s)]
         pieces = [results[(d, s, span)] for span in spans]
         translations[s] = reassemble(seg.text, spans, pieces)
         segments[s] = dataclasses.replace(seg, translation=translations[s])
@@ -434,7 +437,7 @@ def _finish(
     return doc.replace(
         segments=tuple(segments),
         translated_text=None if nothing_translated else translated_document_text(doc, translations),
-        translated_lang=None if nothing_translated else config.target,
+        translated_lang=None if nothing_translated else target,
         warnings=tuple(warnings),
         steps=(*doc.steps, STEP),
     )
