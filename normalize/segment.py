@@ -172,6 +172,8 @@ _URL = regex.compile(r"(?:https?://|ftp://|www\.)[^\s<>\"'()\[\]{}]+|[\w.+-]+@[\
 _STRUCT = regex.compile(
     r"[|>»›<‹«/\\•·:;()\[\]{}\"“”„‟「」『』【】〈〉《》〔〕'‘’]|\s[-–—‐‑]+|[-–—‐‑]+\s"
 )
+#: Separators between menu items and crumbs (not brackets, quotes or colons).
+_ITEM_GAP = regex.compile(r"\n|[|>»›/\\•·]|\s[-–—‐‑]+|[-–—‐‑]+\s")
 _SENTENCE_END = regex.compile(r"[.!?…।॥۔؟](?=\s)|[.!?…।॥۔؟]$|[。！？]")
 _TRAILING_STOP = regex.compile(r"[ \u00a0\u202f]?[.!?…।॥۔؟。！？]+")
 
@@ -200,6 +202,8 @@ class _Piece:
     group: str
     #: Strongest separation since the previous piece of the same group.
     before: int = LINE
+    #: Stands apart like a menu item or crumb (see ``_mark_items``).
+    item: bool = False
     lang: str = UNDETERMINED
     confidence: float = 0.0
 
@@ -235,7 +239,28 @@ def _pieces(text: str) -> list[_Piece]:
         current = _Piece(m.start(), m.end(), kind, group, pending.get(group, LINE))
         pending[group] = SOFT
         pieces.append(current)
+    _mark_items(text, pieces)
     return pieces
+
+
+def _mark_items(text: str, pieces: Sequence[_Piece]) -> None:
+    """Mark the pieces that stand apart: menu items, crumbs, labels, sentences.
+
+    A piece stands apart when a line break, a breadcrumb or title separator,
+    a sentence end or the text's edge lies on at least one side of it. A
+    bracketed or comma-separated aside inside a sentence ("… Noble (British
+    Brands Group), a brand …") does not: it belongs to its sentence.
+    """
+    edges = [0] + [p.end for p in pieces]
+    last = len(pieces) - 1
+    for i, p in enumerate(pieces):
+        if i == 0 or i == last:
+            p.item = True
+            continue
+        left, right = text[edges[i] : p.start], text[p.end : pieces[i + 1].start]
+        p.item = any(
+            _ITEM_GAP.search(gap) is not None or _gap_kind(gap) == SENTENCE for gap in (left, right)
+        )
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
@@ -366,7 +391,7 @@ def _emissions(
             for col, n in hits.items():
                 scores[i, col] += config.stopword_bonus * min(n, config.letter_cap)
     if config.short_pool and config.short_chars:
-        short = np.array([p.end - p.start <= config.short_chars for p in pieces])
+        short = np.array([p.item and p.end - p.start <= config.short_chars for p in pieces])
         if short.sum() > 1:
             pooled = scores[short].sum(axis=0)
             scores[short] += config.short_pool * (pooled - scores[short])
