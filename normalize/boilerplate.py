@@ -89,8 +89,7 @@ class BoilerplateConfig:
     #: boilerplate. 0.5 is the calibrated decision point of the logistic model.
     threshold: float = 0.5
     #: When no block reaches ``threshold``, the page's best blocks are kept down
-    #: to half the best probability, but never below this: a page of nothing
-    #: but chrome must stay all boilerplate.
+    #: to half the best probability, but never below this.
     min_threshold: float = 0.05
     #: HTML larger than this (in code points) is cut before parsing, and the
     #: page gets ``truncated: True`` in its metadata. 8 Mi is far above real
@@ -417,6 +416,9 @@ def chrome_phrase(text: str, *, key: str | None = None) -> str | None:
     ('comments', 'share')
     >>> chrome_phrase("आप यहाँ पर हैं"), chrome_phrase("The reply came late.")
     ('breadcrumb', None)
+    >>> chrome_phrase("Share this | Subscribe to our newsletter")
+    'share'
+
     """
     if key is None:
         key = phrase_key(text)
@@ -428,6 +430,12 @@ def chrome_phrase(text: str, *, key: str | None = None) -> str | None:
     for pat, reason in patterns:
         if pat.match(key):
             return reason
+    parts = _NAV_SEP.split(text)
+    if len(parts) > 1:
+        # "Share this | Subscribe": a strip of chrome phrases is chrome.
+        reasons = [chrome_phrase(p) for p in parts if phrase_key(p)]
+        if reasons and all(reasons):
+            return reasons[0]
     return None
 
 
@@ -917,18 +925,21 @@ def classify(
     probs = content_probabilities(ev.feats, model) if ev.feats else []
     threshold = config.threshold
     free = [p for i, p in enumerate(probs) if i != ev.title_index and not ev.forced[i]]
+    rescue = False
     if free and max(free) < threshold:
-        # Nothing looks like content: rather than an empty article, keep the best
-        # the page has (a page of only chrome still ends up all boilerplate,
-        # because its blocks are then decided by the rules or are below this).
-        threshold = max(config.min_threshold, 0.5 * max(free))
+        # Nothing reaches the threshold (a short article among much chrome, or a
+        # one-line document, makes the model unsure): rather than an empty
+        # article, keep the page's best blocks. Blocks that a rule named as
+        # chrome are not candidates, so a page of only chrome stays boilerplate.
+        rescue = True
+        rescue_threshold = max(config.min_threshold, 0.5 * max(free))
     verdicts: list[str | None] = []
     for i, f in enumerate(ev.feats):
         if i == ev.title_index:
             verdicts.append(None)
         elif ev.forced[i]:
             verdicts.append(ev.forced[i])
-        elif probs[i] < threshold:
+        elif probs[i] < threshold and not (rescue and probs[i] >= rescue_threshold):
             verdicts.append(_model_reason(f))
         else:
             verdicts.append(None)
