@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import random
 import sys
 import tempfile
@@ -157,6 +158,9 @@ def main(argv: list[str] | None = None) -> int:
         f"{ref1_seconds / our_seconds:.1f}x against Argos with one thread"
     )
     print(f"identical output: {same}/{len(docs)} documents")
+    # Argos's default lets CTranslate2 use every core per call; how much that
+    # costs depends on what else runs, so say what else ran.
+    print(f"load average (1 min) at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     return 0 if ratio >= TARGET_RATIO and same == len(docs) else 1
 
 
