@@ -101,6 +101,10 @@ class SegmentConfig:
     #: each short piece receives: a page's chrome is in one site language, so
     #: its crumbs and menu items pool their (individually weak) evidence.
     short_pool: float = 0.35
+    #: Most pieces of one script decoded one by one; beyond, consecutive
+    #: pieces are decoded together in windows. Bounds the time of
+    #: pathological texts; real pages have a few hundred pieces at most.
+    max_pieces: int = 5000
     #: Bonus for the language of the page's ``<html lang>``: a site's declared
     #: language is usually the language of its chrome.
     html_lang_bonus: float = 1.0
@@ -219,10 +223,18 @@ def _pieces(text: str) -> list[_Piece]:
     # it and passes the separation around it on to the next piece.
     carried = SOFT
     for m in _TOKEN.finditer(text):
+        start, end = m.span()
         kind = m.lastgroup or UNKNOWN_SCRIPT
-        gap = _gap_kind(text[last_end : m.start()]) if m.start() > last_end else SOFT
-        gap = max(gap, carried)
-        last_end = m.end()
+        if start == last_end:
+            gap = carried
+        else:
+            between = text[last_end:start]
+            gap = SOFT if between == " " else _gap_kind(between)
+            gap = max(gap, carried)
+        last_end = end
+        if gap == SOFT and current is not None and kind == current.script:
+            current.end = end
+            continue
         if kind == "url":
             current = None
             carried = gap
@@ -230,13 +242,13 @@ def _pieces(text: str) -> list[_Piece]:
         carried = SOFT
         group = SCRIPT_GROUP.get(kind, kind)
         if current is not None and gap == SOFT and current.group == group:
-            current.end = m.end()
+            current.end = end
             if kind != current.script:
                 current.script = "Jpan" if group == "Hani" else current.script
             continue
         for g in pending:
             pending[g] = max(pending[g], gap)
-        current = _Piece(m.start(), m.end(), kind, group, pending.get(group, LINE))
+        current = _Piece(start, end, kind, group, pending.get(group, LINE))
         pending[group] = SOFT
         pieces.append(current)
     _mark_items(text, pieces)
@@ -440,13 +452,13 @@ def _decode(scores: np.ndarray, switch: np.ndarray) -> tuple[np.ndarray, np.ndar
 
 def _chain_step(prev: np.ndarray, cost: float) -> np.ndarray:
     """log Σ_j prev_j · T(j→l) with T = 1 to stay and e^-cost to switch."""
-    finite = np.isfinite(prev)
-    if not finite.any():
+    top = prev.max()
+    if not np.isfinite(top):
         return prev.copy()
-    top = prev[finite].max()
-    total = top + math.log(np.exp(prev[finite] - top).sum())
-    stay = prev + math.log1p(-math.exp(-cost)) if cost > 0 else np.full_like(prev, -np.inf)
-    return np.logaddexp(stay, total - cost)
+    total = top + math.log(np.exp(prev - top).sum())
+    if cost <= 0:
+        return np.full_like(prev, total)
+    return np.logaddexp(prev + math.log1p(-math.exp(-cost)), total - cost)
 
 
 def _label(text: str, pieces: list[_Piece], languages: Sequence[str] | None,
@@ -464,15 +476,19 @@ def _label(text: str, pieces: list[_Piece], languages: Sequence[str] | None,
             for p in chain:
                 p.lang, p.confidence = cands[0], 1.0
             continue
-        scores = _emissions(text, chain, cands, hints, config)
-        usable = np.isfinite(scores).any(axis=0)
-        if not usable.any():
-            for p in chain:
-                p.lang, p.confidence = UNDETERMINED, 0.0
-            continue
-        labels, conf = _decode(scores, _switch_costs(chain, config))
-        for p, lab, c in zip(chain, labels, conf):
-            p.lang, p.confidence = cands[int(lab)], float(c)
+        # A pathological text (a megabyte of "a. a. a.") could make a chain
+        # of 300,000 pieces; decode it in at most ``max_pieces`` windows of
+        # consecutive pieces instead, so the time stays linear and small.
+        size = -(-len(chain) // config.max_pieces)
+        windows = [chain[i : i + size] for i in range(0, len(chain), size)]
+        units = chain if size == 1 else [
+            _Piece(w[0].start, w[-1].end, w[0].script, group, w[0].before) for w in windows
+        ]
+        scores = _emissions(text, units, cands, hints, config)
+        labels, conf = _decode(scores, _switch_costs(units, config))
+        for window, lab, c in zip(windows, labels, conf):
+            for p in window:
+                p.lang, p.confidence = cands[int(lab)], float(c)
 
 
 # Output ----------------------------------------------------------------------------
