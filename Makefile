@@ -14,7 +14,7 @@ OUT ?= out/seeds.jsonl
 WHEELS := $(wildcard /opt/wheels)
 TORCH := torch==2.13.0
 
-.PHONY: normalize test bench fuzz lang-packs setup setup-translate clean lint browser
+.PHONY: normalize test bench fuzz lang-packs toy-packs setup setup-translate clean lint browser
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -60,3 +60,16 @@ clean:
 FUZZ_SECONDS ?= 300
 fuzz: $(VENV)/.core
 	NORMALIZE_FUZZ_SECONDS=$(FUZZ_SECONDS) $(PY) -m pytest -q tests/test_properties.py -k fuzz_for_a_while -p no:cacheprovider
+
+# Install every .argosmodel dropped into lang_packs/ into the project-local packs folder.
+lang-packs: $(VENV)/.translate
+	$(PY) -m normalize packs install lang_packs
+
+# Rebuild the toy translation packs of fixtures/packs (about 5 min per pack; a
+# separate venv with torch and transformers, not needed for the tests).
+PACKBUILD ?= /tmp/packbuild-venv
+toy-packs:
+	test -x $(PACKBUILD)/bin/python || { $(PYTHON) -m venv $(PACKBUILD) && \
+	  $(PACKBUILD)/bin/pip install -q $(if $(WHEELS),--find-links $(WHEELS)) $(TORCH) && \
+	  $(PACKBUILD)/bin/pip install -q transformers sentencepiece ctranslate2; }
+	$(PACKBUILD)/bin/python fixtures/packs/build_toy_pack.py

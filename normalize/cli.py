@@ -135,6 +135,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.error("cannot write to %s: %s", args.output, exc.strerror or exc)
         return EXIT_USAGE
 
+    if config.translate.target:
+        from normalize import packs
+
+        try:
+            packs.import_argos_package(config.translate.packs_dir)
+        except packs.MissingExtraError as exc:
+            log.error("%s", exc)
+            return EXIT_USAGE
+
     raws = iter_inputs(args.inputs, options)
     summary = Summary()
     earlier_errors = 0
