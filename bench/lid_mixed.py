@@ -24,9 +24,9 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from normalize.document import NO_LANGUAGE  # noqa: E402
-from normalize.identify import get_identifier  # noqa: E402
-from normalize.segment import segment_languages  # noqa: E402
+from normalize.document import NO_LANGUAGE
+from normalize.identify import get_identifier
+from normalize.segment import segment_languages
 
 DEFAULT_GOLD = ROOT.parent / "shared" / "bench" / "lid-mixed" / "dev.jsonl"
 TARGETS = {"char_acc": 0.98, "short_acc": 0.90, "bnd_f1": 0.93, "chars_per_s": 300_000}
@@ -68,7 +68,9 @@ def predict_langid_lines(docs: list[dict]) -> tuple[dict, float]:
         spans, pos = [], 0
         for line in d["text"].split("\n"):
             if line.strip():
-                spans.append({"start": pos, "end": pos + len(line), "lang": langid.classify(line)[0]})
+                spans.append(
+                    {"start": pos, "end": pos + len(line), "lang": langid.classify(line)[0]}
+                )
             pos += len(line) + 1
         preds[d["id"]] = spans
     return preds, time.process_time() - started
@@ -101,15 +103,21 @@ def main(argv: list[str] | None = None) -> int:
         args.preds.mkdir(parents=True, exist_ok=True)
         for name, preds in (("normalize", ours), ("langid_line", base)):
             with open(args.preds / f"{name}.jsonl", "w", encoding="utf-8") as f:
-                for doc_id, spans in preds.items():
-                    f.write(json.dumps({"id": doc_id, "spans": spans}) + "\n")
+                f.writelines(
+                    json.dumps({"id": doc_id, "spans": spans}) + "\n"
+                    for doc_id, spans in preds.items()
+                )
 
     print(f"lid-mixed: {len(docs)} documents, {n_chars} characters ({args.gold.name})")
     if languages:
         print(f"candidates: {','.join(languages)}")
     print("| metric | normalize | per-line langid | target |")
     print("|---|---|---|---|")
-    for key, label in (("char_acc", "char_acc"), ("short_acc", "short_acc"), ("bnd_f1", "bnd_F1@3")):
+    for key, label in (
+        ("char_acc", "char_acc"),
+        ("short_acc", "short_acc"),
+        ("bnd_f1", "bnd_F1@3"),
+    ):
         print(f"| {label} | {r_ours[key]:.3f} | {r_base[key]:.3f} | ≥ {TARGETS[key]:.2f} |")
     print(f"| macro_F1 | {r_ours['macro_f1']:.3f} | {r_base['macro_f1']:.3f} | |")
     print(
@@ -117,9 +125,10 @@ def main(argv: list[str] | None = None) -> int:
         f"| ≥ {TARGETS['chars_per_s']:,} |"
     )
     styles = sorted(k for k in r_ours if k.startswith("style_"))
-    print("per style (char_acc): " + ", ".join(
-        f"{k[6:]} {r_ours[k]:.3f} / {r_base[k]:.3f}" for k in styles
-    ))
+    print(
+        "per style (char_acc): "
+        + ", ".join(f"{k[6:]} {r_ours[k]:.3f} / {r_base[k]:.3f}" for k in styles)
+    )
     return 0
 
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 #: Longest feature of langid's model, in bytes (checked when the model loads).
 MAX_FEATURE_BYTES = 4

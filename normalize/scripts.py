@@ -64,6 +64,7 @@ UNKNOWN_SCRIPT = "Zzzz"
 #: Languages of langid's model written in each script. Japanese writes Han
 #: together with kana; the segmenter decodes Han, Hiragana and Katakana as
 #: one group (see :data:`SCRIPT_GROUP`).
+# fmt: off
 SCRIPT_LANGUAGES: dict[str, tuple[str, ...]] = {
     "Latn": (
         "af", "an", "az", "br", "bs", "ca", "cs", "cy", "da", "de", "en", "eo", "es", "et",
@@ -71,7 +72,7 @@ SCRIPT_LANGUAGES: dict[str, tuple[str, ...]] = {
         "la", "lb", "lt", "lv", "mg", "ms", "mt", "nb", "nl", "nn", "no", "oc", "pl", "pt",
         "qu", "ro", "rw", "se", "sk", "sl", "sq", "sv", "sw", "tl", "tr", "vi", "vo", "wa",
         "xh", "zu",
-    ),  # fmt: skip
+    ),
     "Cyrl": ("be", "bg", "kk", "ky", "mk", "mn", "ru", "sr", "uk"),
     "Arab": ("ar", "fa", "ps", "ur", "ug"),
     "Deva": ("hi", "mr", "ne"),
@@ -98,6 +99,7 @@ SCRIPT_LANGUAGES: dict[str, tuple[str, ...]] = {
     "Laoo": ("lo",),
     "Tibt": ("dz",),
 }
+# fmt: on
 
 #: Scripts decoded together: a Japanese sentence alternates Han and kana.
 SCRIPT_GROUP: dict[str, str] = {"Hira": "Hani", "Kana": "Hani"}

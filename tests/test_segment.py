@@ -115,9 +115,7 @@ def test_candidate_languages_restrict_labels():
     restricted = segment_languages(text, ["en", "de"])
     assert {s.lang for s in restricted} <= {"en", "de", NO_LANGUAGE}
     config = SegmentConfig(languages=("en", "de"))
-    assert [s.lang for s in segment_languages(text, config=config)] == [
-        s.lang for s in restricted
-    ]
+    assert [s.lang for s in segment_languages(text, config=config)] == [s.lang for s in restricted]
 
 
 def test_script_without_candidates_is_undetermined():
@@ -147,3 +145,18 @@ def test_split_sentences_spans():
     text = "First one. Second one?\nدوسرا جملہ۔ 最后。"
     spans = split_sentences(text)
     assert [text[s:e] for s, e in spans] == ["First one.", "Second one?", "دوسرا جملہ۔", "最后。"]
+
+
+def test_long_chains_are_decoded_in_windows():
+    text = "Ceci est une phrase. " * 30 + "This is an English sentence. " * 30
+    config = SegmentConfig(max_pieces=8)
+    segs = segment_languages(text, config=config)
+    assert_tiles(text, segs)
+    langs = [s.lang for s in segs if s.lang != NO_LANGUAGE]
+    assert langs[0] == "fr" and langs[-1] == "en"
+
+
+def test_html_lang_hint_is_a_prior_not_a_verdict():
+    text = "Ceci est une longue phrase en français, écrite pour le vérifier."
+    segs = segment_languages(text, hints=LanguageHints(html_lang="en-US"))
+    assert [s.lang for s in segs if s.lang != NO_LANGUAGE] == ["fr"]
