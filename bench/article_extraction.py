@@ -196,6 +196,13 @@ def run(selected: set[str] | None = None, *, with_trafilatura: bool = True) -> l
         target = TARGETS.get(name)
         mark = "" if target is None else f"≥ {target:.2f} {'ok' if f >= target else 'MISSED'}"
         print(f"{name:30} {p:6.3f} {r:6.3f} {f:6.3f}   {h0:6.3f} {h1:6.3f}  {mark}")
+    print("(F1 h0 / h1: the shipped model, trained on all pages, on each half.)")
+    import normalize.boilerplate_weights as weights
+
+    print("cross-validated (bench/train_boilerplate.py --cv; P / R / F1, half not trained on):")
+    for line in (weights.__doc__ or "").splitlines():
+        if line.strip().startswith(("half", "all pages")):
+            print("  " + line.strip())
     print()
     rate = {k: n / v for k, v in cpu.items() if v > 0}
     for k, v in rate.items():
