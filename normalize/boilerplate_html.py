@@ -28,6 +28,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
+from typing import Any
 from dataclasses import dataclass, field
 from html import unescape as _unescape
 
@@ -247,8 +248,8 @@ def _parse(html: str, config: BoilerplateConfig) -> tuple[lxml.etree._Element, b
     return root, truncated
 
 
-def _metadata(root: lxml.etree._Element) -> dict[str, str]:
-    meta: dict[str, str] = {}
+def _metadata(root: lxml.etree._Element) -> dict[str, Any]:
+    meta: dict[str, Any] = {}
     lang = root.get("lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang")
     og_title = title = date = None
     for el in root.iter("meta", "title", "time", "script"):
@@ -333,7 +334,7 @@ def html_page(html: str, *, canonicalize: Callable[[str], str], config: Boilerpl
             texts.insert(0, t)
             feats.insert(0, {"is_title": 1.0, "tag_h": 1.0})
     if truncated:
-        meta["truncated"] = True  # type: ignore[assignment]
+        meta["truncated"] = True
     seps = ["\n\n"] * len(texts)
     if seps:
         seps[-1] = ""
@@ -524,9 +525,11 @@ def _add_features(
     """Structural features, and the main-content container.
 
     The container is found as readability does: every prose-like block (25+
-    characters, few links) credits its block ancestors, the parent fully and
-    the grandparent half; the best-credited element, discounted by its link
-    density, is the container.
+    characters, few links) credits its three nearest block ancestors (the
+    parent fully, the grandparent a half, the next a third), a quarter as much
+    when class words put it in a comment list or a sidebar; the best-credited
+    element, discounted by its link density and weighed by its own class
+    words, is the container.
     """
     score: dict[int, float] = {}
     chars: dict[int, int] = {}
