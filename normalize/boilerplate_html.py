@@ -28,9 +28,9 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from typing import Any
 from dataclasses import dataclass, field
 from html import unescape as _unescape
+from typing import Any
 
 import lxml.etree
 import lxml.html
