@@ -31,8 +31,10 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np
 
-#: Longest feature of langid's model, in bytes (checked when the model loads).
+#: Longest feature of langid's model, in bytes.
 MAX_FEATURE_BYTES = 4
+#: A byte UTF-8 never uses; in langid's automaton it leads back to the start state.
+RESET_BYTE = b"\xff"
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +64,10 @@ class LanguageIdentifier:
         from langid import langid
 
         model = langid.LanguageIdentifier.from_modelstring(langid.model, norm_probs=True)
-        nextmove = np.asarray(model.tk_nextmove, dtype=np.int64)
+        nextmove = np.asarray(model.tk_nextmove, dtype=np.int32)
         n_states = len(nextmove) >> 8
+        if (nextmove.reshape(n_states, 256)[:, RESET_BYTE[0]] != 0).any():
+            raise ValueError("langid model: byte 0xFF does not reset the automaton")
         ptc = np.asarray(model.nb_ptc, dtype=np.float64)
         table = np.zeros((n_states, ptc.shape[1]), dtype=np.float64)
         for state, feats in model.tk_output.items():
@@ -93,25 +97,25 @@ class LanguageIdentifier:
         if not texts or not known:
             return out
         cols = self.columns([languages[i] for i in known])
+        # Texts are joined with a separator of three 0xFF bytes, a byte that
+        # UTF-8 never uses and that sends the automaton back to its start
+        # state: a window of four bytes then never reaches into the previous
+        # text, and no masking is needed.
+        sep = RESET_BYTE * (MAX_FEATURE_BYTES - 1)
         encoded = [t.encode("utf-8") for t in texts]
-        lengths = np.fromiter((len(b) for b in encoded), dtype=np.int64, count=len(encoded))
-        data = np.frombuffer(b"".join(encoded), dtype=np.uint8).astype(np.int64)
-        starts = np.zeros(len(encoded), dtype=np.int64)
-        np.cumsum(lengths[:-1], out=starts[1:])
-        piece = np.repeat(np.arange(len(encoded)), lengths)
-        first = starts[piece]
-        pos = np.arange(len(data))
-        state = np.zeros(len(data), dtype=np.int64)
+        lengths = np.fromiter((len(b) + len(sep) for b in encoded), np.int64, len(encoded))
+        data = np.frombuffer(sep + sep.join(encoded), dtype=np.uint8).astype(np.int32)
+        state = np.zeros(len(data), dtype=np.int32)
         for back in range(MAX_FEATURE_BYTES - 1, -1, -1):
-            src = pos - back
-            ok = src >= first
-            nxt = self.nextmove[(state << 8) | data[np.maximum(src, 0)]]
-            state = np.where(ok, nxt, state)
+            shifted = data if back == 0 else np.r_[np.full(back, 0xFF, np.int32), data[:-back]]
+            state = self.nextmove[(state << 8) | shifted]
+        state = state[len(sep) :]
+        piece = np.repeat(np.arange(len(encoded)), lengths)[: len(state)]
         # Count (piece, state) pairs, then add their tables: bounded memory
         # even for one megabyte-long piece.
-        key = piece * len(self.state_logprob) + state
+        key = piece * len(self.state_logprob) + state.astype(np.int64)
         uniq, counts = np.unique(key, return_counts=True)
-        rows = self.state_logprob[uniq % len(self.state_logprob)][:, cols] * counts[:, None]
+        rows = self.state_logprob[np.ix_(uniq % len(self.state_logprob), cols)] * counts[:, None]
         owner = uniq // len(self.state_logprob)
         cuts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
         sums = np.add.reduceat(rows.astype(np.float64), cuts, axis=0)

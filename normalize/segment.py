@@ -430,43 +430,54 @@ def _decode(scores: np.ndarray, switch: np.ndarray) -> tuple[np.ndarray, np.ndar
     Switching from any language to any other costs ``switch[i]`` before piece
     ``i``; staying is free. With one cost for every switch, the best previous
     state is either the same language or the overall best, so each step is
-    linear in the number of candidates.
+    linear in the number of candidates. The posteriors come from a
+    forward-backward pass in probability space, rescaled at every step.
     """
     n, k = scores.shape
-    back = np.zeros((n, k), dtype=np.int64)
+    if n == 1:
+        prob = np.exp(scores[0] - scores[0].max())
+        label = int(np.argmax(scores[0]))
+        return np.array([label]), np.array([prob[label] / prob.sum()])
+    # Viterbi, keeping for each step the best previous language and its score.
     best = scores[0].copy()
-    fwd = np.zeros((n, k))
-    fwd[0] = scores[0]
+    history = np.empty((n, k))
+    tops = np.zeros(n, dtype=np.int64)
     for i in range(1, n):
+        history[i - 1] = best
         top = int(np.argmax(best))
-        jump = best[top] - switch[i]
-        stay = best >= jump
-        back[i] = np.where(stay, np.arange(k), top)
-        best = np.where(stay, best, jump) + scores[i]
-        fwd[i] = _chain_step(fwd[i - 1], switch[i]) + scores[i]
+        tops[i] = top
+        best = np.maximum(best, best[top] - switch[i]) + scores[i]
     labels = np.zeros(n, dtype=np.int64)
-    labels[-1] = int(np.argmax(best))
+    label = int(np.argmax(best))
+    labels[-1] = label
     for i in range(n - 1, 0, -1):
-        labels[i - 1] = back[i, labels[i]]
-    bwd = np.zeros((n, k))
+        prev = history[i - 1]
+        top = int(tops[i])
+        if prev[label] < prev[top] - switch[i]:
+            label = top
+        labels[i - 1] = label
+    # Forward-backward: T(j→l) = 1 to stay, e^-cost to switch.
+    like = np.exp(scores - scores.max(axis=1, keepdims=True))
+    jump = np.exp(-np.asarray(switch, dtype=np.float64))
+    fwd = np.empty((n, k))
+    a = like[0] / like[0].sum()
+    fwd[0] = a
+    for i in range(1, n):
+        a = (a * (1.0 - jump[i]) + jump[i] * a.sum()) * like[i]
+        total = a.sum()
+        a = a / total if total > 0 else like[i] / like[i].sum()
+        fwd[i] = a
+    post = np.empty((n, k))
+    b = np.ones(k)
+    post[-1] = fwd[-1]
     for i in range(n - 2, -1, -1):
-        bwd[i] = _chain_step(bwd[i + 1] + scores[i + 1], switch[i + 1])
-    post = fwd + bwd
-    post -= post.max(axis=1, keepdims=True)
-    prob = np.exp(post)
-    prob /= prob.sum(axis=1, keepdims=True)
-    return labels, prob[np.arange(n), labels]
-
-
-def _chain_step(prev: np.ndarray, cost: float) -> np.ndarray:
-    """log Σ_j prev_j · T(j→l) with T = 1 to stay and e^-cost to switch."""
-    top = prev.max()
-    if not np.isfinite(top):
-        return prev.copy()
-    total = top + math.log(np.exp(prev - top).sum())
-    if cost <= 0:
-        return np.full_like(prev, total)
-    return np.logaddexp(prev + math.log1p(-math.exp(-cost)), total - cost)
+        m = b * like[i + 1]
+        b = m * (1.0 - jump[i + 1]) + jump[i + 1] * m.sum()
+        top = b.max()
+        b = b / top if top > 0 else np.ones(k)
+        post[i] = fwd[i] * b
+    post /= post.sum(axis=1, keepdims=True)
+    return labels, post[np.arange(n), labels]
 
 
 def _label(
