@@ -73,15 +73,15 @@ class BoilerplateConfig:
 
     #: Off: every block is content (the page is still split into blocks).
     enabled: bool = True
-    #: A block must appear in at least this many documents of one source group
-    #: to count as repeated chrome: two pages sharing a line can be a quote,
-    #: three sharing it is a template.
-    repeat_min_documents: int = 3
-    #: ...and in at least this fraction of the group's documents, so that in a
-    #: big crawl a sentence quoted by a handful of pages is not chrome. With
-    #: the seeds' group of 4 pages, 2 pages (0.5) are enough: see
-    #: :func:`find_repeats` for how the two thresholds combine.
+    #: A block counts as repeated chrome of a source group when it appears in
+    #: at least ``repeat_min_fraction`` of the group's documents (and in two at
+    #: least): a template line is on most pages of a site. Half, because the
+    #: seeds' icon strip is on two pages of four.
     repeat_min_fraction: float = 0.5
+    #: ...or, in a large group, in at least this many documents: a template
+    #: line need not be on half of a big crawl's pages, while ten pages of one
+    #: host quoting the same short sentence is rare. See :func:`find_repeats`.
+    repeat_min_documents: int = 10
     #: Blocks longer than this (in words) are never counted as repeats: a long
     #: repeated paragraph is more likely syndicated content than chrome.
     repeat_max_words: int = 60
@@ -555,8 +555,9 @@ def find_repeats(
     """Keys that repeat across the documents of one source group: that group's chrome.
 
     A key counts when it is in at least two documents and either in
-    ``repeat_min_documents`` of them or in ``repeat_min_fraction`` of the
-    group. Counting sets (not orders) makes the result independent of order.
+    ``repeat_min_fraction`` of the group or in ``repeat_min_documents`` of
+    them, whichever is fewer. Counting sets (not orders) makes the result
+    independent of order.
 
     >>> cfg = BoilerplateConfig()
     >>> sorted(find_repeats([frozenset({"nav", "a"}), frozenset({"nav", "b"}),
