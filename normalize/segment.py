@@ -109,6 +109,9 @@ class SegmentConfig:
     #: pieces are decoded together in windows. Bounds the time of
     #: pathological texts; real pages have a few hundred pieces at most.
     max_pieces: int = 5000
+    #: Pieces of another script this short (in characters) inside running
+    #: text take the language around them (see ``_absorb_strays``).
+    stray_letters: int = 2
     #: Bonus for the language of the page's ``<html lang>``: a site's declared
     #: language is usually the language of its chrome.
     html_lang_bonus: float = 1.0
@@ -187,6 +190,8 @@ _STRUCT = regex.compile(
 #: Separators between menu items and crumbs (not brackets, quotes or colons).
 _ITEM_GAP = regex.compile(r"\n|[|>»›/\\•·]|\s[-–—‐‑]+|[-–—‐‑]+\s")
 _SENTENCE_END = regex.compile(r"[.!?…।॥۔؟](?=\s)|[.!?…।॥۔؟]$|[。！？]")
+#: A URL or e-mail address right after a run ends its sentence: it stays in the segment.
+_TRAILING_URL = regex.compile(r"[ \u00a0]+(?:" + _URL.pattern + ")")
 _TRAILING_STOP = regex.compile(r"[ \u00a0\u202f]?[.!?…।॥۔؟。！？]+")
 
 
@@ -519,6 +524,28 @@ def _label(
 # Output ----------------------------------------------------------------------------
 
 
+def _absorb_strays(text: str, pieces: Sequence[_Piece], config: SegmentConfig) -> None:
+    """Give a letter or two of another script inside running text the language around it.
+
+    Scraped text writes the odd foreign letter inside a sentence: a Latin
+    "F." or "p." in Bulgarian and Ukrainian, Greek β in Persian, a Latin i
+    typed for Cyrillic і. Such a stray is part of its sentence, not a
+    language switch.
+    """
+    for i in range(1, len(pieces) - 1):
+        p, before, after = pieces[i], pieces[i - 1], pieces[i + 1]
+        if (
+            p.end - p.start <= config.stray_letters
+            and p.group != before.group
+            and before.lang == after.lang
+            and before.script == after.script
+            and _gap_kind(text[before.end : p.start]) <= SENTENCE
+            and _gap_kind(text[p.end : after.start]) <= SENTENCE
+        ):
+            p.lang, p.script = before.lang, before.script
+            p.confidence = min(before.confidence, after.confidence)
+
+
 def segment_languages(
     text: str,
     languages: Sequence[str] | None = None,
@@ -547,6 +574,7 @@ def segment_languages(
         return []
     pieces = _pieces(text)
     _label(text, pieces, languages, hints, config)
+    _absorb_strays(text, pieces, config)
     out: list[Segment] = []
     pos = 0
     run: list[_Piece] = []
@@ -556,6 +584,9 @@ def segment_languages(
         if not run:
             return
         start, end = run[0].start, run[-1].end
+        url = _TRAILING_URL.match(text, end, limit)
+        if url:
+            end = url.end()
         stop = _TRAILING_STOP.match(text, end, limit)
         if stop:
             end = stop.end()
