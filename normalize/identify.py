@@ -91,6 +91,10 @@ class LanguageIdentifier:
 
         Each text is scored on its own (no n-gram crosses from one text into
         the next), without the class prior. Unknown languages get ``-inf``.
+
+        >>> ll = get_identifier().loglik(["Merci à tous d'être venus ce soir.", ""], ["en", "fr", "xx"])
+        >>> ll.shape, bool(ll[0, 1] > ll[0, 0]), ll[1].tolist()
+        ((2, 3), True, [0.0, 0.0, -inf])
         """
         out = np.full((len(texts), len(languages)), -np.inf)
         known = [i for i, lang in enumerate(languages) if lang in self.index]
@@ -105,19 +109,21 @@ class LanguageIdentifier:
         encoded = [t.encode("utf-8") for t in texts]
         lengths = np.fromiter((len(b) + len(sep) for b in encoded), np.int64, len(encoded))
         data = np.frombuffer(sep + sep.join(encoded), dtype=np.uint8).astype(np.int32)
-        state = np.zeros(len(data), dtype=np.int32)
+        lead, size = len(sep), len(data)
+        state = np.zeros(size - lead, dtype=np.int32)
         for back in range(MAX_FEATURE_BYTES - 1, -1, -1):
-            shifted = data if back == 0 else np.r_[np.full(back, 0xFF, np.int32), data[:-back]]
-            state = self.nextmove[(state << 8) | shifted]
-        state = state[len(sep) :]
+            state = self.nextmove[(state << 8) | data[lead - back : size - back]]
         piece = np.repeat(np.arange(len(encoded)), lengths)[: len(state)]
         # Count (piece, state) pairs, then add their tables: bounded memory
         # even for one megabyte-long piece.
         key = piece * len(self.state_logprob) + state.astype(np.int64)
         uniq, counts = np.unique(key, return_counts=True)
+        if not len(uniq):
+            out[:, known] = 0.0
+            return out
         rows = self.state_logprob[np.ix_(uniq % len(self.state_logprob), cols)] * counts[:, None]
         owner = uniq // len(self.state_logprob)
-        cuts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+        cuts = np.concatenate(([0], np.flatnonzero(owner[1:] != owner[:-1]) + 1))
         sums = np.add.reduceat(rows.astype(np.float64), cuts, axis=0)
         res = np.zeros((len(texts), len(cols)))
         res[owner[cuts]] = sums
