@@ -212,7 +212,29 @@ def _split_at_blocks(
     return out
 
 
-def _finish(prep: _Prepared, repeated: frozenset[str], config: Config) -> Document:
+def source_languages(repeated: frozenset[str], config: Config) -> tuple[str, ...]:
+    """The languages of the chrome that repeats across a source (a prior for its pages).
+
+    A site's chrome is in its site language; knowing it from the lines that
+    repeat across the site's pages labels its short crumbs and menu items
+    ("होम", "दुनिया") that langid alone cannot tell apart from Nepali. Every
+    language with at least three letters of repeated chrome counts.
+    """
+    if not repeated:
+        return ()
+    segs = segment.segment_languages(
+        "\n".join(sorted(repeated)), config.segment.languages, config=config.segment
+    )
+    letters: dict[str, int] = defaultdict(int)
+    for seg in segs:
+        if seg.lang not in ("zxx", "und"):
+            letters[seg.lang] += sum(ch.isalpha() for ch in seg.text)
+    return tuple(sorted(lang for lang, n in letters.items() if n >= 3))
+
+
+def _finish(
+    prep: _Prepared, repeated: frozenset[str], source_langs: tuple[str, ...], config: Config
+) -> Document:
     """boilerplate marking → language segments → the record's text and language."""
     doc, page = prep.doc, prep.page
     assert page is not None
@@ -220,7 +242,9 @@ def _finish(prep: _Prepared, repeated: frozenset[str], config: Config) -> Docume
     if config.boilerplate.enabled:
         page = boilerplate.mark_boilerplate(page, repeated=repeated, config=config.boilerplate)
         steps.append("boilerplate")
-    hints = segment.LanguageHints(html_lang=page.metadata.get("html_lang"))
+    hints = segment.LanguageHints(
+        html_lang=page.metadata.get("html_lang"), source_langs=source_langs
+    )
     lang_segments = segment.segment_languages(
         page.text, config.segment.languages, hints=hints, config=config.segment
     )
@@ -260,6 +284,7 @@ def process_batch(raws: Sequence[RawDocument], config: Config | None = None) -> 
             prepared.append(_error_doc(raw, _internal_error("prepare", exc, raw.source)))
 
     repeated = _repeats_by_group(prepared, config)
+    langs = {group: source_languages(keys, config) for group, keys in repeated.items()}
     docs: list[Document] = []
     for raw, prep in zip(raws, prepared, strict=True):
         if isinstance(prep, Document):
@@ -267,7 +292,10 @@ def process_batch(raws: Sequence[RawDocument], config: Config | None = None) -> 
             continue
         try:
             with time_limit(config.max_seconds):
-                docs.append(_finish(prep, repeated.get(prep.group, frozenset()), config))
+                group = prep.group
+                docs.append(
+                    _finish(prep, repeated.get(group, frozenset()), langs.get(group, ()), config)
+                )
         except DocumentTimeout:
             docs.append(prep.doc.replace(errors=(_timeout_error("finish", config, raw.source),)))
         except Exception as exc:  # noqa: BLE001

@@ -8,7 +8,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from normalize import Config, Document, normalize_document
+from normalize import Config, Document, canonicalize, normalize_document
 from normalize.document import CONTENT
 from tests.conftest import ROOT, SEEDS
 
@@ -80,3 +80,63 @@ def test_empty_document_is_fine() -> None:
     doc = normalize_document(b"", id="empty")
     assert check_record(doc)["errors"] == []
     assert doc.text == "" and doc.segments == ()
+
+
+def test_languages_of_repeated_chrome_are_a_source_prior() -> None:
+    """The repeated chrome of a source gives its languages; they label its short crumbs."""
+    from normalize.pipeline import source_languages
+    from normalize.segment import LanguageHints, segment_languages
+
+    config = Config()
+    assert source_languages(frozenset({"आप यहाँ पर हैं", "होम", "leave a reply"}), config) == (
+        "en",
+        "hi",
+    )
+    assert source_languages(frozenset(), config) == ()
+    text = "दुनिया (World)\n\nThe article text is here and it is in English."
+    alone = {s.text: s.lang for s in segment_languages(text)}
+    hinted = {s.text: s.lang for s in segment_languages(text, hints=LanguageHints(source_langs=("hi",)))}
+    assert (alone["दुनिया"], hinted["दुनिया"]) == ("ne", "hi")
+
+
+def test_seed_boilerplate_end_to_end() -> None:
+    """The seeds' chrome is boilerplate and every body paragraph and title is content."""
+    from normalize.readers import iter_inputs
+    from normalize import process_batch
+
+    docs = {Path(d.id).name[:3]: d for d in process_batch(list(iter_inputs([str(SEEDS)])))}
+
+    def kinds(doc: Document, needle: str) -> set[str]:
+        found = {s.kind for s in doc.segments if needle in s.text and s.lang != "zxx"}
+        if not found:  # the needle spans several segments
+            start = doc.full_text.index(needle)
+            end = start + len(needle)
+            found = {s.kind for s in doc.segments if s.start < end and s.end > start and s.lang != "zxx"}
+        assert found, needle
+        return found
+
+    chrome = {
+        "000": ["icon bookmark-bicon", "Subscribe to RT newsletter", "Podcasts"],
+        "001": ["icon bookmark-bicon", "Like this story? Share it with a friend!"],
+        "002": ["आप यहाँ पर हैं", "होम", "दुनिया", "Leave a Reply"],
+        "003": ["Follow AsumeTech on", "More From Category", "More Stories Today", "Leave a Reply"],
+    }
+    for key, needles in chrome.items():
+        for needle in needles:
+            assert kinds(docs[key], needle) == {"boilerplate"}, (key, needle)
+    # The podcast timestamps are chrome too: none of them is left in the text.
+    assert "28:20" in docs["000"].full_text and "28:20" not in docs["000"].text
+    for key, doc in docs.items():
+        original = (SEEDS / Path(doc.id).name).read_text(encoding="utf-8")
+        paragraphs = [p for p in canonicalize(original).split("\n\n")
+                      if len(p) > 150 and not p.startswith("icon ")]
+        for para in paragraphs:  # every body paragraph is content
+            assert para in doc.text, (key, para[:60])
+    titles = {
+        "000": "Taliban never sought peace with US as it fights both Americans & ISIS, commander tells RT",
+        "001": "‘Our goal is to end invasion’: Taliban seeks talks with US on NATO troop withdrawal",
+        "002": "Taliban denies sharing ISIL intelligence with Russia",
+        "003": "Taliban: We will not work with the United States to contain ISIS",
+    }
+    for key, title in titles.items():
+        assert docs[key].text.startswith(title), key
