@@ -65,8 +65,8 @@ class Summary:
         seconds = max(time.perf_counter() - self.started, 1e-9)
         mb = self.bytes / 1e6
         lines = [
-            f"{self.documents:,} documents, {mb:,.2f} MB in {seconds:,.1f} s "
-            f"({mb / seconds:,.2f} MB/s), {self.errors:,} with errors",
+            f"{self.documents:,} documents, {mb:,.3g} MB in {seconds:,.1f} s "
+            f"({mb / seconds:,.3g} MB/s), {self.errors:,} with errors",
         ]
         if self.languages:
             top = ", ".join(f"{lang} {n:,}" for lang, n in self.languages.most_common(12))
