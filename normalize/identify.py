@@ -25,7 +25,7 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
@@ -57,6 +57,15 @@ class LanguageIdentifier:
     #: The wrapped ``langid.langid.LanguageIdentifier`` (norm_probs=True), for
     #: plain whole-text classification.
     model: object
+    #: ``emitting[s]``: state s emits at least one feature. About three bytes
+    #: in four of running text end in a state that emits none; the scorer
+    #: drops them before counting.
+    emitting: np.ndarray
+    #: ``state_logprob`` restricted to a candidate set's columns, in float64,
+    #: by the tuple of columns: built on first use (a few per process).
+    _tables: dict[tuple[int, ...], np.ndarray] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @classmethod
     def from_langid(cls) -> LanguageIdentifier:
@@ -79,12 +88,27 @@ class LanguageIdentifier:
             class_logprior=np.asarray(model.nb_pc, dtype=np.float64),
             index={lang: i for i, lang in enumerate(model.nb_classes)},
             model=model,
+            emitting=(table != 0).any(axis=1),
         )
 
     def columns(self, languages: Sequence[str]) -> np.ndarray:
         """Column indices of ``languages`` (those langid does not know are skipped)."""
         idx = self.index
         return np.array([idx[lang] for lang in languages if lang in idx], dtype=np.int64)
+
+    #: Most candidate sets whose tables are kept (each is a few megabytes).
+    MAX_TABLES = 16
+
+    def _table(self, cols: np.ndarray) -> np.ndarray:
+        """``state_logprob[:, cols]`` as float64, contiguous, built once per candidate set."""
+        key = tuple(cols.tolist())
+        table = self._tables.get(key)
+        if table is None:
+            if len(self._tables) >= self.MAX_TABLES:
+                self._tables.clear()
+            table = np.ascontiguousarray(self.state_logprob[:, cols], dtype=np.float64)
+            self._tables[key] = table
+        return table
 
     def loglik(self, texts: Sequence[str], languages: Sequence[str]) -> np.ndarray:
         """Log-likelihood of each text under each language: an array ``len(texts) × len(languages)``.
@@ -114,17 +138,21 @@ class LanguageIdentifier:
         for back in range(MAX_FEATURE_BYTES - 1, -1, -1):
             state = self.nextmove[(state << 8) | data[lead - back : size - back]]
         piece = np.repeat(np.arange(len(encoded)), lengths)[: len(state)]
+        # Only states that emit a feature add anything.
+        emits = self.emitting[state]
+        piece, state = piece[emits], state[emits]
         # Count (piece, state) pairs, then add their tables: bounded memory
         # even for one megabyte-long piece.
-        key = piece * len(self.state_logprob) + state.astype(np.int64)
+        n_states = len(self.state_logprob)
+        key = piece * n_states + state.astype(np.int64)
         uniq, counts = np.unique(key, return_counts=True)
         if not len(uniq):
             out[:, known] = 0.0
             return out
-        rows = self.state_logprob[np.ix_(uniq % len(self.state_logprob), cols)] * counts[:, None]
-        owner = uniq // len(self.state_logprob)
+        rows = self._table(cols)[uniq % n_states] * counts[:, None]
+        owner = uniq // n_states
         cuts = np.concatenate(([0], np.flatnonzero(owner[1:] != owner[:-1]) + 1))
-        sums = np.add.reduceat(rows.astype(np.float64), cuts, axis=0)
+        sums = np.add.reduceat(rows, cuts, axis=0)
         res = np.zeros((len(texts), len(cols)))
         res[owner[cuts]] = sums
         out[:, known] = res
