@@ -381,16 +381,49 @@ def _priors(
     return prior
 
 
-def _emissions(
-    text: str,
-    pieces: Sequence[_Piece],
-    cands: tuple[str, ...],
-    hints: LanguageHints | None,
-    config: SegmentConfig,
-) -> np.ndarray:
+#: Pieces of at most this many characters have their evidence rows cached:
+#: site chrome (menu items, crumbs, share prompts) repeats across a source's
+#: pages, while longer pieces are body text that seldom repeats.
+CACHE_PIECE_CHARS = 64
+#: Most evidence rows kept per process (a few kilobytes each at most).
+CACHE_ROWS = 20_000
+
+
+class _RowCache:
+    """Evidence rows of short pieces, least recently used dropped beyond ``CACHE_ROWS``.
+
+    A row depends on the piece's text, the candidates and the evidence
+    settings, which together are the key; the prior, the pooling and the
+    hints depend on the page and are added afterwards.
+    """
+
+    __slots__ = ("rows",)
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[object, str], np.ndarray] = {}
+
+    def get(self, key: tuple[object, str]) -> np.ndarray | None:
+        row = self.rows.pop(key, None)
+        if row is not None:
+            self.rows[key] = row
+        return row
+
+    def put(self, key: tuple[object, str], row: np.ndarray) -> None:
+        self.rows[key] = row
+        if len(self.rows) > CACHE_ROWS:
+            del self.rows[next(iter(self.rows))]
+
+
+@functools.cache
+def _row_cache() -> _RowCache:
+    """The process's one cache of evidence rows (built on first use, after any fork)."""
+    return _RowCache()
+
+
+def _evidence(texts: Sequence[str], cands: tuple[str, ...], config: SegmentConfig) -> np.ndarray:
+    """Each piece's own evidence: weighted log-likelihoods, letter, chrome and stopword bonuses."""
     from normalize.identify import get_identifier
 
-    texts = [text[p.start : p.end] for p in pieces]
     scores = get_identifier().loglik(texts, cands) * config.evidence_weight
     table, letters = _letter_table(cands)
     if letters is not None:
@@ -414,6 +447,53 @@ def _emissions(
                     hits[col] = hits.get(col, 0) + 1
             for col, n in hits.items():
                 scores[i, col] += config.stopword_bonus * min(n, config.letter_cap)
+    return scores
+
+
+def _cached_evidence(
+    texts: Sequence[str], cands: tuple[str, ...], config: SegmentConfig
+) -> np.ndarray:
+    """:func:`_evidence`, with the rows of short pieces taken from and kept in the cache.
+
+    Rows are computed exactly as without the cache (each piece is scored on
+    its own), so results do not depend on what was seen before.
+    """
+    cache = _row_cache()
+    context = (
+        cands,
+        config.evidence_weight,
+        config.letter_bonus,
+        config.letter_cap,
+        config.chrome_bonus,
+        config.stopword_bonus,
+    )
+    scores = np.empty((len(texts), len(cands)))
+    missing: dict[str, list[int]] = {}
+    for i, t in enumerate(texts):
+        row = cache.get((context, t)) if len(t) <= CACHE_PIECE_CHARS else None
+        if row is None:
+            missing.setdefault(t, []).append(i)
+        else:
+            scores[i] = row
+    if missing:
+        todo = list(missing)
+        fresh = _evidence(todo, cands, config)
+        for t, row in zip(todo, fresh):
+            scores[missing[t]] = row
+            if len(t) <= CACHE_PIECE_CHARS:
+                cache.put((context, t), row.copy())
+    return scores
+
+
+def _emissions(
+    text: str,
+    pieces: Sequence[_Piece],
+    cands: tuple[str, ...],
+    hints: LanguageHints | None,
+    config: SegmentConfig,
+) -> np.ndarray:
+    texts = [text[p.start : p.end] for p in pieces]
+    scores = _cached_evidence(texts, cands, config)
     if config.short_pool and config.short_chars:
         short = np.array([p.item and p.end - p.start <= config.short_chars for p in pieces])
         if short.sum() > 1:
