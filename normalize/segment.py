@@ -698,6 +698,22 @@ def segment_languages(
     return out
 
 
+_ASCII_LETTERS = bytes(range(ord("A"), ord("Z") + 1)) + bytes(range(ord("a"), ord("z") + 1))
+
+
+def _count_letters(text: str) -> int:
+    """How many characters of ``text`` are letters (``str.isalpha``).
+
+    ASCII text, most of the web, is counted by deleting its letters in C.
+
+    >>> _count_letters("Hi, there 42"), _count_letters("होम > दुनिया")
+    (7, 5)
+    """
+    if text.isascii():
+        return len(text) - len(text.encode("ascii").translate(None, _ASCII_LETTERS))
+    return sum(map(str.isalpha, text))
+
+
 def dominant_language(segments: Sequence[Segment]) -> str:
     """The language with the most letters among language segments (``und`` if none).
 
@@ -711,7 +727,7 @@ def dominant_language(segments: Sequence[Segment]) -> str:
     for s in segments:
         if s.lang in (NO_LANGUAGE, UNDETERMINED):
             continue
-        letters[s.lang] = letters.get(s.lang, 0) + sum(ch.isalpha() for ch in s.text)
+        letters[s.lang] = letters.get(s.lang, 0) + _count_letters(s.text)
     if not letters:
         return UNDETERMINED
     return max(letters.items(), key=lambda kv: kv[1])[0]
