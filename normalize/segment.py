@@ -173,17 +173,26 @@ SOFT, SENTENCE, STRUCT, LINE = 0, 1, 2, 3
 _WORD_SCRIPTS = [
     (name, code) for name, code in SCRIPT_CODES.items() if code not in ("Zyyy", "Zinh")
 ]
+_URL = regex.compile(r"(?:https?://|ftp://|www\.)[^\s<>\"'()\[\]{}]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def _word(name: str) -> str:
+    letter = rf"[\p{{Script={name}}}&&\p{{L}}]"
+    return rf"{letter}[{letter}\p{{M}}]*(?:['’]{letter}[{letter}\p{{M}}]*)*"
+
+
+#: A URL or e-mail address, or a run of words of one script that single
+#: spaces join (a URL never continues a run). ``_pieces`` would join those
+#: words into one piece anyway; one match per run saves most of the matching.
 _TOKEN = regex.compile(
-    r"(?P<url>(?:https?://|ftp://|www\.)[^\s<>\"'()\[\]{}]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+)|"
+    rf"(?P<url>{_URL.pattern})|"
     + "|".join(
-        rf"(?P<{code}>[\p{{Script={name}}}&&\p{{L}}][[\p{{Script={name}}}&&\p{{L}}]\p{{M}}]*"
-        rf"(?:['’][\p{{Script={name}}}&&\p{{L}}][[\p{{Script={name}}}&&\p{{L}}]\p{{M}}]*)*)"
+        rf"(?P<{code}>{_word(name)}(?: (?!{_URL.pattern}){_word(name)})*)"
         for name, code in _WORD_SCRIPTS
     )
     + r"|(?P<Zzzz>\p{L}[\p{L}\p{M}]*)",
     regex.V1,
 )
-_URL = regex.compile(r"(?:https?://|ftp://|www\.)[^\s<>\"'()\[\]{}]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _STRUCT = regex.compile(
     r"[|>»›<‹«/\\•·:;()\[\]{}\"“”„‟「」『』【】〈〉《》〔〕'‘’]|\s[-–—‐‑]+|[-–—‐‑]+\s"
 )
