@@ -56,6 +56,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import islice
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -105,6 +106,9 @@ class BoilerplateConfig:
     #: Block texts (lines) longer than this many code points are never chrome
     #: phrases, breadcrumbs or icon strips; cheap rules only look at short text.
     max_rule_chars: int = 400
+
+
+_DEFAULT_CONFIG = BoilerplateConfig()
 
 
 class BoilerplateError(ValueError):
@@ -311,20 +315,33 @@ _WORD = regex.compile(
     r"[\p{Han}\p{Hiragana}\p{Katakana}]|[[\p{L}\p{M}\p{N}_]--[\p{Han}\p{Hiragana}\p{Katakana}]]+",
     regex.V1,
 )
-_PHRASE_EDGE = regex.compile(r"^[\p{P}\p{S}\s]+|[\p{P}\p{S}\s]+$")
+_PHRASE_EDGE = regex.compile(r"[\p{P}\p{S}\s]")
+
+
+@functools.lru_cache(maxsize=4096)
+def _edge_char(c: str) -> bool:
+    """Punctuation, symbol or space: what :func:`phrase_key` strips at the edges."""
+    return _PHRASE_EDGE.match(c) is not None
 
 
 def phrase_key(text: str) -> str:
     """The form phrases are compared in: NFC, casefolded, spaces collapsed, edge punctuation gone.
+
+    Only the edges are looked at (character by character), so a long
+    paragraph costs its casefold and split, not a regex scan.
 
     >>> phrase_key("  Leave a  Reply: ")
     'leave a reply'
     >>> phrase_key("« Share it with a friend! »")
     'share it with a friend'
     """
-    text = unicodedata.normalize("NFC", text).casefold()
-    text = " ".join(text.split())
-    return _PHRASE_EDGE.sub("", text)
+    text = " ".join(unicodedata.normalize("NFC", text).casefold().split())
+    i, j = 0, len(text)
+    while i < j and _edge_char(text[i]):
+        i += 1
+    while j > i and _edge_char(text[j - 1]):
+        j -= 1
+    return text[i:j]
 
 
 def words(text: str) -> list[str]:
@@ -364,11 +381,14 @@ def guess_stoplist_lang(sample_words: Sequence[str], hint: str | None = None) ->
     if not lowered:
         return None
     index = _stop_index()
+    # Count each word's tuple of languages, then spread: one dict update per
+    # word instead of one per (word, language).
+    by_langs = Counter(map(index.get, lowered))
+    by_langs.pop(None, None)
     counts: Counter[str] = Counter()
-    for w in lowered:
-        langs = index.get(w)
-        if langs:
-            counts.update(langs)
+    for langs, c in by_langs.items():
+        for lang in langs:
+            counts[lang] += c
     if hint:
         hint = hint.split("-")[0].split("_")[0].lower()
         if counts.get(hint, 0) >= 0.1 * len(lowered):
@@ -404,7 +424,6 @@ _SENT_END = regex.compile(r"[.!?…。！？।॥؟۔][\"'”’»)\]]*$")
 _SENT_PUNCT = regex.compile(r"[.!?…。！？।॥؟۔](?:\s|$)")
 _COMMA = regex.compile(r"[,،、，;؛]")
 _DIGIT = regex.compile(r"\p{Nd}")
-_UPPER_START = regex.compile(r"^\p{Lu}")
 _URLISH = regex.compile(r"https?://|www\.|@\w|\.com\b")
 _NAV_SEP = regex.compile(r"\s[|•·]\s")
 
@@ -470,12 +489,13 @@ def icon_strip(text: str) -> bool:
     toks = text.split()[:300]
     if len(toks) < 6 or _SENT_END.search(text):
         return False
-    affixes: Counter[str] = Counter()
+    affixes: list[str] = []
     for t in toks:
         t = t.casefold()
         if len(t) >= 6:
-            affixes.update({"^" + t[:4], t[-4:] + "$"})
-    return bool(affixes) and affixes.most_common(1)[0][1] >= 0.4 * len(toks)
+            affixes.append("^" + t[:4])
+            affixes.append(t[-4:] + "$")
+    return bool(affixes) and max(Counter(affixes).values()) >= 0.4 * len(toks)
 
 
 def timestamp(text: str) -> bool:
@@ -516,6 +536,11 @@ def rule_reason(text: str, config: BoilerplateConfig, *, key: str | None = None)
         return "icon_strip"
     if len(text) > config.max_rule_chars:
         return None
+    return _short_rule(text, key)
+
+
+def _short_rule(text: str, key: str | None) -> str | None:
+    """The rules of :func:`rule_reason` that only short text is checked against."""
     reason = chrome_phrase(text, key=key)
     if reason:
         return reason
@@ -539,11 +564,16 @@ def repeat_keys(page: Page, config: BoilerplateConfig | None = None) -> frozense
     ['a', 'share it']
     """
     config = config or BoilerplateConfig()
+    limit = config.repeat_max_words
     keys = set()
     for b in page.blocks:
         t = page.block_text(b)
-        n = len(words(t))
-        if 0 < n <= config.repeat_max_words:
+        if len(t) <= LINE_CACHE_CHARS:
+            line = _cached_line(t)
+            if 0 < len(line.tokens) <= limit:
+                keys.add(line.key)
+        elif 0 < sum(1 for _ in islice(_WORD.finditer(t), limit + 1)) <= limit:
+            # A long line is counted only as far as the limit: most are paragraphs.
             keys.add(phrase_key(t))
     keys.discard("")
     return frozenset(keys)
@@ -675,8 +705,85 @@ HTML_FEATURES: tuple[str, ...] = (
 CONTEXT_FEATURES: tuple[str, ...] = ("ctx_p", "prev_p", "next_p", "ctx_p_wide")
 
 
+_LOG_13 = math.log1p(12)
+_LOG_11 = math.log1p(10)
+
+
 def _prose(f: Mapping[str, float]) -> bool:
-    return f["log_words"] >= math.log1p(12) and f["end_punct"] > 0 and f["stop_rel"] >= 0.5
+    return f["log_words"] >= _LOG_13 and f["end_punct"] > 0 and f["stop_rel"] >= 0.5
+
+
+#: A capital that starts a word of :data:`_WORD`: capitals are never Han or
+#: kana, so one starts a word unless a letter, mark, digit or "_" of another
+#: script comes right before it. One pass over the line instead of one match
+#: per word.
+_CAP_WORD_START = regex.compile(
+    r"(?<![[\p{L}\p{M}\p{N}_]--[\p{Han}\p{Hiragana}\p{Katakana}]])\p{Lu}", regex.V1
+)
+#: Lines up to this many code points are analysed once per process (see
+#: :func:`_cached_line`): chrome lines are short and repeat on every page of a
+#: site, while paragraphs rarely repeat and would only fill the cache.
+LINE_CACHE_CHARS = 400
+#: How many lines the cache keeps (least recently used go first): a batch's
+#: short lines fit (256 documents of ~10 lines), and memory stays bounded
+#: (at most ~4096 x 400 code points of text and their tokens).
+LINE_CACHE_SIZE = 4096
+
+
+class _Line:
+    """What a block's text says on its own, whatever page it is on.
+
+    ``base`` holds the context-free features in the order of
+    :func:`text_features`' dict; the page-dependent ones (stopword density,
+    position, neighbours) are computed per page from ``folded``.
+    """
+
+    __slots__ = ("_rule", "_rule_src", "base", "folded", "icon", "key", "text", "tokens")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.key = phrase_key(text)
+        ws = words(text)
+        self.tokens: list[str] = ws
+        self.folded = [w.casefold() for w in ws]
+        nw = len(ws)
+        self.base = (
+            math.log1p(len(text)),
+            math.log1p(nw),
+            1.0 if nw < 4 else 0.0,
+            1.0 if _SENT_END.search(text) else 0.0,
+            math.log1p(len(_SENT_PUNCT.findall(text))),
+            min(1.0, len(_COMMA.findall(text)) / nw) if nw else 0.0,
+            len(_DIGIT.findall(text)) / len(text) if text else 0.0,
+            len(_CAP_WORD_START.findall(text)) / nw if nw else 0.0,
+            1.0 if _URLISH.search(text) else 0.0,
+            min(3.0, len(_NAV_SEP.findall(text))),
+        )
+        self.icon = icon_strip(text)
+        self._rule: str | None = None
+        self._rule_src: object = None
+
+    def rule(self, max_rule_chars: int) -> str | None:
+        """:func:`rule_reason` of the line (the phrase rules are looked up once per pack set)."""
+        if self.icon:
+            return "icon_strip"
+        if len(self.text) > max_rule_chars:
+            return None
+        src = _all_phrases()
+        if self._rule_src is not src:
+            self._rule = _short_rule(self.text, self.key)
+            self._rule_src = src
+        return self._rule
+
+
+@functools.lru_cache(maxsize=LINE_CACHE_SIZE)
+def _cached_line(text: str) -> _Line:
+    return _Line(text)
+
+
+def _line(text: str) -> _Line:
+    """The analysis of one line, from the process cache when the line is short."""
+    return _cached_line(text) if len(text) <= LINE_CACHE_CHARS else _Line(text)
 
 
 def page_lang(page: Page, tokens: Sequence[Sequence[str]] | None = None) -> str | None:
@@ -690,48 +797,47 @@ def page_lang(page: Page, tokens: Sequence[Sequence[str]] | None = None) -> str 
     return guess_stoplist_lang(sample, hint if isinstance(hint, str) else None)
 
 
-def text_features(
-    texts: Sequence[str],
-    stop: frozenset[str] | None,
-    tokens: Sequence[Sequence[str]] | None = None,
-) -> list[dict[str, float]]:
+def text_features(texts: Sequence[str], stop: frozenset[str] | None) -> list[dict[str, float]]:
     """Per-block text features; ``stop`` is the page's stoplist (None when unknown).
 
     With no stoplist the stopword features take neutral values and
     ``no_stoplist`` is set, so a language without a pack is judged by the other
     features instead of looking like a page without prose.
     """
-    n = len(texts)
+    return _text_features([_line(t) for t in texts], stop)
+
+
+def _text_features(lines: Sequence[_Line], stop: frozenset[str] | None) -> list[dict[str, float]]:
+    n = len(lines)
+    last_pos = max(1, n - 1)
+    no_stoplist = 0.0 if stop else 1.0
+    in_stop = stop.__contains__ if stop else None
     feats: list[dict[str, float]] = []
-    for i, t in enumerate(texts):
-        ws = tokens[i] if tokens is not None else words(t)
-        nw = len(ws)
-        if stop:
-            sd = sum(w.casefold() in stop for w in ws) / nw if nw else 0.0
-        else:
-            sd = 0.0
-        caps = sum(bool(_UPPER_START.match(w)) for w in ws) / nw if nw else 0.0
+    for i, line in enumerate(lines):
+        lc, lw, short, end, sent, comma, digit, caps, url, nav = line.base
+        nw = len(line.folded)
+        sd = sum(map(in_stop, line.folded)) / nw if in_stop and nw else 0.0
         feats.append(
             {
                 "bias": 1.0,
-                "log_chars": math.log1p(len(t)),
-                "log_words": math.log1p(nw),
-                "short": 1.0 if nw < 4 else 0.0,
+                "log_chars": lc,
+                "log_words": lw,
+                "short": short,
                 "stop": sd,
-                "no_stoplist": 0.0 if stop else 1.0,
-                "end_punct": 1.0 if _SENT_END.search(t) else 0.0,
-                "sent_punct": math.log1p(len(_SENT_PUNCT.findall(t))),
-                "comma_rate": min(1.0, len(_COMMA.findall(t)) / nw) if nw else 0.0,
-                "digit_ratio": len(_DIGIT.findall(t)) / len(t) if t else 0.0,
+                "no_stoplist": no_stoplist,
+                "end_punct": end,
+                "sent_punct": sent,
+                "comma_rate": comma,
+                "digit_ratio": digit,
                 "cap_ratio": caps,
-                "urlish": 1.0 if _URLISH.search(t) else 0.0,
-                "nav_sep": min(3.0, len(_NAV_SEP.findall(t))),
-                "pos": i / max(1, n - 1),
+                "urlish": url,
+                "nav_sep": nav,
+                "pos": i / last_pos,
             }
         )
     # Stopword density relative to the page's prose: languages and stoplists differ
     # in how dense prose is, a page's own long blocks say what prose looks like here.
-    long_sd = sorted(f["stop"] for f in feats if f["log_words"] >= math.log1p(10))
+    long_sd = sorted(f["stop"] for f in feats if f["log_words"] >= _LOG_11)
     ref = long_sd[int(0.75 * (len(long_sd) - 1))] if long_sd else 0.0
     ref = max(ref, 0.15)
     for f in feats:
@@ -739,6 +845,10 @@ def text_features(
         f["prose"] = 1.0 if _prose(f) else 0.0
     prose_idx = [i for i, f in enumerate(feats) if f["prose"]]
     first, last = (prose_idx[0], prose_idx[-1]) if prose_idx else (n, -1)
+    # Prefix counts of prose blocks (0/1 values: sums are exact in any order).
+    upto = [0.0]
+    for f in feats:
+        upto.append(upto[-1] + f["prose"])
     j = 0
     for i, f in enumerate(feats):
         while j + 1 < len(prose_idx) and abs(prose_idx[j + 1] - i) <= abs(prose_idx[j] - i):
@@ -747,9 +857,7 @@ def text_features(
         f["in_span"] = 1.0 if first <= i <= last else 0.0
         f["after_span"] = 1.0 if i > last else 0.0
         lo, hi = max(0, i - 3), min(n, i + 4)
-        f["ctx_prose"] = sum(feats[k]["prose"] for k in range(lo, hi) if k != i) / max(
-            1, hi - lo - 1
-        )
+        f["ctx_prose"] = (upto[hi] - upto[lo] - f["prose"]) / max(1, hi - lo - 1)
         f["prev_words"] = feats[i - 1]["log_words"] if i else 0.0
         f["next_words"] = feats[i + 1]["log_words"] if i + 1 < n else 0.0
         f["prev_end_punct"] = feats[i - 1]["end_punct"] if i else 0.0
@@ -773,10 +881,11 @@ def add_context(feats: list[dict[str, float]], probs: Sequence[float]) -> None:
     """Add the first stage's probabilities of the neighbours to each block's features."""
     n = len(feats)
     for i, f in enumerate(feats):
+        # Slices keep the order of the terms, so the sums are the same floats.
         lo, hi = max(0, i - 2), min(n, i + 3)
-        f["ctx_p"] = sum(probs[k] for k in range(lo, hi) if k != i) / max(1, hi - lo - 1)
+        f["ctx_p"] = sum(probs[lo:i] + probs[i + 1 : hi]) / max(1, hi - lo - 1)
         lo, hi = max(0, i - 6), min(n, i + 7)
-        f["ctx_p_wide"] = sum(probs[k] for k in range(lo, hi) if k != i) / max(1, hi - lo - 1)
+        f["ctx_p_wide"] = sum(probs[lo:i] + probs[i + 1 : hi]) / max(1, hi - lo - 1)
         f["prev_p"] = probs[i - 1] if i else 0.0
         f["next_p"] = probs[i + 1] if i + 1 < n else 0.0
 
@@ -800,21 +909,23 @@ class _Evidence:
 
 def _evidence(page: Page, repeated: Collection[str], config: BoilerplateConfig) -> _Evidence:
     texts = [page.block_text(b) for b in page.blocks]
-    keys = [phrase_key(t) for t in texts]
-    tokens = [words(t) for t in texts]
-    lang = page_lang(page, tokens)
+    lines = [_line(t) for t in texts]
+    keys = [line.key for line in lines]
+    lang = page_lang(page, [line.tokens for line in lines])
     stop = lang_pack(lang).stopwords if lang else None
-    feats = text_features(texts, stop or None, tokens)
+    feats = _text_features(lines, stop or None)
     for f, b in zip(feats, page.blocks, strict=True):
-        f.update(b.features)
+        if b.features:
+            f.update(b.features)
     title_key = phrase_key(str(page.metadata.get("title") or ""))
-    title_index = _find_title(page, texts, keys, feats, title_key)
+    title_index = _find_title(page, lines, keys, feats, title_key)
     if title_index is not None:
         feats[title_index]["title_like"] = 1.0
         title_key = keys[title_index]
     forced: list[str | None] = []
     prev_key = None
-    for i, (t, k) in enumerate(zip(texts, keys, strict=True)):
+    max_rule_chars = config.max_rule_chars
+    for i, (line, k) in enumerate(zip(lines, keys, strict=True)):
         reason = None
         if i == title_index:
             reason = None
@@ -825,7 +936,7 @@ def _evidence(page: Page, repeated: Collection[str], config: BoilerplateConfig) 
         elif k and k == prev_key:
             reason = "duplicate_line"
         else:
-            reason = rule_reason(t, config, key=k) or structural_reason(feats[i])
+            reason = line.rule(max_rule_chars) or structural_reason(feats[i])
         forced.append(reason)
         if k:
             prev_key = k
@@ -834,7 +945,7 @@ def _evidence(page: Page, repeated: Collection[str], config: BoilerplateConfig) 
 
 def _find_title(
     page: Page,
-    texts: Sequence[str],
+    lines: Sequence[_Line],
     keys: Sequence[str],
     feats: Sequence[Mapping[str, float]],
     title_key: str,
@@ -851,14 +962,14 @@ def _find_title(
                 return i
     if page.origin == "html":
         return None
-    for i, t in enumerate(texts[:8]):
-        ws = words(t)
-        lettered = sum(any(c.isalpha() for c in w) for w in ws)
+    max_rule_chars = _DEFAULT_CONFIG.max_rule_chars
+    for i, line in enumerate(lines[:8]):
+        ws = line.tokens
         if (
             4 <= len(ws) <= 30
-            and lettered >= 0.75 * len(ws)
-            and not t.rstrip().endswith(".")
-            and rule_reason(t, BoilerplateConfig()) is None
+            and sum(any(c.isalpha() for c in w) for w in ws) >= 0.75 * len(ws)
+            and not line.text.rstrip().endswith(".")
+            and line.rule(max_rule_chars) is None
         ):
             return i
     return None
@@ -964,6 +1075,5 @@ def mark_boilerplate(
     blocks = []
     for b, reason, f, p in zip(page.blocks, verdicts, ev.feats, probs, strict=True):
         f["p_content"] = p
-        kind = BOILERPLATE if reason else CONTENT
-        blocks.append(replace(b, kind=kind, reason=reason, features=f))
+        blocks.append(Block(b.start, b.end, BOILERPLATE if reason else CONTENT, reason, f))
     return replace(page, blocks=tuple(blocks))
