@@ -357,8 +357,9 @@ def _letter_table(cands: tuple[str, ...]) -> tuple[dict[str, int], regex.Pattern
 @functools.lru_cache(maxsize=256)
 def _word_tables(
     cands: tuple[str, ...],
-) -> tuple[dict[str, tuple[int, ...]], dict[str, tuple[int, ...]]]:
-    """Chrome phrases and stopwords of the candidates' packs → the candidates' columns."""
+) -> tuple[dict[str, tuple[int, ...]], dict[str, int], np.ndarray]:
+    """Chrome phrases of the candidates' packs → the candidates' columns; stopwords →
+    rows of a 0/1 matrix ``words × candidates`` saying whose list has the word."""
     phrases: dict[str, list[int]] = {}
     stopwords: dict[str, list[int]] = {}
     for col, lang in enumerate(cands):
@@ -366,9 +367,13 @@ def _word_tables(
             phrases.setdefault(phrase, []).append(col)
         for word in lang_pack(lang).stopwords:
             stopwords.setdefault(word, []).append(col)
+    owners = np.zeros((len(stopwords), len(cands)))
+    for row, cols in enumerate(stopwords.values()):
+        owners[row, cols] = 1.0
     return (
         {k: tuple(v) for k, v in phrases.items()},
-        {k: tuple(v) for k, v in stopwords.items()},
+        {word: row for row, word in enumerate(stopwords)},
+        owners,
     )
 
 
@@ -445,17 +450,23 @@ def _evidence(texts: Sequence[str], cands: tuple[str, ...], config: SegmentConfi
                 for col, n in counts.items():
                     scores[i, col] += config.letter_bonus * min(n, config.letter_cap)
     if config.chrome_bonus or config.stopword_bonus:
-        phrases, stopwords = _word_tables(cands)
+        phrases, stopword_row, owners = _word_tables(cands)
+        pieces: list[int] = []
+        rows: list[int] = []
         for i, t in enumerate(texts):
             key = phrase_key(t)
             for col in phrases.get(key, ()):
                 scores[i, col] += config.chrome_bonus
-            hits: dict[int, int] = {}
-            for w in key.split()[:50]:
-                for col in stopwords.get(w, ()):
-                    hits[col] = hits.get(col, 0) + 1
-            for col, n in hits.items():
-                scores[i, col] += config.stopword_bonus * min(n, config.letter_cap)
+            found = [r for w in key.split()[:50] if (r := stopword_row.get(w)) is not None]
+            if found:
+                pieces.extend([i] * len(found))
+                rows.extend(found)
+        if rows:
+            # Stopwords per piece and candidate: one row of ``owners`` per word found.
+            at = np.array(pieces)
+            cuts = np.concatenate(([0], np.flatnonzero(at[1:] != at[:-1]) + 1))
+            hits = np.add.reduceat(owners[rows], cuts, axis=0)
+            scores[at[cuts]] += config.stopword_bonus * np.minimum(hits, config.letter_cap)
     return scores
 
 
