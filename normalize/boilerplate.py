@@ -365,19 +365,22 @@ def _stop_index() -> Mapping[str, tuple[str, ...]]:
     return {w: tuple(ls) for w, ls in index.items()}
 
 
-def guess_stoplist_lang(sample_words: Sequence[str], hint: str | None = None) -> str | None:
+def guess_stoplist_lang(
+    sample_words: Sequence[str], hint: str | None = None, *, folded: bool = False
+) -> str | None:
     """The language pack whose stopwords cover most of ``sample_words``.
 
     ``hint`` (e.g. ``<html lang>``) wins when it has a pack and covers at
     least a tenth of the words: pages mislabel their language less often than
     they mix scripts, but a wrong label must not blind the stopword feature.
+    ``folded`` says the words are already casefolded.
 
     >>> guess_stoplist_lang("the cat sat on the mat and it was fine".split())
     'en'
     >>> guess_stoplist_lang("это был очень хороший день и мы гуляли".split())
     'ru'
     """
-    lowered = [w.casefold() for w in sample_words[:1000]]
+    lowered = list(sample_words[:1000]) if folded else [w.casefold() for w in sample_words[:1000]]
     if not lowered:
         return None
     index = _stop_index()
@@ -745,13 +748,16 @@ class _Line:
         self.key = phrase_key(text)
         ws = words(text)
         self.tokens: list[str] = ws
-        self.folded = [w.casefold() for w in ws]
+        # Casefolding maps each character on its own (no context, unlike
+        # lower()), so the joined words fold into the folded words.
+        self.folded = "\x00".join(ws).casefold().split("\x00") if ws else []
         nw = len(ws)
+        end = _SENT_END.search(text) is not None
         self.base = (
             math.log1p(len(text)),
             math.log1p(nw),
             1.0 if nw < 4 else 0.0,
-            1.0 if _SENT_END.search(text) else 0.0,
+            1.0 if end else 0.0,
             math.log1p(len(_SENT_PUNCT.findall(text))),
             min(1.0, len(_COMMA.findall(text)) / nw) if nw else 0.0,
             len(_DIGIT.findall(text)) / len(text) if text else 0.0,
@@ -759,7 +765,7 @@ class _Line:
             1.0 if _URLISH.search(text) else 0.0,
             min(3.0, len(_NAV_SEP.findall(text))),
         )
-        self.icon = icon_strip(text)
+        self.icon = not end and icon_strip(text)  # a strip never ends a sentence
         self._rule: str | None = None
         self._rule_src: object = None
 
@@ -786,15 +792,22 @@ def _line(text: str) -> _Line:
     return _cached_line(text) if len(text) <= LINE_CACHE_CHARS else _Line(text)
 
 
-def page_lang(page: Page, tokens: Sequence[Sequence[str]] | None = None) -> str | None:
-    """The stoplist language of a page (``<html lang>`` as a hint, else the best-covering pack)."""
+def page_lang(
+    page: Page, tokens: Sequence[Sequence[str]] | None = None, *, folded: bool = False
+) -> str | None:
+    """The stoplist language of a page (``<html lang>`` as a hint, else the best-covering pack).
+
+    ``tokens`` are the blocks' words when known (``folded``: casefolded already).
+    """
     sample: list[str] = []
     for i, b in enumerate(page.blocks):
         sample.extend(tokens[i] if tokens is not None else words(page.text[b.start : b.end]))
         if len(sample) >= 1000:
             break
     hint = page.metadata.get("html_lang")
-    return guess_stoplist_lang(sample, hint if isinstance(hint, str) else None)
+    return guess_stoplist_lang(
+        sample, hint if isinstance(hint, str) else None, folded=folded and tokens is not None
+    )
 
 
 def text_features(texts: Sequence[str], stop: frozenset[str] | None) -> list[dict[str, float]]:
@@ -911,7 +924,7 @@ def _evidence(page: Page, repeated: Collection[str], config: BoilerplateConfig) 
     texts = [page.block_text(b) for b in page.blocks]
     lines = [_line(t) for t in texts]
     keys = [line.key for line in lines]
-    lang = page_lang(page, [line.tokens for line in lines])
+    lang = page_lang(page, [line.folded for line in lines], folded=True)
     stop = lang_pack(lang).stopwords if lang else None
     feats = _text_features(lines, stop or None)
     for f, b in zip(feats, page.blocks, strict=True):
