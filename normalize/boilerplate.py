@@ -56,7 +56,8 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from itertools import islice
+from itertools import islice, repeat
+from operator import mul
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -512,10 +513,16 @@ def timestamp(text: str) -> bool:
     >>> timestamp("At 10:30 we left."), timestamp("Chapter 3 of 10"), timestamp("2018")
     (False, False, False)
     """
+    return _timestamp(text, None)
+
+
+def _timestamp(text: str, toks: Sequence[str] | None) -> bool:
+    """:func:`timestamp`, given the line's words when they are known."""
     text = text.strip()
     if _TIMESTAMP.match(text):
         return True
-    toks = words(text)
+    if toks is None:
+        toks = words(text)  # stripping only removes spaces, never word characters
     if not 2 <= len(toks) <= 7 or _SENT_END.search(text):
         return False
     nums = [t for t in toks if t.isdigit()]
@@ -542,12 +549,12 @@ def rule_reason(text: str, config: BoilerplateConfig, *, key: str | None = None)
     return _short_rule(text, key)
 
 
-def _short_rule(text: str, key: str | None) -> str | None:
+def _short_rule(text: str, key: str | None, toks: Sequence[str] | None = None) -> str | None:
     """The rules of :func:`rule_reason` that only short text is checked against."""
     reason = chrome_phrase(text, key=key)
     if reason:
         return reason
-    if timestamp(text):
+    if _timestamp(text, toks):
         return "timestamp"
     if breadcrumb(text):
         return "breadcrumb"
@@ -777,7 +784,7 @@ class _Line:
             return None
         src = _all_phrases()
         if self._rule_src is not src:
-            self._rule = _short_rule(self.text, self.key)
+            self._rule = _short_rule(self.text, self.key, self.tokens)
             self._rule_src = src
         return self._rule
 
@@ -883,6 +890,18 @@ def _logit(weights: Mapping[str, float], f: Mapping[str, float]) -> float:
     return sum([w * f[name] for name, w in weights.items() if name in f])
 
 
+def _logits(weights: Mapping[str, float], feats: Sequence[Mapping[str, float]]) -> list[float]:
+    """:func:`_logit` of every block, with the products taken in C.
+
+    A feature a block lacks adds ``w * 0.0`` where :func:`_logit` adds
+    nothing; the terms are otherwise the same, in the same order, so the sums
+    are the same floats (up to the sign of a zero sum, which the sigmoid maps
+    to 0.5 either way).
+    """
+    names, ws = tuple(weights), tuple(weights.values())
+    return [sum(map(mul, ws, map(f.get, names, repeat(0.0)))) for f in feats]
+
+
 def _sigmoid(z: float) -> float:
     if z >= 0:
         return 1.0 / (1.0 + math.exp(-z))
@@ -905,9 +924,9 @@ def add_context(feats: list[dict[str, float]], probs: Sequence[float]) -> None:
 
 def content_probabilities(feats: list[dict[str, float]], model: Mapping[str, Any]) -> list[float]:
     """P(content) per block from a two-stage model (``stage1``, ``stage2`` weight maps)."""
-    p1 = [_sigmoid(_logit(model["stage1"], f)) for f in feats]
+    p1 = [_sigmoid(z) for z in _logits(model["stage1"], feats)]
     add_context(feats, p1)
-    return [_sigmoid(_logit(model["stage2"], f)) for f in feats]
+    return [_sigmoid(z) for z in _logits(model["stage2"], feats)]
 
 
 @dataclass(frozen=True, slots=True)
