@@ -173,7 +173,9 @@ SOFT, SENTENCE, STRUCT, LINE = 0, 1, 2, 3
 _WORD_SCRIPTS = [
     (name, code) for name, code in SCRIPT_CODES.items() if code not in ("Zyyy", "Zinh")
 ]
-_URL = regex.compile(r"(?:https?://|ftp://|www\.)[^\s<>\"'()\[\]{}]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_URL_SCHEME = r"(?:https?://|ftp://|www\.)[^\s<>\"'()\[\]{}]+"
+_EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+_URL = regex.compile(_URL_SCHEME + "|" + _EMAIL)
 
 
 def _word(name: str) -> str:
@@ -181,18 +183,32 @@ def _word(name: str) -> str:
     return rf"{letter}[{letter}\p{{M}}]*(?:['’]{letter}[{letter}\p{{M}}]*)*"
 
 
-#: A URL or e-mail address, or a run of words of one script that single
-#: spaces join (a URL never continues a run). ``_pieces`` would join those
-#: words into one piece anyway; one match per run saves most of the matching.
-_TOKEN = regex.compile(
-    rf"(?P<url>{_URL.pattern})|"
-    + "|".join(
-        rf"(?P<{code}>{_word(name)}(?: (?!{_URL.pattern}){_word(name)})*)"
-        for name, code in _WORD_SCRIPTS
+@functools.cache
+def _tokenizer(schemes: bool, emails: bool) -> regex.Pattern[str]:
+    """A URL or e-mail address, or a run of words of one script that single spaces join.
+
+    ``_pieces`` would join the words of a run into one piece anyway; one
+    match per run saves most of the matching. A URL never continues a run.
+    Looking for e-mail addresses costs a scan of every word, so texts
+    without ``@`` (most) use a tokenizer without them, and texts without
+    ``://`` or ``www.`` one without schemes: the tokens are the same.
+    """
+    url = "|".join(p for p, on in ((_URL_SCHEME, schemes), (_EMAIL, emails)) if on)
+    not_url = f"(?!{url})" if url else ""
+    words = "|".join(
+        rf"(?P<{code}>{_word(name)}(?: {not_url}{_word(name)})*)" for name, code in _WORD_SCRIPTS
     )
-    + r"|(?P<Zzzz>\p{L}[\p{L}\p{M}]*)",
-    regex.V1,
-)
+    # Every token starts with a letter, or with [\w.+-] for an e-mail address.
+    first = r"[\w.+\-]" if emails else r"\p{L}"
+    return regex.compile(
+        rf"(?={first})(?:"
+        + (f"(?P<url>{url})|" if url else "")
+        + words
+        + r"|(?P<Zzzz>\p{L}[\p{L}\p{M}]*))",
+        regex.V1,
+    )
+
+
 _STRUCT = regex.compile(
     r"[|>»›<‹«/\\•·:;()\[\]{}\"“”„‟「」『』【】〈〉《》〔〕'‘’]|\s[-–—‐‑]+|[-–—‐‑]+\s"
 )
@@ -244,7 +260,8 @@ def _pieces(text: str) -> list[_Piece]:
     # A URL or e-mail address is no piece of its own: it ends the piece before
     # it and passes the separation around it on to the next piece.
     carried = SOFT
-    for m in _TOKEN.finditer(text):
+    tokens = _tokenizer("://" in text or "www." in text, "@" in text)
+    for m in tokens.finditer(text):
         start, end = m.span()
         kind = m.lastgroup or UNKNOWN_SCRIPT
         if start == last_end:
