@@ -559,44 +559,60 @@ def _decode(scores: np.ndarray, switch: np.ndarray) -> tuple[np.ndarray, np.ndar
         prob = np.exp(scores[0] - scores[0].max())
         label = int(np.argmax(scores[0]))
         return np.array([label]), np.array([prob[label] / prob.sum()])
-    # Viterbi, keeping for each step the best previous language and its score.
-    best = scores[0].copy()
-    history = np.empty((n, k))
-    tops = np.zeros(n, dtype=np.int64)
+    # The steps run on rows and Python floats: numpy's per-call cost, not the
+    # arithmetic, is what a chain of short rows spends its time on.
+    cost = np.asarray(switch, dtype=np.float64).tolist()
+    rows = list(scores)
+    # Viterbi, keeping for each step the scores so far and the best previous language.
+    best = rows[0]
+    history = [best]
+    tops = [0] * n
     for i in range(1, n):
-        history[i - 1] = best
-        top = int(np.argmax(best))
+        top = int(best.argmax())
         tops[i] = top
-        best = np.maximum(best, best[top] - switch[i]) + scores[i]
+        best = np.maximum(best, best.item(top) - cost[i])
+        best += rows[i]
+        history.append(best)
     labels = np.zeros(n, dtype=np.int64)
-    label = int(np.argmax(best))
+    label = int(best.argmax())
     labels[-1] = label
     for i in range(n - 1, 0, -1):
         prev = history[i - 1]
-        top = int(tops[i])
-        if prev[label] < prev[top] - switch[i]:
+        top = tops[i]
+        if prev.item(label) < prev.item(top) - cost[i]:
             label = top
         labels[i - 1] = label
     # Forward-backward: T(j→l) = 1 to stay, e^-cost to switch.
     like = np.exp(scores - scores.max(axis=1, keepdims=True))
-    jump = np.exp(-np.asarray(switch, dtype=np.float64))
+    jump = np.exp(-np.asarray(switch, dtype=np.float64)).tolist()
+    likes = list(like)
     fwd = np.empty((n, k))
-    a = like[0] / like[0].sum()
+    a = likes[0] / likes[0].sum()
     fwd[0] = a
     for i in range(1, n):
-        a = (a * (1.0 - jump[i]) + jump[i] * a.sum()) * like[i]
+        j = jump[i]
+        a = a * (1.0 - j) + j * a.sum()
+        a *= likes[i]
         total = a.sum()
-        a = a / total if total > 0 else like[i] / like[i].sum()
+        if total > 0:
+            a /= total
+        else:
+            a = likes[i] / likes[i].sum()
         fwd[i] = a
-    post = np.empty((n, k))
-    b = np.ones(k)
-    post[-1] = fwd[-1]
+    back = np.empty((n, k))
+    back[-1] = 1.0
+    b = back[-1]
     for i in range(n - 2, -1, -1):
-        m = b * like[i + 1]
-        b = m * (1.0 - jump[i + 1]) + jump[i + 1] * m.sum()
+        m = b * likes[i + 1]
+        j = jump[i + 1]
+        b = m * (1.0 - j) + j * m.sum()
         top = b.max()
-        b = b / top if top > 0 else np.ones(k)
-        post[i] = fwd[i] * b
+        if top > 0:
+            b /= top
+        else:
+            b = np.ones(k)
+        back[i] = b
+    post = fwd * back
     post /= post.sum(axis=1, keepdims=True)
     return labels, post[np.arange(n), labels]
 
