@@ -181,8 +181,18 @@ def class_hints(el: lxml.etree._Element) -> frozenset[str]:
     >>> sorted(class_hints(f('<div class="post-share social_links" id="sideBar"></div>')))
     ['cls_good', 'cls_share', 'cls_sidebar']
     """
-    attrs = " ".join(v for v in (el.get("class"), el.get("id"), el.get("itemprop")) if v)
-    return _hints(attrs) if attrs else frozenset()
+    return _attr_hints(dict(el.items()))
+
+
+def _attr_hints(attrs: dict[str, str]) -> frozenset[str]:
+    """:func:`class_hints` from an element's attributes."""
+    return _own_hints(attrs.get("class"), attrs.get("id"), attrs.get("itemprop"))
+
+
+@functools.lru_cache(maxsize=8192)
+def _own_hints(cls: str | None, id_: str | None, itemprop: str | None) -> frozenset[str]:
+    words = " ".join(v for v in (cls, id_, itemprop) if v)
+    return _hints(words) if words else frozenset()
 
 
 @functools.lru_cache(maxsize=8192)
@@ -395,15 +405,19 @@ def _walk(
     # One entry per open element: (is_block, structural flags of it and all its
     # ancestors, element id, in_link, tag, its own class/id hints).
     stack: list[tuple[bool, frozenset[str], int, bool, str, frozenset[str]]] = []
+    # The ids and tags of the open block elements (a block's path and tag).
+    block_ids: list[int] = []
+    block_tags: list[str] = []
     none: frozenset[str] = frozenset()
     ids = 0
     brs = 0
+    max_depth, max_blocks = config.max_depth, config.max_blocks
 
     def flush() -> None:
         nonlocal cur
-        if cur.parts:
+        if cur.parts:  # an empty block is still untouched: keep it
             raws.append(cur)
-        cur = _Raw()
+            cur = _Raw()
 
     def add(text: str | None) -> None:
         nonlocal brs
@@ -418,8 +432,7 @@ def _walk(
         text = _WS.sub(" ", text)  # source line breaks are not visible
         brs = 0
         if not cur.parts:
-            block = next((s for s in reversed(stack) if s[0]), None)
-            cur.tag = block[4] if block else "div"
+            cur.tag = block_tags[-1] if block_tags else "div"
             # Structure counts from any ancestor (a nav is a nav however deep);
             # class words only from the nearest ones, because a wrapper's
             # "has-sidebar" or "comments-open" says nothing about a paragraph.
@@ -428,7 +441,7 @@ def _walk(
                 if entry[5]:
                     flags = flags | entry[5]
             cur.flags = flags
-            cur.path = tuple(s[2] for s in stack if s[0])
+            cur.path = tuple(block_ids)
         cur.parts.append(text)
         if stack and stack[-1][3]:
             cur.link_chars += len(text.strip())
@@ -436,11 +449,12 @@ def _walk(
     walker = lxml.etree.iterwalk(body, events=("start", "end"))
     depth = 0
     for event, el in walker:
-        tag = el.tag if isinstance(el.tag, str) else ""
         if event == "start":
             depth += 1
-            tag = tag.lower()
-            attrs = el.keys()
+            tag = el.tag
+            tag = tag.lower() if isinstance(tag, str) else ""
+            # One read of the attributes (the HTML parser keeps no duplicates).
+            attrs = dict(el.items())
             if (
                 not tag
                 or tag in SKIP_TAGS
@@ -448,15 +462,15 @@ def _walk(
                     attrs
                     and (
                         "hidden" in attrs
-                        or (el.get("aria-hidden") == "true" and tag not in BLOCK_TAGS)
-                        or _HIDDEN_STYLE.search(el.get("style") or "")
+                        or (attrs.get("aria-hidden") == "true" and tag not in BLOCK_TAGS)
+                        or _HIDDEN_STYLE.search(attrs.get("style") or "")
                     )
                 )
             ):
                 walker.skip_subtree()
                 stack.append((False, stack[-1][1] if stack else none, -1, False, tag, none))
                 continue
-            if depth > config.max_depth:
+            if depth > max_depth:
                 stack.append((False, stack[-1][1] if stack else none, -1, False, tag, none))
                 add(el.text)
                 continue
@@ -470,24 +484,29 @@ def _walk(
             elif is_block:
                 flush()
             flags = stack[-1][1] if stack else none
-            own = class_hints(el) if attrs else none
+            own = _attr_hints(attrs) if attrs else none
             struct = _STRUCT.get(tag) or (
-                _ROLES.get((el.get("role") or "").lower()) if attrs else None
+                _ROLES.get((attrs.get("role") or "").lower()) if attrs else None
             )
             if struct:
                 flags = flags | {struct}
             in_link = tag == "a" or bool(stack and stack[-1][3])
             ids += 1
-            if is_block and (own or struct):
-                own_hints[ids] = own | {struct} if struct else own
+            if is_block:
+                if own or struct:
+                    own_hints[ids] = own | {struct} if struct else own
+                block_ids.append(ids)
+                block_tags.append(tag)
             stack.append((is_block, flags, ids, in_link, tag, own))
             add(el.text)
         else:
             depth -= 1
             entry = stack.pop()
             if entry[0]:
+                block_ids.pop()
+                block_tags.pop()
                 flush()
-            if len(raws) >= config.max_blocks:
+            if len(raws) >= max_blocks:
                 break
             add(el.tail if depth >= 0 else None)
     flush()
