@@ -474,7 +474,7 @@ def _evidence(texts: Sequence[str], cands: tuple[str, ...], config: SegmentConfi
             key = phrase_key(t)
             for col in phrases.get(key, ()):
                 scores[i, col] += config.chrome_bonus
-            found = [r for w in key.split()[:50] if (r := stopword_row.get(w)) is not None]
+            found = [r for w in key.split(None, 50)[:50] if (r := stopword_row.get(w)) is not None]
             if found:
                 pieces.extend([i] * len(found))
                 rows.extend(found)
