@@ -17,10 +17,11 @@ import time
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 
 from normalize.config import Config
-from normalize.document import BOILERPLATE, Document
+from normalize.document import BOILERPLATE, Document, ErrorRecord
 from normalize.pipeline import batched, process_batch
 from normalize.readers import RawDocument
 
@@ -81,6 +82,23 @@ def _worker_batch(batch: list[RawDocument], config: Config) -> list[Document]:
     return process_batch(batch, config)
 
 
+def _crashed(batch: Sequence[RawDocument], exc: BaseException) -> list[Document]:
+    """Error records for a batch whose worker process died (a crash in C code, OOM kill)."""
+    message = (
+        f"a worker process died while normalizing the batch this document was in ({exc}); "
+        "the run went on without it. Rerun these documents with --jobs 1 to find the one "
+        "that crashes, and please report it."
+    )
+    return [
+        Document(
+            id=raw.id,
+            source=raw.source,
+            errors=(ErrorRecord("worker", "worker_crashed", message, raw.source),),
+        )
+        for raw in batch
+    ]
+
+
 def run_batches(
     raws: Iterable[RawDocument],
     config: Config | None = None,
@@ -88,7 +106,13 @@ def run_batches(
     jobs: int = 1,
     batch_size: int = 256,
 ) -> Iterator[tuple[Sequence[RawDocument], list[Document]]]:
-    """Yield ``(raw batch, records)`` in input order, processing on ``jobs`` processes."""
+    """Yield ``(raw batch, records)`` in input order, processing on ``jobs`` processes.
+
+    If a worker process dies, every batch in flight fails with the pool; the
+    first is run again alone in a new pool, and becomes error records
+    (``worker_crashed``) only if it kills that one too, then the others are
+    submitted again: the run goes on and nothing goes missing.
+    """
     config = config or Config()
     batches = batched(raws, batch_size)
     if jobs <= 1:
@@ -97,13 +121,41 @@ def run_batches(
         return
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+    def new_pool() -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=jobs, mp_context=context)
+
+    pool = new_pool()
     pending: deque[tuple[list[RawDocument], Future[list[Document]]]] = deque()
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+
+    def next_result() -> tuple[list[RawDocument], list[Document]]:
+        nonlocal pool
+        batch, future = pending.popleft()
+        try:
+            return batch, future.result()
+        except BrokenProcessPool:
+            # Every batch in flight fails with the pool, whichever one killed
+            # it: run this batch again alone in a fresh pool to tell.
+            pool.shutdown(wait=False, cancel_futures=True)
+            rest = [b for b, _ in pending]
+            pending.clear()
+            pool = new_pool()
+            try:
+                docs = pool.submit(_worker_batch, batch, config).result()
+            except BrokenProcessPool as exc:
+                pool.shutdown(wait=False, cancel_futures=True)
+                pool = new_pool()
+                docs = _crashed(batch, exc)
+            for b in rest:
+                pending.append((b, pool.submit(_worker_batch, b, config)))
+            return batch, docs
+
+    try:
         for batch in batches:
             pending.append((batch, pool.submit(_worker_batch, batch, config)))
             if len(pending) >= 2 * jobs:
-                done_batch, future = pending.popleft()
-                yield done_batch, future.result()
+                yield next_result()
         while pending:
-            done_batch, future = pending.popleft()
-            yield done_batch, future.result()
+            yield next_result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

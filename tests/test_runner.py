@@ -95,3 +95,29 @@ def test_resume_refuses_other_settings(tmp_path: Path) -> None:
     proc = run_cli(str(corpus), "-o", str(out), "--resume")
     assert proc.returncode == 2
     assert b"without --resume" in proc.stderr
+
+
+def _crashing_worker(batch, config):
+    """A worker function that dies on the batch holding the document 'boom' (module level: picklable)."""
+    from normalize.pipeline import process_batch
+
+    if any(raw.id == "boom" for raw in batch):
+        os._exit(70)
+    return process_batch(batch, config)
+
+
+def test_a_crashed_worker_becomes_error_records(monkeypatch) -> None:
+    """A worker that dies (here: os._exit in the batch with 'boom') does not stop the run."""
+    from normalize import runner
+    from normalize.readers import RawDocument
+
+    monkeypatch.setattr(runner, "_worker_batch", _crashing_worker)  # inherited by the forked workers
+    raws = [RawDocument(id=name, source=name, data=f"Document {name}.") for name in
+            ["a", "b", "boom", "c", "d", "e", "f", "g"]]
+    results = list(runner.run_batches(raws, jobs=2, batch_size=2))
+    docs = [doc for _, batch_docs in results for doc in batch_docs]
+    assert [d.id for d in docs] == [r.id for r in raws]
+    crashed = {d.id for d in docs if d.errors}
+    assert crashed == {"boom", "c"}  # the batch of the crash, nothing else
+    assert all(d.errors[0].code == "worker_crashed" for d in docs if d.errors)
+    assert next(d for d in docs if d.id == "g").text == "Document g."
