@@ -52,6 +52,7 @@ from __future__ import annotations
 import functools
 import math
 import posixpath
+import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -345,6 +346,13 @@ def phrase_key(text: str) -> str:
     return text[i:j]
 
 
+#: The same tokens in text without Han or kana (one class, no alternation), and
+#: in ASCII text (where that class is just [A-Za-z0-9_]; ``re`` is faster there).
+_WORD_RUN = regex.compile(r"[\p{L}\p{M}\p{N}_]+")
+_NO_SPACE_SCRIPT = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]")
+_ASCII_WORD = re.compile(r"[A-Za-z0-9_]+")
+
+
 def words(text: str) -> list[str]:
     """Word tokens (letters with their combining marks, digits).
 
@@ -353,6 +361,10 @@ def words(text: str) -> list[str]:
     >>> words("北京欢迎你 2008")
     ['北', '京', '欢', '迎', '你', '2008']
     """
+    if text.isascii():
+        return _ASCII_WORD.findall(text)
+    if _NO_SPACE_SCRIPT.search(text) is None:
+        return _WORD_RUN.findall(text)
     return _WORD.findall(text)
 
 
@@ -730,6 +742,7 @@ def _prose(f: Mapping[str, float]) -> bool:
 _CAP_WORD_START = regex.compile(
     r"(?<![[\p{L}\p{M}\p{N}_]--[\p{Han}\p{Hiragana}\p{Katakana}]])\p{Lu}", regex.V1
 )
+_ASCII_CAP_WORD_START = re.compile(r"(?<![A-Za-z0-9_])[A-Z]")
 #: Lines up to this many code points are analysed once per process (see
 #: :func:`_cached_line`): chrome lines are short and repeat on every page of a
 #: site, while paragraphs rarely repeat and would only fill the cache.
@@ -768,7 +781,9 @@ class _Line:
             math.log1p(len(_SENT_PUNCT.findall(text))),
             min(1.0, len(_COMMA.findall(text)) / nw) if nw else 0.0,
             len(_DIGIT.findall(text)) / len(text) if text else 0.0,
-            len(_CAP_WORD_START.findall(text)) / nw if nw else 0.0,
+            len((_ASCII_CAP_WORD_START if text.isascii() else _CAP_WORD_START).findall(text)) / nw
+            if nw
+            else 0.0,
             1.0 if _URLISH.search(text) else 0.0,
             min(3.0, len(_NAV_SEP.findall(text))),
         )
