@@ -361,11 +361,16 @@ def words(text: str) -> list[str]:
     >>> words("北京欢迎你 2008")
     ['北', '京', '欢', '迎', '你', '2008']
     """
+    return _word_pattern(text).findall(text)
+
+
+def _word_pattern(text: str) -> Any:
+    """The fastest of the word patterns that gives :data:`_WORD`'s tokens on ``text``."""
     if text.isascii():
-        return _ASCII_WORD.findall(text)
+        return _ASCII_WORD
     if _NO_SPACE_SCRIPT.search(text) is None:
-        return _WORD_RUN.findall(text)
-    return _WORD.findall(text)
+        return _WORD_RUN
+    return _WORD
 
 
 @functools.cache
@@ -594,7 +599,7 @@ def repeat_keys(page: Page, config: BoilerplateConfig | None = None) -> frozense
             line = _cached_line(t)
             if 0 < len(line.tokens) <= limit:
                 keys.add(line.key)
-        elif 0 < sum(1 for _ in islice(_WORD.finditer(t), limit + 1)) <= limit:
+        elif 0 < len(list(islice(_word_pattern(t).finditer(t), limit + 1))) <= limit:
             # A long line is counted only as far as the limit: most are paragraphs.
             keys.add(phrase_key(t))
     keys.discard("")
