@@ -480,7 +480,9 @@ def _walk(
                 continue
             if depth > max_depth:
                 stack.append((False, stack[-1][1] if stack else none, -1, False, tag, none))
-                add(el.text)
+                text = el.text
+                if text:
+                    add(text)
                 continue
             is_block = tag in BLOCK_TAGS
             if tag == "br":
@@ -506,7 +508,9 @@ def _walk(
                 block_ids.append(ids)
                 block_tags.append(tag)
             stack.append((is_block, flags, ids, in_link, tag, own))
-            add(el.text)
+            text = el.text
+            if text:  # most texts and tails are None: no call
+                add(text)
         else:
             depth -= 1
             entry = stack.pop()
@@ -516,7 +520,9 @@ def _walk(
                 flush()
             if len(raws) >= max_blocks:
                 break
-            add(el.tail if depth >= 0 else None)
+            tail = el.tail if depth >= 0 else None
+            if tail:
+                add(tail)
     flush()
     return raws
 
