@@ -23,9 +23,9 @@ _os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 __version__ = "0.1.0"
 
-from normalize.canonical import CanonicalConfig, canonicalize, canonicalize_and_explain  # noqa: E402
-from normalize.config import Config  # noqa: E402
-from normalize.document import SCHEMA_VERSION, Document, ErrorRecord, Segment  # noqa: E402
+from normalize.canonical import CanonicalConfig, canonicalize, canonicalize_and_explain
+from normalize.config import Config
+from normalize.document import SCHEMA_VERSION, Document, ErrorRecord, Segment
 
 _LAZY = {
     "normalize_document": "normalize.pipeline",

@@ -30,7 +30,7 @@ from typing import Any
 from normalize.config import Config
 from normalize.document import Document, ErrorRecord
 from normalize.pipeline import process_batch
-from normalize.readers import FORMATS, RawDocument, ReadOptions, iter_inputs, read_jsonl
+from normalize.readers import RawDocument, ReadOptions, iter_inputs, read_jsonl
 
 log = logging.getLogger("normalize")
 

@@ -6,7 +6,7 @@ import ftfy.bad_codecs  # noqa: F401 - registers sloppy-windows-1252
 import pytest
 
 from normalize import canonicalize
-from normalize.decode import DecodeError, decode_bytes, declared_charset, repair_and_explain
+from normalize.decode import DecodeError, declared_charset, decode_bytes, repair_and_explain
 from tests.conftest import load_cases
 
 
