@@ -314,39 +314,6 @@ def _mark_items(text: str, pieces: Sequence[_Piece]) -> None:
         )
 
 
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Spans ``(start, end)`` of the sentences and other units of ``text``.
-
-    A unit ends at a sentence end (``. ! ? … । ॥ ۔ ؟ 。 ！ ？`` before a space or at
-    the end) or a line break; spaces between units belong to no span. Units
-    are what a translator should see one at a time.
-
-    >>> text = "Hello there. Bonjour !\\nमैं ठीक हूँ। धन्यवाद।"
-    >>> [text[s:e] for s, e in split_sentences(text)]
-    ['Hello there.', 'Bonjour !', 'मैं ठीक हूँ।', 'धन्यवाद।']
-    >>> split_sentences("")
-    []
-    """
-    spans: list[tuple[int, int]] = []
-    for line in regex.finditer(r"[^\n]+", text):
-        pos = line.start()
-        for m in regex.finditer(r"[.!?…।॥۔؟]+(?=\s|$)|[。！？]+", line.group()):
-            end = line.start() + m.end()
-            _add_stripped(text, pos, end, spans)
-            pos = end
-        _add_stripped(text, pos, line.end(), spans)
-    return spans
-
-
-def _add_stripped(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    if start < end:
-        spans.append((start, end))
-
-
 # Evidence and decoding ---------------------------------------------------------------
 
 

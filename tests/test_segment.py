@@ -21,8 +21,8 @@ from normalize.segment import (
     SegmentConfig,
     dominant_language,
     segment_languages,
-    split_sentences,
 )
+from normalize.sentences import split_sentences
 
 CASES = json.loads(
     (Path(__file__).resolve().parent.parent / "fixtures" / "segment_cases.json").read_text("utf-8")
@@ -142,6 +142,7 @@ def test_dominant_language_counts_letters():
 
 
 def test_split_sentences_spans():
+    """Sentences come from one splitter, normalize.sentences, for every script."""
     text = "First one. Second one?\nدوسرا جملہ۔ 最后。"
     spans = split_sentences(text)
     assert [text[s:e] for s, e in spans] == ["First one.", "Second one?", "دوسرا جملہ۔", "最后。"]
