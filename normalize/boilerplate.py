@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import posixpath
 import re
 import unicodedata
@@ -249,7 +250,11 @@ def text_page(text: str, *, config: BoilerplateConfig) -> Page:
 
 # Language packs -------------------------------------------------------------
 
-LANG_PACKS = Path(__file__).resolve().parent.parent / "lang_packs"
+#: The language packs: ``$NORMALIZE_LANG_PACKS`` when set, else ``lang_packs/``
+#: of the source tree (an editable install, as the Makefile makes).
+LANG_PACKS = Path(
+    os.environ.get("NORMALIZE_LANG_PACKS") or Path(__file__).resolve().parent.parent / "lang_packs"
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,16 +44,13 @@ import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import regex
 
-from normalize.boilerplate import lang_pack, phrase_key
+from normalize.boilerplate import LANG_PACKS, lang_pack, phrase_key
 from normalize.document import NO_LANGUAGE, UNDETERMINED, Segment
 from normalize.scripts import SCRIPT_CODES, SCRIPT_GROUP, SCRIPT_LANGUAGES, UNKNOWN_SCRIPT
-
-LANG_PACKS = Path(__file__).resolve().parent.parent / "lang_packs"
 
 
 @dataclass(frozen=True, slots=True)
