@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ftfy
 import ftfy.bad_codecs  # noqa: F401 - registers sloppy-windows-1252
 import pytest
 
@@ -69,3 +70,59 @@ def test_declared_charset_unknown_label_is_ignored() -> None:
 
 def test_empty_bytes_decode_to_empty_text() -> None:
     assert decode_bytes(b"").text == ""
+
+
+# The mojibake hint: a line it skips is a line ftfy would not change ------------
+
+from hypothesis import HealthCheck, example, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from normalize.decode import _MOJIBAKE_HINT, _ftfy_config  # noqa: E402
+from normalize.config import DecodeConfig  # noqa: E402
+
+_CODECS = [
+    "latin-1", "sloppy-windows-1252", "sloppy-windows-1251", "sloppy-windows-1250",
+    "sloppy-windows-1253", "sloppy-windows-1254", "sloppy-windows-1257", "iso-8859-2",
+    "macroman", "cp437",
+]  # fmt: skip
+_CLEAN = st.text(
+    st.sampled_from(list("aé ßçñ’“”—–…«»€™ «Ça ółěšíàèùПривітёїєΑλφάβητοहोमदुनियाسلام😀?\ufffd\u00a0.,")),
+    max_size=30,
+)
+
+
+@st.composite
+def _mojibake_lines(draw: st.DrawFn) -> str:
+    """A line of clean text with a stretch mis-decoded by one of ftfy's codecs."""
+    left, middle, right = draw(_CLEAN), draw(_CLEAN), draw(_CLEAN)
+    codec = draw(st.sampled_from(_CODECS))
+    broken = middle.encode("utf-8").decode(codec, errors="replace")
+    if draw(st.booleans()):
+        broken = broken.replace("\u00a0", " ")  # the lost 0xA0 ftfy restores
+    return left + broken + right
+
+
+@settings(max_examples=400, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(_CLEAN, _mojibake_lines(), st.text(max_size=30)))
+# Each of ftfy's paths, for certain: a lost 0xA0, a lossy U+FFFD, triple
+# encoding, windows-1251 mojibake, an entity, a ligature.
+@example("voilÃ  tout")
+@example("cafÃ\ufffd")
+@example("The Mona Lisa doesnÃƒÂ¢Ã¢â€šÂ¬Ã¢â€žÂ¢t have eyebrows.")
+@example("РїСЂРёРІРµС‚")
+@example("fish &amp; chips")
+@example("ﬁsh")
+def test_lines_the_hint_skips_are_lines_ftfy_leaves_alone(line: str) -> None:
+    line = line.replace("\n", " ").replace("\r", " ")
+    if _MOJIBAKE_HINT.search(line):
+        return
+    for html in (False, True):
+        fixed = ftfy.fix_and_explain(line, config=_ftfy_config(html, DecodeConfig()))
+        assert fixed.text == line, (line, fixed.explanation)
+
+
+def test_hint_skips_plain_prose_in_many_scripts() -> None:
+    for line in ("It’s “fine” — café au lait…", "होम > दुनिया (International)", "سلام دنیا",
+                 "Γειά σου κόσμε"):
+        assert not _MOJIBAKE_HINT.search(line), line
