@@ -18,6 +18,8 @@ for every string (a hypothesis property test checks it).
 from __future__ import annotations
 
 import dataclasses
+import functools
+import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -240,6 +242,62 @@ STEPS: tuple[tuple[str, Callable[[str], tuple[str, int]]], ...] = (
 
 _DEFAULT = CanonicalConfig()
 
+#: Zs characters other than U+0020, as ``regex`` (which the rules use) knows them.
+_OTHER_SPACES = "".join(
+    ch for ch in map(chr, range(0x3001)) if ch != " " and regex.match(r"\p{Zs}", ch)
+)
+
+#: What each rule can act on, as a regular expression: a text with none of
+#: these (and already NFC) is left unchanged by every rule. Each is a
+#: superset of its rule's pattern; a property test checks that the shortcut
+#: gives what the rules give.
+TRIGGERS: dict[str, str] = {
+    "remove_bom": "\ufeff",
+    "line_endings": "[\r\u2028\x85\x0b\x0c\u2029]",
+    "remove_controls": "[\x00-\x08\x0e-\x1f\x7f-\x9f\t]",
+    "remove_invisibles": "[\u00ad\u200b\u2060-\u2064\u180e\ufeff]",
+    "remove_bidi_controls": "[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]",
+    "remove_stray_joiners": "[\u200c\u200d]",
+    "uncurl_quotes": _CURLY_QUOTES.pattern,
+    "ascii_dashes": _DASHES.pattern,
+    "nfc": "(?!)",  # checked with unicodedata.is_normalized
+    "normalize_spaces": f"[{_OTHER_SPACES}]|\x20\x20",
+    "trim_lines": "\\A\x20|\x20\\Z|\n\x20|\x20\n",
+    "collapse_blank_lines": "\n\n\n|\\A\n|\n\\Z",
+}
+
+
+@functools.lru_cache(maxsize=32)
+def _trigger(config: CanonicalConfig) -> re.Pattern[str]:
+    """One pattern for the triggers of the rules ``config`` turns on."""
+    return re.compile("|".join(TRIGGERS[name] for name, _ in STEPS if getattr(config, name)))
+
+
+def is_canonical(text: str, config: CanonicalConfig | None = None) -> bool:
+    """Whether no rule would change ``text``: one search, no rewriting.
+
+    Most text a pipeline handles is already canonical (the pieces of a page
+    after the canonical stage), so this shortcut saves a dozen passes.
+
+    >>> is_canonical("Café au lait\\nnext line"), is_canonical("a\\u00a0b")
+    (True, False)
+    """
+    config = config or _DEFAULT
+    if _trigger(config).search(text):
+        return False
+    return not config.nfc or text.isascii() or unicodedata.is_normalized("NFC", text)
+
+
+def apply_steps(text: str, config: CanonicalConfig) -> tuple[str, dict[str, int]]:
+    """Apply every rule ``config`` turns on, in :data:`STEPS` order, counting changes."""
+    changes: dict[str, int] = {}
+    for name, step in STEPS:
+        if getattr(config, name):
+            text, n = step(text)
+            if n:
+                changes[name] = n
+    return text, changes
+
 
 def canonicalize_and_explain(
     text: str, config: CanonicalConfig | None = None
@@ -254,13 +312,9 @@ def canonicalize_and_explain(
     ('a b', {'line_endings': 1, 'normalize_spaces': 1, 'collapse_blank_lines': 1})
     """
     config = config or _DEFAULT
-    changes: dict[str, int] = {}
-    for name, step in STEPS:
-        if getattr(config, name):
-            text, n = step(text)
-            if n:
-                changes[name] = n
-    return text, changes
+    if is_canonical(text, config):
+        return text, {}
+    return apply_steps(text, config)
 
 
 def canonicalize(text: str, config: CanonicalConfig | None = None) -> str:

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from normalize.canonical import STEPS, CanonicalConfig, canonicalize, canonicalize_and_explain
+from normalize.canonical import (
+    STEPS,
+    CanonicalConfig,
+    apply_steps,
+    canonicalize,
+    canonicalize_and_explain,
+    is_canonical,
+)
 from tests.conftest import load_cases
 
 
@@ -68,3 +75,38 @@ def test_idempotent_under_other_configs(text: str, uncurl: bool, spaces: bool) -
     config = CanonicalConfig(uncurl_quotes=uncurl, ascii_dashes=uncurl, normalize_spaces=spaces)
     once = canonicalize(text, config)
     assert canonicalize(once, config) == once
+
+
+# Mostly clean text with the odd character a rule acts on: the shortcut's hard case.
+_MOSTLY_CLEAN = st.text(
+    alphabet=st.one_of(
+        st.sampled_from("ab é  \n\nकि़سلام“–"), st.sampled_from(_HARD), st.characters()
+    ),
+    max_size=12,
+)
+
+
+@settings(max_examples=600, deadline=None, derandomize=True)
+@given(_MOSTLY_CLEAN, st.booleans(), st.booleans(), st.booleans())
+# One example per rule, at the edges of what its trigger must see.
+@example("a \nb", False, True, True)
+@example("a\n b", False, True, True)
+@example(" a", False, True, True)
+@example("a\n", False, True, True)
+@example("a\n\n\nb", False, True, True)
+@example("a  b", False, True, True)
+@example("a\u00a0b", False, True, True)
+@example("e\u0301", False, True, True)
+@example("a\tb\rc\x85", False, True, True)
+@example("\ufeffa\u200bb\u200ec\u200dd", False, True, True)
+@example("“a” – b", True, True, True)
+def test_shortcut_gives_what_the_rules_give(
+    text: str, uncurl: bool, spaces: bool, nfc: bool
+) -> None:
+    config = CanonicalConfig(
+        uncurl_quotes=uncurl, ascii_dashes=uncurl, normalize_spaces=spaces, nfc=nfc
+    )
+    slow = apply_steps(text, config)
+    assert canonicalize_and_explain(text, config) == slow
+    if is_canonical(text, config):
+        assert slow == (text, {})
