@@ -247,30 +247,49 @@ _OTHER_SPACES = "".join(
     ch for ch in map(chr, range(0x3001)) if ch != " " and regex.match(r"\p{Zs}", ch)
 )
 
-#: What each rule can act on, as a regular expression: a text with none of
-#: these (and already NFC) is left unchanged by every rule. Each is a
-#: superset of its rule's pattern; a property test checks that the shortcut
-#: gives what the rules give.
-TRIGGERS: dict[str, str] = {
+#: What each rule can act on: characters (the body of a character class),
+#: character sequences (:data:`SEQUENCE_TRIGGERS`), characters at the start
+#: or end of the text (:data:`EDGE_TRIGGERS`). A text with none of these (and
+#: already NFC) is left unchanged by every rule. Each is a superset of its
+#: rule's pattern; a property test checks that the shortcut gives what the
+#: rules give. One character class and a few substring tests are several
+#: times faster than one alternation of patterns.
+CHAR_TRIGGERS: dict[str, str] = {
     "remove_bom": "\ufeff",
-    "line_endings": "[\r\u2028\x85\x0b\x0c\u2029]",
-    "remove_controls": "[\x00-\x08\x0e-\x1f\x7f-\x9f\t]",
-    "remove_invisibles": "[\u00ad\u200b\u2060-\u2064\u180e\ufeff]",
-    "remove_bidi_controls": "[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]",
-    "remove_stray_joiners": "[\u200c\u200d]",
-    "uncurl_quotes": _CURLY_QUOTES.pattern,
-    "ascii_dashes": _DASHES.pattern,
-    "nfc": "(?!)",  # checked with unicodedata.is_normalized
-    "normalize_spaces": f"[{_OTHER_SPACES}]|\x20\x20",
-    "trim_lines": "\\A\x20|\x20\\Z|\n\x20|\x20\n",
-    "collapse_blank_lines": "\n\n\n|\\A\n|\n\\Z",
+    "line_endings": "\r\u2028\x85\x0b\x0c\u2029",
+    "remove_controls": "\x00-\x08\x0e-\x1f\x7f-\x9f\t",
+    "remove_invisibles": "\u00ad\u200b\u2060-\u2064\u180e\ufeff",
+    "remove_bidi_controls": "\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069",
+    "remove_stray_joiners": "\u200c\u200d",
+    "uncurl_quotes": "".join(_QUOTE_MAP),
+    "ascii_dashes": "\u2010-\u2015\u2212",
+    "normalize_spaces": _OTHER_SPACES,
 }
+SEQUENCE_TRIGGERS: dict[str, tuple[str, ...]] = {
+    "normalize_spaces": ("  ",),
+    "trim_lines": ("\n ", " \n"),
+    "collapse_blank_lines": ("\n\n\n",),
+}
+EDGE_TRIGGERS: dict[str, str] = {"trim_lines": " ", "collapse_blank_lines": "\n"}
+
+
+@dataclass(frozen=True, slots=True)
+class _Triggers:
+    chars: re.Pattern[str] | None
+    sequences: tuple[str, ...]
+    edges: str
 
 
 @functools.lru_cache(maxsize=32)
-def _trigger(config: CanonicalConfig) -> re.Pattern[str]:
-    """One pattern for the triggers of the rules ``config`` turns on."""
-    return re.compile("|".join(TRIGGERS[name] for name, _ in STEPS if getattr(config, name)))
+def _triggers(config: CanonicalConfig) -> _Triggers:
+    """The triggers of the rules ``config`` turns on."""
+    names = [name for name, _ in STEPS if getattr(config, name)]
+    chars = "".join(CHAR_TRIGGERS.get(name, "") for name in names)
+    return _Triggers(
+        chars=re.compile(f"[{chars}]") if chars else None,
+        sequences=tuple(seq for name in names for seq in SEQUENCE_TRIGGERS.get(name, ())),
+        edges="".join(EDGE_TRIGGERS.get(name, "") for name in names),
+    )
 
 
 def is_canonical(text: str, config: CanonicalConfig | None = None) -> bool:
@@ -283,7 +302,12 @@ def is_canonical(text: str, config: CanonicalConfig | None = None) -> bool:
     (True, False)
     """
     config = config or _DEFAULT
-    if _trigger(config).search(text):
+    triggers = _triggers(config)
+    if text and triggers.edges and (text[0] in triggers.edges or text[-1] in triggers.edges):
+        return False
+    if any(seq in text for seq in triggers.sequences):
+        return False
+    if triggers.chars is not None and triggers.chars.search(text):
         return False
     return not config.nfc or text.isascii() or unicodedata.is_normalized("NFC", text)
 
