@@ -57,9 +57,8 @@ class LanguageIdentifier:
     #: The wrapped ``langid.langid.LanguageIdentifier`` (norm_probs=True), for
     #: plain whole-text classification.
     model: object
-    #: ``emitting[s]``: state s emits at least one feature. About three bytes
-    #: in four of running text end in a state that emits none; the scorer
-    #: drops them before counting.
+    #: ``emitting[s]``: state s emits at least one feature; the scorer drops
+    #: the bytes that end in a state that emits none before adding up.
     emitting: np.ndarray
     #: ``state_logprob`` restricted to a candidate set's columns, contiguous,
     #: by the tuple of columns: built on first use (a few per process).
@@ -98,12 +97,15 @@ class LanguageIdentifier:
 
     #: Most candidate sets whose tables are kept (each is at most two megabytes).
     MAX_TABLES = 16
+    #: Emitting bytes whose table rows are gathered at once (at most a few
+    #: megabytes of rows).
+    CHUNK = 16_384
 
     def _table(self, cols: np.ndarray) -> np.ndarray:
         """``state_logprob[:, cols]``, contiguous, built once per candidate set.
 
-        It stays float32, half the memory to gather; multiplied by the integer
-        counts it gives float64 products, the same as from a float64 copy.
+        It stays float32, half the memory to gather; the rows are added up in
+        float64, as they would be from a float64 copy.
         """
         key = tuple(cols.tolist())
         table = self._tables.get(key)
@@ -145,20 +147,16 @@ class LanguageIdentifier:
         # Only states that emit a feature add anything.
         emits = self.emitting[state]
         piece, state = piece[emits], state[emits]
-        # Count (piece, state) pairs, then add their tables: bounded memory
-        # even for one megabyte-long piece.
-        n_states = len(self.state_logprob)
-        key = piece * n_states + state.astype(np.int64)
-        uniq, counts = np.unique(key, return_counts=True)
-        if not len(uniq):
-            out[:, known] = 0.0
-            return out
-        rows = self._table(cols)[uniq % n_states] * counts[:, None]
-        owner = uniq // n_states
-        cuts = np.concatenate(([0], np.flatnonzero(owner[1:] != owner[:-1]) + 1))
-        sums = np.add.reduceat(rows, cuts, axis=0)
+        table = self._table(cols)
         res = np.zeros((len(texts), len(cols)))
-        res[owner[cuts]] = sums
+        # Add up the table rows of the states, piece by piece (the bytes are in
+        # piece order, so no sorting), in chunks that bound the memory of the
+        # gathered rows even for a megabyte-long piece.
+        for lo in range(0, len(state), self.CHUNK):
+            at, st = piece[lo : lo + self.CHUNK], state[lo : lo + self.CHUNK]
+            cuts = np.flatnonzero(at[1:] != at[:-1]) + 1
+            cuts = np.concatenate(([0], cuts))
+            res[at[cuts]] += np.add.reduceat(table[st], cuts, axis=0, dtype=np.float64)
         out[:, known] = res
         return out
 
