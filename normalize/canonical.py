@@ -279,17 +279,33 @@ class _Triggers:
     sequences: tuple[str, ...]
     edges: str
 
+    def found_in(self, text: str) -> bool:
+        if text and self.edges and (text[0] in self.edges or text[-1] in self.edges):
+            return True
+        if any(seq in text for seq in self.sequences):
+            return True
+        return self.chars is not None and self.chars.search(text) is not None
 
-@functools.lru_cache(maxsize=32)
-def _triggers(config: CanonicalConfig) -> _Triggers:
-    """The triggers of the rules ``config`` turns on."""
-    names = [name for name, _ in STEPS if getattr(config, name)]
+
+@functools.lru_cache(maxsize=64)
+def _triggers(names: tuple[str, ...]) -> _Triggers:
+    """The triggers of the rules ``names``, as one test."""
     chars = "".join(CHAR_TRIGGERS.get(name, "") for name in names)
     return _Triggers(
         chars=re.compile(f"[{chars}]") if chars else None,
         sequences=tuple(seq for name in names for seq in SEQUENCE_TRIGGERS.get(name, ())),
         edges="".join(EDGE_TRIGGERS.get(name, "") for name in names),
     )
+
+
+#: Rules without a trigger, which always run (NFC has its own quick check).
+_UNTRIGGERED = frozenset(
+    name for name, _ in STEPS if name not in CHAR_TRIGGERS | SEQUENCE_TRIGGERS | EDGE_TRIGGERS
+)
+
+
+def _enabled(config: CanonicalConfig) -> tuple[str, ...]:
+    return tuple(name for name, _ in STEPS if getattr(config, name))
 
 
 def is_canonical(text: str, config: CanonicalConfig | None = None) -> bool:
@@ -302,21 +318,22 @@ def is_canonical(text: str, config: CanonicalConfig | None = None) -> bool:
     (True, False)
     """
     config = config or _DEFAULT
-    triggers = _triggers(config)
-    if text and triggers.edges and (text[0] in triggers.edges or text[-1] in triggers.edges):
-        return False
-    if any(seq in text for seq in triggers.sequences):
-        return False
-    if triggers.chars is not None and triggers.chars.search(text):
+    if _triggers(_enabled(config)).found_in(text):
         return False
     return not config.nfc or text.isascii() or unicodedata.is_normalized("NFC", text)
 
 
 def apply_steps(text: str, config: CanonicalConfig) -> tuple[str, dict[str, int]]:
-    """Apply every rule ``config`` turns on, in :data:`STEPS` order, counting changes."""
+    """Apply every rule ``config`` turns on, in :data:`STEPS` order, counting changes.
+
+    A rule whose triggers are not in the text (as the earlier rules left
+    it) is skipped: it would change nothing.
+    """
     changes: dict[str, int] = {}
     for name, step in STEPS:
-        if getattr(config, name):
+        if getattr(config, name) and (
+            name in _UNTRIGGERED or _triggers((name,)).found_in(text)
+        ):
             text, n = step(text)
             if n:
                 changes[name] = n

@@ -106,7 +106,35 @@ def test_shortcut_gives_what_the_rules_give(
     config = CanonicalConfig(
         uncurl_quotes=uncurl, ascii_dashes=uncurl, normalize_spaces=spaces, nfc=nfc
     )
-    slow = apply_steps(text, config)
-    assert canonicalize_and_explain(text, config) == slow
+    # Every rule, run whether or not its triggers are in the text.
+    slow, changes = text, {}
+    for name, step in STEPS:
+        if getattr(config, name):
+            slow, n = step(slow)
+            if n:
+                changes[name] = n
+    assert apply_steps(text, config) == (slow, changes)
+    assert canonicalize_and_explain(text, config) == (slow, changes)
     if is_canonical(text, config):
-        assert slow == (text, {})
+        assert (slow, changes) == (text, {})
+
+
+@pytest.mark.parametrize(
+    "config",
+    [CanonicalConfig(), CanonicalConfig(uncurl_quotes=True, ascii_dashes=True)],
+    ids=["default", "all-rules"],
+)
+def test_shortcut_knows_every_character_a_rule_acts_on(config: CanonicalConfig) -> None:
+    """Every BMP character between two letters: a rule changes it only if a trigger has it."""
+    missed = []
+    for code in range(0x10000):
+        text = f"a{chr(code)}b"
+        if not is_canonical(text, config):
+            continue
+        out = text
+        for name, step in STEPS:
+            if getattr(config, name):
+                out = step(out)[0]
+        if out != text:
+            missed.append(f"U+{code:04X}")
+    assert not missed, missed[:20]
