@@ -243,8 +243,9 @@ STEPS: tuple[tuple[str, Callable[[str], tuple[str, int]]], ...] = (
 _DEFAULT = CanonicalConfig()
 
 #: Zs characters other than U+0020, as ``regex`` (which the rules use) knows them.
+_ZS = regex.compile(r"\p{Zs}")
 _OTHER_SPACES = "".join(
-    ch for ch in map(chr, range(0x3001)) if ch != " " and regex.match(r"\p{Zs}", ch)
+    ch for ch in map(chr, range(0x3001)) if ch != " " and _ZS.match(ch)
 )
 
 #: What each rule can act on: characters (the body of a character class),

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from normalize import __version__
 from normalize.config import Config
 from normalize.readers import ReadOptions, iter_inputs
-from normalize.runner import Summary, default_jobs, raw_size, run_batches
+from normalize.runner import Summary, default_jobs, raw_size, run_records
 from normalize.writers import JsonlWriter, ResumeError, TextWriter
 
 log = logging.getLogger("normalize")
@@ -156,12 +156,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     with writer, tqdm(unit=" docs", disable=True if args.quiet else None, file=sys.stderr,
                       desc="normalize", dynamic_ncols=True) as bar:
         jobs = args.jobs if args.jobs > 0 else default_jobs()
-        for batch, docs in run_batches(raws, config, jobs=jobs, batch_size=args.batch_size):
-            for raw, doc in zip(batch, docs, strict=True):
-                summary.add(doc, raw_size(raw))
-                for err in doc.errors:
-                    log.warning("%s: %s", doc.id, err.message)
-                writer.write(doc)
+        for batch, records in run_records(raws, config, jobs=jobs, batch_size=args.batch_size):
+            for raw, record in zip(batch, records, strict=True):
+                summary.add(record, raw_size(raw))
+                for message in record.errors:
+                    log.warning("%s: %s", record.id, message)
+                writer.write_line(record.line)
             writer.commit(len(batch))
             bar.update(len(batch))
     if not args.quiet:

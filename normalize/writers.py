@@ -165,6 +165,10 @@ class TextWriter:
         with open(path, "w", encoding="utf-8", newline="\n") as f:
             f.write(doc.text + ("\n" if doc.text else ""))
 
+    def write_line(self, line: str) -> None:
+        """Write a record that is already one JSON line (from a worker process)."""
+        self.write(Document.from_json(json.loads(line)))
+
     def commit(self, documents: int) -> None:
         """Text files are complete when written; nothing to checkpoint."""
 
