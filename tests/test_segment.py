@@ -161,3 +161,36 @@ def test_html_lang_hint_is_a_prior_not_a_verdict():
     text = "Ceci est une longue phrase en français, écrite pour le vérifier."
     segs = segment_languages(text, hints=LanguageHints(html_lang="en-US"))
     assert [s.lang for s in segs if s.lang != NO_LANGUAGE] == ["fr"]
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(
+    st.integers(1, 5),
+    st.integers(2, 4),
+    st.lists(st.floats(-30, 30), min_size=20, max_size=20),
+    st.lists(st.sampled_from([0.0, 1.5, 2.0, 3.0, 6.0, 40.0]), min_size=5, max_size=5),
+)
+def test_decode_is_exact_on_small_chains(n, k, values, costs):
+    """Viterbi labels and posteriors equal a brute force over every labelling of the chain."""
+    import itertools
+
+    import numpy as np
+
+    from normalize.segment import _decode
+
+    scores = np.array(values[: n * k]).reshape(n, k) if n * k <= 20 else None
+    if scores is None:
+        return
+    switch = np.array(costs[:n])
+    weights = {}
+    for path in itertools.product(range(k), repeat=n):
+        score = sum(scores[i, lab] for i, lab in enumerate(path))
+        score -= sum(switch[i] for i in range(1, n) if path[i] != path[i - 1])
+        weights[path] = score
+    best = max(weights.values())
+    total = sum(np.exp(w - best) for w in weights.values())
+    labels, conf = _decode(scores, switch)
+    assert weights[tuple(int(x) for x in labels)] == pytest.approx(best, abs=1e-9)
+    for i, lab in enumerate(labels):
+        marginal = sum(np.exp(w - best) for p, w in weights.items() if p[i] == lab) / total
+        assert conf[i] == pytest.approx(marginal, rel=1e-9, abs=1e-12)
