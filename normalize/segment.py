@@ -431,7 +431,8 @@ def _evidence(texts: Sequence[str], cands: tuple[str, ...], config: SegmentConfi
 
     scores = get_identifier().loglik(texts, cands) * config.evidence_weight
     table, letters = _letter_table(cands)
-    if letters is not None:
+    # One search over all the pieces first: most pages have no such letter.
+    if letters is not None and letters.search("\n".join(texts)):
         for i, t in enumerate(texts):
             found = letters.findall(t)
             if found:
