@@ -372,9 +372,20 @@ def words(text: str) -> list[str]:
     return _word_pattern(text).findall(text)
 
 
+#: A character outside ASCII and the General Punctuation block (curly quotes,
+#: dashes, ellipsis, odd spaces: no letter, mark or digit there).
+_BEYOND_ASCII_PUNCT = re.compile(r"[^\x00-\x7f\u2000-\u206f]")
+
+
+def _ascii_words(text: str) -> bool:
+    """Whether every letter, mark and digit of ``text`` is ASCII: English with
+    typographic punctuation is, and the ``re`` patterns then give the same tokens."""
+    return text.isascii() or _BEYOND_ASCII_PUNCT.search(text) is None
+
+
 def _word_pattern(text: str) -> Any:
     """The fastest of the word patterns that gives :data:`_WORD`'s tokens on ``text``."""
-    if text.isascii():
+    if _ascii_words(text):
         return _ASCII_WORD
     if _NO_SPACE_SCRIPT.search(text) is None:
         return _WORD_RUN
@@ -779,7 +790,8 @@ class _Line:
     def __init__(self, text: str) -> None:
         self.text = text
         self.key = phrase_key(text)
-        ws = words(text)
+        ascii_words = _ascii_words(text)
+        ws = (_ASCII_WORD if ascii_words else _word_pattern(text)).findall(text)
         self.tokens: list[str] = ws
         # Casefolding maps each character on its own (no context, unlike
         # lower()), so the joined words fold into the folded words.
@@ -794,7 +806,7 @@ class _Line:
             math.log1p(len(_SENT_PUNCT.findall(text))),
             min(1.0, len(_COMMA.findall(text)) / nw) if nw else 0.0,
             len(_DIGIT.findall(text)) / len(text) if text else 0.0,
-            len((_ASCII_CAP_WORD_START if text.isascii() else _CAP_WORD_START).findall(text)) / nw
+            len((_ASCII_CAP_WORD_START if ascii_words else _CAP_WORD_START).findall(text)) / nw
             if nw
             else 0.0,
             1.0 if _URLISH.search(text) else 0.0,

@@ -320,3 +320,15 @@ def test_text_page_block_limit_keeps_everything() -> None:
     page = text_page("a\nb\nc\nd\ne", config=cfg)
     assert len(page.blocks) == 3 and page.metadata["truncated"] is True
     assert page.block_text(page.blocks[-1]) == "c\nd\ne"
+
+
+def test_ascii_tokenizers_agree_with_the_unicode_ones_on_general_punctuation() -> None:
+    """The ``re`` shortcut for ASCII text with typographic punctuation gives the same tokens."""
+    from normalize import boilerplate as bp
+
+    for code in range(0x2000, 0x2070):
+        text = f"Hello{chr(code)}world 42{chr(code)} A{chr(code)}B “x”"
+        assert bp._ascii_words(text)
+        assert bp._ASCII_WORD.findall(text) == bp._WORD.findall(text), hex(code)
+        assert bp._ASCII_CAP_WORD_START.findall(text) == bp._CAP_WORD_START.findall(text)
+    assert not bp._ascii_words("café “x”")
