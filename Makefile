@@ -29,10 +29,16 @@ $(VENV)/.translate: pyproject.toml $(VENV)/.core
 	$(PIP) install -e '.[test,translate,bench,ray]'
 	touch $@
 
-setup: $(VENV)/.core
-setup-translate: $(VENV)/.translate
+# langid's model as arrays that load in milliseconds instead of a second and a
+# half per process (normalize/identify.py); rebuilt when langid changes.
+TABLES := $(VENV)/share/normalize/langid-tables.npz
+$(TABLES): $(VENV)/.core
+	$(PY) -m normalize.identify
 
-normalize: $(VENV)/.core
+setup: $(VENV)/.core $(TABLES)
+setup-translate: $(VENV)/.translate $(TABLES)
+
+normalize: $(VENV)/.core $(TABLES)
 	@mkdir -p $(dir $(OUT))
 	$(PY) -m normalize $(IN) -o $(OUT)
 	@echo "wrote $(OUT)" >&2
@@ -46,19 +52,19 @@ browser:
 	  $$sudo apt-get update -qq && \
 	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PKGS) >&2; }
 
-test: $(VENV)/.translate browser
+test: $(VENV)/.translate $(TABLES) browser
 	$(PY) -m pytest -q; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
 	exit $$status
 
-bench: $(VENV)/.translate
+bench: $(VENV)/.translate $(TABLES)
 	$(PY) bench/run.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .hypothesis
 
 FUZZ_SECONDS ?= 300
-fuzz: $(VENV)/.core
+fuzz: $(VENV)/.core $(TABLES)
 	NORMALIZE_FUZZ_SECONDS=$(FUZZ_SECONDS) $(PY) -m pytest -q tests/test_properties.py -k fuzz_for_a_while -p no:cacheprovider
 
 # Install every .argosmodel dropped into lang_packs/ into the project-local packs folder.

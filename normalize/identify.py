@@ -15,6 +15,13 @@ four bytes; :meth:`LanguageIdentifier.loglik` computes all states with four
 vectorised steps and sums a per-state table of log-probabilities
 (``state_logprob``: the features the state emits, already added up).
 
+Building the tables from langid's model takes about a second and a half,
+mostly langid decompressing and unpickling its model string: for every
+process and every worker. ``python -m normalize.identify`` (which ``make``
+runs when it sets up the environment) saves them as arrays that load in
+milliseconds; they are used only while their fingerprint matches the
+installed langid's model, and built from langid otherwise.
+
 OpenBLAS must run on one thread for these small products (about 15x slower
 otherwise); ``normalize/__init__.py`` sets ``OPENBLAS_NUM_THREADS=1`` before
 numpy is imported, and this module sets the same default for direct imports.
@@ -23,9 +30,13 @@ numpy is imported, and this module sets the same default for direct imports.
 from __future__ import annotations
 
 import functools
+import hashlib
+import importlib.util
 import os
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
@@ -54,9 +65,6 @@ class LanguageIdentifier:
     class_logprior: np.ndarray
     #: Column of each language in the tables.
     index: dict[str, int]
-    #: The wrapped ``langid.langid.LanguageIdentifier`` (norm_probs=True), for
-    #: plain whole-text classification.
-    model: object
     #: ``emitting[s]``: state s emits at least one feature; the scorer drops
     #: the bytes that end in a state that emits none before adding up.
     emitting: np.ndarray
@@ -68,7 +76,11 @@ class LanguageIdentifier:
 
     @classmethod
     def from_langid(cls) -> LanguageIdentifier:
-        """Load langid's bundled model (about half a second)."""
+        """Build the tables from langid's bundled model (about a second and a half).
+
+        Most of that is langid decompressing and unpickling its model string;
+        :meth:`save` keeps the result for :meth:`load`.
+        """
         from langid import langid
 
         model = langid.LanguageIdentifier.from_modelstring(langid.model, norm_probs=True)
@@ -80,15 +92,51 @@ class LanguageIdentifier:
         table = np.zeros((n_states, ptc.shape[1]), dtype=np.float64)
         for state, feats in model.tk_output.items():
             table[state] = ptc[list(feats)].sum(axis=0)
-        return cls(
+        return cls._of(
             languages=tuple(model.nb_classes),
             nextmove=nextmove,
             state_logprob=table.astype(np.float32),
             class_logprior=np.asarray(model.nb_pc, dtype=np.float64),
-            index={lang: i for i, lang in enumerate(model.nb_classes)},
-            model=model,
             emitting=(table != 0).any(axis=1),
         )
+
+    @classmethod
+    def _of(cls, languages: tuple[str, ...], **arrays: np.ndarray) -> LanguageIdentifier:
+        return cls(
+            languages=languages,
+            index={lang: i for i, lang in enumerate(languages)},
+            **arrays,  # type: ignore[arg-type]
+        )
+
+    #: The arrays :meth:`save` writes, besides the languages and the fingerprint.
+    ARRAYS = ("nextmove", "state_logprob", "class_logprior", "emitting")
+
+    def save(self, path: Path, fingerprint: str) -> None:
+        """Write the tables to ``path`` (an uncompressed ``.npz``: it loads in milliseconds)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        with open(tmp, "wb") as f:
+            np.savez(
+                f,
+                languages=np.array(self.languages),
+                fingerprint=np.array(fingerprint),
+                **{name: getattr(self, name) for name in self.ARRAYS},
+            )
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path: Path, fingerprint: str) -> LanguageIdentifier | None:
+        """The tables :meth:`save` wrote, or ``None`` when there are none or they are
+        of another model (``fingerprint`` differs) or unreadable."""
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                if str(data["fingerprint"]) != fingerprint:
+                    return None
+                languages = tuple(str(lang) for lang in data["languages"])
+                arrays = {name: data[name] for name in cls.ARRAYS}
+        except (OSError, KeyError, ValueError):
+            return None
+        return cls._of(languages, **arrays)
 
     def columns(self, languages: Sequence[str]) -> np.ndarray:
         """Column indices of ``languages`` (those langid does not know are skipped)."""
@@ -160,17 +208,54 @@ class LanguageIdentifier:
         out[:, known] = res
         return out
 
-    def classify(self, text: str) -> tuple[str, float]:
-        """langid's own answer for a whole text over all its languages: (language, probability).
 
-        >>> get_identifier().classify("This is a sentence in English.")[0]
-        'en'
-        """
-        lang, prob = self.model.classify(text)  # type: ignore[attr-defined]
-        return str(lang), float(prob)
+
+def tables_path() -> Path:
+    """Where the tables of langid's model are kept: ``NORMALIZE_LANGID_TABLES``, else
+    ``share/normalize/`` of the Python environment (``make`` writes them there)."""
+    env = os.environ.get("NORMALIZE_LANGID_TABLES")
+    return Path(env) if env else Path(sys.prefix) / "share" / "normalize" / "langid-tables.npz"
+
+
+def model_fingerprint() -> str:
+    """What the saved tables must have been built from: langid's module (which holds
+    its model) and this module's table format.
+
+    The module's file is hashed rather than imported: importing it builds
+    its 2.5 MB model string, a tenth of a second the saved tables are there
+    to save.
+    """
+    # The package's spec is found without running its __init__ (which imports
+    # the model module); the model module sits next to it.
+    spec = importlib.util.find_spec("langid")
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError("langid is not installed")
+    digest = hashlib.sha1((Path(spec.origin).parent / "langid.py").read_bytes()).hexdigest()
+    return f"{TABLES_FORMAT}:{digest}"
+
+
+#: Version of the saved tables; a change in how they are built must bump it.
+TABLES_FORMAT = 1
 
 
 @functools.cache
 def get_identifier() -> LanguageIdentifier:
-    """The process's one :class:`LanguageIdentifier` (built on first use, after any fork)."""
-    return LanguageIdentifier.from_langid()
+    """The process's one :class:`LanguageIdentifier` (built on first use, after any fork).
+
+    It comes from the saved tables (:func:`tables_path`) when they match the
+    installed langid, and is built from langid's model otherwise.
+    """
+    return LanguageIdentifier.load(tables_path(), model_fingerprint()) or (
+        LanguageIdentifier.from_langid()
+    )
+
+
+def save_tables(path: Path | None = None) -> Path:
+    """Build the tables from langid and save them where :func:`get_identifier` looks."""
+    path = path or tables_path()
+    LanguageIdentifier.from_langid().save(path, model_fingerprint())
+    return path
+
+
+if __name__ == "__main__":
+    print(f"wrote {save_tables()}", file=sys.stderr)

@@ -1,0 +1,66 @@
+"""The langid tables: built from langid's model, saved, and loaded only when they match it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from normalize.identify import LanguageIdentifier, model_fingerprint
+
+TEXTS = ["होम > दुनिया", "Taliban denies sharing ISIL intelligence", "Привет, мир", ""]
+LANGS = ["en", "hi", "ne", "ru", "uk", "xx"]
+
+
+@pytest.fixture(scope="module")
+def built() -> LanguageIdentifier:
+    return LanguageIdentifier.from_langid()
+
+
+def test_saved_tables_load_to_the_same_scores(built: LanguageIdentifier, tmp_path: Path) -> None:
+    path = tmp_path / "tables.npz"
+    built.save(path, model_fingerprint())
+    loaded = LanguageIdentifier.load(path, model_fingerprint())
+    assert loaded is not None
+    assert loaded.languages == built.languages
+    for name in LanguageIdentifier.ARRAYS:
+        assert np.array_equal(getattr(loaded, name), getattr(built, name))
+    assert np.array_equal(loaded.loglik(TEXTS, LANGS), built.loglik(TEXTS, LANGS))
+
+
+def test_tables_of_another_model_or_unreadable_are_not_used(
+    built: LanguageIdentifier, tmp_path: Path
+) -> None:
+    path = tmp_path / "tables.npz"
+    built.save(path, "0:another-model")
+    assert LanguageIdentifier.load(path, model_fingerprint()) is None
+    assert LanguageIdentifier.load(tmp_path / "missing.npz", model_fingerprint()) is None
+    path.write_bytes(b"not an npz file")
+    assert LanguageIdentifier.load(path, model_fingerprint()) is None
+
+
+def _identifier_in_subprocess(tables: Path) -> str:
+    code = (
+        "import sys\n"
+        "from normalize.identify import get_identifier\n"
+        "ident = get_identifier()\n"
+        "assert ident.loglik(['Hello there'], ['en']).shape == (1, 1)\n"
+        "print('langid' in sys.modules)\n"
+    )
+    env = {**os.environ, "NORMALIZE_LANGID_TABLES": str(tables)}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                          check=True)
+    return proc.stdout.strip()
+
+
+def test_a_process_uses_saved_tables_without_importing_langid(tmp_path: Path) -> None:
+    tables = tmp_path / "tables.npz"
+    subprocess.run([sys.executable, "-m", "normalize.identify"], check=True, capture_output=True,
+                   env={**os.environ, "NORMALIZE_LANGID_TABLES": str(tables)})
+    assert tables.is_file()
+    assert _identifier_in_subprocess(tables) == "False"  # loaded, langid never imported
+    assert _identifier_in_subprocess(tmp_path / "none.npz") == "True"  # built from langid
