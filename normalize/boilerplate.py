@@ -38,9 +38,10 @@ Work per document is bounded, and says so in the page's metadata:
 
 Cost is linear in the page size: about 15 ms for a typical news page on one
 core, faster than trafilatura (``bench/article_extraction.py`` measures both).
-Each line is analysed once per page (key, words, features, rules), and short
-lines once per process: a bounded cache keeps them, because site chrome
-repeats on every page of a source (see :data:`LINE_CACHE_SIZE`).
+Each line is analysed once per page (key, words, features, rules; kept on
+the page by :func:`page_lines`), and short lines that repeat across pages
+once per process: a bounded cache keeps them, because site chrome repeats
+on every page of a source (see :data:`LINE_CACHE_SIZE`).
 
 >>> cfg = BoilerplateConfig()
 >>> page = text_page("Home\\n\\nA long sentence about the weather, which is a thing people "
@@ -61,7 +62,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from itertools import islice, repeat
+from itertools import repeat
 from operator import mul
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,7 @@ from urllib.parse import urlsplit
 
 import regex
 
+from normalize.caches import RepeatCache
 from normalize.document import BOILERPLATE, CONTENT
 
 # Configuration ------------------------------------------------------------
@@ -162,6 +164,9 @@ class Page:
     blocks: tuple[Block, ...]
     metadata: Mapping[str, Any] = field(default_factory=dict)
     origin: str = "text"
+    #: The blocks' line analyses once :func:`page_lines` has made them: both
+    #: the cross-document pass and the classifier read them.
+    lines: list[_Line] = field(default_factory=list, compare=False, repr=False)
 
     def block_text(self, block: Block) -> str:
         """The text of ``block`` without its trailing separator."""
@@ -611,16 +616,7 @@ def repeat_keys(page: Page, config: BoilerplateConfig | None = None) -> frozense
     """
     config = config or BoilerplateConfig()
     limit = config.repeat_max_words
-    keys = set()
-    for b in page.blocks:
-        t = page.block_text(b)
-        if len(t) <= LINE_CACHE_CHARS:
-            line = _cached_line(t)
-            if 0 < len(line.tokens) <= limit:
-                keys.add(line.key)
-        elif 0 < len(list(islice(_word_pattern(t).finditer(t), limit + 1))) <= limit:
-            # A long line is counted only as far as the limit: most are paragraphs.
-            keys.add(phrase_key(t))
+    keys = {line.key for line in page_lines(page) if 0 < line.n_words <= limit}
     keys.discard("")
     return frozenset(keys)
 
@@ -767,14 +763,15 @@ _CAP_WORD_START = regex.compile(
     r"(?<![[\p{L}\p{M}\p{N}_]--[\p{Han}\p{Hiragana}\p{Katakana}]])\p{Lu}", regex.V1
 )
 _ASCII_CAP_WORD_START = re.compile(r"(?<![A-Za-z0-9_])[A-Z]")
-#: Lines up to this many code points are analysed once per process (see
-#: :func:`_cached_line`): chrome lines are short and repeat on every page of a
-#: site, while paragraphs rarely repeat and would only fill the cache.
+#: Lines up to this many code points are analysed once per process when they
+#: repeat (see :func:`_line`): chrome lines are short and repeat on every page
+#: of a site, while paragraphs rarely repeat.
 LINE_CACHE_CHARS = 400
-#: How many lines the cache keeps (least recently used go first): a batch's
-#: short lines fit (256 documents of ~10 lines), and memory stays bounded
-#: (at most ~4096 x 400 code points of text and their tokens).
-LINE_CACHE_SIZE = 4096
+#: How many lines the cache keeps (least recently used go first). Only lines
+#: seen on an earlier page are kept (:class:`~normalize.caches.RepeatCache`):
+#: chrome, not the paragraphs that would make memory grow with the run.
+#: 1024 lines are a few dozen sites' chrome and about 3 MB.
+LINE_CACHE_SIZE = 1024
 
 
 class _Line:
@@ -785,17 +782,21 @@ class _Line:
     position, neighbours) are computed per page from ``folded``.
     """
 
-    __slots__ = ("_rule", "_rule_src", "base", "folded", "icon", "key", "text", "tokens")
+    __slots__ = ("_folded", "_rule", "_rule_src", "base", "icon", "key", "n_words", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.key = phrase_key(text)
         ascii_words = _ascii_words(text)
         ws = (_ASCII_WORD if ascii_words else _word_pattern(text)).findall(text)
-        self.tokens: list[str] = ws
+        # The words themselves are not kept (``tokens`` makes them again): the
+        # casefolded ones are, and a batch holds the lines of all its pages.
+        self.n_words = len(ws)
         # Casefolding maps each character on its own (no context, unlike
         # lower()), so the joined words fold into the folded words.
-        self.folded = "\x00".join(ws).casefold().split("\x00") if ws else []
+        # The casefolded words, kept as one string (NUL between words): a
+        # list of strings costs several times the memory.
+        self._folded = "\x00".join(ws).casefold()
         nw = len(ws)
         end = _SENT_END.search(text) is not None
         self.base = (
@@ -816,6 +817,17 @@ class _Line:
         self._rule: str | None = None
         self._rule_src: object = None
 
+    @property
+    def folded(self) -> list[str]:
+        """The line's words, casefolded."""
+        return self._folded.split("\x00") if self.n_words else []
+
+    @property
+    def tokens(self) -> list[str]:
+        """The line's words (:func:`words`), made again on each use: only short
+        lines and a page's first lines need them."""
+        return words(self.text)
+
     def rule(self, max_rule_chars: int) -> str | None:
         """:func:`rule_reason` of the line (the phrase rules are looked up once per pack set)."""
         if self.icon:
@@ -829,14 +841,26 @@ class _Line:
         return self._rule
 
 
-@functools.lru_cache(maxsize=LINE_CACHE_SIZE)
-def _cached_line(text: str) -> _Line:
-    return _Line(text)
+#: Short lines seen on more than one page, analysed once per process.
+_LINES: RepeatCache[str, _Line] = RepeatCache(LINE_CACHE_SIZE)
 
 
 def _line(text: str) -> _Line:
-    """The analysis of one line, from the process cache when the line is short."""
-    return _cached_line(text) if len(text) <= LINE_CACHE_CHARS else _Line(text)
+    """The analysis of one line, from the process cache when it is short and repeats."""
+    if len(text) > LINE_CACHE_CHARS:
+        return _Line(text)
+    line = _LINES.get(text)
+    if line is None:
+        line = _Line(text)
+        _LINES.offer(text, line)
+    return line
+
+
+def page_lines(page: Page) -> list[_Line]:
+    """The analysis of each block's text, made once per page (kept on the page)."""
+    if len(page.lines) != len(page.blocks):
+        page.lines[:] = [_line(page.block_text(b)) for b in page.blocks]
+    return page.lines
 
 
 def page_lang(
@@ -875,7 +899,7 @@ def _text_features(lines: Sequence[_Line], stop: frozenset[str] | None) -> list[
     feats: list[dict[str, float]] = []
     for i, line in enumerate(lines):
         lc, lw, short, end, sent, comma, digit, caps, url, nav = line.base
-        nw = len(line.folded)
+        nw = line.n_words
         sd = sum(map(in_stop, line.folded)) / nw if in_stop and nw else 0.0
         feats.append(
             {
@@ -981,7 +1005,7 @@ class _Evidence:
 
 def _evidence(page: Page, repeated: Collection[str], config: BoilerplateConfig) -> _Evidence:
     texts = [page.block_text(b) for b in page.blocks]
-    lines = [_line(t) for t in texts]
+    lines = page_lines(page)
     keys = [line.key for line in lines]
     lang = page_lang(page, [line.folded for line in lines], folded=True)
     stop = lang_pack(lang).stopwords if lang else None
@@ -1036,6 +1060,8 @@ def _find_title(
         return None
     max_rule_chars = _DEFAULT_CONFIG.max_rule_chars
     for i, line in enumerate(lines[:8]):
+        if not 4 <= line.n_words <= 30:
+            continue
         ws = line.tokens
         if (
             4 <= len(ws) <= 30

@@ -266,7 +266,7 @@ def _finish(
 def process_batch(raws: Sequence[RawDocument], config: Config | None = None) -> list[Document]:
     """Normalize a batch of raw documents; one output record per input, in order."""
     config = config or Config()
-    prepared: list[_Prepared | Document] = []
+    prepared: list[_Prepared | Document | None] = []
     for raw in raws:
         if raw.error is not None:
             prepared.append(_error_doc(raw, raw.error))
@@ -286,7 +286,10 @@ def process_batch(raws: Sequence[RawDocument], config: Config | None = None) -> 
     repeated = _repeats_by_group(prepared, config)
     langs = {group: source_languages(keys, config) for group, keys in repeated.items()}
     docs: list[Document] = []
-    for raw, prep in zip(raws, prepared, strict=True):
+    for i, raw in enumerate(raws):
+        # Let each page (and the analyses it holds) go once its record is made.
+        prep, prepared[i] = prepared[i], None
+        assert prep is not None
         if isinstance(prep, Document):
             docs.append(prep)
             continue
@@ -310,7 +313,7 @@ def process_batch(raws: Sequence[RawDocument], config: Config | None = None) -> 
 
 
 def _repeats_by_group(
-    prepared: Sequence[_Prepared | Document], config: Config
+    prepared: Sequence[_Prepared | Document | None], config: Config
 ) -> dict[str, frozenset[str]]:
     """Repeated chrome keys per source group, from the documents of one batch."""
     if not config.boilerplate.enabled:

@@ -49,6 +49,7 @@ import numpy as np
 import regex
 
 from normalize.boilerplate import LANG_PACKS, lang_pack, phrase_key
+from normalize.caches import RepeatCache
 from normalize.document import NO_LANGUAGE, UNDETERMINED, Segment
 from normalize.scripts import SCRIPT_CODES, SCRIPT_GROUP, SCRIPT_LANGUAGES, UNKNOWN_SCRIPT
 
@@ -390,39 +391,21 @@ def _priors(
 #: site chrome (menu items, crumbs, share prompts) repeats across a source's
 #: pages, while longer pieces are body text that seldom repeats.
 CACHE_PIECE_CHARS = 64
-#: Most evidence rows kept per process (a few kilobytes each at most).
-CACHE_ROWS = 20_000
-
-
-class _RowCache:
-    """Evidence rows of short pieces, least recently used dropped beyond ``CACHE_ROWS``.
-
-    A row depends on the piece's text, the candidates and the evidence
-    settings, which together are the key; the prior, the pooling and the
-    hints depend on the page and are added afterwards.
-    """
-
-    __slots__ = ("rows",)
-
-    def __init__(self) -> None:
-        self.rows: dict[tuple[object, str], np.ndarray] = {}
-
-    def get(self, key: tuple[object, str]) -> np.ndarray | None:
-        row = self.rows.pop(key, None)
-        if row is not None:
-            self.rows[key] = row
-        return row
-
-    def put(self, key: tuple[object, str], row: np.ndarray) -> None:
-        self.rows[key] = row
-        if len(self.rows) > CACHE_ROWS:
-            del self.rows[next(iter(self.rows))]
+#: Most evidence rows kept per process (well under a kilobyte each: about
+#: 5 MB in all).
+CACHE_ROWS = 8192
 
 
 @functools.cache
-def _row_cache() -> _RowCache:
-    """The process's one cache of evidence rows (built on first use, after any fork)."""
-    return _RowCache()
+def _row_cache() -> RepeatCache[tuple[object, str], np.ndarray]:
+    """The process's one cache of evidence rows (built on first use, after any fork).
+
+    A row depends on the piece's text, the candidates and the evidence
+    settings, which together are the key; the prior, the pooling and the
+    hints depend on the page and are added afterwards. Only pieces seen in
+    an earlier call are kept (:class:`~normalize.caches.RepeatCache`).
+    """
+    return RepeatCache(CACHE_ROWS)
 
 
 def _evidence(texts: Sequence[str], cands: tuple[str, ...], config: SegmentConfig) -> np.ndarray:
@@ -493,7 +476,7 @@ def _cached_evidence(
         for t, row in zip(todo, fresh):
             scores[missing[t]] = row
             if len(t) <= CACHE_PIECE_CHARS:
-                cache.put((context, t), row.copy())
+                cache.offer((context, t), row.copy())
     return scores
 
 
