@@ -510,9 +510,9 @@ def _decode(scores: np.ndarray, switch: np.ndarray) -> tuple[np.ndarray, np.ndar
     ``i``; staying is free. With one cost for every switch, the best previous
     state is either the same language or the overall best, so each step is
     linear in the number of candidates. The posteriors come from a
-    forward-backward pass in probability space, rescaled at every step.
+    forward-backward pass in probability space (:func:`_posteriors`).
     """
-    n, k = scores.shape
+    n = len(scores)
     if n == 1:
         prob = np.exp(scores[0] - scores[0].max())
         label = int(np.argmax(scores[0]))

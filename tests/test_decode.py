@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import ftfy
-import ftfy.bad_codecs  # noqa: F401 - registers sloppy-windows-1252
+import ftfy.bad_codecs  # registers sloppy-windows-1252
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from normalize import canonicalize
-from normalize.decode import DecodeError, declared_charset, decode_bytes, repair_and_explain
+from normalize.config import DecodeConfig
+from normalize.decode import (
+    _MOJIBAKE_HINT,
+    DecodeError,
+    _ftfy_config,
+    declared_charset,
+    decode_bytes,
+    repair_and_explain,
+)
 from tests.conftest import load_cases
 
 
@@ -73,12 +83,6 @@ def test_empty_bytes_decode_to_empty_text() -> None:
 
 
 # The mojibake hint: a line it skips is a line ftfy would not change ------------
-
-from hypothesis import HealthCheck, example, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from normalize.decode import _MOJIBAKE_HINT, _ftfy_config  # noqa: E402
-from normalize.config import DecodeConfig  # noqa: E402
 
 _CODECS = [
     "latin-1", "sloppy-windows-1252", "sloppy-windows-1251", "sloppy-windows-1250",
