@@ -21,12 +21,12 @@ $(PY):
 	$(PIP) install -U pip setuptools wheel
 
 $(VENV)/.core: pyproject.toml | $(PY)
-	$(PIP) install -e '.[test]'
+	$(PIP) install -e '.[test,lint]'
 	touch $@
 
 $(VENV)/.translate: pyproject.toml $(VENV)/.core
 	$(PIP) install $(if $(WHEELS),--find-links $(WHEELS)) $(TORCH)
-	$(PIP) install -e '.[test,translate,bench,ray]'
+	$(PIP) install -e '.[test,lint,translate,bench,ray]'
 	touch $@
 
 # langid's model as arrays that load in milliseconds instead of a second and a
@@ -59,6 +59,12 @@ test: $(VENV)/.translate $(TABLES) browser
 
 bench: $(VENV)/.translate $(TABLES)
 	$(PY) bench/run.py
+
+# ruff (the rules selected in pyproject.toml), ruff's formatter, mypy on the package.
+lint: $(VENV)/.core
+	$(VENV)/bin/ruff check normalize tests bench
+	$(VENV)/bin/ruff format --check normalize tests bench
+	$(VENV)/bin/mypy
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .hypothesis

@@ -96,7 +96,9 @@ def _env(tree: Path, packs: Path | None) -> dict[str, str]:
     return env
 
 
-def _cli(tree: Path, args: list[str], env: dict[str, str], stdin: bytes | None = None) -> tuple[int, bytes]:
+def _cli(
+    tree: Path, args: list[str], env: dict[str, str], stdin: bytes | None = None
+) -> tuple[int, bytes]:
     """Run ``tree``'s CLI; return its exit status and what it wrote to standard output."""
     proc = subprocess.run(
         [sys.executable, "-m", "normalize", *args],
@@ -118,14 +120,32 @@ def run_tree(tree: Path, corpus: dict[str, list[str]], out: Path, jobs: int) -> 
     runs = {
         "default": ([*every], []),
         "keep-boilerplate": ([*every], ["--keep-boilerplate"]),
-        "uncurl-batch16": (corpus["seeds"] + corpus.get("lid-mixed", []),
-                           ["--uncurl-quotes", "--batch-size", "16"]),
+        "uncurl-batch16": (
+            corpus["seeds"] + corpus.get("lid-mixed", []),
+            ["--uncurl-quotes", "--batch-size", "16"],
+        ),
     }
     for name, (inputs, flags) in runs.items():
-        codes[name] = _cli(tree, [*inputs, "-o", str(out / f"{name}.jsonl"), "--jobs", str(jobs),
-                                  "--quiet", *flags], env)[0]
-    codes["text-format"] = _cli(tree, [*corpus["seeds"], *corpus["hostile"], "--format", "text",
-                                       "-o", str(out / "text"), "--quiet", "--jobs", str(jobs)], env)[0]
+        codes[name] = _cli(
+            tree,
+            [*inputs, "-o", str(out / f"{name}.jsonl"), "--jobs", str(jobs), "--quiet", *flags],
+            env,
+        )[0]
+    codes["text-format"] = _cli(
+        tree,
+        [
+            *corpus["seeds"],
+            *corpus["hostile"],
+            "--format",
+            "text",
+            "-o",
+            str(out / "text"),
+            "--quiet",
+            "--jobs",
+            str(jobs),
+        ],
+        env,
+    )[0]
     seed = sorted(Path(corpus["seeds"][0]).glob("*.txt"))[0].read_bytes()
     code, stdout = _cli(tree, ["-", "--quiet", "--jobs", "1"], env, stdin=seed)
     (out / "stdin.jsonl").write_bytes(stdout)
@@ -140,18 +160,35 @@ def run_tree(tree: Path, corpus: dict[str, list[str]], out: Path, jobs: int) -> 
     shutil.rmtree(packs, ignore_errors=True)
     penv = _env(tree, packs)
     for pack in sorted(packs_src.glob("*.argosmodel")):
-        subprocess.run([sys.executable, "-m", "normalize", "packs", "install", str(pack)], cwd=tree,
-                       env=penv, check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "normalize", "packs", "install", str(pack)],
+            cwd=tree,
+            env=penv,
+            check=True,
+            capture_output=True,
+        )
     inputs = corpus["seeds"] + corpus.get("lid-mixed", [])
-    codes["translate"] = _cli(tree, [*inputs, "-o", str(out / "translate.jsonl"), "--translate-to",
-                                     "en", "--quiet", "--jobs", str(jobs)], penv)[0]
+    codes["translate"] = _cli(
+        tree,
+        [
+            *inputs,
+            "-o",
+            str(out / "translate.jsonl"),
+            "--translate-to",
+            "en",
+            "--quiet",
+            "--jobs",
+            str(jobs),
+        ],
+        penv,
+    )[0]
     return codes
 
 
 def _first_difference(a: Path, b: Path) -> str:
     la = a.read_bytes().splitlines()
     lb = b.read_bytes().splitlines()
-    for i, (x, y) in enumerate(zip(la, lb)):
+    for i, (x, y) in enumerate(zip(la, lb, strict=False)):
         if x != y:
             try:
                 rid = json.loads(x).get("id")
@@ -174,14 +211,18 @@ def compare(ref: Path, new: Path) -> list[str]:
             problems.append(f"{rel / name}: only in the new output")
         for name in d.common_files:
             if (ref / rel / name).read_bytes() != (new / rel / name).read_bytes():
-                problems.append(f"{rel / name}: {_first_difference(ref / rel / name, new / rel / name)}")
+                problems.append(
+                    f"{rel / name}: {_first_difference(ref / rel / name, new / rel / name)}"
+                )
         stack.extend((sub, rel / name) for name, sub in d.subdirs.items())
     return problems
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--ref", default="HEAD", help="git revision to compare against (default HEAD)")
+    parser.add_argument(
+        "--ref", default="HEAD", help="git revision to compare against (default HEAD)"
+    )
     parser.add_argument("--tree", default=str(ROOT), help="the tree under test (default: this one)")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--quick", action="store_true", help="leave out the two HTML sets")
@@ -190,8 +231,10 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="normalize-compare-"))
     ref_tree = work / "ref-tree"
     try:
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(ref_tree),
-                        args.ref], check=True)
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(ref_tree), args.ref],
+            check=True,
+        )
         corpus = build_corpus(work / "corpus", args.quick)
         print(f"corpus: {', '.join(corpus)}", file=sys.stderr)
         ref_codes = run_tree(ref_tree, corpus, work / "ref", args.jobs)
@@ -209,8 +252,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"identical to {args.ref}: {files} output files, exit codes {ref_codes}")
         return 0
     finally:
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(ref_tree)],
-                       check=False, capture_output=True)
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(ref_tree)],
+            check=False,
+            capture_output=True,
+        )
         if args.keep:
             print(f"kept {work}", file=sys.stderr)
         else:

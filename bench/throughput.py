@@ -132,7 +132,10 @@ def naive_in_subprocess(corpus: Path, env: dict[str, str]) -> tuple[float, float
     for _ in range(NAIVE_RUNS):
         proc = subprocess.run(
             [sys.executable, __file__, "--naive", str(corpus)],
-            capture_output=True, text=True, env={**os.environ, **env}, check=True,
+            capture_output=True,
+            text=True,
+            env={**os.environ, **env},
+            check=True,
         )
         rates.append(float(proc.stdout))
     rates.sort()
@@ -149,8 +152,10 @@ def main() -> int:
         size = build_corpus(corpus, DOCS)
         small = tmpdir / "small.jsonl"
         small_size = build_corpus(small, 100)
-        print(f"corpus: {DOCS:,} documents, {size / 1e6:.1f} MB of text "
-              "(seed pages with their chrome + lid-mixed documents)")
+        print(
+            f"corpus: {DOCS:,} documents, {size / 1e6:.1f} MB of text "
+            "(seed pages with their chrome + lid-mixed documents)"
+        )
 
         t1, rss_big = run_cli(corpus, tmpdir / "o1.jsonl", 1)
         t2, _ = run_cli(corpus, tmpdir / "o2.jsonl", 2)
@@ -162,23 +167,41 @@ def main() -> int:
         del small_size
 
         rows = [
-            ("normalize, 1 job (MB/s per core)", f"{rate:.2f}",
-             f"naive {naive:.3f} ({naive_lo:.2f}-{naive_hi:.2f})", ""),
-            ("speed vs naive stack", f"{rate / naive:.1f}x",
-             f"{rate / naive_hi:.1f}x-{rate / naive_lo:.1f}x", ">= 10x"),
-            ("speed vs naive, BLAS 1 thread", f"{rate / naive_1:.1f}x",
-             f"naive {naive_1:.3f} ({naive_1_lo:.2f}-{naive_1_hi:.2f})", ""),
+            (
+                "normalize, 1 job (MB/s per core)",
+                f"{rate:.2f}",
+                f"naive {naive:.3f} ({naive_lo:.2f}-{naive_hi:.2f})",
+                "",
+            ),
+            (
+                "speed vs naive stack",
+                f"{rate / naive:.1f}x",
+                f"{rate / naive_hi:.1f}x-{rate / naive_lo:.1f}x",
+                ">= 10x",
+            ),
+            (
+                "speed vs naive, BLAS 1 thread",
+                f"{rate / naive_1:.1f}x",
+                f"naive {naive_1:.3f} ({naive_1_lo:.2f}-{naive_1_hi:.2f})",
+                "",
+            ),
             ("speed-up 1 -> 2 jobs", f"{t1 / t2:.2f}x", f"{t1:.1f} s -> {t2:.1f} s", ">= 1.8x"),
             ("output identical for 1 and 2 jobs", str(same), "", "True"),
-            ("peak RSS, 10k docs / 100 docs", f"{rss_big / rss_small:.2f}x",
-             f"{rss_big / 1024:.0f} MiB / {rss_small / 1024:.0f} MiB", "<= 1.2x"),
+            (
+                "peak RSS, 10k docs / 100 docs",
+                f"{rss_big / rss_small:.2f}x",
+                f"{rss_big / 1024:.0f} MiB / {rss_small / 1024:.0f} MiB",
+                "<= 1.2x",
+            ),
         ]
         width = max(len(r[0]) for r in rows)
         print(f"{'metric':<{width}}  {'measured':>10}  {'reference':>30}  target")
         for name, value, ref, target in rows:
             print(f"{name:<{width}}  {value:>10}  {ref:>30}  {target}")
-        print(f"(cores: {os.cpu_count()}; naive: median (min-max) of {NAIVE_RUNS} fresh processes "
-              "on the first 2 MB; peak RSS from getrusage of the run's processes)")
+        print(
+            f"(cores: {os.cpu_count()}; naive: median (min-max) of {NAIVE_RUNS} fresh processes "
+            "on the first 2 MB; peak RSS from getrusage of the run's processes)"
+        )
     return 0
 
 

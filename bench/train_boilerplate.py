@@ -114,7 +114,7 @@ def train(pages, names1):
     def stack(rows, names):
         X, Y, W = [], [], []
         for feats, ys, ws, mask in rows:
-            for f, y, w, m in zip(feats, ys, ws, mask):
+            for f, y, w, m in zip(feats, ys, ws, mask, strict=False):
                 if m:
                     X.append([f.get(n, 0.0) for n in names])
                     Y.append(y)
@@ -123,14 +123,14 @@ def train(pages, names1):
 
     X, Y, W = stack(pages, names1)
     b1 = fit(X, Y, W)
-    stage1 = {n: float(round(v, 4)) for n, v in zip(names1, b1) if abs(v) > 1e-9}
+    stage1 = {n: float(round(v, 4)) for n, v in zip(names1, b1, strict=False) if abs(v) > 1e-9}
     for feats, *_ in pages:
         p = [bp._sigmoid(bp._logit(stage1, f)) for f in feats]
         bp.add_context(feats, p)
     names2 = list(names1) + list(bp.CONTEXT_FEATURES)
     X, Y, W = stack(pages, names2)
     b2 = fit(X, Y, W)
-    stage2 = {n: float(round(v, 4)) for n, v in zip(names2, b2) if abs(v) > 1e-9}
+    stage2 = {n: float(round(v, 4)) for n, v in zip(names2, b2, strict=False) if abs(v) > 1e-9}
     return {"stage1": stage1, "stage2": stage2}
 
 

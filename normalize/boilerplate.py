@@ -430,9 +430,10 @@ def guess_stoplist_lang(
     # Count each word's tuple of languages, then spread: one dict update per
     # word instead of one per (word, language).
     by_langs = Counter(map(index.get, lowered))
-    by_langs.pop(None, None)
     counts: Counter[str] = Counter()
     for langs, c in by_langs.items():
+        if langs is None:
+            continue
         for lang in langs:
             counts[lang] += c
     if hint:
@@ -974,7 +975,7 @@ def _sigmoid(z: float) -> float:
     return e / (1.0 + e)
 
 
-def add_context(feats: list[dict[str, float]], probs: Sequence[float]) -> None:
+def add_context(feats: list[dict[str, float]], probs: list[float]) -> None:
     """Add the first stage's probabilities of the neighbours to each block's features."""
     n = len(feats)
     for i, f in enumerate(feats):

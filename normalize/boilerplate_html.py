@@ -343,7 +343,9 @@ def html_page(html: str, *, canonicalize: Callable[[str], str], config: Boilerpl
     texts: list[str] = []
     feats: list[dict[str, float]] = []
     kept: list[_Raw] = []
-    for r, t in zip(raws, _canonical_blocks(["".join(r.parts) for r in raws], canonicalize)):
+    for r, t in zip(
+        raws, _canonical_blocks(["".join(r.parts) for r in raws], canonicalize), strict=False
+    ):
         if t.strip():
             texts.append(t.strip("\n"))
             kept.append(r)

@@ -72,7 +72,9 @@ _SPACES = regex.compile(r"[^\S\n]*[\p{Zs}--\x20][^\S\n]*|\x20{2,}", regex.V1)
 _TRAILING_OR_LEADING = regex.compile(r"^\x20+|\x20+$", regex.MULTILINE)
 _BLANK_RUNS = regex.compile(r"\n{3,}")
 _EDGE_NEWLINES = regex.compile(r"^\n+|\n+$")
-_CURLY_QUOTES = regex.compile(r"[\u2018\u2019\u201a\u201b\u2032\u2035\u201c\u201d\u201e\u201f\u2033\u2036]")
+_CURLY_QUOTES = regex.compile(
+    r"[\u2018\u2019\u201a\u201b\u2032\u2035\u201c\u201d\u201e\u201f\u2033\u2036]"
+)
 _QUOTE_MAP = {
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u2035": "'",
     "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"', "\u2036": '"',
@@ -244,9 +246,7 @@ _DEFAULT = CanonicalConfig()
 
 #: Zs characters other than U+0020, as ``regex`` (which the rules use) knows them.
 _ZS = regex.compile(r"\p{Zs}")
-_OTHER_SPACES = "".join(
-    ch for ch in map(chr, range(0x3001)) if ch != " " and _ZS.match(ch)
-)
+_OTHER_SPACES = "".join(ch for ch in map(chr, range(0x3001)) if ch != " " and _ZS.match(ch))
 
 #: What each rule can act on: characters (the body of a character class),
 #: character sequences (:data:`SEQUENCE_TRIGGERS`), characters at the start
@@ -332,9 +332,7 @@ def apply_steps(text: str, config: CanonicalConfig) -> tuple[str, dict[str, int]
     """
     changes: dict[str, int] = {}
     for name, step in STEPS:
-        if getattr(config, name) and (
-            name in _UNTRIGGERED or _triggers((name,)).found_in(text)
-        ):
+        if getattr(config, name) and (name in _UNTRIGGERED or _triggers((name,)).found_in(text)):
             text, n = step(text)
             if n:
                 changes[name] = n

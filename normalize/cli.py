@@ -38,30 +38,76 @@ def build_parser() -> argparse.ArgumentParser:
         "Subcommands: 'normalize packs list|install FILE|remove CODE' (translation packs), "
         "'normalize report OUT.jsonl -o report.html' (review report).",
     )
-    p.add_argument("inputs", nargs="+", metavar="INPUT", help="file, folder (recursed) or - for stdin")
-    p.add_argument("-o", "--output", default="-", help="output .jsonl path, or - for stdout (default); "
-                   "a folder with --format text")
-    p.add_argument("--format", choices=("jsonl", "text"), default="jsonl",
-                   help="jsonl records (default) or one .txt per document in the --output folder")
-    p.add_argument("--text-field", default="text", help="JSONL field with the document (default: text)")
-    p.add_argument("--id-field", default="id", help="JSONL field with the document id (default: id)")
-    p.add_argument("--keep-boilerplate", action="store_true",
-                   help="keep boilerplate in 'text' (it is always kept in 'segments')")
-    p.add_argument("--languages", help="comma-separated candidate languages (ISO 639-1); default: all")
-    p.add_argument("--uncurl-quotes", action="store_true", help="turn curly quotes into ASCII quotes")
-    p.add_argument("--translate-to", metavar="LANG", help="translate segments into LANG with installed packs")
-    p.add_argument("--translate-boilerplate", action="store_true",
-                   help="with --translate-to: translate boilerplate segments too")
-    p.add_argument("--max-bytes", type=int, default=Config().max_bytes,
-                   help="per-document size limit in bytes (default: %(default)s)")
-    p.add_argument("--batch-size", type=int, default=256,
-                   help="documents per batch; cross-document chrome is detected within a batch")
-    p.add_argument("-j", "--jobs", type=int, default=0,
-                   help="worker processes (default: all cores); output is the same for any number")
-    p.add_argument("--resume", action="store_true",
-                   help="continue an interrupted run into the same -o file from its checkpoint")
-    p.add_argument("--engine", choices=("local", "ray"), default="local",
-                   help="local processes (default) or a Ray cluster (needs the [ray] extra)")
+    p.add_argument(
+        "inputs", nargs="+", metavar="INPUT", help="file, folder (recursed) or - for stdin"
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        default="-",
+        help="output .jsonl path, or - for stdout (default); a folder with --format text",
+    )
+    p.add_argument(
+        "--format",
+        choices=("jsonl", "text"),
+        default="jsonl",
+        help="jsonl records (default) or one .txt per document in the --output folder",
+    )
+    p.add_argument(
+        "--text-field", default="text", help="JSONL field with the document (default: text)"
+    )
+    p.add_argument(
+        "--id-field", default="id", help="JSONL field with the document id (default: id)"
+    )
+    p.add_argument(
+        "--keep-boilerplate",
+        action="store_true",
+        help="keep boilerplate in 'text' (it is always kept in 'segments')",
+    )
+    p.add_argument(
+        "--languages", help="comma-separated candidate languages (ISO 639-1); default: all"
+    )
+    p.add_argument(
+        "--uncurl-quotes", action="store_true", help="turn curly quotes into ASCII quotes"
+    )
+    p.add_argument(
+        "--translate-to", metavar="LANG", help="translate segments into LANG with installed packs"
+    )
+    p.add_argument(
+        "--translate-boilerplate",
+        action="store_true",
+        help="with --translate-to: translate boilerplate segments too",
+    )
+    p.add_argument(
+        "--max-bytes",
+        type=int,
+        default=Config().max_bytes,
+        help="per-document size limit in bytes (default: %(default)s)",
+    )
+    p.add_argument(
+        "--batch-size",
+        type=int,
+        default=256,
+        help="documents per batch; cross-document chrome is detected within a batch",
+    )
+    p.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        default=0,
+        help="worker processes (default: all cores); output is the same for any number",
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue an interrupted run into the same -o file from its checkpoint",
+    )
+    p.add_argument(
+        "--engine",
+        choices=("local", "ray"),
+        default="local",
+        help="local processes (default) or a Ray cluster (needs the [ray] extra)",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress or summary on stderr")
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging on stderr")
     p.add_argument("--version", action="version", version=f"normalize {__version__}")
@@ -111,12 +157,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.error("--batch-size and --max-bytes must be positive")
         return EXIT_USAGE
     config = config_from_args(args)
-    options = ReadOptions(text_field=args.text_field, id_field=args.id_field, max_bytes=args.max_bytes)
+    options = ReadOptions(
+        text_field=args.text_field, id_field=args.id_field, max_bytes=args.max_bytes
+    )
     if args.engine == "ray":
         from normalize.ray_engine import run_ray
 
-        return run_ray(args.inputs, args.output, config, options, batch_size=args.batch_size,
-                       jobs=args.jobs or None)
+        return run_ray(
+            args.inputs,
+            args.output,
+            config,
+            options,
+            batch_size=args.batch_size,
+            jobs=args.jobs or None,
+        )
     try:
         if args.format == "text":
             if args.output == "-":
@@ -127,7 +181,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.resume and args.output == "-":
                 log.error("--resume needs an output file: -o OUT.jsonl")
                 return EXIT_USAGE
-            writer = JsonlWriter(args.output, resume=args.resume, fingerprint=fingerprint(args, config))
+            writer = JsonlWriter(
+                args.output, resume=args.resume, fingerprint=fingerprint(args, config)
+            )
     except ResumeError as exc:
         log.error("%s", exc)
         return EXIT_USAGE
@@ -153,8 +209,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         earlier_errors = _errors_in(f"{args.output}.partial")
     from tqdm import tqdm
 
-    with writer, tqdm(unit=" docs", disable=True if args.quiet else None, file=sys.stderr,
-                      desc="normalize", dynamic_ncols=True) as bar:
+    with (
+        writer,
+        tqdm(
+            unit=" docs",
+            disable=True if args.quiet else None,
+            file=sys.stderr,
+            desc="normalize",
+            dynamic_ncols=True,
+        ) as bar,
+    ):
         jobs = args.jobs if args.jobs > 0 else default_jobs()
         for batch, records in run_records(raws, config, jobs=jobs, batch_size=args.batch_size):
             for raw, record in zip(batch, records, strict=True):

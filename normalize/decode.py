@@ -22,6 +22,7 @@ from __future__ import annotations
 import codecs
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import ftfy
@@ -164,7 +165,7 @@ def _legacy_fallback(err: UnicodeDecodeError) -> tuple[str, int]:
         return "\ufffd", err.end
 
 
-codecs.register_error("normalize-legacy-fallback", _legacy_fallback)
+codecs.register_error("normalize-legacy-fallback", _legacy_fallback)  # type: ignore[arg-type]
 
 
 def _mostly_utf8(data: bytes) -> tuple[str, int] | None:
@@ -256,9 +257,7 @@ def decode_bytes(data: bytes, *, html: bool = False, config: DecodeConfig | None
                 "characters: this looks like a binary file, not text. Check the input, or "
                 "raise decode.max_binary_ratio if it really is text.",
             )
-        invalid = text.count("\ufffd") - (
-            data.count(b"\xef\xbf\xbd") if encoding == "utf-8" else 0
-        )
+        invalid = text.count("\ufffd") - (data.count(b"\xef\xbf\xbd") if encoding == "utf-8" else 0)
         if invalid > 0:
             changes["invalid_bytes"] = invalid
             if "legacy_bytes" in changes:
@@ -316,7 +315,7 @@ def _mojibake_hint() -> re.Pattern[str]:
             spaced.update(b"\xc2\xc3\xc5\xce\xd0\xd9\xe2\xe3\xf0".decode(codec, errors="ignore"))
     cont.update("?\ufffd")
 
-    def chars(cs: object) -> str:
+    def chars(cs: Iterable[int | str]) -> str:
         return re.escape("".join(sorted({chr(c) if isinstance(c, int) else c for c in cs})))
 
     return re.compile(

@@ -198,3 +198,20 @@ def add_counts(a: Mapping[str, int], b: Mapping[str, int]) -> dict[str, int]:
         if v:
             out[k] = out.get(k, 0) + v
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class RawDocument:
+    """A document as read, before any processing.
+
+    ``format`` is ``text`` or ``html`` (``None``: sniff the content). An
+    ``error`` means the document could not be read; the pipeline passes it
+    through as an error record.
+    """
+
+    id: str
+    source: str | None
+    data: bytes | str
+    format: str | None = None
+    error: ErrorRecord | None = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)

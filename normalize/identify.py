@@ -209,7 +209,6 @@ class LanguageIdentifier:
         return out
 
 
-
 def tables_path() -> Path:
     """Where the tables of langid's model are kept: ``NORMALIZE_LANGID_TABLES``, else
     ``share/normalize/`` of the Python environment (``make`` writes them there)."""

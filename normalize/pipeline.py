@@ -31,10 +31,11 @@ from normalize.document import (
     CONTENT,
     Document,
     ErrorRecord,
+    RawDocument,
     Segment,
     add_counts,
 )
-from normalize.readers import RawDocument, sniff_format
+from normalize.sniff import sniff_format
 
 log = logging.getLogger("normalize")
 
@@ -99,7 +100,9 @@ def _timeout_error(stage: str, config: Config, where: str | None) -> ErrorRecord
 
 
 def _error_doc(raw: RawDocument, error: ErrorRecord, steps: tuple[str, ...] = ()) -> Document:
-    return Document(id=raw.id, source=raw.source, errors=(error,), steps=steps, metadata=dict(raw.metadata))
+    return Document(
+        id=raw.id, source=raw.source, errors=(error,), steps=steps, metadata=dict(raw.metadata)
+    )
 
 
 def _internal_error(stage: str, exc: BaseException, where: str | None) -> ErrorRecord:
@@ -166,7 +169,9 @@ def _prepare(raw: RawDocument, config: Config) -> _Prepared:
         else:
             page = boilerplate.text_page(canonicalize(text), config=config.boilerplate)
     except ValueError as exc:
-        raise StageError("boilerplate", getattr(exc, "code", "bad_html"), f"{raw.source}: {exc}") from exc
+        raise StageError(
+            "boilerplate", getattr(exc, "code", "bad_html"), f"{raw.source}: {exc}"
+        ) from exc
     changes = add_counts(changes, canon_counts)
     metadata.update(page.metadata)
     doc = Document(
@@ -277,9 +282,7 @@ def process_batch(raws: Sequence[RawDocument], config: Config | None = None) -> 
         except DocumentTimeout:
             prepared.append(_error_doc(raw, _timeout_error("prepare", config, raw.source)))
         except StageError as exc:
-            prepared.append(
-                _error_doc(raw, ErrorRecord(exc.stage, exc.code, str(exc), raw.source))
-            )
+            prepared.append(_error_doc(raw, ErrorRecord(exc.stage, exc.code, str(exc), raw.source)))
         except Exception as exc:  # noqa: BLE001 - one bad document must not stop a run
             prepared.append(_error_doc(raw, _internal_error("prepare", exc, raw.source)))
 
@@ -302,9 +305,7 @@ def process_batch(raws: Sequence[RawDocument], config: Config | None = None) -> 
         except DocumentTimeout:
             docs.append(prep.doc.replace(errors=(_timeout_error("finish", config, raw.source),)))
         except Exception as exc:  # noqa: BLE001
-            docs.append(
-                prep.doc.replace(errors=(_internal_error("finish", exc, raw.source),))
-            )
+            docs.append(prep.doc.replace(errors=(_internal_error("finish", exc, raw.source),)))
     if config.translate.target:
         from normalize import translate
 

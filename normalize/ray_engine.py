@@ -28,9 +28,9 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from normalize.config import Config
-from normalize.document import Document, ErrorRecord
+from normalize.document import Document, ErrorRecord, RawDocument
 from normalize.pipeline import process_batch
-from normalize.readers import RawDocument, ReadOptions, iter_inputs, read_jsonl
+from normalize.readers import ReadOptions, iter_inputs, read_jsonl
 
 log = logging.getLogger("normalize")
 
@@ -165,7 +165,9 @@ def run_ray(
         # Reading is I/O: a small CPU share, so that the actors, which take a
         # whole CPU each, can never starve it (a pool as large as the cluster
         # would otherwise wait forever for input).
-        ds = ray.data.read_binary_files(files, include_paths=True, ray_remote_args={"num_cpus": 0.1})
+        ds = ray.data.read_binary_files(
+            files, include_paths=True, ray_remote_args={"num_cpus": 0.1}
+        )
         ds = ds.flat_map(raw_rows, fn_kwargs={"options": options}, num_cpus=0.1)
         workers = jobs or max(1, int(ray.cluster_resources().get("CPU", 1)))
         ds = ds.map_batches(

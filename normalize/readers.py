@@ -14,11 +14,11 @@ import logging
 import os
 import stat
 import sys
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, BinaryIO
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import IO
 
-from normalize.document import ErrorRecord
+from normalize.document import ErrorRecord, RawDocument
 
 log = logging.getLogger("normalize")
 
@@ -32,23 +32,6 @@ FORMATS: Mapping[str, str] = {
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class RawDocument:
-    """A document as read, before any processing.
-
-    ``format`` is ``text`` or ``html`` (``None``: sniff the content). An
-    ``error`` means the document could not be read; the pipeline passes it
-    through as an error record.
-    """
-
-    id: str
-    source: str | None
-    data: bytes | str
-    format: str | None = None
-    error: ErrorRecord | None = None
-    metadata: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,21 +58,6 @@ def format_of(path: str) -> str | None:
     return FORMATS.get(os.path.splitext(name)[1])
 
 
-def sniff_format(data: bytes | str) -> str:
-    """``html`` if the content starts like markup, else ``text``.
-
-    >>> sniff_format(b"  <!DOCTYPE html><html>"), sniff_format("Hello <b>"), sniff_format("")
-    ('html', 'text', 'text')
-    """
-    head = data[:512]
-    if isinstance(head, bytes):
-        head = head.decode("latin-1")
-    head = head.lstrip("\ufeff\ufffe\x00 \t\r\n").lower()
-    if head.startswith(("<!doctype html", "<html", "<?xml", "<head", "<body", "<!--", "<meta")):
-        return "html"
-    return "text"
-
-
 def _error(doc_id: str, source: str | None, code: str, message: str) -> RawDocument:
     return RawDocument(
         id=doc_id,
@@ -99,7 +67,7 @@ def _error(doc_id: str, source: str | None, code: str, message: str) -> RawDocum
     )
 
 
-def _read_limited(stream: BinaryIO, limit: int) -> bytes | None:
+def _read_limited(stream: IO[bytes], limit: int) -> bytes | None:
     """Read at most ``limit`` bytes; ``None`` when there is more (too large)."""
     data = stream.read(limit + 1)
     return None if len(data) > limit else data
@@ -143,7 +111,9 @@ def read_file(path: str, options: ReadOptions) -> Iterator[RawDocument]:
                 "the run forever); copy its content into a file.",
             )
             return
-        opener = gzip.open if path.lower().endswith(".gz") else open
+        opener: Callable[[str, str], IO[bytes]] = (
+            gzip.open if path.lower().endswith(".gz") else open  # type: ignore[assignment]
+        )
         if fmt == "jsonl":
             with opener(path, "rb") as stream:
                 yield from read_jsonl(stream, display, options)
@@ -169,7 +139,7 @@ def read_file(path: str, options: ReadOptions) -> Iterator[RawDocument]:
     yield RawDocument(id=display, source=display, data=data, format=fmt)
 
 
-def read_jsonl(stream: BinaryIO, name: str, options: ReadOptions) -> Iterator[RawDocument]:
+def read_jsonl(stream: IO[bytes], name: str, options: ReadOptions) -> Iterator[RawDocument]:
     """One raw document per JSONL line; a broken line becomes an error document.
 
     Blank lines are skipped (they hold no document). The id is the record's
@@ -187,11 +157,16 @@ def read_jsonl(stream: BinaryIO, name: str, options: ReadOptions) -> Iterator[Ra
             record = json.loads(line)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             yield _error(
-                where, where, "bad_json", f"{where}: not a JSON object ({exc}); fix or drop the line."
+                where,
+                where,
+                "bad_json",
+                f"{where}: not a JSON object ({exc}); fix or drop the line.",
             )
             continue
         if not isinstance(record, dict):
-            yield _error(where, where, "bad_json", f"{where}: a JSON {type(record).__name__}, not an object.")
+            yield _error(
+                where, where, "bad_json", f"{where}: a JSON {type(record).__name__}, not an object."
+            )
             continue
         doc_id = record.get(options.id_field)
         doc_id = where if doc_id is None else str(doc_id)
@@ -225,7 +200,7 @@ def _walk(folder: str) -> Iterator[str]:
 
 
 def iter_inputs(
-    inputs: Sequence[str], options: ReadOptions | None = None, stdin: BinaryIO | None = None
+    inputs: Sequence[str], options: ReadOptions | None = None, stdin: IO[bytes] | None = None
 ) -> Iterator[RawDocument]:
     """All documents of the given inputs, in order: files, folders (recursed), ``-`` for stdin."""
     options = options or ReadOptions()
@@ -256,7 +231,7 @@ def iter_inputs(
             )
 
 
-def read_stdin(stream: BinaryIO, options: ReadOptions) -> Iterator[RawDocument]:
+def read_stdin(stream: IO[bytes], options: ReadOptions) -> Iterator[RawDocument]:
     """Standard input: JSONL when every line is a JSON object, else one document."""
     data = _read_limited(stream, options.max_bytes)
     if data is None:

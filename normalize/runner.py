@@ -22,9 +22,8 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from normalize.config import Config
-from normalize.document import BOILERPLATE, Document, ErrorRecord
+from normalize.document import BOILERPLATE, Document, ErrorRecord, RawDocument
 from normalize.pipeline import batched, process_batch
-from normalize.readers import RawDocument
 
 T = TypeVar("T")
 

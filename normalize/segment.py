@@ -473,7 +473,7 @@ def _cached_evidence(
     if missing:
         todo = list(missing)
         fresh = _evidence(todo, cands, config)
-        for t, row in zip(todo, fresh):
+        for t, row in zip(todo, fresh, strict=False):
             scores[missing[t]] = row
             if len(t) <= CACHE_PIECE_CHARS:
                 cache.offer((context, t), row.copy())
@@ -612,7 +612,7 @@ def _label(
         )
         scores = _emissions(text, units, cands, hints, config)
         labels, conf = _decode(scores, _switch_costs(units, config))
-        for window, lab, c in zip(windows, labels, conf):
+        for window, lab, c in zip(windows, labels, conf, strict=False):
             for p in window:
                 p.lang, p.confidence = cands[int(lab)], float(c)
 

@@ -26,12 +26,16 @@ def load_cases(name: str) -> list:
     for case in cases:
         marks = []
         if case.get("expect") == "fail":
-            marks.append(pytest.mark.xfail(strict=True, reason=case.get("comment", "known failure")))
+            marks.append(
+                pytest.mark.xfail(strict=True, reason=case.get("comment", "known failure"))
+            )
         params.append(pytest.param(case, id=case["label"], marks=marks))
     return params
 
 
-def run_cli(*args: str, input: bytes | None = None, cwd: Path = ROOT, env: dict | None = None) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, input: bytes | None = None, cwd: Path = ROOT, env: dict | None = None
+) -> subprocess.CompletedProcess:
     """Run ``python -m normalize ARGS`` in a subprocess, as a user would."""
     return subprocess.run(
         [sys.executable, "-m", "normalize", *args],

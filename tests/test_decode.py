@@ -90,7 +90,9 @@ _CODECS = [
     "macroman", "cp437",
 ]  # fmt: skip
 _CLEAN = st.text(
-    st.sampled_from(list("aé ßçñ’“”—–…«»€™ «Ça ółěšíàèùПривітёїєΑλφάβητοहोमदुनियाسلام😀?\ufffd\u00a0.,")),
+    st.sampled_from(
+        list("aé ßçñ’“”—–…«»€™ «Ça ółěšíàèùПривітёїєΑλφάβητοहोमदुनियाسلام😀?\ufffd\u00a0.,")
+    ),
     max_size=30,
 )
 
@@ -106,8 +108,9 @@ def _mojibake_lines(draw: st.DrawFn) -> str:
     return left + broken + right
 
 
-@settings(max_examples=400, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=400, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(st.one_of(_CLEAN, _mojibake_lines(), st.text(max_size=30)))
 # Each of ftfy's paths, for certain: a lost 0xA0, a lossy U+FFFD, triple
 # encoding, windows-1251 mojibake, an entity, a ligature.
@@ -127,6 +130,10 @@ def test_lines_the_hint_skips_are_lines_ftfy_leaves_alone(line: str) -> None:
 
 
 def test_hint_skips_plain_prose_in_many_scripts() -> None:
-    for line in ("It’s “fine” — café au lait…", "होम > दुनिया (International)", "سلام دنیا",
-                 "Γειά σου κόσμε"):
+    for line in (
+        "It’s “fine” — café au lait…",
+        "होम > दुनिया (International)",
+        "سلام دنیا",
+        "Γειά σου κόσμε",
+    ):
         assert not _MOJIBAKE_HINT.search(line), line

@@ -25,7 +25,9 @@ TEXT = "Hello world. नमस्ते दुनिया। Привет, ми
 
 def _deep_html(depth: int, closed: bool) -> bytes:
     inner = "<div>" * depth + "<p>Deep content survives the nesting of this page.</p>"
-    return (("<html><body>" + inner + ("</div>" * depth if closed else "")) + "</body></html>").encode()
+    return (
+        ("<html><body>" + inner + ("</div>" * depth if closed else "")) + "</body></html>"
+    ).encode()
 
 
 # name -> (bytes, expected error code or None for a result)
@@ -51,7 +53,10 @@ CASES: dict[str, tuple[bytes, str | None]] = {
     "bidi-flood.txt": (("x" + "\u202e\u2066\u200f\u202a" * 3000 + "y").encode(), None),
     "combining-pileup.txt": (("e" + "\u0301\u0308\u0327\u0300" * 5000 + " z").encode(), None),
     "nul-bytes.txt": (b"nul\x00bytes\x00in\x00the\x00middle of a text line", None),
-    "script-tag.html": (b"<html><body><script>alert(1)</script><p>Only this text.</p></body></html>", None),
+    "script-tag.html": (
+        b"<html><body><script>alert(1)</script><p>Only this text.</p></body></html>",
+        None,
+    ),
 }
 
 
@@ -79,8 +84,10 @@ def hostile_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, dict[str
     out = folder.parent / "hostile.jsonl"
     proc = run_cli(str(folder), "-o", str(out), "--jobs", "2")
     recs = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    by_name = {Path(r["id"]).name if not r["id"].startswith(str(folder / "broken")) else r["id"]: r
-               for r in recs}
+    by_name = {
+        Path(r["id"]).name if not r["id"].startswith(str(folder / "broken")) else r["id"]: r
+        for r in recs
+    }
     return proc.returncode, by_name, proc.stderr.decode("utf-8", "replace"), folder
 
 
@@ -106,8 +113,14 @@ def test_each_hostile_file_gives_a_result_or_error(hostile_run, name: str) -> No
 def test_no_document_is_missing(hostile_run) -> None:
     _, recs, _, folder = hostile_run
     names = set(recs)
-    for name in [*CASES, "dots..and spaces .txt", "dangling.txt", "fifo.txt", "truncated.txt.gz",
-                 "caf\\xe9.txt"]:
+    for name in [
+        *CASES,
+        "dots..and spaces .txt",
+        "dangling.txt",
+        "fifo.txt",
+        "truncated.txt.gz",
+        "caf\\xe9.txt",
+    ]:
         assert name in names, name
     jsonl = [k for k in names if "broken.jsonl" in k or k in ("ok1", "ok2", "n", "l")]
     assert len(jsonl) == 6  # six non-empty lines, six records
@@ -148,8 +161,13 @@ def test_floods_are_cleaned(hostile_run) -> None:
 
 def test_decodings(hostile_run) -> None:
     _, recs, _, _ = hostile_run
-    for name in ("utf16-bom.txt", "utf16le-nobom.txt", "utf16be-nobom.txt", "utf32-bom.txt",
-                 "utf32le-nobom.txt"):
+    for name in (
+        "utf16-bom.txt",
+        "utf16le-nobom.txt",
+        "utf16be-nobom.txt",
+        "utf32-bom.txt",
+        "utf32le-nobom.txt",
+    ):
         full = "".join(s["text"] for s in recs[name]["segments"])
         assert full == TEXT, name
     assert "Правительство" in recs["lying-charset.html"]["text"]

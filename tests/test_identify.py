@@ -52,15 +52,20 @@ def _identifier_in_subprocess(tables: Path) -> str:
         "print('langid' in sys.modules)\n"
     )
     env = {**os.environ, "NORMALIZE_LANGID_TABLES": str(tables)}
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                          check=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
     return proc.stdout.strip()
 
 
 def test_a_process_uses_saved_tables_without_importing_langid(tmp_path: Path) -> None:
     tables = tmp_path / "tables.npz"
-    subprocess.run([sys.executable, "-m", "normalize.identify"], check=True, capture_output=True,
-                   env={**os.environ, "NORMALIZE_LANGID_TABLES": str(tables)})
+    subprocess.run(
+        [sys.executable, "-m", "normalize.identify"],
+        check=True,
+        capture_output=True,
+        env={**os.environ, "NORMALIZE_LANGID_TABLES": str(tables)},
+    )
     assert tables.is_file()
     assert _identifier_in_subprocess(tables) == "False"  # loaded, langid never imported
     assert _identifier_in_subprocess(tmp_path / "none.npz") == "True"  # built from langid

@@ -87,8 +87,18 @@ def test_all_features_run_offline(guarded, tmp_path: Path) -> None:
         encoding="utf-8",
     )
     out = tmp_path / "out.jsonl"
-    proc = run_cli(str(SEEDS), str(inputs), "-o", str(out), "--jobs", "2",
-                   "--translate-to", "en", "--translate-boilerplate", env=env)
+    proc = run_cli(
+        str(SEEDS),
+        str(inputs),
+        "-o",
+        str(out),
+        "--jobs",
+        "2",
+        "--translate-to",
+        "en",
+        "--translate-boilerplate",
+        env=env,
+    )
     assert proc.returncode == 0, proc.stderr.decode()[-3000:]
     recs = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     hindi = next(r for r in recs if r["id"].endswith("hindi.txt"))

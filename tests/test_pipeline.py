@@ -50,7 +50,7 @@ def test_nbsp_in_first_seed_is_counted() -> None:
 def test_uncurl_quotes_switch() -> None:
     config = Config().with_(canonical=Config().canonical.with_(uncurl_quotes=True))
     doc = normalize_document("“Quoted” words, it’s here.", config=config)
-    assert doc.text == "\"Quoted\" words, it's here."
+    assert doc.text == '"Quoted" words, it\'s here.'
     assert doc.changes["uncurl_quotes"] == 3
 
 
@@ -95,7 +95,9 @@ def test_languages_of_repeated_chrome_are_a_source_prior() -> None:
     assert source_languages(frozenset(), config) == ()
     text = "दुनिया (World)\n\nThe article text is here and it is in English."
     alone = {s.text: s.lang for s in segment_languages(text)}
-    hinted = {s.text: s.lang for s in segment_languages(text, hints=LanguageHints(source_langs=("hi",)))}
+    hinted = {
+        s.text: s.lang for s in segment_languages(text, hints=LanguageHints(source_langs=("hi",)))
+    }
     assert (alone["दुनिया"], hinted["दुनिया"]) == ("ne", "hi")
 
 
@@ -111,7 +113,9 @@ def test_seed_boilerplate_end_to_end() -> None:
         if not found:  # the needle spans several segments
             start = doc.full_text.index(needle)
             end = start + len(needle)
-            found = {s.kind for s in doc.segments if s.start < end and s.end > start and s.lang != "zxx"}
+            found = {
+                s.kind for s in doc.segments if s.start < end and s.end > start and s.lang != "zxx"
+            }
         assert found, needle
         return found
 
@@ -128,8 +132,11 @@ def test_seed_boilerplate_end_to_end() -> None:
     assert "28:20" in docs["000"].full_text and "28:20" not in docs["000"].text
     for key, doc in docs.items():
         original = (SEEDS / Path(doc.id).name).read_text(encoding="utf-8")
-        paragraphs = [p for p in canonicalize(original).split("\n\n")
-                      if len(p) > 150 and not p.startswith("icon ")]
+        paragraphs = [
+            p
+            for p in canonicalize(original).split("\n\n")
+            if len(p) > 150 and not p.startswith("icon ")
+        ]
         for para in paragraphs:  # every body paragraph is content
             assert para in doc.text, (key, para[:60])
     titles = {

@@ -22,17 +22,46 @@ from tests.test_pipeline import check_record
 FUZZ_SECONDS = float(os.environ.get("NORMALIZE_FUZZ_SECONDS", "0"))
 
 _WORDS = [
-    "the", "news", "Taliban", "होम", "दुनिया", "समाचार", "سلام", "دنیا", "خبر", "Привет", "мир",
-    "новости", "Leave a Reply", "Share", ">", "|", "(International)", "2018", "10:37", "“", "”",
-    "\u00a0", "\u200c", "\u200b", "\u202e", "\u0301", "\t", "\r\n", "\n\n", "😀", "\x00",
+    "the",
+    "news",
+    "Taliban",
+    "होम",
+    "दुनिया",
+    "समाचार",
+    "سلام",
+    "دنیا",
+    "خبر",
+    "Привет",
+    "мир",
+    "новости",
+    "Leave a Reply",
+    "Share",
+    ">",
+    "|",
+    "(International)",
+    "2018",
+    "10:37",
+    "“",
+    "”",
+    "\u00a0",
+    "\u200c",
+    "\u200b",
+    "\u202e",
+    "\u0301",
+    "\t",
+    "\r\n",
+    "\n\n",
+    "😀",
+    "\x00",
 ]
 documents = st.lists(st.sampled_from(_WORDS), max_size=40).map(" ".join)
 texts = st.one_of(documents, st.text(max_size=200))
 KEEP = Config(keep_boilerplate=True)
 
 
-@settings(max_examples=150, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(texts)
 def test_segments_are_the_full_canonical_text(text: str) -> None:
     doc = normalize_document(text, config=KEEP)
@@ -43,8 +72,9 @@ def test_segments_are_the_full_canonical_text(text: str) -> None:
     assert doc.text == doc.full_text  # boilerplate kept
 
 
-@settings(max_examples=100, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=100, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(texts)
 def test_normalize_is_idempotent_on_its_output(text: str) -> None:
     once = normalize_document(text, config=KEEP).text
@@ -58,13 +88,18 @@ def _fuzz_one(data: bytes | str) -> None:
         assert err.code != "internal", err.message
 
 
-fuzz_inputs = st.one_of(st.binary(max_size=400), st.text(max_size=400), documents,
-                        documents.map(lambda t: f"<html><body><p>{t}</p></body></html>"),
-                        documents.map(lambda t: t.encode("utf-16")))
+fuzz_inputs = st.one_of(
+    st.binary(max_size=400),
+    st.text(max_size=400),
+    documents,
+    documents.map(lambda t: f"<html><body><p>{t}</p></body></html>"),
+    documents.map(lambda t: t.encode("utf-16")),
+)
 
 
-@settings(max_examples=200, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=200, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(fuzz_inputs)
 def test_fuzz_normalize_document(data: bytes | str) -> None:
     """The fuzz target, on a short deterministic budget (``make fuzz`` runs it longer)."""
@@ -78,8 +113,9 @@ def test_fuzz_for_a_while() -> None:
     deadline = time.monotonic() + FUZZ_SECONDS
     rounds = 0
 
-    @settings(max_examples=300, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=300, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
     @given(fuzz_inputs)
     def fuzz(data: bytes | str) -> None:
         _fuzz_one(data)

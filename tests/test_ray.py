@@ -16,7 +16,14 @@ def test_ray_engine_matches_local(tmp_path: Path) -> None:
     ray_out = tmp_path / "ray.jsonl"
     assert run_cli(str(SEEDS), "-o", str(local), "-q").returncode == 0
     proc = run_cli(
-        str(SEEDS), str(tmp_path / "missing.txt"), "-o", str(ray_out), "--engine", "ray", "--jobs", "2",
+        str(SEEDS),
+        str(tmp_path / "missing.txt"),
+        "-o",
+        str(ray_out),
+        "--engine",
+        "ray",
+        "--jobs",
+        "2",
         env={"RAY_AUTH_MODE": "disabled", "RAY_USAGE_STATS_ENABLED": "0"},
     )
     assert proc.returncode == 1, proc.stderr.decode()[-3000:]  # the missing file
