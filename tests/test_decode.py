@@ -35,10 +35,10 @@ def build_input(spec: dict) -> tuple[bytes | str, bool]:
     return text, html
 
 
-def clean(data: bytes | str, html: bool) -> tuple[str, dict]:
+def clean(data: bytes | str, html: bool, http_charset: str | None = None) -> tuple[str, dict]:
     changes: dict = {}
     if isinstance(data, bytes):
-        decoded = decode_bytes(data, html=html)
+        decoded = decode_bytes(data, html=html, http_charset=http_charset)
         data, changes = decoded.text, dict(decoded.changes)
     text, repaired = repair_and_explain(data, html=html)
     changes.update(repaired)
@@ -48,12 +48,13 @@ def clean(data: bytes | str, html: bool) -> tuple[str, dict]:
 @pytest.mark.parametrize("case", load_cases("decode_cases.json"))
 def test_decode_case(case: dict) -> None:
     data, html = build_input(case["original"])
+    http_charset = case["original"].get("http_charset")
     if "error" in case:
         with pytest.raises(DecodeError) as info:
-            clean(data, html)
+            clean(data, html, http_charset)
         assert info.value.code == case["error"]
         return
-    text, changes = clean(data, html)
+    text, changes = clean(data, html, http_charset)
     assert text == case["fixed"]
     if "changes" in case:
         assert {k: v for k, v in changes.items() if k != "remove_bom"} == case["changes"]
@@ -72,6 +73,26 @@ def test_lying_charset_declaration_falls_back_with_warning() -> None:
     assert "Привет" in decoded.text
     assert decoded.encoding != "utf-8"
     assert any("declares charset utf-8" in w for w in decoded.warnings)
+
+
+@pytest.mark.parametrize(
+    ("label", "problem"),
+    [("us-ascii", "its bytes do not decode with it"), ("x-no-such", "Python does not know it")],
+)
+def test_http_charset_that_does_not_decode_gives_a_warning(label: str, problem: str) -> None:
+    page = "Привет, как дела? Всё хорошо, спасибо большое.".encode("cp1251")
+    decoded = decode_bytes(page, http_charset=label)
+    assert decoded.text == "Привет, как дела? Всё хорошо, спасибо большое."
+    assert decoded.encoding == "cp1251"
+    assert [w for w in decoded.warnings if f"HTTP header declares charset {label}" in w] == [
+        f"the HTTP header declares charset {label} but {problem}; "
+        "the page's own declaration or detection was used instead"
+    ]
+
+
+def test_http_charset_is_the_reported_encoding() -> None:
+    decoded = decode_bytes("Zażółć gęślą jaźń".encode("iso-8859-2"), http_charset="ISO-8859-2")
+    assert (decoded.encoding, decoded.warnings) == ("iso8859-2", ())
 
 
 def test_declared_charset_unknown_label_is_ignored() -> None:
