@@ -26,7 +26,7 @@ $(VENV)/.core: pyproject.toml | $(PY)
 
 $(VENV)/.translate: pyproject.toml $(VENV)/.core
 	$(PIP) install $(if $(WHEELS),--find-links $(WHEELS)) $(TORCH)
-	$(PIP) install -e '.[test,lint,translate,bench,ray]'
+	$(PIP) install -e '.[test,lint,translate,bench,ray,corpus,datatrove,hf]'
 	touch $@
 
 # langid's model as arrays that load in milliseconds instead of a second and a

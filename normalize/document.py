@@ -206,7 +206,8 @@ class RawDocument:
 
     ``format`` is ``text`` or ``html`` (``None``: sniff the content). An
     ``error`` means the document could not be read; the pipeline passes it
-    through as an error record.
+    through as an error record. ``http_charset`` is the charset its transport
+    declared (a WARC record's HTTP ``Content-Type``): decoding evidence.
     """
 
     id: str
@@ -215,3 +216,4 @@ class RawDocument:
     format: str | None = None
     error: ErrorRecord | None = None
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    http_charset: str | None = None

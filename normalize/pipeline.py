@@ -134,7 +134,9 @@ def _prepare(raw: RawDocument, config: Config) -> _Prepared:
                 "per document; raise it with --max-bytes.",
             )
         try:
-            decoded = decode.decode_bytes(data, html=html, config=config.decode)
+            decoded = decode.decode_bytes(
+                data, html=html, http_charset=raw.http_charset, config=config.decode
+            )
         except decode.DecodeError as exc:
             raise StageError("decode", exc.code, f"{raw.source}: {exc}") from exc
         text = decoded.text
