@@ -3,7 +3,7 @@
 their references (measured in the same run) and targets.
 
 Run one with ``python bench/run.py NAME`` (names: throughput, lid_mixed,
-article_extraction, translate).
+article_extraction, extraction_multilingual, translate).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ HERE = Path(__file__).resolve().parent
 BENCHES = {
     "lid_mixed": "lid_mixed.py",
     "article_extraction": "article_extraction.py",
+    "extraction_multilingual": "extraction_multilingual.py --split",
     "translate": "translate_bench.py",
     "throughput": "throughput.py",
 }
@@ -26,10 +27,10 @@ def main(argv: list[str]) -> int:
     names = argv or list(BENCHES)
     failed = []
     for name in names:
-        script = HERE / BENCHES[name]
-        print(f"\n=== {name} ({script.name}) ===", flush=True)
+        script, *args = BENCHES[name].split()
+        print(f"\n=== {name} ({BENCHES[name]}) ===", flush=True)
         started = time.perf_counter()
-        status = subprocess.call([sys.executable, str(script)], cwd=HERE.parent)
+        status = subprocess.call([sys.executable, str(HERE / script), *args], cwd=HERE.parent)
         print(f"--- {name}: exit {status}, {time.perf_counter() - started:.0f} s", flush=True)
         if status:
             failed.append(name)
