@@ -21,6 +21,7 @@ raises :class:`DecodeError`, which the pipeline turns into an error record.
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import re
 from collections import Counter
@@ -71,6 +72,12 @@ class DecodeConfig:
     #: rule (only when the text has no tags). HTML input is never unescaped
     #: here: the HTML parser does that, and doing it twice corrupts "&amp;lt;".
     unescape_html: bool = True
+    #: Fold width forms (:func:`fold_width`): fullwidth Latin letters and
+    #: digits become ASCII and halfwidth kana and Hangul their usual form,
+    #: while fullwidth punctuation in CJK text (，！（）) is kept: there it is
+    #: the correct form, not a compatibility variant. Replaces ftfy's
+    #: ``fix_character_width``, which folds every width form.
+    fold_width: bool = True
     #: Encodings tried with strict decoding when a page declares nothing and
     #: the bytes are not UTF-8, before the statistical detector is asked.
     #: Empty by default: charset-normalizer knows more than a fixed list.
@@ -310,6 +317,8 @@ def _ftfy_config(html: bool, config: DecodeConfig) -> ftfy.TextFixerConfig:
         fix_line_breaks=False,
         # NFC is the canonical stage's; ftfy would hide it from the counts.
         normalization=None,
+        # Width forms are folded by fold_width, which keeps CJK punctuation.
+        fix_character_width=False,
         explain=True,
     )
 
@@ -361,6 +370,103 @@ def _mojibake_hint() -> re.Pattern[str]:
 _MOJIBAKE_HINT = _mojibake_hint()
 
 
+def _width_tables() -> tuple[dict[int, str], dict[int, str]]:
+    """ftfy's width map (NFKC of the width forms) split in two.
+
+    The first table always applies: fullwidth Latin letters and digits, and
+    halfwidth kana, Hangul and symbols. The second holds the fullwidth
+    punctuation and symbols (，！（）￥ …), folded only outside CJK context.
+    The ideographic space is left to the canonical form's ``normalize_spaces``.
+    """
+    from ftfy import chardata
+
+    always: dict[int, str] = {}
+    punctuation: dict[int, str] = {}
+    for code, target in chardata.WIDTH_MAP.items():
+        folded = chr(target) if isinstance(target, int) else str(target)
+        if code == 0x3000:
+            continue
+        if 0xFF01 <= code <= 0xFF60 and not folded.isalnum() or 0xFFE0 <= code <= 0xFFE6:
+            punctuation[code] = folded
+        else:
+            always[code] = folded
+    return always, punctuation
+
+
+_WIDTH_ALWAYS, _WIDTH_PUNCTUATION = _width_tables()
+_WIDTH_FORM = re.compile(
+    "[" + re.escape("".join(map(chr, sorted(_WIDTH_ALWAYS | _WIDTH_PUNCTUATION)))) + "]"
+)
+_FULLWIDTH_PUNCTUATION = re.compile(
+    "[" + re.escape("".join(map(chr, sorted(_WIDTH_PUNCTUATION)))) + "]"
+)
+#: Letters that decide the context of fullwidth punctuation: every letter but
+#: Latin ones (fullwidth or not), which CJK text also writes (ＮＨＫ, CNN).
+_CONTEXT_LETTER = regex.compile(r"[\p{L}--\p{scx=Latin}]", regex.V1)
+#: CJK letters, by Script_Extensions (so that ー and 々 count).
+_CJK_LETTER = regex.compile(
+    r"[\p{scx=Han}\p{scx=Hiragana}\p{scx=Katakana}\p{scx=Hangul}\p{scx=Bopomofo}]"
+)
+
+
+def fold_width(text: str) -> tuple[str, int]:
+    """Fold width forms, keeping fullwidth punctuation in CJK context; count the changes.
+
+    Always folded: fullwidth Latin letters and digits (U+FF10–FF19,
+    U+FF21–FF3A, U+FF41–FF5A) to ASCII, halfwidth katakana, Hangul and CJK
+    punctuation (U+FF61–FFDC) and halfwidth symbols (U+FFE8–FFEE) to their
+    usual forms. Fullwidth punctuation and symbols (U+FF01–FF0F, FF1A–FF20,
+    FF3B–FF40, FF5B–FF60, FFE0–FFE6) are kept in CJK context and folded
+    elsewhere, and between two digits (１，０００ is a number: 1,000). CJK context: the nearest letter before or after the character
+    on its line, Latin letters skipped, is Han, Hiragana, Katakana, Hangul or
+    Bopomofo. Latin letters are skipped so that folding them cannot change a
+    context (the function is idempotent) and so that both brackets of
+    "（ＣＮＮ）报道" are kept.
+
+    >>> fold_width("你好，世界！（测试）")
+    ('你好，世界！（测试）', 0)
+    >>> fold_width("ＬＯＵＤ ＮＯＩＳＥＳ！ ２０２４")
+    ('LOUD NOISES! 2024', 15)
+    >>> fold_width("（ＣＮＮ）报道：ｶﾀｶﾅ")
+    ('（CNN）报道：カタカナ', 7)
+    """
+    if not _WIDTH_FORM.search(text):
+        return text, 0
+    out: list[str] = []
+    changed = 0
+    for line in text.splitlines(keepends=True):
+        if not _WIDTH_FORM.search(line):
+            out.append(line)
+            continue
+        folded = line.translate(_WIDTH_ALWAYS)
+        changed += sum(a != b for a, b in zip(line, folded, strict=True))
+        if _FULLWIDTH_PUNCTUATION.search(folded):
+            folded, n = _fold_punctuation(folded)
+            changed += n
+        out.append(folded)
+    return "".join(out), changed
+
+
+def _fold_punctuation(line: str) -> tuple[str, int]:
+    """Fold the fullwidth punctuation of one line that is not in CJK context."""
+    letters = [
+        (m.start(), bool(_CJK_LETTER.match(m.group()))) for m in _CONTEXT_LETTER.finditer(line)
+    ]
+    starts = [pos for pos, _ in letters]
+    chars = list(line)
+    changed = 0
+    for m in _FULLWIDTH_PUNCTUATION.finditer(line):
+        at = bisect.bisect_left(starts, m.start())
+        before = letters[at - 1][1] if at > 0 else False
+        after = letters[at][1] if at < len(letters) else False
+        s = m.start()
+        in_number = 0 < s < len(line) - 1 and chars[s - 1].isdigit() and chars[s + 1].isdigit()
+        if in_number or not (before or after):
+            chars[s] = _WIDTH_PUNCTUATION[ord(m.group())]
+            changed += 1
+    return "".join(chars), changed
+
+
 def repair_and_explain(
     text: str, *, html: bool = False, config: DecodeConfig | None = None
 ) -> tuple[str, dict[str, int]]:
@@ -378,21 +484,25 @@ def repair_and_explain(
     ('already fine', {})
     """
     config = config or DecodeConfig()
-    if not config.fix_mojibake or not _MOJIBAKE_HINT.search(text):
+    if not _MOJIBAKE_HINT.search(text):
         return text, {}
-    fixer = _ftfy_config(html, config)
     counts: Counter[str] = Counter()
-    out: list[str] = []
-    for line in text.splitlines(keepends=True):
-        if not _MOJIBAKE_HINT.search(line):
-            out.append(line)
-            continue
-        fixed = ftfy.fix_and_explain(line, config=fixer)
-        out.append(fixed.text)
-        for action, name in fixed.explanation or ():
-            if action in ("encode", "transcode"):
-                counts["fix_encoding"] += 1
-            elif action == "apply":
-                label = "fix_encoding" if name == "decode_inconsistent_utf8" else name
-                counts[label] += 1
-    return "".join(out), dict(counts)
+    if config.fix_mojibake:
+        fixer = _ftfy_config(html, config)
+        out: list[str] = []
+        for line in text.splitlines(keepends=True):
+            if not _MOJIBAKE_HINT.search(line):
+                out.append(line)
+                continue
+            fixed = ftfy.fix_and_explain(line, config=fixer)
+            out.append(fixed.text)
+            for action, name in fixed.explanation or ():
+                if action in ("encode", "transcode"):
+                    counts["fix_encoding"] += 1
+                elif action == "apply":
+                    label = "fix_encoding" if name == "decode_inconsistent_utf8" else name
+                    counts[label] += 1
+        text = "".join(out)
+    if config.fold_width:
+        text, counts["fold_width"] = fold_width(text)
+    return text, {name: n for name, n in counts.items() if n}

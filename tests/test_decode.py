@@ -158,3 +158,35 @@ def test_hint_skips_plain_prose_in_many_scripts() -> None:
         "Γειά σου κόσμε",
     ):
         assert not _MOJIBAKE_HINT.search(line), line
+
+
+_WIDTH_ALPHABET = st.sampled_from(
+    list("ＡＺａｚ０９，．！？（）：；￥＄％ｶﾀﾞｰ｡､")
+    + list("中文のーカ한글ㄅ")
+    + list("abc XYZ 12,.!()")
+    + list("Жب\n")
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_WIDTH_ALPHABET, max_size=40).map("".join))
+def test_fold_width_is_idempotent_and_keeps_cjk_punctuation(text: str) -> None:
+    from normalize.decode import _FULLWIDTH_PUNCTUATION, fold_width
+
+    once, n = fold_width(text)
+    assert fold_width(once) == (once, 0)
+    assert n == sum(a != b for a, b in zip(text, once, strict=False)) or len(once) != len(text)
+    # Fullwidth Latin letters and digits never survive.
+    assert not any(
+        "\uff10" <= ch <= "\uff19" or "\uff21" <= ch <= "\uff5a" for ch in once if ch.isalnum()
+    )
+    # Fullwidth punctuation survives only next to CJK letters on its line.
+    for m in _FULLWIDTH_PUNCTUATION.finditer(once):
+        line = once[once.rfind("\n", 0, m.start()) + 1 :].split("\n")[0]
+        assert any(
+            "\u3040" <= ch <= "\u30ff"
+            or "\u4e00" <= ch <= "\u9fff"
+            or "\uac00" <= ch <= "\ud7af"
+            or "\u3100" <= ch <= "\u312f"
+            for ch in line
+        )

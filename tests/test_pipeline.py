@@ -164,3 +164,25 @@ def test_http_charset_of_a_raw_document_decodes_it() -> None:
     assert "Zażółć gęślą jaźń" not in guessed.text  # detection alone misreads this short page
     assert "Zażółć gęślą jaźń, powiedział żółw." in declared.text
     assert declared.metadata["encoding"] == "iso8859-2"
+
+
+def test_cjk_punctuation_is_kept_in_text_and_title() -> None:
+    page = (
+        "<html><head><title>你好，世界！（测试）</title></head><body>"
+        "<p>你好，世界！（测试）这是一个用来测试中文标点的段落，它应该保持原样。</p></body></html>"
+    )
+    doc = normalize_document(page.encode(), source="cjk.html")
+    assert doc.metadata["title"] == "你好，世界！（测试）"
+    assert "你好，世界！（测试）这是" in doc.text
+    assert "fold_width" not in doc.changes
+
+
+def test_fold_width_can_be_switched_off() -> None:
+    from normalize.decode import DecodeConfig
+
+    text = "Ｔｈｅ ｐｒｉｃｅ ｏｆ ｔｈｅ ｂｏｏｋ ｉｓ ２０ ｅｕｒｏｓ ｔｏｄａｙ．"
+    config = Config(decode=DecodeConfig(fold_width=False), keep_boilerplate=True)
+    assert normalize_document(text, config=config).text == text
+    folded = normalize_document(text, config=config.with_(decode=DecodeConfig()))
+    assert folded.text == "The price of the book is 20 euros today."
+    assert folded.changes["fold_width"] == 32
