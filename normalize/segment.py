@@ -177,8 +177,16 @@ _URL = regex.compile(_URL_SCHEME + "|" + _EMAIL)
 
 
 def _word(name: str) -> str:
-    letter = rf"[\p{{Script={name}}}&&\p{{L}}]"
+    # Script_Extensions, not Script: ー (U+30FC), the kana iteration marks and
+    # the Arabic tatweel are Common letters that belong to the words of
+    # their scripts; combining marks go with any letter.
+    letter = rf"[\p{{scx={name}}}&&\p{{L}}]"
     return rf"{letter}[{letter}\p{{M}}]*(?:['’]{letter}[{letter}\p{{M}}]*)*"
+
+
+#: Letters of no script :data:`~normalize.scripts.SCRIPT_CODES` names (nor
+#: shared with one): they make ``Zzzz`` pieces of their own.
+_OTHER_LETTER = r"[\p{L}--[" + "".join(rf"\p{{scx={name}}}" for name, code in _WORD_SCRIPTS) + r"]]"
 
 
 @functools.cache
@@ -202,20 +210,21 @@ def _tokenizer(schemes: bool, emails: bool) -> regex.Pattern[str]:
         rf"(?={first})(?:"
         + (f"(?P<url>{url})|" if url else "")
         + words
-        + r"|(?P<Zzzz>\p{L}[\p{L}\p{M}]*))",
+        + rf"|(?P<Zzzz>(?:{_OTHER_LETTER}\p{{M}}*)+))",
         regex.V1,
     )
 
 
 _STRUCT = regex.compile(
-    r"[|>»›<‹«/\\•·:;()\[\]{}\"“”„‟「」『』【】〈〉《》〔〕'‘’]|\s[-–—‐‑]+|[-–—‐‑]+\s"
+    r"[|>»›<‹«/\\•·:;()\[\]{}\"“”„‟「」『』【】〈〉《》〔〕〖〗'‘’｜／＼：；（）［］｛｝＂＇＜＞]"
+    r"|\s[-–—‐‑]+|[-–—‐‑]+\s"
 )
 #: Separators between menu items and crumbs (not brackets, quotes or colons).
-_ITEM_GAP = regex.compile(r"\n|[|>»›/\\•·]|\s[-–—‐‑]+|[-–—‐‑]+\s")
-_SENTENCE_END = regex.compile(r"[.!?…।॥۔؟](?=\s)|[.!?…।॥۔؟]$|[。！？]")
+_ITEM_GAP = regex.compile(r"\n|[|>»›/\\•·｜／＼]|\s[-–—‐‑]+|[-–—‐‑]+\s")
+_SENTENCE_END = regex.compile(r"[.!?…।॥۔؟](?=\s)|[.!?…।॥۔؟]$|[。！？．]")
 #: A URL or e-mail address right after a run ends its sentence: it stays in the segment.
 _TRAILING_URL = regex.compile(r"[ \u00a0]+(?:" + _URL.pattern + ")")
-_TRAILING_STOP = regex.compile(r"[ \u00a0\u202f]?[.!?…।॥۔؟。！？]+")
+_TRAILING_STOP = regex.compile(r"[ \u00a0\u202f]?[.!?…।॥۔؟。！？．]+")
 
 
 @functools.lru_cache(maxsize=4096)

@@ -1,0 +1,87 @@
+"""Characters shared by scripts (Script_Extensions) never end a segment.
+
+``ー`` (U+30FC) is Script=Common with Script_Extensions Hiragana and
+Katakana; the danda ``।`` is shared by a dozen Brahmic scripts; the Arabic
+comma and tatweel by Arabic, Syriac and Thaana; combining accents by Latin,
+Greek and Cyrillic. Each such letter, mark and punctuation mark is put
+between two words of every script it extends to (that the segmenter tells
+apart), and the text must come out as one language segment of that script.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+import regex
+
+from normalize.document import NO_LANGUAGE
+from normalize.scripts import SCRIPT_CODES, SCRIPT_GROUP
+from normalize.segment import segment_languages
+
+_NAMES = [name for name, code in SCRIPT_CODES.items() if code not in ("Zyyy", "Zinh")]
+
+
+def _sample_word(name: str) -> str:
+    """Three letters of the script (its first ``Lo``/``Ll`` letters of Script=name)."""
+    letters = regex.compile(rf"[\p{{Script={name}}}&&[\p{{Lo}}\p{{Ll}}]]", regex.V1)
+    found = [chr(c) for c in range(0x20000) if letters.match(chr(c))]
+    return "".join(found[5:8])
+
+
+def _shared() -> list[tuple[str, str]]:
+    """(character, script name): every Common or Inherited letter, mark or
+    punctuation mark whose Script_Extensions name some (not all) of our scripts."""
+    common = regex.compile(r"[\p{Script=Common}\p{Script=Inherited}]")
+    out = []
+    for cp in range(0x110000):
+        ch = chr(cp)
+        cat = unicodedata.category(ch)
+        if cat[0] not in "LM" and cat != "Po" or not common.match(ch):
+            continue
+        scx = [n for n in _NAMES if regex.match(rf"\p{{scx={n}}}", ch)]
+        if scx and len(scx) < len(_NAMES):
+            out.extend((ch, n) for n in scx)
+    return out
+
+
+SHARED = _shared()
+WORDS = {name: _sample_word(name) for name in {n for _, n in SHARED}}
+#: Punctuation that separates on purpose: the middle dot is a breadcrumb
+#: separator (Home · News).
+SEPARATORS = {"\u00b7"}
+
+
+def test_the_issue_characters_are_covered() -> None:
+    chars = {ch for ch, _ in SHARED}
+    assert set("ー々〆、。・।॥،؛ـ\u0301\u064b") - {"々"} <= chars
+
+
+@pytest.mark.parametrize(
+    ("char", "name"),
+    [pytest.param(ch, n, id=f"U+{ord(ch):04X}-{n}") for ch, n in SHARED if ch not in SEPARATORS],
+)
+def test_shared_character_does_not_end_a_segment(char: str, name: str) -> None:
+    word = WORDS[name]
+    gap = " " if unicodedata.category(char) == "Po" else ""
+    text = word + char + gap + word
+    segs = [s for s in segment_languages(text) if s.lang != NO_LANGUAGE]
+    code = SCRIPT_CODES[name]
+    group = SCRIPT_GROUP.get(code, code)
+    assert len(segs) == 1, [(s.text, s.script) for s in segs]
+    assert segs[0].text == text
+    assert SCRIPT_GROUP.get(segs[0].script, segs[0].script) in (group, "Jpan")
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "script"),
+    [
+        ("ニュースをお伝えします", "ja", "Jpan"),
+        ("東京は日々、人々で賑わっている。", "ja", "Jpan"),
+        ("كـتاب جميل جدا، وهذا رائع", "ar", "Arab"),
+        ("आज मौसम अच्छा है। कल बारिश होगी॥", "hi", "Deva"),
+    ],
+)
+def test_issue_examples_are_one_segment(text: str, lang: str, script: str) -> None:
+    segs = [s for s in segment_languages(text) if s.lang != NO_LANGUAGE]
+    assert [(s.text, s.lang, s.script) for s in segs] == [(text, lang, script)]
