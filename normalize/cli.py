@@ -21,6 +21,7 @@ from normalize import __version__
 from normalize.config import Config
 from normalize.readers import ReadOptions, iter_inputs
 from normalize.runner import Summary, default_jobs, raw_size, run_records
+from normalize.scripts import UnknownLanguageError
 from normalize.writers import JsonlWriter, ResumeError, TextWriter
 
 log = logging.getLogger("normalize")
@@ -156,7 +157,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.batch_size < 1 or args.max_bytes < 1:
         log.error("--batch-size and --max-bytes must be positive")
         return EXIT_USAGE
-    config = config_from_args(args)
+    try:
+        config = config_from_args(args)
+    except UnknownLanguageError as exc:
+        log.error("--languages: %s", exc)
+        return EXIT_USAGE
     options = ReadOptions(
         text_field=args.text_field, id_field=args.id_field, max_bytes=args.max_bytes
     )

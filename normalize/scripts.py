@@ -140,3 +140,42 @@ def word_scripts(word: str) -> list[tuple[int, int, str]]:
             start, current = i, code
     runs.append((start, len(word), current or "Zyyy"))
     return runs
+
+
+#: Every language the segmenter can label: langid's languages, each under
+#: the scripts it is written in.
+KNOWN_LANGUAGES: frozenset[str] = frozenset(
+    lang for langs in SCRIPT_LANGUAGES.values() for lang in langs
+)
+
+
+class UnknownLanguageError(ValueError):
+    """A candidate language code that no script of :data:`SCRIPT_LANGUAGES` lists."""
+
+
+def validate_languages(codes: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """The candidate languages ``codes``, checked: ISO 639-1 codes langid knows.
+
+    An unknown code would silently make every piece ``und``; it is a usage
+    error instead, whose message names the valid codes.
+
+    >>> validate_languages(["en", "hi"])
+    ('en', 'hi')
+    >>> validate_languages(["english"])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+      ...
+    normalize.scripts.UnknownLanguageError: unknown language code 'english': ... one of af, am, ...
+    """
+    unknown = [code for code in codes if code not in KNOWN_LANGUAGES]
+    if unknown:
+        names = ", ".join(repr(code) for code in unknown)
+        raise UnknownLanguageError(
+            f"unknown language code{'s' if len(unknown) > 1 else ''} {names}: candidate "
+            f"languages are ISO 639-1 codes, one of {', '.join(sorted(KNOWN_LANGUAGES))} "
+            "(e.g. --languages en,hi)"
+        )
+    if not codes:
+        raise UnknownLanguageError(
+            "no candidate language given: name at least one ISO 639-1 code (e.g. --languages en,hi)"
+        )
+    return tuple(codes)

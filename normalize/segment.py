@@ -51,7 +51,13 @@ import regex
 from normalize.boilerplate import LANG_PACKS, lang_pack, phrase_key
 from normalize.caches import RepeatCache
 from normalize.document import NO_LANGUAGE, UNDETERMINED, Segment
-from normalize.scripts import SCRIPT_CODES, SCRIPT_GROUP, SCRIPT_LANGUAGES, UNKNOWN_SCRIPT
+from normalize.scripts import (
+    SCRIPT_CODES,
+    SCRIPT_GROUP,
+    SCRIPT_LANGUAGES,
+    UNKNOWN_SCRIPT,
+    validate_languages,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +125,10 @@ class SegmentConfig:
     #: langid knows 97 languages, many rare on the web; a piece with little
     #: evidence should not go to Volapük or Walloon.
     default_prior: float = -3.0
+
+    def __post_init__(self) -> None:
+        if self.languages is not None:
+            validate_languages(self.languages)
 
 
 @dataclass(frozen=True, slots=True)
@@ -675,6 +685,8 @@ def segment_languages(
     config = config or SegmentConfig()
     if languages is None:
         languages = config.languages
+    elif languages is not config.languages:
+        validate_languages(tuple(languages))
     if not text:
         return []
     pieces = _pieces(text)

@@ -16,8 +16,9 @@ import pytest
 import regex
 
 from normalize.document import NO_LANGUAGE
-from normalize.scripts import SCRIPT_CODES, SCRIPT_GROUP
-from normalize.segment import segment_languages
+from normalize.scripts import SCRIPT_CODES, SCRIPT_GROUP, UnknownLanguageError
+from normalize.segment import SegmentConfig, segment_languages
+from tests.conftest import run_cli
 
 _NAMES = [name for name, code in SCRIPT_CODES.items() if code not in ("Zyyy", "Zinh")]
 
@@ -85,3 +86,19 @@ def test_shared_character_does_not_end_a_segment(char: str, name: str) -> None:
 def test_issue_examples_are_one_segment(text: str, lang: str, script: str) -> None:
     segs = [s for s in segment_languages(text) if s.lang != NO_LANGUAGE]
     assert [(s.text, s.lang, s.script) for s in segs] == [(text, lang, script)]
+
+
+def test_unknown_language_code_is_a_precise_error() -> None:
+    with pytest.raises(UnknownLanguageError, match=r"'english'.*\ben, eo, es\b"):
+        SegmentConfig(languages=("en", "english"))
+    with pytest.raises(UnknownLanguageError):
+        segment_languages("hello world", ["xx"])
+    assert SegmentConfig(languages=("en", "hi")).languages == ("en", "hi")
+
+
+def test_cli_unknown_language_is_a_usage_error() -> None:
+    proc = run_cli("--languages", "english", "-", input=b"hello world\n")
+    assert proc.returncode == 2
+    assert proc.stdout == b""
+    err = proc.stderr.decode()
+    assert "'english'" in err and "en, eo, es" in err
