@@ -73,9 +73,12 @@ FUZZ_SECONDS ?= 300
 fuzz: $(VENV)/.core $(TABLES)
 	NORMALIZE_FUZZ_SECONDS=$(FUZZ_SECONDS) $(PY) -m pytest -q tests/test_properties.py -k fuzz_for_a_while -p no:cacheprovider
 
-# Install every .argosmodel dropped into lang_packs/ into the project-local packs folder.
+# Install every .argosmodel dropped into lang_packs/ into the packs folder: PACKS_DIR
+# when given (make lang-packs PACKS_DIR=/srv/packs), else $$NORMALIZE_PACKS_DIR, else
+# the user data folder (normalize packs list names it).
+PACKS_DIR ?=
 lang-packs: $(VENV)/.translate
-	$(PY) -m normalize packs install lang_packs
+	$(PY) -m normalize packs $(if $(PACKS_DIR),--dir $(PACKS_DIR)) install lang_packs
 
 # Rebuild the toy translation packs of fixtures/packs (about 5 min per pack; a
 # separate venv with torch and transformers, not needed for the tests).

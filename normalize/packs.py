@@ -6,9 +6,11 @@ sentencepiece model and a CTranslate2 model. normalize never downloads one:
 a user drops pack files into ``lang_packs/`` (``make lang-packs`` installs
 them) or runs ``normalize packs install FILE``.
 
-Packs are installed into a project-local folder, never into the user's home:
-``$NORMALIZE_PACKS_DIR`` when set, else ``.argos`` in the current directory
-(like ``.venv``; it is git-ignored). Inside it::
+Packs are installed into one folder that does not depend on where normalize
+is run from: ``$NORMALIZE_PACKS_DIR`` when set, else ``packs/`` in the
+platform's user data folder for normalize (``platformdirs``; on Linux
+``~/.local/share/normalize/packs``). A folder relative to the current
+directory would make a run from elsewhere silently find no pack. Inside it::
 
     packages/   the installed packs, one folder each (Argos's ARGOS_PACKAGES_DIR)
     data/ config/ cache/    Argos's XDG folders, so that importing it
@@ -37,9 +39,8 @@ from types import ModuleType
 
 #: Environment variable naming the packs folder.
 ENV_VAR = "NORMALIZE_PACKS_DIR"
-#: The packs folder when ``$NORMALIZE_PACKS_DIR`` is not set, relative to
-#: the current directory.
-DEFAULT_DIRNAME = ".argos"
+#: The application name under which the platform's user data folder is found.
+APP_NAME = "normalize"
 #: File extension of Argos Translate packs.
 SUFFIX = ".argosmodel"
 #: The extra that provides argostranslate.
@@ -84,15 +85,32 @@ def pack_name(from_code: str, to_code: str) -> str:
 
 
 def packs_root(root: str | os.PathLike[str] | None = None) -> Path:
-    """The packs folder: ``root`` if given, else ``$NORMALIZE_PACKS_DIR``, else ``./.argos``.
+    """The packs folder: ``root`` if given, else ``$NORMALIZE_PACKS_DIR``, else
+    ``packs/`` in the user data folder (:func:`default_root`).
+
+    A relative ``root`` or ``$NORMALIZE_PACKS_DIR`` is made absolute once,
+    here, so that a worker or a later ``chdir`` sees the same folder.
 
     >>> packs_root("/srv/packs")
     PosixPath('/srv/packs')
     """
     if root is not None:
-        return Path(root)
+        return Path(root).absolute()
     env = os.environ.get(ENV_VAR)
-    return Path(env) if env else Path.cwd() / DEFAULT_DIRNAME
+    return Path(env).absolute() if env else default_root()
+
+
+def default_root() -> Path:
+    """``packs/`` in the platform's user data folder for normalize.
+
+    The place the platform's conventions give per-user application data
+    (``$XDG_DATA_HOME/normalize/packs`` or ``~/.local/share/normalize/packs``
+    on Linux, ``~/Library/Application Support/normalize/packs`` on macOS,
+    ``%LOCALAPPDATA%\\normalize\\packs`` on Windows).
+    """
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "packs"
 
 
 def packages_dir(root: str | os.PathLike[str] | None = None) -> Path:
@@ -316,15 +334,16 @@ def remove_pack(code: str, root: str | os.PathLike[str] | None = None) -> list[I
 def main(argv: list[str]) -> int:
     """``normalize packs list|install FILE_OR_FOLDER...|remove CODE...``.
 
-    Lists go to stdout (one pack a line, tab-separated), messages to stderr.
+    Lists go to stdout (one pack a line, tab-separated), messages to stderr
+    (``list`` names the packs folder there, and says when it is empty).
     Exit status: 0 done, 1 a pack could not be installed or found, 2 usage.
     """
     parser = argparse.ArgumentParser(
         prog="normalize packs",
         description="Manage offline translation packs (Argos Translate .argosmodel files). "
-        f"Packs live in ${ENV_VAR} (default ./{DEFAULT_DIRNAME}).",
+        f"Packs live in ${ENV_VAR}, else in the user data folder ({default_root()}).",
     )
-    parser.add_argument("--dir", help=f"packs folder (default: ${ENV_VAR} or ./{DEFAULT_DIRNAME})")
+    parser.add_argument("--dir", help=f"packs folder (default: ${ENV_VAR} or {default_root()})")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="list installed packs: name, from, to, version, folder")
     p_install = sub.add_parser(
@@ -342,7 +361,14 @@ def main(argv: list[str]) -> int:
 
     try:
         if args.command == "list":
-            for p in list_packs(args.dir):
+            installed = list_packs(args.dir)
+            print(f"packs folder: {packs_root(args.dir)}", file=sys.stderr)
+            if not installed:
+                print(
+                    "no packs installed; install one with `normalize packs install FILE`",
+                    file=sys.stderr,
+                )
+            for p in installed:
                 print(f"{p.name}\t{p.from_code}\t{p.to_code}\t{p.version}\t{p.path}")
             return 0
         if args.command == "install":

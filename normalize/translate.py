@@ -58,8 +58,8 @@ class TranslateConfig:
     #: rarely wanted in another language, and they are most of the sentences
     #: of a scraped page.
     translate_boilerplate: bool = False
-    #: Packs folder; ``None`` uses ``$NORMALIZE_PACKS_DIR`` or ``./.argos``
-    #: (see :mod:`normalize.packs`).
+    #: Packs folder; ``None`` uses ``$NORMALIZE_PACKS_DIR``, else the user
+    #: data folder (see :func:`normalize.packs.packs_root`).
     packs_dir: str | None = None
     #: Upper bound on the tokens CTranslate2 decodes at once. CTranslate2
     #: sorts a call's sentences by length and cuts them into batches of this

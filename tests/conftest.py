@@ -15,6 +15,18 @@ FIXTURES = ROOT / "fixtures"
 SEEDS = FIXTURES / "seeds"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def packs_dir_for_the_session(tmp_path_factory):
+    """Every test, and every process a test starts, uses a temporary packs folder.
+
+    Tests must never install into (or read packs from) the real user data
+    folder; a test that needs packs sets its own folder on top of this one.
+    """
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("NORMALIZE_PACKS_DIR", str(tmp_path_factory.mktemp("user-packs")))
+        yield
+
+
 def load_cases(name: str) -> list:
     """The cases of fixtures/NAME as pytest params with their labels as ids.
 

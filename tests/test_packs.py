@@ -66,13 +66,40 @@ def test_pack_name_is_the_argos_index_name():
     assert packs.pack_name("hi", "en") == "translate-hi_en"
 
 
-def test_packs_root_explicit_then_env_then_cwd(monkeypatch, tmp_path):
+def test_packs_root_explicit_then_env_then_user_data_folder(monkeypatch, tmp_path):
     monkeypatch.setenv(packs.ENV_VAR, str(tmp_path / "env"))
     assert packs.packs_root(tmp_path / "given") == tmp_path / "given"
     assert packs.packs_root() == tmp_path / "env"
     monkeypatch.delenv(packs.ENV_VAR)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.chdir(tmp_path)
-    assert packs.packs_root() == tmp_path / ".argos"
+    assert packs.packs_root() == tmp_path / "data" / "normalize" / "packs"
+
+
+def test_packs_root_does_not_depend_on_the_current_directory(monkeypatch, tmp_path):
+    monkeypatch.delenv(packs.ENV_VAR)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    monkeypatch.chdir(tmp_path / "a")
+    here = packs.packs_root()
+    monkeypatch.chdir(tmp_path / "b")
+    assert packs.packs_root() == here
+    assert here.is_absolute() and not here.is_relative_to(tmp_path / "a")
+
+
+def test_a_relative_packs_dir_is_made_absolute_once(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(packs.ENV_VAR, "rel")
+    assert packs.packs_root() == tmp_path / "rel"
+    assert packs.packs_root("given") == tmp_path / "given"
+
+
+def test_tests_never_use_the_real_user_folder():
+    """conftest points NORMALIZE_PACKS_DIR at a temporary folder for the whole session."""
+    real = packs.default_root()
+    assert os.environ.get(packs.ENV_VAR)
+    assert packs.packs_root() != real
 
 
 def test_install_list_remove(tmp_path):
@@ -197,6 +224,45 @@ def test_cli_installs_a_folder_into_normalize_packs_dir(tmp_path):
     assert done.stdout == ""
     listed = run_packs("list", env=env)
     assert listed.stdout.startswith("translate-hi_en\thi\ten\t")
+    assert f"packs folder: {tmp_path / 'packs'}" in listed.stderr
+
+
+def test_cli_list_names_the_folder_and_says_when_it_is_empty(tmp_path):
+    env = {packs.ENV_VAR: str(tmp_path / "empty")}
+    done = run_packs("list", env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == ""
+    assert f"packs folder: {tmp_path / 'empty'}" in done.stderr
+    assert "no packs installed" in done.stderr
+
+
+def test_cli_default_folder_is_the_user_data_folder_from_any_directory(tmp_path):
+    """Without NORMALIZE_PACKS_DIR, a pack installed from one directory is found from another."""
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    fake_pack(drop)
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data"), "HOME": str(tmp_path / "home")}
+    env.pop(packs.ENV_VAR, None)
+    (tmp_path / "here").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+
+    def packs_cli(*args, cwd):
+        return subprocess.run(
+            [sys.executable, "-m", "normalize", "packs", *args],
+            check=False,
+            capture_output=True,
+            text=True,
+            cwd=cwd,
+            env={**env, "PYTHONPATH": str(ROOT)},
+            timeout=120,
+        )
+
+    assert packs_cli("install", str(drop), cwd=tmp_path / "here").returncode == 0
+    listed = packs_cli("list", cwd=tmp_path / "elsewhere")
+    assert listed.stdout.startswith("translate-hi_en\thi\ten\t"), listed.stderr
+    assert str(tmp_path / "data" / "normalize" / "packs") in listed.stderr
+    assert list((tmp_path / "here").iterdir()) == []
+    assert list((tmp_path / "elsewhere").iterdir()) == []
 
 
 def test_importing_argostranslate_writes_nothing_in_home(tmp_path):
