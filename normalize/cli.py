@@ -75,6 +75,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--translate-to", metavar="LANG", help="translate segments into LANG with installed packs"
     )
     p.add_argument(
+        "--source-lang",
+        metavar="LANG",
+        help="with --translate-to: translate every segment not in the target language from LANG, "
+        "whatever language it was labelled",
+    )
+    p.add_argument(
+        "--device",
+        choices=("auto", "cpu", "cuda"),
+        default="auto",
+        help="with --translate-to: where translation runs (default auto: a GPU when CTranslate2 "
+        "sees one)",
+    )
+    p.add_argument(
         "--translate-boilerplate",
         action="store_true",
         help="with --translate-to: translate boilerplate segments too",
@@ -125,7 +138,11 @@ def config_from_args(args: argparse.Namespace) -> Config:
     translate = cfg.translate
     if args.translate_to:
         translate = dataclasses.replace(
-            translate, target=args.translate_to, translate_boilerplate=args.translate_boilerplate
+            translate,
+            target=args.translate_to,
+            translate_boilerplate=args.translate_boilerplate,
+            source_lang=args.source_lang,
+            device=args.device,
         )
     return dataclasses.replace(
         cfg,
@@ -197,11 +214,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
 
     if config.translate.target:
-        from normalize import packs
+        from normalize import packs, translate
 
         try:
             packs.import_argos_package(config.translate.packs_dir)
-        except packs.MissingExtraError as exc:
+            translate.translation_device(config.translate)
+        except (packs.MissingExtraError, translate.TranslationError) as exc:
             log.error("%s", exc)
             return EXIT_USAGE
 

@@ -49,7 +49,19 @@ class Segment:
     confidence: float = 0.0
     kind: str = CONTENT
     reason: str | None = None
+    #: The translation of this segment's text; or, when the segment starts a
+    #: sentence that runs on into the next segments (code-switched text),
+    #: of the text ``translation_covers`` names.
     translation: str | None = None
+    #: ``(start, end)`` offsets of the full text that ``translation``
+    #: translates when it is more than this segment: a sentence is
+    #: translated whole, and its translation is kept on its first segment
+    #: (the segments after it up to ``end`` get none).
+    translation_covers: tuple[int, int] | None = None
+    #: The language the translation was made from, when it is not ``lang``:
+    #: a pack of a close language (``hi`` for a segment labelled ``mr``), or
+    #: the language forced with ``--source-lang``.
+    translation_source_lang: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -65,6 +77,10 @@ class Segment:
             out["reason"] = self.reason
         if self.translation is not None:
             out["translation"] = self.translation
+        if self.translation_covers is not None:
+            out["translation_covers"] = list(self.translation_covers)
+        if self.translation_source_lang is not None:
+            out["translation_source_lang"] = self.translation_source_lang
         return out
 
     @classmethod
@@ -79,6 +95,10 @@ class Segment:
             kind=data.get("kind", CONTENT),
             reason=data.get("reason"),
             translation=data.get("translation"),
+            translation_covers=tuple(covers)
+            if (covers := data.get("translation_covers"))
+            else None,
+            translation_source_lang=data.get("translation_source_lang"),
         )
 
 

@@ -16,11 +16,14 @@ from __future__ import annotations
 import regex
 
 #: Sentence-final marks that end a sentence only before a space or the end
-#: of a line: Latin ``. ! ?``, Devanagari danda and double danda, Urdu full
-#: stop, Arabic question mark, and the ellipsis.
-_SPACED_ENDS = ".!?।॥۔؟…"
-#: Full-width marks of Chinese and Japanese, which are not followed by a space.
-_UNSPACED_ENDS = "。！？"
+#: of a line: Latin ``. ! ?``, Urdu full stop, Arabic question mark, and the
+#: ellipsis (a full stop inside "2.1" or "e.g" ends nothing).
+_SPACED_ENDS = ".!?۔؟…"
+#: Marks that end a sentence wherever they are: the full-width marks of
+#: Chinese and Japanese, which are not followed by a space, and the
+#: Devanagari/Bengali danda and double danda, which are never anything but
+#: a sentence end (scraped Hindi often lacks the space after them).
+_UNSPACED_ENDS = "。！？।॥"
 #: Closing quotes and brackets that stay with the sentence they close.
 _CLOSERS = "\"'”’»)]}」』"
 
@@ -100,6 +103,8 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     ...     return [s[a:b] for a, b in split_sentences(s)]
     >>> show("今天很好。我们走吧！好")
     ['今天很好。', '我们走吧！', '好']
+    >>> show("यह घर है।वह नदी है।")
+    ['यह घर है।', 'वह नदी है।']
     >>> split_sentences("  \\n ")
     []
     >>> show('He said "Go." Then left.')

@@ -34,10 +34,14 @@ from __future__ import annotations
 import dataclasses
 import os
 import threading
+import unicodedata
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
+import regex
 
 from normalize import packs
 from normalize.canonical import canonicalize
@@ -73,10 +77,12 @@ class TranslateConfig:
     #: cores) is several times slower, as the threads fight over the cores
     #: with the other workers; set it to the core count for a single worker.
     intra_threads: int = 1
-    #: Where CTranslate2 runs: ``cpu``, or ``cuda`` on a machine with a GPU
-    #: (and a CUDA build of CTranslate2). CPU by default: Argos packs are
-    #: int8 models sized for CPUs.
-    device: str = "cpu"
+    #: Where CTranslate2 runs: ``auto`` (a GPU when CTranslate2 sees one,
+    #: else the CPU), ``cpu``, or ``cuda`` (an error when there is no GPU,
+    #: rather than a silent fall back to a much slower run). ``auto`` by
+    #: default: a GPU translates batches many times faster, and the packs'
+    #: int8 models run on both.
+    device: str = "auto"
     #: Beam size, length penalty: Argos's decoding settings, so that the
     #: output is the output of ``argostranslate.translate.translate()``.
     beam_size: int = 4
@@ -86,6 +92,24 @@ class TranslateConfig:
     #: models are trained on sentences, and slow down and drop words on
     #: longer input.
     max_sentence_chars: int = 500
+    #: Longest piece given to a model, in its own tokens: a longer sentence
+    #: is cut at clause marks, else between words, and its parts translated
+    #: apart, rather than being cut off by the model (CTranslate2 silently
+    #: truncates input and output). 150: a long real sentence is 60 to 100
+    #: subword tokens, and the packs' models are trained on sentences.
+    max_input_tokens: int = 150
+    #: Translate every piece not in the target language from this language,
+    #: whatever it was labelled (``--source-lang``): for a corpus known to be
+    #: in one language that the identifier confuses with a close one.
+    source_lang: str | None = None
+    #: When a sentence's language has no pack, an installed pack's source
+    #: language of the same script is used if the language identifier gives
+    #: it at least this posterior probability among that script's languages
+    #: (or it is the document's or its source's dominant language). 0.05:
+    #: within the identifier's uncertainty on short text; on the hi/mr/ne
+    #: sentences of the lid-mixed dev set it takes in every Hindi sentence
+    #: labelled Marathi or Nepali (cross-validated on both halves).
+    alternative_min_posterior: float = 0.05
 
 
 class TranslationError(RuntimeError):
@@ -196,6 +220,48 @@ def find_route(
     return None
 
 
+#: The values of :attr:`TranslateConfig.device`.
+DEVICES = ("auto", "cpu", "cuda")
+
+
+def resolve_device(device: str, cuda_devices: int) -> str:
+    """The CTranslate2 device for a ``TranslateConfig.device`` and the number of GPUs seen.
+
+    >>> resolve_device("auto", 0), resolve_device("auto", 2), resolve_device("cpu", 2)
+    ('cpu', 'cuda', 'cpu')
+    >>> resolve_device("cuda", 0)
+    Traceback (most recent call last):
+    ...
+    normalize.translate.TranslationError: --device cuda: CTranslate2 sees no CUDA device (no GPU, or a CPU-only build of ctranslate2); use --device auto or cpu
+    """
+    if device not in DEVICES:
+        raise TranslationError(f"unknown device {device!r}; use one of {', '.join(DEVICES)}")
+    if device == "auto":
+        return "cuda" if cuda_devices > 0 else "cpu"
+    if device == "cuda" and cuda_devices <= 0:
+        raise TranslationError(
+            "--device cuda: CTranslate2 sees no CUDA device (no GPU, or a CPU-only build of "
+            "ctranslate2); use --device auto or cpu"
+        )
+    return device
+
+
+def translation_device(config: TranslateConfig) -> str:
+    """The device the translators of this process use (``cpu`` or ``cuda``).
+
+    Raises :class:`TranslationError` for ``cuda`` without a GPU, and
+    :class:`packs.MissingExtraError` without ctranslate2.
+    """
+    try:
+        import ctranslate2
+    except ImportError as exc:  # a dependency of the translate extra
+        raise packs.MissingExtraError(
+            f"translation needs ctranslate2 ({exc}); install the translate extra: "
+            f"{packs.EXTRA_HINT}"
+        ) from exc
+    return resolve_device(config.device, ctranslate2.get_cuda_device_count())
+
+
 def missing_pack_message(source: str, target: str, packs_dir: str | None = None) -> str:
     """What a record says when no installed pack (or chain of packs) translates a pair.
 
@@ -239,6 +305,300 @@ def translated_document_text(doc: Document, translations: Mapping[int, str]) -> 
     return canonicalize("".join(parts))
 
 
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """Text translated in one go: a sentence (or part of a long one), in one language.
+
+    ``start``/``end`` are offsets into the document's full text; ``lang`` is
+    the language most of its letters were labelled with.
+    """
+
+    start: int
+    end: int
+    lang: str
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """Segments ``first`` to ``last`` (exclusive) whose text is translated together.
+
+    A unit is one segment, or several when a sentence runs across segments
+    (a Hindi sentence with English words in it): its translation goes on its
+    first segment. ``start``/``end`` are the full-text offsets it spans.
+    """
+
+    first: int
+    last: int
+    start: int
+    end: int
+    pieces: tuple[Piece, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Source:
+    """The language a piece is translated from (``None``: not translated), and why."""
+
+    lang: str | None
+    why: str | None = None
+
+
+def majority_language(letters: Mapping[str, int]) -> str | None:
+    """The language of more than half of the letters, or ``None``.
+
+    >>> majority_language({"hi": 30, "en": 12}), majority_language({"hi": 5, "en": 5})
+    ('hi', None)
+    """
+    total = sum(letters.values())
+    for lang, n in letters.items():
+        if 2 * n > total:
+            return lang
+    return None
+
+
+def translation_units(
+    doc: Document, target: str, translate_boilerplate: bool = False, max_chars: int = 500
+) -> list[Unit]:
+    """What of ``doc`` is translated, sentence by sentence, and which segments each covers.
+
+    Sentences are found in runs of segments of one kind (content, or
+    boilerplate when it is translated too). A sentence most of whose letters
+    are in one language is one piece in that language, whatever other words
+    are embedded in it: a translation model needs the whole sentence, and a
+    Hindi sentence cut around its English words comes out as fragments. A
+    sentence in the target language is left as it is; a sentence with no
+    majority language is translated segment by segment.
+
+    >>> parts = [("मैंने कल ", "hi"), ("machine learning", "en"), (" की नई किताब पढ़ी।", "hi"),
+    ...          (" Done.", "en")]
+    >>> segs, pos = [], 0
+    >>> for text, lang in parts:
+    ...     segs.append(Segment(text, pos, pos + len(text), lang))
+    ...     pos += len(text)
+    >>> doc = Document(id="d", segments=tuple(segs))
+    >>> [(u.first, u.last, [(p.start, p.end, p.lang) for p in u.pieces])
+    ...  for u in translation_units(doc, "en")]
+    [(0, 3, [(0, 43, 'hi')])]
+    """
+    segs = doc.segments
+    full = doc.full_text
+    units: list[Unit] = []
+    i = 0
+    while i < len(segs):
+        kind = segs[i].kind
+        j = i
+        while j < len(segs) and segs[j].kind == kind:
+            j += 1
+        if kind == CONTENT or (translate_boilerplate and kind == BOILERPLATE):
+            units.extend(_run_units(segs, i, j, full, target, max_chars))
+        i = j
+    return units
+
+
+def _run_units(
+    segs: Sequence[Segment], i: int, j: int, full: str, target: str, max_chars: int
+) -> list[Unit]:
+    """The units of segments ``i`` to ``j`` (one kind), from their sentences."""
+    run_start = segs[i].start
+    pieces: list[tuple[Piece, int, int]] = []  # with the range of segments each touches
+    for a, b in sentence_spans(full[run_start : segs[j - 1].end], max_chars):
+        start, end = run_start + a, run_start + b
+        over = [k for k in range(i, j) if segs[k].start < end and segs[k].end > start]
+        letters: dict[str, int] = {}
+        for k in over:
+            seg = segs[k]
+            if seg.lang not in (NO_LANGUAGE, UNDETERMINED):
+                n = count_letters(full[max(start, seg.start) : min(end, seg.end)])
+                letters[seg.lang] = letters.get(seg.lang, 0) + n
+        lang = majority_language(letters)
+        if lang is not None:
+            if lang != target:
+                pieces.append((Piece(start, end, lang), over[0], over[-1] + 1))
+            continue
+        for k in over:
+            seg = segs[k]
+            if is_eligible(seg, target, translate_boilerplate=True):
+                a2, b2 = max(start, seg.start), min(end, seg.end)
+                while a2 < b2 and full[a2].isspace():
+                    a2 += 1
+                while b2 > a2 and full[b2 - 1].isspace():
+                    b2 -= 1
+                if a2 < b2:
+                    pieces.append((Piece(a2, b2, seg.lang), k, k + 1))
+    units: list[Unit] = []
+    for piece, first, last in pieces:
+        if units and first < units[-1].last:
+            prev = units[-1]
+            last = max(last, prev.last)
+            units[-1] = Unit(
+                prev.first, last, prev.start, segs[last - 1].end, (*prev.pieces, piece)
+            )
+        else:
+            units.append(Unit(first, last, segs[first].start, segs[last - 1].end, (piece,)))
+    return units
+
+
+#: Where a sentence too long for the model is cut first: after a clause
+#: mark followed by a space (Latin, Arabic, CJK commas and semicolons,
+#: colons, dashes), before falling back to spaces between words.
+_CLAUSE_END = regex.compile(r"[,;:،؛—–]\s+|[、，；：]\s*")
+
+
+def fit_spans(text: str, count: Callable[[str], int], limit: int) -> list[tuple[int, int]]:
+    """Cut ``text`` into consecutive pieces of at most ``limit`` (by ``count``), as few as fit.
+
+    Pieces end at clause marks where possible, else between words, else
+    (one word longer than the limit) anywhere; none starts or ends with
+    whitespace, and only whitespace lies between them. ``count`` is the
+    model's tokenizer: its limit is in tokens, not characters.
+
+    >>> t = "one two three, four five six; seven"
+    >>> [t[a:b] for a, b in fit_spans(t, lambda s: len(s.split()), 3)]
+    ['one two three,', 'four five six;', 'seven']
+    >>> [t[a:b] for a, b in fit_spans(t, lambda s: len(s.split()), 4)]
+    ['one two three,', 'four five six; seven']
+    >>> [t[a:b] for a, b in fit_spans(t, lambda s: len(s.split()), 2)]
+    ['one two', 'three,', 'four five', 'six;', 'seven']
+    >>> fit_spans("abcdef", len, 4)
+    [(0, 4), (4, 6)]
+    """
+    if count(text) <= limit:
+        return [(0, len(text))]
+    clauses: list[tuple[int, int]] = []  # whole clauses, joined while they fit
+    out: list[tuple[int, int]] = []
+    for a, b in _cuts(text, 0, len(text), _CLAUSE_END):
+        if count(text[a:b]) <= limit:
+            clauses.append((a, b))
+            continue
+        out.extend(_merge(text, clauses, count, limit))
+        clauses = []
+        words: list[tuple[int, int]] = []
+        for c, d in _cuts(text, a, b, _SPACES):
+            if count(text[c:d]) <= limit:
+                words.append((c, d))
+                continue
+            start = c
+            while start < d:  # a "word" over the limit: as many characters as fit
+                end = start + 1
+                while end < d and count(text[start : end + 1]) <= limit:
+                    end += 1
+                words.append((start, end))
+                start = end
+        out.extend(_merge(text, words, count, limit))
+    out.extend(_merge(text, clauses, count, limit))
+    return out
+
+
+_SPACES = regex.compile(r"\s+")
+
+
+def _cuts(text: str, start: int, end: int, sep: regex.Pattern[str]) -> list[tuple[int, int]]:
+    """``text[start:end]`` cut after each match of ``sep``, without the whitespace around cuts."""
+    out, pos = [], start
+    for m in sep.finditer(text, start, end):
+        piece_end = m.end()
+        while piece_end > pos and text[piece_end - 1].isspace():
+            piece_end -= 1
+        if piece_end > pos:
+            out.append((pos, piece_end))
+        pos = m.end()
+    if pos < end:
+        out.append((pos, end))
+    return out
+
+
+def _merge(
+    text: str, spans: list[tuple[int, int]], count: Callable[[str], int], limit: int
+) -> list[tuple[int, int]]:
+    """Join consecutive spans while the joined text stays within the limit."""
+    out: list[tuple[int, int]] = []
+    for a, b in spans:
+        if out and count(text[out[-1][0] : b]) <= limit:
+            out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
+    return out
+
+
+def plausible_sources(
+    texts: Sequence[str], labels: Sequence[str], offered: Sequence[str], min_posterior: float
+) -> list[dict[str, float]]:
+    """For each text, the offered languages the language identifier finds plausible for it.
+
+    A language is plausible for a text when it is written in the text's
+    script and its posterior probability, among the languages of that script
+    (langid's model and priors), is at least ``min_posterior``. Hindi,
+    Marathi and Nepali share a script and much of their vocabulary: on a
+    short sentence the identifier's first choice is often wrong, and a
+    Hindi pack is a better translator of a sentence labelled Marathi than
+    none. ``labels`` are the texts' own labels, never offered for them.
+
+    >>> [sorted(p) for p in plausible_sources(["घर बड़ा है।", "Hello"], ["mr", "en"], ["hi"], 0.05)]
+    [['hi'], []]
+    """
+    from normalize.identify import get_identifier
+    from normalize.scripts import SCRIPT_LANGUAGES
+
+    out: list[dict[str, float]] = [{} for _ in texts]
+    by_script: dict[str, list[int]] = {}
+    for n, text in enumerate(texts):
+        by_script.setdefault(main_script(text), []).append(n)
+    identifier = get_identifier()
+    for script, members in by_script.items():
+        langs = [lang for lang in SCRIPT_LANGUAGES.get(script, ()) if lang in identifier.index]
+        if not any(lang in offered for lang in langs):
+            continue
+        scores = identifier.loglik([texts[n] for n in members], langs)
+        scores += identifier.class_logprior[identifier.columns(langs)]
+        scores -= scores.max(axis=1, keepdims=True)
+        post = np.exp(scores)
+        post /= post.sum(axis=1, keepdims=True)
+        for row, n in zip(post, members, strict=True):
+            for col, lang in enumerate(langs):
+                if lang in offered and lang != labels[n] and row[col] >= min_posterior:
+                    out[n][lang] = float(row[col])
+    return out
+
+
+def count_letters(text: str) -> int:
+    """Letters and combining marks: the characters that carry a language.
+
+    Marks count: a Devanagari word is half vowel signs, and counting only
+    its consonants would weigh it against a Latin word of the same length.
+
+    >>> count_letters("किताब"), count_letters("book 42!")
+    (5, 4)
+    """
+    return sum(1 for ch in text if unicodedata.category(ch)[0] in "LM")
+
+
+def main_script(text: str) -> str:
+    """The script of most of the letters and marks of ``text`` (Han and kana count as one).
+
+    >>> main_script("होम page होम"), main_script("42")
+    ('Deva', 'Zyyy')
+    """
+    from normalize.scripts import SCRIPT_GROUP, script_of
+
+    counts: dict[str, int] = {}
+    code = ""
+    for ch in text:
+        cat = unicodedata.category(ch)[0]
+        if cat == "L":
+            code = script_of(ch)
+            code = SCRIPT_GROUP.get(code, code)
+        elif cat != "M" or not code:  # a mark belongs to the letter before it
+            continue
+        counts[code] = counts.get(code, 0) + 1
+    return max(counts.items(), key=lambda kv: (kv[1], kv[0]))[0] if counts else "Zyyy"
+
+
+def _same_script(text: str, lang: str) -> bool:
+    """Whether ``lang`` is written in the main script of ``text``."""
+    from normalize.scripts import SCRIPT_LANGUAGES
+
+    return lang in SCRIPT_LANGUAGES.get(main_script(text), ())
+
+
 # ---------------------------------------------------------------- the models
 
 #: Loaded packs and CTranslate2 translators of this process, keyed by pack
@@ -280,7 +640,7 @@ class _PackModel:
         try:
             self.translator = ctranslate2.Translator(
                 str(pack.path / "model"),
-                device=config.device,
+                device=translation_device(config),
                 inter_threads=config.inter_threads,
                 intra_threads=config.intra_threads,
                 compute_type="auto",  # what Argos uses: the model's own type (int8)
@@ -291,11 +651,31 @@ class _PackModel:
             ) from exc
 
     def translate(self, sentences: Sequence[str], config: TranslateConfig) -> list[str]:
-        """Translate sentences in one CTranslate2 call, decoded as Argos decodes them."""
+        """Translate sentences in one CTranslate2 call, decoded as Argos decodes them.
+
+        A sentence of more than ``config.max_input_tokens`` tokens is cut
+        (:func:`fit_spans`) and its parts translated apart, then put back
+        together: never cut off by the model's input or output limit.
+        """
         if not sentences:
             return []
         pkg = self.package
-        tokens = [pkg.tokenizer.encode(s) for s in sentences]
+        limit = config.max_input_tokens
+
+        def count(text: str) -> int:
+            return len(pkg.tokenizer.encode(text))
+
+        tokens: list[list[str]] = []
+        parts: list[list[tuple[int, int]]] = []
+        for sentence in sentences:
+            encoded = pkg.tokenizer.encode(sentence)
+            if len(encoded) <= limit:
+                parts.append([(0, len(sentence))])
+                tokens.append(encoded)
+            else:
+                spans = fit_spans(sentence, count, limit)
+                parts.append(spans)
+                tokens.extend(pkg.tokenizer.encode(sentence[a:b]) for a, b in spans)
         prefix = [[pkg.target_prefix]] * len(tokens) if pkg.target_prefix else None
         results = self.translator.translate_batch(
             tokens,
@@ -306,13 +686,24 @@ class _PackModel:
             beam_size=config.beam_size,
             num_hypotheses=1,
             length_penalty=config.length_penalty,
+            # Room for a translation longer than its source; the default
+            # (256) cuts a translation off without a word.
+            max_decoding_length=max(256, 2 * limit + 16),
+            max_input_length=0,
         )
-        out = []
+        texts = []
         for result in results:
             text = pkg.tokenizer.decode(result.hypotheses[0])
             if pkg.target_prefix and text.startswith(pkg.target_prefix):
                 text = text[len(pkg.target_prefix) :]
-            out.append(text.removeprefix(" "))
+            texts.append(text.removeprefix(" "))
+        out, pos = [], 0
+        for sentence, spans in zip(sentences, parts, strict=True):
+            if len(spans) == 1 and spans[0] == (0, len(sentence)):
+                out.append(texts[pos])
+            else:
+                out.append(reassemble(sentence, spans, texts[pos : pos + len(spans)]))
+            pos += len(spans)
         return out
 
 
@@ -347,50 +738,125 @@ def translate_sentences(
 # ---------------------------------------------------------------- the stage
 
 
-@dataclass(frozen=True, slots=True)
-class _Piece:
-    """Where one sentence to translate sits: document, segment, span in the segment."""
+def _choose_sources(
+    docs: Sequence[Document],
+    plans: Mapping[int, Sequence[Unit]],
+    installed: set[tuple[str, str]],
+    config: TranslateConfig,
+) -> dict[tuple[int, int, int], _Source]:
+    """The language each piece is translated from, and why when it is not its own.
 
-    doc: int
-    seg: int
-    span: tuple[int, int]
+    A piece is translated from ``config.source_lang`` when it is set, else
+    from its own language when a chain of packs leads from it to the target,
+    else from the most probable :func:`plausible_sources` language, else not
+    at all (``_Source(None)``: the pack is missing).
+    """
+    target = config.target
+    assert target is not None
+    routes: dict[str, bool] = {}
+
+    def has_route(lang: str) -> bool:
+        if lang not in routes:
+            routes[lang] = find_route(installed, lang, target) is not None
+        return routes[lang]
+
+    out: dict[tuple[int, int, int], _Source] = {}
+    pending: list[tuple[tuple[int, int, int], str, str]] = []
+    for d, units in plans.items():
+        for u, unit in enumerate(units):
+            for k, piece in enumerate(unit.pieces):
+                key = (d, u, k)
+                if config.source_lang:
+                    forced = config.source_lang
+                    out[key] = _Source(forced if forced != target else None, "--source-lang")
+                elif has_route(piece.lang):
+                    out[key] = _Source(piece.lang)
+                else:
+                    out[key] = _Source(None)
+                    pending.append((key, piece.lang, _piece_text(docs[d], piece)))
+    if not pending:
+        return out
+    offered = sorted({a for a, _ in installed if has_route(a)})
+    dominant = _source_dominant_languages(docs)
+    posteriors = plausible_sources(
+        [text for _, _, text in pending],
+        [lang for _, lang, _ in pending],
+        offered,
+        config.alternative_min_posterior,
+    )
+    for (key, _lang, _), found in zip(pending, posteriors, strict=True):
+        doc = docs[key[0]]
+        for cand in sorted(
+            {c for c in offered if c in (doc.lang, dominant.get(key[0]))} | set(found),
+            key=lambda c: (-found.get(c, 0.0), c),
+        ):
+            if cand in found:
+                why = f"{cand} is within the language identifier's uncertainty"
+            elif cand == doc.lang:
+                why = f"{cand} is the document's dominant language"
+            else:
+                why = f"{cand} is the dominant language of the document's source"
+            if not _same_script(_piece_text(doc, plans[key[0]][key[1]].pieces[key[2]]), cand):
+                continue
+            out[key] = _Source(cand, why)
+            break
+    return out
+
+
+def _source_dominant_languages(docs: Sequence[Document]) -> dict[int, str]:
+    """Each document's source group's dominant language (the group's content segments)."""
+    from normalize.boilerplate import source_group
+    from normalize.segment import dominant_language
+
+    groups: dict[str, list[int]] = {}
+    for d, doc in enumerate(docs):
+        if doc.ok:
+            groups.setdefault(source_group(doc.source, doc.metadata), []).append(d)
+    out: dict[int, str] = {}
+    for members in groups.values():
+        lang = dominant_language(
+            [seg for d in members for seg in docs[d].segments if seg.kind == CONTENT]
+        )
+        out.update(dict.fromkeys(members, lang))
+    return out
 
 
 def translate_documents(docs: Sequence[Document], config: TranslateConfig) -> list[Document]:
-    """Translate the eligible segments of a batch of documents into ``config.target``.
+    """Translate the eligible text of a batch of documents into ``config.target``.
 
     Every ok document gets ``"translate"`` in its steps and, unless all its
-    eligible segments lacked a pack, a ``translated_text`` in
+    pieces to translate lacked a pack, a ``translated_text`` in
     ``translated_lang``. Documents with errors are returned as they are.
-    Raises :class:`packs.MissingExtraError` when argostranslate is not installed.
+    Raises :class:`packs.MissingExtraError` when argostranslate is not
+    installed, :class:`TranslationError` for an unusable device.
     """
     target = config.target
     if target is None:
         return list(docs)
-    # Fail on a missing extra before anything else, rather than reporting
-    # every language as lacking a pack.
+    # Fail on a missing extra or an unusable device before anything else,
+    # rather than reporting every language as lacking a pack.
     packs.import_argos_package(config.packs_dir)
-    # The sentences of each eligible segment, and all sentences by language.
-    plan: dict[tuple[int, int], list[tuple[int, int]]] = {}
-    by_lang: dict[str, list[_Piece]] = {}
-    texts: dict[str, list[str]] = {}
-    for d, doc in enumerate(docs):
-        if not doc.ok:
-            continue
-        for s, seg in enumerate(doc.segments):
-            if not is_eligible(seg, target, config.translate_boilerplate):
-                continue
-            plan[(d, s)] = sentence_spans(seg.text, config.max_sentence_chars)
-            for span in plan[(d, s)]:
-                by_lang.setdefault(seg.lang, []).append(_Piece(d, s, span))
-                texts.setdefault(seg.lang, []).append(seg.text[span[0] : span[1]])
+    translation_device(config)
+    plans = {
+        d: translation_units(doc, target, config.translate_boilerplate, config.max_sentence_chars)
+        for d, doc in enumerate(docs)
+        if doc.ok
+    }
+    installed = {(p.from_code, p.to_code) for p in packs.list_packs(config.packs_dir)}
+    sources = _choose_sources(docs, plans, installed, config)
 
-    # One call per language (per pack on the route).
-    results: dict[tuple[int, int, tuple[int, int]], str] = {}
+    # One call per source language (per pack on its route), over the whole batch.
+    by_source: dict[str, list[tuple[int, int, int]]] = {}
+    for key, source in sources.items():
+        if source.lang is not None:
+            by_source.setdefault(source.lang, []).append(key)
+    results: dict[tuple[int, int, int], str] = {}
     failed: dict[str, str] = {}
-    for lang in sorted(by_lang):
+    for lang in sorted(by_source):
+        keys = by_source[lang]
+        texts = [_piece_text(docs[d], plans[d][u].pieces[k]) for d, u, k in keys]
         try:
-            out = translate_sentences(texts[lang], lang, config)
+            out = translate_sentences(texts, lang, config)
         except MissingPackError as exc:
             failed[lang] = str(exc)
             continue
@@ -399,45 +865,78 @@ def translate_documents(docs: Sequence[Document], config: TranslateConfig) -> li
                 f"translate: {lang} to {target} failed, segments left untranslated: {exc}"
             )
             continue
-        for piece, text in zip(by_lang[lang], out, strict=True):
-            results[(piece.doc, piece.seg, piece.span)] = text
-
+        results.update(zip(keys, out, strict=True))
     return [
-        _finish(d, doc, plan, results, failed, target) if doc.ok else doc
+        _finish(d, doc, plans[d], sources, results, failed, config) if doc.ok else doc
         for d, doc in enumerate(docs)
     ]
+
+
+def _piece_text(doc: Document, piece: Piece) -> str:
+    return doc.full_text[piece.start : piece.end]
 
 
 def _finish(
     d: int,
     doc: Document,
-    plan: Mapping[tuple[int, int], list[tuple[int, int]]],
-    results: Mapping[tuple[int, int, tuple[int, int]], str],
+    units: Sequence[Unit],
+    sources: Mapping[tuple[int, int, int], _Source],
+    results: Mapping[tuple[int, int, int], str],
     failed: Mapping[str, str],
-    target: str,
+    config: TranslateConfig,
 ) -> Document:
     """Document ``d`` with its translations put back on its segments."""
+    assert config.target is not None
+    full = doc.full_text
     segments = list(doc.segments)
     translations: dict[int, str] = {}
     warnings = list(doc.warnings)
-    eligible = 0
-    for s, seg in enumerate(segments):
-        if (d, s) not in plan:
+    substituted: dict[tuple[str, str, str], int] = {}
+
+    def warn(message: str) -> None:
+        if message not in warnings:
+            warnings.append(message)
+
+    for u, unit in enumerate(units):
+        spans, pieces, used = [], [], []
+        for k, piece in enumerate(unit.pieces):
+            source = sources[(d, u, k)]
+            if (d, u, k) in results:
+                spans.append((piece.start - unit.start, piece.end - unit.start))
+                pieces.append(results[(d, u, k)])
+                if source.lang != piece.lang:
+                    used.append((piece.end - piece.start, source.lang))
+                    if source.why != "--source-lang":
+                        key = (piece.lang, str(source.lang), str(source.why))
+                        substituted[key] = substituted.get(key, 0) + 1
+            elif source.lang is None:
+                if source.why is None:
+                    warn(missing_pack_message(piece.lang, config.target, config.packs_dir))
+            else:
+                warn(failed[source.lang])
+        if not pieces:
             continue
-        eligible += 1
-        if seg.lang in failed:
-            if failed[seg.lang] not in warnings:
-                warnings.append(failed[seg.lang])
-            continue
-        spans = plan[(d, s)]
-        pieces = [results[(d, s, span)] for span in spans]
-        translations[s] = reassemble(seg.text, spans, pieces)
-        segments[s] = dataclasses.replace(seg, translation=translations[s])
-    nothing_translated = eligible > 0 and not translations
+        text = reassemble(full[unit.start : unit.end], spans, pieces)
+        first = segments[unit.first]
+        segments[unit.first] = dataclasses.replace(
+            first,
+            translation=text,
+            translation_covers=(unit.start, unit.end) if unit.last - unit.first > 1 else None,
+            translation_source_lang=max(used)[1] if used else None,
+        )
+        translations[unit.first] = text
+        translations.update(dict.fromkeys(range(unit.first + 1, unit.last), ""))
+    for (lang, used_lang, why), n in sorted(substituted.items()):
+        warn(
+            f"translate: no pack translates {lang} to {config.target}; {n} sentence(s) labelled "
+            f"{lang} were translated from {used_lang} instead ({why}; same script); the segments "
+            f"say so in translation_source_lang. Use --source-lang to choose the source language"
+        )
+    nothing_translated = any(unit.pieces for unit in units) and not translations
     return doc.replace(
         segments=tuple(segments),
         translated_text=None if nothing_translated else translated_document_text(doc, translations),
-        translated_lang=None if nothing_translated else target,
+        translated_lang=None if nothing_translated else config.target,
         warnings=tuple(warnings),
         steps=(*doc.steps, STEP),
     )
