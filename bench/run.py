@@ -3,7 +3,7 @@
 their references (measured in the same run) and targets.
 
 Run one with ``python bench/run.py NAME`` (names: throughput, lid_mixed,
-article_extraction, extraction_multilingual, translate).
+article_extraction, extraction_multilingual, extraction_metadata, translate).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ BENCHES = {
     "lid_mixed": "lid_mixed.py",
     "article_extraction": "article_extraction.py",
     "extraction_multilingual": "extraction_multilingual.py --split",
+    "extraction_metadata": "extraction_metadata.py",
     "translate": "translate_bench.py",
     "throughput": "throughput.py",
 }

@@ -37,6 +37,7 @@ from typing import Any
 
 import lxml.etree
 
+from normalize import metadata
 from normalize.boilerplate import (
     Block,
     BoilerplateConfig,
@@ -166,13 +167,6 @@ _TEXT_CONTENT = lxml.etree.XPath("string()", smart_strings=False)
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _WS = re.compile(r"\s+")
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
-_TITLE_SPLIT = re.compile(r"\s+[|\-–—:·•»]\s+")
-_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-_DATE_META = (
-    "article:published_time", "datepublished", "date", "pubdate", "publishdate", "dc.date",
-    "dc.date.issued", "og:published_time", "sailthru.date", "parsely-pub-date", "publish-date",
-    "article.published", "published_time", "dcterms.created", "citation_publication_date",
-)  # fmt: skip
 
 
 def class_hints(el: lxml.etree._Element) -> frozenset[str]:
@@ -269,50 +263,21 @@ def _parse(html: str, config: BoilerplateConfig) -> tuple[lxml.etree._Element, b
     return root, truncated
 
 
-def _metadata(root: lxml.etree._Element) -> dict[str, Any]:
-    meta: dict[str, Any] = {}
-    lang = root.get("lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang")
-    og_title = title = date = None
-    for el in root.iter("meta", "title", "time", "script"):
-        tag = el.tag
-        if tag == "title" and title is None:
-            title = " ".join(_TEXT_CONTENT(el).split())
-        elif tag == "meta":
-            key = (el.get("property") or el.get("name") or el.get("itemprop") or "").lower()
-            val = el.get("content") or ""
-            if key == "og:title" and not og_title:
-                og_title = " ".join(val.split())
-            elif key in _DATE_META and not date and _DATE.search(val):
-                date = val
-            elif not lang and (el.get("http-equiv") or "").lower() == "content-language":
-                lang = val
-        elif tag == "time" and not date:
-            val = el.get("datetime") or ""
-            if _DATE.search(val):
-                date = val
-        elif tag == "script" and not date and (el.get("type") or "").endswith("ld+json"):
-            m = re.search(r'"datePublished"\s*:\s*"([^"]+)"', el.text or "")
-            if m and _DATE.search(m.group(1)):
-                date = m.group(1)
-    if og_title or title:
-        meta["title"] = og_title or _clean_title(title or "")
-        meta["_full_title"] = title or og_title or ""
+def _metadata(root: lxml.etree._Element, html: str) -> dict[str, Any]:
+    """What the page says about itself (see :mod:`normalize.metadata`) and its ``<html lang>``."""
+    meta = metadata.html_metadata(root)
+    date = metadata.publication_date(html, url=meta.get("url"))
     if date:
-        m = _DATE.search(date)
-        meta["date"] = "-".join(m.groups()) if m else date
-    if lang:
+        meta["date"] = date
+    lang = root.get("lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang")
+    if not lang:
+        for el in root.iter("meta"):
+            if (el.get("http-equiv") or "").lower() == "content-language":
+                lang = el.get("content")
+                break
+    if lang and lang.strip():
         meta["html_lang"] = lang.strip()
-    return {k: v for k, v in meta.items() if v}
-
-
-def _clean_title(title: str) -> str:
-    """A ``<title>`` without the site name: the longest part between " | ", " - "….
-
-    >>> _clean_title("Taliban denies talks | World news | The Guardian")
-    'Taliban denies talks'
-    """
-    parts = _TITLE_SPLIT.split(title)
-    return max(parts, key=len) if len(parts) > 1 else title
+    return meta
 
 
 def html_page(html: str, *, canonicalize: Callable[[str], str], config: BoilerplateConfig) -> Page:
@@ -324,7 +289,7 @@ def html_page(html: str, *, canonicalize: Callable[[str], str], config: Boilerpl
     metadata title put first.
     """
     root, truncated = _parse(html, config)
-    meta = _metadata(root)
+    meta = _metadata(root, html[: config.max_html_chars])
     body = root.find("body")
     if body is None:
         body = root
@@ -646,7 +611,10 @@ def _mark_title(
             or (r.tag == "h1" and k in full_key)
         ):
             feats[i]["is_title"] = 1.0
-            meta["title"] = texts[i]
+            if k == title_key or (len(k) >= 12 and (k in title_key or title_key in k)):
+                # The headline as the page shows it; a heading that is only
+                # another part of the <title> (the site name) is not it.
+                meta["title"] = texts[i]
             return
         if r.tag == "h1" and first_h1 is None:
             first_h1 = i

@@ -35,6 +35,7 @@ from normalize.document import (
     Segment,
     add_counts,
 )
+from normalize.metadata import record_metadata
 from normalize.sniff import sniff_format
 
 log = logging.getLogger("normalize")
@@ -175,7 +176,7 @@ def _prepare(raw: RawDocument, config: Config) -> _Prepared:
             "boilerplate", getattr(exc, "code", "bad_html"), f"{raw.source}: {exc}"
         ) from exc
     changes = add_counts(changes, canon_counts)
-    metadata.update(page.metadata)
+    metadata = record_metadata(raw.metadata, {**metadata, **page.metadata}, raw.source)
     doc = Document(
         id=raw.id,
         source=raw.source,

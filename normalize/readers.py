@@ -183,7 +183,8 @@ def read_jsonl(stream: IO[bytes], name: str, options: ReadOptions) -> Iterator[R
                 "choose the field with --text-field.",
             )
             continue
-        meta = {k: v for k, v in record.items() if k in ("url", "title", "date", "lang")}
+        # Every other field is the user's and is carried through (e.g. crawl_date).
+        meta = {k: v for k, v in record.items() if k not in (options.text_field, options.id_field)}
         yield RawDocument(id=doc_id, source=source, data=text, metadata=meta)
 
 

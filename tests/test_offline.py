@@ -86,6 +86,9 @@ def test_all_features_run_offline(guarded, tmp_path: Path) -> None:
         f"<p>{HINDI}</p><p>An English paragraph that stays as it is in the output.</p></body></html>",
         encoding="utf-8",
     )
+    # A page that is only a URL: the date finder (htmldate) downloads a string
+    # that looks like one, so normalize must only ever give it a parsed tree.
+    (inputs / "url.html").write_text("https://example.com/2020/01/02/story", encoding="utf-8")
     out = tmp_path / "out.jsonl"
     proc = run_cli(
         str(SEEDS),
