@@ -1,6 +1,6 @@
 # normalize: everything a fresh clone needs is created by these targets.
 #   make normalize   set up .venv and normalize the bundled fixtures (IN=, OUT= to override)
-#   make test        set up .venv (with the translate extra) and run the whole test suite
+#   make test        set up .venv (with the light translate setup) and run the whole test suite
 #   make bench       benchmarks, each figure next to its reference measured in the same run
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -10,7 +10,7 @@ PIP := $(PY) -m pip --disable-pip-version-check -q
 IN ?= fixtures/seeds
 OUT ?= out/seeds.jsonl
 # A local CPU build of torch, where the machine has one: pip must never pick
-# the registry's CUDA build (several GB) for the translate extra.
+# the registry's CUDA build (several GB) for the benchmark's full Argos stack.
 WHEELS := $(wildcard /opt/wheels)
 TORCH := torch==2.13.0
 
@@ -24,9 +24,21 @@ $(VENV)/.core: pyproject.toml | $(PY)
 	$(PIP) install -e '.[test,lint]'
 	touch $@
 
+# Translation as normalize uses it (what make test runs on): the translate extra
+# (CTranslate2, sentencepiece) and argostranslate without its dependencies, since
+# torch, spacy, stanza and minisbd are never imported (see pyproject.toml).
+ARGOS := argostranslate>=1.11,<1.12
 $(VENV)/.translate: pyproject.toml $(VENV)/.core
-	$(PIP) install $(if $(WHEELS),--find-links $(WHEELS)) $(TORCH)
 	$(PIP) install -e '.[test,lint,translate,bench,ray,corpus,datatrove,hf]'
+	$(PIP) install --no-deps '$(ARGOS)'
+	touch $@
+
+# The translation benchmark's reference, argostranslate.translate.translate(),
+# needs Argos's whole stack: torch first (the local CPU build, where the machine
+# has one), then the translate-full extra.
+$(VENV)/.bench: pyproject.toml $(VENV)/.translate
+	$(PIP) install $(if $(WHEELS),--find-links $(WHEELS)) $(TORCH)
+	$(PIP) install -e '.[translate-full]'
 	touch $@
 
 # langid's model as arrays that load in milliseconds instead of a second and a
@@ -57,7 +69,7 @@ test: $(VENV)/.translate $(TABLES) browser
 	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
 	exit $$status
 
-bench: $(VENV)/.translate $(TABLES)
+bench: $(VENV)/.bench $(TABLES)
 	$(PY) bench/run.py
 
 # ruff (the rules selected in pyproject.toml), ruff's formatter, mypy on the package.

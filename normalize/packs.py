@@ -44,7 +44,10 @@ APP_NAME = "normalize"
 #: File extension of Argos Translate packs.
 SUFFIX = ".argosmodel"
 #: The extra that provides argostranslate.
-EXTRA_HINT = "pip install 'normalize[translate]'  (or: make setup-translate)"
+EXTRA_HINT = (
+    "pip install 'normalize[translate]' && pip install --no-deps 'argostranslate>=1.11,<1.12'  "
+    "(or: make setup-translate)"
+)
 
 
 class PackError(ValueError):

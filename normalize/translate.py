@@ -316,6 +316,8 @@ class Piece:
     start: int
     end: int
     lang: str
+    #: The text, ``full_text[start:end]``.
+    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -412,7 +414,7 @@ def _run_units(
         lang = majority_language(letters)
         if lang is not None:
             if lang != target:
-                pieces.append((Piece(start, end, lang), over[0], over[-1] + 1))
+                pieces.append((Piece(start, end, lang, full[start:end]), over[0], over[-1] + 1))
             continue
         for k in over:
             seg = segs[k]
@@ -423,7 +425,7 @@ def _run_units(
                 while b2 > a2 and full[b2 - 1].isspace():
                     b2 -= 1
                 if a2 < b2:
-                    pieces.append((Piece(a2, b2, seg.lang), k, k + 1))
+                    pieces.append((Piece(a2, b2, seg.lang, full[a2:b2]), k, k + 1))
     units: list[Unit] = []
     for piece, first, last in pieces:
         if units and first < units[-1].last:
@@ -568,7 +570,10 @@ def count_letters(text: str) -> int:
     >>> count_letters("किताब"), count_letters("book 42!")
     (5, 4)
     """
-    return sum(1 for ch in text if unicodedata.category(ch)[0] in "LM")
+    return len(_LETTERS_AND_MARKS.findall(text))
+
+
+_LETTERS_AND_MARKS = regex.compile(r"[\p{L}\p{M}]")
 
 
 def main_script(text: str) -> str:
@@ -773,7 +778,7 @@ def _choose_sources(
                     out[key] = _Source(piece.lang)
                 else:
                     out[key] = _Source(None)
-                    pending.append((key, piece.lang, _piece_text(docs[d], piece)))
+                    pending.append((key, piece.lang, piece.text))
     if not pending:
         return out
     offered = sorted({a for a, _ in installed if has_route(a)})
@@ -796,7 +801,7 @@ def _choose_sources(
                 why = f"{cand} is the document's dominant language"
             else:
                 why = f"{cand} is the dominant language of the document's source"
-            if not _same_script(_piece_text(doc, plans[key[0]][key[1]].pieces[key[2]]), cand):
+            if not _same_script(plans[key[0]][key[1]].pieces[key[2]].text, cand):
                 continue
             out[key] = _Source(cand, why)
             break
@@ -854,7 +859,7 @@ def translate_documents(docs: Sequence[Document], config: TranslateConfig) -> li
     failed: dict[str, str] = {}
     for lang in sorted(by_source):
         keys = by_source[lang]
-        texts = [_piece_text(docs[d], plans[d][u].pieces[k]) for d, u, k in keys]
+        texts = [plans[d][u].pieces[k].text for d, u, k in keys]
         try:
             out = translate_sentences(texts, lang, config)
         except MissingPackError as exc:
@@ -870,10 +875,6 @@ def translate_documents(docs: Sequence[Document], config: TranslateConfig) -> li
         _finish(d, doc, plans[d], sources, results, failed, config) if doc.ok else doc
         for d, doc in enumerate(docs)
     ]
-
-
-def _piece_text(doc: Document, piece: Piece) -> str:
-    return doc.full_text[piece.start : piece.end]
 
 
 def _finish(

@@ -258,6 +258,75 @@ def test_translation_stage_does_not_import_torch_or_stanza(to_en):
     assert done.stdout.splitlines() == ["boy water.", "[]"]
 
 
+#: Argos's dependencies that normalize never imports (the light translate setup has none).
+HEAVY = ("torch", "spacy", "stanza", "minisbd")
+
+BLOCK_HEAVY = f"""
+import importlib.abc, sys
+attempted = []
+
+class Refuse(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in {HEAVY!r}:
+            attempted.append(name)
+            raise ImportError(f"{{name}} is not installed (blocked by the test)")
+        return None
+
+sys.meta_path.insert(0, Refuse())
+"""
+
+
+def test_translation_works_without_torch_spacy_stanza_minisbd(tmp_path, packs_dir):
+    """The whole CLI run, translation included, as in a venv without Argos's heavy stack.
+
+    A meta-path hook makes importing any of them fail and records every
+    attempt (a probe with importlib.util.find_spec counts too); the run must
+    translate and attempt none of them.
+    """
+    import subprocess
+    import sys
+
+    page = tmp_path / "page.txt"
+    page.write_text(HI_EN[7]["original"] + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    code = BLOCK_HEAVY + (
+        "from normalize.cli import main\n"
+        f"status = main([{str(page)!r}, '--translate-to', 'en', '--jobs', '1', '-q', "
+        f"'-o', {str(out)!r}])\n"
+        "print(status, sorted(attempted))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env={**os.environ, packs.ENV_VAR: packs_dir},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[0] == "0 []"
+    record = json.loads(out.read_text(encoding="utf-8"))
+    assert record["translated_text"] == HI_EN[7]["translated"]
+
+
+def test_the_hook_does_block_them():
+    """The hook of the test above refuses a heavy import and records it (a check of the check)."""
+    import subprocess
+    import sys
+
+    code = BLOCK_HEAVY + (
+        "try:\n    import torch\nexcept ImportError as exc:\n    print(exc)\n"
+        "print(sorted(attempted))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.stdout.splitlines() == [
+        "torch is not installed (blocked by the test)",
+        "['torch']",
+    ]
+
+
 # ---------------------------------------------------------------- same output as Argos
 
 
@@ -278,8 +347,11 @@ def argos_translate(packs_dir):
     Argos's default sentence splitter (MiniSBD) downloads a model on first
     use; the same sentence boundaries as normalize's are given to it instead,
     so the comparison is about tokenizing, decoding and pivoting.
+    It needs Argos's whole stack (torch, stanza, spacy: the translate-full
+    extra, which make bench installs); the light translate setup skips it.
     """
     packs.import_argos_package(packs_dir)
+    pytest.importorskip("argostranslate.translate", reason="needs the translate-full extra")
     with pytest.MonkeyPatch.context() as mp:
         import argostranslate.sbd
         import argostranslate.settings
@@ -631,3 +703,26 @@ def test_sentence_longer_than_the_model_limit_is_cut_not_truncated(packs_dir):
     want = [gloss[w] for w in words]
     matched = sum(b.size for b in difflib.SequenceMatcher(a=want, b=got).get_matching_blocks())
     assert matched >= 34  # of 40; the whole sentence at once gives 8
+
+
+def test_the_translate_extra_is_light_and_argos_is_installed_without_its_dependencies():
+    """pyproject's translate extra brings only CTranslate2, sentencepiece and packaging;
+    argostranslate comes with --no-deps (make setup-translate), its full stack apart."""
+    import re
+    import tomllib
+
+    from tests.conftest import ROOT
+
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]
+
+    def names(reqs):
+        return {re.split(r"[<>=!\[ ;]", r, maxsplit=1)[0].lower() for r in reqs}
+
+    assert names(extras["translate"]) == {"ctranslate2", "sentencepiece", "packaging"}
+    assert names(extras["translate-full"]) == {"argostranslate"}
+    makefile = (ROOT / "Makefile").read_text()
+    recipe = makefile.split("$(VENV)/.translate:", 1)[1].split("\n\n", 1)[0]
+    assert "--no-deps '$(ARGOS)'" in recipe and "TORCH" not in recipe
+    assert "translate-full" in makefile.split("$(VENV)/.bench:", 1)[1].split("\n\n", 1)[0]
