@@ -1,6 +1,6 @@
 # normalize: everything a fresh clone needs is created by these targets.
 #   make normalize   set up .venv and normalize the bundled fixtures (IN=, OUT= to override)
-#   make test        set up .venv (with the light translate setup) and run the whole test suite
+#   make test        set up .venv (the light translate setup and every corpus extra; Chromium from apt for the report tests) and run the whole test suite
 #   make bench       benchmarks, each figure next to its reference measured in the same run
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -13,58 +13,70 @@ OUT ?= out/seeds.jsonl
 # the registry's CUDA build (several GB) for the benchmark's full Argos stack.
 WHEELS := $(wildcard /opt/wheels)
 TORCH := torch==2.13.0
+# What the set-up installs: normalize with its test and lint tools; for make
+# test and make bench also every extra.
+CORE := .[test,lint]
+ALL := .[test,lint,translate,bench,ray,corpus,datatrove,hf]
+# Set-up steps print one line each; their own output (pip's and setuptools'
+# chatter) is shown only when they fail.
+define quietly
+@echo "make: $(1)" >&2
+@log=$$($(2) 2>&1) || { printf '%s\n' "$$log" >&2; exit 1; }
+endef
 
 .PHONY: normalize test bench fuzz lang-packs toy-packs setup setup-translate clean lint browser
 
 $(PY):
-	$(PYTHON) -m venv $(VENV)
-	$(PIP) install -U pip setuptools wheel
+	$(call quietly,creating $(VENV)/,$(PYTHON) -m venv $(VENV) && $(PIP) install -U pip setuptools wheel)
 
 $(VENV)/.core: pyproject.toml | $(PY)
-	$(PIP) install -e '.[test,lint]'
-	touch $@
+	$(call quietly,installing normalize (editable) with its test and lint tools into $(VENV)/,$(PIP) install -e '$(CORE)')
+	@touch $@
 
 # Translation as normalize uses it (what make test runs on): the translate extra
 # (CTranslate2, sentencepiece) and argostranslate without its dependencies, since
 # torch, spacy, stanza and minisbd are never imported (see pyproject.toml).
 ARGOS := argostranslate>=1.11,<1.12
 $(VENV)/.translate: pyproject.toml $(VENV)/.core
-	$(PIP) install -e '.[test,lint,translate,bench,ray,corpus,datatrove,hf]'
-	$(PIP) install --no-deps '$(ARGOS)'
-	touch $@
+	$(call quietly,installing the extras: translate bench ray corpus datatrove hf,$(PIP) install -e '$(ALL)')
+	$(call quietly,installing argostranslate without its dependencies,$(PIP) install --no-deps '$(ARGOS)')
+	@touch $@
 
 # The translation benchmark's reference, argostranslate.translate.translate(),
 # needs Argos's whole stack: torch first (the local CPU build, where the machine
 # has one), then the translate-full extra.
 $(VENV)/.bench: pyproject.toml $(VENV)/.translate
-	$(PIP) install $(if $(WHEELS),--find-links $(WHEELS)) $(TORCH)
-	$(PIP) install -e '.[translate-full]'
-	touch $@
+	$(call quietly,installing torch (CPU) for the translation benchmark's reference,$(PIP) install $(if $(WHEELS),--find-links $(WHEELS)) $(TORCH))
+	$(call quietly,installing Argos's whole stack (translate-full) for that reference,$(PIP) install -e '.[translate-full]')
+	@touch $@
 
 # langid's model as arrays that load in milliseconds instead of a second and a
 # half per process (normalize/identify.py); rebuilt when langid changes.
 TABLES := $(VENV)/share/normalize/langid-tables.npz
 $(TABLES): $(VENV)/.core
-	$(PY) -m normalize.identify
+	$(call quietly,saving langid's tables for fast loading,$(PY) -m normalize.identify)
 
 setup: $(VENV)/.core $(TABLES)
 setup-translate: $(VENV)/.translate $(TABLES)
 
 normalize: $(VENV)/.core $(TABLES)
 	@mkdir -p $(dir $(OUT))
-	$(PY) -m normalize $(IN) -o $(OUT)
-	@echo "wrote $(OUT)" >&2
+	@$(PY) -m normalize $(IN) -o $(OUT) || [ $$? -eq 1 ]
+	@echo "make: the records are in $(OUT); to look at them:" >&2
+	@echo "  $(PY) -m normalize report $(OUT) -o $(basename $(OUT)).html   # then open it in a browser" >&2
 
 # Headless Chromium for the report's browser tests (Debian packages), and a
 # Devanagari font so that screenshots show the Hindi chrome.
 BROWSER_PKGS := chromium fonts-lohit-deva
 browser:
 	@{ command -v chromium && dpkg -s fonts-lohit-deva; } >/dev/null 2>&1 || { \
+	  echo "make: installing $(BROWSER_PKGS) with apt-get (Debian packages): the report's" \
+	    "tests open it in headless Chromium and check a screenshot" >&2; \
 	  sudo=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
 	  $$sudo apt-get update -qq && \
 	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PKGS) >&2; }
 
-test: $(VENV)/.translate $(TABLES) browser
+test: browser $(VENV)/.translate $(TABLES)
 	$(PY) -m pytest -q; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
 	exit $$status
