@@ -17,9 +17,38 @@ from dataclasses import dataclass, field
 from typing import Any
 
 #: Version of the JSON record layout. Bump the minor part for additive
-#: changes (new optional fields), the major part for anything that breaks
-#: a reader.
-SCHEMA_VERSION = "1.0"
+#: changes (a new field), the major part for anything that breaks a reader.
+#: 2.0: every record has every field with one type (see :meth:`Document.to_json`).
+SCHEMA_VERSION = "2.0"
+
+#: How a record carries its segments (``--segments``): ``full`` (with their
+#: text: the default, nothing is lost), ``offsets`` (start/end only, ``text``
+#: null: the full text is not repeated, records are a fraction of the size)
+#: or ``none`` (an empty list).
+SEGMENT_MODES = ("full", "offsets", "none")
+
+#: The typed keys of a record's ``metadata``, each always present: strings
+#: (null when unknown), lists of strings (empty) and flags (false unless set).
+#: Any other key an input carries goes to ``metadata.extra`` as key/value
+#: strings, so that the record's type never depends on its content.
+METADATA_FIELDS: Mapping[str, type] = {
+    "format": str,
+    "encoding": str,
+    "title": str,
+    "date": str,
+    "author": str,
+    "sitename": str,
+    "url": str,
+    "hostname": str,
+    "description": str,
+    "categories": list,
+    "tags": list,
+    "html_lang": str,
+    "crawl_date": str,
+    "truncated": bool,
+    "flattened": bool,
+    "duplicate_of": str,
+}
 
 #: Language code for text that is not in any language: digits, punctuation,
 #: timestamps, URLs, whitespace between blocks (ISO 639-2 "no linguistic content").
@@ -63,30 +92,28 @@ class Segment:
     #: the language forced with ``--source-lang``.
     translation_source_lang: str | None = None
 
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "text": self.text,
+    def to_json(self, *, text: bool = True) -> dict[str, Any]:
+        """The segment as JSON: every field, null when absent; ``text`` null unless ``text``."""
+        return {
+            "text": self.text if text else None,
             "start": self.start,
             "end": self.end,
             "lang": self.lang,
             "script": self.script,
             "confidence": round(self.confidence, 4),
             "kind": self.kind,
+            "reason": self.reason,
+            "translation": self.translation,
+            "translation_covers": None
+            if self.translation_covers is None
+            else list(self.translation_covers),
+            "translation_source_lang": self.translation_source_lang,
         }
-        if self.reason is not None:
-            out["reason"] = self.reason
-        if self.translation is not None:
-            out["translation"] = self.translation
-        if self.translation_covers is not None:
-            out["translation_covers"] = list(self.translation_covers)
-        if self.translation_source_lang is not None:
-            out["translation_source_lang"] = self.translation_source_lang
-        return out
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Segment:
         return cls(
-            text=data["text"],
+            text=data["text"] or "",
             start=data["start"],
             end=data["end"],
             lang=data.get("lang", UNDETERMINED),
@@ -108,7 +135,9 @@ class ErrorRecord:
 
     ``code`` is a stable machine-readable identifier (e.g. ``binary``,
     ``too_large``, ``unreadable``); ``message`` is a plain-language sentence
-    for a person, naming the input and suggesting a remedy.
+    for a person, naming the input and suggesting a remedy. A document's
+    warnings (things worth knowing that did not stop it, such as a charset
+    declaration that lies) are records of the same shape.
     """
 
     stage: str
@@ -117,10 +146,12 @@ class ErrorRecord:
     where: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        out = {"stage": self.stage, "code": self.code, "message": self.message}
-        if self.where is not None:
-            out["where"] = self.where
-        return out
+        return {
+            "stage": self.stage,
+            "code": self.code,
+            "message": self.message,
+            "where": self.where,
+        }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ErrorRecord:
@@ -135,7 +166,8 @@ class Document:
     boilerplate was asked to be kept. ``segments`` tile the *full* canonical
     text (boilerplate included). ``changes`` counts, per normalization step,
     how many times it changed the text; a step that changed nothing does not
-    appear. ``steps`` lists the stages that ran, in order.
+    appear. ``steps`` lists the stages that ran, in order. ``warnings`` are
+    :class:`ErrorRecord` objects for things that did not stop the document.
     """
 
     id: str
@@ -145,7 +177,7 @@ class Document:
     segments: tuple[Segment, ...] = ()
     changes: Mapping[str, int] = field(default_factory=dict)
     errors: tuple[ErrorRecord, ...] = ()
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[ErrorRecord, ...] = ()
     metadata: Mapping[str, Any] = field(default_factory=dict)
     steps: tuple[str, ...] = ()
     translated_text: str | None = None
@@ -161,29 +193,48 @@ class Document:
         """The full canonical text, boilerplate included (the segments joined)."""
         return "".join(s.text for s in self.segments)
 
-    def to_json(self) -> dict[str, Any]:
-        """The record as a JSON-ready dict (see the JSON Schema in ``normalize/schema``)."""
-        out: dict[str, Any] = {
+    def to_json(self, *, segments: str = "full") -> dict[str, Any]:
+        """The record as a JSON-ready dict (see the JSON Schema in ``normalize/schema``).
+
+        Every record has every field, each with one type whatever the
+        document: lists are lists of one kind of object (empty when there is
+        nothing), ``changes`` is a list of ``{step, count}`` (a map whose keys
+        depend on what fired would be a new type per record for Arrow and
+        ``datasets``), absent values are null, and ``metadata`` has a fixed
+        set of keys (:data:`METADATA_FIELDS`) plus ``extra``. ``segments`` is
+        one of :data:`SEGMENT_MODES`.
+
+        >>> rec = Document("d", changes={"nfc": 2}).to_json(segments="offsets")
+        >>> rec["changes"], rec["translated_text"], rec["metadata"]["truncated"]
+        ([{'step': 'nfc', 'count': 2}], None, False)
+        """
+        if segments not in SEGMENT_MODES:
+            raise ValueError(
+                f"segments must be one of {', '.join(SEGMENT_MODES)}, not {segments!r}"
+            )
+        return {
             "schema_version": SCHEMA_VERSION,
             "id": self.id,
             "source": self.source,
             "text": self.text,
             "lang": self.lang,
-            "segments": [s.to_json() for s in self.segments],
-            "changes": dict(self.changes),
+            "segments": []
+            if segments == "none"
+            else [s.to_json(text=segments == "full") for s in self.segments],
+            "changes": [{"step": step, "count": n} for step, n in self.changes.items()],
             "errors": [e.to_json() for e in self.errors],
-            "warnings": list(self.warnings),
-            "metadata": dict(self.metadata),
+            "warnings": [w.to_json() for w in self.warnings],
+            "metadata": metadata_json(self.metadata),
             "steps": list(self.steps),
+            "translated_text": self.translated_text,
+            "translated_lang": self.translated_lang,
         }
-        if self.translated_text is not None:
-            out["translated_text"] = self.translated_text
-            out["translated_lang"] = self.translated_lang
-        return out
 
-    def to_json_line(self) -> str:
+    def to_json_line(self, *, segments: str = "full") -> str:
         """One JSONL line (no trailing newline); UTF-8 characters are kept as they are."""
-        return json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":"))
+        return json.dumps(
+            self.to_json(segments=segments), ensure_ascii=False, separators=(",", ":")
+        )
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Document:
@@ -193,10 +244,10 @@ class Document:
             text=data.get("text", ""),
             lang=data.get("lang", UNDETERMINED),
             segments=tuple(Segment.from_json(s) for s in data.get("segments", ())),
-            changes=dict(data.get("changes", {})),
+            changes={c["step"]: c["count"] for c in data.get("changes", ())},
             errors=tuple(ErrorRecord.from_json(e) for e in data.get("errors", ())),
-            warnings=tuple(data.get("warnings", ())),
-            metadata=dict(data.get("metadata", {})),
+            warnings=tuple(ErrorRecord.from_json(w) for w in data.get("warnings", ())),
+            metadata=metadata_from_json(data.get("metadata", {})),
             steps=tuple(data.get("steps", ())),
             translated_text=data.get("translated_text"),
             translated_lang=data.get("translated_lang"),
@@ -205,6 +256,55 @@ class Document:
     def replace(self, **changes: Any) -> Document:
         """A copy with some fields replaced (stages use this; records stay frozen)."""
         return dataclasses.replace(self, **changes)
+
+
+def _as_string(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def metadata_json(metadata: Mapping[str, Any]) -> dict[str, Any]:
+    """A document's metadata in the record's fixed layout (see :data:`METADATA_FIELDS`).
+
+    A typed key given with another type (a JSONL ``title`` that is a number)
+    is converted to the key's type. Other keys go to ``extra`` as
+    ``{key, value}`` strings (JSON for values that are not strings): a map,
+    written as a list, which Arrow and Hugging Face ``datasets`` read alike in
+    every record (``datasets`` has no map type). Keys starting with ``_`` are
+    a stage's own.
+
+    >>> meta = metadata_json({"format": "html", "truncated": True, "tags": "x", "lang": "hi"})
+    >>> meta["format"], meta["title"], meta["truncated"], meta["tags"], meta["extra"]
+    ('html', None, True, ['x'], [{'key': 'lang', 'value': 'hi'}])
+    """
+    out: dict[str, Any] = {}
+    for key, kind in METADATA_FIELDS.items():
+        value = metadata.get(key)
+        if kind is bool:
+            out[key] = bool(value)
+        elif kind is list:
+            items = value if isinstance(value, list | tuple) else [] if value is None else [value]
+            out[key] = [_as_string(item) for item in items]
+        else:
+            out[key] = None if value is None else _as_string(value)
+    out["extra"] = [
+        {"key": str(key), "value": _as_string(value)}
+        for key, value in metadata.items()
+        if key not in METADATA_FIELDS and not str(key).startswith("_")
+    ]
+    return out
+
+
+def metadata_from_json(metadata: Mapping[str, Any]) -> dict[str, Any]:
+    """The metadata of a :class:`Document` read back from a record (inverse of :func:`metadata_json`).
+
+    >>> metadata_from_json(metadata_json({"format": "text", "lang": "hi"}))
+    {'format': 'text', 'lang': 'hi'}
+    """
+    out = {
+        k: v for k, v in metadata.items() if k != "extra" and v is not None and v not in (False, [])
+    }
+    out.update((item["key"], item["value"]) for item in metadata.get("extra") or ())
+    return out
 
 
 def add_counts(a: Mapping[str, int], b: Mapping[str, int]) -> dict[str, int]:
@@ -237,3 +337,17 @@ class RawDocument:
     error: ErrorRecord | None = None
     metadata: Mapping[str, Any] = field(default_factory=dict)
     http_charset: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """Something in the input that is not a document to normalize, and why.
+
+    A WARC archive holds requests, images and redirects besides pages; a
+    folder holds files of other kinds. They give no record, but they are
+    never dropped silently: the run counts them by ``reason`` in its summary
+    and its stats.
+    """
+
+    reason: str
+    where: str

@@ -122,7 +122,7 @@ def _prepare(raw: RawDocument, config: Config) -> _Prepared:
     fmt = raw.format or sniff_format(raw.data)
     html = fmt == "html"
     changes: dict[str, int] = {}
-    warnings: list[str] = []
+    warnings: list[ErrorRecord] = []
     metadata = dict(raw.metadata)
     metadata["format"] = fmt
     data = raw.data
@@ -143,7 +143,9 @@ def _prepare(raw: RawDocument, config: Config) -> _Prepared:
         text = decoded.text
         metadata["encoding"] = decoded.encoding
         changes = add_counts(changes, decoded.changes)
-        warnings.extend(decoded.warnings)
+        warnings.extend(
+            ErrorRecord("decode", "declared_charset", w, raw.source) for w in decoded.warnings
+        )
     else:
         if len(data) > config.max_bytes:
             raise StageError(

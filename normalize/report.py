@@ -169,6 +169,40 @@ def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def _changes(value: Any) -> list[tuple[str, Any]]:
+    """A record's ``changes`` as (step, count) pairs: a list of ``{step, count}``
+    (schema 2.0), or a map of step to count (records of schema 1.0)."""
+    if isinstance(value, Mapping):
+        return list(value.items())
+    return [(_str(_dict(c).get("step")), _dict(c).get("count")) for c in _list(value)]
+
+
+def _warning(value: Any) -> str:
+    """A warning as one line: ``stage/code: message`` (2.0), or the text itself (1.0)."""
+    if isinstance(value, Mapping):
+        return f"{_str(value.get('stage'))}/{_str(value.get('code'))}: {_str(value.get('message'))}"
+    return _str(value)
+
+
+def _metadata(value: Any) -> dict[str, Any]:
+    """A record's metadata with what it does not know left out and ``extra`` spread out."""
+    meta = _dict(value)
+    out = {k: v for k, v in meta.items() if k != "extra" and v not in (None, False, [])}
+    extra = meta.get("extra")
+    if isinstance(extra, Mapping):
+        out.update(extra)
+    for item in _list(extra):
+        out[_str(_dict(item).get("key"))] = _dict(item).get("value")
+    return out
+
+
+def _seg_chars(seg: Mapping[str, Any]) -> int:
+    """A segment's length in characters, from its text or (``--segments offsets``) its offsets."""
+    if isinstance(seg.get("text"), str):
+        return len(seg["text"])
+    return max(0, (_int(seg.get("end")) or 0) - (_int(seg.get("start")) or 0))
+
+
 @dataclass(slots=True)
 class _Summary:
     """Counters over every record, shown or not (mutable: filled while streaming)."""
@@ -221,12 +255,12 @@ def _count(summary: _Summary, rec: Mapping[str, Any]) -> None:
         for seg in _list(rec.get("segments"))
     ):
         summary.translated += 1
-    for step, n in _dict(rec.get("changes")).items():
+    for step, n in _changes(rec.get("changes")):
         if _int(n):
             summary.changes[_str(step)] += n
     for seg in _list(rec.get("segments")):
         seg = _dict(seg)
-        n = len(_str(seg.get("text")))
+        n = _seg_chars(seg)
         if seg.get("kind") == "boilerplate":
             summary.chars_boilerplate += n
             reason = _str(seg.get("reason"), "unspecified")
@@ -278,9 +312,10 @@ def _document_html(
     anchor = f"d{index}"
     doc_id = _str(rec.get("id"), "?")
     errors = [_dict(e) for e in _list(rec.get("errors"))]
-    warnings = [_str(w) for w in _list(rec.get("warnings"))]
-    meta = _dict(rec.get("metadata"))
+    warnings = [_warning(w) for w in _list(rec.get("warnings"))]
+    meta = _metadata(rec.get("metadata"))
     segments = [_dict(s) for s in _list(rec.get("segments"))]
+    offsets_only = any(s.get("text") is None for s in segments)
     lang = _str(rec.get("lang"), "und")
 
     head = [f'<span class="id">{_esc(doc_id)}</span>']
@@ -291,8 +326,8 @@ def _document_html(
         head.append(f'<span class="badge err">{len(errors)} error(s)</span>')
     if warnings:
         head.append(f'<span class="badge warn">{len(warnings)} warning(s)</span>')
-    bp = sum(len(_str(s.get("text"))) for s in segments if s.get("kind") == "boilerplate")
-    total = sum(len(_str(s.get("text"))) for s in segments)
+    bp = sum(_seg_chars(s) for s in segments if s.get("kind") == "boilerplate")
+    total = sum(_seg_chars(s) for s in segments)
     if total:
         head.append(f'<span class="muted">{total:,} chars, {bp:,} boilerplate</span>')
 
@@ -300,8 +335,8 @@ def _document_html(
     facts = [("source", rec.get("source"))]
     facts += [(f"metadata.{k}", v) for k, v in meta.items() if k != "title"]
     facts += [("steps", ", ".join(_str(s) for s in _list(rec.get("steps"))))]
-    changes = _dict(rec.get("changes"))
-    facts += [("changes", ", ".join(f"{_str(k)}: {_str(v)}" for k, v in changes.items()))]
+    changes = _changes(rec.get("changes"))
+    facts += [("changes", ", ".join(f"{_str(k)}: {_str(v)}" for k, v in changes))]
     if rec.get("translated_lang"):
         facts.append(("translated_lang", rec.get("translated_lang")))
     rows = "".join(
@@ -323,7 +358,12 @@ def _document_html(
     shown = size = 0
     expected = 0
     tiling_problem = None
-    for seg in segments:
+    if offsets_only:
+        body.append(
+            '<p class="muted">The segments were written without their text '
+            "(--segments offsets); the clean text is shown.</p>"
+        )
+    for seg in [] if offsets_only else segments:
         text = _str(seg.get("text"))
         start, end = _int(seg.get("start")), _int(seg.get("end"))
         if tiling_problem is None and (start != expected or end != expected + len(text)):

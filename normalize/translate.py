@@ -45,7 +45,15 @@ import regex
 
 from normalize import packs
 from normalize.canonical import canonicalize
-from normalize.document import BOILERPLATE, CONTENT, NO_LANGUAGE, UNDETERMINED, Document, Segment
+from normalize.document import (
+    BOILERPLATE,
+    CONTENT,
+    NO_LANGUAGE,
+    UNDETERMINED,
+    Document,
+    ErrorRecord,
+    Segment,
+)
 from normalize.sentences import cap_length, split_sentences
 
 #: The provenance label of this stage in ``Document.steps``.
@@ -856,18 +864,20 @@ def translate_documents(docs: Sequence[Document], config: TranslateConfig) -> li
         if source.lang is not None:
             by_source.setdefault(source.lang, []).append(key)
     results: dict[tuple[int, int, int], str] = {}
-    failed: dict[str, str] = {}
+    failed: dict[str, ErrorRecord] = {}
     for lang in sorted(by_source):
         keys = by_source[lang]
         texts = [plans[d][u].pieces[k].text for d, u, k in keys]
         try:
             out = translate_sentences(texts, lang, config)
         except MissingPackError as exc:
-            failed[lang] = str(exc)
+            failed[lang] = ErrorRecord(STEP, "missing_pack", str(exc))
             continue
         except RuntimeError as exc:  # TranslationError, or CTranslate2 failing on a batch
-            failed[lang] = (
-                f"translate: {lang} to {target} failed, segments left untranslated: {exc}"
+            failed[lang] = ErrorRecord(
+                STEP,
+                "translation_failed",
+                f"translate: {lang} to {target} failed, segments left untranslated: {exc}",
             )
             continue
         results.update(zip(keys, out, strict=True))
@@ -883,7 +893,7 @@ def _finish(
     units: Sequence[Unit],
     sources: Mapping[tuple[int, int, int], _Source],
     results: Mapping[tuple[int, int, int], str],
-    failed: Mapping[str, str],
+    failed: Mapping[str, ErrorRecord],
     config: TranslateConfig,
 ) -> Document:
     """Document ``d`` with its translations put back on its segments."""
@@ -894,9 +904,9 @@ def _finish(
     warnings = list(doc.warnings)
     substituted: dict[tuple[str, str, str], int] = {}
 
-    def warn(message: str) -> None:
-        if message not in warnings:
-            warnings.append(message)
+    def warn(warning: ErrorRecord) -> None:
+        if warning not in warnings:
+            warnings.append(warning)
 
     for u, unit in enumerate(units):
         spans, pieces, used = [], [], []
@@ -912,7 +922,8 @@ def _finish(
                         substituted[key] = substituted.get(key, 0) + 1
             elif source.lang is None:
                 if source.why is None:
-                    warn(missing_pack_message(piece.lang, config.target, config.packs_dir))
+                    message = missing_pack_message(piece.lang, config.target, config.packs_dir)
+                    warn(ErrorRecord(STEP, "missing_pack", message))
             else:
                 warn(failed[source.lang])
         if not pieces:
@@ -929,9 +940,14 @@ def _finish(
         translations.update(dict.fromkeys(range(unit.first + 1, unit.last), ""))
     for (lang, used_lang, why), n in sorted(substituted.items()):
         warn(
-            f"translate: no pack translates {lang} to {config.target}; {n} sentence(s) labelled "
-            f"{lang} were translated from {used_lang} instead ({why}; same script); the segments "
-            f"say so in translation_source_lang. Use --source-lang to choose the source language"
+            ErrorRecord(
+                STEP,
+                "close_language_pack",
+                f"translate: no pack translates {lang} to {config.target}; {n} sentence(s) "
+                f"labelled {lang} were translated from {used_lang} instead ({why}; same script); "
+                "the segments say so in translation_source_lang. Use --source-lang to choose "
+                "the source language",
+            )
         )
     nothing_translated = any(unit.pieces for unit in units) and not translations
     return doc.replace(

@@ -36,8 +36,9 @@ def test_jsonl_extra_fields_are_carried(tmp_path) -> None:
     assert out.returncode == 0, out.stderr
     meta = json.loads(out.stdout)["metadata"]
     assert meta["crawl_date"] == "2024-03-01"
-    assert meta["warc"] == {"offset": 12, "file": "x.warc.gz"}
+    # Fields outside the record's fixed keys travel in extra, as strings (JSON for objects).
+    assert meta["extra"] == [{"key": "warc", "value": '{"offset": 12, "file": "x.warc.gz"}'}]
     assert meta["title"] == "Title given by the crawler"  # the input's field wins
     assert meta["hostname"] == "news.example"
     assert meta["format"] == "html"
-    assert "text" not in meta and "id" not in meta
+    assert "text" not in meta and "id" not in meta and meta["categories"] == []

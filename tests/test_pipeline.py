@@ -23,7 +23,7 @@ def check_record(doc: Document) -> dict:
     pos = 0
     for seg in rec["segments"]:
         assert seg["start"] == pos and seg["end"] == pos + len(seg["text"])
-        assert (seg["kind"] == CONTENT) == ("reason" not in seg)
+        assert (seg["kind"] == CONTENT) == (seg["reason"] is None)
         pos = seg["end"]
     return rec
 

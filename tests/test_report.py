@@ -23,6 +23,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from normalize.document import metadata_json
 from normalize.report import (
     lang_hue,
     main,
@@ -59,17 +60,19 @@ def record(doc_id: str, pieces: list[tuple], **fields) -> dict:
         segments.append(seg)
         pos += len(text)
     out = {
-        "schema_version": "1.0",
+        "schema_version": "2.0",
         "id": doc_id,
         "source": doc_id,
         "text": "".join(s["text"] for s in segments if s["kind"] == "content"),
         "lang": fields.pop("lang", "en"),
         "segments": segments,
-        "changes": {},
+        "changes": [],
         "errors": [],
         "warnings": [],
-        "metadata": {},
+        "metadata": metadata_json(fields.pop("metadata", {})),
         "steps": ["decode", "canonical", "boilerplate", "segment"],
+        "translated_text": None,
+        "translated_lang": None,
     }
     out.update(fields)
     return out
@@ -134,9 +137,9 @@ def hostile_record() -> dict:
         ],
         lang=f"en{ATTR_PAYLOAD}",
         source=f"https://example.org/{ATTR_PAYLOAD}",
-        metadata={"title": PAYLOAD, "html_lang": ATTR_PAYLOAD},
-        warnings=[PAYLOAD],
-        changes={IMG_PAYLOAD: 1},
+        metadata={"title": PAYLOAD, "html_lang": ATTR_PAYLOAD, "note": IMG_PAYLOAD},
+        warnings=[{"stage": "decode", "code": ATTR_PAYLOAD, "message": PAYLOAD, "where": None}],
+        changes=[{"step": IMG_PAYLOAD, "count": 1}],
         translated_text=PAYLOAD,
         translated_lang="en",
     )
@@ -287,6 +290,27 @@ def test_right_to_left_segments_get_dir_auto():
     tags = Tags.of(render_report([record("d", [("مرحبا بالعالم", "ar")], lang="ar")]), True)
     (seg,) = tags.find("span", "seg")
     assert seg.get("dir") == "auto" and seg.get("lang") == "ar"
+
+
+def test_records_without_segment_text_show_the_clean_text():
+    """--segments offsets writes segments without their text: the report says so."""
+    rec = record(
+        "compact", [("Hello world.", "en"), ("\n", "zxx"), ("Home", "en", "boilerplate", "nav")]
+    )
+    for seg in rec["segments"]:
+        seg["text"] = None
+    tags = Tags.of(render_report([rec]))
+    shown = "".join(tags.data)
+    assert "written without their text" in shown and "Hello world." in shown
+    assert "17 chars, 4 boilerplate" in shown
+
+
+def test_records_of_schema_1_still_read():
+    """Reports of older outputs: changes as a map, warnings as strings."""
+    rec = record("old", [("Hello world.", "en")])
+    rec.update(schema_version="1.0", changes={"nfc": 2}, warnings=["a lying charset"], metadata={})
+    shown = "".join(Tags.of(render_report([rec])).data)
+    assert "nfc: 2" in shown and "a lying charset" in shown
 
 
 def test_error_records_are_listed_and_shown():

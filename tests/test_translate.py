@@ -211,7 +211,8 @@ def test_missing_pack_leaves_documents_untranslated_with_a_warning(to_en):
     assert out_ta.translated_text is None and out_ta.translated_lang is None
     assert out_ta.segments[0].translation is None
     [warning] = out_ta.warnings
-    assert "translate-ta_en.argosmodel" in warning and "lang_packs/" in warning
+    assert (warning.stage, warning.code) == ("translate", "missing_pack")
+    assert "translate-ta_en.argosmodel" in warning.message and "lang_packs/" in warning.message
     assert out_ta.steps[-1] == "translate"
     assert out_mixed.translated_text == f"{HI_EN[0]['translated']} வணக்கம்."
     assert out_mixed.warnings == (warning,)
@@ -444,8 +445,10 @@ def test_segment_labelled_marathi_is_translated_with_the_hindi_pack(to_en):
     assert seg.translation_source_lang == "hi"
     assert out.translated_text == case["translated"]
     [warning] = out.warnings
-    assert "no pack translates mr to en" in warning and "translated from hi" in warning
-    assert "--source-lang" in warning
+    assert (warning.stage, warning.code) == ("translate", "close_language_pack")
+    message = warning.message
+    assert "no pack translates mr to en" in message and "translated from hi" in message
+    assert "--source-lang" in message
     assert seg.to_json()["translation_source_lang"] == "hi"
 
 
@@ -463,7 +466,7 @@ def test_document_dominant_language_makes_a_close_pack_plausible(packs_dir):
     [out] = translate.translate_documents([doc], strict)
     assert out.segments[2].translation == mr_part["translated"]
     assert out.segments[2].translation_source_lang == "hi"
-    assert "dominant language" in out.warnings[0]
+    assert "dominant language" in out.warnings[0].message
 
 
 def test_a_pack_of_another_script_or_an_implausible_language_is_not_used(packs_dir):
@@ -473,10 +476,10 @@ def test_a_pack_of_another_script_or_an_implausible_language_is_not_used(packs_d
     tamil = make_doc([("வணக்கம் உலகம்.", "ta", "content")])
     out_fr, out_ta = translate.translate_documents([french, tamil], to_es)
     assert out_fr.segments[0].translation is None and out_fr.translated_text is None
-    assert "translate-fr_es.argosmodel" in out_fr.warnings[0]
+    assert "translate-fr_es.argosmodel" in out_fr.warnings[0].message
     assert out_ta.segments[0].translation is None
-    assert "translate-ta_en.argosmodel" not in out_ta.warnings[0]  # target is es
-    assert "translate-ta_es.argosmodel" in out_ta.warnings[0]
+    assert "translate-ta_en.argosmodel" not in out_ta.warnings[0].message  # target is es
+    assert "translate-ta_es.argosmodel" in out_ta.warnings[0].message
 
 
 def test_source_lang_forces_the_source_language(packs_dir):
@@ -546,7 +549,7 @@ def test_cli_translates_short_hindi_documents_with_a_pack_installed_from_outside
     for r in records:
         if r["lang"] != "hi" and r.get("translated_text"):
             assert r["segments"][0]["translation_source_lang"] == "hi"
-            assert any("translated from hi" in w for w in r["warnings"])
+            assert any("translated from hi" in w["message"] for w in r["warnings"])
 
 
 # ---------------------------------------------------------------- code-switched sentences
