@@ -75,3 +75,58 @@ def sniff_format(data: bytes | str) -> str:
     if _STRUCTURAL.search(head):
         return "html"
     return "text"
+
+
+#: Leading bytes of formats that are never text, though their first bytes may
+#: look like it (a PDF opens with an ASCII line).
+_BINARY_MAGIC = (
+    b"%PDF",
+    b"PK\x03\x04",
+    b"\x89PNG",
+    b"GIF8",
+    b"\xff\xd8\xff",
+    b"RIFF",
+    b"OggS",
+    b"ID3",
+    b"\x7fELF",
+    b"\xd0\xcf\x11\xe0",
+    b"wOFF",
+)
+#: Control bytes that text does not contain (tab, line breaks and form feed do).
+_CONTROL = bytes(set(range(32)) - {9, 10, 12, 13, 27})
+
+
+def sniff_content(head: bytes) -> str | None:
+    """The format of a file that no extension names, from its first (decompressed) bytes.
+
+    ``warc``, ``jsonl`` (a first line that is a JSON object), ``html``,
+    ``text``, or ``None`` for content that is none of them (binary). Files in
+    a folder named ``page.php``, ``index.shtml`` or ``README`` are read by
+    what they hold, not skipped for their name.
+
+    >>> sniff_content(b"WARC/1.1\\r\\nWARC-Type: warcinfo"), sniff_content(b'{"text": "hi"}\\n{"te')
+    ('warc', 'jsonl')
+    >>> sniff_content(b"<?php ?>\\n<!DOCTYPE html><html>"), sniff_content(b"Plain words.\\n")
+    ('html', 'text')
+    >>> sniff_content(b"%PDF-1.4\\n"), sniff_content(b"\\x00\\x01\\x02\\x03 binary"), sniff_content(b"")
+    (None, None, None)
+    """
+    if not head.strip() or head.startswith(_BINARY_MAGIC):
+        return None
+    if head.startswith((b"WARC/1.", b"WARC/0.")):
+        return "warc"
+    if not any(head.startswith(bom) for bom, _ in _BOMS):
+        sample = head[: 2 * SNIFF_CHARS]
+        if sum(sample.count(c) for c in _CONTROL) > len(sample) // 100:
+            return None
+    if head.lstrip()[:1] == b"{":
+        import json
+
+        first = head.lstrip().split(b"\n", 1)[0]
+        try:
+            if isinstance(json.loads(first), dict):
+                return "jsonl"
+        except ValueError:
+            if b"\n" not in head.lstrip():  # a first line longer than the head
+                return "jsonl"
+    return sniff_format(head)
