@@ -36,15 +36,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from normalize.boilerplate import (
-    BoilerplateConfig,
-    Page,
-    html_page,
-    mark_boilerplate,
-    text_page,
-)
+from normalize.boilerplate import mark_boilerplate
 from normalize.canonical import canonicalize
-from normalize.document import CONTENT
+from normalize.config import BoilerplateConfig
+from normalize.document import CONTENT, Page
+from normalize.extract.html import html_page
+from normalize.extract.text import text_page
 
 DATA = ROOT.parent / "shared" / "bench" / "article-extraction"
 TOKEN = re.compile(r"\w+")
@@ -197,7 +194,7 @@ def run(selected: set[str] | None = None, *, with_trafilatura: bool = True) -> l
         mark = "" if target is None else f"≥ {target:.2f} {'ok' if f >= target else 'MISSED'}"
         print(f"{name:30} {p:6.3f} {r:6.3f} {f:6.3f}   {h0:6.3f} {h1:6.3f}  {mark}")
     print("(F1 h0 / h1: the shipped model, trained on all pages, on each half.)")
-    import normalize.boilerplate_weights as weights
+    import normalize.boilerplate.weights as weights
 
     print("cross-validated (bench/train_boilerplate.py --cv; P / R / F1, half not trained on):")
     for line in (weights.__doc__ or "").splitlines():

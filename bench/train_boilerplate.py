@@ -1,4 +1,4 @@
-"""Train the boilerplate model and write ``normalize/boilerplate_weights.py``.
+"""Train the boilerplate model and write ``normalize/boilerplate/weights.py``.
 
 Labels come from the article-extraction set (``../shared/bench/article-extraction``):
 a block is content when most of its word 4-grams are in the page's gold body
@@ -22,6 +22,7 @@ Run: ``.venv/bin/python bench/train_boilerplate.py [--cv]``.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import os
 import pprint
@@ -36,14 +37,18 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import article_extraction as ax
 
-from normalize import boilerplate as bp
+from normalize.boilerplate import features, model
 from normalize.canonical import canonicalize
+from normalize.config import BoilerplateConfig
+from normalize.document import Page
+from normalize.extract.html import html_page
+from normalize.extract.text import text_page
 
-OUT = ROOT / "normalize" / "boilerplate_weights.py"
+OUT = ROOT / "normalize" / "boilerplate" / "weights.py"
 #: L2 penalty, chosen from {3, 10, 30, 100, 300} by the cross-validated F1 (so the
 #: halves have seen this one choice); override with BP_L2 to explore.
 L2 = float(os.environ.get("BP_L2", "10"))
-CONFIG = bp.BoilerplateConfig()
+CONFIG = BoilerplateConfig()
 PAGE_WEIGHT = float(os.environ.get("BP_PAGE_WEIGHT", "100"))
 
 
@@ -65,18 +70,18 @@ def label(text: str, grams: set) -> float:
     return 1.0 if sum(s in grams for s in sh) / len(sh) >= 0.5 else 0.0
 
 
-def page_rows(page: bp.Page, grams: set, drop_stoplist: bool):
+def page_rows(page: Page, grams: set, drop_stoplist: bool):
     """(feature dicts, labels, weights, trainable mask) of one page."""
     if drop_stoplist:
-        page = bp.replace(page, metadata={**page.metadata, "html_lang": "xx"})
-        orig = bp.guess_stoplist_lang
-        bp.guess_stoplist_lang = lambda *a, **k: None  # type: ignore[assignment]
+        page = dataclasses.replace(page, metadata={**page.metadata, "html_lang": "xx"})
+        orig = features.guess_stoplist_lang
+        features.guess_stoplist_lang = lambda *a, **k: None  # type: ignore[assignment]
         try:
-            ev = bp._evidence(page, frozenset(), CONFIG)
+            ev = model._evidence(page, frozenset(), CONFIG)
         finally:
-            bp.guess_stoplist_lang = orig  # type: ignore[assignment]
+            features.guess_stoplist_lang = orig  # type: ignore[assignment]
     else:
-        ev = bp._evidence(page, frozenset(), CONFIG)
+        ev = model._evidence(page, frozenset(), CONFIG)
     ys, ws, mask = [], [], []
     for i, t in enumerate(ev.texts):
         ys.append(label(t, grams))
@@ -125,9 +130,9 @@ def train(pages, names1):
     b1 = fit(X, Y, W)
     stage1 = {n: float(round(v, 4)) for n, v in zip(names1, b1, strict=False) if abs(v) > 1e-9}
     for feats, *_ in pages:
-        p = [bp._sigmoid(bp._logit(stage1, f)) for f in feats]
-        bp.add_context(feats, p)
-    names2 = list(names1) + list(bp.CONTEXT_FEATURES)
+        p = [model._sigmoid(model._logit(stage1, f)) for f in feats]
+        model.add_context(feats, p)
+    names2 = list(names1) + list(features.CONTEXT_FEATURES)
     X, Y, W = stack(pages, names2)
     b2 = fit(X, Y, W)
     stage2 = {n: float(round(v, 4)) for n, v in zip(names2, b2, strict=False) if abs(v) > 1e-9}
@@ -139,8 +144,8 @@ def build(pages_data, drop_fraction=0.25):
     out = {"html": [], "text": []}
     for k, (pid, html, gold) in enumerate(pages_data):
         grams = gold_index(gold)
-        hp = bp.html_page(html, canonicalize=canonicalize, config=CONFIG)
-        tp = bp.text_page(ax.flatten(hp), config=CONFIG)
+        hp = html_page(html, canonicalize=canonicalize, config=CONFIG)
+        tp = text_page(ax.flatten(hp), config=CONFIG)
         drops = [False] + ([True] if (k % 4 == 0 and drop_fraction) else [])
         for d in drops:
             out["html"].append((pid, page_rows(hp, grams, d)))
@@ -149,7 +154,7 @@ def build(pages_data, drop_fraction=0.25):
 
 
 def evaluate(model_html, model_text, pages_data):
-    import normalize.boilerplate_weights as bw
+    import normalize.boilerplate.weights as bw
 
     saved = bw.HTML_MODEL, bw.TEXT_MODEL
     bw.HTML_MODEL, bw.TEXT_MODEL = model_html, model_text
@@ -188,8 +193,8 @@ def main() -> int:
     data = ax.load()
     print(f"{len(data)} pages; building features…", file=sys.stderr)
     rows = build(data)
-    names_text = list(bp.TEXT_FEATURES)
-    names_html = list(bp.TEXT_FEATURES + bp.HTML_FEATURES)
+    names_text = list(features.TEXT_FEATURES)
+    names_html = list(features.TEXT_FEATURES + features.HTML_FEATURES)
     cv_lines = []
     if args.cv:
         for h in (0, 1):

@@ -17,11 +17,50 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from normalize.boilerplate import BoilerplateConfig
 from normalize.canonical import CanonicalConfig
 from normalize.decode import DecodeConfig
 from normalize.segment import SegmentConfig
 from normalize.translate import TranslateConfig
+
+
+@dataclass(frozen=True, slots=True)
+class BoilerplateConfig:
+    """Settings of the boilerplate stage. Every default says why it is what it is."""
+
+    #: Off: every block is content (the page is still split into blocks).
+    enabled: bool = True
+    #: A block counts as repeated chrome of a source group when it appears in
+    #: at least ``repeat_min_fraction`` of the group's documents (and in two at
+    #: least): a template line is on most pages of a site. Half, because the
+    #: seeds' icon strip is on two pages of four.
+    repeat_min_fraction: float = 0.5
+    #: ...or, in a large group, in at least this many documents: a template
+    #: line need not be on half of a big crawl's pages, while ten pages of one
+    #: host quoting the same short sentence is rare. See :func:`find_repeats`.
+    repeat_min_documents: int = 10
+    #: Blocks longer than this (in words) are never counted as repeats: a long
+    #: repeated paragraph is more likely syndicated content than chrome.
+    repeat_max_words: int = 60
+    #: Probability of being content below which the model calls a block
+    #: boilerplate. 0.5 is the calibrated decision point of the logistic model.
+    threshold: float = 0.5
+    #: When no block reaches ``threshold``, the page's best blocks are kept down
+    #: to half the best probability, but never below this.
+    min_threshold: float = 0.05
+    #: HTML larger than this (in code points) is cut before parsing, and the
+    #: page gets ``truncated: True`` in its metadata. 8 Mi is far above real
+    #: article pages (the median is ~100 k) and keeps a page under a second.
+    max_html_chars: int = 8 * 1024 * 1024
+    #: At most this many blocks per page; later blocks are dropped and the page
+    #: is marked ``truncated``. Bounds the classifier and the output size.
+    max_blocks: int = 20_000
+    #: Elements nested deeper than this are read as text of their ancestor at
+    #: this depth (libxml2 itself stops at 256). The walk is iterative, so
+    #: depth never raises ``RecursionError``; this bounds per-block work.
+    max_depth: int = 200
+    #: Block texts (lines) longer than this many code points are never chrome
+    #: phrases, breadcrumbs or icon strips; cheap rules only look at short text.
+    max_rule_chars: int = 400
 
 
 @dataclass(frozen=True, slots=True)

@@ -351,3 +351,43 @@ class Skipped:
 
     reason: str
     where: str
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A stretch ``text[start:end]`` of a page's canonical text, with its verdict.
+
+    The separator after the block ("\\n" or "\\n\\n") belongs to the block, so
+    that the blocks of a page tile its text. ``reason`` is ``None`` for content
+    and a short stable code for boilerplate (see :data:`REASONS`). ``features``
+    are what the classifier saw; they are not part of equality or output.
+    """
+
+    start: int
+    end: int
+    kind: str = CONTENT
+    reason: str | None = None
+    features: Mapping[str, float] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A page as blocks: ``blocks`` tile ``text`` (contiguous, in order, 0 to ``len(text)``).
+
+    ``metadata`` holds what the page says about itself when known: ``title``,
+    ``date``, ``html_lang`` (and ``truncated`` when a limit was hit). ``origin``
+    is ``"html"`` when blocks carry structural features, ``"text"`` otherwise.
+    """
+
+    text: str
+    blocks: tuple[Block, ...]
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    origin: str = "text"
+    #: The blocks' line analyses once :func:`page_lines` has made them: both
+    #: the cross-document pass and the classifier read them. Not an argument,
+    #: so a page made from another (``dataclasses.replace``) starts empty.
+    lines: list[Any] = field(default_factory=list, init=False, compare=False, repr=False)
+
+    def block_text(self, block: Block) -> str:
+        """The text of ``block`` without its trailing separator."""
+        return self.text[block.start : block.end].rstrip("\n")

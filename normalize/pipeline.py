@@ -29,12 +29,16 @@ from normalize.config import Config
 from normalize.document import (
     BOILERPLATE,
     CONTENT,
+    Block,
     Document,
     ErrorRecord,
+    Page,
     RawDocument,
     Segment,
     add_counts,
 )
+from normalize.extract.html import html_page
+from normalize.extract.text import text_page
 from normalize.metadata import record_metadata
 from normalize.sniff import sniff_format
 
@@ -46,7 +50,7 @@ class _Prepared:
     """A document after the per-document stages, before batch-level ones."""
 
     doc: Document
-    page: boilerplate.Page | None
+    page: Page | None
     group: str
 
 
@@ -167,12 +171,12 @@ def _prepare(raw: RawDocument, config: Config) -> _Prepared:
         canon_counts = add_counts(canon_counts, counts)
         return out
 
-    page: boilerplate.Page | None
+    page: Page | None
     try:
         if html:
-            page = boilerplate.html_page(text, canonicalize=canonicalize, config=config.boilerplate)
+            page = html_page(text, canonicalize=canonicalize, config=config.boilerplate)
         else:
-            page = boilerplate.text_page(canonicalize(text), config=config.boilerplate)
+            page = text_page(canonicalize(text), config=config.boilerplate)
     except ValueError as exc:
         raise StageError(
             "boilerplate", getattr(exc, "code", "bad_html"), f"{raw.source}: {exc}"
@@ -190,9 +194,7 @@ def _prepare(raw: RawDocument, config: Config) -> _Prepared:
     return _Prepared(doc, page, boilerplate.source_group(raw.source, metadata))
 
 
-def _split_at_blocks(
-    segments: Sequence[Segment], blocks: Sequence[boilerplate.Block]
-) -> list[Segment]:
+def _split_at_blocks(segments: Sequence[Segment], blocks: Sequence[Block]) -> list[Segment]:
     """Cut language segments at block boundaries and give each piece its block's kind.
 
     Both sequences tile the same text, so one merge walk suffices.

@@ -48,9 +48,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import regex
 
-from normalize.boilerplate import LANG_PACKS, lang_pack, phrase_key
 from normalize.caches import RepeatCache
 from normalize.document import NO_LANGUAGE, UNDETERMINED, Segment
+from normalize.langpacks import lang_pack, lang_packs_dir, phrase_key
 from normalize.scripts import (
     SCRIPT_CODES,
     SCRIPT_GROUP,
@@ -163,7 +163,7 @@ def segment_pack(lang: str) -> SegmentPack:
     >>> segment_pack("xx")
     SegmentPack(prior=None, letters='')
     """
-    path = LANG_PACKS / lang / "segment.json"
+    path = lang_packs_dir() / lang / "segment.json"
     if not path.is_file():
         return SegmentPack()
     data = json.loads(path.read_text(encoding="utf-8"))

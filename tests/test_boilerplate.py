@@ -11,21 +11,23 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from normalize import boilerplate as bp
+from normalize import langpacks
 from normalize.boilerplate import (
     REASONS,
-    BoilerplateConfig,
-    BoilerplateError,
-    Page,
+    chrome_phrase,
+    features,
     find_repeats,
-    html_page,
     mark_boilerplate,
     repeat_keys,
+    rules,
     source_group,
-    text_page,
+    tokens,
 )
 from normalize.canonical import canonicalize
-from normalize.document import BOILERPLATE, CONTENT
+from normalize.config import BoilerplateConfig
+from normalize.document import BOILERPLATE, CONTENT, Page
+from normalize.extract.html import BoilerplateError, html_page
+from normalize.extract.text import text_page
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = json.loads((ROOT / "fixtures" / "boilerplate_cases.json").read_text(encoding="utf-8"))
@@ -285,13 +287,13 @@ def test_lang_pack_files_have_attribution(lang: str) -> None:
         path = ROOT / "lang_packs" / lang / name
         head = path.read_text(encoding="utf-8").splitlines()[:6]
         assert any(line.startswith("#") and "Source" in line for line in head), path
-    pack = bp.lang_pack(lang)
+    pack = langpacks.lang_pack(lang)
     assert pack.stopwords and (pack.phrases or pack.patterns)
 
 
 def test_chrome_sections_are_reason_codes() -> None:
-    for lang in bp.available_langs():
-        pack = bp.lang_pack(lang)
+    for lang in langpacks.available_langs():
+        pack = langpacks.lang_pack(lang)
         reasons = set(pack.phrases.values()) | {r for _, r in pack.patterns}
         assert reasons <= set(REASONS), (lang, reasons - set(REASONS))
 
@@ -300,16 +302,22 @@ def test_adding_a_language_is_adding_a_folder(tmp_path, monkeypatch) -> None:
     (tmp_path / "xx").mkdir()
     (tmp_path / "xx" / "chrome.txt").write_text("# test pack\n[share]\nzorp it\n", encoding="utf-8")
     (tmp_path / "xx" / "stopwords.txt").write_text("# test\nla\nlo\n", encoding="utf-8")
-    monkeypatch.setattr(bp, "LANG_PACKS", tmp_path)
-    for cached in (bp.lang_pack, bp.available_langs, bp._all_phrases, bp._stop_index):
+    monkeypatch.setenv("NORMALIZE_LANG_PACKS", str(tmp_path))
+    caches = (
+        langpacks.lang_pack,
+        langpacks.available_langs,
+        rules._all_phrases,
+        features._stop_index,
+    )
+    for cached in caches:
         cached.cache_clear()
     try:
-        assert bp.available_langs() == ("xx",)
-        assert bp.chrome_phrase("Zorp it!") == "share"
-        assert bp.guess_stoplist_lang(["la", "lo", "mu"]) == "xx"
+        assert langpacks.available_langs() == ("xx",)
+        assert chrome_phrase("Zorp it!") == "share"
+        assert features.guess_stoplist_lang(["la", "lo", "mu"]) == "xx"
     finally:
         monkeypatch.undo()
-        for cached in (bp.lang_pack, bp.available_langs, bp._all_phrases, bp._stop_index):
+        for cached in caches:
             cached.cache_clear()
 
 
@@ -324,11 +332,11 @@ def test_text_page_block_limit_keeps_everything() -> None:
 
 def test_ascii_tokenizers_agree_with_the_unicode_ones_on_general_punctuation() -> None:
     """The ``re`` shortcut for ASCII text with typographic punctuation gives the same tokens."""
-    from normalize import boilerplate as bp
-
     for code in range(0x2000, 0x2070):
         text = f"Hello{chr(code)}world 42{chr(code)} A{chr(code)}B “x”"
-        assert bp._ascii_words(text)
-        assert bp._ASCII_WORD.findall(text) == bp._WORD.findall(text), hex(code)
-        assert bp._ASCII_CAP_WORD_START.findall(text) == bp._CAP_WORD_START.findall(text)
-    assert not bp._ascii_words("café “x”")
+        assert tokens._ascii_words(text)
+        assert tokens._ASCII_WORD.findall(text) == tokens._WORD.findall(text), hex(code)
+        assert features._ASCII_CAP_WORD_START.findall(text) == features._CAP_WORD_START.findall(
+            text
+        )
+    assert not tokens._ascii_words("café “x”")

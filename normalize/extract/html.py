@@ -19,7 +19,7 @@ its ancestors (``share``, ``comment``, ``related``, ``breadcrumb``,
 ``cookie``…), and whether it is inside the page's main-content container
 (the element richest in prose, as readability scores it).
 
->>> from normalize.boilerplate import BoilerplateConfig
+>>> from normalize.config import BoilerplateConfig
 >>> page = html_page("<html lang=en><head><title>Hi - Site</title></head><body>"
 ...     "<nav><a href=/>Home</a></nav><h1>Hi</h1><p>Some text.</p></body></html>",
 ...     canonicalize=str.strip, config=BoilerplateConfig())
@@ -38,15 +38,23 @@ from typing import Any
 import lxml.etree
 
 from normalize import metadata
-from normalize.boilerplate import (
-    Block,
-    BoilerplateConfig,
-    BoilerplateError,
-    Page,
-    phrase_key,
-    text_page,
-    tile,
-)
+from normalize.config import BoilerplateConfig
+from normalize.document import Block, Page
+from normalize.extract.text import text_page, tile
+from normalize.langpacks import phrase_key
+
+
+class BoilerplateError(ValueError):
+    """A page that the boilerplate stage cannot turn into blocks (e.g. not HTML at all).
+
+    ``code`` is the stable identifier an error record carries: ``empty_html``
+    (nothing to read) or ``bad_html`` (the parser found no document).
+    """
+
+    def __init__(self, message: str, code: str = "bad_html") -> None:
+        super().__init__(message)
+        self.code = code
+
 
 #: Elements whose content is never visible text.
 SKIP_TAGS = frozenset(

@@ -1,0 +1,351 @@
+"""Features: what a block's text says (words, punctuation, stopwords, position, neighbours).
+
+Each line is analysed once per page (:class:`_Line`, kept on the page by
+:func:`page_lines`), and short lines that repeat across pages once per
+process: a bounded cache keeps them, because site chrome repeats on every
+page of a source (see :data:`LINE_CACHE_SIZE`). The stoplist language of a
+page is guessed from the language packs' stopwords.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+
+import regex
+
+from normalize.boilerplate.rules import _NAV_SEP, _SENT_END, _all_phrases, _short_rule, icon_strip
+from normalize.boilerplate.tokens import _ASCII_WORD, _ascii_words, _word_pattern, words
+from normalize.caches import RepeatCache
+from normalize.document import Page
+from normalize.langpacks import available_langs, lang_pack, phrase_key
+
+_SENT_PUNCT = regex.compile(r"[.!?…。！？।॥؟۔](?:\s|$)")
+_COMMA = regex.compile(r"[,،、，;؛]")
+_DIGIT = regex.compile(r"\p{Nd}")
+_URLISH = regex.compile(r"https?://|www\.|@\w|\.com\b")
+
+
+@functools.cache
+def _stop_index() -> Mapping[str, tuple[str, ...]]:
+    """word -> languages whose stoplist has it (one lookup per word for guessing)."""
+    index: dict[str, list[str]] = {}
+    for lang in available_langs():
+        for w in lang_pack(lang).stopwords:
+            index.setdefault(w, []).append(lang)
+    return {w: tuple(ls) for w, ls in index.items()}
+
+
+def guess_stoplist_lang(
+    sample_words: Sequence[str], hint: str | None = None, *, folded: bool = False
+) -> str | None:
+    """The language pack whose stopwords cover most of ``sample_words``.
+
+    ``hint`` (e.g. ``<html lang>``) wins when it has a pack and covers at
+    least a tenth of the words: pages mislabel their language less often than
+    they mix scripts, but a wrong label must not blind the stopword feature.
+    ``folded`` says the words are already casefolded.
+
+    >>> guess_stoplist_lang("the cat sat on the mat and it was fine".split())
+    'en'
+    >>> guess_stoplist_lang("это был очень хороший день и мы гуляли".split())
+    'ru'
+    """
+    lowered = list(sample_words[:1000]) if folded else [w.casefold() for w in sample_words[:1000]]
+    if not lowered:
+        return None
+    index = _stop_index()
+    # Count each word's tuple of languages, then spread: one dict update per
+    # word instead of one per (word, language).
+    by_langs = Counter(map(index.get, lowered))
+    counts: Counter[str] = Counter()
+    for langs, c in by_langs.items():
+        if langs is None:
+            continue
+        for lang in langs:
+            counts[lang] += c
+    if hint:
+        hint = hint.split("-")[0].split("_")[0].lower()
+        if counts.get(hint, 0) >= 0.1 * len(lowered):
+            return hint
+    if not counts:
+        return None
+    best, n = min(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return best if n >= 0.05 * len(lowered) else None
+
+
+#: Features every block has, computed from its text and its neighbours'.
+TEXT_FEATURES: tuple[str, ...] = (
+    "bias",
+    "log_words",
+    "short",
+    "stop",
+    "stop_rel",
+    "no_stoplist",
+    "end_punct",
+    "sent_punct",
+    "comma_rate",
+    "digit_ratio",
+    "cap_ratio",
+    "urlish",
+    "nav_sep",
+    "pos",
+    "in_span",
+    "after_span",
+    "dist_prose",
+    "prose",
+    "ctx_prose",
+    "prev_words",
+    "next_words",
+    "prev_end_punct",
+    "next_end_punct",
+    "title_like",
+)
+
+#: Features that only HTML blocks have (set by :mod:`normalize.extract.html`).
+HTML_FEATURES: tuple[str, ...] = (
+    "tag_p",
+    "tag_h",
+    "tag_li",
+    "tag_td",
+    "tag_pre",
+    "tag_caption",
+    "tag_other",
+    "link_density",
+    "all_link",
+    "in_nav",
+    "in_header",
+    "in_footer",
+    "in_aside",
+    "in_form",
+    "in_article",
+    "in_main",
+    "in_list",
+    "in_table",
+    "cls_nav",
+    "cls_footer",
+    "cls_share",
+    "cls_comments",
+    "cls_related",
+    "cls_sidebar",
+    "cls_ads",
+    "cls_meta",
+    "cls_subscribe",
+    "cls_cookie",
+    "cls_breadcrumb",
+    "cls_good",
+    "in_container",
+    "container_near",
+    "container_ld",
+    "region",
+)
+
+#: Second-stage features: the first stage's verdict on the neighbours. Chrome
+#: comes in runs (a menu, a footer) and so does content.
+CONTEXT_FEATURES: tuple[str, ...] = ("ctx_p", "prev_p", "next_p", "ctx_p_wide")
+
+
+_LOG_13 = math.log1p(12)
+_LOG_11 = math.log1p(10)
+
+
+def _prose(f: Mapping[str, float]) -> bool:
+    return f["log_words"] >= _LOG_13 and f["end_punct"] > 0 and f["stop_rel"] >= 0.5
+
+
+#: A capital that starts a word of :data:`_WORD`: capitals are never Han or
+#: kana, so one starts a word unless a letter, mark, digit or "_" of another
+#: script comes right before it. One pass over the line instead of one match
+#: per word.
+_CAP_WORD_START = regex.compile(
+    r"(?<![[\p{L}\p{M}\p{N}_]--[\p{Han}\p{Hiragana}\p{Katakana}]])\p{Lu}", regex.V1
+)
+_ASCII_CAP_WORD_START = re.compile(r"(?<![A-Za-z0-9_])[A-Z]")
+#: Lines up to this many code points are analysed once per process when they
+#: repeat (see :func:`_line`): chrome lines are short and repeat on every page
+#: of a site, while paragraphs rarely repeat.
+LINE_CACHE_CHARS = 400
+#: How many lines the cache keeps (least recently used go first). Only lines
+#: seen on an earlier page are kept (:class:`~normalize.caches.RepeatCache`):
+#: chrome, not the paragraphs that would make memory grow with the run.
+#: 1024 lines are a few dozen sites' chrome and about 3 MB.
+LINE_CACHE_SIZE = 1024
+
+
+class _Line:
+    """What a block's text says on its own, whatever page it is on.
+
+    ``base`` holds the context-free features in the order of
+    :func:`text_features`' dict; the page-dependent ones (stopword density,
+    position, neighbours) are computed per page from ``folded``.
+    """
+
+    __slots__ = ("_folded", "_rule", "_rule_src", "base", "icon", "key", "n_words", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.key = phrase_key(text)
+        ascii_words = _ascii_words(text)
+        ws = (_ASCII_WORD if ascii_words else _word_pattern(text)).findall(text)
+        # The words themselves are not kept (``tokens`` makes them again): the
+        # casefolded ones are, and a batch holds the lines of all its pages.
+        self.n_words = len(ws)
+        # Casefolding maps each character on its own (no context, unlike
+        # lower()), so the joined words fold into the folded words.
+        # The casefolded words, kept as one string (NUL between words): a
+        # list of strings costs several times the memory.
+        self._folded = "\x00".join(ws).casefold()
+        nw = len(ws)
+        end = _SENT_END.search(text) is not None
+        self.base = (
+            math.log1p(len(text)),
+            math.log1p(nw),
+            1.0 if nw < 4 else 0.0,
+            1.0 if end else 0.0,
+            math.log1p(len(_SENT_PUNCT.findall(text))),
+            min(1.0, len(_COMMA.findall(text)) / nw) if nw else 0.0,
+            len(_DIGIT.findall(text)) / len(text) if text else 0.0,
+            len((_ASCII_CAP_WORD_START if ascii_words else _CAP_WORD_START).findall(text)) / nw
+            if nw
+            else 0.0,
+            1.0 if _URLISH.search(text) else 0.0,
+            min(3.0, len(_NAV_SEP.findall(text))),
+        )
+        self.icon = not end and icon_strip(text)  # a strip never ends a sentence
+        self._rule: str | None = None
+        self._rule_src: object = None
+
+    @property
+    def folded(self) -> list[str]:
+        """The line's words, casefolded."""
+        return self._folded.split("\x00") if self.n_words else []
+
+    @property
+    def tokens(self) -> list[str]:
+        """The line's words (:func:`words`), made again on each use: only short
+        lines and a page's first lines need them."""
+        return words(self.text)
+
+    def rule(self, max_rule_chars: int) -> str | None:
+        """:func:`rule_reason` of the line (the phrase rules are looked up once per pack set)."""
+        if self.icon:
+            return "icon_strip"
+        if len(self.text) > max_rule_chars:
+            return None
+        src = _all_phrases()
+        if self._rule_src is not src:
+            self._rule = _short_rule(self.text, self.key, self.tokens)
+            self._rule_src = src
+        return self._rule
+
+
+#: Short lines seen on more than one page, analysed once per process.
+_LINES: RepeatCache[str, _Line] = RepeatCache(LINE_CACHE_SIZE)
+
+
+def _line(text: str) -> _Line:
+    """The analysis of one line, from the process cache when it is short and repeats."""
+    if len(text) > LINE_CACHE_CHARS:
+        return _Line(text)
+    line = _LINES.get(text)
+    if line is None:
+        line = _Line(text)
+        _LINES.offer(text, line)
+    return line
+
+
+def page_lines(page: Page) -> list[_Line]:
+    """The analysis of each block's text, made once per page (kept on the page)."""
+    if len(page.lines) != len(page.blocks):
+        page.lines[:] = [_line(page.block_text(b)) for b in page.blocks]
+    return page.lines
+
+
+def page_lang(
+    page: Page, tokens: Sequence[Sequence[str]] | None = None, *, folded: bool = False
+) -> str | None:
+    """The stoplist language of a page (``<html lang>`` as a hint, else the best-covering pack).
+
+    ``tokens`` are the blocks' words when known (``folded``: casefolded already).
+    """
+    sample: list[str] = []
+    for i, b in enumerate(page.blocks):
+        sample.extend(tokens[i] if tokens is not None else words(page.text[b.start : b.end]))
+        if len(sample) >= 1000:
+            break
+    hint = page.metadata.get("html_lang")
+    return guess_stoplist_lang(
+        sample, hint if isinstance(hint, str) else None, folded=folded and tokens is not None
+    )
+
+
+def text_features(texts: Sequence[str], stop: frozenset[str] | None) -> list[dict[str, float]]:
+    """Per-block text features; ``stop`` is the page's stoplist (None when unknown).
+
+    With no stoplist the stopword features take neutral values and
+    ``no_stoplist`` is set, so a language without a pack is judged by the other
+    features instead of looking like a page without prose.
+    """
+    return _text_features([_line(t) for t in texts], stop)
+
+
+def _text_features(lines: Sequence[_Line], stop: frozenset[str] | None) -> list[dict[str, float]]:
+    n = len(lines)
+    last_pos = max(1, n - 1)
+    no_stoplist = 0.0 if stop else 1.0
+    in_stop = stop.__contains__ if stop else None
+    feats: list[dict[str, float]] = []
+    for i, line in enumerate(lines):
+        lc, lw, short, end, sent, comma, digit, caps, url, nav = line.base
+        nw = line.n_words
+        sd = sum(map(in_stop, line.folded)) / nw if in_stop and nw else 0.0
+        feats.append(
+            {
+                "bias": 1.0,
+                "log_chars": lc,
+                "log_words": lw,
+                "short": short,
+                "stop": sd,
+                "no_stoplist": no_stoplist,
+                "end_punct": end,
+                "sent_punct": sent,
+                "comma_rate": comma,
+                "digit_ratio": digit,
+                "cap_ratio": caps,
+                "urlish": url,
+                "nav_sep": nav,
+                "pos": i / last_pos,
+            }
+        )
+    # Stopword density relative to the page's prose: languages and stoplists differ
+    # in how dense prose is, a page's own long blocks say what prose looks like here.
+    long_sd = sorted(f["stop"] for f in feats if f["log_words"] >= _LOG_11)
+    ref = long_sd[int(0.75 * (len(long_sd) - 1))] if long_sd else 0.0
+    ref = max(ref, 0.15)
+    for f in feats:
+        f["stop_rel"] = min(2.0, f["stop"] / ref) if stop else 1.0
+        f["prose"] = 1.0 if _prose(f) else 0.0
+    prose_idx = [i for i, f in enumerate(feats) if f["prose"]]
+    first, last = (prose_idx[0], prose_idx[-1]) if prose_idx else (n, -1)
+    # Prefix counts of prose blocks (0/1 values: sums are exact in any order).
+    upto = [0.0]
+    for f in feats:
+        upto.append(upto[-1] + f["prose"])
+    j = 0
+    for i, f in enumerate(feats):
+        while j + 1 < len(prose_idx) and abs(prose_idx[j + 1] - i) <= abs(prose_idx[j] - i):
+            j += 1
+        f["dist_prose"] = math.log1p(abs(prose_idx[j] - i)) if prose_idx else 5.0
+        f["in_span"] = 1.0 if first <= i <= last else 0.0
+        f["after_span"] = 1.0 if i > last else 0.0
+        lo, hi = max(0, i - 3), min(n, i + 4)
+        f["ctx_prose"] = (upto[hi] - upto[lo] - f["prose"]) / max(1, hi - lo - 1)
+        f["prev_words"] = feats[i - 1]["log_words"] if i else 0.0
+        f["next_words"] = feats[i + 1]["log_words"] if i + 1 < n else 0.0
+        f["prev_end_punct"] = feats[i - 1]["end_punct"] if i else 0.0
+        f["next_end_punct"] = feats[i + 1]["end_punct"] if i + 1 < n else 0.0
+        f["title_like"] = 0.0
+    return feats

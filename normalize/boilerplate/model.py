@@ -1,0 +1,231 @@
+"""The model: P(content) per block, and the verdicts that exact evidence, rules and it give.
+
+A small two-stage logistic model (weights are data in
+:mod:`normalize.boilerplate.weights`, trained and cross-validated by
+``bench/train_boilerplate.py``); the second stage adds the first stage's
+verdicts on the neighbours. :func:`classify` decides in three layers, most
+certain first: exact evidence (cross-document repetition, duplicate title or
+line), rules and structure (:func:`structural_reason`), then the model.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import repeat
+from operator import mul
+from typing import Any
+
+from normalize.boilerplate.features import _Line, _text_features, page_lang, page_lines
+from normalize.config import BoilerplateConfig
+from normalize.document import Page
+from normalize.langpacks import lang_pack, phrase_key
+
+_DEFAULT_CONFIG = BoilerplateConfig()
+
+
+def _logit(weights: Mapping[str, float], f: Mapping[str, float]) -> float:
+    return sum([w * f[name] for name, w in weights.items() if name in f])
+
+
+def _logits(weights: Mapping[str, float], feats: Sequence[Mapping[str, float]]) -> list[float]:
+    """:func:`_logit` of every block, with the products taken in C.
+
+    A feature a block lacks adds ``w * 0.0`` where :func:`_logit` adds
+    nothing; the terms are otherwise the same, in the same order, so the sums
+    are the same floats (up to the sign of a zero sum, which the sigmoid maps
+    to 0.5 either way).
+    """
+    names, ws = tuple(weights), tuple(weights.values())
+    return [sum(map(mul, ws, map(f.get, names, repeat(0.0)))) for f in feats]
+
+
+def _sigmoid(z: float) -> float:
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+def add_context(feats: list[dict[str, float]], probs: list[float]) -> None:
+    """Add the first stage's probabilities of the neighbours to each block's features."""
+    n = len(feats)
+    for i, f in enumerate(feats):
+        # Slices keep the order of the terms, so the sums are the same floats.
+        lo, hi = max(0, i - 2), min(n, i + 3)
+        f["ctx_p"] = sum(probs[lo:i] + probs[i + 1 : hi]) / max(1, hi - lo - 1)
+        lo, hi = max(0, i - 6), min(n, i + 7)
+        f["ctx_p_wide"] = sum(probs[lo:i] + probs[i + 1 : hi]) / max(1, hi - lo - 1)
+        f["prev_p"] = probs[i - 1] if i else 0.0
+        f["next_p"] = probs[i + 1] if i + 1 < n else 0.0
+
+
+def content_probabilities(feats: list[dict[str, float]], model: Mapping[str, Any]) -> list[float]:
+    """P(content) per block from a two-stage model (``stage1``, ``stage2`` weight maps)."""
+    p1 = [_sigmoid(z) for z in _logits(model["stage1"], feats)]
+    add_context(feats, p1)
+    return [_sigmoid(z) for z in _logits(model["stage2"], feats)]
+
+
+@dataclass(frozen=True, slots=True)
+class _Evidence:
+    """What mark_boilerplate knows about a page before the model speaks."""
+
+    texts: list[str]
+    feats: list[dict[str, float]]
+    forced: list[str | None]  # a reason when exact evidence or a rule decides
+    title_index: int | None
+
+
+def _evidence(page: Page, repeated: Collection[str], config: BoilerplateConfig) -> _Evidence:
+    texts = [page.block_text(b) for b in page.blocks]
+    lines = page_lines(page)
+    keys = [line.key for line in lines]
+    lang = page_lang(page, [line.folded for line in lines], folded=True)
+    stop = lang_pack(lang).stopwords if lang else None
+    feats = _text_features(lines, stop or None)
+    for f, b in zip(feats, page.blocks, strict=True):
+        if b.features:
+            f.update(b.features)
+    title_key = phrase_key(str(page.metadata.get("title") or ""))
+    title_index = _find_title(page, lines, keys, feats, title_key)
+    if title_index is not None:
+        feats[title_index]["title_like"] = 1.0
+        title_key = keys[title_index]
+    forced: list[str | None] = []
+    prev_key = None
+    max_rule_chars = config.max_rule_chars
+    for i, (line, k) in enumerate(zip(lines, keys, strict=True)):
+        reason = None
+        if i == title_index:
+            reason = None
+        elif k and k in repeated:
+            reason = "repeated"
+        elif title_key and k == title_key:
+            reason = "duplicate_title"
+        elif k and k == prev_key:
+            reason = "duplicate_line"
+        else:
+            reason = line.rule(max_rule_chars) or structural_reason(feats[i])
+        forced.append(reason)
+        if k:
+            prev_key = k
+    return _Evidence(texts, feats, forced, title_index)
+
+
+def _find_title(
+    page: Page,
+    lines: Sequence[_Line],
+    keys: Sequence[str],
+    feats: Sequence[Mapping[str, float]],
+    title_key: str,
+) -> int | None:
+    """The block that is the page's title: the one marked so by the HTML reader,
+    the one equal to the metadata title, or in text, the first heading-like line
+    near the top (4 to 30 words, no sentence-final period, not chrome)."""
+    for i, f in enumerate(feats):
+        if f.get("is_title"):
+            return i
+    if title_key:
+        for i, k in enumerate(keys):
+            if k == title_key:
+                return i
+    if page.origin == "html":
+        return None
+    max_rule_chars = _DEFAULT_CONFIG.max_rule_chars
+    for i, line in enumerate(lines[:8]):
+        if not 4 <= line.n_words <= 30:
+            continue
+        ws = line.tokens
+        if (
+            4 <= len(ws) <= 30
+            and sum(any(c.isalpha() for c in w) for w in ws) >= 0.75 * len(ws)
+            and not line.text.rstrip().endswith(".")
+            and line.rule(max_rule_chars) is None
+        ):
+            return i
+    return None
+
+
+def structural_reason(f: Mapping[str, float]) -> str | None:
+    """Chrome that the HTML structure names with certainty, whatever the text says.
+
+    Cookie banners and breadcrumb trails are never the article; a short block
+    in a share bar or a link-dense one in a ``nav`` neither; a comment thread
+    outside the main container is the readers', not the page's, text.
+
+    >>> structural_reason({"cls_cookie": 1.0}), structural_reason({"tag_p": 1.0})
+    ('cookie', None)
+    """
+    if f.get("is_title"):
+        return None
+    if f.get("cls_cookie"):
+        return "cookie"
+    if f.get("cls_breadcrumb") and f.get("log_words", 0.0) <= math.log1p(12):
+        return "breadcrumb"
+    if f.get("in_nav") and f.get("link_density", 0.0) >= 0.5:
+        return "nav"
+    if f.get("cls_share") and f.get("log_words", 0.0) <= math.log1p(12):
+        return "share"
+    if f.get("cls_comments") and not f.get("in_container"):
+        return "comments"
+    return None
+
+
+def _model_reason(f: Mapping[str, float]) -> str:
+    """Name the strongest cue behind a model verdict of boilerplate."""
+    for cue, reason in (
+        ("cls_breadcrumb", "breadcrumb"),
+        ("cls_comments", "comments"),
+        ("cls_share", "share"),
+        ("cls_subscribe", "subscribe"),
+        ("cls_cookie", "cookie"),
+        ("cls_related", "related"),
+        ("cls_ads", "ads"),
+        ("in_nav", "nav"),
+        ("cls_nav", "nav"),
+        ("in_footer", "footer"),
+        ("cls_footer", "footer"),
+        ("in_aside", "sidebar"),
+        ("cls_sidebar", "sidebar"),
+    ):
+        if f.get(cue):
+            return reason
+    if f.get("link_density", 0.0) >= 0.5:
+        return "link_dense"
+    if f.get("short"):
+        return "short"
+    return "low_score"
+
+
+def classify(
+    page: Page, repeated: Collection[str], config: BoilerplateConfig
+) -> tuple[_Evidence, list[float], list[str | None]]:
+    """Evidence, P(content) and verdicts (a reason, or None for content) per block."""
+    from normalize.boilerplate.weights import HTML_MODEL, TEXT_MODEL
+
+    ev = _evidence(page, repeated, config)
+    model = HTML_MODEL if page.origin == "html" else TEXT_MODEL
+    probs = content_probabilities(ev.feats, model) if ev.feats else []
+    threshold = config.threshold
+    free = [p for i, p in enumerate(probs) if i != ev.title_index and not ev.forced[i]]
+    rescue = False
+    if free and max(free) < threshold:
+        # Nothing reaches the threshold (a short article among much chrome, or a
+        # one-line document, makes the model unsure): rather than an empty
+        # article, keep the page's best blocks. Blocks that a rule named as
+        # chrome are not candidates, so a page of only chrome stays boilerplate.
+        rescue = True
+        rescue_threshold = max(config.min_threshold, 0.5 * max(free))
+    verdicts: list[str | None] = []
+    for i, f in enumerate(ev.feats):
+        if i == ev.title_index:
+            verdicts.append(None)
+        elif ev.forced[i]:
+            verdicts.append(ev.forced[i])
+        elif probs[i] < threshold and not (rescue and probs[i] >= rescue_threshold):
+            verdicts.append(_model_reason(f))
+        else:
+            verdicts.append(None)
+    return ev, probs, verdicts

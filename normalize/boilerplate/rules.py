@@ -1,0 +1,174 @@
+"""Rules: named kinds of chrome that a line is on its own, whatever page it is on.
+
+A chrome phrase of any language pack (``lang_packs/<lang>/chrome.txt``), a
+breadcrumb trail, an icon-label strip, a bare timestamp or dateline. A rule's
+reason is certain enough to decide a block before the model speaks; a new
+kind of chrome is a new function here and a branch of :func:`_short_rule`
+(or, for a phrase, a line in a pack).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import Counter
+from collections.abc import Mapping, Sequence
+
+import regex
+
+from normalize.boilerplate.tokens import words
+from normalize.config import BoilerplateConfig
+from normalize.langpacks import available_langs, lang_pack, phrase_key
+
+
+@functools.cache
+def _all_phrases() -> tuple[Mapping[str, str], tuple[tuple[regex.Pattern[str], str], ...]]:
+    """Chrome phrases of every pack at once: pages mix languages (an English
+    "Share" button on an Urdu page), and a whole-line match is safe across them."""
+    phrases: dict[str, str] = {}
+    patterns: list[tuple[regex.Pattern[str], str]] = []
+    for lang in available_langs():
+        pack = lang_pack(lang)
+        for k, v in pack.phrases.items():
+            phrases.setdefault(k, v)
+        patterns.extend(pack.patterns)
+    return phrases, tuple(patterns)
+
+
+# Rules: named kinds of chrome ----------------------------------------------------
+
+_BREADCRUMB_SEP = regex.compile(r"\s(?:>|»|›|→|/|\\|::|>>)\s")
+_TIMESTAMP = regex.compile(
+    r"^(?:\d{1,2}:\d{2}(?::\d{2})?(?:\s*[/|-]\s*\d{1,2}:\d{2}(?::\d{2})?)?)$"
+)
+_YEAR = regex.compile(r"\b(?:1[89]|20)\d\d\b|\d:\d\d")
+_SENT_END = regex.compile(r"[.!?…。！？।॥؟۔][\"'”’»)\]]*$")
+_NAV_SEP = regex.compile(r"\s[|•·]\s")
+
+
+def chrome_phrase(text: str, *, key: str | None = None) -> str | None:
+    """The reason of the chrome phrase that ``text`` is, if it is one (any language pack).
+
+    >>> chrome_phrase("Leave a Reply"), chrome_phrase("Follow AsumeTech on")
+    ('comments', 'share')
+    >>> chrome_phrase("आप यहाँ पर हैं"), chrome_phrase("The reply came late.")
+    ('breadcrumb', None)
+    >>> chrome_phrase("Share this | Subscribe to our newsletter")
+    'share'
+
+    """
+    if key is None:
+        key = phrase_key(text)
+    if not key or len(key) > 120:
+        return None
+    phrases, patterns = _all_phrases()
+    if key in phrases:
+        return phrases[key]
+    for pat, reason in patterns:
+        if pat.match(key):
+            return reason
+    parts = _NAV_SEP.split(text)
+    if len(parts) > 1:
+        # "Share this | Subscribe": a strip of chrome phrases is chrome.
+        reasons = [chrome_phrase(p) for p in parts if phrase_key(p)]
+        if reasons and all(reasons):
+            return reasons[0]
+    return None
+
+
+def breadcrumb(text: str) -> bool:
+    """A trail of short steps joined by ">", "»", "/"…: where the page sits in a site.
+
+    >>> breadcrumb("होम > दुनिया (International) > Taliban denies sharing ISIL intelligence")
+    True
+    >>> breadcrumb("Sales grew 5% > inflation / wages in 2019, the report says.")
+    False
+    """
+    parts = _BREADCRUMB_SEP.split(text)
+    if len(parts) < 3 or _SENT_END.search(text):
+        return False
+    if len({sep.strip() for sep in _BREADCRUMB_SEP.findall(text)}) != 1:
+        return False  # one trail uses one separator
+    head = parts[:-1]  # the last step is often the (long) page title
+    return all(0 < len(words(p)) <= 4 for p in head)
+
+
+def icon_strip(text: str) -> bool:
+    """Icon-font labels flattened into a line ("bookmarkicon cameraicon checkicon…").
+
+    The mark of such a strip is many tokens sharing one affix of four or more
+    letters; prose never has a third of its words end (or start) alike.
+
+    >>> icon_strip("icon bookmark-bicon bookmarkicon cameraicon checkicon chevron downicon closeicon")
+    True
+    >>> icon_strip("The nation's station ran a relation of the situation and information.")
+    False
+    """
+    toks = text.split()[:300]
+    if len(toks) < 6 or _SENT_END.search(text):
+        return False
+    affixes: list[str] = []
+    for t in toks:
+        t = t.casefold()
+        if len(t) >= 6:
+            affixes.append("^" + t[:4])
+            affixes.append(t[-4:] + "$")
+    return bool(affixes) and max(Counter(affixes).values()) >= 0.4 * len(toks)
+
+
+def timestamp(text: str) -> bool:
+    """A bare clock time or duration ("0:00", "28:20"), or a bare dateline.
+
+    A dateline is a short line of numbers with a year or a clock time and at
+    most two words (a month name, "Updated"); its date belongs in metadata.
+
+    >>> timestamp("28:20"), timestamp("1 Oct, 2018 10:37"), timestamp("November 9, 2018")
+    (True, True, True)
+    >>> timestamp("At 10:30 we left."), timestamp("Chapter 3 of 10"), timestamp("2018")
+    (False, False, False)
+    """
+    return _timestamp(text, None)
+
+
+def _timestamp(text: str, toks: Sequence[str] | None) -> bool:
+    """:func:`timestamp`, given the line's words when they are known."""
+    text = text.strip()
+    if _TIMESTAMP.match(text):
+        return True
+    if toks is None:
+        toks = words(text)  # stripping only removes spaces, never word characters
+    if not 2 <= len(toks) <= 7 or _SENT_END.search(text):
+        return False
+    nums = [t for t in toks if t.isdigit()]
+    alpha = [t for t in toks if not t.isdigit()]
+    return (
+        len(nums) >= 2
+        and len(alpha) <= 2
+        and all(len(t) <= 10 for t in alpha)
+        and (bool(_YEAR.search(text)) or ":" in text)
+    )
+
+
+def rule_reason(text: str, config: BoilerplateConfig, *, key: str | None = None) -> str | None:
+    """The named kind of chrome that a block's text is on its own, if any.
+
+    >>> cfg = BoilerplateConfig()
+    >>> rule_reason("Podcasts", cfg), rule_reason("0:00", cfg), rule_reason("Hello there.", cfg)
+    ('related', 'timestamp', None)
+    """
+    if icon_strip(text):
+        return "icon_strip"
+    if len(text) > config.max_rule_chars:
+        return None
+    return _short_rule(text, key)
+
+
+def _short_rule(text: str, key: str | None, toks: Sequence[str] | None = None) -> str | None:
+    """The rules of :func:`rule_reason` that only short text is checked against."""
+    reason = chrome_phrase(text, key=key)
+    if reason:
+        return reason
+    if _timestamp(text, toks):
+        return "timestamp"
+    if breadcrumb(text):
+        return "breadcrumb"
+    return None
