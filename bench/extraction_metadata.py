@@ -27,8 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.article_extraction import decode_html
-from normalize.boilerplate import BoilerplateConfig, html_page
 from normalize.canonical import canonicalize
+from normalize.config import BoilerplateConfig
+from normalize.extract.html import html_page
 
 SETS = ROOT.parent / "shared" / "bench"
 FIELDS = ("title", "date", "author")

@@ -23,8 +23,8 @@ _os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 __version__ = "0.1.0"
 
-from normalize.canonical import CanonicalConfig, canonicalize, canonicalize_and_explain
-from normalize.config import Config
+from normalize.canonical import canonicalize, canonicalize_and_explain
+from normalize.config import CanonicalConfig, Config
 from normalize.document import SCHEMA_VERSION, Document, ErrorRecord, Segment
 
 _LAZY = {

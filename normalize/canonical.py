@@ -17,7 +17,6 @@ for every string (a hypothesis property test checks it).
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import re
 import unicodedata
@@ -25,6 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import regex
+
+from normalize.config import CanonicalConfig
 
 # Characters ---------------------------------------------------------------
 
@@ -83,56 +84,6 @@ _DASHES = regex.compile(r"[\u2010-\u2015\u2212]")
 
 
 # Configuration ------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class CanonicalConfig:
-    """Which canonical rules apply. Every field is the name of one rule.
-
-    The defaults are the documented canonical form (README, "Canonical form");
-    turning a rule off gives a different, still idempotent, form.
-    """
-
-    #: A BOM at the start says how the bytes were encoded, not what the text is.
-    remove_bom: bool = True
-    #: CR LF, CR, U+2028, NEL, VT and FF become LF; U+2029 a blank line. Every
-    #: later rule and every reader then sees one line break.
-    line_endings: bool = True
-    #: C0/C1 control characters carry no text; TAB becomes a space so that
-    #: "a\tb" stays two words.
-    remove_controls: bool = True
-    #: Soft hyphens, zero-width spaces, word joiners: invisible, and they split
-    #: words for every tokenizer and search index that does not know them.
-    remove_invisibles: bool = True
-    #: Bidi marks, embeddings and isolates steer display only; they break
-    #: tokens and string equality. (Logical order is not changed.)
-    remove_bidi_controls: bool = True
-    #: ZWJ/ZWNJ survive only between letters of a script that needs them
-    #: (:data:`JOINER_SCRIPTS`) and, for ZWJ, inside emoji sequences.
-    remove_stray_joiners: bool = True
-    #: NBSP and all other Unicode spaces become U+0020, and runs collapse:
-    #: they are layout, and they make equal text compare unequal.
-    normalize_spaces: bool = True
-    #: NFC: the composed form the web and most models use; NFKC is *not*
-    #: applied because it destroys distinctions (superscripts, ligatures of
-    #: scripts that need them, fullwidth forms in CJK text).
-    nfc: bool = True
-    #: Spaces at the start and end of a line are layout.
-    trim_lines: bool = True
-    #: Paragraphs are separated by exactly one blank line; no blank lines at
-    #: the start or the end.
-    collapse_blank_lines: bool = True
-    #: Curly quotes become ASCII quotes. Off by default: typographic quotes
-    #: are information (apostrophe vs. closing quote, „German“ and «French»
-    #: conventions, quotes MT models were trained with), and they are already
-    #: one code point each, so keeping them costs no canonicality.
-    uncurl_quotes: bool = False
-    #: Unicode dashes (‐ ‑ ‒ – — ― −) become "-". Off by default: an en dash
-    #: in a range and an em dash in a sentence are not hyphens.
-    ascii_dashes: bool = False
-
-    def with_(self, **changes: bool) -> CanonicalConfig:
-        return dataclasses.replace(self, **changes)
 
 
 # The rules: pure str -> str functions -------------------------------------

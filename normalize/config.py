@@ -1,10 +1,12 @@
 """One frozen configuration object for the whole pipeline.
 
-:class:`Config` is composed of one dataclass per stage, each defined next to
-the stage it configures (``decode.DecodeConfig``, ``canonical.CanonicalConfig``
-…), so that a stage's defaults and their reasons sit beside the code that uses
-them. The CLI flags and the Python API both map onto this one object; there is
-no second way to pass settings.
+:class:`Config` is composed of one dataclass per stage (:class:`DecodeConfig`,
+:class:`CanonicalConfig`, :class:`BoilerplateConfig`, :class:`SegmentConfig`,
+:class:`TranslateConfig`), each field with the reason for its default. They
+all live here, on the ground floor, and this module imports no stage: every
+stage reads its settings from here, and ``import normalize`` stays cheap. The
+CLI flags and the Python API both map onto this one object; there is no
+second way to pass settings.
 
 >>> cfg = Config().with_(keep_boilerplate=True)
 >>> cfg.keep_boilerplate, Config().keep_boilerplate
@@ -17,10 +19,82 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from normalize.canonical import CanonicalConfig
-from normalize.decode import DecodeConfig
-from normalize.segment import SegmentConfig
-from normalize.translate import TranslateConfig
+
+@dataclass(frozen=True, slots=True)
+class DecodeConfig:
+    """Settings of the decode stage."""
+
+    #: Repair mojibake and other encoding damage with ftfy. On: scraped text
+    #: is full of UTF-8 read as cp1252/latin-1, and ftfy's heuristic is
+    #: conservative enough to leave correct text alone.
+    fix_mojibake: bool = True
+    #: A decoded text with more than this share of U+FFFD and control
+    #: characters is binary, not a damaged text: it becomes an error record.
+    max_binary_ratio: float = 0.3
+    #: Decode HTML entities in plain text ("&amp;" → "&") with ftfy's "auto"
+    #: rule (only when the text has no tags). HTML input is never unescaped
+    #: here: the HTML parser does that, and doing it twice corrupts "&amp;lt;".
+    unescape_html: bool = True
+    #: Fold width forms (:func:`fold_width`): fullwidth Latin letters and
+    #: digits become ASCII and halfwidth kana and Hangul their usual form,
+    #: while fullwidth punctuation in CJK text (，！（）) is kept: there it is
+    #: the correct form, not a compatibility variant. Replaces ftfy's
+    #: ``fix_character_width``, which folds every width form.
+    fold_width: bool = True
+    #: Encodings tried with strict decoding when a page declares nothing and
+    #: the bytes are not UTF-8, before the statistical detector is asked.
+    #: Empty by default: charset-normalizer knows more than a fixed list.
+    fallback_encodings: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class CanonicalConfig:
+    """Which canonical rules apply. Every field is the name of one rule.
+
+    The defaults are the documented canonical form (README, "Canonical form");
+    turning a rule off gives a different, still idempotent, form.
+    """
+
+    #: A BOM at the start says how the bytes were encoded, not what the text is.
+    remove_bom: bool = True
+    #: CR LF, CR, U+2028, NEL, VT and FF become LF; U+2029 a blank line. Every
+    #: later rule and every reader then sees one line break.
+    line_endings: bool = True
+    #: C0/C1 control characters carry no text; TAB becomes a space so that
+    #: "a\tb" stays two words.
+    remove_controls: bool = True
+    #: Soft hyphens, zero-width spaces, word joiners: invisible, and they split
+    #: words for every tokenizer and search index that does not know them.
+    remove_invisibles: bool = True
+    #: Bidi marks, embeddings and isolates steer display only; they break
+    #: tokens and string equality. (Logical order is not changed.)
+    remove_bidi_controls: bool = True
+    #: ZWJ/ZWNJ survive only between letters of a script that needs them
+    #: (:data:`JOINER_SCRIPTS`) and, for ZWJ, inside emoji sequences.
+    remove_stray_joiners: bool = True
+    #: NBSP and all other Unicode spaces become U+0020, and runs collapse:
+    #: they are layout, and they make equal text compare unequal.
+    normalize_spaces: bool = True
+    #: NFC: the composed form the web and most models use; NFKC is *not*
+    #: applied because it destroys distinctions (superscripts, ligatures of
+    #: scripts that need them, fullwidth forms in CJK text).
+    nfc: bool = True
+    #: Spaces at the start and end of a line are layout.
+    trim_lines: bool = True
+    #: Paragraphs are separated by exactly one blank line; no blank lines at
+    #: the start or the end.
+    collapse_blank_lines: bool = True
+    #: Curly quotes become ASCII quotes. Off by default: typographic quotes
+    #: are information (apostrophe vs. closing quote, „German“ and «French»
+    #: conventions, quotes MT models were trained with), and they are already
+    #: one code point each, so keeping them costs no canonicality.
+    uncurl_quotes: bool = False
+    #: Unicode dashes (‐ ‑ ‒ – — ― −) become "-". Off by default: an en dash
+    #: in a range and an em dash in a sentence are not hyphens.
+    ascii_dashes: bool = False
+
+    def with_(self, **changes: bool) -> CanonicalConfig:
+        return dataclasses.replace(self, **changes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +135,141 @@ class BoilerplateConfig:
     #: Block texts (lines) longer than this many code points are never chrome
     #: phrases, breadcrumbs or icon strips; cheap rules only look at short text.
     max_rule_chars: int = 400
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentConfig:
+    """Settings of the language-segment stage.
+
+    The evidence weight, switching costs, stopword and chrome bonuses, the
+    pooling of short pieces and the default prior were tuned on the
+    development set of ``bench/lid_mixed.py`` by halves (chosen on one half,
+    checked on the other; the values kept are good on both). The letter and
+    hint bonuses were set by hand: the set has neither hints nor many
+    distinctive letters.
+    """
+
+    #: Candidate languages (ISO 639-1). ``None``: every language langid knows,
+    #: narrowed per piece to those that write its script. Narrow it when the
+    #: corpus is known: fewer candidates, fewer confusions.
+    languages: tuple[str, ...] | None = None
+    #: Weight of langid's log-likelihoods. Naive Bayes counts every byte
+    #: n-gram as independent evidence, but overlapping n-grams are not, so its
+    #: raw log-likelihoods are several times overconfident.
+    evidence_weight: float = 0.25
+    #: Cost (in nats) of switching language between two pieces of one script
+    #: with only words, commas or another script between them.
+    switch_soft: float = 6.0
+    #: … across a sentence end: sentences of a paragraph usually share a language.
+    switch_sentence: float = 3.0
+    #: … across a breadcrumb or title separator, bracket, quote or colon.
+    switch_struct: float = 2.0
+    #: … across a line break: lines are often chrome of another language.
+    switch_line: float = 1.5
+    #: Bonus (nats) per occurrence of a letter only one candidate writes
+    #: (``letters`` in a language pack), capped by ``letter_cap`` per piece.
+    letter_bonus: float = 1.5
+    #: Most occurrences of distinctive letters counted per piece: a long
+    #: sentence already carries its own evidence.
+    letter_cap: int = 3
+    #: Bonus when a whole piece is a chrome phrase of a candidate
+    #: (``lang_packs/<lang>/chrome.txt``): "होम" is Hindi site chrome even
+    #: though langid's n-grams lean Nepali.
+    chrome_bonus: float = 1.5
+    #: Bonus per word of a piece in a candidate's ``stopwords.txt``, at most
+    #: ``letter_cap`` words per piece: the lists differ in size, and a long
+    #: list would otherwise outvote a short one on every long sentence.
+    stopword_bonus: float = 1.0
+    #: Pieces of at most this many characters are *short*: crumbs, menu items.
+    short_chars: int = 20
+    #: Share of the evidence of the other short pieces of the same script that
+    #: each short piece receives: a page's chrome is in one site language, so
+    #: its crumbs and menu items pool their (individually weak) evidence.
+    short_pool: float = 0.35
+    #: Most pieces of one script decoded one by one; beyond, consecutive
+    #: pieces are decoded together in windows. Bounds the time of
+    #: pathological texts; real pages have a few hundred pieces at most.
+    max_pieces: int = 5000
+    #: Pieces of another script this short (in characters) inside running
+    #: text take the language around them (see ``_absorb_strays``).
+    stray_letters: int = 2
+    #: Bonus for the language of the page's ``<html lang>``: a site's declared
+    #: language is usually the language of its chrome.
+    html_lang_bonus: float = 1.0
+    #: Bonus for languages of the chrome that repeats across the source.
+    source_lang_bonus: float = 1.0
+    #: Prior of languages without a ``segment.json`` prior, relative to 0:
+    #: langid knows 97 languages, many rare on the web; a piece with little
+    #: evidence should not go to Volapük or Walloon.
+    default_prior: float = -3.0
+
+    def __post_init__(self) -> None:
+        if self.languages is not None:
+            # Imported here: the script tables are the segmenter's, and the
+            # ground floor imports no stage unless a language list needs checking.
+            from normalize.scripts import validate_languages
+
+            validate_languages(self.languages)
+
+
+@dataclass(frozen=True, slots=True)
+class TranslateConfig:
+    """Settings of the translation stage; ``target=None`` means no translation."""
+
+    #: Language to translate into (ISO 639-1, as in the packs' metadata).
+    target: str | None = None
+    #: Translate boilerplate segments too. Off: navigation and footers are
+    #: rarely wanted in another language, and they are most of the sentences
+    #: of a scraped page.
+    translate_boilerplate: bool = False
+    #: Packs folder; ``None`` uses ``$NORMALIZE_PACKS_DIR``, else the user
+    #: data folder (see :func:`normalize.packs.packs_root`).
+    packs_dir: str | None = None
+    #: Upper bound on the tokens CTranslate2 decodes at once. CTranslate2
+    #: sorts a call's sentences by length and cuts them into batches of this
+    #: size; larger batches amortise the per-step cost better, until memory
+    #: or padding waste grows. Argos uses 32, tuned for interactive use.
+    max_batch_tokens: int = 2048
+    #: Batches decoded in parallel per translator. One: the pipeline already
+    #: runs one worker process per core.
+    inter_threads: int = 1
+    #: Threads per batch. One: on a 2-core machine CTranslate2's default (all
+    #: cores) is several times slower, as the threads fight over the cores
+    #: with the other workers; set it to the core count for a single worker.
+    intra_threads: int = 1
+    #: Where CTranslate2 runs: ``auto`` (a GPU when CTranslate2 sees one,
+    #: else the CPU), ``cpu``, or ``cuda`` (an error when there is no GPU,
+    #: rather than a silent fall back to a much slower run). ``auto`` by
+    #: default: a GPU translates batches many times faster, and the packs'
+    #: int8 models run on both.
+    device: str = "auto"
+    #: Beam size, length penalty: Argos's decoding settings, so that the
+    #: output is the output of ``argostranslate.translate.translate()``.
+    beam_size: int = 4
+    length_penalty: float = 0.2
+    #: Longest piece of text translated as one sentence (characters). Text
+    #: without sentence punctuation is cut at spaces into pieces this long:
+    #: models are trained on sentences, and slow down and drop words on
+    #: longer input.
+    max_sentence_chars: int = 500
+    #: Longest piece given to a model, in its own tokens: a longer sentence
+    #: is cut at clause marks, else between words, and its parts translated
+    #: apart, rather than being cut off by the model (CTranslate2 silently
+    #: truncates input and output). 150: a long real sentence is 60 to 100
+    #: subword tokens, and the packs' models are trained on sentences.
+    max_input_tokens: int = 150
+    #: Translate every piece not in the target language from this language,
+    #: whatever it was labelled (``--source-lang``): for a corpus known to be
+    #: in one language that the identifier confuses with a close one.
+    source_lang: str | None = None
+    #: When a sentence's language has no pack, an installed pack's source
+    #: language of the same script is used if the language identifier gives
+    #: it at least this posterior probability among that script's languages
+    #: (or it is the document's or its source's dominant language). 0.05:
+    #: within the identifier's uncertainty on short text; on the hi/mr/ne
+    #: sentences of the lid-mixed dev set it takes in every Hindi sentence
+    #: labelled Marathi or Nepali (cross-validated on both halves).
+    alternative_min_posterior: float = 0.05
 
 
 @dataclass(frozen=True, slots=True)

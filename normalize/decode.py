@@ -26,10 +26,12 @@ import codecs
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import ftfy
 import regex
+
+from normalize.config import DecodeConfig
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
@@ -55,33 +57,6 @@ class DecodeError(ValueError):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
-
-
-@dataclass(frozen=True, slots=True)
-class DecodeConfig:
-    """Settings of the decode stage."""
-
-    #: Repair mojibake and other encoding damage with ftfy. On: scraped text
-    #: is full of UTF-8 read as cp1252/latin-1, and ftfy's heuristic is
-    #: conservative enough to leave correct text alone.
-    fix_mojibake: bool = True
-    #: A decoded text with more than this share of U+FFFD and control
-    #: characters is binary, not a damaged text: it becomes an error record.
-    max_binary_ratio: float = 0.3
-    #: Decode HTML entities in plain text ("&amp;" → "&") with ftfy's "auto"
-    #: rule (only when the text has no tags). HTML input is never unescaped
-    #: here: the HTML parser does that, and doing it twice corrupts "&amp;lt;".
-    unescape_html: bool = True
-    #: Fold width forms (:func:`fold_width`): fullwidth Latin letters and
-    #: digits become ASCII and halfwidth kana and Hangul their usual form,
-    #: while fullwidth punctuation in CJK text (，！（）) is kept: there it is
-    #: the correct form, not a compatibility variant. Replaces ftfy's
-    #: ``fix_character_width``, which folds every width form.
-    fold_width: bool = True
-    #: Encodings tried with strict decoding when a page declares nothing and
-    #: the bytes are not UTF-8, before the statistical detector is asked.
-    #: Empty by default: charset-normalizer knows more than a fixed list.
-    fallback_encodings: tuple[str, ...] = field(default=())
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,6 +49,7 @@ import numpy as np
 import regex
 
 from normalize.caches import RepeatCache
+from normalize.config import SegmentConfig
 from normalize.document import NO_LANGUAGE, UNDETERMINED, Segment
 from normalize.langpacks import lang_pack, lang_packs_dir, phrase_key
 from normalize.scripts import (
@@ -58,77 +59,6 @@ from normalize.scripts import (
     UNKNOWN_SCRIPT,
     validate_languages,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class SegmentConfig:
-    """Settings of the language-segment stage.
-
-    The evidence weight, switching costs, stopword and chrome bonuses, the
-    pooling of short pieces and the default prior were tuned on the
-    development set of ``bench/lid_mixed.py`` by halves (chosen on one half,
-    checked on the other; the values kept are good on both). The letter and
-    hint bonuses were set by hand: the set has neither hints nor many
-    distinctive letters.
-    """
-
-    #: Candidate languages (ISO 639-1). ``None``: every language langid knows,
-    #: narrowed per piece to those that write its script. Narrow it when the
-    #: corpus is known: fewer candidates, fewer confusions.
-    languages: tuple[str, ...] | None = None
-    #: Weight of langid's log-likelihoods. Naive Bayes counts every byte
-    #: n-gram as independent evidence, but overlapping n-grams are not, so its
-    #: raw log-likelihoods are several times overconfident.
-    evidence_weight: float = 0.25
-    #: Cost (in nats) of switching language between two pieces of one script
-    #: with only words, commas or another script between them.
-    switch_soft: float = 6.0
-    #: … across a sentence end: sentences of a paragraph usually share a language.
-    switch_sentence: float = 3.0
-    #: … across a breadcrumb or title separator, bracket, quote or colon.
-    switch_struct: float = 2.0
-    #: … across a line break: lines are often chrome of another language.
-    switch_line: float = 1.5
-    #: Bonus (nats) per occurrence of a letter only one candidate writes
-    #: (``letters`` in a language pack), capped by ``letter_cap`` per piece.
-    letter_bonus: float = 1.5
-    #: Most occurrences of distinctive letters counted per piece: a long
-    #: sentence already carries its own evidence.
-    letter_cap: int = 3
-    #: Bonus when a whole piece is a chrome phrase of a candidate
-    #: (``lang_packs/<lang>/chrome.txt``): "होम" is Hindi site chrome even
-    #: though langid's n-grams lean Nepali.
-    chrome_bonus: float = 1.5
-    #: Bonus per word of a piece in a candidate's ``stopwords.txt``, at most
-    #: ``letter_cap`` words per piece: the lists differ in size, and a long
-    #: list would otherwise outvote a short one on every long sentence.
-    stopword_bonus: float = 1.0
-    #: Pieces of at most this many characters are *short*: crumbs, menu items.
-    short_chars: int = 20
-    #: Share of the evidence of the other short pieces of the same script that
-    #: each short piece receives: a page's chrome is in one site language, so
-    #: its crumbs and menu items pool their (individually weak) evidence.
-    short_pool: float = 0.35
-    #: Most pieces of one script decoded one by one; beyond, consecutive
-    #: pieces are decoded together in windows. Bounds the time of
-    #: pathological texts; real pages have a few hundred pieces at most.
-    max_pieces: int = 5000
-    #: Pieces of another script this short (in characters) inside running
-    #: text take the language around them (see ``_absorb_strays``).
-    stray_letters: int = 2
-    #: Bonus for the language of the page's ``<html lang>``: a site's declared
-    #: language is usually the language of its chrome.
-    html_lang_bonus: float = 1.0
-    #: Bonus for languages of the chrome that repeats across the source.
-    source_lang_bonus: float = 1.0
-    #: Prior of languages without a ``segment.json`` prior, relative to 0:
-    #: langid knows 97 languages, many rare on the web; a piece with little
-    #: evidence should not go to Volapük or Walloon.
-    default_prior: float = -3.0
-
-    def __post_init__(self) -> None:
-        if self.languages is not None:
-            validate_languages(self.languages)
 
 
 @dataclass(frozen=True, slots=True)

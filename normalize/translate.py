@@ -45,6 +45,7 @@ import regex
 
 from normalize import packs
 from normalize.canonical import canonicalize
+from normalize.config import TranslateConfig
 from normalize.document import (
     BOILERPLATE,
     CONTENT,
@@ -58,66 +59,6 @@ from normalize.sentences import cap_length, split_sentences
 
 #: The provenance label of this stage in ``Document.steps``.
 STEP = "translate"
-
-
-@dataclass(frozen=True, slots=True)
-class TranslateConfig:
-    """Settings of the translation stage; ``target=None`` means no translation."""
-
-    #: Language to translate into (ISO 639-1, as in the packs' metadata).
-    target: str | None = None
-    #: Translate boilerplate segments too. Off: navigation and footers are
-    #: rarely wanted in another language, and they are most of the sentences
-    #: of a scraped page.
-    translate_boilerplate: bool = False
-    #: Packs folder; ``None`` uses ``$NORMALIZE_PACKS_DIR``, else the user
-    #: data folder (see :func:`normalize.packs.packs_root`).
-    packs_dir: str | None = None
-    #: Upper bound on the tokens CTranslate2 decodes at once. CTranslate2
-    #: sorts a call's sentences by length and cuts them into batches of this
-    #: size; larger batches amortise the per-step cost better, until memory
-    #: or padding waste grows. Argos uses 32, tuned for interactive use.
-    max_batch_tokens: int = 2048
-    #: Batches decoded in parallel per translator. One: the pipeline already
-    #: runs one worker process per core.
-    inter_threads: int = 1
-    #: Threads per batch. One: on a 2-core machine CTranslate2's default (all
-    #: cores) is several times slower, as the threads fight over the cores
-    #: with the other workers; set it to the core count for a single worker.
-    intra_threads: int = 1
-    #: Where CTranslate2 runs: ``auto`` (a GPU when CTranslate2 sees one,
-    #: else the CPU), ``cpu``, or ``cuda`` (an error when there is no GPU,
-    #: rather than a silent fall back to a much slower run). ``auto`` by
-    #: default: a GPU translates batches many times faster, and the packs'
-    #: int8 models run on both.
-    device: str = "auto"
-    #: Beam size, length penalty: Argos's decoding settings, so that the
-    #: output is the output of ``argostranslate.translate.translate()``.
-    beam_size: int = 4
-    length_penalty: float = 0.2
-    #: Longest piece of text translated as one sentence (characters). Text
-    #: without sentence punctuation is cut at spaces into pieces this long:
-    #: models are trained on sentences, and slow down and drop words on
-    #: longer input.
-    max_sentence_chars: int = 500
-    #: Longest piece given to a model, in its own tokens: a longer sentence
-    #: is cut at clause marks, else between words, and its parts translated
-    #: apart, rather than being cut off by the model (CTranslate2 silently
-    #: truncates input and output). 150: a long real sentence is 60 to 100
-    #: subword tokens, and the packs' models are trained on sentences.
-    max_input_tokens: int = 150
-    #: Translate every piece not in the target language from this language,
-    #: whatever it was labelled (``--source-lang``): for a corpus known to be
-    #: in one language that the identifier confuses with a close one.
-    source_lang: str | None = None
-    #: When a sentence's language has no pack, an installed pack's source
-    #: language of the same script is used if the language identifier gives
-    #: it at least this posterior probability among that script's languages
-    #: (or it is the document's or its source's dominant language). 0.05:
-    #: within the identifier's uncertainty on short text; on the hi/mr/ne
-    #: sentences of the lid-mixed dev set it takes in every Hindi sentence
-    #: labelled Marathi or Nepali (cross-validated on both halves).
-    alternative_min_posterior: float = 0.05
 
 
 class TranslationError(RuntimeError):

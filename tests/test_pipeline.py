@@ -178,7 +178,7 @@ def test_cjk_punctuation_is_kept_in_text_and_title() -> None:
 
 
 def test_fold_width_can_be_switched_off() -> None:
-    from normalize.decode import DecodeConfig
+    from normalize.config import DecodeConfig
 
     text = "Ｔｈｅ ｐｒｉｃｅ ｏｆ ｔｈｅ ｂｏｏｋ ｉｓ ２０ ｅｕｒｏｓ ｔｏｄａｙ．"
     config = Config(decode=DecodeConfig(fold_width=False), keep_boilerplate=True)

@@ -15,9 +15,10 @@ import unicodedata
 import pytest
 import regex
 
+from normalize.config import SegmentConfig
 from normalize.document import NO_LANGUAGE
 from normalize.scripts import SCRIPT_CODES, SCRIPT_GROUP, UnknownLanguageError
-from normalize.segment import SegmentConfig, segment_languages
+from normalize.segment import segment_languages
 from tests.conftest import run_cli
 
 _NAMES = [name for name, code in SCRIPT_CODES.items() if code not in ("Zyyy", "Zinh")]

@@ -24,9 +24,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from normalize import packs, translate
+from normalize.config import TranslateConfig
 from normalize.document import Document, ErrorRecord, Segment
 from normalize.sentences import split_sentences
-from normalize.translate import TranslateConfig
 from tests.conftest import FIXTURES
 
 pytest.importorskip("argostranslate.package", reason="needs the translate extra")
