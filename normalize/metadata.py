@@ -417,6 +417,16 @@ def html_metadata(root: lxml.etree._Element, *, base_url: str | None = None) -> 
     return {k: v for k, v in meta.items() if v}
 
 
+def _names_new_year(html: str, year: str) -> bool:
+    """True when the page writes January 1 of ``year`` as a full date in digits.
+
+    >>> _names_new_year("<p>Posted 01.01.2020</p>", "2020"), _names_new_year("© 2020", "2020")
+    (True, False)
+    """
+    pattern = rf"{year}[-/.]0?1[-/.]0?1\b|\b0?1[-/.]0?1[-/.]{year}"
+    return re.search(pattern, html) is not None
+
+
 def publication_date(html: str, *, url: str | None = None) -> str | None:
     """The publication date (``YYYY-MM-DD``) htmldate finds in the page, or None.
 
@@ -424,7 +434,8 @@ def publication_date(html: str, *, url: str | None = None) -> str | None:
     ``extensive_search`` (when the markup gives none), date patterns in the text, preferring the original
     date to an update (``original_date``). The page is parsed here with
     lxml.html (htmldate's tree classes) so that htmldate never sees a string:
-    offline whatever the page holds.
+    offline whatever the page holds. A year alone (htmldate's last resort,
+    e.g. from "© 2024") is not taken for a date.
 
     >>> publication_date('<html><head><meta property="article:published_time" '
     ...     'content="2021-03-04T10:00:00Z"></head><body><p>x</p></body></html>')
@@ -445,6 +456,10 @@ def publication_date(html: str, *, url: str | None = None) -> str | None:
         found = find_date(tree, extensive_search=False, original_date=True, url=url)
         if found is None:
             found = find_date(tree, extensive_search=True, original_date=True, url=url)
+            if found and found.endswith("-01-01") and not _names_new_year(html, found[:4]):
+                # htmldate's last resort is a year alone (a copyright line,
+                # "© 2024") given as January 1: not a publication date.
+                found = None
     except Exception as exc:  # noqa: BLE001 - a date is never worth losing a page for
         log.debug("htmldate failed: %r", exc)
         return None
