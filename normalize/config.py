@@ -115,6 +115,15 @@ class BoilerplateConfig:
     #: Blocks longer than this (in words) are never counted as repeats: a long
     #: repeated paragraph is more likely syndicated content than chrome.
     repeat_max_words: int = 60
+    #: Two documents of a source whose content shingles (:func:`content_sketch`)
+    #: overlap this much (Jaccard) are copies of one page: they count once as
+    #: evidence of repeated chrome. 0.8 tolerates edits and a different teaser
+    #: or two, and stays far above two articles of one site, which share a
+    #: few long template lines at most.
+    duplicate_min_similarity: float = 0.8
+    #: Lines of at least this many words are a page's content lines for
+    #: duplicate detection: site chrome is mostly shorter.
+    duplicate_min_words: int = 8
     #: Probability of being content below which the model calls a block
     #: boilerplate. 0.5 is the calibrated decision point of the logistic model.
     threshold: float = 0.5

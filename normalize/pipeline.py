@@ -293,7 +293,22 @@ def process_batch(raws: Sequence[RawDocument], config: Config | None = None) -> 
         except Exception as exc:  # noqa: BLE001 - one bad document must not stop a run
             prepared.append(_error_doc(raw, _internal_error("prepare", exc, raw.source)))
 
-    repeated = _repeats_by_group(prepared, config)
+    repeated, copies = _repeats_by_group(prepared, config)
+    for i, (first, why) in copies.items():
+        prep = prepared[i]
+        assert isinstance(prep, _Prepared)
+        note = ErrorRecord(
+            "boilerplate",
+            "duplicate",
+            f"{raws[i].source}: a duplicate of {raws[first].id} in this batch ({why}); "
+            "its lines count once when finding chrome repeated across the source.",
+            raws[i].source,
+        )
+        doc = prep.doc.replace(
+            metadata={**prep.doc.metadata, "duplicate_of": raws[first].id},
+            warnings=(*prep.doc.warnings, note),
+        )
+        prepared[i] = _Prepared(doc, prep.page, prep.group)
     langs = {group: source_languages(keys, config) for group, keys in repeated.items()}
     docs: list[Document] = []
     for i, raw in enumerate(raws):
@@ -322,19 +337,46 @@ def process_batch(raws: Sequence[RawDocument], config: Config | None = None) -> 
 
 def _repeats_by_group(
     prepared: Sequence[_Prepared | Document | None], config: Config
-) -> dict[str, frozenset[str]]:
-    """Repeated chrome keys per source group, from the documents of one batch."""
+) -> tuple[dict[str, frozenset[str]], dict[int, tuple[int, str]]]:
+    """Repeated chrome keys per source group, and the documents that are copies of others.
+
+    Copies of one page (the same canonical URL, or near-identical content)
+    count once: chrome is what a source's *other* pages repeat, and two
+    copies of an article must not turn it into chrome. ``copies`` maps a
+    document's index to the index of the first copy in the batch and why.
+    """
     if not config.boilerplate.enabled:
-        return {}
-    by_group: dict[str, list[frozenset[str]]] = defaultdict(list)
-    for prep in prepared:
+        return {}, {}
+    by_group: dict[str, list[int]] = defaultdict(list)
+    for i, prep in enumerate(prepared):
         if isinstance(prep, _Prepared) and prep.page is not None:
-            by_group[prep.group].append(boilerplate.repeat_keys(prep.page))
-    return {
-        group: boilerplate.find_repeats(keys, config.boilerplate)
-        for group, keys in by_group.items()
-        if len(keys) > 1
-    }
+            by_group[prep.group].append(i)
+    repeats: dict[str, frozenset[str]] = {}
+    copies: dict[int, tuple[int, str]] = {}
+    for group, idxs in by_group.items():
+        if len(idxs) < 2:
+            continue
+        preps = [prepared[i] for i in idxs]
+        pages = [p.page for p in preps if isinstance(p, _Prepared) and p.page is not None]
+        urls = [
+            url if isinstance(url := p.doc.metadata.get("url"), str) else None
+            for p in preps
+            if isinstance(p, _Prepared)
+        ]
+        firsts = boilerplate.find_duplicates(
+            [boilerplate.content_sketch(page, config.boilerplate) for page in pages],
+            urls,
+            config.boilerplate,
+        )
+        units: dict[int, set[str]] = defaultdict(set)
+        for i, page, (first, why) in zip(idxs, pages, firsts, strict=True):
+            units[first] |= boilerplate.repeat_keys(page)
+            if why:
+                copies[i] = (idxs[first], why)
+        repeats[group] = boilerplate.find_repeats(
+            [frozenset(keys) for keys in units.values()], config.boilerplate
+        )
+    return repeats, copies
 
 
 def batched(items: Iterable[RawDocument], size: int) -> Iterator[list[RawDocument]]:

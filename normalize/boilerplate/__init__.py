@@ -59,7 +59,13 @@ from collections.abc import Collection
 from dataclasses import replace
 
 from normalize.boilerplate.model import classify, structural_reason
-from normalize.boilerplate.repeats import find_repeats, repeat_keys, source_group
+from normalize.boilerplate.repeats import (
+    content_sketch,
+    find_duplicates,
+    find_repeats,
+    repeat_keys,
+    source_group,
+)
 from normalize.boilerplate.rules import (
     breadcrumb,
     chrome_phrase,
@@ -124,6 +130,8 @@ __all__ = [
     "breadcrumb",
     "chrome_phrase",
     "classify",
+    "content_sketch",
+    "find_duplicates",
     "find_repeats",
     "icon_strip",
     "mark_boilerplate",

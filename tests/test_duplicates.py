@@ -1,0 +1,106 @@
+"""Duplicate documents in a batch: they keep their content and are marked, and count once as evidence."""
+
+from __future__ import annotations
+
+from normalize.document import BOILERPLATE, RawDocument
+from normalize.pipeline import process_batch
+
+CHROME_TOP = (
+    "<nav><ul><li><a href='/'>Home</a></li><li><a href='/world'>World</a></li>"
+    "<li><a href='/sport'>Sport</a></li></ul></nav>"
+    "<div class='promo'>Get our award-winning morning briefing in your inbox every day.</div>"
+)
+CHROME_BOTTOM = (
+    "<footer><p>Copyright 2024 The Valley Courier. All rights reserved.</p>"
+    "<p>About us | Contact | Careers</p></footer>"
+)
+ARTICLE = [
+    "The river that runs through the valley moved two kilometres east over the winter, "
+    "and the farmers who had lived beside it for generations woke to find new islands.",
+    "Engineers from the regional water board spent the spring measuring the new channel, "
+    "which now cuts across three fields that used to grow barley and potatoes.",
+    "Several families have asked the council for compensation, arguing that the board "
+    "knew for years that the old embankments would not hold in a wet season.",
+    "The board says that the flood of February was the largest since records began and "
+    "that no embankment built to the old standard could have held it back.",
+    "A public meeting is planned for next month in the village hall, where residents "
+    "will be able to put their questions to the engineers and to the council.",
+]
+OTHER = [
+    "The new library opened on Saturday after three years of building work, with "
+    "a reading room on the top floor that looks out over the old market square.",
+    "More than two thousand people visited on the first day, and the children's "
+    "section ran out of library cards before lunchtime, the librarians said.",
+    "The building cost eleven million euros, a third of which came from a national "
+    "fund for rural culture that closes to new applications at the end of the year.",
+]
+
+
+def page(title: str, paragraphs: list[str], *, canonical: str | None = None) -> bytes:
+    link = f"<link rel='canonical' href='{canonical}'>" if canonical else ""
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return (
+        f"<html><head><title>{title} | The Valley Courier</title>{link}</head><body>"
+        f"{CHROME_TOP}<article><h1>{title}</h1>{body}</article>{CHROME_BOTTOM}</body></html>"
+    ).encode()
+
+
+def raw(name: str, data: bytes) -> RawDocument:
+    return RawDocument(id=name, source=f"site/{name}", data=data, format="html")
+
+
+def test_two_copies_keep_their_article() -> None:
+    a = page("River moves east", ARTICLE)
+    docs = process_batch([raw("a.html", a), raw("b.html", a)])
+    for doc in docs:
+        assert doc.ok, doc.errors
+        for paragraph in ARTICLE:
+            assert paragraph in doc.text
+    assert "duplicate_of" not in docs[0].metadata
+    assert docs[1].metadata["duplicate_of"] == "a.html"
+    assert [w.code for w in docs[1].warnings] == ["duplicate"]
+    assert "duplicate of a.html" in docs[1].warnings[0].message
+    assert docs[1].to_json()["warnings"][0]["code"] == "duplicate"
+
+
+def test_duplicates_count_once_as_chrome_evidence() -> None:
+    a = page("River moves east", ARTICLE)
+    near = page("River moves east", [*ARTICLE[:4], ARTICLE[4].replace("next month", "in May")])
+    other = page("Library opens", OTHER)
+    batch = [raw("a.html", a), raw("c.html", other), raw("b.html", near)]
+    docs = process_batch(batch)
+    by_id = {d.id: d for d in docs}
+    assert by_id["b.html"].metadata["duplicate_of"] == "a.html"
+    assert "duplicate_of" not in by_id["c.html"].metadata
+    for name in ("a.html", "b.html"):
+        assert ARTICLE[0] in by_id[name].text
+    assert OTHER[0] in by_id["c.html"].text
+    # The chrome the site's pages share is still found across them.
+    repeated = {s.text.strip() for s in by_id["c.html"].segments if s.reason == "repeated"}
+    assert any("Copyright 2024" in t for t in repeated)
+    # The same verdicts whatever the order of the batch.
+    flipped = {d.id: d for d in process_batch(batch[::-1])}
+    for name in by_id:
+        assert flipped[name].text == by_id[name].text
+        kinds = [(s.text, s.kind, s.reason) for s in flipped[name].segments]
+        assert kinds == [(s.text, s.kind, s.reason) for s in by_id[name].segments]
+    assert flipped["a.html"].metadata["duplicate_of"] == "b.html"
+
+
+def test_same_canonical_url_is_a_duplicate() -> None:
+    url = "https://courier.example/2024/05/river-moves-east"
+    a = page("River moves east", ARTICLE, canonical=url)
+    amp = page("River moves east", ARTICLE[:3], canonical=url)
+    docs = process_batch([raw("a.html", a), raw("amp.html", amp)])
+    assert docs[1].metadata["duplicate_of"] == "a.html"
+    assert ARTICLE[0] in docs[1].text
+
+
+def test_different_articles_are_not_duplicates() -> None:
+    docs = process_batch(
+        [raw("a.html", page("River moves east", ARTICLE)), raw("c.html", page("Library", OTHER))]
+    )
+    assert all("duplicate_of" not in d.metadata for d in docs)
+    assert all(
+        any(s.kind == BOILERPLATE and s.reason == "repeated" for s in d.segments) for d in docs
+    )
