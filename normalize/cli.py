@@ -1,4 +1,11 @@
-"""The command line: ``normalize INPUT... [-o OUT]``, plus ``packs`` and ``report``.
+"""The command line: ``normalize run INPUT... [-o OUT]``, ``normalize packs …``, ``normalize report …``.
+
+``normalize INPUT...`` is ``normalize run INPUT...``. The subcommand is
+decided by the shape of the command line alone, never by the files in the
+current folder: a first argument ``run``, ``packs`` or ``report`` is the
+subcommand; anything else starts the arguments of ``run``. A file or folder
+named like a subcommand is read with ``normalize run report`` (or
+``normalize ./report``).
 
 Standard output carries program output only (records, or a listing); logs,
 warnings and progress go to standard error. Exit status: 0 when every
@@ -10,34 +17,51 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import hashlib
-import itertools
 import logging
 import os
 import sys
 from collections.abc import Sequence
 
 from normalize import __version__
-from normalize.config import Config
-from normalize.readers import ReadOptions, iter_inputs
-from normalize.runner import Summary, default_jobs, raw_size, run_records
+from normalize.config import Config, RunConfig
+from normalize.engines import ENGINES
+from normalize.io.writers import WRITERS
 from normalize.scripts import UnknownLanguageError
-from normalize.writers import JsonlWriter, ResumeError, TextWriter
 
 log = logging.getLogger("normalize")
 
 EXIT_OK, EXIT_DOCUMENT_ERRORS, EXIT_USAGE = 0, 1, 2
 
-SUBCOMMANDS = ("packs", "report")
+#: The subcommands; ``run`` is the default.
+SUBCOMMANDS = ("run", "packs", "report")
+
+DESCRIPTION = (
+    "Turn scraped documents (text, HTML, JSONL; files, folders or stdin) into clean "
+    "canonical UTF-8 records with boilerplate and language segments marked."
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The top-level parser: the subcommands, for ``normalize --help``."""
     p = argparse.ArgumentParser(
         prog="normalize",
-        description="Turn scraped documents (text, HTML, JSONL; files, folders or stdin) into "
-        "clean canonical UTF-8 records with boilerplate and language segments marked. "
-        "Subcommands: 'normalize packs list|install FILE|remove CODE' (translation packs), "
-        "'normalize report OUT.jsonl -o report.html' (review report).",
+        description=f"{DESCRIPTION} 'normalize INPUT...' is 'normalize run INPUT...'.",
+    )
+    p.add_argument("--version", action="version", version=f"normalize {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser("run", help="normalize inputs into records (the default command)")
+    sub.add_parser("packs", help="list|install FILE|remove CODE: offline translation packs")
+    sub.add_parser("report", help="OUT.jsonl -o report.html: an HTML page to review a run")
+    return p
+
+
+def build_run_parser() -> argparse.ArgumentParser:
+    """The parser of ``normalize run`` (and of ``normalize INPUT...``)."""
+    p = argparse.ArgumentParser(
+        prog="normalize run",
+        description=f"{DESCRIPTION} Other commands: 'normalize packs list|install FILE|remove "
+        "CODE' (translation packs), 'normalize report OUT.jsonl -o report.html' (review "
+        "report).",
     )
     p.add_argument(
         "inputs", nargs="+", metavar="INPUT", help="file, folder (recursed) or - for stdin"
@@ -50,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--format",
-        choices=("jsonl", "text"),
+        choices=tuple(WRITERS),
         default="jsonl",
         help="jsonl records (default) or one .txt per document in the --output folder",
     )
@@ -99,10 +123,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="per-document size limit in bytes (default: %(default)s)",
     )
     p.add_argument(
+        "--max-seconds",
+        type=float,
+        default=Config().max_seconds,
+        help="wall-clock seconds per document before it becomes a timeout error record; "
+        "0: no limit (default: %(default)s)",
+    )
+    p.add_argument(
         "--batch-size",
         type=int,
         default=256,
-        help="documents per batch; cross-document chrome is detected within a batch",
+        help="documents per batch (default: %(default)s); cross-document chrome is detected "
+        "within a batch, so the output depends on it",
     )
     p.add_argument(
         "-j",
@@ -118,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--engine",
-        choices=("local", "ray"),
+        choices=tuple(ENGINES),
         default="local",
         help="local processes (default) or a Ray cluster (needs the [ray] extra)",
     )
@@ -129,7 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def config_from_args(args: argparse.Namespace) -> Config:
-    """Map the flags onto the one configuration object."""
+    """Map the pipeline's flags onto the one configuration object."""
     cfg = Config()
     segment = cfg.segment
     if args.languages:
@@ -151,118 +183,71 @@ def config_from_args(args: argparse.Namespace) -> Config:
         translate=translate,
         keep_boilerplate=args.keep_boilerplate,
         max_bytes=args.max_bytes,
+        max_seconds=args.max_seconds,
+    )
+
+
+def run_config_from_args(args: argparse.Namespace) -> RunConfig:
+    """Map every flag of ``normalize run`` (and the environment) onto one :class:`RunConfig`."""
+    return RunConfig.from_environment(
+        os.environ,
+        pipeline=config_from_args(args),
+        batch_size=args.batch_size,
+        jobs=args.jobs,
+        engine=args.engine,
+        text_field=args.text_field,
+        id_field=args.id_field,
+        output=args.output,
+        format=args.format,
+        resume=args.resume,
+        quiet=args.quiet,
     )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] in SUBCOMMANDS and not os.path.exists(argv[0]):
-        if argv[0] == "packs":
-            from normalize import packs
+    """``normalize [run] INPUT...``, ``normalize packs …``, ``normalize report …``.
 
-            return packs.main(argv[1:])
+    The subcommand is the first argument when it is one of
+    :data:`SUBCOMMANDS`, whatever files exist (see the module docstring).
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = argv[0] if argv else None
+    if command == "packs":
+        from normalize import packs
+
+        return packs.main(argv[1:])
+    if command == "report":
         from normalize import report
 
         return report.main(argv[1:])
+    if command in ("-h", "--help", "--version"):
+        build_parser().parse_args(argv)  # prints, then exits
+        return EXIT_OK
+    return run(argv[1:] if command == "run" else argv)
 
-    args = build_parser().parse_args(argv)
+
+def run(argv: Sequence[str]) -> int:
+    """``normalize run INPUT... [flags]``: parse, check, and run the corpus."""
+    args = build_run_parser().parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO,
         format="normalize: %(message)s",
         stream=sys.stderr,
     )
-    if args.batch_size < 1 or args.max_bytes < 1:
-        log.error("--batch-size and --max-bytes must be positive")
+    if args.batch_size < 1 or args.max_bytes < 1 or args.max_seconds < 0:
+        log.error("--batch-size and --max-bytes must be positive, --max-seconds 0 or more")
         return EXIT_USAGE
     try:
-        config = config_from_args(args)
+        run_config = run_config_from_args(args)
     except UnknownLanguageError as exc:
         log.error("--languages: %s", exc)
         return EXIT_USAGE
-    options = ReadOptions(
-        text_field=args.text_field, id_field=args.id_field, max_bytes=args.max_bytes
-    )
-    if args.engine == "ray":
-        from normalize.ray_engine import run_ray
-
-        return run_ray(
-            args.inputs,
-            args.output,
-            config,
-            options,
-            batch_size=args.batch_size,
-            jobs=args.jobs or None,
-        )
-    try:
-        if args.format == "text":
-            if args.output == "-":
-                log.error("--format text needs an output folder: -o FOLDER")
-                return EXIT_USAGE
-            writer: JsonlWriter | TextWriter = TextWriter(args.output)
-        else:
-            if args.resume and args.output == "-":
-                log.error("--resume needs an output file: -o OUT.jsonl")
-                return EXIT_USAGE
-            writer = JsonlWriter(
-                args.output, resume=args.resume, fingerprint=fingerprint(args, config)
-            )
-    except ResumeError as exc:
-        log.error("%s", exc)
+    if run_config.format == "text" and run_config.output == "-":
+        log.error("--format text needs an output folder: -o FOLDER")
         return EXIT_USAGE
-    except OSError as exc:
-        log.error("cannot write to %s: %s", args.output, exc.strerror or exc)
+    if run_config.resume and run_config.output == "-":
+        log.error("--resume needs an output file: -o OUT.jsonl (or -o FOLDER with --format text)")
         return EXIT_USAGE
+    from normalize.run import run_corpus
 
-    if config.translate.target:
-        from normalize import packs, translate
-
-        try:
-            packs.import_argos_package(config.translate.packs_dir)
-            translate.translation_device(config.translate)
-        except (packs.MissingExtraError, translate.TranslationError) as exc:
-            log.error("%s", exc)
-            return EXIT_USAGE
-
-    raws = iter_inputs(args.inputs, options)
-    summary = Summary()
-    earlier_errors = 0
-    if isinstance(writer, JsonlWriter) and writer.resumed_documents:
-        log.info("resuming after %d document(s) already written", writer.resumed_documents)
-        raws = itertools.islice(raws, writer.resumed_documents, None)
-        earlier_errors = _errors_in(f"{args.output}.partial")
-    from tqdm import tqdm
-
-    with (
-        writer,
-        tqdm(
-            unit=" docs",
-            disable=True if args.quiet else None,
-            file=sys.stderr,
-            desc="normalize",
-            dynamic_ncols=True,
-        ) as bar,
-    ):
-        jobs = args.jobs if args.jobs > 0 else default_jobs()
-        for batch, records in run_records(raws, config, jobs=jobs, batch_size=args.batch_size):
-            for raw, record in zip(batch, records, strict=True):
-                summary.add(record, raw_size(raw))
-                for message in record.errors:
-                    log.warning("%s: %s", record.id, message)
-                writer.write_line(record.line)
-            writer.commit(len(batch))
-            bar.update(len(batch))
-    if not args.quiet:
-        print(summary.format(), file=sys.stderr)
-    return EXIT_DOCUMENT_ERRORS if summary.errors or earlier_errors else EXIT_OK
-
-
-def fingerprint(args: argparse.Namespace, config: Config) -> str:
-    """What must not change between a run and its ``--resume``: inputs and settings."""
-    key = repr((args.inputs, args.batch_size, args.text_field, args.id_field, config))
-    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
-
-
-def _errors_in(path: str) -> int:
-    """Error records already in a partial output (for the exit status of a resumed run)."""
-    with open(path, encoding="utf-8") as f:
-        return sum(1 for line in f if '"errors":[]' not in line)
+    return run_corpus(args.inputs, run_config)

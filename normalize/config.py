@@ -16,6 +16,8 @@ second way to pass settings.
 from __future__ import annotations
 
 import dataclasses
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -306,3 +308,75 @@ class Config:
     def with_(self, **changes: Any) -> Config:
         """A copy with top-level fields replaced."""
         return dataclasses.replace(self, **changes)
+
+
+@dataclass(frozen=True, slots=True)
+class RunConfig:
+    """Settings of a corpus run: how it reads, schedules and writes, around :class:`Config`.
+
+    The CLI maps its flags onto one ``RunConfig``; the readers, the writers and
+    both engines read only this object (no keyword arguments, no options
+    object beside it). Environment variables are read in one place,
+    :meth:`from_environment`.
+
+    >>> run = RunConfig(batch_size=64)
+    >>> run.batch_size, run.pipeline.max_bytes == Config().max_bytes
+    (64, True)
+    """
+
+    #: The per-document pipeline's settings.
+    pipeline: Config = field(default_factory=Config)
+    #: Documents per batch. Cross-document evidence (chrome repeated across a
+    #: source) is gathered within one batch, so this changes the output; 256
+    #: documents hold several pages of most sites while keeping memory flat.
+    batch_size: int = 256
+    #: Worker processes (local) or actors (Ray); ``0``: every core this
+    #: process may use. The output does not depend on it.
+    jobs: int = 0
+    #: ``local`` (worker processes) or ``ray`` (a Ray cluster).
+    engine: str = "local"
+    #: JSONL field holding the document (text or HTML).
+    text_field: str = "text"
+    #: JSONL field holding the document id; ``FILE:LINE`` when absent.
+    id_field: str = "id"
+    #: Output path, ``-`` for standard output; a folder for ``format="text"``.
+    output: str = "-"
+    #: Output format: ``jsonl`` records or ``text`` (one ``.txt`` per document).
+    format: str = "jsonl"
+    #: Continue an interrupted run from its checkpoint.
+    resume: bool = False
+    #: No progress bar or summary on standard error.
+    quiet: bool = False
+    #: Address of a Ray cluster (``$RAY_ADDRESS``); ``None`` starts a local one.
+    ray_address: str | None = None
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str], **fields: Any) -> RunConfig:
+        """A run's settings with those that come from the environment filled in.
+
+        The one place where normalize reads environment variables for a run:
+        ``RAY_ADDRESS`` (the Ray cluster to join) and ``NORMALIZE_PACKS_DIR``
+        (the translation packs folder, also read by ``normalize packs``).
+
+        >>> run = RunConfig.from_environment({"RAY_ADDRESS": "auto"}, jobs=2)
+        >>> run.ray_address, run.jobs, run.pipeline.translate.packs_dir
+        ('auto', 2, None)
+        """
+        run = cls(**fields)
+        packs_dir = environ.get("NORMALIZE_PACKS_DIR") or None
+        if packs_dir and run.pipeline.translate.packs_dir is None:
+            pipeline = dataclasses.replace(
+                run.pipeline,
+                translate=dataclasses.replace(run.pipeline.translate, packs_dir=packs_dir),
+            )
+            run = dataclasses.replace(run, pipeline=pipeline)
+        return dataclasses.replace(run, ray_address=environ.get("RAY_ADDRESS") or None)
+
+    def workers(self) -> int:
+        """The number of worker processes: ``jobs``, or every core this process may use."""
+        if self.jobs > 0:
+            return self.jobs
+        try:
+            return len(os.sched_getaffinity(0))
+        except AttributeError:  # pragma: no cover - not on Linux
+            return os.cpu_count() or 1

@@ -99,7 +99,7 @@ def _timeout_error(stage: str, config: Config, where: str | None) -> ErrorRecord
         stage=stage,
         code="timeout",
         message=f"{where}: took longer than the limit of {config.max_seconds:g} s per document; "
-        "split the document or raise Config.max_seconds.",
+        "split the document or raise the limit with --max-seconds (Config.max_seconds).",
         where=where,
     )
 

@@ -6,7 +6,7 @@ import gzip
 import json
 from pathlib import Path
 
-from tests.conftest import SEEDS, run_cli
+from tests.conftest import ROOT, SEEDS, run_cli
 
 
 def records(stdout: bytes) -> list[dict]:
@@ -25,7 +25,8 @@ def test_seeds_folder_to_file(tmp_path: Path) -> None:
         assert "\u00a0" not in rec["text"]
         full = "".join(s["text"] for s in rec["segments"])
         assert all(line in full for line in rec["text"].splitlines())
-    assert not list(tmp_path.glob("*.tmp-*"))  # no temporary file left behind
+    # Nothing else is left behind: no OUT.partial, OUT.checkpoint or temporary file.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["seeds.jsonl"]
 
 
 def test_stdin_text_to_stdout() -> None:
@@ -122,3 +123,36 @@ def test_text_format_writes_one_file_per_document(tmp_path: Path) -> None:
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
     assert run_cli("--no-such-flag", "x").returncode == 2
     assert run_cli(str(SEEDS), "--format", "text").returncode == 2  # needs -o FOLDER
+
+
+def test_subcommands_and_the_default_run(tmp_path: Path) -> None:
+    out = tmp_path / "o.jsonl"
+    assert run_cli("run", str(SEEDS), "-o", str(out), "-q").returncode == 0
+    assert len(records(out.read_bytes())) == len(list(SEEDS.iterdir()))
+    top = run_cli("--help")
+    assert top.returncode == 0 and all(c in top.stdout.decode() for c in ("run", "packs", "report"))
+    assert run_cli("run", "--help").returncode == 0
+    assert run_cli("run").returncode == 2  # no input
+
+
+def test_a_path_named_like_a_subcommand_does_not_hijack_it(tmp_path: Path) -> None:
+    """The subcommand is chosen by the command line's shape, never by the files in the cwd."""
+    env = {"PYTHONPATH": str(ROOT)}
+    (tmp_path / "report").mkdir()
+    (tmp_path / "report" / "page.txt").write_text("A page in a folder named report.", "utf-8")
+    (tmp_path / "packs").mkdir()
+    out = tmp_path / "run.jsonl"
+    assert run_cli(str(SEEDS), "-o", str(out), "-q", cwd=tmp_path, env=env).returncode == 0
+
+    proc = run_cli("report", "run.jsonl", "-o", "review.html", cwd=tmp_path, env=env)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert (tmp_path / "review.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+    proc = run_cli("packs", "list", cwd=tmp_path, env={**env, "NORMALIZE_PACKS_DIR": "p"})
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert proc.stdout == b""  # a listing (of no pack), not records of the folder "packs"
+
+    proc = run_cli("run", "report", cwd=tmp_path, env=env)  # reads the folder named report
+    assert proc.returncode == 0, proc.stderr.decode()
+    (rec,) = records(proc.stdout)
+    assert rec["text"] == "A page in a folder named report."

@@ -104,7 +104,7 @@ def test_languages_of_repeated_chrome_are_a_source_prior() -> None:
 def test_seed_boilerplate_end_to_end() -> None:
     """The seeds' chrome is boilerplate and every body paragraph and title is content."""
     from normalize import process_batch
-    from normalize.readers import iter_inputs
+    from normalize.io.readers import iter_inputs
 
     docs = {Path(d.id).name[:3]: d for d in process_batch(list(iter_inputs([str(SEEDS)])))}
 

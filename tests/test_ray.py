@@ -1,14 +1,28 @@
-"""The Ray Data engine gives the same records as the local engine (Ray local cluster)."""
+"""The Ray Data engine gives the same output as the local engine (Ray local cluster).
+
+The engines share the readers, the writers, the summary and the exit status
+(:func:`normalize.run.run_corpus`), so ``--format``, ``--resume``, ``-q``
+and the summary must behave the same on both.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from normalize.config import RunConfig
+from normalize.io.checkpoint import CheckpointedFile, fingerprint
+from normalize.run import run_corpus
 from tests.conftest import SEEDS, run_cli
 
-pytest.importorskip("ray", reason="the [ray] extra is not installed (make test installs it)")
+ray = pytest.importorskip("ray", reason="the [ray] extra is not installed (make test installs it)")
+
+RAY_ENV = {"RAY_AUTH_MODE": "disabled", "RAY_USAGE_STATS_ENABLED": "0"}
 
 
 def test_ray_engine_matches_local(tmp_path: Path) -> None:
@@ -24,9 +38,79 @@ def test_ray_engine_matches_local(tmp_path: Path) -> None:
         "ray",
         "--jobs",
         "2",
-        env={"RAY_AUTH_MODE": "disabled", "RAY_USAGE_STATS_ENABLED": "0"},
+        env=RAY_ENV,
     )
     assert proc.returncode == 1, proc.stderr.decode()[-3000:]  # the missing file
     lines = ray_out.read_bytes().splitlines(keepends=True)
     assert b"".join(lines[:-1]) == local.read_bytes()
     assert b'"code":"not_found"' in lines[-1]
+    assert b"5 documents" in proc.stderr and b"1 with errors" in proc.stderr  # the summary
+
+
+@pytest.fixture(scope="module")
+def ray_cluster() -> Iterator[None]:
+    """One local Ray instance for the in-process tests of this module."""
+    saved = {k: os.environ.get(k) for k in RAY_ENV}
+    os.environ.update(RAY_ENV)
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        yield
+    finally:
+        ray.shutdown()
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _corpus(tmp_path: Path) -> list[str]:
+    """The seeds, a gzipped JSONL file and a broken line: 4 + 3 documents."""
+    import gzip
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for p in SEEDS.iterdir():
+        (src / p.name).write_bytes(p.read_bytes())
+    with gzip.open(src / "docs.jsonl.gz", "wt", encoding="utf-8") as f:
+        f.write(json.dumps({"id": "g1", "text": "Gzipped JSONL on Ray."}) + "\n{broken\n")
+        f.write(json.dumps({"id": "g2", "text": "The second document."}) + "\n")
+    return [str(src)]
+
+
+def test_format_text_and_summary_are_the_same_on_both_engines(
+    ray_cluster: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inputs = _corpus(tmp_path)
+    outs = {}
+    for engine in ("local", "ray"):
+        run = RunConfig(engine=engine, jobs=1, format="text", output=str(tmp_path / engine))
+        assert run_corpus(inputs, run) == 1  # the broken line
+        err = capsys.readouterr().err
+        assert "7 documents" in err and "1 with errors" in err, err
+        outs[engine] = {p.name: p.read_bytes() for p in (tmp_path / engine).iterdir()}
+    assert "errors.jsonl" in outs["local"]
+    assert outs["ray"] == outs["local"]
+    quiet = RunConfig(engine="ray", jobs=1, quiet=True, output=str(tmp_path / "q.jsonl"))
+    assert run_corpus(inputs, quiet) == 1
+    assert "documents" not in capsys.readouterr().err
+
+
+def test_resume_is_the_same_on_both_engines(ray_cluster: None, tmp_path: Path) -> None:
+    inputs = _corpus(tmp_path)
+    whole = RunConfig(jobs=1, batch_size=2, quiet=True, output=str(tmp_path / "whole.jsonl"))
+    assert run_corpus(inputs, whole) == 1
+    lines = (tmp_path / "whole.jsonl").read_bytes().splitlines(keepends=True)
+    assert len(lines) == 7
+    for engine in ("local", "ray"):
+        # An interrupted run: two batches committed, a torn record after them.
+        out = tmp_path / f"{engine}.jsonl"
+        run = dataclasses.replace(whole, engine=engine, output=str(out))
+        done = CheckpointedFile(str(out), fingerprint=fingerprint(inputs, run))
+        done.stream.write(b"".join(lines[:4]).decode("utf-8"))
+        done.commit(4, 0)
+        done.stream.write('{"torn": "rec')
+        done.stream.close()
+        resumed = dataclasses.replace(run, resume=True)
+        assert run_corpus(inputs, resumed) == 1, engine  # the broken line is after the cut
+        assert out.read_bytes() == b"".join(lines), engine

@@ -151,14 +151,15 @@ def seed_records() -> list[dict]:
     Stands in for the pipeline's output: Devanagari lines are Hindi, others
     English, line breaks ``zxx``; the page chrome is marked boilerplate by
     hand (the Hindi "you are here" and breadcrumb lines, the icon-label line,
-    the trailing link labels), with a translation on the Hindi chrome.
+    the trailing link labels), with a translation on the Hindi chrome. The
+    reasons are those a real run of the pipeline gives these lines.
     """
     chrome = {
-        HINDI_CHROME: ("nav_chrome", "You are here"),
-        "Follow AsumeTech on": ("link_list", None),
-        "More From Category": ("link_list", None),
-        "More Stories Today": ("link_list", None),
-        "Leave a Reply": ("link_list", None),
+        HINDI_CHROME: ("breadcrumb", "You are here"),
+        "Follow AsumeTech on": ("share", None),
+        "More From Category": ("related", None),
+        "More Stories Today": ("related", None),
+        "Leave a Reply": ("repeated", None),
     }
     out = []
     for path in sorted(SEEDS.glob("*.txt")):
@@ -167,7 +168,7 @@ def seed_records() -> list[dict]:
             body = line.rstrip("\n")
             lang = "hi" if re.search("[\u0900-\u097f]", body) else "en"
             if body.startswith("icon bookmark"):
-                pieces.append((body, lang, "boilerplate", "icon_labels", None))
+                pieces.append((body, lang, "boilerplate", "icon_strip", None))
             elif body.startswith("होम >"):
                 pieces.append((body, lang, "boilerplate", "breadcrumb", None))
             elif body.strip() in chrome:
@@ -240,11 +241,24 @@ def test_any_text_is_shown_as_text(text, reason, lang):
 def test_boilerplate_is_struck_through_with_the_reason_on_hover():
     rec = record(
         "d",
-        [("Main text.", "en"), ("\n", "zxx"), ("Share this", "en", "boilerplate", "share_links")],
+        [("Main text.", "en"), ("\n", "zxx"), ("Share this", "en", "boilerplate", "share")],
     )
     tags = Tags.of(render_report([rec]))
-    dels = [a for a in tags.find("del", "bp") if "share_links" in (a.get("title") or "")]
+    dels = [a for a in tags.find("del", "bp") if "share" in (a.get("title") or "")]
     assert len(dels) == 1
+
+
+def test_hand_built_records_use_reason_codes_the_pipeline_gives():
+    """The records above stand in for real output: their reasons must be real codes."""
+    from normalize.boilerplate import REASONS
+
+    used = {
+        seg["reason"]
+        for rec in seed_records()
+        for seg in rec["segments"]
+        if seg["kind"] == "boilerplate"
+    }
+    assert used and used <= set(REASONS)
 
 
 def test_segments_are_coloured_by_language_with_a_legend():

@@ -108,17 +108,16 @@ def _crashing_worker(batch, config):
 
 def test_a_crashed_worker_becomes_error_records(monkeypatch) -> None:
     """A worker that dies (here: os._exit in the batch with 'boom') does not stop the run."""
-    from normalize import runner
+    from normalize.config import RunConfig
     from normalize.document import RawDocument
+    from normalize.engines import local
 
-    monkeypatch.setattr(
-        runner, "_worker_batch", _crashing_worker
-    )  # inherited by the forked workers
+    monkeypatch.setattr(local, "_worker_batch", _crashing_worker)  # inherited by the forked workers
     raws = [
         RawDocument(id=name, source=name, data=f"Document {name}.")
         for name in ["a", "b", "boom", "c", "d", "e", "f", "g"]
     ]
-    results = list(runner.run_batches(raws, jobs=2, batch_size=2))
+    results = list(local.run_batches(raws, RunConfig(jobs=2, batch_size=2)))
     docs = [doc for _, batch_docs in results for doc in batch_docs]
     assert [d.id for d in docs] == [r.id for r in raws]
     crashed = {d.id for d in docs if d.errors}

@@ -1,0 +1,152 @@
+"""The local engine: batches over worker processes, in input order.
+
+The unit of work is a batch of raw documents (see :mod:`normalize.pipeline`):
+its boundaries depend only on the input order and the batch size, and all
+cross-document evidence is gathered within it, so the records are the same
+byte for byte whatever the number of workers. At most ``2 × jobs`` batches
+are in flight, so memory stays flat however long the input is. Worker
+processes are started with ``fork`` where available; models (langid,
+translators) are loaded lazily inside each worker, after the fork.
+
+The engine does no I/O: it reads through :mod:`normalize.io.readers` and
+hands :class:`~normalize.io.record.OutputRecord` batches to the run
+(:func:`normalize.engines.run_corpus`), which writes them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import IO, TypeVar
+
+from normalize.config import Config, RunConfig
+from normalize.document import Document, ErrorRecord, RawDocument
+from normalize.io.readers import iter_inputs
+from normalize.io.record import OutputRecord
+from normalize.pipeline import batched, process_batch
+
+T = TypeVar("T")
+
+
+def _worker_batch(batch: list[RawDocument], config: Config) -> list[Document]:
+    return process_batch(batch, config)
+
+
+def _worker_records(batch: list[RawDocument], config: Config) -> list[OutputRecord]:
+    docs = _worker_batch(batch, config)
+    return [OutputRecord.of(doc, raw) for doc, raw in zip(docs, batch, strict=True)]
+
+
+def _crashed(batch: Sequence[RawDocument], exc: BaseException) -> list[Document]:
+    """Error records for a batch whose worker process died (a crash in C code, OOM kill)."""
+    message = (
+        f"a worker process died while normalizing the batch this document was in ({exc}); "
+        "the run went on without it. Rerun these documents with --jobs 1 to find the one "
+        "that crashes, and please report it."
+    )
+    return [
+        Document(
+            id=raw.id,
+            source=raw.source,
+            errors=(ErrorRecord("worker", "worker_crashed", message, raw.source),),
+        )
+        for raw in batch
+    ]
+
+
+def run_batches(
+    raws: Iterable[RawDocument], run: RunConfig | None = None
+) -> Iterator[tuple[Sequence[RawDocument], list[Document]]]:
+    """Yield ``(raw batch, records)`` in input order, processing on ``run.workers()`` processes.
+
+    If a worker process dies, every batch in flight fails with the pool; the
+    first is run again alone in a new pool, and becomes error records
+    (``worker_crashed``) only if it kills that one too, then the others are
+    submitted again: the run goes on and nothing goes missing.
+    """
+    return _run(raws, run or RunConfig(), _worker_batch, lambda batch, docs: docs)
+
+
+def run_records(
+    raws: Iterable[RawDocument], run: RunConfig | None = None
+) -> Iterator[tuple[Sequence[RawDocument], list[OutputRecord]]]:
+    """:func:`run_batches`, with each record serialized in its worker (what a run writes)."""
+    return _run(
+        raws,
+        run or RunConfig(),
+        _worker_records,
+        lambda batch, docs: [OutputRecord.of(d, r) for d, r in zip(docs, batch, strict=True)],
+    )
+
+
+def records(
+    inputs: Sequence[str], run: RunConfig, skip: int = 0, stdin: IO[bytes] | None = None
+) -> Iterator[list[OutputRecord]]:
+    """The engine's interface: the records of ``inputs``, one list per batch, in input order.
+
+    ``skip`` input documents (done by the run being resumed) are read but
+    not processed; batches start after them, as they did in that run.
+    """
+    raws = itertools.islice(iter_inputs(inputs, run, stdin), skip, None)
+    for _, batch_records in run_records(raws, run):
+        yield batch_records
+
+
+def _run(
+    raws: Iterable[RawDocument],
+    run: RunConfig,
+    work: Callable[[list[RawDocument], Config], list[T]],
+    crashed: Callable[[list[RawDocument], list[Document]], list[T]],
+) -> Iterator[tuple[Sequence[RawDocument], list[T]]]:
+    """Run ``work`` on each batch; ``crashed`` turns the error records of a lost batch into results."""
+    config = run.pipeline
+    jobs = run.workers()
+    batches = batched(raws, run.batch_size)
+    if jobs <= 1:
+        for batch in batches:
+            yield batch, work(batch, config)
+        return
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+    def new_pool() -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=jobs, mp_context=context)
+
+    pool = new_pool()
+    pending: deque[tuple[list[RawDocument], Future[list[T]]]] = deque()
+
+    def next_result() -> tuple[list[RawDocument], list[T]]:
+        nonlocal pool
+        batch, future = pending.popleft()
+        try:
+            return batch, future.result()
+        except BrokenProcessPool:
+            # Every batch in flight fails with the pool, whichever one killed
+            # it: run this batch again alone in a fresh pool to tell.
+            pool.shutdown(wait=False, cancel_futures=True)
+            rest = [b for b, _ in pending]
+            pending.clear()
+            pool = new_pool()
+            try:
+                results = pool.submit(work, batch, config).result()
+            except BrokenProcessPool as exc:
+                pool.shutdown(wait=False, cancel_futures=True)
+                pool = new_pool()
+                results = crashed(batch, _crashed(batch, exc))
+            for b in rest:
+                pending.append((b, pool.submit(work, b, config)))
+            return batch, results
+
+    try:
+        for batch in batches:
+            pending.append((batch, pool.submit(work, batch, config)))
+            if len(pending) >= 2 * jobs:
+                yield next_result()
+        while pending:
+            yield next_result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

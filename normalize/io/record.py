@@ -1,0 +1,60 @@
+"""The record a worker hands to the writer: serialized once, where it was made.
+
+Workers (processes or Ray actors) send an :class:`OutputRecord` instead of a
+:class:`~normalize.document.Document`: one JSON line and a few strings
+pickle several times faster than a tree of segments, and the process that
+writes, which every worker waits on, then only writes. It carries what
+every writer and the summary need, so none of them parses the line back:
+the JSONL writer writes ``line``, the text writer writes ``text`` (or
+``line`` to its error file), the summary counts the rest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from normalize.document import BOILERPLATE, NO_LANGUAGE, Document, RawDocument
+
+
+def raw_size(raw: RawDocument) -> int:
+    """Input size of a raw document in bytes (UTF-8 for ``str`` input).
+
+    >>> raw_size(RawDocument(id="a", source=None, data="é"))
+    2
+    """
+    data = raw.data
+    return len(data) if isinstance(data, bytes) else len(data.encode("utf-8", "surrogatepass"))
+
+
+@dataclass(frozen=True, slots=True)
+class OutputRecord:
+    """A finished document as the writers and the run's summary use it."""
+
+    id: str
+    #: The record as one JSON line (no newline).
+    line: str
+    #: The document's clean text (what ``--format text`` writes).
+    text: str
+    #: The messages of its error records.
+    errors: tuple[str, ...]
+    lang: str
+    #: The reason of each boilerplate segment that has a language.
+    boilerplate: tuple[str, ...]
+    #: Size of the input document in bytes.
+    size: int
+
+    @classmethod
+    def of(cls, doc: Document, raw: RawDocument) -> OutputRecord:
+        return cls(
+            id=doc.id,
+            line=doc.to_json_line(),
+            text=doc.text,
+            errors=tuple(err.message for err in doc.errors),
+            lang=doc.lang,
+            boilerplate=tuple(
+                seg.reason or "unknown"
+                for seg in doc.segments
+                if seg.kind == BOILERPLATE and seg.lang != NO_LANGUAGE
+            ),
+            size=raw_size(raw),
+        )
