@@ -21,13 +21,12 @@ one. Needs the ``[ray]`` extra: ``pip install 'normalize[ray]'``.
 
 from __future__ import annotations
 
-import json
 import pickle
 from collections.abc import Iterator, Sequence
 from typing import IO, Any
 
 from normalize.config import Config, RunConfig
-from normalize.document import ErrorRecord, RawDocument
+from normalize.document import RawDocument
 from normalize.io.readers import read_source, sources
 from normalize.io.record import OutputRecord
 from normalize.pipeline import process_batch
@@ -44,40 +43,24 @@ def _require_ray() -> Any:
 
 
 def raw_to_row(raw: RawDocument) -> dict[str, Any]:
-    """A raw document as a Ray row of plain columns Arrow can store.
+    """A raw document as a Ray row: one binary column Arrow can store.
 
-    The data is ``bytes`` or ``text`` (one of them null); the error and the
-    metadata are JSON strings.
+    Pickled whole, so every field of the record (present and future) makes
+    the trip; rows travel only between the processes of one run.
     """
-    return {
-        "id": raw.id,
-        "source": raw.source,
-        "format": raw.format,
-        "data_bytes": raw.data if isinstance(raw.data, bytes) else None,
-        "data_text": raw.data if isinstance(raw.data, str) else None,
-        "error": json.dumps(raw.error.to_json()) if raw.error else None,
-        "metadata": json.dumps(dict(raw.metadata)),
-    }
+    return {"raw": pickle.dumps(raw)}
 
 
 def row_to_raw(row: dict[str, Any]) -> RawDocument:
     """The raw document of a Ray row (see :func:`raw_to_row`)."""
-    data = row["data_bytes"] if row["data_bytes"] is not None else row["data_text"]
-    error = row["error"]
-    return RawDocument(
-        id=row["id"],
-        source=row["source"],
-        data=data,
-        format=row["format"],
-        error=ErrorRecord.from_json(json.loads(error)) if error else None,
-        metadata=json.loads(row["metadata"]),
-    )
+    raw: RawDocument = pickle.loads(row["raw"])
+    return raw
 
 
 def read_item(item: dict[str, Any], run: RunConfig) -> Iterator[dict[str, Any]]:
     """The rows of one source (a Ray task), or a row the driver read already (stdin)."""
     if item["raw"] is not None:
-        yield raw_to_row(pickle.loads(item["raw"]))
+        yield {"raw": item["raw"]}
         return
     for raw in read_source(item["source"], run):
         yield raw_to_row(raw)
