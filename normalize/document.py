@@ -174,6 +174,10 @@ class Document:
     source: str | None = None
     text: str = ""
     lang: str = UNDETERMINED
+    #: Expected share of the content letters written in ``lang`` (0 for ``und``).
+    lang_confidence: float = 0.0
+    #: Up to three ``(language, share of content letters)``, most letters first.
+    lang_shares: tuple[tuple[str, float], ...] = ()
     segments: tuple[Segment, ...] = ()
     changes: Mapping[str, int] = field(default_factory=dict)
     errors: tuple[ErrorRecord, ...] = ()
@@ -218,6 +222,10 @@ class Document:
             "source": self.source,
             "text": self.text,
             "lang": self.lang,
+            "lang_confidence": round(self.lang_confidence, 4),
+            "lang_shares": [
+                {"lang": lang, "share": round(share, 4)} for lang, share in self.lang_shares
+            ],
             "segments": []
             if segments == "none"
             else [s.to_json(text=segments == "full") for s in self.segments],
@@ -243,6 +251,8 @@ class Document:
             source=data.get("source"),
             text=data.get("text", ""),
             lang=data.get("lang", UNDETERMINED),
+            lang_confidence=data.get("lang_confidence", 0.0),
+            lang_shares=tuple((s["lang"], s["share"]) for s in data.get("lang_shares", ())),
             segments=tuple(Segment.from_json(s) for s in data.get("segments", ())),
             changes={c["step"]: c["count"] for c in data.get("changes", ())},
             errors=tuple(ErrorRecord.from_json(e) for e in data.get("errors", ())),

@@ -267,9 +267,12 @@ def _finish(
         text = page.text
     else:
         text = canonical.canonicalize("".join(s.text for s in content), config.canonical)
+    summary = segment.language_summary(content)
     return doc.replace(
         text=text,
-        lang=segment.dominant_language(content),
+        lang=summary.lang,
+        lang_confidence=summary.confidence,
+        lang_shares=summary.shares,
         segments=tuple(segments),
         steps=tuple(steps),
     )

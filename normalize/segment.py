@@ -681,8 +681,59 @@ def _count_letters(text: str) -> int:
     return sum(map(str.isalpha, text))
 
 
+@dataclass(frozen=True, slots=True)
+class LanguageSummary:
+    """A document's languages, from the letters of its segments."""
+
+    #: The language with the most letters; ``und`` when letters of no known
+    #: language (a script no candidate writes, pieces too short to decide)
+    #: outnumber those of every language, or when there are no letters.
+    lang: str
+    #: Expected share of the letters that are in ``lang``: the letters of
+    #: its segments weighted by their confidence, over all letters (0 for ``und``).
+    confidence: float
+    #: Up to three ``(language, share of letters)``, most letters first (``und`` included).
+    shares: tuple[tuple[str, float], ...]
+
+
+def language_summary(segments: Sequence[Segment]) -> LanguageSummary:
+    """The dominant language, its confidence and the top three languages by letters.
+
+    Script-aware: letters labelled ``und`` (e.g. Burmese when no candidate
+    writes Myanmar) count, so a Burmese page with a few Latin words is
+    ``und``, never the language of its Latin letters.
+
+    >>> summary = language_summary([Segment("Hi there", 0, 8, "fr", "Latn", 0.9),
+    ...     Segment(" — ", 8, 11, "zxx"), Segment("bonjour", 11, 18, "fr", "Latn", 0.5),
+    ...     Segment(" hi", 18, 21, "en", "Latn", 1.0)])
+    >>> summary.lang, round(summary.confidence, 2), summary.shares
+    ('fr', 0.61, (('fr', 0.875), ('en', 0.125)))
+    >>> language_summary([Segment("မြန်မာစာ", 0, 8, "und", "Mymr"), Segment(" ", 8, 9, "zxx"),
+    ...                   Segment("BBC", 9, 12, "en", "Latn", 0.9)]).lang
+    'und'
+    """
+    letters: dict[str, int] = {}
+    confident: dict[str, float] = {}
+    for s in segments:
+        if s.lang == NO_LANGUAGE:
+            continue
+        n = _count_letters(s.text)
+        letters[s.lang] = letters.get(s.lang, 0) + n
+        confident[s.lang] = confident.get(s.lang, 0.0) + n * s.confidence
+    total = sum(letters.values())
+    if not total:
+        return LanguageSummary(UNDETERMINED, 0.0, ())
+    ranked = sorted(letters.items(), key=lambda kv: (-kv[1], kv[0]))
+    lang = ranked[0][0]
+    return LanguageSummary(
+        lang=lang,
+        confidence=0.0 if lang == UNDETERMINED else confident[lang] / total,
+        shares=tuple((code, n / total) for code, n in ranked[:3]),
+    )
+
+
 def dominant_language(segments: Sequence[Segment]) -> str:
-    """The language with the most letters among language segments (``und`` if none).
+    """The language with the most letters (``und`` if none, or if ``und`` has the most).
 
     >>> dominant_language([Segment("Hi there", 0, 8, "en"), Segment(" — ", 8, 11, "zxx"),
     ...                    Segment("bonjour", 11, 18, "fr")])
@@ -690,11 +741,4 @@ def dominant_language(segments: Sequence[Segment]) -> str:
     >>> dominant_language([Segment("42", 0, 2, "zxx")])
     'und'
     """
-    letters: dict[str, int] = {}
-    for s in segments:
-        if s.lang in (NO_LANGUAGE, UNDETERMINED):
-            continue
-        letters[s.lang] = letters.get(s.lang, 0) + _count_letters(s.text)
-    if not letters:
-        return UNDETERMINED
-    return max(letters.items(), key=lambda kv: kv[1])[0]
+    return language_summary(segments).lang

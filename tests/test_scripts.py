@@ -15,6 +15,7 @@ import unicodedata
 import pytest
 import regex
 
+from normalize import Config, Document, normalize_document
 from normalize.config import SegmentConfig
 from normalize.document import NO_LANGUAGE
 from normalize.scripts import SCRIPT_CODES, SCRIPT_GROUP, UnknownLanguageError
@@ -103,3 +104,47 @@ def test_cli_unknown_language_is_a_usage_error() -> None:
     assert proc.stdout == b""
     err = proc.stderr.decode()
     assert "'english'" in err and "en, eo, es" in err
+
+
+BURMESE_PAGE = (
+    "<html><body><h1>မြန်မာနိုင်ငံ သတင်း</h1><p>မြန်မာနိုင်ငံသည် အရှေ့တောင်အာရှတွင် "
+    "တည်ရှိသော နိုင်ငံတစ်ခု ဖြစ်သည်။ BBC News ရန်ကုန်မြို့သည် အကြီးဆုံးမြို့ ဖြစ်သည်။ "
+    "Yangon is the largest city.</p></body></html>"
+)
+
+
+def test_script_without_a_candidate_is_und_and_the_document_too() -> None:
+    doc = normalize_document(BURMESE_PAGE.encode(), source="my.html")
+    burmese = [s for s in doc.segments if s.script == "Mymr"]
+    assert burmese and all(s.lang == "und" for s in burmese)
+    assert doc.lang == "und"
+    assert doc.lang_confidence == 0.0
+    assert doc.lang_shares[0][0] == "und" and doc.lang_shares[0][1] > 0.5
+    assert [lang for lang, _ in doc.lang_shares] == ["und", "en"]
+
+
+def test_arabic_with_latin_and_han_candidates_is_und_arab() -> None:
+    text = (
+        "اللغة العربية هي إحدى أكثر اللغات انتشاراً في العالم، ويتحدث بها أكثر من "
+        "أربعمائة مليون نسمة. CNN"
+    )
+    config = Config(segment=SegmentConfig(languages=("en", "zh")), keep_boilerplate=True)
+    doc = normalize_document(text, config=config)
+    arabic = [s for s in doc.segments if s.script == "Arab"]
+    assert arabic and all(s.lang == "und" for s in arabic)
+    assert doc.lang == "und"
+
+
+def test_every_record_has_lang_confidence_and_shares() -> None:
+    doc = normalize_document(
+        "The weather is fine today and the children are playing in the park. "
+        "Le temps est beau aujourd'hui."
+    )
+    rec = doc.to_json()
+    assert rec["lang"] == "en"
+    assert [s["lang"] for s in rec["lang_shares"]] == ["en", "fr"]
+    assert abs(sum(s["share"] for s in rec["lang_shares"]) - 1.0) < 1e-3
+    assert 0.5 < rec["lang_confidence"] <= rec["lang_shares"][0]["share"]
+    assert Document.from_json(rec).lang_shares == tuple(
+        (s["lang"], s["share"]) for s in rec["lang_shares"]
+    )
