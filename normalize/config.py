@@ -214,6 +214,24 @@ class SegmentConfig:
     #: evidence should not go to Volapük or Walloon.
     default_prior: float = -3.0
 
+    #: Temperature of the posteriors that ``confidence`` reports: the
+    #: potentials (evidence, priors, switching costs) are divided by it
+    #: before the forward-backward pass. The labels do not change (the
+    #: Viterbi path is the same at any positive scale); only how sure they
+    #: say they are. ``bench/lid_mixed.py`` fits it on each half of its
+    #: development set and scores the other: the fits did not agree on
+    #: a better value than 1 (see the README).
+    confidence_temperature: float = 1.0
+    #: A short piece (at most ``short_chars``) with no other piece of its
+    #: script on the page to take context from, whose confidence is below
+    #: this, is ``und``: "CNN" on a Burmese page or "BBC NEWS" alone carry
+    #: too little evidence for any language, and a wrong label is worse than
+    #: none. Pieces with neighbours of their script keep the label the
+    #: decoding gives them with that context. On the development set of
+    #: ``bench/lid_mixed.py`` this costs 0.001 of short-chrome accuracy
+    #: (0.2 applied to every short stand-alone piece would cost 0.02).
+    min_confidence: float = 0.3
+
     def __post_init__(self) -> None:
         if self.languages is not None:
             # Imported here: the script tables are the segmenter's, and the

@@ -361,7 +361,11 @@ def _evidence(texts: Sequence[str], cands: tuple[str, ...], config: SegmentConfi
     """Each piece's own evidence: weighted log-likelihoods, letter, chrome and stopword bonuses."""
     from normalize.identify import get_identifier
 
-    scores = get_identifier().loglik(texts, cands) * config.evidence_weight
+    # langid learnt its n-grams from running text, mostly lower case: a piece
+    # in capitals ("NEWS WEB EASY", a shouted headline) has few of them and
+    # is scored in lower case.
+    scored = [t.lower() if t.isupper() else t for t in texts]
+    scores = get_identifier().loglik(scored, cands) * config.evidence_weight
     table, letters = _letter_table(cands)
     # One search over all the pieces first: most pages have no such letter.
     if letters is not None and letters.search("\n".join(texts)):
@@ -452,18 +456,21 @@ def _switch_costs(pieces: Sequence[_Piece], config: SegmentConfig) -> np.ndarray
     return np.array([by_kind[p.before] for p in pieces])
 
 
-def _decode(scores: np.ndarray, switch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _decode(
+    scores: np.ndarray, switch: np.ndarray, temperature: float = 1.0
+) -> tuple[np.ndarray, np.ndarray]:
     """Viterbi labels and their posterior probabilities for one chain of pieces.
 
     Switching from any language to any other costs ``switch[i]`` before piece
     ``i``; staying is free. With one cost for every switch, the best previous
     state is either the same language or the overall best, so each step is
     linear in the number of candidates. The posteriors come from a
-    forward-backward pass in probability space (:func:`_posteriors`).
+    forward-backward pass in probability space (:func:`_posteriors`) over
+    the potentials divided by ``temperature``.
     """
     n = len(scores)
     if n == 1:
-        prob = np.exp(scores[0] - scores[0].max())
+        prob = np.exp((scores[0] - scores[0].max()) / temperature)
         label = int(np.argmax(scores[0]))
         return np.array([label]), np.array([prob[label] / prob.sum()])
     # The steps run on rows and Python floats: numpy's per-call cost, not the
@@ -489,6 +496,8 @@ def _decode(scores: np.ndarray, switch: np.ndarray) -> tuple[np.ndarray, np.ndar
         if prev.item(label) < prev.item(top) - cost[i]:
             label = top
         labels[i - 1] = label
+    if temperature != 1.0:
+        scores, switch = scores / temperature, np.asarray(switch) / temperature
     return labels, _posteriors(scores, switch)[np.arange(n), labels]
 
 
@@ -560,10 +569,19 @@ def _label(
             else [_Piece(w[0].start, w[-1].end, w[0].script, group, w[0].before) for w in windows]
         )
         scores = _emissions(text, units, cands, hints, config)
-        labels, conf = _decode(scores, _switch_costs(units, config))
+        labels, conf = _decode(scores, _switch_costs(units, config), config.confidence_temperature)
         for window, lab, c in zip(windows, labels, conf, strict=False):
             for p in window:
                 p.lang, p.confidence = cands[int(lab)], float(c)
+        if len(chain) == 1 and _undecided(chain[0], config):
+            chain[0].lang, chain[0].confidence = UNDETERMINED, 0.0
+
+
+def _undecided(piece: _Piece, config: SegmentConfig) -> bool:
+    """Whether a piece alone in its script is too short and unsure to keep its label."""
+    return (
+        piece.confidence < config.min_confidence and piece.end - piece.start <= config.short_chars
+    )
 
 
 # Output ----------------------------------------------------------------------------

@@ -57,6 +57,11 @@ _HARD = (
     "\x00\x01\x1b\x7f\x80\x9f"
     "“”‘’„–—"
     "👨👩👧\ufe0f🏽"
+    # CJK and kana (ー 々 and the voiced marks, which NFC composes), Hangul
+    # syllables and conjoining jamo, Thai with its vowel signs and tone marks.
+    "中文你好、。「」（），！ニュースーを々\u3099\u309aカかﾞｰ"
+    "한국어가\u1100\u1161\u11a8"
+    "กรุงเทพำ\u0e48\u0e49\u0e31"
 )
 hard_text = st.text(alphabet=st.sampled_from(_HARD), max_size=60)
 any_text = st.text(max_size=60)

@@ -53,6 +53,18 @@ _WORDS = [
     "\n\n",
     "😀",
     "\x00",
+    # CJK, kana, Hangul, Thai and the width forms fold_width acts on.
+    "你好，世界！（测试）",
+    "ニュースをお伝えします。",
+    "人々",
+    "ｶﾀｶﾅﾞｰ",
+    "ＮＨＫ（日本）",
+    "１，０００",
+    "Ｈｅｌｌｏ，",
+    "서울은 한국의 수도입니다",
+    "\u1100\u1161",
+    "กรุงเทพมหานคร",
+    "\u3000",
 ]
 documents = st.lists(st.sampled_from(_WORDS), max_size=40).map(" ".join)
 texts = st.one_of(documents, st.text(max_size=200))

@@ -148,3 +148,36 @@ def test_every_record_has_lang_confidence_and_shares() -> None:
     assert Document.from_json(rec).lang_shares == tuple(
         (s["lang"], s["share"]) for s in rec["lang_shares"]
     )
+
+
+def _labels(text: str, config: SegmentConfig | None = None) -> list[tuple[str, str]]:
+    return [(s.text, s.lang) for s in segment_languages(text, config=config) if s.lang != "zxx"]
+
+
+def test_a_short_piece_alone_in_its_script_and_unsure_is_und() -> None:
+    assert _labels("CNN\nニュースをお伝えします") == [
+        ("CNN", "und"),
+        ("ニュースをお伝えします", "ja"),
+    ]
+    assert _labels("BBC NEWS") == [("BBC NEWS", "und")]
+    # With neighbours of its script it takes their language.
+    text = "CNN | World | Sport\nThe storm hit the coast early on Monday morning."
+    assert [lang for _, lang in _labels(text)] == ["en"] * 4
+    # Switched off, the best guess is kept.
+    assert _labels("CNN", SegmentConfig(min_confidence=0.0))[0][1] not in ("und", "zxx")
+
+
+def test_capitals_are_scored_in_lower_case() -> None:
+    assert _labels("NEWS WEB EASY") == [("NEWS WEB EASY", "en")]
+    assert _labels("ÚLTIMAS NOTICIAS") == [("ÚLTIMAS NOTICIAS", "es")]
+
+
+def test_temperature_changes_confidence_not_labels() -> None:
+    text = "Home | News | Sport\nHola, ¿cómo estás? The weather is fine today.\nदुनिया > खेल"
+    cool, warm = SegmentConfig(confidence_temperature=0.5), SegmentConfig()
+    a, b = segment_languages(text, config=cool), segment_languages(text, config=warm)
+    assert [(s.text, s.lang) for s in a] == [(s.text, s.lang) for s in b]
+    unsure = [
+        (x.confidence, y.confidence) for x, y in zip(a, b, strict=True) if 0.0 < y.confidence < 0.99
+    ]
+    assert unsure and all(x > y for x, y in unsure)

@@ -23,6 +23,7 @@ from normalize.segment import (
     segment_languages,
 )
 from normalize.sentences import split_sentences
+from tests.conftest import FIXTURES, load_cases
 
 CASES = json.loads(
     (Path(__file__).resolve().parent.parent / "fixtures" / "segment_cases.json").read_text("utf-8")
@@ -194,3 +195,23 @@ def test_decode_is_exact_on_small_chains(n, k, values, costs):
     for i, lab in enumerate(labels):
         marginal = sum(np.exp(w - best) for p, w in weights.items() if p[i] == lab) / total
         assert conf[i] == pytest.approx(marginal, rel=1e-9, abs=1e-12)
+
+
+@pytest.mark.parametrize("case", load_cases("segment_cases_scripts.json"))
+def test_script_family_case(case):
+    """One file of cases per script family (``family``): CJK, Brahmic, Arabic, Cyrillic, …"""
+    segs = segment_languages(case["text"])
+    assert_tiles(case["text"], segs)
+    langs = [s for s in segs if s.lang != NO_LANGUAGE]
+    assert [[s.text, s.lang] for s in langs] == case["expected"]
+    if "scripts" in case:
+        assert [s.script for s in langs] == case["scripts"]
+
+
+def test_script_family_cases_cover_the_families():
+    cases = json.loads((FIXTURES / "segment_cases_scripts.json").read_text("utf-8"))
+    families = {c["family"] for c in cases}
+    assert {"cjk", "brahmic", "arabic", "cyrillic", "greek", "hebrew", "georgian"} <= families
+    assert {"armenian", "thai", "latin"} <= families
+    labels = [c["label"] for c in cases]
+    assert len(labels) == len(set(labels))
