@@ -123,6 +123,27 @@ def remove_bidi_controls_n(text: str) -> tuple[str, int]:
     return _BIDI_CONTROLS.subn("", text)
 
 
+def _joiner_context(text: str, at: int, step: int) -> str:
+    """The characters beside a joiner on one side: the combining marks (other
+    joiners skipped), then the nearest other character, if any, last.
+
+    The marks count as a set: NFC reorders the marks next to a joiner (an
+    Arabic fathatan and a Thai vowel sign swap places), and other joiners
+    may be dropped (and spaces trimmed at a line's edge), so only the base
+    character and the set of marks are the same from one pass to the next;
+    deciding on any of them keeps the form idempotent.
+    """
+    seen: list[str] = []
+    i = at if step > 0 else at - 1
+    while 0 <= i < len(text):
+        ch = text[i]
+        seen.append(ch)
+        if ch not in (ZWJ, ZWNJ) and not unicodedata.category(ch).startswith("M"):
+            return "".join(c for c in seen if c not in (ZWJ, ZWNJ))
+        i += step
+    return "".join(c for c in seen if c not in (ZWJ, ZWNJ))
+
+
 def remove_stray_joiners_n(text: str) -> tuple[str, int]:
     if ZWJ not in text and ZWNJ not in text:
         return text, 0
@@ -131,11 +152,15 @@ def remove_stray_joiners_n(text: str) -> tuple[str, int]:
     def keep_or_drop(m: regex.Match[str]) -> str:
         nonlocal removed
         s, e = m.span()
-        before = text[s - 1] if s else ""
-        after = text[e] if e < len(text) else ""
-        if before and after and _JOINER_CONTEXT.match(before) and _JOINER_CONTEXT.match(after):
+        before, after = _joiner_context(text, s, -1), _joiner_context(text, e, 1)
+        if (
+            before
+            and after
+            and any(_JOINER_CONTEXT.match(ch) for ch in before)
+            and any(_JOINER_CONTEXT.match(ch) for ch in after)
+        ):
             return m.group()
-        if before and after and _EMOJI.match(before) and _EMOJI.match(after):
+        if before and after and _EMOJI.match(before[-1]) and _EMOJI.match(after[-1]):
             kept = m.group().replace(ZWNJ, "")
             removed += len(m.group()) - len(kept)
             return kept
