@@ -300,7 +300,13 @@ def _word_tables(
     cands: tuple[str, ...],
 ) -> tuple[dict[str, tuple[int, ...]], dict[str, int], np.ndarray]:
     """Chrome phrases of the candidates' packs → the candidates' columns; stopwords →
-    rows of a 0/1 matrix ``words × candidates`` saying whose list has the word."""
+    rows of a 0/1 matrix ``words × candidates`` saying which candidate's list alone
+    has the word.
+
+    A word on several candidates' lists is no evidence between them: the
+    Nepali and Marathi lists hold most Hindi function words (है, का, यह),
+    so counting them would add the same bonus to all three.
+    """
     phrases: dict[str, list[int]] = {}
     stopwords: dict[str, list[int]] = {}
     for col, lang in enumerate(cands):
@@ -310,7 +316,8 @@ def _word_tables(
             stopwords.setdefault(word, []).append(col)
     owners = np.zeros((len(stopwords), len(cands)))
     for row, cols in enumerate(stopwords.values()):
-        owners[row, cols] = 1.0
+        if len(cols) == 1:
+            owners[row, cols] = 1.0
     return (
         {k: tuple(v) for k, v in phrases.items()},
         {word: row for row, word in enumerate(stopwords)},
