@@ -38,8 +38,8 @@ from normalize.document import (
     add_counts,
 )
 from normalize.extract.html import html_page
+from normalize.extract.metadata import record_metadata
 from normalize.extract.text import text_page
-from normalize.metadata import record_metadata
 from normalize.sniff import sniff_format
 
 log = logging.getLogger("normalize")

@@ -37,9 +37,9 @@ from typing import Any
 
 import lxml.etree
 
-from normalize import metadata
 from normalize.config import BoilerplateConfig
 from normalize.document import Block, Page
+from normalize.extract import metadata
 from normalize.extract.text import text_page, tile
 from normalize.langpacks import phrase_key
 
@@ -272,7 +272,7 @@ def _parse(html: str, config: BoilerplateConfig) -> tuple[lxml.etree._Element, b
 
 
 def _metadata(root: lxml.etree._Element, html: str) -> dict[str, Any]:
-    """What the page says about itself (see :mod:`normalize.metadata`) and its ``<html lang>``."""
+    """What the page says about itself (see :mod:`normalize.extract.metadata`) and its ``<html lang>``."""
     meta = metadata.html_metadata(root)
     date = metadata.publication_date(html, url=meta.get("url"))
     if date:
