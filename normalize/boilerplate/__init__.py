@@ -91,6 +91,7 @@ REASONS: tuple[str, ...] = (
     "comments",
     "related",
     "cookie",
+    "noscript",
     "ads",
     "legal",
     "footer",

@@ -151,7 +151,8 @@ def _find_title(
 def structural_reason(f: Mapping[str, float]) -> str | None:
     """Chrome that the HTML structure names with certainty, whatever the text says.
 
-    Cookie banners and breadcrumb trails are never the article; a short block
+    Notices asking for JavaScript (read from ``noscript``), cookie banners and
+    breadcrumb trails are never the article; a short block
     in a share bar or a link-dense one in a ``nav`` neither; a comment thread
     outside the main container is the readers', not the page's, text.
 
@@ -160,6 +161,8 @@ def structural_reason(f: Mapping[str, float]) -> str | None:
     """
     if f.get("is_title"):
         return None
+    if f.get("noscript_notice"):
+        return "noscript"
     if f.get("cls_cookie"):
         return "cookie"
     if f.get("cls_breadcrumb") and f.get("log_words", 0.0) <= math.log1p(12):

@@ -56,13 +56,20 @@ class BoilerplateError(ValueError):
         self.code = code
 
 
-#: Elements whose content is never visible text.
+#: Elements whose content is never visible text (in a browser with scripts
+#: on, and without ruby annotations: furigana over 子 is not body text).
+#: ``noscript`` is read when it holds the page's text (:func:`_noscript_verdicts`).
 SKIP_TAGS = frozenset(
     [
         "script",
         "style",
         "template",
         "noscript",
+        "noembed",
+        "noframes",
+        "rt",
+        "rp",
+        "rtc",
         "svg",
         "math",
         "iframe",
@@ -246,10 +253,25 @@ def _tag_feature(tag: str) -> str:
     return "tag_other"
 
 
+def cut_html(html: str, limit: int) -> str:
+    """The first ``limit`` characters of ``html``, without a tag cut in half at the end.
+
+    >>> cut_html("<p>Some text</p><div class=x>", 20), cut_html("<p>ok</p>", 100)
+    ('<p>Some text</p>', '<p>ok</p>')
+    """
+    if len(html) <= limit:
+        return html
+    html = html[:limit]
+    lt = html.rfind("<")
+    if lt > html.rfind(">"):
+        html = html[:lt]
+    return html
+
+
 def _parse(html: str, config: BoilerplateConfig) -> tuple[lxml.etree._Element, bool]:
     truncated = len(html) > config.max_html_chars
     if truncated:
-        html = html[: config.max_html_chars]
+        html = cut_html(html, config.max_html_chars)
     html = _XML_DECL.sub("", html, count=1)
     if not html.strip():
         raise BoilerplateError("the page is empty: there is no HTML to read", "empty_html")
@@ -297,14 +319,15 @@ def html_page(html: str, *, canonicalize: Callable[[str], str], config: Boilerpl
     metadata title put first.
     """
     root, truncated = _parse(html, config)
-    meta = _metadata(root, html[: config.max_html_chars])
+    html = cut_html(html, config.max_html_chars)
+    meta = _metadata(root, html)
     body = root.find("body")
     if body is None:
         body = root
     own_hints: dict[int, frozenset[str]] = {}
     raws = _walk(body, config, own_hints)
     if not raws:
-        flat = _strip_tags(html[: config.max_html_chars])
+        flat = _strip_tags(html)
         if flat.strip():
             # The parser kept no text (nesting past its limit): read the page
             # as text rather than lose it; the text model decides its blocks.
@@ -365,15 +388,83 @@ def _strip_tags(html: str) -> str:
     so a page nested 10k deep or never closed is still read tag by tag rather
     than lost. It is several times slower than lxml, hence only this fallback.
 
+    What a browser does not render stays out, as in the lxml walk: the
+    elements of :data:`SKIP_TAGS` (``noscript`` always: this reader keeps no
+    structure to tell a notice from a body), CDATA sections, comments and
+    declarations.
+
     >>> _strip_tags("<div><div><b>deep</b> text</div><p>after &amp; more</p><script>x</script>")
     'deep\\ntext\\nafter & more'
+    >>> _strip_tags("<p>a</p><![CDATA[x < y]]><textarea>draft</textarea><option>B</option><p>b</p>")
+    'a\\nb'
     """
     from bs4 import BeautifulSoup
+    from bs4.element import NavigableString
 
     soup = BeautifulSoup(html, "html.parser")
-    for element in soup(["script", "style", "template", "noscript"]):
+    for element in soup(list(SKIP_TAGS)):
         element.decompose()
-    return soup.get_text("\n", strip=True)
+    # Strings of exactly this type: CData, Comment, Doctype… are subclasses.
+    return soup.get_text("\n", strip=True, types=(NavigableString,))
+
+
+#: A ``noscript`` notice asks for JavaScript; the word is the same in every language.
+_JS_NOTICE = re.compile(r"java\s*script", re.IGNORECASE)
+#: Notices are a sentence or two; a longer ``noscript`` is a page's own text.
+MAX_NOTICE_CHARS = 400
+_MARKUP_TEXT = re.compile(r"<[a-zA-Z/!]")
+_OUTSIDE_TEXT = lxml.etree.XPath(
+    "//body//text()[not(ancestor::noscript or ancestor::script or ancestor::style"
+    " or ancestor::template)]",
+    smart_strings=False,
+)
+
+
+def _visible_texts(el: lxml.etree._Element) -> list[str]:
+    """The element's text pieces outside non-rendered descendants, whitespace-collapsed."""
+    out = []
+    walker = lxml.etree.iterwalk(el, events=("start", "end"))
+    for event, node in walker:
+        tag = node.tag.lower() if isinstance(node.tag, str) else ""
+        if event == "start":
+            if node is not el and (not tag or (tag in SKIP_TAGS and tag != "noscript")):
+                walker.skip_subtree()
+            elif node.text:
+                out.append(node.text)
+        elif node is not el and node.tail:
+            out.append(node.tail)
+    return [t for t in (" ".join(p.split()) for p in out) if t]
+
+
+def _noscript_verdicts(body: lxml.etree._Element) -> dict[lxml.etree._Element, str]:
+    """Which ``noscript`` elements to read: ``content`` or ``notice``; the others stay out.
+
+    Some blog engines render the post body inside ``noscript`` (and build the
+    page with scripts): that text is the article. Read it unless it is empty,
+    raw markup (libxml2 keeps a ``noscript`` in ``head`` as text), a notice
+    asking for JavaScript (read, flagged ``noscript_notice``: boilerplate with
+    its reason), or text that is also rendered outside it (most of its pieces
+    occur in the page's other text): that would be read twice.
+    """
+    out: dict[lxml.etree._Element, str] = {}
+    outside: str | None = None
+    for el in body.iter("noscript"):
+        if any(a.tag == "noscript" for a in el.iterancestors()):
+            continue
+        pieces = _visible_texts(el)
+        text = " ".join(pieces)
+        if not text or _MARKUP_TEXT.search(text):
+            continue
+        if len(text) <= MAX_NOTICE_CHARS and _JS_NOTICE.search(text):
+            out[el] = "notice"
+            continue
+        if outside is None:
+            outside = " ".join(" ".join(t.split()) for t in _OUTSIDE_TEXT(body))
+        long_pieces = [p for p in pieces if len(p) >= 20] or pieces
+        seen = sum(len(p) for p in long_pieces if p in outside)
+        if seen * 2 < sum(len(p) for p in long_pieces):
+            out[el] = "content"
+    return out
 
 
 def _walk(
@@ -429,6 +520,7 @@ def _walk(
         if stack and stack[-1][3]:
             cur.link_chars += len(text.strip())
 
+    noscripts = _noscript_verdicts(body) if body.find(".//noscript") is not None else {}
     walker = lxml.etree.iterwalk(body, events=("start", "end"))
     depth = 0
     for event, el in walker:
@@ -440,7 +532,7 @@ def _walk(
             attrs = dict(el.items())
             if (
                 not tag
-                or tag in SKIP_TAGS
+                or (tag in SKIP_TAGS and not (tag == "noscript" and el in noscripts))
                 or (
                     attrs
                     and (
@@ -459,7 +551,7 @@ def _walk(
                 if text:
                     add(text)
                 continue
-            is_block = tag in BLOCK_TAGS
+            is_block = tag in BLOCK_TAGS or tag == "noscript"
             if tag == "br":
                 brs += 1
                 if brs >= 2:
@@ -473,6 +565,8 @@ def _walk(
             struct = _STRUCT.get(tag) or (
                 _ROLES.get((attrs.get("role") or "").lower()) if attrs else None
             )
+            if tag == "noscript" and noscripts[el] == "notice":
+                struct = "noscript_notice"
             if struct:
                 flags = flags | {struct}
             in_link = tag == "a" or bool(stack and stack[-1][3])
