@@ -19,9 +19,12 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import IO, Any
 
 from normalize.config import RunConfig
+from normalize.document import Skipped
 from normalize.io.record import OutputRecord
 
-Engine = Callable[[Sequence[str], RunConfig, int, "IO[bytes] | None"], Iterator[list[OutputRecord]]]
+Engine = Callable[
+    [Sequence[str], RunConfig, int, "IO[bytes] | None"], Iterator[list[OutputRecord | Skipped]]
+]
 
 #: Engine name → its module (imported when chosen: Ray is an optional extra).
 ENGINES = {"local": "normalize.engines.local", "ray": "normalize.engines.ray"}

@@ -15,6 +15,7 @@ hands :class:`~normalize.io.record.OutputRecord` batches to the run
 
 from __future__ import annotations
 
+import functools
 import itertools
 import multiprocessing
 from collections import deque
@@ -24,7 +25,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import IO, TypeVar
 
 from normalize.config import Config, RunConfig
-from normalize.document import Document, ErrorRecord, RawDocument
+from normalize.document import Document, ErrorRecord, RawDocument, Skipped
 from normalize.io.readers import iter_inputs
 from normalize.io.record import OutputRecord
 from normalize.pipeline import batched, process_batch
@@ -36,9 +37,11 @@ def _worker_batch(batch: list[RawDocument], config: Config) -> list[Document]:
     return process_batch(batch, config)
 
 
-def _worker_records(batch: list[RawDocument], config: Config) -> list[OutputRecord]:
+def _worker_records(
+    batch: list[RawDocument], config: Config, segments: str = "full"
+) -> list[OutputRecord]:
     docs = _worker_batch(batch, config)
-    return [OutputRecord.of(doc, raw) for doc, raw in zip(docs, batch, strict=True)]
+    return [OutputRecord.of(doc, raw, segments) for doc, raw in zip(docs, batch, strict=True)]
 
 
 def _crashed(batch: Sequence[RawDocument], exc: BaseException) -> list[Document]:
@@ -75,25 +78,45 @@ def run_records(
     raws: Iterable[RawDocument], run: RunConfig | None = None
 ) -> Iterator[tuple[Sequence[RawDocument], list[OutputRecord]]]:
     """:func:`run_batches`, with each record serialized in its worker (what a run writes)."""
+    run = run or RunConfig()
+    segments = run.segments
     return _run(
         raws,
-        run or RunConfig(),
-        _worker_records,
-        lambda batch, docs: [OutputRecord.of(d, r) for d, r in zip(docs, batch, strict=True)],
+        run,
+        functools.partial(_worker_records, segments=segments),
+        lambda batch, docs: [
+            OutputRecord.of(d, r, segments) for d, r in zip(docs, batch, strict=True)
+        ],
     )
 
 
 def records(
     inputs: Sequence[str], run: RunConfig, skip: int = 0, stdin: IO[bytes] | None = None
-) -> Iterator[list[OutputRecord]]:
+) -> Iterator[list[OutputRecord | Skipped]]:
     """The engine's interface: the records of ``inputs``, one list per batch, in input order.
 
     ``skip`` input documents (done by the run being resumed) are read but
-    not processed; batches start after them, as they did in that run.
+    not processed; batches start after them, as they did in that run. What
+    the inputs hold besides documents (:class:`~normalize.document.Skipped`:
+    a WARC's requests, files that are not text) comes with the batch read
+    after it, for the run to count; it takes no place in a batch.
     """
-    raws = itertools.islice(iter_inputs(inputs, run, stdin), skip, None)
+    skipped: list[Skipped] = []
+
+    def documents() -> Iterator[RawDocument]:
+        for item in iter_inputs(inputs, run, stdin):
+            if isinstance(item, Skipped):
+                skipped.append(item)
+            else:
+                yield item
+
+    raws = itertools.islice(documents(), skip, None)
     for _, batch_records in run_records(raws, run):
-        yield batch_records
+        out: list[OutputRecord | Skipped] = [*skipped, *batch_records]
+        skipped.clear()
+        yield out
+    if skipped:
+        yield list(skipped)
 
 
 def _run(

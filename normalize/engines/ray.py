@@ -26,7 +26,7 @@ from collections.abc import Iterator, Sequence
 from typing import IO, Any
 
 from normalize.config import Config, RunConfig
-from normalize.document import RawDocument
+from normalize.document import RawDocument, Skipped
 from normalize.io.readers import read_source, sources
 from normalize.io.record import OutputRecord
 from normalize.pipeline import process_batch
@@ -42,7 +42,7 @@ def _require_ray() -> Any:
     return ray
 
 
-def raw_to_row(raw: RawDocument) -> dict[str, Any]:
+def raw_to_row(raw: RawDocument | Skipped) -> dict[str, Any]:
     """A raw document as a Ray row: one binary column Arrow can store.
 
     Pickled whole, so every field of the record (present and future) makes
@@ -51,9 +51,9 @@ def raw_to_row(raw: RawDocument) -> dict[str, Any]:
     return {"raw": pickle.dumps(raw)}
 
 
-def row_to_raw(row: dict[str, Any]) -> RawDocument:
-    """The raw document of a Ray row (see :func:`raw_to_row`)."""
-    raw: RawDocument = pickle.loads(row["raw"])
+def row_to_raw(row: dict[str, Any]) -> RawDocument | Skipped:
+    """The raw document of a Ray row (see :func:`raw_to_row`), or a skipped input."""
+    raw: RawDocument | Skipped = pickle.loads(row["raw"])
     return raw
 
 
@@ -69,18 +69,21 @@ def read_item(item: dict[str, Any], run: RunConfig) -> Iterator[dict[str, Any]]:
 class NormalizeBatch:
     """The Ray actor: holds the config; models load lazily on first use, once per actor."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, segments: str = "full") -> None:
         self.config = config
+        self.segments = segments
 
     def __call__(self, batch: Any) -> dict[str, list[Any]]:
         # A pyarrow table: to_pylist keeps nulls as None (numpy would make them NaN).
-        raws = [row_to_raw(row) for row in batch.to_pylist()]
+        items = [row_to_raw(row) for row in batch.to_pylist()]
+        # What the inputs hold besides documents passes through, to be counted.
+        skipped = [item for item in items if isinstance(item, Skipped)]
+        raws = [item for item in items if not isinstance(item, Skipped)]
         docs = process_batch(raws, self.config)
-        return {
-            "record": [
-                pickle.dumps(OutputRecord.of(doc, raw)) for doc, raw in zip(docs, raws, strict=True)
-            ]
-        }
+        out: list[OutputRecord | Skipped] = [
+            OutputRecord.of(doc, raw, self.segments) for doc, raw in zip(docs, raws, strict=True)
+        ]
+        return {"record": [pickle.dumps(item) for item in [*skipped, *out]]}
 
 
 def _items(inputs: Sequence[str], run: RunConfig, stdin: IO[bytes] | None) -> list[dict[str, Any]]:
@@ -99,7 +102,7 @@ def _items(inputs: Sequence[str], run: RunConfig, stdin: IO[bytes] | None) -> li
 
 def records(
     inputs: Sequence[str], run: RunConfig, skip: int = 0, stdin: IO[bytes] | None = None
-) -> Iterator[list[OutputRecord]]:
+) -> Iterator[list[OutputRecord | Skipped]]:
     """The engine's interface: the records of ``inputs``, in batches of ``run.batch_size``."""
     ray = _require_ray()
     if not ray.is_initialized():
@@ -127,20 +130,28 @@ def records(
     workers = run.jobs or max(1, int(ray.cluster_resources().get("CPU", 1)))
     ds = ds.map_batches(
         NormalizeBatch,
-        fn_constructor_args=(run.pipeline,),
+        fn_constructor_args=(run.pipeline, run.segments),
         batch_size=run.batch_size,
         batch_format="pyarrow",
         compute=ray.data.ActorPoolStrategy(min_size=1, max_size=workers),
         num_cpus=1,
         num_gpus=gpus,
     )
-    batch: list[OutputRecord] = []
-    for n, row in enumerate(ds.iter_rows()):
-        if n < skip:
+    batch: list[OutputRecord | Skipped] = []
+    documents = done = 0
+    for row in ds.iter_rows():
+        item = pickle.loads(row["record"])
+        if isinstance(item, Skipped):
+            batch.append(item)
             continue
-        batch.append(pickle.loads(row["record"]))
-        if len(batch) >= run.batch_size:
+        if done < skip:
+            done += 1
+            continue
+        batch.append(item)
+        documents += 1
+        if documents >= run.batch_size:
             yield batch
             batch = []
+            documents = 0
     if batch:
         yield batch

@@ -4,27 +4,83 @@ A compressed file is read through a decompressing stream, so the readers of
 every format apply their size limit to the *decompressed* bytes as they come
 (:func:`read_limited` for a whole document, :func:`read_line` for one JSONL
 line): a small file that expands to gigabytes stops at the limit instead of
-filling memory. Adding a compression (``.zst``, ``.bz2``) is one entry in
-:data:`COMPRESSIONS` and one in :data:`MAGIC`.
+filling memory. Adding a compression (``.bz2``) is one entry in
+:data:`COMPRESSIONS` and one in :data:`MAGIC` (and one in :data:`COMPRESSORS`
+to write it).
+
+zstd (``.zst``, the ``zstd`` extra) is read and written with zstandard:
+Common Crawl-style corpora (datatrove, dolma) ship as ``.jsonl.zst``.
+Written output is compressed one frame (gzip member) per batch, so that a
+checkpoint falls on a frame boundary and a killed run's file can be cut
+back to it and continued (:mod:`normalize.io.checkpoint`).
 """
 
 from __future__ import annotations
 
 import gzip
+import io
 import zlib
 from collections.abc import Callable, Mapping
-from typing import IO, cast
+from typing import IO, Any, cast
+
+from normalize.io.extras import require
 
 
 def _gzip(stream: IO[bytes]) -> IO[bytes]:
     return cast(IO[bytes], gzip.GzipFile(fileobj=stream, mode="rb"))
 
 
+def _zstandard() -> Any:
+    return require("zstandard", "zstd", "zstd compression (.zst)")
+
+
+class _ZstdReader(io.RawIOBase):
+    """A zstd stream read through zstandard, its errors raised as ``OSError``.
+
+    Frames written one after the other (as normalize writes them) are read
+    as one stream.
+    """
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        zstd = _zstandard()
+        self._error = zstd.ZstdError
+        self._reader = zstd.ZstdDecompressor().stream_reader(stream, read_across_frames=True)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        try:
+            data = self._reader.read(len(buffer))
+        except self._error as exc:
+            raise OSError(f"broken zstd data: {exc}") from exc
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _zstd(stream: IO[bytes]) -> IO[bytes]:
+    return cast(IO[bytes], io.BufferedReader(_ZstdReader(stream)))
+
+
 #: File suffix → a function that wraps a byte stream in a decompressing one.
-COMPRESSIONS: Mapping[str, Callable[[IO[bytes]], IO[bytes]]] = {".gz": _gzip}
+COMPRESSIONS: Mapping[str, Callable[[IO[bytes]], IO[bytes]]] = {".gz": _gzip, ".zst": _zstd}
 
 #: Leading bytes → the compression they announce (for standard input, which has no name).
-MAGIC: Mapping[bytes, str] = {b"\x1f\x8b": ".gz"}
+MAGIC: Mapping[bytes, str] = {b"\x1f\x8b": ".gz", b"\x28\xb5\x2f\xfd": ".zst"}
+
+
+def _gzip_frame(data: bytes) -> bytes:
+    # mtime 0: the same records give the same bytes.
+    return gzip.compress(data, compresslevel=6, mtime=0)
+
+
+def _zstd_frame(data: bytes) -> bytes:
+    frame: bytes = _zstandard().ZstdCompressor(level=3).compress(data)
+    return frame
+
+
+#: File suffix → a function that compresses a batch of output as one frame.
+COMPRESSORS: Mapping[str, Callable[[bytes], bytes]] = {".gz": _gzip_frame, ".zst": _zstd_frame}
 
 #: What a broken compressed stream raises while it is read.
 DECOMPRESSION_ERRORS: tuple[type[BaseException], ...] = (

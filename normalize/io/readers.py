@@ -27,10 +27,10 @@ import os
 import stat
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from normalize.config import RunConfig
-from normalize.document import ErrorRecord, RawDocument
+from normalize.document import ErrorRecord, RawDocument, Skipped
 from normalize.io.compression import (
     DECOMPRESSION_ERRORS,
     compression_of,
@@ -40,11 +40,14 @@ from normalize.io.compression import (
     sniff_compression,
     strip_compression,
 )
+from normalize.io.extras import MissingExtraError, require
+from normalize.sniff import sniff_content
 
 log = logging.getLogger("normalize")
 
-#: A reader: the documents in a (decompressed) byte stream named ``name``.
-Reader = Callable[[IO[bytes], str, RunConfig], Iterator[RawDocument]]
+#: A reader: the documents in a (decompressed) byte stream named ``name``, and
+#: what the stream holds besides documents (a WARC's requests, images, redirects).
+Reader = Callable[[IO[bytes], str, RunConfig], Iterator[RawDocument | Skipped]]
 
 #: File extensions read in folders, and the format they say.
 FORMATS: Mapping[str, str] = {
@@ -55,7 +58,15 @@ FORMATS: Mapping[str, str] = {
     ".xhtml": "html",
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
+    ".warc": "warc",
+    ".parquet": "parquet",
 }
+
+#: Formats whose files hold many documents: the size limit is per document, not per file.
+CONTAINERS = frozenset({"jsonl", "warc", "parquet"})
+
+#: How much of a file no extension names is read to tell its format (see ``sniff_content``).
+SNIFF_BYTES = 8192
 
 #: How much of standard input is looked at to tell JSONL from one document.
 _STDIN_HEAD = 1 << 16
@@ -167,12 +178,26 @@ def _jsonl_document(line: bytes, where: str, name: str, run: RunConfig) -> RawDo
             doc_id,
             where,
             "bad_field",
-            f"{where}: field {run.text_field!r} is {found}, not a string; "
-            "choose the field with --text-field.",
+            f"{where}: field {run.text_field!r} is {found}, not a string; the record's fields "
+            f"are {', '.join(sorted(map(str, record)))}: choose the document's with --text-field.",
         )
     # Every other field is the user's and is carried through (e.g. crawl_date).
     meta = {k: v for k, v in record.items() if k not in (run.text_field, run.id_field)}
     return RawDocument(id=doc_id, source=source, data=text, metadata=meta)
+
+
+def read_warc_file(stream: IO[bytes], name: str, run: RunConfig) -> Iterator[RawDocument | Skipped]:
+    """The pages of a WARC archive (:mod:`normalize.io.warc`)."""
+    from normalize.io.warc import read_warc
+
+    return read_warc(stream, name, run.pipeline.max_bytes)
+
+
+def read_parquet_file(stream: IO[bytes], name: str, run: RunConfig) -> Iterator[RawDocument]:
+    """The rows of a Parquet file (:mod:`normalize.io.parquet`)."""
+    from normalize.io.parquet import read_parquet
+
+    return read_parquet(stream, name, run.text_field, run.id_field, run.pipeline.max_bytes)
 
 
 #: Format name → its reader.
@@ -180,6 +205,8 @@ READERS: Mapping[str, Reader] = {
     "text": read_whole("text"),
     "html": read_whole("html"),
     "jsonl": read_jsonl,
+    "warc": read_warc_file,
+    "parquet": read_parquet_file,
 }
 
 
@@ -198,38 +225,85 @@ def walk(folder: str) -> Iterator[str]:
             yield os.path.join(root, name)
 
 
-def sources(inputs: Sequence[str]) -> Iterator[str]:
-    """What a run reads, in order: the files of folders (by extension), other paths, ``-``.
+def is_url(path: str) -> bool:
+    """A path with a protocol (``file://``, ``s3://``, ``hf://``…), read through fsspec.
 
-    Files of a folder whose extension is not a known format are skipped
-    with a warning; a path given directly is always read (or becomes an
-    error record).
+    >>> is_url("s3://bucket/crawl.warc.gz"), is_url("pages/a.html"), is_url("C:/x")
+    (True, False, False)
+    """
+    scheme, sep, _ = path.partition("://")
+    return bool(sep) and len(scheme) > 1 and scheme.replace("+", "").isalnum()
+
+
+def _fsspec() -> Any:
+    return require("fsspec", "corpus", "reading URLs (s3://, hf://, file://…)")
+
+
+def _head(path: str) -> bytes:
+    """The first bytes of a file, decompressed by its suffix or its magic bytes."""
+    with open(path, "rb") as raw:
+        head = raw.read(SNIFF_BYTES)
+        compression = compression_of(path) or sniff_compression(head)
+        if compression is None:
+            return head
+        raw.seek(0)
+        with decompressing(raw, compression) as stream:
+            return stream.read(SNIFF_BYTES)
+
+
+def _folder_file(path: str) -> str | Skipped:
+    """A file found in a folder, or why it is skipped (content none of the formats)."""
+    if format_of(path) is not None:
+        return path
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode) or sniff_content(_head(path)) is None:
+            return Skipped("unknown_format", display_name(path))
+    except (*DECOMPRESSION_ERRORS, MissingExtraError):  # type: ignore[misc]
+        return path  # reading it gives the error record that says what is wrong
+    return path
+
+
+def sources(inputs: Sequence[str]) -> Iterator[str | Skipped]:
+    """What a run reads, in order: the files of folders, other paths, ``-``.
+
+    Files of a folder are read by extension; a file with no or another
+    extension (``index.php``, ``page.shtml``, ``README``, a WARC named
+    ``crawl``) is read by what its first bytes say (``sniff_content``), and
+    one that is none of the formats (an image, an empty file) is skipped and
+    counted (``unknown_format``). A path given directly is always read (or
+    becomes an error record). URLs (``s3://``, ``hf://``, ``file://``) go
+    through fsspec, folders included.
     """
     for item in inputs:
-        if item != "-" and os.path.isdir(item):
-            skipped = 0
+        if item != "-" and is_url(item):
+            yield from _url_sources(item)
+        elif item != "-" and os.path.isdir(item):
             for path in walk(item):
-                if format_of(path) is None:
-                    skipped += 1
-                    continue
-                yield path
-            if skipped:
-                log.warning(
-                    "%s: skipped %d file(s) whose extension is not one of %s",
-                    display_name(item),
-                    skipped,
-                    ", ".join(sorted(FORMATS)),
-                )
+                yield _folder_file(path)
         else:
             yield item
 
 
+def _url_sources(url: str) -> Iterator[str]:
+    try:
+        fs, path = _fsspec().core.url_to_fs(url)
+        if not fs.isdir(path):
+            yield url
+            return
+        for found in sorted(fs.find(path)):
+            yield fs.unstrip_protocol(found)
+    except (OSError, ValueError, ImportError):
+        yield url  # reading it gives the error record that says what is wrong
+
+
 def read_source(
     source: str, run: RunConfig, stdin: IO[bytes] | None = None
-) -> Iterator[RawDocument]:
+) -> Iterator[RawDocument | Skipped]:
     """The documents of one source (see :func:`sources`)."""
     if source == "-":
         yield from read_stdin(stdin if stdin is not None else sys.stdin.buffer, run)
+    elif is_url(source):
+        yield from read_url(source, run)
     elif os.path.exists(source) or os.path.islink(source):
         yield from read_file(source, run)
     else:
@@ -241,15 +315,94 @@ def read_source(
 
 def iter_inputs(
     inputs: Sequence[str], run: RunConfig | None = None, stdin: IO[bytes] | None = None
-) -> Iterator[RawDocument]:
-    """All documents of the given inputs, in order: files, folders (recursed), ``-`` for stdin."""
+) -> Iterator[RawDocument | Skipped]:
+    """All documents of the given inputs, in order: files, folders (recursed), ``-`` for stdin.
+
+    What the inputs hold besides documents comes as :class:`Skipped` items,
+    for the run to count.
+    """
     run = run or RunConfig()
     for source in sources(inputs):
-        yield from read_source(source, run, stdin)
+        if isinstance(source, Skipped):
+            yield source
+        else:
+            yield from read_source(source, run, stdin)
 
 
-def read_file(path: str, run: RunConfig) -> Iterator[RawDocument]:
-    """The documents of one file (one, or one per JSONL line), decompressed by its suffix."""
+def read_stream(
+    raw: IO[bytes], name: str, fmt: str | None, compression: str | None, run: RunConfig
+) -> Iterator[RawDocument | Skipped]:
+    """The documents of an open file: decompressed, and sniffed when no extension says its format.
+
+    A WARC archive is given to its reader as it is: fastwarc reads gzip,
+    zstd and lz4 WARCs itself (record by record, each bounded by the size
+    limit) and needs a file it can seek in.
+    """
+    if fmt is None:
+        if not raw.seekable():
+            head, raw = _head_and_stream(raw, SNIFF_BYTES)
+            fmt = sniff_content(head)
+        else:
+            fmt, compression = _sniff_file(raw, compression)
+    if fmt == "warc":
+        yield from READERS["warc"](raw, name, run)
+        return
+    with decompressing(raw, compression) as stream:
+        reader = READERS[fmt] if fmt else read_whole(None)
+        yield from reader(stream, name, run)
+
+
+def _sniff_file(raw: IO[bytes], compression: str | None) -> tuple[str | None, str | None]:
+    """The format and compression of a seekable file that no extension names; rewound."""
+    head = raw.read(SNIFF_BYTES)
+    compression = compression or sniff_compression(head)
+    if compression is not None:
+        raw.seek(0)
+        with decompressing(cast(IO[bytes], _Unclosed(raw)), compression) as stream:
+            head = stream.read(SNIFF_BYTES)
+    raw.seek(0)
+    return sniff_content(head), compression
+
+
+class _Unclosed(io.RawIOBase):
+    """A view of a stream that closing does not close (the stream is read again after)."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._stream.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _unreadable(display: str, exc: BaseException) -> RawDocument:
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return read_error(
+        display,
+        display,
+        "unreadable",
+        f"cannot read {display}: {reason}. Check that the file exists and is readable "
+        "(and, when compressed, that it is complete).",
+    )
+
+
+def read_url(url: str, run: RunConfig) -> Iterator[RawDocument | Skipped]:
+    """The documents of a file at a URL, opened with fsspec (the filesystem's package needed)."""
+    display = display_name(url)
+    try:
+        with _fsspec().open(url, "rb") as raw:
+            path = url.split("?", 1)[0]
+            yield from read_stream(raw, display, format_of(path), compression_of(path), run)
+    except (*DECOMPRESSION_ERRORS, MissingExtraError, ValueError) as exc:  # type: ignore[misc]
+        yield _unreadable(display, exc)
+
+
+def read_file(path: str, run: RunConfig) -> Iterator[RawDocument | Skipped]:
+    """The documents of one file (one, or one per JSONL line, row or WARC record)."""
     fmt = format_of(path)
     display = display_name(path)
     limit = run.pipeline.max_bytes
@@ -265,21 +418,14 @@ def read_file(path: str, run: RunConfig) -> Iterator[RawDocument]:
                 "the run forever); copy its content into a file.",
             )
             return
-        if fmt != "jsonl" and compression is None and info.st_size > limit:
-            yield _too_large(display, display, limit)
-            return
-        reader = READERS[fmt] if fmt else read_whole(None)
-        with open(path, "rb") as raw, decompressing(raw, compression) as stream:
-            yield from reader(stream, display, run)
-    except DECOMPRESSION_ERRORS as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        yield read_error(
-            display,
-            display,
-            "unreadable",
-            f"cannot read {display}: {reason}. Check that the file exists and is readable "
-            "(and, for .gz, that it is a complete gzip file).",
-        )
+        if fmt is not None and fmt not in CONTAINERS and compression is None:
+            if info.st_size > limit:
+                yield _too_large(display, display, limit)
+                return
+        with open(path, "rb") as raw:
+            yield from read_stream(raw, display, fmt, compression, run)
+    except (*DECOMPRESSION_ERRORS, MissingExtraError) as exc:  # type: ignore[misc]
+        yield _unreadable(display, exc)
 
 
 class _Rejoined(io.RawIOBase):

@@ -27,7 +27,7 @@ memory than the limit.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import IO
+from typing import IO, Any
 
 from normalize.document import ErrorRecord, RawDocument, Skipped
 from normalize.io.extras import require
@@ -70,13 +70,29 @@ def format_of_media_type(kind: str | None) -> str | None:
 
 
 def read_warc(stream: IO[bytes], name: str, max_bytes: int) -> Iterator[RawDocument | Skipped]:
-    """The pages of a WARC stream (already decompressed, or gzip/zstd that fastwarc detects).
+    """The pages of a WARC file (plain, or gzip/zstd/lz4, which fastwarc detects itself).
+
+    ``stream`` must be seekable (fastwarc needs it). Broken data raises
+    ``OSError``, which the reader turns into an error record for the file.
 
     ``id`` is the ``WARC-Record-ID``; ``source`` and ``metadata.url`` the
     ``WARC-Target-URI``; ``metadata.crawl_date`` the ``WARC-Date``; the
     HTTP charset goes to :attr:`RawDocument.http_charset`.
     """
     fastwarc = require("fastwarc.warc", "warc", "reading WARC files")
+    try:
+        yield from _records(fastwarc, stream, name, max_bytes)
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException as exc:  # fastwarc's Rust panics are BaseExceptions
+        if isinstance(exc, OSError):
+            raise
+        raise OSError(f"broken WARC data ({type(exc).__name__}: {exc})") from exc
+
+
+def _records(
+    fastwarc: Any, stream: IO[bytes], name: str, max_bytes: int
+) -> Iterator[RawDocument | Skipped]:
     WarcRecordType = fastwarc.WarcRecordType
     pages = WarcRecordType.response | WarcRecordType.conversion | WarcRecordType.resource
     for record in fastwarc.ArchiveIterator(stream, parse_http=True, auto_decode="all"):
