@@ -24,7 +24,9 @@ from collections.abc import Sequence
 
 from normalize import __version__
 from normalize.config import Config, RunConfig
+from normalize.document import SEGMENT_MODES
 from normalize.engines import ENGINES
+from normalize.io.shards import parse_size
 from normalize.io.writers import WRITERS
 from normalize.scripts import UnknownLanguageError
 
@@ -70,19 +72,44 @@ def build_run_parser() -> argparse.ArgumentParser:
         "-o",
         "--output",
         default="-",
-        help="output .jsonl path, or - for stdout (default); a folder with --format text",
+        help="output file: .jsonl, .jsonl.gz, .jsonl.zst or .parquet (by extension), - for "
+        "stdout (default); DIR/ for numbered shards; a folder with --format text",
     )
     p.add_argument(
         "--format",
         choices=tuple(WRITERS),
         default="jsonl",
-        help="jsonl records (default) or one .txt per document in the --output folder",
+        help="jsonl records (default), parquet (also chosen by a .parquet output), or one .txt "
+        "per document in the --output folder",
     )
     p.add_argument(
-        "--text-field", default="text", help="JSONL field with the document (default: text)"
+        "--shard-size",
+        metavar="SIZE",
+        help="with -o DIR/: start a new shard (DIR/00000.jsonl.zst, …) once one holds SIZE "
+        "bytes, e.g. 200MB (the default for a folder)",
     )
     p.add_argument(
-        "--id-field", default="id", help="JSONL field with the document id (default: id)"
+        "--stats",
+        metavar="FILE",
+        help="also write the run's statistics (the summary's figures) as JSON to FILE; "
+        "sharded output always gets DIR/stats.json",
+    )
+    p.add_argument(
+        "--segments",
+        choices=SEGMENT_MODES,
+        default="full",
+        help="segments in each record: full (default), offsets (without their text: much "
+        "smaller records) or none",
+    )
+    p.add_argument(
+        "--text-field",
+        default="text",
+        help="JSONL field or Parquet column with the document (default: text)",
+    )
+    p.add_argument(
+        "--id-field",
+        default="id",
+        help="JSONL field or Parquet column with the document id (default: id)",
     )
     p.add_argument(
         "--keep-boilerplate",
@@ -199,6 +226,9 @@ def run_config_from_args(args: argparse.Namespace) -> RunConfig:
         id_field=args.id_field,
         output=args.output,
         format=args.format,
+        shard_size=parse_size(args.shard_size) if args.shard_size else None,
+        segments=args.segments,
+        stats=args.stats,
         resume=args.resume,
         quiet=args.quiet,
     )
@@ -241,6 +271,12 @@ def run(argv: Sequence[str]) -> int:
         run_config = run_config_from_args(args)
     except UnknownLanguageError as exc:
         log.error("--languages: %s", exc)
+        return EXIT_USAGE
+    except ValueError as exc:
+        log.error("--shard-size: %s", exc)
+        return EXIT_USAGE
+    if run_config.shard_size and run_config.output == "-":
+        log.error("--shard-size needs an output folder: -o DIR/")
         return EXIT_USAGE
     if run_config.format == "text" and run_config.output == "-":
         log.error("--format text needs an output folder: -o FOLDER")

@@ -362,8 +362,21 @@ class RunConfig:
     id_field: str = "id"
     #: Output path, ``-`` for standard output; a folder for ``format="text"``.
     output: str = "-"
-    #: Output format: ``jsonl`` records or ``text`` (one ``.txt`` per document).
+    #: Output format: ``jsonl`` records, ``parquet`` (the record's Arrow schema) or
+    #: ``text`` (one ``.txt`` per document). An output file's extension
+    #: (``.parquet``, ``.jsonl.gz``, ``.jsonl.zst``) says it as well.
     format: str = "jsonl"
+    #: With ``-o DIR/``: close a shard once it holds this many bytes (on
+    #: disk, compressed) and start the next; ``None``: 200 MB for a folder,
+    #: one file otherwise. 200 MB shards are what datatrove and ``datasets``
+    #: read in parallel without holding much in memory.
+    shard_size: int | None = None
+    #: How records carry their segments: ``full`` (default: nothing is
+    #: lost), ``offsets`` (no segment text: a fraction of the size) or
+    #: ``none`` (see ``document.SEGMENT_MODES``).
+    segments: str = "full"
+    #: Also write the run's statistics (the summary's figures) to this JSON file.
+    stats: str | None = None
     #: Continue an interrupted run from its checkpoint.
     resume: bool = False
     #: No progress bar or summary on standard error.

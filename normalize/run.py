@@ -11,60 +11,24 @@ every engine.
 from __future__ import annotations
 
 import logging
+import os
 import sys
-import time
-from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import IO
 
 from normalize.config import RunConfig
+from normalize.document import Skipped
 from normalize.engines import engine
 from normalize.io.checkpoint import ResumeError
-from normalize.io.record import OutputRecord
-from normalize.io.writers import open_writer
+from normalize.io.shards import STATS
+from normalize.io.stats import Summary
+from normalize.io.writers import is_folder_output, open_writer
 
 log = logging.getLogger("normalize")
 
 #: Exit status: every document was fine; some documents have error records;
 #: a usage error (bad flags, an output that cannot be written or resumed).
 EXIT_OK, EXIT_DOCUMENT_ERRORS, EXIT_USAGE = 0, 1, 2
-
-
-@dataclass
-class Summary:
-    """End-of-run figures: what a person checks after a run."""
-
-    documents: int = 0
-    bytes: int = 0
-    errors: int = 0
-    boilerplate: Counter[str] = field(default_factory=Counter)
-    languages: Counter[str] = field(default_factory=Counter)
-    started: float = field(default_factory=time.perf_counter)
-
-    def add(self, record: OutputRecord) -> None:
-        self.documents += 1
-        self.bytes += record.size
-        if record.errors:
-            self.errors += 1
-            return
-        self.languages[record.lang] += 1
-        self.boilerplate.update(record.boilerplate)
-
-    def format(self) -> str:
-        seconds = max(time.perf_counter() - self.started, 1e-9)
-        mb = self.bytes / 1e6
-        lines = [
-            f"{self.documents:,} documents, {mb:,.3g} MB in {seconds:,.1f} s "
-            f"({mb / seconds:,.3g} MB/s), {self.errors:,} with errors",
-        ]
-        if self.languages:
-            top = ", ".join(f"{lang} {n:,}" for lang, n in self.languages.most_common(12))
-            lines.append(f"languages: {top}")
-        if self.boilerplate:
-            top = ", ".join(f"{r} {n:,}" for r, n in self.boilerplate.most_common(12))
-            lines.append(f"boilerplate segments removed by reason: {top}")
-        return "\n".join(lines)
 
 
 def run_corpus(inputs: Sequence[str], run: RunConfig, stdin: IO[bytes] | None = None) -> int:
@@ -92,6 +56,7 @@ def run_corpus(inputs: Sequence[str], run: RunConfig, stdin: IO[bytes] | None = 
     if writer.resumed_documents:
         log.info("resuming after %d document(s) already written", writer.resumed_documents)
     summary = Summary()
+    said = Said()
     from tqdm import tqdm
 
     complete = False
@@ -105,17 +70,59 @@ def run_corpus(inputs: Sequence[str], run: RunConfig, stdin: IO[bytes] | None = 
         ) as bar:
             batches = engine(run.engine)(inputs, run, writer.resumed_documents, stdin)
             for batch in batches:
-                for record in batch:
-                    summary.add(record)
-                    for message in record.errors:
-                        log.warning("%s: %s", record.id, message)
-                    writer.write(record)
-                writer.commit(len(batch))
-                bar.update(len(batch))
+                documents = 0
+                for item in batch:
+                    if isinstance(item, Skipped):
+                        summary.skip(item)
+                        continue
+                    documents += 1
+                    summary.add(item)
+                    for code, message in zip(item.error_codes, item.errors, strict=True):
+                        said.warn(item.id, code, message)
+                    writer.write(item)
+                writer.commit(documents)
+                bar.update(documents)
         complete = True
     finally:
         writer.close(complete)
+    summary.merge(getattr(writer, "resumed_stats", Summary(started=None)))
+    for path in stats_files(run):
+        summary.write(path)
     if not run.quiet:
         print(summary.format(), file=sys.stderr)
-    failed = summary.errors or writer.resumed_errors
+    failed = summary.failed or writer.resumed_errors
     return EXIT_DOCUMENT_ERRORS if failed else EXIT_OK
+
+
+def stats_files(run: RunConfig) -> list[str]:
+    """Where the run's statistics go: ``--stats FILE``, and ``DIR/stats.json`` of sharded output."""
+    paths = [run.stats] if run.stats else []
+    if is_folder_output(run):
+        paths.append(os.path.join(run.output, STATS))
+    return paths
+
+
+class Said:
+    """Logs each document's errors on standard error, a problem of many documents once.
+
+    A wrong ``--text-field`` makes every record of a file an error record
+    (each says so in the output); on standard error it is said once, by the
+    first record, and the summary counts them by code.
+    """
+
+    #: Error codes said once per run rather than once per document.
+    ONCE = frozenset({"bad_field"})
+
+    def __init__(self) -> None:
+        self.said: set[str] = set()
+
+    def warn(self, doc_id: str, code: str, message: str) -> None:
+        if code in self.ONCE:
+            if code in self.said:
+                return
+            self.said.add(code)
+            message += " (said once: the summary counts every record with this problem)"
+        if message.startswith(f"{doc_id}:") or message.startswith(doc_id + " "):
+            log.warning("%s", message)
+        else:
+            log.warning("%s: %s", doc_id, message)

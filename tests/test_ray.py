@@ -107,9 +107,9 @@ def test_resume_is_the_same_on_both_engines(ray_cluster: None, tmp_path: Path) -
         out = tmp_path / f"{engine}.jsonl"
         run = dataclasses.replace(whole, engine=engine, output=str(out))
         done = CheckpointedFile(str(out), fingerprint=fingerprint(inputs, run))
-        done.stream.write(b"".join(lines[:4]).decode("utf-8"))
+        done.write(b"".join(lines[:4]).decode("utf-8"))
         done.commit(4, 0)
-        done.stream.write('{"torn": "rec')
+        done.stream.write(b'{"torn": "rec')  # bytes past the checkpoint, as a kill leaves them
         done.stream.close()
         resumed = dataclasses.replace(run, resume=True)
         assert run_corpus(inputs, resumed) == 1, engine  # the broken line is after the cut

@@ -11,8 +11,10 @@ The mapping: ``string``/``integer``/``number``/``boolean`` → ``string``,
 ``int64``, ``float64``, ``bool``; ``const`` and ``enum`` → ``string``;
 ``array`` → ``list``; ``object`` with ``properties`` → ``struct`` (fields in
 the schema's order); ``object`` with only ``additionalProperties`` →
-``map<string, …>``; a type that admits ``null`` → a nullable field, any
-other → not nullable.
+``map<string, …>``. Every Arrow field is nullable, as JSON readers
+(``pyarrow.json``) and ``datasets`` read them, so that the schema is the same
+whichever way the output is loaded; which fields may be null is the JSON
+Schema's to say, and every record is checked against it.
 """
 
 from __future__ import annotations
@@ -36,11 +38,6 @@ def pyarrow() -> Any:
     return require("pyarrow", "parquet", "Parquet")
 
 
-def _nullable(schema: Mapping[str, Any]) -> bool:
-    kind = schema.get("type")
-    return isinstance(kind, list) and "null" in kind
-
-
 def arrow_type(schema: Mapping[str, Any], root: Mapping[str, Any] | None = None) -> Any:
     """The Arrow type of a JSON Schema (see the module docstring).
 
@@ -48,8 +45,8 @@ def arrow_type(schema: Mapping[str, Any], root: Mapping[str, Any] | None = None)
 
     >>> arrow_type({"type": "array", "items": {"type": ["string", "null"]}})
     ListType(list<item: string>)
-    >>> arrow_type({"type": "object", "additionalProperties": {"type": "string"}}).item_field
-    pyarrow.Field<value: string not null>
+    >>> arrow_type({"type": "object", "additionalProperties": {"type": "string"}})
+    MapType(map<string, string>)
     """
     pa = pyarrow()
     root = root or schema
@@ -76,18 +73,13 @@ def arrow_type(schema: Mapping[str, Any], root: Mapping[str, Any] | None = None)
         return pa.bool_()
     if kind == "array":
         items = schema["items"]
-        return pa.list_(pa.field("item", arrow_type(items, root), nullable=_nullable(items)))
+        return pa.list_(arrow_type(items, root))
     if kind == "object" and "properties" in schema:
         return pa.struct(
-            [
-                pa.field(name, arrow_type(sub, root), nullable=_nullable(sub))
-                for name, sub in schema["properties"].items()
-            ]
+            [pa.field(name, arrow_type(sub, root)) for name, sub in schema["properties"].items()]
         )
     if kind == "object" and isinstance(schema.get("additionalProperties"), Mapping):
-        values = schema["additionalProperties"]
-        value = pa.field("value", arrow_type(values, root), nullable=_nullable(values))
-        return pa.map_(pa.string(), value)
+        return pa.map_(pa.string(), arrow_type(schema["additionalProperties"], root))
     raise ValueError(f"no Arrow type for the JSON Schema {json.dumps(schema)[:200]}")
 
 

@@ -8,8 +8,10 @@ name appears only when the run completes. ``resume=True`` truncates anything
 after the checkpoint (a torn last record) and continues from there.
 
 The checkpoint knows bytes and documents, not records: a writer of any
-format (JSONL today; a compressed or sharded writer tomorrow) writes
-through it and gets kill-and-resume for free.
+format writes through it and gets kill-and-resume for free. A compressed
+file (``.jsonl.gz``, ``.jsonl.zst``) is written one compressed frame per
+batch (:data:`normalize.io.compression.COMPRESSORS`), so the checkpoint
+falls on a frame boundary too and a resumed run appends new frames.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from normalize.config import RunConfig
@@ -29,15 +31,27 @@ class ResumeError(ValueError):
 
 def fingerprint(inputs: Sequence[str], run: RunConfig) -> str:
     """What must not change between a run and its ``--resume``: inputs and settings."""
-    key = repr((list(inputs), run.batch_size, run.text_field, run.id_field, run.pipeline))
+    key = repr(
+        (list(inputs), run.batch_size, run.text_field, run.id_field, run.pipeline)
+        + (run.format, run.shard_size, run.segments)
+    )
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 class CheckpointedFile:
     """``NAME`` written as ``NAME.partial`` + ``NAME.checkpoint``, renamed into place when done."""
 
-    def __init__(self, target: str, *, resume: bool = False, fingerprint: str = "") -> None:
+    def __init__(
+        self,
+        target: str,
+        *,
+        resume: bool = False,
+        fingerprint: str = "",
+        compress: Callable[[bytes], bytes] | None = None,
+    ) -> None:
         self.target = target
+        self._compress = compress
+        self._pending: list[str] = []
         self.fingerprint = fingerprint
         #: Input documents already done by an earlier run (``resume``), and
         #: how many of them have error records.
@@ -57,7 +71,7 @@ class CheckpointedFile:
             offset = int(state["bytes"])
             self.resumed_documents = int(state["documents"])
             self.resumed_errors = int(state.get("errors", 0))
-        self.stream = open(self.partial, "a" if offset else "w", encoding="utf-8", newline="\n")
+        self.stream = open(self.partial, "ab" if offset else "wb")  # noqa: SIM115
         if offset:
             self.stream.truncate(offset)  # drop a torn record after the checkpoint
             self.stream.seek(offset)
@@ -72,12 +86,24 @@ class CheckpointedFile:
         except (OSError, ValueError) as exc:
             raise ResumeError(f"cannot read {self.checkpoint}: {exc}") from exc
 
+    def write(self, text: str) -> None:
+        """Add ``text`` to the file (written, compressed as one frame, at the next commit)."""
+        self._pending.append(text)
+
+    def _flush_pending(self) -> None:
+        if not self._pending:
+            return
+        data = "".join(self._pending).encode("utf-8", "surrogatepass")
+        self._pending = []
+        self.stream.write(self._compress(data) if self._compress else data)
+
     def commit(self, documents: int, errors: int) -> None:
-        """Make the bytes written so far durable; note ``documents`` more as done.
+        """Make what was written so far durable; note ``documents`` more as done.
 
         ``errors`` of them have error records (a resumed run's exit status
         counts them).
         """
+        self._flush_pending()
         self.stream.flush()
         os.fsync(self.stream.fileno())
         self._documents += documents
@@ -96,7 +122,12 @@ class CheckpointedFile:
     @property
     def empty(self) -> bool:
         """Nothing was written to the file, by this run or the one it resumes."""
-        return self.stream.tell() == 0
+        return self.stream.tell() == 0 and not self._pending
+
+    @property
+    def size(self) -> int:
+        """Bytes in the file so far (compressed), as of the last commit."""
+        return self.stream.tell()
 
     def close(self, complete: bool = True, *, keep_empty: bool = True) -> None:
         """Finish: the file takes its final name only when ``complete``.
@@ -105,6 +136,8 @@ class CheckpointedFile:
         ``--resume``. With ``keep_empty=False`` a complete but empty file is
         removed instead of renamed.
         """
+        if complete:
+            self._flush_pending()
         empty = self.empty
         self.stream.close()
         if not complete:

@@ -42,14 +42,21 @@ class OutputRecord:
     boilerplate: tuple[str, ...]
     #: Size of the input document in bytes.
     size: int
+    #: The codes of its error records (as ``errors``, for the run's statistics).
+    error_codes: tuple[str, ...] = ()
+    #: What each normalization step changed (``Document.changes``).
+    changes: tuple[tuple[str, int], ...] = ()
 
     @classmethod
-    def of(cls, doc: Document, raw: RawDocument) -> OutputRecord:
+    def of(cls, doc: Document, raw: RawDocument, segments: str = "full") -> OutputRecord:
+        """``doc`` serialized; ``segments`` says how (see ``document.SEGMENT_MODES``)."""
         return cls(
             id=doc.id,
-            line=doc.to_json_line(),
+            line=doc.to_json_line(segments=segments),
             text=doc.text,
             errors=tuple(err.message for err in doc.errors),
+            error_codes=tuple(err.code for err in doc.errors),
+            changes=tuple(doc.changes.items()),
             lang=doc.lang,
             boilerplate=tuple(
                 seg.reason or "unknown"

@@ -6,12 +6,17 @@ is told at the end of every batch how many input documents are done
 and is closed as complete or not. Kill-and-resume lives in
 :class:`~normalize.io.checkpoint.CheckpointedFile`, apart from the format.
 
-- :class:`JsonlWriter`: one JSON record per line, to a file or standard output.
+- :class:`JsonlWriter`: one JSON record per line, to a file (``.jsonl``, or
+  compressed by its suffix: ``.jsonl.gz``, ``.jsonl.zst``) or standard output.
+- :class:`~normalize.io.parquet.ParquetWriter`: ``.parquet`` with the
+  record's Arrow schema.
+- :class:`~normalize.io.shards.ShardedWriter`: ``-o DIR/``, numbered shards
+  of one of the above, each about ``--shard-size``.
 - :class:`TextWriter`: one ``.txt`` per document in a folder, error records
   in ``FOLDER/errors.jsonl``.
 
-A new output (Parquet, sharded JSONL, ``.jsonl.zst``) is one class with the
-same four members and one entry in :data:`WRITERS`.
+:func:`open_writer` picks the writer from the output: its extension, or a
+folder. A new output is one class with the same four members.
 """
 
 from __future__ import annotations
@@ -25,7 +30,10 @@ from typing import Protocol, TextIO
 
 from normalize.config import RunConfig
 from normalize.io.checkpoint import CheckpointedFile, fingerprint
+from normalize.io.compression import COMPRESSORS, compression_of
+from normalize.io.parquet import ParquetWriter
 from normalize.io.record import OutputRecord
+from normalize.io.shards import ShardedWriter, ShardWriter
 
 _UNSAFE = re.compile(r"[^\w.-]+")
 
@@ -69,14 +77,24 @@ class JsonlWriter:
         if target == "-":
             self._stream = stdout if stdout is not None else sys.stdout
             return
-        self._file = CheckpointedFile(target, resume=resume, fingerprint=fingerprint)
-        self._stream = self._file.stream
+        compress = COMPRESSORS.get(compression_of(target) or "")
+        self._file = CheckpointedFile(
+            target, resume=resume, fingerprint=fingerprint, compress=compress
+        )
         self.resumed_documents = self._file.resumed_documents
         self.resumed_errors = self._file.resumed_errors
 
     def write(self, record: OutputRecord) -> None:
-        self._stream.write(record.line + "\n")
+        if self._file is None:
+            self._stream.write(record.line + "\n")
+        else:
+            self._file.write(record.line + "\n")
         self._failed += bool(record.errors)
+
+    @property
+    def size(self) -> int:
+        """Bytes in the output file so far (compressed), as of the last commit."""
+        return 0 if self._file is None else self._file.size
 
     def commit(self, documents: int) -> None:
         if self._file is None:
@@ -137,7 +155,7 @@ class TextWriter:
 
     def write(self, record: OutputRecord) -> None:
         if record.errors:
-            self._error_file.stream.write(record.line + "\n")
+            self._error_file.write(record.line + "\n")
             self._failed += 1
             return
         path = os.path.join(self.folder, text_file_name(record.id))
@@ -158,14 +176,61 @@ class TextWriter:
         self.close(complete=exc_type is None)
 
 
-#: Output format → how to open its writer for a run.
-WRITERS: Mapping[str, Callable[..., Writer]] = {"jsonl": JsonlWriter, "text": TextWriter}
+#: Output format (``--format``) → the writer of one output file (or folder, for text).
+WRITERS: Mapping[str, Callable[..., Writer]] = {
+    "jsonl": JsonlWriter,
+    "parquet": ParquetWriter,
+    "text": TextWriter,
+}
+
+#: Shard format → the writer of one shard (it says how big it is on disk).
+SHARD_WRITERS: Mapping[str, Callable[[str], ShardWriter]] = {
+    "jsonl": JsonlWriter,
+    "parquet": ParquetWriter,
+}
+
+#: The shard size when ``-o DIR/`` is given without ``--shard-size``.
+DEFAULT_SHARD_SIZE = 200 * 10**6
+
+
+def is_folder_output(run: RunConfig) -> bool:
+    """Sharded output: ``-o DIR/`` (or an existing folder), or ``--shard-size``."""
+    if run.format == "text" or run.output == "-":
+        return False
+    output = run.output
+    return bool(run.shard_size) or output.endswith(("/", os.sep)) or os.path.isdir(output)
+
+
+def output_format(path: str, fmt: str) -> str:
+    """The format an output file's extension says, else ``fmt`` (``--format``).
+
+    >>> output_format("out.parquet", "jsonl"), output_format("out.jsonl.zst", "jsonl")
+    ('parquet', 'jsonl')
+    """
+    return "parquet" if path.lower().endswith(".parquet") else fmt
 
 
 def open_writer(inputs: Sequence[str], run: RunConfig) -> Writer:
-    """The writer of a run's ``format`` and ``output``, resuming when asked.
+    """The writer of a run's ``output`` and ``format``, resuming when asked.
 
-    Raises :class:`~normalize.io.checkpoint.ResumeError` for a checkpoint
-    that does not fit, and ``OSError`` for an output that cannot be written.
+    A file's extension chooses: ``.parquet``; ``.jsonl`` (also ``.jsonl.gz``
+    and ``.jsonl.zst``, compressed). A folder (``-o DIR/``) gets numbered
+    shards of ``--shard-size`` (zstd JSONL, or Parquet with ``--format
+    parquet``). Raises :class:`~normalize.io.checkpoint.ResumeError` for a
+    checkpoint that does not fit, and ``OSError`` for an output that cannot
+    be written.
     """
-    return WRITERS[run.format](run.output, resume=run.resume, fingerprint=fingerprint(inputs, run))
+    key = fingerprint(inputs, run)
+    if is_folder_output(run):
+        fmt = run.format
+        suffix = ".parquet" if fmt == "parquet" else ".jsonl.zst"
+        return ShardedWriter(
+            run.output,
+            lambda path: SHARD_WRITERS[fmt](path),
+            suffix=suffix,
+            shard_size=run.shard_size or DEFAULT_SHARD_SIZE,
+            resume=run.resume,
+            fingerprint=key,
+        )
+    fmt = output_format(run.output, run.format)
+    return WRITERS[fmt](run.output, resume=run.resume, fingerprint=key)
