@@ -15,6 +15,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 BENCHES = {
+    "corpus_io": "corpus_io.py",
     "lid_mixed": "lid_mixed.py",
     "article_extraction": "article_extraction.py",
     "extraction_multilingual": "extraction_multilingual.py --split",
