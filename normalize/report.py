@@ -45,7 +45,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, TextIO
+from typing import Any, TextIO
 
 #: How many documents are shown in full. With article pages of 5–20 thousand
 #: characters, 200 make a report of a few megabytes, which a browser opens
@@ -697,6 +697,29 @@ def _reported(
         yield item
 
 
+#: The outputs of a run that the report reads (a folder of shards holds some of them).
+OUTPUT_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".parquet")
+
+
+def output_records(path: Path) -> Iterator[Mapping[str, Any] | UnreadableLine]:
+    """The records of a run's output: JSONL (gzip or zstd too), Parquet, or a folder of shards."""
+    if path.is_dir():
+        for shard in sorted(p for p in path.iterdir() if p.name.endswith(OUTPUT_SUFFIXES)):
+            yield from output_records(shard)
+        return
+    if path.name.endswith(".parquet"):
+        from normalize.io.extras import require
+
+        pq = require("pyarrow.parquet", "parquet", "a report of Parquet output")
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=256):
+            yield from batch.to_pylist()
+        return
+    from normalize.io.compression import compression_of, decompressing
+
+    with path.open("rb") as raw, decompressing(raw, compression_of(path.name)) as stream:
+        yield from read_jsonl(stream)
+
+
 def main(argv: list[str]) -> int:
     """``normalize report OUT.jsonl [-o report.html]``.
 
@@ -714,30 +737,27 @@ def main(argv: list[str]) -> int:
               file=sys.stderr)  # fmt: skip
         return 2
     if args.input == "-":
-        source: BinaryIO = sys.stdin.buffer
+        records: Iterable[Mapping[str, Any] | UnreadableLine] = read_jsonl(sys.stdin.buffer)
         name = "<stdin>"
         out_path = args.output or "-"
     else:
         path = Path(args.input)
         name = str(path)
         out_path = args.output or str(path.with_name("report.html"))
-        try:
-            source = path.open("rb")
-        except OSError as exc:
-            print(f"normalize report: cannot read {name}: {exc.strerror}", file=sys.stderr)
-            return 2
+        records = output_records(path)
     title = args.title or f"normalize report: {Path(name).name}"
     bad: list[int] = []
     try:
         page = render_report(
-            _reported(read_jsonl(source), name, sys.stderr, bad),
+            _reported(records, name, sys.stderr, bad),
             title=title,
             max_documents=args.max_documents,
             max_document_chars=args.max_document_chars,
         )
-    finally:
-        if source is not sys.stdin.buffer:
-            source.close()
+    except (OSError, ImportError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        print(f"normalize report: cannot read {name}: {reason}", file=sys.stderr)
+        return 2
     # A JSON escape such as "\ud800" gives a lone surrogate, which UTF-8
     # cannot encode: it becomes "?" rather than failing the whole report.
     data = page.encode("utf-8", "replace")

@@ -343,3 +343,20 @@ def test_normalize_mk_redoes_only_the_changed_shards(tmp_path: Path) -> None:
     after = {n: p.stat().st_mtime_ns for n, p in outputs.items()}
     assert [n for n in outputs if after[n] != before[n]] == ["b"]
     assert json.loads((tmp_path / "out" / "b.stats.json").read_text())["documents"] == 1
+
+
+def test_the_report_reads_shards_compressed_jsonl_and_parquet(tmp_path: Path) -> None:
+    warc = crawl(tmp_path)
+    outputs = {
+        "shards": f"{tmp_path / 'shards'}/",
+        "zst": str(tmp_path / "out.jsonl.zst"),
+        "parquet": str(tmp_path / "out.parquet"),
+    }
+    for name, target in outputs.items():
+        extra = ("--shard-size", "1KB", "--batch-size", "2") if name == "shards" else ()
+        assert run_cli(str(warc), "-o", target, "--jobs", "1", *extra).returncode == 0
+        page = tmp_path / f"{name}.html"
+        out = run_cli("report", target, "-o", str(page))
+        assert out.returncode == 0, out.stderr.decode()
+        html = page.read_text(encoding="utf-8")
+        assert "Frogs of the forest" in html and "Группа исследователей" in html, name
