@@ -6,7 +6,8 @@ normalize (``html_page``'s metadata, the same as a record's) and trafilatura
 (``bare_extraction(..., with_metadata=True)``, its defaults) find a title, a
 date and an author, in the same run; and where both find one, how often they
 agree (dates equal; titles equal after case-folding and keeping only letters
-and digits). Each extractor is given the page's URL when the set has one.
+and digits; for titles also one containing the other, since trafilatura
+keeps the site name that normalize removes). Each extractor is given the page's URL when the set has one.
 No set has metadata ground truth: agreement with the reference is what is
 measured, not correctness. Also prints the CPU time per page of each
 extractor's whole run over the page (normalize: parse, blocks and metadata;
@@ -85,6 +86,7 @@ def main() -> int:
         both = dict.fromkeys(FIELDS, 0)
         agree = dict.fromkeys(FIELDS, 0)
         cpu = {"normalize": 0.0, "trafilatura": 0.0}
+        contained = 0
         for _pid, html, url in items:
             t0 = time.process_time()
             ours = normalize_meta(html, url)
@@ -99,6 +101,9 @@ def main() -> int:
                 if f in ours and f in theirs:
                     both[f] += 1
                     agree[f] += key(ours[f]) == key(theirs[f])
+                    if f == "title":
+                        a, b = key(ours[f]), key(theirs[f])
+                        contained += bool(a and b and (a in b or b in a))
         n = len(items)
         total[0] += n
         total[1] += cpu["normalize"]
@@ -110,6 +115,11 @@ def main() -> int:
             print(
                 f"{f:8} {found['normalize'][f]:>10} {found['trafilatura'][f]:>12} "
                 f"{both[f]:>6} {agree[f]:>6} ({rate})"
+            )
+        if both["title"]:
+            print(
+                f"titles where one contains the other (e.g. without / with the site name): "
+                f"{contained} of {both['title']} ({contained / both['title']:.3f})"
             )
         print(
             f"ms per page: normalize {1000 * cpu['normalize'] / n:.1f}, "

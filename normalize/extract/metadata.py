@@ -80,9 +80,12 @@ MAX_LD_CHARS = 200_000
 #: Longer texts are not a name (an author or a site).
 MAX_NAME_CHARS = 100
 _TITLE_SPLIT = re.compile(r"\s+[|\-–—:·•»«/]\s+|\s*[|»]\s*")
-_BY = re.compile(r"^(?:by|von|par|por|di|door|av|przez|od|автор|written by|posted by)[:\s]+", re.I)
+#: The word before a byline's name. "di", "av", "od" only in lower case: as
+#: capitals they start names (Di Maio).
+_BY = re.compile(r"^(?:(?i:by|von|par|por|door|przez|автор|written by|posted by)|di|av|od)[:\s]+")
 _WS = re.compile(r"\s+")
 _NOT_ALNUM = re.compile(r"[\W_]+")
+_CLASS_WORDS = re.compile(r"[\s_-]+")
 #: Where a byline's name ends: a role after a comma or bar, a date, "updated".
 _BYLINE_END = re.compile(r"\s*(?:[|,•·]|\s-\s|\d{1,2}[./]\d{1,2}[./]\d{2,4}|\bupdated\b)", re.I)
 _AUTHOR_SPLIT = re.compile(r"\s*(?:;|\band\b|\bund\b|\bet\b|\by\b|&)\s*")
@@ -148,7 +151,8 @@ def _ld_objects(root: lxml.etree._Element) -> Iterator[Mapping[str, Any]]:
             continue
         raw = (script.text or "")[:MAX_LD_CHARS]
         try:
-            data = json.loads(raw)
+            # strict=False: CMSs leave raw line breaks inside JSON-LD strings.
+            data = json.loads(raw, strict=False)
         except ValueError:
             continue
         stack = [data]
@@ -170,11 +174,20 @@ def _ld_types(obj: Mapping[str, Any]) -> set[str]:
     return {t.lower() for t in types if isinstance(t, str)} if isinstance(types, list) else set()
 
 
-def _names(value: Any) -> list[str]:
-    """Names from a JSON-LD person/organization value (a string, an object or a list)."""
+def _names(value: Any, ids: Mapping[str, Mapping[str, Any]] | None = None) -> list[str]:
+    """Names from a JSON-LD person/organization value (a string, an object or a list).
+
+    An object that only refers to another by ``@id`` (Yoast's ``"author":
+    {"@id": "…#/schema/person/…"}``) is looked up in ``ids``.
+
+    >>> _names([{"@id": "#p1"}, {"name": "B"}], {"#p1": {"name": "A"}})
+    ['A', 'B']
+    """
     if isinstance(value, list):
-        return [n for v in value for n in _names(v)]
+        return [n for v in value for n in _names(v, ids)]
     if isinstance(value, dict):
+        if "name" not in value and ids and isinstance(value.get("@id"), str):
+            value = ids.get(value["@id"], value)
         return _names(value.get("name"))
     text = _text(value)
     return [text] if text else []
@@ -202,7 +215,9 @@ def _unique(items: list[str]) -> list[str]:
 
 def _from_ld(root: lxml.etree._Element, found: dict[str, list[Any]]) -> None:
     """Candidates from JSON-LD: the page's work (article, page…) and its publisher."""
-    for obj in _ld_objects(root):
+    objects = list(_ld_objects(root))
+    ids = {o["@id"]: o for o in objects if isinstance(o.get("@id"), str) and "name" in o}
+    for obj in objects:
         types = _ld_types(obj)
         if types & {"organization", "newsmediaorganization", "website"}:
             found["sitename"].extend(_names(obj.get("name")))
@@ -210,7 +225,7 @@ def _from_ld(root: lxml.etree._Element, found: dict[str, list[Any]]) -> None:
         if not types & _LD_WORKS:
             continue
         found["title"].extend(_names(obj.get("headline")) or _names(obj.get("name")))
-        found["author"].extend(_names(obj.get("author")) or _names(obj.get("creator")))
+        found["author"].extend(_names(obj.get("author"), ids) or _names(obj.get("creator"), ids))
         found["sitename"].extend(_names(obj.get("publisher")))
         found["description"].extend(_names(obj.get("description")))
         found["categories"].extend(_terms(obj.get("articleSection")))
@@ -263,11 +278,18 @@ def _markup_authors(root: lxml.etree._Element) -> list[str]:
         if len(out) >= 5:
             break
         if el.get("itemprop") != "author" and el.get("rel") != "author":
-            classes = (el.get("class") or "").lower().split()
-            if "byline" not in classes and "author" not in classes:
+            # "author", "post-author", "ap-story-byline", "author-link"…
+            words = set(_CLASS_WORDS.split((el.get("class") or "").lower()))
+            if "byline" not in words and "author" not in words:
                 continue
+        if any(
+            a.tag == "form" or "comment" in (a.get("class") or "").lower()
+            for a in el.iterancestors()
+        ):
+            continue  # a comment's author or a comment form's "Name" field
         name_el = el.find(".//*[@itemprop='name']")
-        out.append(_text(_TEXT(name_el if name_el is not None else el)))
+        # Text nodes joined with spaces: "Jane Doe<span>May 3</span>" is two pieces.
+        out.append(_text(" ".join((name_el if name_el is not None else el).itertext())))
     return out
 
 
@@ -279,6 +301,8 @@ def clean_author(text: str) -> str | None:
 
     >>> clean_author("By Jane Doe, Staff Writer"), clean_author("https://x.example/jane")
     ('Jane Doe', None)
+    >>> clean_author("20 Nov 2019 08:00 GMT"), clean_author("By"), clean_author("Di Maio")
+    (None, None, 'Di Maio')
     """
     text = _BY.sub("", _text(text))
     text = _BYLINE_END.split(text, maxsplit=1)[0]
@@ -287,6 +311,8 @@ def clean_author(text: str) -> str | None:
         return None
     if not any(ch.isalpha() for ch in text) or len(text.split()) > 6:
         return None
+    if any(ch.isdigit() for ch in text) or _BY.fullmatch(text + " "):
+        return None  # a date or a bare "By" is not a name
     return text
 
 
@@ -444,6 +470,17 @@ def publication_date(html: str, *, url: str | None = None) -> str | None:
     import lxml.html
     from htmldate import find_date
 
+    if url:
+        # htmldate trusts a full date in the URL (/2021/03/04/) before the page:
+        # ask it about the URL alone, and parse the page only when that fails.
+        try:
+            empty = lxml.html.document_fromstring("<html><body></body></html>")
+            found = find_date(empty, extensive_search=False, original_date=True, url=url)
+        except Exception as exc:  # noqa: BLE001 - a date is never worth losing a page for
+            log.debug("htmldate failed: %r", exc)
+            found = None
+        if found:
+            return found
     parser = lxml.html.HTMLParser(encoding="utf-8", huge_tree=True)
     try:
         tree = lxml.html.document_fromstring(html.encode("utf-8", "surrogatepass"), parser=parser)
