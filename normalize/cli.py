@@ -19,6 +19,7 @@ import argparse
 import dataclasses
 import logging
 import os
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -28,6 +29,7 @@ from normalize.document import SEGMENT_MODES
 from normalize.engines import ENGINES
 from normalize.io.shards import parse_size
 from normalize.io.writers import WRITERS
+from normalize.logs import setup_logging
 from normalize.scripts import UnknownLanguageError
 
 log = logging.getLogger("normalize")
@@ -259,10 +261,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run(argv: Sequence[str]) -> int:
     """``normalize run INPUT... [flags]``: parse, check, and run the corpus."""
     args = build_run_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO,
-        format="normalize: %(message)s",
-        stream=sys.stderr,
+    setup_logging(
+        logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
     )
     if args.batch_size < 1 or args.max_bytes < 1 or args.max_seconds < 0:
         log.error("--batch-size and --max-bytes must be positive, --max-seconds 0 or more")
@@ -284,6 +284,10 @@ def run(argv: Sequence[str]) -> int:
     if run_config.resume and run_config.output == "-":
         log.error("--resume needs an output file: -o OUT.jsonl (or -o FOLDER with --format text)")
         return EXIT_USAGE
-    from normalize.run import run_corpus
+    from normalize.run import Interrupted, run_corpus
 
+    def terminate(signum: int, frame: object) -> None:
+        raise Interrupted(signum)
+
+    signal.signal(signal.SIGTERM, terminate)
     return run_corpus(args.inputs, run_config)

@@ -338,6 +338,8 @@ class RawDocument:
     ``error`` means the document could not be read; the pipeline passes it
     through as an error record. ``http_charset`` is the charset its transport
     declared (a WARC record's HTTP ``Content-Type``): decoding evidence.
+    ``warnings`` are what the reader noticed (a field it had to repair); they
+    reach the record's ``warnings``.
     """
 
     id: str
@@ -347,6 +349,7 @@ class RawDocument:
     error: ErrorRecord | None = None
     metadata: Mapping[str, Any] = field(default_factory=dict)
     http_charset: str | None = None
+    warnings: tuple[ErrorRecord, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,6 +37,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from types import ModuleType
 
+from normalize.logs import escape_control
+
 #: Environment variable naming the packs folder.
 ENV_VAR = "NORMALIZE_PACKS_DIR"
 #: The application name under which the platform's user data folder is found.
@@ -365,36 +367,37 @@ def main(argv: list[str]) -> int:
     try:
         if args.command == "list":
             installed = list_packs(args.dir)
-            print(f"packs folder: {packs_root(args.dir)}", file=sys.stderr)
+            print(f"packs folder: {escape_control(str(packs_root(args.dir)))}", file=sys.stderr)
             if not installed:
                 print(
                     "no packs installed; install one with `normalize packs install FILE`",
                     file=sys.stderr,
                 )
             for p in installed:
-                print(f"{p.name}\t{p.from_code}\t{p.to_code}\t{p.version}\t{p.path}")
+                fields = (p.name, p.from_code, p.to_code, p.version, str(p.path))
+                print("\t".join(escape_control(str(f)) for f in fields))
             return 0
         if args.command == "install":
             for given in args.paths:
                 if Path(given).is_dir():
                     done = install_folder(given, args.dir)
                     if not done:
-                        print(f"no {SUFFIX} files in {given}", file=sys.stderr)
+                        print(f"no {SUFFIX} files in {escape_control(given)}", file=sys.stderr)
                 else:
                     done = [install_pack(given, args.dir)]
                 for p in done:
-                    print(
+                    message = (
                         f"installed {p.name} ({p.from_name or p.from_code} -> "
-                        f"{p.to_name or p.to_code}) in {p.path}",
-                        file=sys.stderr,
+                        f"{p.to_name or p.to_code}) in {p.path}"
                     )
+                    print(escape_control(message), file=sys.stderr)
             return 0
         for code in args.codes:
             for p in remove_pack(code, args.dir):
-                print(f"removed {p.name} from {p.path}", file=sys.stderr)
+                print(escape_control(f"removed {p.name} from {p.path}"), file=sys.stderr)
         return 0
     except PackError as exc:
-        print(f"normalize packs: {exc}", file=sys.stderr)
+        print(f"normalize packs: {escape_control(str(exc))}", file=sys.stderr)
         return 1
 
 

@@ -106,7 +106,12 @@ def _timeout_error(stage: str, config: Config, where: str | None) -> ErrorRecord
 
 def _error_doc(raw: RawDocument, error: ErrorRecord, steps: tuple[str, ...] = ()) -> Document:
     return Document(
-        id=raw.id, source=raw.source, errors=(error,), steps=steps, metadata=dict(raw.metadata)
+        id=raw.id,
+        source=raw.source,
+        errors=(error,),
+        warnings=raw.warnings,
+        steps=steps,
+        metadata=dict(raw.metadata),
     )
 
 
@@ -126,7 +131,7 @@ def _prepare(raw: RawDocument, config: Config) -> _Prepared:
     fmt = raw.format or sniff_format(raw.data)
     html = fmt == "html"
     changes: dict[str, int] = {}
-    warnings: list[ErrorRecord] = []
+    warnings: list[ErrorRecord] = list(raw.warnings)
     metadata = dict(raw.metadata)
     metadata["format"] = fmt
     data = raw.data

@@ -12,30 +12,86 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
-from collections.abc import Sequence
-from typing import IO
+from collections.abc import Callable, Sequence
+from typing import IO, TypeVar
 
 from normalize.config import RunConfig
 from normalize.document import Skipped
 from normalize.engines import engine
-from normalize.io.checkpoint import ResumeError
+from normalize.io.checkpoint import OutputError
 from normalize.io.shards import STATS
 from normalize.io.stats import Summary
 from normalize.io.writers import is_folder_output, open_writer
 
 log = logging.getLogger("normalize")
 
+T = TypeVar("T")
+
 #: Exit status: every document was fine; some documents have error records;
 #: a usage error (bad flags, an output that cannot be written or resumed).
 EXIT_OK, EXIT_DOCUMENT_ERRORS, EXIT_USAGE = 0, 1, 2
 
 
+class Interrupted(BaseException):
+    """The run was asked to stop (SIGTERM); like ``KeyboardInterrupt`` for SIGINT."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+class _WriteFailed(Exception):
+    """Writing the output failed (a full disk, a file too large, an I/O error)."""
+
+    def __init__(self, exc: OSError) -> None:
+        super().__init__(exc)
+        self.exc = exc
+
+
+def check_output(inputs: Sequence[str], run: RunConfig) -> None:
+    """Refuse an output that is one of the inputs (or, for a folder, holds one).
+
+    An output *inside* an input folder is fine: the readers never read the
+    run's own output (:func:`normalize.io.readers.own_output`).
+    """
+    if run.output == "-":
+        return
+    out = os.path.realpath(run.output)
+    for item in inputs:
+        if item == "-":
+            continue
+        path = os.path.realpath(item)
+        inside = run.format == "text" and path.startswith(out.rstrip(os.sep) + os.sep)
+        if path == out or inside:
+            raise OutputError(
+                f"the output {run.output} is {'an' if path == out else 'a folder holding an'} "
+                f"input ({item}); writing it would destroy what is read: choose another -o"
+            )
+
+
+def _resume_hint(run: RunConfig) -> str:
+    if run.output == "-":
+        return "the records written so far are on standard output"
+    return (
+        f"the documents done so far are kept in {run.output}; run the same command "
+        "again with --resume to continue from there"
+    )
+
+
 def run_corpus(inputs: Sequence[str], run: RunConfig, stdin: IO[bytes] | None = None) -> int:
-    """Normalize ``inputs`` as ``run`` says; the exit status (see ``EXIT_*``)."""
+    """Normalize ``inputs`` as ``run`` says; the exit status (see ``EXIT_*``).
+
+    A full disk or another write failure is one clear message and exit
+    status 2 (the checkpoint stays, for ``--resume``); an interruption
+    (SIGINT, or SIGTERM turned into :class:`Interrupted` by the CLI) is one
+    line saying how to resume, and the status of that signal.
+    """
     try:
+        check_output(inputs, run)
         writer = open_writer(inputs, run)
-    except ResumeError as exc:
+    except OutputError as exc:
         log.error("%s", exc)
         return EXIT_USAGE
     except OSError as exc:
@@ -79,12 +135,30 @@ def run_corpus(inputs: Sequence[str], run: RunConfig, stdin: IO[bytes] | None = 
                     summary.add(item)
                     for code, message in zip(item.error_codes, item.errors, strict=True):
                         said.warn(item.id, code, message)
-                    writer.write(item)
-                writer.commit(documents)
+                    _write(writer.write, item)
+                _write(writer.commit, documents)
                 bar.update(documents)
+        _write(writer.close, True)
         complete = True
+    except _WriteFailed as write_failed:
+        reason = write_failed.exc.strerror or write_failed.exc
+        if run.output == "-":
+            log.error("cannot write the records to standard output: %s", reason)
+        else:
+            log.error(
+                "cannot write %s: %s. Free some space (or fix the cause), then run the same "
+                "command again with --resume to continue from the last checkpoint.",
+                run.output,
+                reason,
+            )
+        return EXIT_USAGE
+    except (KeyboardInterrupt, Interrupted) as exc:
+        signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
+        log.error("interrupted (%s): %s.", signal.Signals(signum).name, _resume_hint(run))
+        return 128 + signum
     finally:
-        writer.close(complete)
+        if not complete:
+            writer.close(complete=False)
     summary.merge(getattr(writer, "resumed_stats", Summary(started=None)))
     for path in stats_files(run):
         summary.write(path)
@@ -126,3 +200,11 @@ class Said:
             log.warning("%s", message)
         else:
             log.warning("%s: %s", doc_id, message)
+
+
+def _write(action: Callable[[T], None], arg: T) -> None:
+    """Run one writer action; an ``OSError`` from it is a failed write, not a failed run."""
+    try:
+        action(arg)
+    except OSError as exc:
+        raise _WriteFailed(exc) from exc

@@ -200,3 +200,111 @@ def test_page_that_is_only_chrome() -> None:
     assert doc.errors == ()
     assert doc.text == ""
     assert doc.segments and all(s.kind == "boilerplate" or s.lang == "zxx" for s in doc.segments)
+
+
+HOSTILE_FIELDS = (
+    '{"id": "a\\ud800b", "url": "https://x.example/\\udc00", "source": "s\\ud800",'
+    ' "title": "T\\ud800\\u0000itle\\u0085 two", "date": "2024\\ud800", "lang": "e\\udfffn",'
+    ' "text": "Surrogates in every field."}\n'
+    '{"id": "line\\u2028sep\\u0085id", "title": "A\\u2028B", "text": "Separators in the id."}\n'
+    '{"id": "fine", "text": "The run goes on."}\n'
+)
+
+
+def test_lone_surrogates_and_line_separators_in_jsonl_fields(tmp_path: Path) -> None:
+    """Every string field is written (surrogates as U+FFFD, with a warning), one record a line."""
+    src = tmp_path / "in.jsonl"
+    src.write_text(HOSTILE_FIELDS, encoding="utf-8")
+    out = tmp_path / "o.jsonl"
+    proc = run_cli(str(src), "-o", str(out), "--jobs", "1", "-q")
+    assert proc.returncode == 0, proc.stderr.decode()
+    text = out.read_text(encoding="utf-8")
+    lines = text.splitlines()  # str.splitlines cuts at U+2028 and U+0085 too
+    assert len(lines) == 3
+    first, second, third = (json.loads(line) for line in lines)
+    assert first["id"] == "a\ufffdb"
+    assert first["metadata"]["title"] == "T\ufffditle\ntwo"  # canonical: no NUL, one line break
+    extra = {e["key"]: e["value"] for e in first["metadata"]["extra"]}
+    assert extra["lang"] == "e\ufffdn"
+    assert {w["code"] for w in first["warnings"]} == {"lone_surrogate"}
+    assert second["id"] == "line\u2028sep\u0085id"  # kept, escaped in the line
+    assert third["text"] == "The run goes on."
+    # --resume reads and writes the same fields.
+    Path(f"{out}.partial").write_text("", encoding="utf-8")
+    assert run_cli(str(src), "-o", str(out), "--jobs", "1", "-q", "--resume").returncode == 0
+
+
+def test_log_lines_cannot_be_forged(tmp_path: Path) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_text(
+        json.dumps({"id": "x\x1b[2J\nnormalize: all good, 0 errors", "text": 42}) + "\n",
+        encoding="utf-8",
+    )
+    proc = run_cli(str(src), "--jobs", "1")
+    err = proc.stderr.decode()
+    assert proc.returncode == 1
+    assert "\x1b" not in err
+    assert not [line for line in err.splitlines() if line.startswith("normalize: all good")]
+    assert "x\\x1b[2J\\x0anormalize: all good" in err
+
+
+def test_a_huge_gzipped_jsonl_line_is_refused_within_the_limit(tmp_path: Path) -> None:
+    """One 64 MB line in a small .jsonl.gz costs no more memory than the size limit."""
+    import tracemalloc
+    import zlib
+
+    from normalize.config import Config, RunConfig
+    from normalize.io.readers import iter_inputs
+
+    src = tmp_path / "big.jsonl.gz"
+    packer = zlib.compressobj(1, zlib.DEFLATED, 31)  # gzip framing
+    with src.open("wb") as f:
+        f.write(packer.compress(b'{"id": "big", "text": "'))
+        chunk = b"x" * (1 << 20)
+        for _ in range(64):
+            f.write(packer.compress(chunk))
+        f.write(packer.compress(b'"}\n{"id": "next", "text": "after the big line"}\n'))
+        f.write(packer.flush())
+    run = RunConfig(pipeline=Config(max_bytes=100_000))
+    tracemalloc.start()
+    try:
+        raws = list(iter_inputs([str(src)], run))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert [r.error.code if r.error else r.id for r in raws] == ["too_large", "next"]
+    assert peak < 8 * 1024 * 1024, f"peak {peak:,} bytes"
+
+
+def test_gzipped_stdin_is_bounded_too(tmp_path: Path) -> None:
+    data = gzip.compress(b"y" * 3_000_000)
+    proc = run_cli("-", "--max-bytes", "100000", "-q", input=data)
+    assert proc.returncode == 1
+    (rec,) = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert rec["errors"][0]["code"] == "too_large"
+
+
+def test_a_folder_that_cannot_be_listed_is_an_error_record(tmp_path: Path, monkeypatch) -> None:
+    """As root no permission stops a listing, so the refusal is simulated."""
+    from normalize.io.readers import iter_inputs
+
+    (tmp_path / "a.txt").write_text("first", encoding="utf-8")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "hidden.txt").write_text("never seen", encoding="utf-8")
+    (tmp_path / "z.txt").write_text("last", encoding="utf-8")
+    real_scandir = os.scandir
+
+    def scandir(path=".", *args):
+        if os.fspath(path).rstrip("/") in (str(locked), str(tmp_path / "alone")):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path, *args)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    raws = list(iter_inputs([str(tmp_path)]))
+    assert [Path(r.id).name for r in raws] == ["a.txt", "z.txt", "locked"]  # files, then folders
+    assert raws[2].error is not None and raws[2].error.code == "unreadable"
+    assert "Permission denied" in raws[2].error.message
+    (tmp_path / "alone").mkdir()
+    (alone,) = list(iter_inputs([str(tmp_path / "alone")]))  # given directly
+    assert alone.error is not None and alone.error.code == "unreadable"

@@ -37,7 +37,7 @@ def test_ray_engine_matches_local(tmp_path: Path) -> None:
         "--engine",
         "ray",
         "--jobs",
-        "2",
+        "1",  # one actor on a one-CPU cluster: reading must still get its share
         env=RAY_ENV,
     )
     assert proc.returncode == 1, proc.stderr.decode()[-3000:]  # the missing file
@@ -65,7 +65,7 @@ def ray_cluster() -> Iterator[None]:
 
 
 def _corpus(tmp_path: Path) -> list[str]:
-    """The seeds, a gzipped JSONL file and a broken line: 4 + 3 documents."""
+    """The seeds, a gzipped JSONL file with a broken line, a truncated gzip file: 4 + 3 + 1."""
     import gzip
 
     src = tmp_path / "in"
@@ -75,6 +75,8 @@ def _corpus(tmp_path: Path) -> list[str]:
     with gzip.open(src / "docs.jsonl.gz", "wt", encoding="utf-8") as f:
         f.write(json.dumps({"id": "g1", "text": "Gzipped JSONL on Ray."}) + "\n{broken\n")
         f.write(json.dumps({"id": "g2", "text": "The second document."}) + "\n")
+    data = gzip.compress(b"A text file cut in the middle of its gzip stream. " * 50)
+    (src / "truncated.txt.gz").write_bytes(data[: len(data) // 2])
     return [str(src)]
 
 
@@ -85,11 +87,11 @@ def test_format_text_and_summary_are_the_same_on_both_engines(
     outs = {}
     for engine in ("local", "ray"):
         run = RunConfig(engine=engine, jobs=1, format="text", output=str(tmp_path / engine))
-        assert run_corpus(inputs, run) == 1  # the broken line
+        assert run_corpus(inputs, run) == 1  # the broken line, the truncated file
         err = capsys.readouterr().err
-        assert "7 documents" in err and "1 with errors" in err, err
+        assert "8 documents" in err and "2 with errors" in err, err
         outs[engine] = {p.name: p.read_bytes() for p in (tmp_path / engine).iterdir()}
-    assert "errors.jsonl" in outs["local"]
+    assert outs["local"]["errors.jsonl"].count(b'"code":"unreadable"') == 1
     assert outs["ray"] == outs["local"]
     quiet = RunConfig(engine="ray", jobs=1, quiet=True, output=str(tmp_path / "q.jsonl"))
     assert run_corpus(inputs, quiet) == 1
@@ -101,7 +103,7 @@ def test_resume_is_the_same_on_both_engines(ray_cluster: None, tmp_path: Path) -
     whole = RunConfig(jobs=1, batch_size=2, quiet=True, output=str(tmp_path / "whole.jsonl"))
     assert run_corpus(inputs, whole) == 1
     lines = (tmp_path / "whole.jsonl").read_bytes().splitlines(keepends=True)
-    assert len(lines) == 7
+    assert len(lines) == 8
     for engine in ("local", "ray"):
         # An interrupted run: two batches committed, a torn record after them.
         out = tmp_path / f"{engine}.jsonl"
@@ -109,8 +111,9 @@ def test_resume_is_the_same_on_both_engines(ray_cluster: None, tmp_path: Path) -
         done = CheckpointedFile(str(out), fingerprint=fingerprint(inputs, run))
         done.write(b"".join(lines[:4]).decode("utf-8"))
         done.commit(4, 0)
-        done.stream.write(b'{"torn": "rec')  # bytes past the checkpoint, as a kill leaves them
-        done.stream.close()
+        done.close(complete=False)
+        with open(done.partial, "ab") as partial:
+            partial.write(b'{"torn": "rec')  # bytes past the checkpoint, as a kill leaves them
         resumed = dataclasses.replace(run, resume=True)
         assert run_corpus(inputs, resumed) == 1, engine  # the broken line is after the cut
         assert out.read_bytes() == b"".join(lines), engine

@@ -124,3 +124,331 @@ def test_a_crashed_worker_becomes_error_records(monkeypatch) -> None:
     assert crashed == {"boom", "c"}  # the batch of the crash, nothing else
     assert all(d.errors[0].code == "worker_crashed" for d in docs if d.errors)
     assert next(d for d in docs if d.id == "g").text == "Document g."
+
+
+# ---------------------------------------------------------------- resume, checkpoints, outputs
+
+
+def _run_config(*argv: str, env: dict | None = None):
+    """The RunConfig the CLI builds from ``argv`` (in this environment, plus ``env``)."""
+    from normalize.cli import build_run_parser, run_config_from_args
+
+    saved = {k: os.environ.get(k) for k in (env or {})}
+    os.environ.update(env or {})
+    try:
+        return run_config_from_args(build_run_parser().parse_args(list(argv)))
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def interrupt_after(out: Path, argv: list[str], whole: bytes, documents: int) -> None:
+    """Leave OUT.partial + OUT.checkpoint as a run of ``argv`` killed after ``documents``."""
+    from normalize.io.checkpoint import CheckpointedFile, fingerprint
+
+    run = _run_config(*argv, "-o", str(out))
+    lines = whole.splitlines(keepends=True)
+    done = CheckpointedFile(str(out), fingerprint=fingerprint(run_inputs(argv), run))
+    done.write(b"".join(lines[:documents]).decode("utf-8"))
+    done.commit(documents, sum(b'"errors":[]' not in line for line in lines[:documents]))
+    done.close(complete=False)
+    with open(done.partial, "ab") as partial:
+        partial.write(b'{"torn": "rec')  # bytes past the checkpoint, as a kill leaves them
+
+
+def run_inputs(argv: list[str]) -> list[str]:
+    from normalize.cli import build_run_parser
+
+    return build_run_parser().parse_args(argv).inputs
+
+
+def test_an_interrupted_run_resumes_to_the_whole_output(tmp_path: Path) -> None:
+    corpus = make_corpus(tmp_path, 3)
+    argv = [str(corpus), "--batch-size", "4", "--jobs", "1", "-q"]
+    whole = tmp_path / "whole.jsonl"
+    assert run_cli(*argv, "-o", str(whole)).returncode == 1
+    out = tmp_path / "out.jsonl"
+    interrupt_after(out, argv, whole.read_bytes(), 8)
+    proc = run_cli(*argv, "-o", str(out), "--resume")
+    assert proc.returncode == 1, proc.stderr.decode()
+    assert out.read_bytes() == whole.read_bytes()
+
+
+def _change_input(corpus: Path, tmp_path: Path, env: dict) -> None:
+    corpus.write_bytes(corpus.read_bytes().replace(b"Taliban", b"Talibam", 1))
+
+
+def _add_file(corpus: Path, tmp_path: Path, env: dict) -> None:
+    (corpus.parent / "added.txt").write_text("A file added to the input folder.", "utf-8")
+
+
+def _other_lang_packs(corpus: Path, tmp_path: Path, env: dict) -> None:
+    import shutil
+
+    packs = tmp_path / "packs"
+    shutil.copytree(ROOT / "lang_packs", packs)
+    with (packs / "en" / "stopwords.txt").open("a", encoding="utf-8") as f:
+        f.write("zzyzx\n")
+    env["NORMALIZE_LANG_PACKS"] = str(packs)
+
+
+@pytest.mark.parametrize(
+    "change", [_change_input, _add_file, _other_lang_packs], ids=lambda f: f.__name__
+)
+def test_resume_refuses_what_the_output_depends_on_having_changed(tmp_path: Path, change) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    corpus = make_corpus(folder, 2)
+    argv = [str(folder), "--batch-size", "4", "--jobs", "1", "-q"]
+    whole = tmp_path / "whole.jsonl"
+    assert run_cli(*argv, "-o", str(whole)).returncode == 1
+    out = tmp_path / "out.jsonl"
+    interrupt_after(out, argv, whole.read_bytes(), 4)
+    env: dict = {}
+    change(corpus, tmp_path, env)
+    proc = run_cli(*argv, "-o", str(out), "--resume", env=env)
+    assert proc.returncode == 2, proc.stderr.decode()
+    assert b"without --resume" in proc.stderr
+
+
+def _truncate_partial(out: Path) -> None:
+    partial = Path(f"{out}.partial")
+    partial.write_bytes(partial.read_bytes()[:-300])
+
+
+def _more_documents(out: Path) -> None:
+    checkpoint = Path(f"{out}.checkpoint")
+    state = json.loads(checkpoint.read_text())
+    state["documents"] += 700
+    checkpoint.write_text(json.dumps(state))
+
+
+def _checkpoint_text(text: str, name: str = ""):
+    def damage(out: Path) -> None:
+        Path(f"{out}.checkpoint").write_text(text)
+
+    damage.__name__ = f"checkpoint={name or text}"
+    return damage
+
+
+def _checkpoint_field(key: str, value: str):
+    def damage(out: Path) -> None:
+        checkpoint = Path(f"{out}.checkpoint")
+        state = checkpoint.read_text()
+        old = json.loads(state)[key]
+        checkpoint.write_text(state.replace(f'"{key}": {json.dumps(old)}', f'"{key}": {value}'))
+
+    damage.__name__ = f"{key}={value}"
+    return damage
+
+
+DAMAGES = [
+    _truncate_partial,
+    _more_documents,
+    _checkpoint_text("[]"),
+    _checkpoint_text("{}"),
+    _checkpoint_text('{"documents": 1}'),
+    _checkpoint_text("[" * 100_000, "100000-deep"),
+    _checkpoint_field("bytes", '"abc"'),
+    _checkpoint_field("bytes", "-5"),
+    _checkpoint_field("documents", "1e400"),
+]
+
+
+@pytest.mark.parametrize("damage", DAMAGES, ids=lambda d: d.__name__)
+def test_a_damaged_checkpoint_is_refused_not_trusted(tmp_path: Path, damage) -> None:
+    """The checkpoint and the partial output are checked against each other (in-process)."""
+    from normalize.io.checkpoint import CheckpointedFile, ResumeError
+
+    out = tmp_path / "o.jsonl"
+    first = CheckpointedFile(str(out), fingerprint="f")
+    first.write("".join(f'{{"id": "{i}", "text": "{"x" * 100}"}}\n' for i in range(8)))
+    first.commit(8, 0)
+    first.close(complete=False)
+    damage(out)
+    with pytest.raises(ResumeError, match="without --resume"):
+        CheckpointedFile(str(out), resume=True, fingerprint="f")
+
+
+def test_a_truncated_partial_output_is_refused_by_the_cli(tmp_path: Path) -> None:
+    corpus = make_corpus(tmp_path, 3)
+    argv = [str(corpus), "--batch-size", "4", "--jobs", "1", "-q"]
+    whole = tmp_path / "whole.jsonl"
+    assert run_cli(*argv, "-o", str(whole)).returncode == 1
+    out = tmp_path / "out.jsonl"
+    interrupt_after(out, argv, whole.read_bytes(), 8)
+    _truncate_partial(out)
+    proc = run_cli(*argv, "-o", str(out), "--resume")
+    assert proc.returncode == 2
+    assert b"without --resume" in proc.stderr and b"Traceback" not in proc.stderr
+    assert not out.exists()
+
+
+def test_two_runs_cannot_write_the_same_output(tmp_path: Path) -> None:
+    import fcntl
+
+    corpus = make_corpus(tmp_path, 1)
+    out = tmp_path / "o.jsonl"
+    partial = Path(f"{out}.partial")
+    partial.write_bytes(b'{"id": "written by the other run"}\n')
+    with partial.open("rb") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)  # what the first run holds while it writes
+        proc = run_cli(str(corpus), "-o", str(out), "--jobs", "1", "-q")
+    assert proc.returncode == 2
+    assert b"another normalize run is writing" in proc.stderr
+    assert partial.read_bytes() == b'{"id": "written by the other run"}\n'
+    assert not out.exists()
+
+
+def test_an_output_that_is_an_input_is_refused(tmp_path: Path) -> None:
+    corpus = make_corpus(tmp_path, 1)
+    before = corpus.read_bytes()
+    proc = run_cli(str(corpus), "-o", str(corpus), "-q")
+    assert proc.returncode == 2 and b"choose another -o" in proc.stderr
+    assert corpus.read_bytes() == before
+    proc = run_cli(str(tmp_path), "--format", "text", "-o", str(tmp_path), "-q")
+    assert proc.returncode == 2 and b"choose another -o" in proc.stderr
+
+
+def test_a_run_never_reads_its_own_output(tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    make_corpus(folder, 2)
+    out = folder / "out.jsonl"
+    counts = []
+    for _ in range(2):
+        assert run_cli(str(folder), "-o", str(out), "--jobs", "1", "-q").returncode == 1
+        counts.append(len(out.read_bytes().splitlines()))
+    assert counts == [9, 9]
+    out.unlink()
+    texts = []
+    for jobs in ("1", "2"):
+        txt = folder / "txt"
+        args = [str(folder), "--format", "text", "-o", str(txt), "--jobs", jobs, "-q"]
+        assert run_cli(*args, "--batch-size", "1").returncode == 1
+        texts.append(sorted(p.name for p in txt.iterdir()))
+        shutil.rmtree(txt)
+    assert texts[0] == texts[1] and len(texts[0]) == 8 + 1  # the texts and errors.jsonl
+
+
+def _limit_file_size(limit: int):
+    def preexec() -> None:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return preexec
+
+
+def test_a_full_disk_is_one_clear_message_and_nothing_torn(tmp_path: Path) -> None:
+    """Writes past a size fail (as on a full disk): exit 2, a --resume hint, no torn file.
+
+    The limit is per file: 30 kB for the JSONL output; 3 200 bytes for the
+    text files, which the first seed's text fits and the second's does not.
+    """
+    corpus = make_corpus(tmp_path, 6)
+    args = [str(corpus), "--jobs", "1", "-q", "--batch-size", "2"]
+    for fmt, limit in (("jsonl", 30_000), ("text", 3_200)):
+        out = tmp_path / f"out-{fmt}"
+        proc = subprocess.run(
+            [sys.executable, "-m", "normalize", *args, "--format", fmt, "-o", str(out)],
+            cwd=ROOT,
+            capture_output=True,
+            preexec_fn=_limit_file_size(limit),
+            timeout=600,
+        )
+        err = proc.stderr.decode()
+        assert proc.returncode == 2, err
+        assert "Traceback" not in err and "--resume" in err and f"cannot write {out}" in err
+        if fmt == "text":
+            whole = tmp_path / "whole-text"
+            assert run_cli(*args, "--format", "text", "-o", str(whole)).returncode == 1
+            written = [p for p in out.iterdir() if p.suffix == ".txt"]
+            assert written, "some texts fit before the disk was full"
+            for p in written:  # every text file there is whole
+                assert p.read_bytes() == (whole / p.name).read_bytes()
+            assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_a_full_standard_output_is_one_clear_message(tmp_path: Path) -> None:
+    corpus = make_corpus(tmp_path, 1)
+    with open("/dev/full", "wb") as full:
+        proc = subprocess.run(
+            [sys.executable, "-m", "normalize", str(corpus), "--jobs", "1", "-q"],
+            cwd=ROOT,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            timeout=600,
+        )
+    assert proc.returncode == 2
+    assert b"cannot write the records to standard output" in proc.stderr
+    assert b"Traceback" not in proc.stderr
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(c) for c in text.split()]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status
+
+
+def _start_and_wait_for_work(args: list[str], out: Path) -> subprocess.Popen:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "normalize", *args, "-o", str(out)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    checkpoint = Path(f"{out}.checkpoint")
+    deadline = time.monotonic() + 300
+    while not checkpoint.exists() and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.01)
+    if proc.poll() is not None:
+        pytest.fail("the run finished before it could be interrupted; make the corpus larger")
+    return proc
+
+
+def test_workers_die_with_their_parent(tmp_path: Path) -> None:
+    corpus = make_corpus(tmp_path, 60)
+    proc = _start_and_wait_for_work(
+        [str(corpus), "--jobs", "2", "--batch-size", "2", "-q"], tmp_path / "o.jsonl"
+    )
+    workers = [c for c in _children(proc.pid) if _alive(c)]
+    assert workers, "the run has no worker processes"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 20
+    while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = [w for w in workers if _alive(w)]
+    for w in left:  # do not leave them running if the test fails
+        os.kill(w, signal.SIGKILL)
+    assert not left, "workers outlived their parent"
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=lambda s: s.name)
+def test_an_interrupted_run_says_how_to_resume(tmp_path: Path, signum: int) -> None:
+    corpus = make_corpus(tmp_path, 60)
+    out = tmp_path / "o.jsonl"
+    proc = _start_and_wait_for_work([str(corpus), "--jobs", "2", "--batch-size", "2", "-q"], out)
+    os.kill(proc.pid, signum)
+    _, err = proc.communicate(timeout=60)
+    text = err.decode()
+    assert proc.returncode == 128 + signum, text
+    assert "Traceback" not in text
+    assert len(text.strip().splitlines()) == 1 and "--resume" in text, text
+    assert Path(f"{out}.checkpoint").exists()

@@ -15,9 +15,13 @@ hands :class:`~normalize.io.record.OutputRecord` batches to the run
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import multiprocessing
+import os
+import signal
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -31,6 +35,30 @@ from normalize.io.record import OutputRecord
 from normalize.pipeline import batched, process_batch
 
 T = TypeVar("T")
+
+
+def _die_with_parent(parent: int) -> None:
+    """Worker set-up: never outlive the run, and leave interruptions to it.
+
+    A worker killed with its parent (``kill -9``, an OOM kill) would
+    otherwise live on under PID 1, holding the output and standard output
+    open. On Linux the kernel kills it when the parent dies
+    (``PR_SET_PDEATHSIG``); a parent gone before that was set is caught by
+    its pid. SIGINT (Ctrl-C reaches the whole process group) is the
+    parent's to handle: the worker ignores it instead of printing a
+    traceback of its own; SIGTERM simply ends it (the parent's handler,
+    inherited through the fork, is for the parent).
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def _worker_batch(batch: list[RawDocument], config: Config) -> list[Document]:
@@ -137,7 +165,12 @@ def _run(
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 
     def new_pool() -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=jobs, mp_context=context)
+        return ProcessPoolExecutor(
+            max_workers=jobs,
+            mp_context=context,
+            initializer=_die_with_parent,
+            initargs=(os.getpid(),),
+        )
 
     pool = new_pool()
     pending: deque[tuple[list[RawDocument], Future[list[T]]]] = deque()
@@ -171,5 +204,18 @@ def _run(
                 yield next_result()
         while pending:
             yield next_result()
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    except BaseException:
+        # Interrupted (or the consumer stopped): do not wait for the batches
+        # in flight, stop the workers now.
+        _stop(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool at once: kill its workers, cancel what is queued."""
+    processes = getattr(pool, "_processes", None) or {}
+    for process in list(processes.values()):
+        with contextlib.suppress(Exception):
+            process.kill()
+    pool.shutdown(wait=False, cancel_futures=True)

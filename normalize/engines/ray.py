@@ -31,6 +31,9 @@ from normalize.io.readers import read_source, sources
 from normalize.io.record import OutputRecord
 from normalize.pipeline import process_batch
 
+#: The CPU share of a read task; each actor asks for the rest of a CPU.
+_READ_CPUS = 0.1
+
 
 def _require_ray() -> Any:
     try:
@@ -122,11 +125,11 @@ def records(
     gpus = 0.0
     if run.pipeline.translate.target and ray.cluster_resources().get("GPU", 0) > 0:
         gpus = 1.0
-    # Reading is I/O: a small CPU share, so that the actors, which take a
-    # whole CPU each, can never starve it (a pool as large as the cluster
-    # would otherwise wait forever for input).
+    # Reading is I/O: a small CPU share, and the actors leave that share
+    # free, so a pool as large as the cluster (one actor on one CPU with
+    # --jobs 1) can never starve the reading it waits for.
     ds = ray.data.from_items(items)
-    ds = ds.flat_map(read_item, fn_kwargs={"run": run}, num_cpus=0.1)
+    ds = ds.flat_map(read_item, fn_kwargs={"run": run}, num_cpus=_READ_CPUS)
     workers = run.jobs or max(1, int(ray.cluster_resources().get("CPU", 1)))
     ds = ds.map_batches(
         NormalizeBatch,
@@ -134,7 +137,7 @@ def records(
         batch_size=run.batch_size,
         batch_format="pyarrow",
         compute=ray.data.ActorPoolStrategy(min_size=1, max_size=workers),
-        num_cpus=1,
+        num_cpus=1 - _READ_CPUS,
         num_gpus=gpus,
     )
     batch: list[OutputRecord | Skipped] = []

@@ -24,6 +24,7 @@ import io
 import json
 import logging
 import os
+import re
 import stat
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -168,9 +169,11 @@ def _jsonl_document(line: bytes, where: str, name: str, run: RunConfig) -> RawDo
         return read_error(
             where, where, "bad_json", f"{where}: a JSON {type(record).__name__}, not an object."
         )
+    warnings: list[ErrorRecord] = []
     doc_id = record.get(run.id_field)
-    doc_id = where if doc_id is None else str(doc_id)
+    doc_id = where if doc_id is None else _field(str(doc_id), "id", where, warnings)
     source = str(record.get("url") or record.get("source") or name)
+    source = _field(source, "source", where, [])  # its field warns as metadata
     text = record.get(run.text_field)
     if not isinstance(text, str):
         found = "missing" if text is None else f"a {type(text).__name__}"
@@ -182,8 +185,46 @@ def _jsonl_document(line: bytes, where: str, name: str, run: RunConfig) -> RawDo
             f"are {', '.join(sorted(map(str, record)))}: choose the document's with --text-field.",
         )
     # Every other field is the user's and is carried through (e.g. crawl_date).
-    meta = {k: v for k, v in record.items() if k not in (run.text_field, run.id_field)}
-    return RawDocument(id=doc_id, source=source, data=text, metadata=meta)
+    meta = {
+        k: _field(v, k, where, warnings, text=k in TEXT_FIELDS) if isinstance(v, str) else v
+        for k, v in record.items()
+        if k not in (run.text_field, run.id_field)
+    }
+    return RawDocument(id=doc_id, source=source, data=text, metadata=meta, warnings=tuple(warnings))
+
+
+#: JSONL metadata fields that are text, and so get the canonical form.
+TEXT_FIELDS = frozenset({"url", "title", "date", "lang", "author", "sitename", "description"})
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def _field(
+    value: str, name: str, where: str, warnings: list[ErrorRecord], *, text: bool = False
+) -> str:
+    r"""A JSONL string field made writable, and canonical when it is ``text``.
+
+    A lone surrogate (a JSON escape such as ``\ud800`` that pairs with
+    nothing) cannot be written as UTF-8 and would stop the run at the write:
+    it becomes U+FFFD, and the document gets a warning. Text fields (the
+    metadata) get the canonical form, so a title holds no NUL, control or
+    line separator.
+
+    >>> w = []
+    >>> _field("a\ud800b", "id", "x:1", w), [x.code for x in w]
+    ('a�b', ['lone_surrogate'])
+    >>> _field("Caf\u00e9\u0000 \u2028news", "title", "x:1", [], text=True)
+    'Café\nnews'
+    """
+    fixed, n = _SURROGATES.subn("\ufffd", value)
+    if n:
+        message = f"{where}: field {name} held {n} lone surrogate(s), written as U+FFFD"
+        warnings.append(ErrorRecord("read", "lone_surrogate", message, where))
+    if text:
+        from normalize.canonical import canonicalize
+
+        fixed = canonicalize(fixed)
+    return fixed
 
 
 def read_warc_file(stream: IO[bytes], name: str, run: RunConfig) -> Iterator[RawDocument | Skipped]:
@@ -213,16 +254,41 @@ READERS: Mapping[str, Reader] = {
 # Sources --------------------------------------------------------------------
 
 
-def walk(folder: str) -> Iterator[str]:
-    """Files below ``folder`` in a stable (sorted) order.
+def own_output(run: RunConfig) -> frozenset[str]:
+    """The real paths a run writes (and must never read): its output and the files beside it.
+
+    A JSONL output is one file with its ``.partial`` and ``.checkpoint``; a
+    ``--format text`` output is a whole folder.
+    """
+    if run.output == "-":
+        return frozenset()
+    out = os.path.realpath(run.output)
+    if run.format == "text":
+        return frozenset({out})
+    return frozenset({out, f"{out}.partial", f"{out}.checkpoint", f"{out}.checkpoint.tmp"})
+
+
+def walk(folder: str, skip: frozenset[str] = frozenset()) -> Iterator[str]:
+    """Files below ``folder`` in a stable (sorted) order, and the folders that cannot be listed.
 
     Symbolic links to folders are not followed, so a link loop cannot make
-    the walk endless; links to files are read like files.
+    the walk endless; links to files are read like files. A folder that
+    cannot be listed is yielded itself, so that it becomes an error record
+    (:func:`read_source`) instead of disappearing. Paths in ``skip`` (real
+    paths: the run's own output) are left out.
     """
-    for root, dirs, files in os.walk(folder, followlinks=False):
+    unlisted: list[str] = []
+    for root, dirs, files in os.walk(folder, onerror=lambda e: unlisted.append(e.filename)):
+        yield from unlisted
+        unlisted.clear()
+        if skip:
+            dirs[:] = [d for d in dirs if os.path.realpath(os.path.join(root, d)) not in skip]
         dirs.sort()
         for name in sorted(files):
-            yield os.path.join(root, name)
+            path = os.path.join(root, name)
+            if not skip or os.path.realpath(path) not in skip:
+                yield path
+    yield from unlisted
 
 
 def is_url(path: str) -> bool:
@@ -263,7 +329,7 @@ def _folder_file(path: str) -> str | Skipped:
     return path
 
 
-def sources(inputs: Sequence[str]) -> Iterator[str | Skipped]:
+def sources(inputs: Sequence[str], run: RunConfig | None = None) -> Iterator[str | Skipped]:
     """What a run reads, in order: the files of folders, other paths, ``-``.
 
     Files of a folder are read by extension; a file with no or another
@@ -272,14 +338,17 @@ def sources(inputs: Sequence[str]) -> Iterator[str | Skipped]:
     one that is none of the formats (an image, an empty file) is skipped and
     counted (``unknown_format``). A path given directly is always read (or
     becomes an error record). URLs (``s3://``, ``hf://``, ``file://``) go
-    through fsspec, folders included.
+    through fsspec, folders included. The run's own output is never read,
+    even inside an input folder (see :func:`own_output`), and a folder that
+    cannot be listed is a source of its own, so that it gives an error record.
     """
+    skip = own_output(run) if run is not None else frozenset()
     for item in inputs:
         if item != "-" and is_url(item):
             yield from _url_sources(item)
         elif item != "-" and os.path.isdir(item):
-            for path in walk(item):
-                yield _folder_file(path)
+            for path in walk(item, skip):
+                yield path if os.path.isdir(path) else _folder_file(path)
         else:
             yield item
 
@@ -304,6 +373,8 @@ def read_source(
         yield from read_stdin(stdin if stdin is not None else sys.stdin.buffer, run)
     elif is_url(source):
         yield from read_url(source, run)
+    elif os.path.isdir(source):
+        yield from read_folder(source, run)
     elif os.path.exists(source) or os.path.islink(source):
         yield from read_file(source, run)
     else:
@@ -311,6 +382,28 @@ def read_source(
         yield read_error(
             name, name, "not_found", f"{name}: no such file or folder; check the path."
         )
+
+
+def read_folder(folder: str, run: RunConfig) -> Iterator[RawDocument | Skipped]:
+    """A folder as a source: one that cannot be listed is an ``unreadable`` error record."""
+    name = display_name(folder)
+    try:
+        with os.scandir(folder):
+            pass
+    except OSError as exc:
+        yield read_error(
+            name,
+            name,
+            "unreadable",
+            f"cannot list the folder {name}: {exc.strerror or exc}; its files were not read. "
+            "Check its permissions.",
+        )
+        return
+    for source in sources([folder], run):
+        if isinstance(source, Skipped):
+            yield source
+        elif source != folder:  # listed now, not a moment ago: do not loop
+            yield from read_source(source, run)
 
 
 def iter_inputs(
@@ -322,7 +415,7 @@ def iter_inputs(
     for the run to count.
     """
     run = run or RunConfig()
-    for source in sources(inputs):
+    for source in sources(inputs, run):
         if isinstance(source, Skipped):
             yield source
         else:

@@ -11,9 +11,36 @@ the JSONL writer writes ``line``, the text writer writes ``text`` (or
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from normalize.document import BOILERPLATE, NO_LANGUAGE, Document, RawDocument
+
+#: Characters that ``str.splitlines()`` (and many JSONL readers) take for line
+#: ends but JSON leaves raw in strings; escaped, a record stays one line.
+_LINE_BREAKS = {0x85: "\\u0085", 0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+
+def json_line(doc: Document, segments: str = "full") -> str:
+    r"""A record as one JSONL line that every reader splits where it should, and UTF-8 can write.
+
+    U+0085, U+2028 and U+2029 are written as JSON escapes. A string that
+    still holds a lone surrogate (which UTF-8 cannot encode) makes the
+    record fall back to ASCII-only JSON, where it is an escape too: the
+    record is written rather than stopping the run.
+
+    >>> line = json_line(Document(id="a\u2028b\ud800"))
+    >>> "\u2028" in line, '"id":"a\\u2028b\\ud800"' in line
+    (False, True)
+    """
+    line = doc.to_json_line(segments=segments)
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(doc.to_json(segments=segments), ensure_ascii=True, separators=(",", ":"))
+    if "\x85" in line or "\u2028" in line or "\u2029" in line:
+        line = line.translate(_LINE_BREAKS)
+    return line
 
 
 def raw_size(raw: RawDocument) -> int:
@@ -52,7 +79,7 @@ class OutputRecord:
         """``doc`` serialized; ``segments`` says how (see ``document.SEGMENT_MODES``)."""
         return cls(
             id=doc.id,
-            line=doc.to_json_line(segments=segments),
+            line=json_line(doc, segments),
             text=doc.text,
             errors=tuple(err.message for err in doc.errors),
             error_codes=tuple(err.code for err in doc.errors),

@@ -21,6 +21,7 @@ folder. A new output is one class with the same four members.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -104,10 +105,13 @@ class JsonlWriter:
         self._failed = 0
 
     def close(self, complete: bool = True) -> None:
-        if self._file is None:
+        if self._file is not None:
+            self._file.close(complete)
+        elif complete:
             self._stream.flush()
         else:
-            self._file.close(complete)
+            with contextlib.suppress(OSError):  # the failure was reported already
+                self._stream.flush()
 
     def __enter__(self) -> JsonlWriter:
         return self
@@ -140,7 +144,8 @@ class TextWriter:
     Records with errors have no text to write; they go to
     ``FOLDER/errors.jsonl`` so that no input document goes missing. That
     file is checkpointed like a JSONL output (it is the one file a resumed
-    run appends to), and left out when no document had an error.
+    run appends to, and its lock keeps a second run out of the folder), and
+    left out when no document had an error.
     """
 
     def __init__(self, folder: str, *, resume: bool = False, fingerprint: str = "") -> None:
@@ -154,13 +159,22 @@ class TextWriter:
         self._failed = 0
 
     def write(self, record: OutputRecord) -> None:
+        """Write the text under a temporary name and rename it: never a torn ``.txt``."""
         if record.errors:
             self._error_file.write(record.line + "\n")
             self._failed += 1
             return
-        path = os.path.join(self.folder, text_file_name(record.id))
-        with open(path, "w", encoding="utf-8", newline="\n") as f:
-            f.write(record.text + ("\n" if record.text else ""))
+        name = text_file_name(record.id)
+        path = os.path.join(self.folder, name)
+        tmp = os.path.join(self.folder, f".{name}.tmp")
+        try:
+            with open(tmp, "w", encoding="utf-8", errors="replace", newline="\n") as f:
+                f.write(record.text + ("\n" if record.text else ""))
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
 
     def commit(self, documents: int) -> None:
         self._error_file.commit(documents, self._failed)
