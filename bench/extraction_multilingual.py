@@ -107,8 +107,8 @@ def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
 def flatten(raw: bytes) -> str:
     """A page as plain text: the visible text, one block per line.
 
-    lxml's HTML parser (libxml2; the bytes' encoding from the page's
-    declaration, else libxml2's guess); invisible elements are dropped, each
+    lxml's HTML parser (libxml2) reads the bytes as UTF-8 when they are
+    valid UTF-8, else in the charset the page declares; invisible elements are dropped, each
     block-level element (:data:`_BLOCK`) starts a line, whitespace within a
     line collapses to one space; no filtering at all. Independent of
     normalize's own HTML reader, so the text-mode row does not move when
@@ -118,7 +118,12 @@ def flatten(raw: bytes) -> str:
     import lxml.html
 
     try:
-        root = lxml.html.document_fromstring(raw)
+        raw.decode("utf-8")
+        parser = lxml.html.HTMLParser(encoding="utf-8")
+    except UnicodeDecodeError:
+        parser = None  # libxml2 reads the page's declared charset (else latin-1)
+    try:
+        root = lxml.html.document_fromstring(raw, parser=parser)
     except (lxml.etree.ParserError, ValueError):
         return ""
     lxml.etree.strip_elements(root, lxml.etree.Comment, *_INVISIBLE, with_tail=False)
