@@ -198,7 +198,7 @@ def run(selected: set[str] | None = None, *, with_trafilatura: bool = True) -> l
 
     print("cross-validated (bench/train_boilerplate.py --cv; P / R / F1, half not trained on):")
     for line in (weights.__doc__ or "").splitlines():
-        if line.strip().startswith(("half", "all pages")):
+        if line.strip().startswith(("half", "all pages", "article-extraction", "multilingual")):
             print("  " + line.strip())
     print()
     rate = {k: n / v for k, v in cpu.items() if v > 0}

@@ -1,9 +1,17 @@
 """Train the boilerplate model and write ``normalize/boilerplate/weights.py``.
 
-Labels come from the article-extraction set (``../shared/bench/article-extraction``):
-a block is content when most of its word 4-grams are in the page's gold body
-(blocks under four words: when their words appear in that order in the gold).
-Two logistic models are fitted with L2 (Newton steps, numpy), one per input:
+Labels come from two development sets:
+
+* article-extraction (``../shared/bench/article-extraction``, 181 English
+  pages with their article bodies): a block is content when most of its word
+  4-grams are in the page's gold body (blocks under four words: when their
+  words appear in that order in the gold);
+* extraction-multilingual (``../shared/bench/extraction-multilingual``, 503
+  pages in 20 languages with snippets): a block that holds a ``with``
+  snippet (or is a piece of one) is content, one that holds a ``without``
+  snippet is boilerplate, the others are not labelled.
+
+Each page weighs the same whichever set it is from. Two logistic models are fitted with L2 (Newton steps, numpy), one per input:
 
 * HTML: text features plus structural ones (tags, link density, class/id words,
   the main-content container);
@@ -12,9 +20,11 @@ Two logistic models are fitted with L2 (Newton steps, numpy), one per input:
 Each has two stages: the second adds the first stage's verdicts on the
 neighbours (chrome and content come in runs). A quarter of the pages are seen
 a second time with no stoplist, so that a language without a pack is still
-judged sensibly. The set is split in two halves by a hash of the page id;
-``--cv`` trains on each half and scores the other (the cross-validated
-figures in the report), then the shipped model is trained on all pages.
+judged sensibly. Both sets are split in two halves by a hash of the page id
+(first byte of its sha256, even / odd); ``--cv`` trains on one half of both
+and scores the other half of both (the cross-validated figures in the
+report; multilingual with the boilerplate stage alone: the page's content
+blocks, title included), then the shipped model is trained on all pages.
 
 Run: ``.venv/bin/python bench/train_boilerplate.py [--cv]``.
 """
@@ -36,11 +46,13 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import article_extraction as ax
+import extraction_multilingual as em
 
-from normalize.boilerplate import features, model
+from normalize.boilerplate import features, mark_boilerplate, model
 from normalize.canonical import canonicalize
 from normalize.config import BoilerplateConfig
-from normalize.document import Page
+from normalize.decode import decode_bytes
+from normalize.document import CONTENT, Page
 from normalize.extract.html import html_page
 from normalize.extract.text import text_page
 
@@ -70,8 +82,25 @@ def label(text: str, grams: set) -> float:
     return 1.0 if sum(s in grams for s in sh) / len(sh) >= 0.5 else 0.0
 
 
-def page_rows(page: Page, grams: set, drop_stoplist: bool):
-    """(feature dicts, labels, weights, trainable mask) of one page."""
+def snippet_label(text: str, page: dict) -> float | None:
+    """1 for a block holding (a piece of) a ``with`` snippet, 0 for a ``without`` one, else None."""
+    t = em.norm(text)
+    if not t:
+        return None
+
+    def hit(snippets: list[str]) -> bool:
+        return any(s in t or (len(t) >= 15 and t in s) for s in map(em.norm, snippets))
+
+    w, wo = hit(page["with"]), hit(page["without"])
+    return None if w == wo else (1.0 if w else 0.0)
+
+
+def page_rows(page: Page, gold, drop_stoplist: bool):
+    """(feature dicts, labels, weights, trainable mask) of one page.
+
+    ``gold`` is an article-extraction page's n-gram index, or a multilingual
+    page's ground-truth record (snippets).
+    """
     if drop_stoplist:
         page = dataclasses.replace(page, metadata={**page.metadata, "html_lang": "xx"})
         orig = features.guess_stoplist_lang
@@ -84,9 +113,10 @@ def page_rows(page: Page, grams: set, drop_stoplist: bool):
         ev = model._evidence(page, frozenset(), CONFIG)
     ys, ws, mask = [], [], []
     for i, t in enumerate(ev.texts):
-        ys.append(label(t, grams))
+        y = snippet_label(t, gold) if isinstance(gold, dict) else label(t, gold)
+        ys.append(0.0 if y is None else y)
         ws.append(math.sqrt(1 + len(ax.TOKEN.findall(t))))
-        mask.append(i != ev.title_index and not ev.forced[i])
+        mask.append(y is not None and i != ev.title_index and not ev.forced[i])
     # Pages count equally in the score (macro means), so they weigh equally here:
     # a page of 600 blocks must not outvote a page of 40.
     total = sum(w for w, m in zip(ws, mask, strict=True) if m) or 1.0
@@ -139,21 +169,33 @@ def train(pages, names1):
     return {"stage1": stage1, "stage2": stage2}
 
 
+def multilingual_pages() -> list[tuple[str, str, dict]]:
+    """(id, decoded html, ground-truth record) of every multilingual page, sorted by id."""
+    return [
+        (g["id"], decode_bytes(em.page_bytes(g["id"]), html=True).text, g) for g in em.load_gold()
+    ]
+
+
 def build(pages_data, drop_fraction=0.25):
-    """Feature rows of every page for both inputs: {'html': rows, 'text': rows}."""
+    """Feature rows of every page for both inputs: {'html': rows, 'text': rows}.
+
+    ``pages_data``: (id, html, gold) with gold an article body or a snippet record.
+    """
     out = {"html": [], "text": []}
     for k, (pid, html, gold) in enumerate(pages_data):
-        grams = gold_index(gold)
+        labels = gold if isinstance(gold, dict) else gold_index(gold)
         hp = html_page(html, canonicalize=canonicalize, config=CONFIG)
         tp = text_page(ax.flatten(hp), config=CONFIG)
         drops = [False] + ([True] if (k % 4 == 0 and drop_fraction) else [])
         for d in drops:
-            out["html"].append((pid, page_rows(hp, grams, d)))
-            out["text"].append((pid, page_rows(tp, grams, d)))
+            out["html"].append((pid, page_rows(hp, labels, d)))
+            out["text"].append((pid, page_rows(tp, labels, d)))
     return out
 
 
-def evaluate(model_html, model_text, pages_data):
+def evaluate(model_html, model_text, pages_data, ml_data):
+    """Scores of a model pair: article-extraction (macro P / R / F1, HTML and
+    text) and multilingual (micro P / R / F1 of the snippets, HTML and text)."""
     import normalize.boilerplate.weights as bw
 
     saved = bw.HTML_MODEL, bw.TEXT_MODEL
@@ -164,17 +206,43 @@ def evaluate(model_html, model_text, pages_data):
             pred, page = ax.normalize_html(html, CONFIG)
             html_scores.append(ax.page_scores(pred, gold))
             text_scores.append(ax.page_scores(ax.normalize_text(ax.flatten(page), CONFIG), gold))
-        return ax.macro(html_scores), ax.macro(text_scores)
+        counts = {"html": [0, 0, 0], "text": [0, 0, 0]}
+        for _pid, html, g in ml_data:
+            hp = mark_boilerplate(
+                html_page(html, canonicalize=canonicalize, config=CONFIG), config=CONFIG
+            )
+            flat = canonicalize(em.flatten(em.page_bytes(g["id"])))
+            tp = mark_boilerplate(text_page(flat, config=CONFIG), config=CONFIG)
+            for key, page in (("html", hp), ("text", tp)):
+                kept = "\n".join(page.block_text(b) for b in page.blocks if b.kind == CONTENT)
+                for i, c in enumerate(em.count(g, kept)):
+                    counts[key][i] += c
+        return (
+            ax.macro(html_scores),
+            ax.macro(text_scores),
+            em.prf(*counts["html"]),
+            em.prf(*counts["text"]),
+        )
     finally:
         bw.HTML_MODEL, bw.TEXT_MODEL = saved
+
+
+def figures(label: str, scores) -> str:
+    zh, zt, mh, mt = (f"{p:.3f} / {r:.3f} / {f:.3f}" for p, r, f in scores)
+    return (
+        f"    {label}:\n"
+        f"        article-extraction HTML {zh}; text {zt}\n"
+        f"        multilingual HTML {mh}; text {mt}"
+    )
 
 
 def write(model_html, model_text, cv_lines):
     text = (
         '"""Weights of the boilerplate model: generated by bench/train_boilerplate.py, do not edit.\n\n'
         "Two-stage logistic models (stage2 adds the neighbours' stage1 verdicts) fitted\n"
-        "on the article-extraction development set. Cross-validation (train on one half,\n"
-        "score the other; P / R / F1):\n\n"
+        "on the article-extraction and extraction-multilingual development sets.\n"
+        "Cross-validation (train on one half of both sets, score the other half of both;\n"
+        "P / R / F1; multilingual: the boilerplate stage alone, snippets micro-averaged):\n\n"
         + "\n".join(cv_lines)
         + '\n"""\n\n'
         + "HTML_MODEL = "
@@ -191,8 +259,9 @@ def main() -> int:
     ap.add_argument("--cv", action="store_true", help="cross-validate on the two halves first")
     args = ap.parse_args()
     data = ax.load()
-    print(f"{len(data)} pages; building features…", file=sys.stderr)
-    rows = build(data)
+    ml_data = multilingual_pages()
+    print(f"{len(data)} + {len(ml_data)} pages; building features…", file=sys.stderr)
+    rows = build(data + ml_data)
     names_text = list(features.TEXT_FEATURES)
     names_html = list(features.TEXT_FEATURES + features.HTML_FEATURES)
     cv_lines = []
@@ -202,20 +271,13 @@ def main() -> int:
             trt = [r for pid, r in rows["text"] if ax.half_of(pid) != h]
             mh, mt = train(tr, names_html), train(trt, names_text)
             test = [p for p in data if ax.half_of(p[0]) == h]
-            (hp, hr, hf), (tp, tr_, tf) = evaluate(mh, mt, test)
-            line = (
-                f"    half {h} (trained on half {1 - h}): HTML {hp:.3f} / {hr:.3f} / {hf:.3f}; "
-                f"text {tp:.3f} / {tr_:.3f} / {tf:.3f}"
-            )
+            ml_test = [p for p in ml_data if ax.half_of(p[0]) == h]
+            line = figures(f"half {h} (trained on half {1 - h})", evaluate(mh, mt, test, ml_test))
             print(line, file=sys.stderr)
             cv_lines.append(line)
     mh = train([r for _, r in rows["html"]], names_html)
     mt = train([r for _, r in rows["text"]], names_text)
-    (hp, hr, hf), (tp, tr_, tf) = evaluate(mh, mt, data)
-    line = (
-        f"    all pages (trained on all): HTML {hp:.3f} / {hr:.3f} / {hf:.3f}; "
-        f"text {tp:.3f} / {tr_:.3f} / {tf:.3f}"
-    )
+    line = figures("all pages (trained on all)", evaluate(mh, mt, data, ml_data))
     print(line, file=sys.stderr)
     cv_lines.append(line)
     write(mh, mt, cv_lines)

@@ -132,6 +132,15 @@ class BoilerplateConfig:
     #: When no block reaches ``threshold``, the page's best blocks are kept down
     #: to half the best probability, but never below this.
     min_threshold: float = 0.05
+    #: When the model keeps less than this share of the text of the page's
+    #: main-content container, the container's text is kept instead: the
+    #: container is an independent extraction, and a model that keeps under a
+    #: third of it has missed an article of unusual shape more often than the
+    #: container is wrong (see ``fall_back_to_container``).
+    fallback_share: float = 0.3
+    #: ...when the container holds at least this many code points: a short
+    #: container is no evidence of an article the model missed.
+    fallback_min_chars: int = 300
     #: HTML larger than this (in code points) is cut before parsing, and the
     #: page gets ``truncated: True`` in its metadata. 8 Mi is far above real
     #: article pages (the median is ~100 k) and keeps a page under a second.

@@ -18,6 +18,7 @@ from normalize.boilerplate import (
     features,
     find_repeats,
     mark_boilerplate,
+    model,
     repeat_keys,
     rules,
     source_group,
@@ -340,3 +341,86 @@ def test_ascii_tokenizers_agree_with_the_unicode_ones_on_general_punctuation() -
             text
         )
     assert not tokens._ascii_words("café “x”")
+
+
+# The main-content container ------------------------------------------------------
+
+
+def _evidence_of(blocks: list[tuple[str, dict[str, float], str | None]]) -> model._Evidence:
+    return model._Evidence(
+        texts=[t for t, _, _ in blocks],
+        feats=[f for _, f, _ in blocks],
+        forced=[r for _, _, r in blocks],
+        title_index=None,
+    )
+
+
+def test_fall_back_to_container_when_the_model_keeps_too_little() -> None:
+    """A quarter of the container kept: its blocks come back, but not those a rule
+    named or link lists, and nothing outside it."""
+    para = "A sentence of the article that the model was unsure about. " * 2
+    inside = {"in_container": 1.0, "link_density": 0.0}
+    ev = _evidence_of(
+        [
+            ("Home News Sport", {"link_density": 1.0}, None),
+            (para, inside, None),
+            (para, inside, None),
+            (para, inside, None),
+            (para, inside, None),
+            ("Share on Facebook", dict(inside), "share"),
+            ("Next article: a link", {"in_container": 1.0, "link_density": 0.9}, None),
+            (para, {}, None),
+        ]
+    )
+    verdicts: list[str | None] = [
+        "nav",
+        None,
+        "low_score",
+        "low_score",
+        "low_score",
+        "share",
+        "link_dense",
+        "low_score",
+    ]
+    model.fall_back_to_container(ev, verdicts, CONFIG)
+    assert verdicts == ["nav", None, None, None, None, "share", "link_dense", "low_score"]
+
+
+@pytest.mark.parametrize(
+    "verdicts, paragraphs",
+    [
+        (["low_score", None, None], 3),  # two thirds kept: the model is trusted
+        (["low_score", "low_score", "low_score"], 1),  # too short a container to be evidence
+    ],
+)
+def test_no_fallback_when_the_model_kept_enough_or_the_container_is_short(
+    verdicts: list[str | None], paragraphs: int
+) -> None:
+    para = "A sentence of the article that the model was unsure about. " * 2
+    if paragraphs == 1:
+        para = para[:80]
+    inside = {"in_container": 1.0, "link_density": 0.0}
+    ev = _evidence_of([(para, inside, None)] * 3)
+    before = list(verdicts)
+    model.fall_back_to_container(ev, verdicts, CONFIG)
+    assert verdicts == before
+
+
+def test_template_class_words_do_not_name_blocks() -> None:
+    """Class words of <body>, of the container and its ancestors, and taxonomy classes
+    (category-…, tag-…) describe the page: no block inherits them as features."""
+    page = html_page(
+        "<html><body class='single category-social-media'><div class='wrap sidebar-left'>"
+        "<article class='post category-no-newsletter tag-share'>"
+        "<p>The first paragraph of the article, long enough, with a comma, to be prose.</p>"
+        "<p>The second paragraph of the article, with a comma, and more words to count.</p>"
+        "<div class='share-buttons'><a href='#'>Facebook</a></div>"
+        "</article></div></body></html>",
+        canonicalize=canonicalize,
+        config=CONFIG,
+    )
+    feats = {page.block_text(b)[:10]: b.features for b in page.blocks}
+    for key in ("The first ", "The second"):
+        assert feats[key].get("in_container")
+        assert not any(feats[key].get(k) for k in ("cls_share", "cls_subscribe", "cls_sidebar"))
+    assert feats["Facebook"].get("cls_share")

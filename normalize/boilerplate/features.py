@@ -141,6 +141,7 @@ HTML_FEATURES: tuple[str, ...] = (
     "container_near",
     "container_ld",
     "region",
+    "in_region",
 )
 
 #: Second-stage features: the first stage's verdict on the neighbours. Chrome

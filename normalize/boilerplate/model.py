@@ -231,4 +231,32 @@ def classify(
             verdicts.append(_model_reason(f))
         else:
             verdicts.append(None)
+    if page.origin == "html":
+        fall_back_to_container(ev, verdicts, config)
     return ev, probs, verdicts
+
+
+def fall_back_to_container(
+    ev: _Evidence, verdicts: list[str | None], config: BoilerplateConfig
+) -> None:
+    """Keep the container's text when the model kept implausibly little of it.
+
+    The main-content container (the element richest in prose, found by
+    :mod:`normalize.extract.html`) is a second, independent extraction. When
+    the model keeps under ``fallback_share`` of its text, the model is more
+    often the one that is wrong (an article of captions, a recipe, a FAQ),
+    as trafilatura checks its result against a baseline extraction. Blocks
+    that a rule named as chrome stay chrome, and so do link lists.
+    """
+    base = [
+        i
+        for i, f in enumerate(ev.feats)
+        if f.get("in_container") and not ev.forced[i] and f.get("link_density", 0.0) < 0.5
+    ]
+    base_chars = sum(len(ev.texts[i]) for i in base)
+    if base_chars < config.fallback_min_chars:
+        return
+    kept = sum(len(ev.texts[i]) for i in base if verdicts[i] is None)
+    if kept < config.fallback_share * base_chars:
+        for i in base:
+            verdicts[i] = None

@@ -31,11 +31,12 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import lxml.etree
+import regex
 
 from normalize.config import BoilerplateConfig
 from normalize.document import Block, Page
@@ -175,6 +176,15 @@ _STRUCT = {"nav": "in_nav", "header": "in_header", "footer": "in_footer", "aside
 _ROLES = {"navigation": "in_nav", "banner": "in_header", "contentinfo": "in_footer",
           "complementary": "in_aside", "main": "in_main", "article": "in_article",
           "search": "in_form", "menu": "in_nav", "menubar": "in_nav"}  # fmt: skip
+#: A sibling of the main-content container whose prose score is at least this
+#: share of the container's is part of the article region (readability: 0.2).
+SIBLING_SHARE = 0.2
+#: Commas of the scripts' conventions (Latin, Arabic, CJK ideographic and fullwidth).
+_COMMAS = regex.compile(r"[,،、，]")
+#: Characters of the scripts written without spaces between words.
+_NO_SPACE_CHARS = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]")
+#: Elements whose class words describe the whole page.
+_PAGE_TAGS = frozenset(["html", "body"])
 #: How many of the nearest enclosing elements lend their class/id words to a block.
 NEAR_CLASS_LEVELS = 5
 #: An element's text with its descendants' (what lxml.html's ``text_content`` is).
@@ -208,11 +218,27 @@ def _attr_hints(attrs: dict[str, str]) -> frozenset[str]:
     return out
 
 
+#: Class names that file a page in the site's taxonomy (WordPress's
+#: ``post_class``/``body_class``: ``category-social-media``, ``tag-share``,
+#: ``format-standard``; Drupal's ``taxonomy-term-…``): they say what the page
+#: is about, never what a block is.
+_TAXONOMY_CLASS = re.compile(
+    r"(?:category|tag|tags|post_tag|post-tag|format|status|type|taxonomy|term)[-_]"
+)
+
+
 @functools.lru_cache(maxsize=8192)
 def _hints(attrs: str) -> frozenset[str]:
-    """Class-word features of a class/id string (cached: sites repeat their class names)."""
+    """Class-word features of a class/id string (cached: sites repeat their class names).
+
+    >>> sorted(_hints("post category-social-media tag-newsletter share-bar"))
+    ['cls_good', 'cls_share']
+    """
     out = set()
-    for tok in _SPLIT_CLASS.split(attrs.lower()):
+    names = attrs.lower().split()
+    if any(_TAXONOMY_CLASS.match(n) for n in names):
+        names = [n for n in names if not _TAXONOMY_CLASS.match(n)]
+    for tok in _SPLIT_CLASS.split(" ".join(names)):
         if not tok:
             continue
         name = _CLASS_INDEX.get(tok)
@@ -233,6 +259,9 @@ class _Raw:
     link_chars: int = 0
     tag: str = "div"
     flags: frozenset[str] = frozenset()
+    #: Class/id hints of the nearest enclosing elements, by element id: the
+    #: container's own words are taken out once it is known.
+    near: tuple[tuple[int, frozenset[str]], ...] = ()
     path: tuple[int, ...] = ()
     is_title: bool = False
 
@@ -510,11 +539,8 @@ def _walk(
             # Structure counts from any ancestor (a nav is a nav however deep);
             # class words only from the nearest ones, because a wrapper's
             # "has-sidebar" or "comments-open" says nothing about a paragraph.
-            flags = stack[-1][1] if stack else none
-            for entry in stack[-NEAR_CLASS_LEVELS:]:
-                if entry[5]:
-                    flags = flags | entry[5]
-            cur.flags = flags
+            cur.flags = stack[-1][1] if stack else none
+            cur.near = tuple((e[2], e[5]) for e in stack[-NEAR_CLASS_LEVELS:] if e[5])
             cur.path = tuple(block_ids)
         cur.parts.append(text)
         if stack and stack[-1][3]:
@@ -561,7 +587,9 @@ def _walk(
             elif is_block:
                 flush()
             flags = stack[-1][1] if stack else none
-            own = _attr_hints(attrs) if attrs else none
+            # The classes of <html> and <body> describe the page (WordPress puts
+            # the post's categories there: "category-social-media"), not a block.
+            own = _attr_hints(attrs) if attrs and tag not in _PAGE_TAGS else none
             struct = _STRUCT.get(tag) or (
                 _ROLES.get((attrs.get("role") or "").lower()) if attrs else None
             )
@@ -630,10 +658,17 @@ def _add_features(
 
     The container is found as readability does: every prose-like block (25+
     characters, few links) credits its three nearest block ancestors (the
-    parent fully, the grandparent a half, the next a third), a quarter as much
-    when class words put it in a comment list or a sidebar; the best-credited
-    element, discounted by its link density and weighed by its own class
-    words, is the container.
+    parent fully, the grandparent a half, the next a third) with one point,
+    one per comma of any script and up to three for its length
+    (:func:`_prose_length`), a quarter as much when class words put it in a
+    comment list or a sidebar; the best-credited element, discounted by its
+    link density and weighed by its own class words, is the container. Its
+    siblings that score :data:`SIBLING_SHARE` of it are the rest of the
+    article region (``in_region``).
+
+    Class words of the container and its ancestors describe the page, not a
+    block, so a block's ``cls_*`` features come only from the elements
+    below the container (and from its own).
     """
     score: dict[int, float] = {}
     chars: dict[int, int] = {}
@@ -645,8 +680,8 @@ def _add_features(
             links[a] = links.get(a, 0) + r.link_chars
         ld = r.link_chars / n if n else 0.0
         if n >= 25 and ld < 0.3:
-            s = 1.0 + t.count(",") + t.count("،") + min(n / 100.0, 3.0)
-            if r.flags & _BAD_CANDIDATE:
+            s = 1.0 + len(_COMMAS.findall(t)) + min(_prose_length(t) / 100.0, 3.0)
+            if (r.flags | _near_hints(r, ())) & _BAD_CANDIDATE:
                 s *= 0.25  # prose in a comment list or a sidebar is not the article
             for level, a in enumerate(reversed(r.path[-3:])):
                 score[a] = score.get(a, 0.0) + s / (1 + level)
@@ -662,6 +697,14 @@ def _add_features(
         score[a] = s
         if s > best_score:
             best, best_score = a, s
+    # The container and its ancestors describe the page (a WordPress post's
+    # <article class="category-social-media">), not the blocks inside it.
+    page_level: tuple[int, ...] = ()
+    if best is not None:
+        for r in raws:
+            if best in r.path:
+                page_level = r.path[: r.path.index(best) + 1]
+                break
     for r, t in zip(raws, texts, strict=True):
         n = len(t)
         ld = min(1.0, r.link_chars / n) if n else 0.0
@@ -671,7 +714,7 @@ def _add_features(
         if best_score > 0:
             # How prose-rich the richest region around this block is, relative to the page's best.
             f["region"] = max((score.get(a, 0.0) for a in r.path), default=0.0) / best_score
-        for flag in r.flags:
+        for flag in r.flags | _near_hints(r, page_level):
             f[flag] = 1.0
         if best is not None and best in r.path:
             f["in_container"] = 1.0
@@ -689,9 +732,46 @@ def _add_features(
                 parent = r.path[i - 1] if i else None
                 break
         if parent is not None:
+            # Siblings of the container that score as prose too belong to the
+            # article (readability appends them: a body split over several divs).
+            good: set[int] = set()
+            for r in raws:
+                if parent in r.path:
+                    i = r.path.index(parent)
+                    if i + 1 < len(r.path):
+                        sib = r.path[i + 1]
+                        if sib != best and score.get(sib, 0.0) >= SIBLING_SHARE * best_score:
+                            good.add(sib)
             for r, f in zip(raws, feats, strict=True):
                 if not f.get("in_container") and parent in r.path:
                     f["container_near"] = 1.0
+                    i = r.path.index(parent)
+                    if i + 1 < len(r.path) and r.path[i + 1] in good:
+                        f["in_region"] = 1.0
+                if f.get("in_container"):
+                    f["in_region"] = 1.0
+
+
+def _prose_length(text: str) -> int:
+    """The length of ``text`` in Latin-alphabet characters' worth of prose.
+
+    A Han or kana character carries about what a word and its space do in
+    Latin script (three characters on average), so a Chinese paragraph
+    scores as long as its translation would, not a third of it.
+
+    >>> _prose_length("Park hours"), _prose_length("公园开放时间")
+    (10, 18)
+    """
+    return len(text) + 2 * len(_NO_SPACE_CHARS.findall(text))
+
+
+def _near_hints(r: _Raw, skip: Sequence[int]) -> frozenset[str]:
+    """The class-word hints of a block's nearest enclosing elements, but those of ``skip``."""
+    out: frozenset[str] = frozenset()
+    for el, hints in r.near:
+        if el not in skip:
+            out = out | hints
+    return out
 
 
 def _mark_title(
