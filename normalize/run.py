@@ -135,6 +135,8 @@ def run_corpus(inputs: Sequence[str], run: RunConfig, stdin: IO[bytes] | None = 
                     summary.add(item)
                     for code, message in zip(item.error_codes, item.errors, strict=True):
                         said.warn(item.id, code, message)
+                    for source, target, _ in item.untranslated:
+                        said.missing_pack(source, target, run.pipeline.translate.packs_dir)
                     _write(writer.write, item)
                 _write(writer.commit, documents)
                 bar.update(documents)
@@ -200,6 +202,15 @@ class Said:
             log.warning("%s", message)
         else:
             log.warning("%s: %s", doc_id, message)
+
+    def missing_pack(self, source: str, target: str, packs_dir: str | None) -> None:
+        """Say the first time a language pair lacks a pack (each record says it too)."""
+        key = f"missing_pack:{source}->{target}"
+        if key not in self.said:
+            self.said.add(key)
+            from normalize.translate import missing_pack_message
+
+            log.warning("%s", missing_pack_message(source, target, packs_dir))
 
 
 def _write(action: Callable[[T], None], arg: T) -> None:

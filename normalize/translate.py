@@ -228,6 +228,37 @@ def missing_pack_message(source: str, target: str, packs_dir: str | None = None)
     )
 
 
+_MISSING_PACK = regex.compile(r"translate: no pack translates (\S+) to (\S+), so ")
+
+
+def untranslated(doc: Document) -> dict[tuple[str, str], int]:
+    """Per language pair that lacked a pack, the characters of ``doc`` left untranslated.
+
+    Read from the record itself (its missing-pack warnings, and the segments
+    of that language without a translation), so that a run's summary can
+    count them wherever the record was made.
+
+    >>> doc = Document(id="d", segments=(Segment("வணக்கம்", 0, 7, "ta"),),
+    ...                warnings=(missing_pack_message("ta", "en", "/srv/packs"),))
+    >>> untranslated(doc)
+    {('ta', 'en'): 7}
+    """
+    pairs = [m.groups() for w in doc.warnings if (m := _MISSING_PACK.match(w))]
+    if not pairs:
+        return {}
+    covered = [seg.translation_covers for seg in doc.segments if seg.translation_covers]
+    out: dict[tuple[str, str], int] = {}
+    for source, target in pairs:
+        out[(source, target)] = sum(
+            len(seg.text)
+            for seg in doc.segments
+            if seg.lang == source
+            and seg.translation is None
+            and not any(a <= seg.start and seg.end <= b for a, b in covered)
+        )
+    return out
+
+
 def translated_document_text(doc: Document, translations: Mapping[int, str]) -> str:
     """The document's text with segments replaced by their translations.
 

@@ -729,3 +729,55 @@ def test_the_translate_extra_is_light_and_argos_is_installed_without_its_depende
     recipe = makefile.split("$(VENV)/.translate:", 1)[1].split("\n\n", 1)[0]
     assert "--no-deps '$(ARGOS)'" in recipe and "TORCH" not in recipe
     assert "translate-full" in makefile.split("$(VENV)/.bench:", 1)[1].split("\n\n", 1)[0]
+
+
+# ---------------------------------------------------------------- missing packs in the run's summary
+
+
+def test_missing_pack_is_said_once_on_stderr_and_counted_in_the_summary(tmp_path, packs_dir):
+    from tests.conftest import run_cli
+
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    tamil = ["வணக்கம் உலகம். இது ஒரு சோதனை.", "நான் புத்தகம் படிக்கிறேன்."]
+    for i, text in enumerate(tamil):
+        (pages / f"ta{i}.txt").write_text(text + "\n", encoding="utf-8")
+    (pages / "hi.txt").write_text(HI_EN[8]["original"] + "\n", encoding="utf-8")
+    done = run_cli(
+        str(pages),
+        "--translate-to",
+        "en",
+        "--jobs",
+        "2",
+        "--batch-size",
+        "1",
+        env={packs.ENV_VAR: packs_dir},
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    err = done.stderr.decode()
+    records = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [r["lang"] for r in records] == ["hi", "ta", "ta"]
+    assert err.count("no pack translates ta to en") == 1  # said once, not per document
+    assert "translate-ta_en.argosmodel" in err
+    chars = sum(len(t) for t in tamil)
+    assert (
+        f"left untranslated, no ta->en pack: 2 documents, {chars} characters "
+        "(get translate-ta_en.argosmodel)" in err
+    )
+    assert "hi->en" not in err
+
+
+def test_untranslated_counts_only_what_was_left(to_en):
+    doc = make_doc(
+        [
+            (HI_EN[9]["original"], "hi", "content"),
+            (" ", "zxx", "content"),
+            ("வணக்கம்.", "ta", "content"),
+        ]
+    )
+    [out] = translate.translate_documents([doc], to_en)
+    assert translate.untranslated(out) == {("ta", "en"): len("வணக்கம்.")}
+    [fine] = translate.translate_documents(
+        [make_doc([(HI_EN[9]["original"], "hi", "content")])], to_en
+    )
+    assert translate.untranslated(fine) == {}

@@ -15,6 +15,7 @@ import json
 from dataclasses import dataclass
 
 from normalize.document import BOILERPLATE, NO_LANGUAGE, Document, RawDocument
+from normalize.translate import untranslated
 
 #: Characters that ``str.splitlines()`` (and many JSONL readers) take for line
 #: ends but JSON leaves raw in strings; escaped, a record stays one line.
@@ -73,6 +74,9 @@ class OutputRecord:
     error_codes: tuple[str, ...] = ()
     #: What each normalization step changed (``Document.changes``).
     changes: tuple[tuple[str, int], ...] = ()
+    #: ``(source, target, characters)`` per language pair left untranslated
+    #: for lack of a pack (:func:`normalize.translate.untranslated`).
+    untranslated: tuple[tuple[str, str, int], ...] = ()
 
     @classmethod
     def of(cls, doc: Document, raw: RawDocument, segments: str = "full") -> OutputRecord:
@@ -91,4 +95,5 @@ class OutputRecord:
                 if seg.kind == BOILERPLATE and seg.lang != NO_LANGUAGE
             ),
             size=raw_size(raw),
+            untranslated=tuple((s, t, n) for (s, t), n in untranslated(doc).items()),
         )

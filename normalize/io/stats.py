@@ -23,8 +23,17 @@ from typing import Any
 
 from normalize.document import Skipped
 from normalize.io.record import OutputRecord
+from normalize.packs import SUFFIX, pack_name
 
-_COUNTERS = ("errors", "languages", "boilerplate", "changes", "skipped")
+_COUNTERS = (
+    "errors",
+    "languages",
+    "boilerplate",
+    "changes",
+    "skipped",
+    "untranslated_documents",
+    "untranslated_characters",
+)
 
 
 @dataclass
@@ -45,6 +54,10 @@ class Summary:
     changes: Counter[str] = field(default_factory=Counter)
     #: Inputs that hold no document, by reason (see :class:`~normalize.document.Skipped`).
     skipped: Counter[str] = field(default_factory=Counter)
+    #: Documents, and characters, left untranslated for lack of a pack, by
+    #: language pair (``ta->en``).
+    untranslated_documents: Counter[str] = field(default_factory=Counter)
+    untranslated_characters: Counter[str] = field(default_factory=Counter)
     #: Seconds of the runs merged into this one; a running clock adds its own.
     seconds: float = 0.0
     #: When this run's clock started (``None``: figures read back, no clock).
@@ -60,6 +73,9 @@ class Summary:
             return
         self.languages[record.lang] += 1
         self.boilerplate.update(record.boilerplate)
+        for source, target, chars in record.untranslated:
+            self.untranslated_documents[f"{source}->{target}"] += 1
+            self.untranslated_characters[f"{source}->{target}"] += chars
 
     def skip(self, item: Skipped) -> None:
         self.skipped[item.reason] += 1
@@ -131,4 +147,11 @@ class Summary:
             if counter:
                 top = ", ".join(f"{key} {n:,}" for key, n in counter.most_common(12))
                 lines.append(f"{title}: {top}")
+        for pair, n in sorted(self.untranslated_documents.items()):
+            source, target = pair.split("->")
+            lines.append(
+                f"left untranslated, no {pair} pack: {n:,} documents, "
+                f"{self.untranslated_characters[pair]:,} characters "
+                f"(get {pack_name(source, target)}{SUFFIX})"
+            )
         return "\n".join(lines)
