@@ -31,6 +31,7 @@ How, and why not simply ``argostranslate.translate.translate()``:
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import os
 import threading
@@ -239,11 +240,16 @@ def untranslated(doc: Document) -> dict[tuple[str, str], int]:
     count them wherever the record was made.
 
     >>> doc = Document(id="d", segments=(Segment("வணக்கம்", 0, 7, "ta"),),
-    ...                warnings=(missing_pack_message("ta", "en", "/srv/packs"),))
+    ...                warnings=(ErrorRecord(STEP, "missing_pack",
+    ...                                      missing_pack_message("ta", "en", "/srv/packs")),))
     >>> untranslated(doc)
     {('ta', 'en'): 7}
     """
-    pairs = [m.groups() for w in doc.warnings if (m := _MISSING_PACK.match(w))]
+    pairs = [
+        m.groups()
+        for w in doc.warnings
+        if w.code == "missing_pack" and (m := _MISSING_PACK.match(w.message))
+    ]
     if not pairs:
         return {}
     covered = [seg.translation_covers for seg in doc.segments if seg.translation_covers]
@@ -598,9 +604,33 @@ def _cached(key: tuple[Any, ...], build: Any) -> Any:
     with _CACHE_LOCK:
         if full not in _CACHE:
             for stale in [k for k in _CACHE if k[0] != full[0]]:
-                del _CACHE[stale]
+                _keep_forever(_CACHE.pop(stale))
             _CACHE[full] = build()
         return _CACHE[full]
+
+
+def _keep_forever(inherited: Any) -> None:
+    """Never free, in this process, a model inherited from the parent over a fork.
+
+    A CTranslate2 translator's thread pool does not survive a fork, and
+    freeing the parent's copy in the child waits forever for its threads
+    (``pthread_cond_destroy`` on a condition they were waiting on). The
+    memory is the parent's, shared copy-on-write: keeping it costs nothing.
+    An extra reference keeps it alive through interpreter shutdown too.
+    """
+    ctypes.pythonapi.Py_IncRef(ctypes.py_object(inherited))
+
+
+def _forget_inherited_models() -> None:
+    """After a fork, in the child: set the parent's models aside (see :func:`_keep_forever`).
+
+    Not under the lock: a thread of the parent may have held it at the fork.
+    """
+    for key in list(_CACHE):
+        _keep_forever(_CACHE.pop(key))
+
+
+os.register_at_fork(after_in_child=_forget_inherited_models)
 
 
 class _PackModel:

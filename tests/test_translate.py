@@ -14,6 +14,7 @@ sentence splitter does) fails loudly instead of hanging.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import json
 import os
@@ -370,6 +371,10 @@ def argos_translate(packs_dir):
         mp.setattr(argostranslate.translate, "installed_translates", [])
         yield argostranslate.translate.translate
         argostranslate.translate.get_installed_languages.cache_clear()
+    # Argos's translators are garbage now: free them in this process, not in
+    # the garbage collection of a process forked later (a runner test's
+    # worker), where freeing a CTranslate2 translator hangs.
+    gc.collect()
 
 
 def test_same_output_as_argos_sentence_by_sentence(argos_translate, to_en):
@@ -781,3 +786,37 @@ def test_untranslated_counts_only_what_was_left(to_en):
         [make_doc([(HI_EN[9]["original"], "hi", "content")])], to_en
     )
     assert translate.untranslated(fine) == {}
+
+
+def test_a_forked_child_neither_hangs_on_nor_frees_the_parents_translators(packs_dir):
+    """Translating, forking, translating again in the child and exiting normally must end.
+
+    A CTranslate2 translator's threads do not survive a fork: freeing the
+    parent's translator in the child waits forever for them.
+    """
+    import subprocess
+    import sys
+
+    case = HI_EN[10]
+    code = (
+        "import os, sys\n"
+        "from normalize import translate\n"
+        f"c = translate.TranslateConfig(target='en', packs_dir={packs_dir!r})\n"
+        f"s = [{case['original']!r}]\n"
+        "print('parent', translate.translate_sentences(s, 'hi', c)[0], flush=True)\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    print('child', translate.translate_sentences(s, 'hi', c)[0], flush=True)\n"
+        "    sys.exit(0)\n"
+        "_, status = os.waitpid(pid, 0)\n"
+        "print('status', status, flush=True)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        f"parent {case['translated']}",
+        f"child {case['translated']}",
+        "status 0",
+    ]
