@@ -298,7 +298,7 @@ def _ftfy_config(html: bool, config: DecodeConfig) -> ftfy.TextFixerConfig:
     )
 
 
-def _mojibake_hint() -> re.Pattern[str]:
+def _mojibake_hint(entities: bool) -> re.Pattern[str]:
     """A pattern that finds every place where one of ftfy's fixes could act.
 
     ftfy's encoding fix only changes text that, encoded in one of its
@@ -309,8 +309,10 @@ def _mojibake_hint() -> re.Pattern[str]:
     right before one it decodes from a continuation byte. The other fixes
     act on characters ftfy lists: C1 controls, Latin ligatures, fullwidth
     and halfwidth forms, surrogates, terminal escapes, control characters,
-    HTML entities. Plain prose in any script — English with curly quotes,
-    French with accents, Hindi, Arabic — has none of these and skips ftfy.
+    HTML entities (only when ``entities``: ftfy unescapes them only in plain
+    text; in markup the HTML parser does, and a page's markup is full of
+    them). Plain prose in any script — English with curly quotes, French
+    with accents, Hindi, Arabic — has none of these and skips ftfy.
 
     It is a pattern of the standard ``re`` module, which matches these long
     character sets about eight times faster than ``regex``.
@@ -338,11 +340,13 @@ def _mojibake_hint() -> re.Pattern[str]:
         f"[{chars(lead)}][{chars(cont)}]|[{chars(spaced)}] "
         rf"|[\x80-\x9f\ud800-\udfff\x1b{chars(chardata.CONTROL_CHARS)}"
         f"{chars(chardata.LIGATURES)}{chars(chardata.WIDTH_MAP)}]"
-        r"|&#?[0-9A-Za-z]{1,24};"
+        + (r"|&#?[0-9A-Za-z]{1,24};" if entities else "")
     )
 
 
-_MOJIBAKE_HINT = _mojibake_hint()
+_MOJIBAKE_HINT = _mojibake_hint(entities=True)
+#: The hint where ftfy does not unescape entities (HTML, or unescape_html off).
+_MOJIBAKE_HINT_NO_ENTITIES = _mojibake_hint(entities=False)
 
 
 def _width_tables() -> tuple[dict[int, str], dict[int, str]]:
@@ -459,14 +463,16 @@ def repair_and_explain(
     ('already fine', {})
     """
     config = config or DecodeConfig()
-    if not _MOJIBAKE_HINT.search(text):
+    entities = not html and config.unescape_html
+    hint = _MOJIBAKE_HINT if entities else _MOJIBAKE_HINT_NO_ENTITIES
+    if not hint.search(text):
         return text, {}
     counts: Counter[str] = Counter()
     if config.fix_mojibake:
         fixer = _ftfy_config(html, config)
         out: list[str] = []
         for line in text.splitlines(keepends=True):
-            if not _MOJIBAKE_HINT.search(line):
+            if not hint.search(line):
                 out.append(line)
                 continue
             fixed = ftfy.fix_and_explain(line, config=fixer)

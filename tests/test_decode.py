@@ -12,6 +12,7 @@ from normalize import canonicalize
 from normalize.config import DecodeConfig
 from normalize.decode import (
     _MOJIBAKE_HINT,
+    _MOJIBAKE_HINT_NO_ENTITIES,
     DecodeError,
     _ftfy_config,
     declared_charset,
@@ -143,11 +144,19 @@ def _mojibake_lines(draw: st.DrawFn) -> str:
 @example("ﬁsh")
 def test_lines_the_hint_skips_are_lines_ftfy_leaves_alone(line: str) -> None:
     line = line.replace("\n", " ").replace("\r", " ")
-    if _MOJIBAKE_HINT.search(line):
-        return
-    for html in (False, True):
-        fixed = ftfy.fix_and_explain(line, config=_ftfy_config(html, DecodeConfig()))
-        assert fixed.text == line, (line, fixed.explanation)
+    # Markup (and text with unescape_html off) skips entities: ftfy leaves them there.
+    for hint, configs in (
+        (_MOJIBAKE_HINT, [(False, DecodeConfig()), (True, DecodeConfig())]),
+        (
+            _MOJIBAKE_HINT_NO_ENTITIES,
+            [(True, DecodeConfig()), (False, DecodeConfig(unescape_html=False))],
+        ),
+    ):
+        if hint.search(line):
+            continue
+        for html, config in configs:
+            fixed = ftfy.fix_and_explain(line, config=_ftfy_config(html, config))
+            assert fixed.text == line, (line, fixed.explanation)
 
 
 def test_hint_skips_plain_prose_in_many_scripts() -> None:
