@@ -177,6 +177,14 @@ _WIDTH_ALPHABET = st.sampled_from(
 )
 
 
+def test_width_forms_always_folded_fold_to_one_other_character() -> None:
+    # fold_width counts its changes as the width forms it finds: each must
+    # become exactly one different character.
+    from normalize.decode import _WIDTH_ALWAYS
+
+    assert all(len(folded) == 1 and folded != chr(c) for c, folded in _WIDTH_ALWAYS.items())
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(_WIDTH_ALPHABET, max_size=40).map("".join))
 def test_fold_width_is_idempotent_and_keeps_cjk_punctuation(text: str) -> None:
