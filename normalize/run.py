@@ -15,7 +15,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
-from typing import IO, TypeVar
+from typing import IO, Any, TypeVar
 
 from normalize.config import RunConfig
 from normalize.document import Skipped
@@ -80,6 +80,30 @@ def _resume_hint(run: RunConfig) -> str:
     )
 
 
+class _NoBar:
+    """The progress bar where none is shown."""
+
+    def __enter__(self) -> _NoBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def update(self, n: int = 1) -> None:
+        pass
+
+
+def _progress_bar(quiet: bool) -> Any:
+    """tqdm's bar on a terminal's stderr, nothing otherwise (as tqdm's
+    ``disable=None`` does), without importing tqdm then: its import looks up
+    installed distributions, a good part of the start-up of a small run."""
+    if quiet or not sys.stderr.isatty():
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(unit=" docs", file=sys.stderr, desc="normalize", dynamic_ncols=True)
+
+
 def run_corpus(inputs: Sequence[str], run: RunConfig, stdin: IO[bytes] | None = None) -> int:
     """Normalize ``inputs`` as ``run`` says; the exit status (see ``EXIT_*``).
 
@@ -113,17 +137,9 @@ def run_corpus(inputs: Sequence[str], run: RunConfig, stdin: IO[bytes] | None = 
         log.info("resuming after %d document(s) already written", writer.resumed_documents)
     summary = Summary()
     said = Said()
-    from tqdm import tqdm
-
     complete = False
     try:
-        with tqdm(
-            unit=" docs",
-            disable=True if run.quiet else None,
-            file=sys.stderr,
-            desc="normalize",
-            dynamic_ncols=True,
-        ) as bar:
+        with _progress_bar(run.quiet) as bar:
             batches = engine(run.engine)(inputs, run, writer.resumed_documents, stdin)
             for batch in batches:
                 documents = 0
