@@ -23,11 +23,15 @@ _os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 __version__ = "0.1.0"
 
-from normalize.canonical import canonicalize, canonicalize_and_explain
 from normalize.config import CanonicalConfig, Config
 from normalize.document import SCHEMA_VERSION, Document, ErrorRecord, Segment
 
+#: The functions of the public API, by the module that defines them. They are
+#: imported on first use, so that ``import normalize`` loads only the ground
+#: floor (records and settings): no stage, no numpy, lxml or regex.
 _LAZY = {
+    "canonicalize": "normalize.canonical",
+    "canonicalize_and_explain": "normalize.canonical",
     "normalize_document": "normalize.pipeline",
     "process_batch": "normalize.pipeline",
     "segment_languages": "normalize.segment",
@@ -35,8 +39,6 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> object:
-    # The pipeline and the segmenter are imported on first use, so that
-    # ``import normalize`` (and the records alone) stays cheap.
     if name in _LAZY:
         import importlib
 

@@ -110,3 +110,22 @@ def test_every_module_imports_first_in_a_fresh_interpreter() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
     )
     assert proc.returncode == 0, proc.stderr
+
+
+def test_import_normalize_loads_only_the_ground_floor() -> None:
+    """``import normalize`` (records and settings) loads no stage and none of the heavy
+    libraries the stages use; the API's functions come on first use."""
+    code = (
+        "import sys, normalize\n"
+        "heavy = {'numpy', 'lxml', 'regex', 'ftfy', 'langid', 'bs4', 'charset_normalizer'}\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in heavy)\n"
+        "ours = sorted(m for m in sys.modules if m.startswith('normalize.'))\n"
+        "print(loaded, ours)\n"
+        "assert not loaded, loaded\n"
+        "assert ours == ['normalize.config', 'normalize.document'], ours\n"
+        "assert normalize.canonicalize('a\\u00a0 b') == 'a b'\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
