@@ -37,7 +37,6 @@ sys.path.insert(0, str(ROOT))
 
 from normalize.config import SegmentConfig
 from normalize.document import NO_LANGUAGE
-from normalize.identify import get_identifier
 from normalize.segment import segment_languages
 
 DEFAULT_GOLD = ROOT.parent / "shared" / "bench" / "lid-mixed" / "dev.jsonl"
@@ -171,7 +170,6 @@ def main(argv: list[str] | None = None) -> int:
     n_chars = sum(len(d["text"]) for d in docs)
     languages = args.languages.split(",") if args.languages else None
 
-    get_identifier()
     segment_languages("warm up the caches: होम > दुनिया")
     # Best of REPEATS runs: other processes on the machine only ever slow a run down.
     ours, t_ours = min((predict_normalize(docs, languages) for _ in range(REPEATS)), key=_time)

@@ -51,6 +51,7 @@ import extraction_multilingual as em
 from normalize.boilerplate import features, mark_boilerplate, model
 from normalize.canonical import canonicalize
 from normalize.config import BoilerplateConfig
+from normalize.context import Context
 from normalize.decode import decode_bytes
 from normalize.document import CONTENT, Page
 from normalize.extract.html import html_page
@@ -61,6 +62,7 @@ OUT = ROOT / "normalize" / "boilerplate" / "weights.py"
 #: halves have seen this one choice); override with BP_L2 to explore.
 L2 = float(os.environ.get("BP_L2", "10"))
 CONFIG = BoilerplateConfig()
+CTX = Context()
 PAGE_WEIGHT = float(os.environ.get("BP_PAGE_WEIGHT", "100"))
 
 
@@ -101,16 +103,17 @@ def page_rows(page: Page, gold, drop_stoplist: bool):
     ``gold`` is an article-extraction page's n-gram index, or a multilingual
     page's ground-truth record (snippets).
     """
+    lines = features.page_lines(page, CTX)
     if drop_stoplist:
         page = dataclasses.replace(page, metadata={**page.metadata, "html_lang": "xx"})
         orig = features.guess_stoplist_lang
         features.guess_stoplist_lang = lambda *a, **k: None  # type: ignore[assignment]
         try:
-            ev = model._evidence(page, frozenset(), CONFIG)
+            ev = model._evidence(page, frozenset(), CONFIG, lines, CTX)
         finally:
             features.guess_stoplist_lang = orig  # type: ignore[assignment]
     else:
-        ev = model._evidence(page, frozenset(), CONFIG)
+        ev = model._evidence(page, frozenset(), CONFIG, lines, CTX)
     ys, ws, mask = [], [], []
     for i, t in enumerate(ev.texts):
         y = snippet_label(t, gold) if isinstance(gold, dict) else label(t, gold)

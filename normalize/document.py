@@ -396,10 +396,6 @@ class Page:
     blocks: tuple[Block, ...]
     metadata: Mapping[str, Any] = field(default_factory=dict)
     origin: str = "text"
-    #: The blocks' line analyses once :func:`page_lines` has made them: both
-    #: the cross-document pass and the classifier read them. Not an argument,
-    #: so a page made from another (``dataclasses.replace``) starts empty.
-    lines: list[Any] = field(default_factory=list, init=False, compare=False, repr=False)
 
     def block_text(self, block: Block) -> str:
         """The text of ``block`` without its trailing separator."""

@@ -29,13 +29,12 @@ numpy is imported, and this module sets the same default for direct imports.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import importlib.util
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -52,8 +51,10 @@ RESET_BYTE = b"\xff"
 class LanguageIdentifier:
     """langid's model as read-only arrays, with a vectorised scorer.
 
-    Build it once per process with :func:`get_identifier`; it is immutable and
-    may be shared by threads.
+    Load it once per worker (:func:`load_identifier`; a worker's
+    :class:`~normalize.context.Context` keeps it); it is immutable and may be
+    shared by threads. The column tables of candidate sets, built on first
+    use, are kept by the caller (``tables``), not here.
     """
 
     languages: tuple[str, ...]
@@ -68,11 +69,6 @@ class LanguageIdentifier:
     #: ``emitting[s]``: state s emits at least one feature; the scorer drops
     #: the bytes that end in a state that emits none before adding up.
     emitting: np.ndarray
-    #: ``state_logprob`` restricted to a candidate set's columns, contiguous,
-    #: by the tuple of columns: built on first use (a few per process).
-    _tables: dict[tuple[int, ...], np.ndarray] = field(
-        default_factory=dict, compare=False, repr=False
-    )
 
     @classmethod
     def from_langid(cls) -> LanguageIdentifier:
@@ -105,7 +101,7 @@ class LanguageIdentifier:
         return cls(
             languages=languages,
             index={lang: i for i, lang in enumerate(languages)},
-            **arrays,  # type: ignore[arg-type]
+            **arrays,
         )
 
     #: The arrays :meth:`save` writes, besides the languages and the fingerprint.
@@ -149,28 +145,38 @@ class LanguageIdentifier:
     #: megabytes of rows).
     CHUNK = 16_384
 
-    def _table(self, cols: np.ndarray) -> np.ndarray:
-        """``state_logprob[:, cols]``, contiguous, built once per candidate set.
+    def _table(
+        self, cols: np.ndarray, tables: dict[tuple[int, ...], np.ndarray] | None
+    ) -> np.ndarray:
+        """``state_logprob[:, cols]``, contiguous, kept in ``tables`` (by the tuple of
+        columns) when given: one per candidate set, a few per worker.
 
         It stays float32, half the memory to gather; the rows are added up in
         float64, as they would be from a float64 copy.
         """
         key = tuple(cols.tolist())
-        table = self._tables.get(key)
+        table = tables.get(key) if tables is not None else None
         if table is None:
-            if len(self._tables) >= self.MAX_TABLES:
-                self._tables.clear()
             table = np.ascontiguousarray(self.state_logprob[:, cols])
-            self._tables[key] = table
+            if tables is not None:
+                if len(tables) >= self.MAX_TABLES:
+                    tables.clear()
+                tables[key] = table
         return table
 
-    def loglik(self, texts: Sequence[str], languages: Sequence[str]) -> np.ndarray:
+    def loglik(
+        self,
+        texts: Sequence[str],
+        languages: Sequence[str],
+        tables: dict[tuple[int, ...], np.ndarray] | None = None,
+    ) -> np.ndarray:
         """Log-likelihood of each text under each language: an array ``len(texts) × len(languages)``.
 
         Each text is scored on its own (no n-gram crosses from one text into
         the next), without the class prior. Unknown languages get ``-inf``.
+        ``tables`` keeps the column tables of candidate sets across calls.
 
-        >>> ll = get_identifier().loglik(["Merci à tous d'être venus ce soir.", ""], ["en", "fr", "xx"])
+        >>> ll = load_identifier().loglik(["Merci à tous d'être venus ce soir.", ""], ["en", "fr", "xx"])
         >>> ll.shape, bool(ll[0, 1] > ll[0, 0]), ll[1].tolist()
         ((2, 3), True, [0.0, 0.0, -inf])
         """
@@ -195,7 +201,7 @@ class LanguageIdentifier:
         # Only states that emit a feature add anything.
         emits = self.emitting[state]
         piece, state = piece[emits], state[emits]
-        table = self._table(cols)
+        table = self._table(cols, tables)
         res = np.zeros((len(texts), len(cols)))
         # Add up the table rows of the states, piece by piece (the bytes are in
         # piece order, so no sorting), in chunks that bound the memory of the
@@ -237,9 +243,8 @@ def model_fingerprint() -> str:
 TABLES_FORMAT = 1
 
 
-@functools.cache
-def get_identifier() -> LanguageIdentifier:
-    """The process's one :class:`LanguageIdentifier` (built on first use, after any fork).
+def load_identifier() -> LanguageIdentifier:
+    """The :class:`LanguageIdentifier` of the installed langid (a worker's context keeps it).
 
     It comes from the saved tables (:func:`tables_path`) when they match the
     installed langid, and is built from langid's model otherwise.
@@ -250,7 +255,7 @@ def get_identifier() -> LanguageIdentifier:
 
 
 def save_tables(path: Path | None = None) -> Path:
-    """Build the tables from langid and save them where :func:`get_identifier` looks."""
+    """Build the tables from langid and save them where :func:`load_identifier` looks."""
     path = path or tables_path()
     LanguageIdentifier.from_langid().save(path, model_fingerprint())
     return path

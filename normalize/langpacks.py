@@ -1,14 +1,20 @@
 """Language packs: what each language contributes as data (``lang_packs/<lang>/``).
 
 A pack is a folder of plain-text files (``stopwords.txt``, ``chrome.txt``,
-``segment.json``); adding a language is adding a folder. The folder is
-looked up when a pack is first needed, not at import, so that
-``NORMALIZE_LANG_PACKS`` set after ``import normalize`` still counts.
+``segment.json``); adding a language is adding a folder. The packs ship
+inside the package (``normalize/lang_packs`` of a wheel, ``lang_packs/`` of a
+checkout); ``NORMALIZE_LANG_PACKS`` names another folder. The folder is looked
+up when a pack is first needed, not at import, and each pack is read once per
+worker by the :class:`LangPacks` its context owns
+(:class:`~normalize.context.Context`). A missing or unreadable folder is a
+warning on stderr, never a silent change of output.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib.resources
+import logging
 import os
 import unicodedata
 from collections.abc import Mapping
@@ -17,14 +23,20 @@ from pathlib import Path
 
 import regex
 
+log = logging.getLogger("normalize")
+
 
 def lang_packs_dir() -> Path:
-    """The language packs: ``$NORMALIZE_LANG_PACKS`` when set, else ``lang_packs/``
-    of the source tree (an editable install, as the Makefile makes)."""
-    return Path(
-        os.environ.get("NORMALIZE_LANG_PACKS")
-        or Path(__file__).resolve().parent.parent / "lang_packs"
-    )
+    """The language packs: ``$NORMALIZE_LANG_PACKS`` when set, else the packs shipped
+    with the package (``normalize/lang_packs`` when installed from a wheel), else
+    ``lang_packs/`` of the source tree (an editable install, as the Makefile makes)."""
+    env = os.environ.get("NORMALIZE_LANG_PACKS")
+    if env:
+        return Path(env)
+    shipped = Path(str(importlib.resources.files("normalize").joinpath("lang_packs")))
+    if shipped.is_dir():
+        return shipped
+    return Path(__file__).resolve().parent.parent / "lang_packs"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,20 +60,20 @@ def _data_lines(path: Path) -> list[str]:
     return out
 
 
-@functools.cache
-def lang_pack(lang: str) -> LangPack:
-    """The pack of ``lang`` from ``lang_packs/<lang>/`` (empty if there is none); read once.
+def read_lang_pack(folder: Path, lang: str) -> LangPack:
+    """The pack of ``lang`` from ``folder/<lang>/`` (empty if there is none).
 
     ``chrome.txt`` lines are phrases; a ``[reason]`` line starts a section whose
     phrases get that reason code (else ``chrome_phrase``); ``*`` in a phrase
     stands for one to four words ("follow * on").
 
-    >>> "the" in lang_pack("en").stopwords, lang_pack("en").phrases["leave a reply"]
+    >>> en = read_lang_pack(lang_packs_dir(), "en")
+    >>> "the" in en.stopwords, en.phrases["leave a reply"]
     (True, 'comments')
-    >>> lang_pack("xx").stopwords
+    >>> read_lang_pack(lang_packs_dir(), "xx").stopwords
     frozenset()
     """
-    base = lang_packs_dir() / lang
+    base = folder / lang
     stop = frozenset(phrase_key(w) for w in _data_lines(base / "stopwords.txt"))
     phrases: dict[str, str] = {}
     patterns: list[tuple[regex.Pattern[str], str]] = []
@@ -80,16 +92,47 @@ def lang_pack(lang: str) -> LangPack:
     return LangPack(lang, stop, phrases, tuple(patterns))
 
 
-@functools.cache
-def available_langs() -> tuple[str, ...]:
-    """Languages with a folder in ``lang_packs`` (adding a language = adding a folder)."""
-    packs = lang_packs_dir()
-    if not packs.is_dir():
-        return ()
-    return tuple(sorted(p.name for p in packs.iterdir() if p.is_dir()))
+class LangPacks:
+    """The packs of one folder, each read once: a worker's context owns one.
+
+    >>> packs = LangPacks()
+    >>> "en" in packs.langs(), packs.pack("en") is packs.pack("en")
+    (True, True)
+    """
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self.folder = folder if folder is not None else lang_packs_dir()
+        self._packs: dict[str, LangPack] = {}
+        self._langs: tuple[str, ...] | None = None
+
+    def langs(self) -> tuple[str, ...]:
+        """Languages with a folder (adding a language = adding a folder).
+
+        A folder that is missing or unreadable gives no language and a
+        warning (once): the output then differs from a run with packs.
+        """
+        if self._langs is None:
+            try:
+                self._langs = tuple(sorted(p.name for p in self.folder.iterdir() if p.is_dir()))
+            except OSError as exc:
+                log.warning(
+                    "language packs: cannot read %s (%s); chrome phrases, stopwords and "
+                    "language priors are off. Set NORMALIZE_LANG_PACKS to the lang_packs "
+                    "folder, or reinstall normalize.",
+                    self.folder,
+                    exc.strerror or exc,
+                )
+                self._langs = ()
+        return self._langs
+
+    def pack(self, lang: str) -> LangPack:
+        """The pack of ``lang`` (empty if there is none), read on first use."""
+        pack = self._packs.get(lang)
+        if pack is None:
+            pack = self._packs[lang] = read_lang_pack(self.folder, lang)
+        return pack
 
 
-#: A word is a run of letters (with their marks) and digits; in scripts written
 _PHRASE_EDGE = regex.compile(r"[\p{P}\p{S}\s]")
 
 

@@ -23,9 +23,12 @@ import traceback
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from normalize import boilerplate, canonical, decode, segment
+from normalize.boilerplate import features
 from normalize.config import Config
+from normalize.context import Context, default_context
 from normalize.document import (
     BOILERPLATE,
     CONTENT,
@@ -229,7 +232,9 @@ def _split_at_blocks(segments: Sequence[Segment], blocks: Sequence[Block]) -> li
     return out
 
 
-def source_languages(repeated: frozenset[str], config: Config) -> tuple[str, ...]:
+def source_languages(
+    repeated: frozenset[str], config: Config, ctx: Context | None = None
+) -> tuple[str, ...]:
     """The languages of the chrome that repeats across a source (a prior for its pages).
 
     A site's chrome is in its site language; knowing it from the lines that
@@ -240,7 +245,7 @@ def source_languages(repeated: frozenset[str], config: Config) -> tuple[str, ...
     if not repeated:
         return ()
     segs = segment.segment_languages(
-        "\n".join(sorted(repeated)), config.segment.languages, config=config.segment
+        "\n".join(sorted(repeated)), config.segment.languages, config=config.segment, ctx=ctx
     )
     letters: dict[str, int] = defaultdict(int)
     for seg in segs:
@@ -250,20 +255,27 @@ def source_languages(repeated: frozenset[str], config: Config) -> tuple[str, ...
 
 
 def _finish(
-    prep: _Prepared, repeated: frozenset[str], source_langs: tuple[str, ...], config: Config
+    prep: _Prepared,
+    lines: list[Any] | None,
+    repeated: frozenset[str],
+    source_langs: tuple[str, ...],
+    config: Config,
+    ctx: Context,
 ) -> Document:
     """boilerplate marking → language segments → the record's text and language."""
     doc, page = prep.doc, prep.page
     assert page is not None
     steps = list(doc.steps)
     if config.boilerplate.enabled:
-        page = boilerplate.mark_boilerplate(page, repeated=repeated, config=config.boilerplate)
+        page = boilerplate.mark_boilerplate(
+            page, repeated=repeated, config=config.boilerplate, lines=lines, ctx=ctx
+        )
         steps.append("boilerplate")
     hints = segment.LanguageHints(
         html_lang=page.metadata.get("html_lang"), source_langs=source_langs
     )
     lang_segments = segment.segment_languages(
-        page.text, config.segment.languages, hints=hints, config=config.segment
+        page.text, config.segment.languages, hints=hints, config=config.segment, ctx=ctx
     )
     steps.append("segment")
     segments = _split_at_blocks(lang_segments, page.blocks) if page.text else []
@@ -283,9 +295,16 @@ def _finish(
     )
 
 
-def process_batch(raws: Sequence[RawDocument], config: Config | None = None) -> list[Document]:
-    """Normalize a batch of raw documents; one output record per input, in order."""
+def process_batch(
+    raws: Sequence[RawDocument], config: Config | None = None, ctx: Context | None = None
+) -> list[Document]:
+    """Normalize a batch of raw documents; one output record per input, in order.
+
+    ``ctx`` is the worker's context (models, packs, caches); the process's
+    default context when omitted.
+    """
     config = config or Config()
+    ctx = ctx or default_context()
     prepared: list[_Prepared | Document | None] = []
     for raw in raws:
         if raw.error is not None:
@@ -301,7 +320,8 @@ def process_batch(raws: Sequence[RawDocument], config: Config | None = None) -> 
         except Exception as exc:  # noqa: BLE001 - one bad document must not stop a run
             prepared.append(_error_doc(raw, _internal_error("prepare", exc, raw.source)))
 
-    repeated, copies = _repeats_by_group(prepared, config)
+    lines: list[list[Any] | None] = [None] * len(prepared)
+    repeated, copies = _repeats_by_group(prepared, lines, config, ctx)
     for i, (first, why) in copies.items():
         prep = prepared[i]
         assert isinstance(prep, _Prepared)
@@ -317,11 +337,12 @@ def process_batch(raws: Sequence[RawDocument], config: Config | None = None) -> 
             warnings=(*prep.doc.warnings, note),
         )
         prepared[i] = _Prepared(doc, prep.page, prep.group)
-    langs = {group: source_languages(keys, config) for group, keys in repeated.items()}
+    langs = {group: source_languages(keys, config, ctx) for group, keys in repeated.items()}
     docs: list[Document] = []
     for i, raw in enumerate(raws):
         # Let each page (and the analyses it holds) go once its record is made.
         prep, prepared[i] = prepared[i], None
+        page_lines, lines[i] = lines[i], None
         assert prep is not None
         if isinstance(prep, Document):
             docs.append(prep)
@@ -330,7 +351,14 @@ def process_batch(raws: Sequence[RawDocument], config: Config | None = None) -> 
             with time_limit(config.max_seconds):
                 group = prep.group
                 docs.append(
-                    _finish(prep, repeated.get(group, frozenset()), langs.get(group, ()), config)
+                    _finish(
+                        prep,
+                        page_lines,
+                        repeated.get(group, frozenset()),
+                        langs.get(group, ()),
+                        config,
+                        ctx,
+                    )
                 )
         except DocumentTimeout:
             docs.append(prep.doc.replace(errors=(_timeout_error("finish", config, raw.source),)))
@@ -339,12 +367,15 @@ def process_batch(raws: Sequence[RawDocument], config: Config | None = None) -> 
     if config.translate.target:
         from normalize import translate
 
-        docs = translate.translate_documents(docs, config.translate)
+        docs = translate.translate_documents(docs, config.translate, ctx)
     return docs
 
 
 def _repeats_by_group(
-    prepared: Sequence[_Prepared | Document | None], config: Config
+    prepared: Sequence[_Prepared | Document | None],
+    lines: list[list[Any] | None],
+    config: Config,
+    ctx: Context,
 ) -> tuple[dict[str, frozenset[str]], dict[int, tuple[int, str]]]:
     """Repeated chrome keys per source group, and the documents that are copies of others.
 
@@ -352,6 +383,8 @@ def _repeats_by_group(
     count once: chrome is what a source's *other* pages repeat, and two
     copies of an article must not turn it into chrome. ``copies`` maps a
     document's index to the index of the first copy in the batch and why.
+    The line analyses of the pages looked at are made here, once, into
+    ``lines``: the boilerplate stage reads them again.
     """
     if not config.boilerplate.enabled:
         return {}, {}
@@ -371,14 +404,19 @@ def _repeats_by_group(
             for p in preps
             if isinstance(p, _Prepared)
         ]
+        for i, page in zip(idxs, pages, strict=True):
+            lines[i] = features.page_lines(page, ctx)
         firsts = boilerplate.find_duplicates(
-            [boilerplate.content_sketch(page, config.boilerplate) for page in pages],
+            [
+                boilerplate.content_sketch(page, config.boilerplate, lines=lines[i])
+                for i, page in zip(idxs, pages, strict=True)
+            ],
             urls,
             config.boilerplate,
         )
         units: dict[int, set[str]] = defaultdict(set)
         for i, page, (first, why) in zip(idxs, pages, firsts, strict=True):
-            units[first] |= boilerplate.repeat_keys(page)
+            units[first] |= boilerplate.repeat_keys(page, lines=lines[i])
             if why:
                 copies[i] = (idxs[first], why)
         repeats[group] = boilerplate.find_repeats(

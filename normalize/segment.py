@@ -50,8 +50,9 @@ import regex
 
 from normalize.caches import RepeatCache
 from normalize.config import SegmentConfig
+from normalize.context import Context, default_context
 from normalize.document import NO_LANGUAGE, UNDETERMINED, Segment
-from normalize.langpacks import lang_pack, lang_packs_dir, phrase_key
+from normalize.langpacks import phrase_key
 from normalize.scripts import (
     SCRIPT_CODES,
     SCRIPT_GROUP,
@@ -84,16 +85,20 @@ class SegmentPack:
     letters: str = ""
 
 
-@functools.cache
-def segment_pack(lang: str) -> SegmentPack:
-    """The segment priors of ``lang`` (empty if it has no pack); read once.
+def segment_pack(lang: str, ctx: Context) -> SegmentPack:
+    """The segment priors of ``lang`` (empty if it has no pack); read once per context.
 
-    >>> "ळ" in segment_pack("mr").letters
+    >>> ctx = Context()
+    >>> "ळ" in segment_pack("mr", ctx).letters
     True
-    >>> segment_pack("xx")
+    >>> segment_pack("xx", ctx)
     SegmentPack(prior=None, letters='')
     """
-    path = lang_packs_dir() / lang / "segment.json"
+    return ctx.owned(("segment.pack", lang), lambda: _read_segment_pack(lang, ctx))
+
+
+def _read_segment_pack(lang: str, ctx: Context) -> SegmentPack:
+    path = ctx.packs.folder / lang / "segment.json"
     if not path.is_file():
         return SegmentPack()
     data = json.loads(path.read_text(encoding="utf-8"))
@@ -282,37 +287,49 @@ def _candidates(group: str, languages: Sequence[str] | None) -> tuple[str, ...]:
     return langs
 
 
-@functools.lru_cache(maxsize=256)
-def _letter_table(cands: tuple[str, ...]) -> tuple[dict[str, int], regex.Pattern[str] | None]:
+def _letter_table(
+    cands: tuple[str, ...], ctx: Context
+) -> tuple[dict[str, int], regex.Pattern[str] | None]:
     """Letters listed by exactly one candidate's pack → that candidate's column, and a
-    pattern that finds them."""
+    pattern that finds them (made once per candidate set and context)."""
+    return ctx.owned(("segment.letter_table", cands), lambda: _make_letter_table(cands, ctx))
+
+
+def _make_letter_table(
+    cands: tuple[str, ...], ctx: Context
+) -> tuple[dict[str, int], regex.Pattern[str] | None]:
     owners: dict[str, set[int]] = {}
     for i, lang in enumerate(cands):
-        for ch in segment_pack(lang).letters:
+        for ch in segment_pack(lang, ctx).letters:
             owners.setdefault(ch, set()).add(i)
     table = {ch: next(iter(o)) for ch, o in owners.items() if len(o) == 1}
     pattern = regex.compile("[" + regex.escape("".join(table)) + "]") if table else None
     return table, pattern
 
 
-@functools.lru_cache(maxsize=256)
 def _word_tables(
-    cands: tuple[str, ...],
+    cands: tuple[str, ...], ctx: Context
 ) -> tuple[dict[str, tuple[int, ...]], dict[str, int], np.ndarray]:
     """Chrome phrases of the candidates' packs → the candidates' columns; stopwords →
     rows of a 0/1 matrix ``words × candidates`` saying which candidate's list alone
-    has the word.
+    has the word (made once per candidate set and context).
 
     A word on several candidates' lists is no evidence between them: the
     Nepali and Marathi lists hold most Hindi function words (है, का, यह),
     so counting them would add the same bonus to all three.
     """
+    return ctx.owned(("segment.word_tables", cands), lambda: _make_word_tables(cands, ctx))
+
+
+def _make_word_tables(
+    cands: tuple[str, ...], ctx: Context
+) -> tuple[dict[str, tuple[int, ...]], dict[str, int], np.ndarray]:
     phrases: dict[str, list[int]] = {}
     stopwords: dict[str, list[int]] = {}
     for col, lang in enumerate(cands):
-        for phrase in lang_pack(lang).phrases:
+        for phrase in ctx.packs.pack(lang).phrases:
             phrases.setdefault(phrase, []).append(col)
-        for word in lang_pack(lang).stopwords:
+        for word in ctx.packs.pack(lang).stopwords:
             stopwords.setdefault(word, []).append(col)
     owners = np.zeros((len(stopwords), len(cands)))
     for row, cols in enumerate(stopwords.values()):
@@ -326,11 +343,11 @@ def _word_tables(
 
 
 def _priors(
-    cands: tuple[str, ...], hints: LanguageHints | None, config: SegmentConfig
+    cands: tuple[str, ...], hints: LanguageHints | None, config: SegmentConfig, ctx: Context
 ) -> np.ndarray:
     prior = np.array(
         [
-            p if (p := segment_pack(lang).prior) is not None else config.default_prior
+            p if (p := segment_pack(lang, ctx).prior) is not None else config.default_prior
             for lang in cands
         ]
     )
@@ -352,28 +369,28 @@ CACHE_PIECE_CHARS = 64
 CACHE_ROWS = 8192
 
 
-@functools.cache
-def _row_cache() -> RepeatCache[tuple[object, str], np.ndarray]:
-    """The process's one cache of evidence rows (built on first use, after any fork).
+def _row_cache(ctx: Context) -> RepeatCache[tuple[object, str], np.ndarray]:
+    """The context's cache of evidence rows (built on first use, in the worker).
 
     A row depends on the piece's text, the candidates and the evidence
     settings, which together are the key; the prior, the pooling and the
     hints depend on the page and are added afterwards. Only pieces seen in
     an earlier call are kept (:class:`~normalize.caches.RepeatCache`).
     """
-    return RepeatCache(CACHE_ROWS)
+    return ctx.owned("segment.rows", lambda: RepeatCache(CACHE_ROWS))
 
 
-def _evidence(texts: Sequence[str], cands: tuple[str, ...], config: SegmentConfig) -> np.ndarray:
+def _evidence(
+    texts: Sequence[str], cands: tuple[str, ...], config: SegmentConfig, ctx: Context
+) -> np.ndarray:
     """Each piece's own evidence: weighted log-likelihoods, letter, chrome and stopword bonuses."""
-    from normalize.identify import get_identifier
-
     # langid learnt its n-grams from running text, mostly lower case: a piece
     # in capitals ("NEWS WEB EASY", a shouted headline) has few of them and
     # is scored in lower case.
     scored = [t.lower() if t.isupper() else t for t in texts]
-    scores = get_identifier().loglik(scored, cands) * config.evidence_weight
-    table, letters = _letter_table(cands)
+    tables: dict[tuple[int, ...], np.ndarray] = ctx.owned("identify.tables", dict)
+    scores = ctx.identifier.loglik(scored, cands, tables) * config.evidence_weight
+    table, letters = _letter_table(cands, ctx)
     # One search over all the pieces first: most pages have no such letter.
     if letters is not None and letters.search("\n".join(texts)):
         for i, t in enumerate(texts):
@@ -385,7 +402,7 @@ def _evidence(texts: Sequence[str], cands: tuple[str, ...], config: SegmentConfi
                 for col, n in counts.items():
                     scores[i, col] += config.letter_bonus * min(n, config.letter_cap)
     if config.chrome_bonus or config.stopword_bonus:
-        phrases, stopword_row, owners = _word_tables(cands)
+        phrases, stopword_row, owners = _word_tables(cands, ctx)
         pieces: list[int] = []
         rows: list[int] = []
         for i, t in enumerate(texts):
@@ -406,14 +423,14 @@ def _evidence(texts: Sequence[str], cands: tuple[str, ...], config: SegmentConfi
 
 
 def _cached_evidence(
-    texts: Sequence[str], cands: tuple[str, ...], config: SegmentConfig
+    texts: Sequence[str], cands: tuple[str, ...], config: SegmentConfig, ctx: Context
 ) -> np.ndarray:
     """:func:`_evidence`, with the rows of short pieces taken from and kept in the cache.
 
     Rows are computed exactly as without the cache (each piece is scored on
     its own), so results do not depend on what was seen before.
     """
-    cache = _row_cache()
+    cache = _row_cache(ctx)
     context = (
         cands,
         config.evidence_weight,
@@ -432,7 +449,7 @@ def _cached_evidence(
             scores[i] = row
     if missing:
         todo = list(missing)
-        fresh = _evidence(todo, cands, config)
+        fresh = _evidence(todo, cands, config, ctx)
         for t, row in zip(todo, fresh, strict=False):
             scores[missing[t]] = row
             if len(t) <= CACHE_PIECE_CHARS:
@@ -446,15 +463,16 @@ def _emissions(
     cands: tuple[str, ...],
     hints: LanguageHints | None,
     config: SegmentConfig,
+    ctx: Context,
 ) -> np.ndarray:
     texts = [text[p.start : p.end] for p in pieces]
-    scores = _cached_evidence(texts, cands, config)
+    scores = _cached_evidence(texts, cands, config, ctx)
     if config.short_pool and config.short_chars:
         short = np.array([p.item and p.end - p.start <= config.short_chars for p in pieces])
         if short.sum() > 1:
             pooled = scores[short].sum(axis=0)
             scores[short] += config.short_pool * (pooled - scores[short])
-    scores += _priors(cands, hints, config)
+    scores += _priors(cands, hints, config, ctx)
     return scores
 
 
@@ -551,6 +569,7 @@ def _label(
     languages: Sequence[str] | None,
     hints: LanguageHints | None,
     config: SegmentConfig,
+    ctx: Context,
 ) -> None:
     groups: dict[str, list[_Piece]] = {}
     for p in pieces:
@@ -575,7 +594,7 @@ def _label(
             if size == 1
             else [_Piece(w[0].start, w[-1].end, w[0].script, group, w[0].before) for w in windows]
         )
-        scores = _emissions(text, units, cands, hints, config)
+        scores = _emissions(text, units, cands, hints, config, ctx)
         labels, conf = _decode(scores, _switch_costs(units, config), config.confidence_temperature)
         for window, lab, c in zip(windows, labels, conf, strict=False):
             for p in window:
@@ -622,6 +641,7 @@ def segment_languages(
     *,
     hints: LanguageHints | None = None,
     config: SegmentConfig | None = None,
+    ctx: Context | None = None,
 ) -> list[Segment]:
     """Label a canonical text with segments of one language and script.
 
@@ -630,7 +650,9 @@ def segment_languages(
     (a sentence end right after it included) and merge with the next piece of
     the same language across spaces, commas and sentence ends; everything
     else (separators, digits, URLs, spaces between them) is ``zxx``.
-    ``languages`` overrides ``config.languages``.
+    ``languages`` overrides ``config.languages``. ``ctx`` holds the language
+    identifier, the packs and the caches (the process's default context when
+    omitted).
 
     >>> [(s.text, s.lang, s.script) for s in segment_languages("12:30 — Bonjour tout le monde !")]
     [('12:30 — ', 'zxx', 'Zyyy'), ('Bonjour tout le monde !', 'fr', 'Latn')]
@@ -645,7 +667,7 @@ def segment_languages(
     if not text:
         return []
     pieces = _pieces(text)
-    _label(text, pieces, languages, hints, config)
+    _label(text, pieces, languages, hints, config, ctx or default_context())
     _absorb_strays(text, pieces, config)
     out: list[Segment] = []
     pos = 0

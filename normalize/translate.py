@@ -31,15 +31,11 @@ How, and why not simply ``argostranslate.translate.translate()``:
 
 from __future__ import annotations
 
-import ctypes
 import dataclasses
-import os
-import threading
 import unicodedata
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import regex
@@ -47,6 +43,7 @@ import regex
 from normalize import packs
 from normalize.canonical import canonicalize
 from normalize.config import TranslateConfig
+from normalize.context import Context, default_context
 from normalize.document import (
     BOILERPLATE,
     CONTENT,
@@ -508,7 +505,11 @@ def _merge(
 
 
 def plausible_sources(
-    texts: Sequence[str], labels: Sequence[str], offered: Sequence[str], min_posterior: float
+    texts: Sequence[str],
+    labels: Sequence[str],
+    offered: Sequence[str],
+    min_posterior: float,
+    ctx: Context | None = None,
 ) -> list[dict[str, float]]:
     """For each text, the offered languages the language identifier finds plausible for it.
 
@@ -523,19 +524,20 @@ def plausible_sources(
     >>> [sorted(p) for p in plausible_sources(["घर बड़ा है।", "Hello"], ["mr", "en"], ["hi"], 0.05)]
     [['hi'], []]
     """
-    from normalize.identify import get_identifier
     from normalize.scripts import SCRIPT_LANGUAGES
 
+    ctx = ctx or default_context()
     out: list[dict[str, float]] = [{} for _ in texts]
     by_script: dict[str, list[int]] = {}
     for n, text in enumerate(texts):
         by_script.setdefault(main_script(text), []).append(n)
-    identifier = get_identifier()
+    identifier = ctx.identifier
+    tables: dict[tuple[int, ...], np.ndarray] = ctx.owned("identify.tables", dict)
     for script, members in by_script.items():
         langs = [lang for lang in SCRIPT_LANGUAGES.get(script, ()) if lang in identifier.index]
         if not any(lang in offered for lang in langs):
             continue
-        scores = identifier.loglik([texts[n] for n in members], langs)
+        scores = identifier.loglik([texts[n] for n in members], langs, tables)
         scores += identifier.class_logprior[identifier.columns(langs)]
         scores -= scores.max(axis=1, keepdims=True)
         post = np.exp(scores)
@@ -591,46 +593,6 @@ def _same_script(text: str, lang: str) -> bool:
 
 
 # ---------------------------------------------------------------- the models
-
-#: Loaded packs and CTranslate2 translators of this process, keyed by pack
-#: folder and thread settings. A forked worker must not reuse its parent's
-#: translators (their thread pools do not survive a fork), hence the pid.
-_CACHE: dict[tuple[Any, ...], Any] = {}
-_CACHE_LOCK = threading.Lock()
-
-
-def _cached(key: tuple[Any, ...], build: Any) -> Any:
-    full = (os.getpid(), *key)
-    with _CACHE_LOCK:
-        if full not in _CACHE:
-            for stale in [k for k in _CACHE if k[0] != full[0]]:
-                _keep_forever(_CACHE.pop(stale))
-            _CACHE[full] = build()
-        return _CACHE[full]
-
-
-def _keep_forever(inherited: Any) -> None:
-    """Never free, in this process, a model inherited from the parent over a fork.
-
-    A CTranslate2 translator's thread pool does not survive a fork, and
-    freeing the parent's copy in the child waits forever for its threads
-    (``pthread_cond_destroy`` on a condition they were waiting on). The
-    memory is the parent's, shared copy-on-write: keeping it costs nothing.
-    An extra reference keeps it alive through interpreter shutdown too.
-    """
-    ctypes.pythonapi.Py_IncRef(ctypes.py_object(inherited))
-
-
-def _forget_inherited_models() -> None:
-    """After a fork, in the child: set the parent's models aside (see :func:`_keep_forever`).
-
-    Not under the lock: a thread of the parent may have held it at the fork.
-    """
-    for key in list(_CACHE):
-        _keep_forever(_CACHE.pop(key))
-
-
-os.register_at_fork(after_in_child=_forget_inherited_models)
 
 
 class _PackModel:
@@ -722,13 +684,24 @@ class _PackModel:
         return out
 
 
-def _pack_model(pack: packs.InstalledPack, config: TranslateConfig) -> _PackModel:
-    key = (str(pack.path), config.device, config.inter_threads, config.intra_threads)
-    return _cached(key, lambda: _PackModel(pack, config))
+def _pack_model(
+    pack: packs.InstalledPack, config: TranslateConfig, ctx: Context | None = None
+) -> _PackModel:
+    """The loaded pack and its CTranslate2 translator, kept by the worker's context by
+    pack folder and thread settings (a forked worker makes its own context, as its
+    parent's translator thread pools do not survive a fork)."""
+    key = (
+        "translate.model",
+        str(pack.path),
+        config.device,
+        config.inter_threads,
+        config.intra_threads,
+    )
+    return (ctx or default_context()).owned(key, lambda: _PackModel(pack, config))
 
 
 def translate_sentences(
-    sentences: Sequence[str], source: str, config: TranslateConfig
+    sentences: Sequence[str], source: str, config: TranslateConfig, ctx: Context | None = None
 ) -> list[str]:
     """Translate sentences from ``source`` into ``config.target``, through a pivot if needed.
 
@@ -746,7 +719,7 @@ def translate_sentences(
         raise MissingPackError(missing_pack_message(source, target, config.packs_dir))
     texts, where = unique_in_order(sentences)
     for pair in route:
-        texts = _pack_model(installed[pair], config).translate(texts, config)
+        texts = _pack_model(installed[pair], config, ctx).translate(texts, config)
     return [texts[i] for i in where]
 
 
@@ -758,6 +731,7 @@ def _choose_sources(
     plans: Mapping[int, Sequence[Unit]],
     installed: set[tuple[str, str]],
     config: TranslateConfig,
+    ctx: Context,
 ) -> dict[tuple[int, int, int], _Source]:
     """The language each piece is translated from, and why when it is not its own.
 
@@ -798,6 +772,7 @@ def _choose_sources(
         [lang for _, lang, _ in pending],
         offered,
         config.alternative_min_posterior,
+        ctx,
     )
     for (key, _lang, _), found in zip(pending, posteriors, strict=True):
         doc = docs[key[0]]
@@ -836,7 +811,9 @@ def _source_dominant_languages(docs: Sequence[Document]) -> dict[int, str]:
     return out
 
 
-def translate_documents(docs: Sequence[Document], config: TranslateConfig) -> list[Document]:
+def translate_documents(
+    docs: Sequence[Document], config: TranslateConfig, ctx: Context | None = None
+) -> list[Document]:
     """Translate the eligible text of a batch of documents into ``config.target``.
 
     Every ok document gets ``"translate"`` in its steps and, unless all its
@@ -858,7 +835,8 @@ def translate_documents(docs: Sequence[Document], config: TranslateConfig) -> li
         if doc.ok
     }
     installed = {(p.from_code, p.to_code) for p in packs.list_packs(config.packs_dir)}
-    sources = _choose_sources(docs, plans, installed, config)
+    ctx = ctx or default_context()
+    sources = _choose_sources(docs, plans, installed, config, ctx)
 
     # One call per source language (per pack on its route), over the whole batch.
     by_source: dict[str, list[tuple[int, int, int]]] = {}
@@ -871,7 +849,7 @@ def translate_documents(docs: Sequence[Document], config: TranslateConfig) -> li
         keys = by_source[lang]
         texts = [plans[d][u].pieces[k].text for d, u, k in keys]
         try:
-            out = translate_sentences(texts, lang, config)
+            out = translate_sentences(texts, lang, config, ctx)
         except MissingPackError as exc:
             failed[lang] = ErrorRecord(STEP, "missing_pack", str(exc))
             continue

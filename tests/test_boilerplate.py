@@ -20,12 +20,12 @@ from normalize.boilerplate import (
     mark_boilerplate,
     model,
     repeat_keys,
-    rules,
     source_group,
     tokens,
 )
 from normalize.canonical import canonicalize
 from normalize.config import BoilerplateConfig
+from normalize.context import Context
 from normalize.document import BOILERPLATE, CONTENT, Page
 from normalize.extract.html import BoilerplateError, html_page
 from normalize.extract.text import text_page
@@ -288,13 +288,14 @@ def test_lang_pack_files_have_attribution(lang: str) -> None:
         path = ROOT / "lang_packs" / lang / name
         head = path.read_text(encoding="utf-8").splitlines()[:6]
         assert any(line.startswith("#") and "Source" in line for line in head), path
-    pack = langpacks.lang_pack(lang)
+    pack = langpacks.LangPacks().pack(lang)
     assert pack.stopwords and (pack.phrases or pack.patterns)
 
 
 def test_chrome_sections_are_reason_codes() -> None:
-    for lang in langpacks.available_langs():
-        pack = langpacks.lang_pack(lang)
+    packs = langpacks.LangPacks()
+    for lang in packs.langs():
+        pack = packs.pack(lang)
         reasons = set(pack.phrases.values()) | {r for _, r in pack.patterns}
         assert reasons <= set(REASONS), (lang, reasons - set(REASONS))
 
@@ -304,22 +305,24 @@ def test_adding_a_language_is_adding_a_folder(tmp_path, monkeypatch) -> None:
     (tmp_path / "xx" / "chrome.txt").write_text("# test pack\n[share]\nzorp it\n", encoding="utf-8")
     (tmp_path / "xx" / "stopwords.txt").write_text("# test\nla\nlo\n", encoding="utf-8")
     monkeypatch.setenv("NORMALIZE_LANG_PACKS", str(tmp_path))
-    caches = (
-        langpacks.lang_pack,
-        langpacks.available_langs,
-        rules._all_phrases,
-        features._stop_index,
-    )
-    for cached in caches:
-        cached.cache_clear()
-    try:
-        assert langpacks.available_langs() == ("xx",)
-        assert chrome_phrase("Zorp it!") == "share"
-        assert features.guess_stoplist_lang(["la", "lo", "mu"]) == "xx"
-    finally:
-        monkeypatch.undo()
-        for cached in caches:
-            cached.cache_clear()
+    ctx = Context()  # a fresh worker's context: it reads the packs when first asked
+    assert ctx.packs.langs() == ("xx",)
+    assert chrome_phrase("Zorp it!", ctx=ctx) == "share"
+    assert features.guess_stoplist_lang(["la", "lo", "mu"], ctx=ctx) == "xx"
+    assert chrome_phrase("Zorp it!", ctx=Context()) == "share"
+    monkeypatch.delenv("NORMALIZE_LANG_PACKS")
+    assert chrome_phrase("Zorp it!", ctx=Context()) is None
+    assert chrome_phrase("Zorp it!", ctx=ctx) == "share"  # a context keeps what it read
+
+
+def test_a_missing_pack_folder_is_a_warning(tmp_path, monkeypatch, caplog) -> None:
+    monkeypatch.setenv("NORMALIZE_LANG_PACKS", str(tmp_path / "nowhere"))
+    ctx = Context()
+    with caplog.at_level("WARNING", logger="normalize"):
+        assert chrome_phrase("Leave a Reply", ctx=ctx) is None
+        assert features.guess_stoplist_lang(["the", "cat"], ctx=ctx) is None
+    warnings = [r for r in caplog.records if "language packs" in r.getMessage()]
+    assert len(warnings) == 1 and "nowhere" in warnings[0].getMessage()
 
 
 def test_text_page_block_limit_keeps_everything() -> None:

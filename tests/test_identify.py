@@ -46,8 +46,8 @@ def test_tables_of_another_model_or_unreadable_are_not_used(
 def _identifier_in_subprocess(tables: Path) -> str:
     code = (
         "import sys\n"
-        "from normalize.identify import get_identifier\n"
-        "ident = get_identifier()\n"
+        "from normalize.identify import load_identifier\n"
+        "ident = load_identifier()\n"
         "assert ident.loglik(['Hello there'], ['en']).shape == (1, 1)\n"
         "print('langid' in sys.modules)\n"
     )

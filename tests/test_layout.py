@@ -129,3 +129,37 @@ def test_import_normalize_loads_only_the_ground_floor() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_a_forked_child_gets_its_own_default_context() -> None:
+    """Models and translator thread pools do not survive a fork: a child that asks
+    for the default context gets a new one, built in the child."""
+    import os
+
+    from normalize.context import default_context
+
+    parent = default_context()
+    assert default_context() is parent
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        ok = default_context() is not parent and default_context() is default_context()
+        os.write(write, b"1" if ok else b"0")
+        os._exit(0)
+    os.close(write)
+    answer = os.read(read, 1)
+    os.close(read)
+    os.waitpid(pid, 0)
+    assert answer == b"1"
+
+
+def test_pages_and_identifier_hold_no_mutable_memo() -> None:
+    """Records are values: a page and the language identifier keep no cache of their own
+    (the worker's context does)."""
+    import dataclasses
+
+    from normalize.document import Page
+    from normalize.identify import LanguageIdentifier
+
+    assert [f.name for f in dataclasses.fields(Page)] == ["text", "blocks", "metadata", "origin"]
+    assert not any(f.name.startswith("_") for f in dataclasses.fields(LanguageIdentifier))

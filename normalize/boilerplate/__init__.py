@@ -55,9 +55,10 @@ on every page of a source (see :data:`LINE_CACHE_SIZE`).
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 
+from normalize.boilerplate.features import _Line
 from normalize.boilerplate.model import classify, structural_reason
 from normalize.boilerplate.repeats import (
     content_sketch,
@@ -74,6 +75,7 @@ from normalize.boilerplate.rules import (
     timestamp,
 )
 from normalize.config import BoilerplateConfig
+from normalize.context import Context
 from normalize.document import BOILERPLATE, CONTENT, Block, Page
 
 #: Reason codes, most specific first. ``repeated``, ``duplicate_title`` and
@@ -106,19 +108,26 @@ REASONS: tuple[str, ...] = (
 
 
 def mark_boilerplate(
-    page: Page, *, repeated: Collection[str] = frozenset(), config: BoilerplateConfig
+    page: Page,
+    *,
+    repeated: Collection[str] = frozenset(),
+    config: BoilerplateConfig,
+    lines: Sequence[_Line] | None = None,
+    ctx: Context | None = None,
 ) -> Page:
     """The page with every block's kind and reason decided.
 
     ``repeated`` are the keys :func:`find_repeats` found for the page's source
-    group. Blocks with no words (a lone "|" or "•") follow the verdict of the
+    group; ``lines`` the page's :func:`~normalize.boilerplate.features.page_lines`
+    when already made (the batch's evidence pass made them); ``ctx`` the
+    worker's context (the default context when omitted). Blocks with no words (a lone "|" or "•") follow the verdict of the
     block before them: they are separators of whatever surrounds them.
     """
     if not config.enabled or not page.blocks:
         return replace(
             page, blocks=tuple(replace(b, kind=CONTENT, reason=None) for b in page.blocks)
         )
-    ev, probs, verdicts = classify(page, repeated, config)
+    ev, probs, verdicts = classify(page, repeated, config, lines, ctx)
     blocks = []
     for b, reason, f, p in zip(page.blocks, verdicts, ev.feats, probs, strict=True):
         f["p_content"] = p

@@ -1,15 +1,14 @@
 """Features: what a block's text says (words, punctuation, stopwords, position, neighbours).
 
-Each line is analysed once per page (:class:`_Line`, kept on the page by
+Each line is analysed once per page (:class:`_Line`, made by
 :func:`page_lines`), and short lines that repeat across pages once per
-process: a bounded cache keeps them, because site chrome repeats on every
-page of a source (see :data:`LINE_CACHE_SIZE`). The stoplist language of a
+worker: a bounded cache that the worker's context owns keeps them, because
+site chrome repeats on every page of a source (see :data:`LINE_CACHE_SIZE`). The stoplist language of a
 page is guessed from the language packs' stopwords.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 from collections import Counter
@@ -17,11 +16,12 @@ from collections.abc import Mapping, Sequence
 
 import regex
 
-from normalize.boilerplate.rules import _NAV_SEP, _SENT_END, _all_phrases, _short_rule, icon_strip
+from normalize.boilerplate.rules import _NAV_SEP, _SENT_END, Phrases, _short_rule, icon_strip
 from normalize.boilerplate.tokens import _ASCII_WORD, _ascii_words, _word_pattern, words
 from normalize.caches import RepeatCache
+from normalize.context import Context, default_context
 from normalize.document import Page
-from normalize.langpacks import available_langs, lang_pack, phrase_key
+from normalize.langpacks import LangPacks, phrase_key
 
 _SENT_PUNCT = regex.compile(r"[.!?…。！？।॥؟۔](?:\s|$)")
 _COMMA = regex.compile(r"[,،、，;؛]")
@@ -29,25 +29,34 @@ _DIGIT = regex.compile(r"\p{Nd}")
 _URLISH = regex.compile(r"https?://|www\.|@\w|\.com\b")
 
 
-@functools.cache
-def _stop_index() -> Mapping[str, tuple[str, ...]]:
-    """word -> languages whose stoplist has it (one lookup per word for guessing)."""
+def _stop_index(ctx: Context) -> Mapping[str, tuple[str, ...]]:
+    """word -> languages whose stoplist has it (one lookup per word for guessing),
+    made once per context."""
+    return ctx.owned("boilerplate.stop_index", lambda: _make_stop_index(ctx.packs))
+
+
+def _make_stop_index(packs: LangPacks) -> Mapping[str, tuple[str, ...]]:
     index: dict[str, list[str]] = {}
-    for lang in available_langs():
-        for w in lang_pack(lang).stopwords:
+    for lang in packs.langs():
+        for w in packs.pack(lang).stopwords:
             index.setdefault(w, []).append(lang)
     return {w: tuple(ls) for w, ls in index.items()}
 
 
 def guess_stoplist_lang(
-    sample_words: Sequence[str], hint: str | None = None, *, folded: bool = False
+    sample_words: Sequence[str],
+    hint: str | None = None,
+    *,
+    folded: bool = False,
+    ctx: Context | None = None,
 ) -> str | None:
     """The language pack whose stopwords cover most of ``sample_words``.
 
     ``hint`` (e.g. ``<html lang>``) wins when it has a pack and covers at
     least a tenth of the words: pages mislabel their language less often than
     they mix scripts, but a wrong label must not blind the stopword feature.
-    ``folded`` says the words are already casefolded.
+    ``folded`` says the words are already casefolded. The packs are those of
+    ``ctx`` (the default context when omitted).
 
     >>> guess_stoplist_lang("the cat sat on the mat and it was fine".split())
     'en'
@@ -57,7 +66,7 @@ def guess_stoplist_lang(
     lowered = list(sample_words[:1000]) if folded else [w.casefold() for w in sample_words[:1000]]
     if not lowered:
         return None
-    index = _stop_index()
+    index = _stop_index(ctx or default_context())
     # Count each word's tuple of languages, then spread: one dict update per
     # word instead of one per (word, language).
     by_langs = Counter(map(index.get, lowered))
@@ -165,7 +174,7 @@ _CAP_WORD_START = regex.compile(
     r"(?<![[\p{L}\p{M}\p{N}_]--[\p{Han}\p{Hiragana}\p{Katakana}]])\p{Lu}", regex.V1
 )
 _ASCII_CAP_WORD_START = re.compile(r"(?<![A-Za-z0-9_])[A-Z]")
-#: Lines up to this many code points are analysed once per process when they
+#: Lines up to this many code points are analysed once per worker when they
 #: repeat (see :func:`_line`): chrome lines are short and repeat on every page
 #: of a site, while paragraphs rarely repeat.
 LINE_CACHE_CHARS = 400
@@ -230,43 +239,48 @@ class _Line:
         lines and a page's first lines need them."""
         return words(self.text)
 
-    def rule(self, max_rule_chars: int) -> str | None:
+    def rule(self, max_rule_chars: int, phrases: Phrases) -> str | None:
         """:func:`rule_reason` of the line (the phrase rules are looked up once per pack set)."""
         if self.icon:
             return "icon_strip"
         if len(self.text) > max_rule_chars:
             return None
-        src = _all_phrases()
-        if self._rule_src is not src:
-            self._rule = _short_rule(self.text, self.key, self.tokens)
-            self._rule_src = src
+        if self._rule_src is not phrases:
+            self._rule = _short_rule(self.text, self.key, self.tokens, phrases)
+            self._rule_src = phrases
         return self._rule
 
 
-#: Short lines seen on more than one page, analysed once per process.
-_LINES: RepeatCache[str, _Line] = RepeatCache(LINE_CACHE_SIZE)
+def line_cache(ctx: Context) -> RepeatCache[str, _Line]:
+    """Short lines seen on more than one page, analysed once per context (worker)."""
+    return ctx.owned("boilerplate.lines", lambda: RepeatCache(LINE_CACHE_SIZE))
 
 
-def _line(text: str) -> _Line:
-    """The analysis of one line, from the process cache when it is short and repeats."""
+def _line(text: str, cache: RepeatCache[str, _Line]) -> _Line:
+    """The analysis of one line, from the cache when it is short and repeats."""
     if len(text) > LINE_CACHE_CHARS:
         return _Line(text)
-    line = _LINES.get(text)
+    line = cache.get(text)
     if line is None:
         line = _Line(text)
-        _LINES.offer(text, line)
+        cache.offer(text, line)
     return line
 
 
-def page_lines(page: Page) -> list[_Line]:
-    """The analysis of each block's text, made once per page (kept on the page)."""
-    if len(page.lines) != len(page.blocks):
-        page.lines[:] = [_line(page.block_text(b)) for b in page.blocks]
-    return page.lines
+def page_lines(page: Page, ctx: Context) -> list[_Line]:
+    """The analysis of each block's text. Both the cross-document pass and the
+    classifier read them: the pipeline makes them once per page and hands them
+    to both."""
+    cache = line_cache(ctx)
+    return [_line(page.block_text(b), cache) for b in page.blocks]
 
 
 def page_lang(
-    page: Page, tokens: Sequence[Sequence[str]] | None = None, *, folded: bool = False
+    page: Page,
+    tokens: Sequence[Sequence[str]] | None = None,
+    *,
+    folded: bool = False,
+    ctx: Context | None = None,
 ) -> str | None:
     """The stoplist language of a page (``<html lang>`` as a hint, else the best-covering pack).
 
@@ -279,18 +293,24 @@ def page_lang(
             break
     hint = page.metadata.get("html_lang")
     return guess_stoplist_lang(
-        sample, hint if isinstance(hint, str) else None, folded=folded and tokens is not None
+        sample,
+        hint if isinstance(hint, str) else None,
+        folded=folded and tokens is not None,
+        ctx=ctx,
     )
 
 
-def text_features(texts: Sequence[str], stop: frozenset[str] | None) -> list[dict[str, float]]:
+def text_features(
+    texts: Sequence[str], stop: frozenset[str] | None, ctx: Context | None = None
+) -> list[dict[str, float]]:
     """Per-block text features; ``stop`` is the page's stoplist (None when unknown).
 
     With no stoplist the stopword features take neutral values and
     ``no_stoplist`` is set, so a language without a pack is judged by the other
     features instead of looking like a page without prose.
     """
-    return _text_features([_line(t) for t in texts], stop)
+    cache = line_cache(ctx or default_context())
+    return _text_features([_line(t, cache) for t in texts], stop)
 
 
 def _text_features(lines: Sequence[_Line], stop: frozenset[str] | None) -> list[dict[str, float]]:

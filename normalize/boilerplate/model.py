@@ -18,9 +18,11 @@ from operator import mul
 from typing import Any
 
 from normalize.boilerplate.features import _Line, _text_features, page_lang, page_lines
+from normalize.boilerplate.rules import Phrases, all_phrases
 from normalize.config import BoilerplateConfig
+from normalize.context import Context, default_context
 from normalize.document import Page
-from normalize.langpacks import lang_pack, phrase_key
+from normalize.langpacks import phrase_key
 
 _DEFAULT_CONFIG = BoilerplateConfig()
 
@@ -78,18 +80,24 @@ class _Evidence:
     title_index: int | None
 
 
-def _evidence(page: Page, repeated: Collection[str], config: BoilerplateConfig) -> _Evidence:
+def _evidence(
+    page: Page,
+    repeated: Collection[str],
+    config: BoilerplateConfig,
+    lines: Sequence[_Line],
+    ctx: Context,
+) -> _Evidence:
     texts = [page.block_text(b) for b in page.blocks]
-    lines = page_lines(page)
+    phrases = all_phrases(ctx)
     keys = [line.key for line in lines]
-    lang = page_lang(page, [line.folded for line in lines], folded=True)
-    stop = lang_pack(lang).stopwords if lang else None
+    lang = page_lang(page, [line.folded for line in lines], folded=True, ctx=ctx)
+    stop = ctx.packs.pack(lang).stopwords if lang else None
     feats = _text_features(lines, stop or None)
     for f, b in zip(feats, page.blocks, strict=True):
         if b.features:
             f.update(b.features)
     title_key = phrase_key(str(page.metadata.get("title") or ""))
-    title_index = _find_title(page, lines, keys, feats, title_key)
+    title_index = _find_title(page, lines, keys, feats, title_key, phrases)
     if title_index is not None:
         feats[title_index]["title_like"] = 1.0
         title_key = keys[title_index]
@@ -107,7 +115,7 @@ def _evidence(page: Page, repeated: Collection[str], config: BoilerplateConfig) 
         elif k and k == prev_key:
             reason = "duplicate_line"
         else:
-            reason = line.rule(max_rule_chars) or structural_reason(feats[i])
+            reason = line.rule(max_rule_chars, phrases) or structural_reason(feats[i])
         forced.append(reason)
         if k:
             prev_key = k
@@ -120,6 +128,7 @@ def _find_title(
     keys: Sequence[str],
     feats: Sequence[Mapping[str, float]],
     title_key: str,
+    phrases: Phrases,
 ) -> int | None:
     """The block that is the page's title: the one marked so by the HTML reader,
     the one equal to the metadata title, or in text, the first heading-like line
@@ -142,7 +151,7 @@ def _find_title(
             4 <= len(ws) <= 30
             and sum(any(c.isalpha() for c in w) for w in ws) >= 0.75 * len(ws)
             and not line.text.rstrip().endswith(".")
-            and line.rule(max_rule_chars) is None
+            and line.rule(max_rule_chars, phrases) is None
         ):
             return i
     return None
@@ -203,12 +212,23 @@ def _model_reason(f: Mapping[str, float]) -> str:
 
 
 def classify(
-    page: Page, repeated: Collection[str], config: BoilerplateConfig
+    page: Page,
+    repeated: Collection[str],
+    config: BoilerplateConfig,
+    lines: Sequence[_Line] | None = None,
+    ctx: Context | None = None,
 ) -> tuple[_Evidence, list[float], list[str | None]]:
-    """Evidence, P(content) and verdicts (a reason, or None for content) per block."""
+    """Evidence, P(content) and verdicts (a reason, or None for content) per block.
+
+    ``lines`` are the page's :func:`page_lines` when already made; ``ctx``
+    holds the packs and caches (the default context when omitted).
+    """
     from normalize.boilerplate.weights import HTML_MODEL, TEXT_MODEL
 
-    ev = _evidence(page, repeated, config)
+    ctx = ctx or default_context()
+    if lines is None:
+        lines = page_lines(page, ctx)
+    ev = _evidence(page, repeated, config, lines, ctx)
     model = HTML_MODEL if page.origin == "html" else TEXT_MODEL
     probs = content_probabilities(ev.feats, model) if ev.feats else []
     threshold = config.threshold

@@ -17,16 +17,24 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from normalize.boilerplate.features import page_lines
+from normalize.boilerplate.features import _Line, page_lines
 from normalize.config import BoilerplateConfig
+from normalize.context import Context, default_context
 from normalize.document import Page
 
 
-def repeat_keys(page: Page, config: BoilerplateConfig | None = None) -> frozenset[str]:
+def repeat_keys(
+    page: Page,
+    config: BoilerplateConfig | None = None,
+    *,
+    lines: Sequence[_Line] | None = None,
+    ctx: Context | None = None,
+) -> frozenset[str]:
     """Normalized keys of the page's blocks that may count as repeated chrome.
 
     Long blocks are left out (``repeat_max_words``): a long paragraph shared
-    by pages is syndicated content, not a template.
+    by pages is syndicated content, not a template. ``lines`` are the page's
+    :func:`~normalize.boilerplate.features.page_lines` when already made.
 
     >>> from normalize.extract.text import text_page
     >>> sorted(repeat_keys(text_page("Share it!\\nA\\n\\nShare it!", config=BoilerplateConfig())))
@@ -34,7 +42,9 @@ def repeat_keys(page: Page, config: BoilerplateConfig | None = None) -> frozense
     """
     config = config or BoilerplateConfig()
     limit = config.repeat_max_words
-    keys = {line.key for line in page_lines(page) if 0 < line.n_words <= limit}
+    if lines is None:
+        lines = page_lines(page, ctx or default_context())
+    keys = {line.key for line in lines if 0 < line.n_words <= limit}
     keys.discard("")
     return frozenset(keys)
 
@@ -75,13 +85,20 @@ SKETCH_SIZE = 64
 SHINGLE_WORDS = 5
 
 
-def content_sketch(page: Page, config: BoilerplateConfig | None = None) -> tuple[int, ...]:
+def content_sketch(
+    page: Page,
+    config: BoilerplateConfig | None = None,
+    *,
+    lines: Sequence[_Line] | None = None,
+    ctx: Context | None = None,
+) -> tuple[int, ...]:
     """The smallest hashes of a page's word shingles, sorted (its bottom-k MinHash sketch).
 
     Shingles are runs of :data:`SHINGLE_WORDS` case-folded words within the
     page's content lines: those of ``duplicate_min_words`` words or more (all
     lines when fewer than three are that long). Hashes are blake2b, not
-    ``hash()``, which changes from process to process.
+    ``hash()``, which changes from process to process. ``lines`` are the
+    page's :func:`~normalize.boilerplate.features.page_lines` when already made.
 
     >>> from normalize.extract.text import text_page
     >>> cfg = BoilerplateConfig()
@@ -90,10 +107,11 @@ def content_sketch(page: Page, config: BoilerplateConfig | None = None) -> tuple
     (3, True)
     """
     config = config or BoilerplateConfig()
-    lines = page_lines(page)
+    if lines is None:
+        lines = page_lines(page, ctx or default_context())
     chosen = [ln for ln in lines if ln.n_words >= config.duplicate_min_words]
     if len(chosen) < 3:
-        chosen = lines
+        chosen = list(lines)
     shingles: set[str] = set()
     for ln in chosen:
         ws = ln.folded

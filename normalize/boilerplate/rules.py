@@ -9,7 +9,6 @@ kind of chrome is a new function here and a branch of :func:`_short_rule`
 
 from __future__ import annotations
 
-import functools
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
@@ -17,17 +16,25 @@ import regex
 
 from normalize.boilerplate.tokens import words
 from normalize.config import BoilerplateConfig
-from normalize.langpacks import available_langs, lang_pack, phrase_key
+from normalize.context import Context, default_context
+from normalize.langpacks import LangPacks, phrase_key
+
+#: Chrome phrases of every pack (normalized phrase -> reason), and the wildcard ones.
+Phrases = tuple[Mapping[str, str], tuple[tuple[regex.Pattern[str], str], ...]]
 
 
-@functools.cache
-def _all_phrases() -> tuple[Mapping[str, str], tuple[tuple[regex.Pattern[str], str], ...]]:
+def all_phrases(ctx: Context) -> Phrases:
     """Chrome phrases of every pack at once: pages mix languages (an English
-    "Share" button on an Urdu page), and a whole-line match is safe across them."""
+    "Share" button on an Urdu page), and a whole-line match is safe across them.
+    Made once per context."""
+    return ctx.owned("boilerplate.phrases", lambda: _gather_phrases(ctx.packs))
+
+
+def _gather_phrases(packs: LangPacks) -> Phrases:
     phrases: dict[str, str] = {}
     patterns: list[tuple[regex.Pattern[str], str]] = []
-    for lang in available_langs():
-        pack = lang_pack(lang)
+    for lang in packs.langs():
+        pack = packs.pack(lang)
         for k, v in pack.phrases.items():
             phrases.setdefault(k, v)
         patterns.extend(pack.patterns)
@@ -45,8 +52,9 @@ _SENT_END = regex.compile(r"[.!?…。！？।॥؟۔][\"'”’»)\]]*$")
 _NAV_SEP = regex.compile(r"\s[|•·]\s")
 
 
-def chrome_phrase(text: str, *, key: str | None = None) -> str | None:
-    """The reason of the chrome phrase that ``text`` is, if it is one (any language pack).
+def chrome_phrase(text: str, *, key: str | None = None, ctx: Context | None = None) -> str | None:
+    """The reason of the chrome phrase that ``text`` is, if it is one (any language pack
+    of ``ctx``, the default context when omitted).
 
     >>> chrome_phrase("Leave a Reply"), chrome_phrase("Follow AsumeTech on")
     ('comments', 'share')
@@ -56,11 +64,15 @@ def chrome_phrase(text: str, *, key: str | None = None) -> str | None:
     'share'
 
     """
+    return _chrome_phrase(text, key, all_phrases(ctx or default_context()))
+
+
+def _chrome_phrase(text: str, key: str | None, known: Phrases) -> str | None:
     if key is None:
         key = phrase_key(text)
     if not key or len(key) > 120:
         return None
-    phrases, patterns = _all_phrases()
+    phrases, patterns = known
     if key in phrases:
         return phrases[key]
     for pat, reason in patterns:
@@ -69,7 +81,7 @@ def chrome_phrase(text: str, *, key: str | None = None) -> str | None:
     parts = _NAV_SEP.split(text)
     if len(parts) > 1:
         # "Share this | Subscribe": a strip of chrome phrases is chrome.
-        reasons = [chrome_phrase(p) for p in parts if phrase_key(p)]
+        reasons = [_chrome_phrase(p, None, known) for p in parts if phrase_key(p)]
         if reasons and all(reasons):
             return reasons[0]
     return None
@@ -148,8 +160,11 @@ def _timestamp(text: str, toks: Sequence[str] | None) -> bool:
     )
 
 
-def rule_reason(text: str, config: BoilerplateConfig, *, key: str | None = None) -> str | None:
-    """The named kind of chrome that a block's text is on its own, if any.
+def rule_reason(
+    text: str, config: BoilerplateConfig, *, key: str | None = None, ctx: Context | None = None
+) -> str | None:
+    """The named kind of chrome that a block's text is on its own, if any (the phrases
+    are those of ``ctx``'s packs, the default context's when omitted).
 
     >>> cfg = BoilerplateConfig()
     >>> rule_reason("Podcasts", cfg), rule_reason("0:00", cfg), rule_reason("Hello there.", cfg)
@@ -159,12 +174,14 @@ def rule_reason(text: str, config: BoilerplateConfig, *, key: str | None = None)
         return "icon_strip"
     if len(text) > config.max_rule_chars:
         return None
-    return _short_rule(text, key)
+    return _short_rule(text, key, None, all_phrases(ctx or default_context()))
 
 
-def _short_rule(text: str, key: str | None, toks: Sequence[str] | None = None) -> str | None:
+def _short_rule(
+    text: str, key: str | None, toks: Sequence[str] | None, phrases: Phrases
+) -> str | None:
     """The rules of :func:`rule_reason` that only short text is checked against."""
-    reason = chrome_phrase(text, key=key)
+    reason = _chrome_phrase(text, key, phrases)
     if reason:
         return reason
     if _timestamp(text, toks):
