@@ -27,20 +27,27 @@ def packs_dir_for_the_session(tmp_path_factory):
         yield
 
 
-def load_cases(name: str) -> list:
-    """The cases of fixtures/NAME as pytest params with their labels as ids.
+#: What every case says about itself: ``label`` (its pytest id, unique in
+#: its file) and ``expect``: ``pass``, or ``fail`` for a known failure, which
+#: is a strict xfail (so that a fix is noticed) and says why in ``comment``.
+EXPECT = ("pass", "fail")
 
-    A case with ``"expect": "fail"`` is a known failure: a strict xfail, so
-    that a fix is noticed.
-    """
-    cases = json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+
+def case_list(name: str) -> list[dict]:
+    """The cases of fixtures/NAME: a JSON list of cases, or an object with a
+    ``comment`` on the whole file and its ``cases``."""
+    data = json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+    return data["cases"] if isinstance(data, dict) else data
+
+
+def load_cases(name: str) -> list:
+    """The cases of fixtures/NAME as pytest params with their labels as ids;
+    ``"expect": "fail"`` cases are strict xfails."""
     params = []
-    for case in cases:
+    for case in case_list(name):
         marks = []
-        if case.get("expect") == "fail":
-            marks.append(
-                pytest.mark.xfail(strict=True, reason=case.get("comment", "known failure"))
-            )
+        if case["expect"] == "fail":
+            marks.append(pytest.mark.xfail(strict=True, reason=case["comment"]))
         params.append(pytest.param(case, id=case["label"], marks=marks))
     return params
 

@@ -3,7 +3,6 @@ invariants (blocks tile the text, repeats are order-independent), and bad input.
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
@@ -29,9 +28,9 @@ from normalize.context import Context
 from normalize.document import BOILERPLATE, CONTENT, Page
 from normalize.extract.html import BoilerplateError, html_page
 from normalize.extract.text import text_page
+from tests.conftest import load_cases
 
 ROOT = Path(__file__).resolve().parent.parent
-CASES = json.loads((ROOT / "fixtures" / "boilerplate_cases.json").read_text(encoding="utf-8"))
 SEEDS = sorted((ROOT / "fixtures" / "seeds").glob("*.txt"))
 CONFIG = BoilerplateConfig()
 
@@ -56,21 +55,11 @@ def find(page: Page, needle: str, nth: int = 0):
     return hits[nth]
 
 
-def _params() -> list:
-    out = []
-    for case in CASES["cases"]:
-        marks = []
-        if case["status"] == "known_failure":
-            marks.append(pytest.mark.xfail(strict=True, reason=case["comment"]))
-        out.append(pytest.param(case, id=case["label"], marks=marks))
-    return out
-
-
-@pytest.mark.parametrize("case", _params())
+@pytest.mark.parametrize("case", load_cases("boilerplate_cases.json"))
 def test_case(case: dict) -> None:
     page = mark_boilerplate(read(case), config=CONFIG)
     assert_tiles(page)
-    for exp in case["expect"]:
+    for exp in case["blocks"]:
         b = find(page, exp["text"], exp.get("nth", 0))
         got = (b.kind, b.reason)
         assert b.kind == exp["kind"], f"{exp['text']!r}: {got}"

@@ -14,7 +14,7 @@ from tests.conftest import load_cases, run_cli
 def test_metadata_case(case: dict) -> None:
     doc = normalize_document(case["html"].encode("utf-8"), source=case.get("source"))
     assert doc.ok, doc.errors
-    for field, value in case.get("expect", {}).items():
+    for field, value in case.get("fields", {}).items():
         assert doc.metadata.get(field) == value, field
     for field in case.get("absent", ()):
         assert field not in doc.metadata, field

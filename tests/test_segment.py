@@ -2,14 +2,11 @@
 
 Cases live in ``fixtures/segment_cases.json`` (``label`` is the test id;
 ``expected`` lists the language segments as ``[text, lang]``, ``zxx`` pieces
-left out; ``expect: known_failure`` cases are strict xfails, so a fix is
+left out; ``expect: fail`` cases are strict xfails, so a fix is
 noticed).
 """
 
 from __future__ import annotations
-
-import json
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -23,11 +20,7 @@ from normalize.segment import (
     segment_languages,
 )
 from normalize.sentences import split_sentences
-from tests.conftest import FIXTURES, load_cases
-
-CASES = json.loads(
-    (Path(__file__).resolve().parent.parent / "fixtures" / "segment_cases.json").read_text("utf-8")
-)
+from tests.conftest import case_list, load_cases
 
 
 def assert_tiles(text, segs):
@@ -40,25 +33,13 @@ def assert_tiles(text, segs):
     assert pos == len(text)
 
 
-def _param(case):
-    marks = []
-    if case.get("expect") == "known_failure":
-        marks.append(pytest.mark.xfail(strict=True, reason=case.get("comment", "")))
-    return pytest.param(case, id=case["label"], marks=marks)
-
-
-@pytest.mark.parametrize("case", [_param(c) for c in CASES])
+@pytest.mark.parametrize("case", load_cases("segment_cases.json"))
 def test_case(case):
     hints = LanguageHints(html_lang=case["html_lang"]) if case.get("html_lang") else None
     segs = segment_languages(case["text"], hints=hints)
     assert_tiles(case["text"], segs)
     got = [[s.text, s.lang] for s in segs if s.lang != NO_LANGUAGE]
     assert got == case["expected"]
-
-
-def test_labels_are_unique():
-    labels = [c["label"] for c in CASES]
-    assert len(labels) == len(set(labels))
 
 
 _ALPHABET = st.sampled_from(
@@ -209,9 +190,7 @@ def test_script_family_case(case):
 
 
 def test_script_family_cases_cover_the_families():
-    cases = json.loads((FIXTURES / "segment_cases_scripts.json").read_text("utf-8"))
+    cases = case_list("segment_cases_scripts.json")
     families = {c["family"] for c in cases}
     assert {"cjk", "brahmic", "arabic", "cyrillic", "greek", "hebrew", "georgian"} <= families
     assert {"armenian", "thai", "latin"} <= families
-    labels = [c["label"] for c in cases]
-    assert len(labels) == len(set(labels))

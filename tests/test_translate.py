@@ -28,12 +28,12 @@ from normalize import packs, translate
 from normalize.config import TranslateConfig
 from normalize.document import Document, ErrorRecord, Segment
 from normalize.sentences import split_sentences
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, case_list
 
 pytest.importorskip("argostranslate.package", reason="needs the translate extra")
 
 TOY_PACKS = sorted((FIXTURES / "packs").glob("*.argosmodel"))
-CASES = json.loads((FIXTURES / "translate_cases.json").read_text(encoding="utf-8"))
+CASES = case_list("translate_cases.json")
 HI_EN = [c for c in CASES if (c["from"], c["to"]) == ("hi", "en")]
 EN_ES = [c for c in CASES if (c["from"], c["to"]) == ("en", "es")]
 
