@@ -20,12 +20,13 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import regex
 
 from normalize.config import CanonicalConfig
+from normalize.document import add_counts
 
 # Characters ---------------------------------------------------------------
 
@@ -344,3 +345,44 @@ def canonicalize(text: str, config: CanonicalConfig | None = None) -> str:
     '"quoted" – kept'
     """
     return canonicalize_and_explain(text, config)[0]
+
+
+def canonical_blocks(raw: Sequence[str], canonicalize: Callable[[str], str]) -> list[str]:
+    """Each raw block (stripped) through ``canonicalize``, in one call when that is
+    the same thing.
+
+    Blocks hold no blank line, so the blocks joined with blank lines and
+    canonicalized split back into the same blocks (canonical rules act within
+    lines). When they do not (a block that canonicalizes to nothing, a
+    U+2029), each block is canonicalized on its own.
+
+    >>> canonical_blocks([" a\\u00a0b ", "", "c"], canonicalize)
+    ['a b', '', 'c']
+    """
+    raw = [r.strip() for r in raw]
+    keep = [r for r in raw if r]
+    joined = canonicalize("\n\n".join(keep))
+    parts = joined.split("\n\n") if joined else []
+    if len(parts) == len(keep):
+        it = iter(parts)
+        return [next(it) if r else "" for r in raw]
+    return [canonicalize(r) for r in raw]
+
+
+def canonicalize_blocks(
+    raw: Sequence[str], config: CanonicalConfig | None = None
+) -> tuple[list[str], dict[str, int]]:
+    """:func:`canonical_blocks` in the canonical form, with what each rule changed.
+
+    >>> canonicalize_blocks(["x\\u00a0\\u00a0y", "z\\r"])
+    (['x y', 'z'], {'normalize_spaces': 1})
+    """
+    counts: dict[str, int] = {}
+
+    def one(text: str) -> str:
+        nonlocal counts
+        out, changed = canonicalize_and_explain(text, config)
+        counts = add_counts(counts, changed)
+        return out
+
+    return canonical_blocks(raw, one), counts

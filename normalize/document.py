@@ -60,6 +60,37 @@ CONTENT = "content"
 BOILERPLATE = "boilerplate"
 
 
+class Stage:
+    """The names of the stages, in pipeline order: each is written once, here.
+
+    A name is the stage's module (or package) in ``normalize/``, the field of
+    its settings in :class:`~normalize.config.Config` (when it has settings),
+    its label in a record's ``steps`` (when it changes the text) and the
+    ``stage`` of the errors and warnings it reports. ``read`` is the input:
+    the readers and the pipeline's size limit.
+    """
+
+    READ = "read"
+    DECODE = "decode"
+    EXTRACT = "extract"
+    CANONICAL = "canonical"
+    BOILERPLATE = "boilerplate"
+    SEGMENT = "segment"
+    TRANSLATE = "translate"
+
+
+#: Every stage name, in pipeline order.
+STAGES: tuple[str, ...] = (
+    Stage.READ,
+    Stage.DECODE,
+    Stage.EXTRACT,
+    Stage.CANONICAL,
+    Stage.BOILERPLATE,
+    Stage.SEGMENT,
+    Stage.TRANSLATE,
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Segment:
     """A contiguous piece of the canonical full text in one language and script.

@@ -1,16 +1,26 @@
-"""The pipeline: the stages composed, one batch of documents at a time.
+"""The pipeline: a table of stages folded over a batch of documents.
 
-Per document: ``decode`` (bytes to text, ftfy repair) → ``canonical``
-(the canonical Unicode form) → ``boilerplate`` (blocks, chrome marked) →
-``segment`` (language and script segments) → optional ``translate``.
+Per document, in order (:data:`PREPARE`): ``read`` (the size limit),
+``decode`` (bytes to text, encoding repair), ``extract`` (HTML or text to
+blocks of raw text, and what the page says about itself), ``canonical``
+(the canonical Unicode form of every block, and the page they tile). Then,
+once per batch, the **evidence pass** (:func:`gather_evidence`): documents
+are grouped by source; chrome that repeats across a group's pages (copies
+of one page counted once) and the languages of that chrome become evidence
+for each page. Then per document again (:data:`FINISH`): ``boilerplate``
+(every block marked content or chrome, with a reason) and ``segment``
+(language and script segments; the record's text and language). Then,
+once per batch, optional ``translate``.
 
-Cross-document evidence (chrome that repeats across a source) is gathered
-within one batch: a batch is the unit of work, of memory and of parallelism,
-and its boundaries depend only on the input order and ``batch_size``, so the
-output is the same whatever the number of workers.
+Every stage is run by one wrapper (:func:`_fold`): it names the stage that
+is running, so that an error, a timeout or a bug is reported with the stage
+that actually failed; a failure turns that document into an error record
+and the run goes on (nothing raises out of :func:`process_batch`). Each of
+the two per-document phases has its own time limit (``Config.max_seconds``).
 
-A failure in any stage turns that document into an error record and the run
-goes on; nothing raises out of :func:`process_batch`.
+A batch is the unit of work, of memory and of parallelism, and its
+boundaries depend only on the input order and ``batch_size``, so the output
+is the same whatever the number of workers.
 """
 
 from __future__ import annotations
@@ -21,8 +31,8 @@ import signal
 import threading
 import traceback
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from normalize import boilerplate, canonical, decode, segment
@@ -32,15 +42,18 @@ from normalize.context import Context, default_context
 from normalize.document import (
     BOILERPLATE,
     CONTENT,
+    NO_LANGUAGE,
+    UNDETERMINED,
     Block,
     Document,
     ErrorRecord,
     Page,
     RawDocument,
     Segment,
+    Stage,
     add_counts,
 )
-from normalize.extract.html import html_page
+from normalize.extract import html as extract_html
 from normalize.extract.metadata import record_metadata
 from normalize.extract.text import text_page
 from normalize.sniff import sniff_format
@@ -48,21 +61,42 @@ from normalize.sniff import sniff_format
 log = logging.getLogger("normalize")
 
 
-@dataclass(frozen=True, slots=True)
-class _Prepared:
-    """A document after the per-document stages, before batch-level ones."""
+@dataclass(slots=True)
+class Work:
+    """One document on its way through the stages: what each stage hands to the next.
 
-    doc: Document
-    page: Page | None
-    group: str
+    Private to the pipeline and to one document; stages fill it in order.
+    """
+
+    raw: RawDocument
+    html: bool = False
+    metadata: dict[str, Any] = field(default_factory=dict)
+    changes: dict[str, int] = field(default_factory=dict)
+    warnings: list[ErrorRecord] = field(default_factory=list)
+    steps: list[str] = field(default_factory=list)
+    #: The decoded text (``decode``).
+    text: str = ""
+    #: The page as read, before canonical form (``extract``).
+    draft: extract_html.HtmlDraft | None = None
+    #: The page of canonical blocks (``canonical``), marked (``boilerplate``).
+    page: Page | None = None
+    #: The record so far (made when the page is), and its source group.
+    doc: Document | None = None
+    group: str = ""
+    #: The batch's evidence for this page: its line analyses, the chrome keys
+    #: repeated across its source group, that group's languages.
+    lines: list[Any] | None = None
+    repeated: frozenset[str] = frozenset()
+    source_langs: tuple[str, ...] = ()
+    #: The stage running now: the one an error or a timeout is reported for.
+    stage: str = Stage.READ
 
 
 class StageError(Exception):
-    """A stage failed on a document; carries what the error record needs."""
+    """A stage refused a document (bad input); ``code`` goes into the error record."""
 
-    def __init__(self, stage: str, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
-        self.stage = stage
         self.code = code
 
 
@@ -129,77 +163,188 @@ def _internal_error(stage: str, exc: BaseException, where: str | None) -> ErrorR
     )
 
 
-def _prepare(raw: RawDocument, config: Config) -> _Prepared:
-    """decode → canonical → page blocks, for one document."""
+# The stages: one adapter each, from the work so far to the next ------------------
+
+
+def read(work: Work, config: Config, ctx: Context) -> None:
+    """The input's format (sniffed when no reader said it) and the size limit."""
+    raw = work.raw
     fmt = raw.format or sniff_format(raw.data)
-    html = fmt == "html"
-    changes: dict[str, int] = {}
-    warnings: list[ErrorRecord] = list(raw.warnings)
-    metadata = dict(raw.metadata)
-    metadata["format"] = fmt
-    data = raw.data
+    work.html = fmt == "html"
+    work.metadata = dict(raw.metadata)
+    work.metadata["format"] = fmt
+    work.warnings = list(raw.warnings)
+    size = len(raw.data)
+    if size > config.max_bytes:
+        unit = "bytes" if isinstance(raw.data, bytes) else "characters"
+        raise StageError(
+            "too_large",
+            f"{raw.source}: {size:,} {unit} is over the limit of "
+            f"{config.max_bytes:,} per document; raise it with --max-bytes.",
+        )
+
+
+def decode_text(work: Work, config: Config, ctx: Context) -> None:
+    """Bytes to text (a ``str`` input is text already), then encoding repair."""
+    raw, data = work.raw, work.raw.data
     if isinstance(data, bytes):
-        if len(data) > config.max_bytes:
-            raise StageError(
-                "read",
-                "too_large",
-                f"{raw.source}: {len(data):,} bytes is over the limit of {config.max_bytes:,} "
-                "per document; raise it with --max-bytes.",
-            )
         try:
             decoded = decode.decode_bytes(
-                data, html=html, http_charset=raw.http_charset, config=config.decode
+                data, html=work.html, http_charset=raw.http_charset, config=config.decode
             )
         except decode.DecodeError as exc:
-            raise StageError("decode", exc.code, f"{raw.source}: {exc}") from exc
+            raise StageError(exc.code, f"{raw.source}: {exc}") from exc
         text = decoded.text
-        metadata["encoding"] = decoded.encoding
-        changes = add_counts(changes, decoded.changes)
-        warnings.extend(
-            ErrorRecord("decode", "declared_charset", w, raw.source) for w in decoded.warnings
+        work.metadata["encoding"] = decoded.encoding
+        work.changes = add_counts(work.changes, decoded.changes)
+        work.warnings.extend(
+            ErrorRecord(Stage.DECODE, "declared_charset", w, raw.source) for w in decoded.warnings
         )
     else:
-        if len(data) > config.max_bytes:
-            raise StageError(
-                "read",
-                "too_large",
-                f"{raw.source}: {len(data):,} characters is over the limit of "
-                f"{config.max_bytes:,} per document; raise it with --max-bytes.",
-            )
         text = data
-    text, repaired = decode.repair_and_explain(text, html=html, config=config.decode)
-    changes = add_counts(changes, repaired)
-    steps = ["decode", "canonical"]
+    work.text, repaired = decode.repair_and_explain(text, html=work.html, config=config.decode)
+    work.changes = add_counts(work.changes, repaired)
 
-    canon_counts: dict[str, int] = {}
 
-    def canonicalize(piece: str) -> str:
-        nonlocal canon_counts
-        out, counts = canonical.canonicalize_and_explain(piece, config.canonical)
-        canon_counts = add_counts(canon_counts, counts)
-        return out
+def extract(work: Work, config: Config, ctx: Context) -> None:
+    """HTML to blocks of raw text with their structure (text waits for its canonical form)."""
+    if work.html:
+        try:
+            work.draft = extract_html.read_html(work.text, config.boilerplate)
+        except ValueError as exc:
+            code = getattr(exc, "code", "bad_html")
+            raise StageError(code, f"{work.raw.source}: {exc}") from exc
 
-    page: Page | None
-    try:
-        if html:
-            page = html_page(text, canonicalize=canonicalize, config=config.boilerplate)
-        else:
-            page = text_page(canonicalize(text), config=config.boilerplate)
-    except ValueError as exc:
-        raise StageError(
-            "boilerplate", getattr(exc, "code", "bad_html"), f"{raw.source}: {exc}"
-        ) from exc
-    changes = add_counts(changes, canon_counts)
-    metadata = record_metadata(raw.metadata, {**metadata, **page.metadata}, raw.source)
-    doc = Document(
+
+def canonicalize(work: Work, config: Config, ctx: Context) -> None:
+    """The canonical form of every block (of the text, for text input), and the page
+    the canonical blocks tile; the record takes the page's metadata."""
+    draft = work.draft
+    counts: dict[str, int]
+    if draft is None:
+        text, counts = canonical.canonicalize_and_explain(work.text, config.canonical)
+        page = text_page(text, config=config.boilerplate)
+    elif draft.flat is not None:
+        text, counts = canonical.canonicalize_and_explain(draft.flat, config.canonical)
+        page, _ = extract_html.page_of(draft, [text], None, config.boilerplate)
+    else:
+        texts, counts = canonical.canonicalize_blocks(draft.texts, config.canonical)
+        title: str | None = None
+        title_counts: dict[str, int] = {}
+        if draft.title is not None:
+            title, title_counts = canonical.canonicalize_and_explain(draft.title, config.canonical)
+        page, title_used = extract_html.page_of(draft, texts, title, config.boilerplate)
+        if title_used:
+            counts = add_counts(counts, title_counts)
+    work.page, work.draft, work.text = page, None, ""
+    work.changes = add_counts(work.changes, counts)
+    raw = work.raw
+    metadata = record_metadata(raw.metadata, {**work.metadata, **page.metadata}, raw.source)
+    work.doc = Document(
         id=raw.id,
         source=raw.source,
-        changes=changes,
-        warnings=tuple(warnings),
+        changes=work.changes,
+        warnings=tuple(work.warnings),
         metadata=metadata,
-        steps=tuple(steps),
+        steps=tuple(work.steps),
     )
-    return _Prepared(doc, page, boilerplate.source_group(raw.source, metadata))
+    work.group = boilerplate.source_group(raw.source, metadata)
+
+
+def mark_boilerplate(work: Work, config: Config, ctx: Context) -> None:
+    """Every block of the page marked content or chrome (with a reason), given the
+    batch's evidence."""
+    assert work.page is not None
+    work.page = boilerplate.mark_boilerplate(
+        work.page, repeated=work.repeated, config=config.boilerplate, lines=work.lines, ctx=ctx
+    )
+    work.lines = None
+
+
+def segment_text(work: Work, config: Config, ctx: Context) -> None:
+    """Language and script segments of the page, cut at its blocks; the record's text
+    (its content, in canonical form again: joining blocks can leave blank lines or
+    spaces the canonical form would not have) and its languages."""
+    page, doc = work.page, work.doc
+    assert page is not None and doc is not None
+    hints = segment.LanguageHints(
+        html_lang=page.metadata.get("html_lang"), source_langs=work.source_langs
+    )
+    lang_segments = segment.segment_languages(
+        page.text, config.segment.languages, hints=hints, config=config.segment, ctx=ctx
+    )
+    segments = _split_at_blocks(lang_segments, page.blocks) if page.text else []
+    content = [s for s in segments if s.kind == CONTENT]
+    if config.keep_boilerplate:
+        text = page.text
+    else:
+        text = canonical.canonicalize("".join(s.text for s in content), config.canonical)
+    summary = segment.language_summary(content)
+    work.doc = doc.replace(
+        text=text,
+        lang=summary.lang,
+        lang_confidence=summary.confidence,
+        lang_shares=summary.shares,
+        segments=tuple(segments),
+    )
+
+
+def _always(config: Config) -> bool:
+    return True
+
+
+def _boilerplate_enabled(config: Config) -> bool:
+    return config.boilerplate.enabled
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """A stage in the table: its name (:class:`~normalize.document.Stage`), its
+    adapter, whether it runs under ``config`` (``when``), and whether the record's
+    ``steps`` name it (``label``: the stages that may change the text)."""
+
+    name: str
+    run: Callable[[Work, Config, Context], None]
+    label: bool = True
+    when: Callable[[Config], bool] = _always
+
+
+#: The per-document stages before the batch's evidence pass, in order.
+PREPARE: tuple[Step, ...] = (
+    Step(Stage.READ, read, label=False),
+    Step(Stage.DECODE, decode_text),
+    Step(Stage.EXTRACT, extract, label=False),
+    Step(Stage.CANONICAL, canonicalize),
+)
+#: The per-document stages after it, in order.
+FINISH: tuple[Step, ...] = (
+    Step(Stage.BOILERPLATE, mark_boilerplate, when=_boilerplate_enabled),
+    Step(Stage.SEGMENT, segment_text),
+)
+
+
+def _fold(steps: Sequence[Step], work: Work, config: Config, ctx: Context) -> ErrorRecord | None:
+    """Run ``steps`` on one document under one time limit; the error record of the
+    stage that failed (bad input, timeout or bug), or None."""
+    where = work.raw.source
+    try:
+        with time_limit(config.max_seconds):
+            for step in steps:
+                if not step.when(config):
+                    continue
+                work.stage = step.name
+                step.run(work, config, ctx)
+                if step.label:
+                    work.steps.append(step.name)
+                    if work.doc is not None:
+                        work.doc = work.doc.replace(steps=tuple(work.steps))
+    except DocumentTimeout:
+        return _timeout_error(work.stage, config, where)
+    except StageError as exc:
+        return ErrorRecord(work.stage, exc.code, str(exc), where)
+    except Exception as exc:  # noqa: BLE001 - one bad document must not stop a run
+        return _internal_error(work.stage, exc, where)
+    return None
 
 
 def _split_at_blocks(segments: Sequence[Segment], blocks: Sequence[Block]) -> list[Segment]:
@@ -249,50 +394,72 @@ def source_languages(
     )
     letters: dict[str, int] = defaultdict(int)
     for seg in segs:
-        if seg.lang not in ("zxx", "und"):
+        if seg.lang not in (NO_LANGUAGE, UNDETERMINED):
             letters[seg.lang] += sum(ch.isalpha() for ch in seg.text)
     return tuple(sorted(lang for lang, n in letters.items() if n >= 3))
 
 
-def _finish(
-    prep: _Prepared,
-    lines: list[Any] | None,
-    repeated: frozenset[str],
-    source_langs: tuple[str, ...],
-    config: Config,
-    ctx: Context,
-) -> Document:
-    """boilerplate marking → language segments → the record's text and language."""
-    doc, page = prep.doc, prep.page
-    assert page is not None
-    steps = list(doc.steps)
-    if config.boilerplate.enabled:
-        page = boilerplate.mark_boilerplate(
-            page, repeated=repeated, config=config.boilerplate, lines=lines, ctx=ctx
+def gather_evidence(works: Sequence[Work | None], config: Config, ctx: Context) -> None:
+    """The batch's evidence pass: what the pages of one source say about each other.
+
+    Pages are grouped by source (:func:`~normalize.boilerplate.source_group`).
+    In a group of two pages or more, each page's lines are analysed (once:
+    the boilerplate stage reads them again), copies of one page (the same
+    canonical URL, or near-identical content) are found and count once, and
+    the keys that repeat across the group's other pages are its chrome
+    (``repeated``); the languages of that chrome are a prior for the group's
+    pages (``source_langs``). A copy gets ``metadata.duplicate_of`` and a
+    warning.
+    """
+    if not config.boilerplate.enabled:
+        return
+    by_group: dict[str, list[Work]] = defaultdict(list)
+    for work in works:
+        if work is not None and work.page is not None and work.doc is not None:
+            by_group[work.group].append(work)
+    for group_works in by_group.values():
+        if len(group_works) < 2:
+            continue
+        for work in group_works:
+            assert work.page is not None
+            work.lines = features.page_lines(work.page, ctx)
+        urls = [
+            url if isinstance(url := work.doc.metadata.get("url"), str) else None
+            for work in group_works
+            if work.doc is not None
+        ]
+        firsts = boilerplate.find_duplicates(
+            [
+                boilerplate.content_sketch(work.page, config.boilerplate, lines=work.lines)
+                for work in group_works
+                if work.page is not None
+            ],
+            urls,
+            config.boilerplate,
         )
-        steps.append("boilerplate")
-    hints = segment.LanguageHints(
-        html_lang=page.metadata.get("html_lang"), source_langs=source_langs
-    )
-    lang_segments = segment.segment_languages(
-        page.text, config.segment.languages, hints=hints, config=config.segment, ctx=ctx
-    )
-    steps.append("segment")
-    segments = _split_at_blocks(lang_segments, page.blocks) if page.text else []
-    content = [s for s in segments if s.kind == CONTENT]
-    if config.keep_boilerplate:
-        text = page.text
-    else:
-        text = canonical.canonicalize("".join(s.text for s in content), config.canonical)
-    summary = segment.language_summary(content)
-    return doc.replace(
-        text=text,
-        lang=summary.lang,
-        lang_confidence=summary.confidence,
-        lang_shares=summary.shares,
-        segments=tuple(segments),
-        steps=tuple(steps),
-    )
+        units: dict[int, set[str]] = defaultdict(set)
+        for work, (first, why) in zip(group_works, firsts, strict=True):
+            assert work.page is not None and work.doc is not None
+            units[first] |= boilerplate.repeat_keys(work.page, lines=work.lines)
+            if why:
+                original = group_works[first].raw
+                note = ErrorRecord(
+                    Stage.BOILERPLATE,
+                    "duplicate",
+                    f"{work.raw.source}: a duplicate of {original.id} in this batch ({why}); "
+                    "its lines count once when finding chrome repeated across the source.",
+                    work.raw.source,
+                )
+                work.doc = work.doc.replace(
+                    metadata={**work.doc.metadata, "duplicate_of": original.id},
+                    warnings=(*work.doc.warnings, note),
+                )
+        repeated = boilerplate.find_repeats(
+            [frozenset(keys) for keys in units.values()], config.boilerplate
+        )
+        langs = source_languages(repeated, config, ctx)
+        for work in group_works:
+            work.repeated, work.source_langs = repeated, langs
 
 
 def process_batch(
@@ -305,124 +472,39 @@ def process_batch(
     """
     config = config or Config()
     ctx = ctx or default_context()
-    prepared: list[_Prepared | Document | None] = []
+    works: list[Work | None] = []
+    docs: list[Document | None] = []
     for raw in raws:
         if raw.error is not None:
-            prepared.append(_error_doc(raw, raw.error))
+            works.append(None)
+            docs.append(_error_doc(raw, raw.error))
             continue
-        try:
-            with time_limit(config.max_seconds):
-                prepared.append(_prepare(raw, config))
-        except DocumentTimeout:
-            prepared.append(_error_doc(raw, _timeout_error("prepare", config, raw.source)))
-        except StageError as exc:
-            prepared.append(_error_doc(raw, ErrorRecord(exc.stage, exc.code, str(exc), raw.source)))
-        except Exception as exc:  # noqa: BLE001 - one bad document must not stop a run
-            prepared.append(_error_doc(raw, _internal_error("prepare", exc, raw.source)))
-
-    lines: list[list[Any] | None] = [None] * len(prepared)
-    repeated, copies = _repeats_by_group(prepared, lines, config, ctx)
-    for i, (first, why) in copies.items():
-        prep = prepared[i]
-        assert isinstance(prep, _Prepared)
-        note = ErrorRecord(
-            "boilerplate",
-            "duplicate",
-            f"{raws[i].source}: a duplicate of {raws[first].id} in this batch ({why}); "
-            "its lines count once when finding chrome repeated across the source.",
-            raws[i].source,
-        )
-        doc = prep.doc.replace(
-            metadata={**prep.doc.metadata, "duplicate_of": raws[first].id},
-            warnings=(*prep.doc.warnings, note),
-        )
-        prepared[i] = _Prepared(doc, prep.page, prep.group)
-    langs = {group: source_languages(keys, config, ctx) for group, keys in repeated.items()}
-    docs: list[Document] = []
-    for i, raw in enumerate(raws):
+        work = Work(raw)
+        error = _fold(PREPARE, work, config, ctx)
+        if error is not None:
+            works.append(None)
+            docs.append(_error_doc(raw, error))
+        else:
+            works.append(work)
+            docs.append(None)
+    gather_evidence(works, config, ctx)
+    for i in range(len(works)):
         # Let each page (and the analyses it holds) go once its record is made.
-        prep, prepared[i] = prepared[i], None
-        page_lines, lines[i] = lines[i], None
-        assert prep is not None
-        if isinstance(prep, Document):
-            docs.append(prep)
+        pending, works[i] = works[i], None
+        if pending is None:
             continue
-        try:
-            with time_limit(config.max_seconds):
-                group = prep.group
-                docs.append(
-                    _finish(
-                        prep,
-                        page_lines,
-                        repeated.get(group, frozenset()),
-                        langs.get(group, ()),
-                        config,
-                        ctx,
-                    )
-                )
-        except DocumentTimeout:
-            docs.append(prep.doc.replace(errors=(_timeout_error("finish", config, raw.source),)))
-        except Exception as exc:  # noqa: BLE001
-            docs.append(prep.doc.replace(errors=(_internal_error("finish", exc, raw.source),)))
+        error = _fold(FINISH, pending, config, ctx)
+        assert pending.doc is not None
+        docs[i] = pending.doc if error is None else pending.doc.replace(errors=(error,))
+    out: list[Document] = []
+    for doc in docs:
+        assert doc is not None
+        out.append(doc)
     if config.translate.target:
         from normalize import translate
 
-        docs = translate.translate_documents(docs, config.translate, ctx)
-    return docs
-
-
-def _repeats_by_group(
-    prepared: Sequence[_Prepared | Document | None],
-    lines: list[list[Any] | None],
-    config: Config,
-    ctx: Context,
-) -> tuple[dict[str, frozenset[str]], dict[int, tuple[int, str]]]:
-    """Repeated chrome keys per source group, and the documents that are copies of others.
-
-    Copies of one page (the same canonical URL, or near-identical content)
-    count once: chrome is what a source's *other* pages repeat, and two
-    copies of an article must not turn it into chrome. ``copies`` maps a
-    document's index to the index of the first copy in the batch and why.
-    The line analyses of the pages looked at are made here, once, into
-    ``lines``: the boilerplate stage reads them again.
-    """
-    if not config.boilerplate.enabled:
-        return {}, {}
-    by_group: dict[str, list[int]] = defaultdict(list)
-    for i, prep in enumerate(prepared):
-        if isinstance(prep, _Prepared) and prep.page is not None:
-            by_group[prep.group].append(i)
-    repeats: dict[str, frozenset[str]] = {}
-    copies: dict[int, tuple[int, str]] = {}
-    for group, idxs in by_group.items():
-        if len(idxs) < 2:
-            continue
-        preps = [prepared[i] for i in idxs]
-        pages = [p.page for p in preps if isinstance(p, _Prepared) and p.page is not None]
-        urls = [
-            url if isinstance(url := p.doc.metadata.get("url"), str) else None
-            for p in preps
-            if isinstance(p, _Prepared)
-        ]
-        for i, page in zip(idxs, pages, strict=True):
-            lines[i] = features.page_lines(page, ctx)
-        firsts = boilerplate.find_duplicates(
-            [
-                boilerplate.content_sketch(page, config.boilerplate, lines=lines[i])
-                for i, page in zip(idxs, pages, strict=True)
-            ],
-            urls,
-            config.boilerplate,
-        )
-        units: dict[int, set[str]] = defaultdict(set)
-        for i, page, (first, why) in zip(idxs, pages, firsts, strict=True):
-            units[first] |= boilerplate.repeat_keys(page, lines=lines[i])
-            if why:
-                copies[i] = (idxs[first], why)
-        repeats[group] = boilerplate.find_repeats(
-            [frozenset(keys) for keys in units.values()], config.boilerplate
-        )
-    return repeats, copies
+        out = translate.translate_documents(out, config.translate, ctx)
+    return out
 
 
 def batched(items: Iterable[RawDocument], size: int) -> Iterator[list[RawDocument]]:

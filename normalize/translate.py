@@ -52,11 +52,12 @@ from normalize.document import (
     Document,
     ErrorRecord,
     Segment,
+    Stage,
 )
 from normalize.sentences import cap_length, split_sentences
 
 #: The provenance label of this stage in ``Document.steps``.
-STEP = "translate"
+STEP = Stage.TRANSLATE
 
 
 class TranslationError(RuntimeError):

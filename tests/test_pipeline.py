@@ -189,3 +189,65 @@ def test_fold_width_can_be_switched_off() -> None:
     folded = normalize_document(text, config=config.with_(decode=DecodeConfig()))
     assert folded.text == "The price of the book is 20 euros today."
     assert folded.changes["fold_width"] == 32
+
+
+def test_stage_names_are_one_name_per_idea() -> None:
+    """A stage's name is its module, its settings' field, its label in ``steps`` and the
+    ``stage`` of its errors; the pipeline's table runs them in the order of STAGES."""
+    import dataclasses
+
+    from normalize import pipeline
+    from normalize.document import STAGES, Stage
+
+    root = Path(pipeline.__file__).parent
+    table = [step.name for step in (*pipeline.PREPARE, *pipeline.FINISH)] + [Stage.TRANSLATE]
+    assert table == list(STAGES)
+    fields = {f.name for f in dataclasses.fields(Config)}
+    for name in STAGES:
+        if name != Stage.READ:  # the input: normalize/io/readers.py and the size limit
+            assert (root / f"{name}.py").is_file() or (root / name).is_dir(), name
+    assert {"decode", "canonical", "boilerplate", "segment", "translate"} <= fields
+    doc = normalize_document("Some text.")
+    assert list(doc.steps) == ["decode", "canonical", "boilerplate", "segment"]
+    assert set(doc.steps) <= set(STAGES)
+
+
+@pytest.mark.parametrize(
+    ("module", "name", "stage"),
+    [
+        ("normalize.decode", "repair_and_explain", "decode"),
+        ("normalize.canonical", "canonicalize_and_explain", "canonical"),
+        ("normalize.segment", "segment_languages", "segment"),
+    ],
+)
+def test_an_internal_error_names_the_stage_that_failed(monkeypatch, module, name, stage) -> None:
+    import importlib
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("broken on purpose")
+
+    monkeypatch.setattr(importlib.import_module(module), name, broken)
+    doc = normalize_document("A sentence of text.", source="x.txt")
+    [error] = doc.errors
+    assert (error.stage, error.code) == (stage, "internal")
+    assert f"in stage {stage!r}" in error.message
+
+
+def test_a_timeout_names_the_stage_that_was_running(monkeypatch) -> None:
+    import time
+
+    from normalize import segment
+
+    def slow(*args, **kwargs):
+        time.sleep(5)
+
+    monkeypatch.setattr(segment, "segment_languages", slow)
+    doc = normalize_document("A sentence of text.", config=Config(max_seconds=0.2))
+    [error] = doc.errors
+    assert (error.stage, error.code) == ("segment", "timeout")
+
+
+def test_unreadable_html_is_an_extract_error() -> None:
+    doc = normalize_document(b"<!-- only a comment -->", format="html", source="c.html")
+    [error] = doc.errors
+    assert (error.stage, error.code) == ("extract", "bad_html")

@@ -38,6 +38,7 @@ from typing import Any
 import lxml.etree
 import regex
 
+from normalize.canonical import canonical_blocks
 from normalize.config import BoilerplateConfig
 from normalize.document import Block, Page
 from normalize.extract import metadata
@@ -339,13 +340,40 @@ def _metadata(root: lxml.etree._Element, html: str) -> dict[str, Any]:
     return meta
 
 
-def html_page(html: str, *, canonicalize: Callable[[str], str], config: BoilerplateConfig) -> Page:
-    """Read ``html`` into a :class:`Page` of blocks joined by blank lines.
+@dataclass(frozen=True, slots=True)
+class HtmlDraft:
+    """An HTML page as read, before the canonical stage: its blocks' raw texts and
+    where they sit, and what the page says about itself.
 
-    Every block's text goes through ``canonicalize`` (empty ones are dropped),
-    so the page text is canonical. The title is a block (flagged ``is_title``):
-    the ``h1`` that matches the metadata title, or else a block made from the
-    metadata title put first.
+    The canonical stage gives the texts (:attr:`texts`) their canonical form;
+    :func:`page_of` then builds the page from them. ``flat`` is the page read
+    as text, when the parser kept none of it (nesting past its limit).
+    """
+
+    metadata: dict[str, Any]
+    raws: list[_Raw]
+    own_hints: dict[int, frozenset[str]]
+    truncated: bool
+    flat: str | None = None
+
+    @property
+    def texts(self) -> list[str]:
+        """The texts to canonicalize: the blocks' raw texts, or the flat text."""
+        if self.flat is not None:
+            return [self.flat]
+        return ["".join(r.parts) for r in self.raws]
+
+    @property
+    def title(self) -> str | None:
+        """The metadata title: the page's first block when no heading is its title."""
+        title = self.metadata.get("title")
+        return title if isinstance(title, str) and title else None
+
+
+def read_html(html: str, config: BoilerplateConfig) -> HtmlDraft:
+    """Parse ``html`` and walk it into blocks of raw text, with their structure.
+
+    Raises :class:`BoilerplateError` for a page with nothing to read.
     """
     root, truncated = _parse(html, config)
     html = cut_html(html, config.max_html_chars)
@@ -360,53 +388,63 @@ def html_page(html: str, *, canonicalize: Callable[[str], str], config: Boilerpl
         if flat.strip():
             # The parser kept no text (nesting past its limit): read the page
             # as text rather than lose it; the text model decides its blocks.
-            page = text_page(canonicalize(flat), config=config)
-            return Page(page.text, page.blocks, {**meta, "flattened": True}, origin="text")
+            return HtmlDraft(meta, [], own_hints, truncated, flat)
     if len(raws) >= config.max_blocks:
         truncated = True
         raws = raws[: config.max_blocks]
-    texts: list[str] = []
+    return HtmlDraft(meta, raws, own_hints, truncated)
+
+
+def page_of(
+    draft: HtmlDraft, texts: Sequence[str], title: str | None, config: BoilerplateConfig
+) -> tuple[Page, bool]:
+    """The page of ``draft`` made of its canonical ``texts`` (:attr:`HtmlDraft.texts`
+    in canonical form, in order), blocks joined by blank lines (empty ones dropped).
+
+    The title is a block (flagged ``is_title``): the heading that matches the
+    metadata title, or else ``title`` (the canonical :attr:`HtmlDraft.title`)
+    put first. The flag returned says whether ``title`` was needed.
+    """
+    meta = dict(draft.metadata)
+    if draft.flat is not None:
+        page = text_page(texts[0], config=config)
+        return Page(page.text, page.blocks, {**meta, "flattened": True}, origin="text"), False
+    kept_texts: list[str] = []
     feats: list[dict[str, float]] = []
     kept: list[_Raw] = []
-    for r, t in zip(
-        raws, _canonical_blocks(["".join(r.parts) for r in raws], canonicalize), strict=False
-    ):
+    for r, t in zip(draft.raws, texts, strict=False):
         if t.strip():
-            texts.append(t.strip("\n"))
+            kept_texts.append(t.strip("\n"))
             kept.append(r)
-    _add_features(kept, texts, feats, own_hints)
-    _mark_title(kept, texts, feats, meta)
-    if not any(f.get("is_title") for f in feats) and meta.get("title"):
-        t = canonicalize(meta["title"]).strip("\n")
+    _add_features(kept, kept_texts, feats, draft.own_hints)
+    _mark_title(kept, kept_texts, feats, meta)
+    title_needed = not any(f.get("is_title") for f in feats) and bool(meta.get("title"))
+    if title_needed and title is not None:
+        t = title.strip("\n")
         if t:
-            texts.insert(0, t)
+            kept_texts.insert(0, t)
             feats.insert(0, {"is_title": 1.0, "tag_h": 1.0})
-    if truncated:
+    if draft.truncated:
         meta["truncated"] = True
-    seps = ["\n\n"] * len(texts)
+    seps = ["\n\n"] * len(kept_texts)
     if seps:
         seps[-1] = ""
-    text, spans = tile(texts, seps)
+    text, spans = tile(kept_texts, seps)
     blocks = tuple(Block(s, e, features=f) for (s, e), f in zip(spans, feats, strict=True))
-    return Page(text=text, blocks=blocks, metadata=meta, origin="html")
+    return Page(text=text, blocks=blocks, metadata=meta, origin="html"), title_needed
 
 
-def _canonical_blocks(raw: list[str], canonicalize: Callable[[str], str]) -> list[str]:
-    """Each raw block through ``canonicalize``, in one call when that is the same thing.
-
-    Blocks hold no blank line, so the page joined with blank lines and
-    canonicalized splits back into the same blocks (canonical rules act within
-    lines). When it does not (a block that canonicalizes to nothing, a U+2029),
-    each block is canonicalized on its own.
+def html_page(html: str, *, canonicalize: Callable[[str], str], config: BoilerplateConfig) -> Page:
+    """Read ``html`` into a :class:`Page` of blocks joined by blank lines, block texts
+    through ``canonicalize``: :func:`read_html` and :func:`page_of` in one call, for
+    callers outside the pipeline (which runs the canonical stage between them).
     """
-    raw = [r.strip() for r in raw]
-    keep = [r for r in raw if r]
-    joined = canonicalize("\n\n".join(keep))
-    parts = joined.split("\n\n") if joined else []
-    if len(parts) == len(keep):
-        it = iter(parts)
-        return [next(it) if r else "" for r in raw]
-    return [canonicalize(r) for r in raw]
+    draft = read_html(html, config)
+    if draft.flat is not None:
+        return page_of(draft, [canonicalize(draft.flat)], None, config)[0]
+    texts = canonical_blocks(draft.texts, canonicalize)
+    title = canonicalize(draft.title) if draft.title is not None else None
+    return page_of(draft, texts, title, config)[0]
 
 
 def _strip_tags(html: str) -> str:
