@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import time
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -121,7 +122,7 @@ def test_fuzz_normalize_document(data: bytes | str) -> None:
 def test_fuzz_for_a_while() -> None:
     """``make fuzz``: random (not derandomized) batches until the time is up."""
     if not FUZZ_SECONDS:
-        return
+        pytest.skip("fuzzing for a while is `make fuzz` (NORMALIZE_FUZZ_SECONDS=seconds)")
     deadline = time.monotonic() + FUZZ_SECONDS
     rounds = 0
 

@@ -9,7 +9,6 @@ a silently skipped browser test would hide exactly the bugs it is for.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -569,10 +568,6 @@ def test_report_of_the_seeds_in_a_browser(browser, tmp_path):
     assert PAYLOAD in shown and "broken.bin" in shown
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("normalize.pipeline") is None,
-    reason="normalize.pipeline has not landed yet",
-)
 def test_report_of_the_real_pipeline_output_in_a_browser(browser, tmp_path):
     out = tmp_path / "seeds.jsonl"
     proc = subprocess.run(
