@@ -275,8 +275,8 @@ def run(argv: Sequence[str]) -> int:
     except ValueError as exc:
         log.error("--shard-size: %s", exc)
         return EXIT_USAGE
-    if run_config.shard_size and run_config.output == "-":
-        log.error("--shard-size needs an output folder: -o DIR/")
+    if run_config.shard_size and (run_config.output == "-" or run_config.format == "text"):
+        log.error("--shard-size needs an output folder of records: -o DIR/ (not --format text)")
         return EXIT_USAGE
     if run_config.format == "text" and run_config.output == "-":
         log.error("--format text needs an output folder: -o FOLDER")

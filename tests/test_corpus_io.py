@@ -360,3 +360,20 @@ def test_the_report_reads_shards_compressed_jsonl_and_parquet(tmp_path: Path) ->
         assert out.returncode == 0, out.stderr.decode()
         html = page.read_text(encoding="utf-8")
         assert "Frogs of the forest" in html and "Группа исследователей" in html, name
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--shard-size", "1MB"),
+        ("--shard-size", "1MB", "--format", "text", "-o", "FOLDER"),
+        ("--shard-size", "lots", "-o", "FOLDER"),
+        ("--segments", "some"),
+    ],
+)
+def test_corpus_usage_errors_exit_2(tmp_path: Path, args: tuple[str, ...]) -> None:
+    (tmp_path / "a.txt").write_text("Hello.\n")
+    args = tuple(str(tmp_path / "out") if a == "FOLDER" else a for a in args)
+    out = run_cli(str(tmp_path / "a.txt"), *args)
+    assert out.returncode == 2, out.stderr.decode()
+    assert out.stdout == b""
