@@ -377,3 +377,17 @@ def test_corpus_usage_errors_exit_2(tmp_path: Path, args: tuple[str, ...]) -> No
     out = run_cli(str(tmp_path / "a.txt"), *args)
     assert out.returncode == 2, out.stderr.decode()
     assert out.stdout == b""
+
+
+def test_a_truncated_warc_gz_says_so(tmp_path: Path) -> None:
+    """A download cut short: the pages before the cut, then an error record for the file."""
+    whole = crawl(tmp_path, copies=40).read_bytes()
+    cut = tmp_path / "cut.warc.gz"
+    cut.write_bytes(whole[: len(whole) * 2 // 3])
+    out = run_cli(str(cut), "--jobs", "1")
+    assert out.returncode == 1
+    records = [json.loads(line) for line in out.stdout.decode().splitlines()]
+    assert 4 <= sum(not r["errors"] for r in records) < 40 * 4
+    [error] = [r for r in records if r["errors"]]
+    assert error["errors"][0]["code"] == "unreadable"
+    assert "cut.warc.gz" in error["errors"][0]["message"]

@@ -427,9 +427,11 @@ def read_stream(
 ) -> Iterator[RawDocument | Skipped]:
     """The documents of an open file: decompressed, and sniffed when no extension says its format.
 
-    A WARC archive is given to its reader as it is: fastwarc reads gzip,
-    zstd and lz4 WARCs itself (record by record, each bounded by the size
-    limit) and needs a file it can seek in.
+    A WARC archive goes to its reader undecompressed, except gzip: fastwarc
+    reads zstd and lz4 WARCs itself (record by record, each bounded by the
+    size limit) and needs a file it can seek in, but it stops silently where
+    a gzip file is cut off, so gzip is read through Python's ``gzip``, which
+    says so (the file's error record then tells the truncation).
     """
     if fmt is None:
         if not raw.seekable():
@@ -437,7 +439,7 @@ def read_stream(
             fmt = sniff_content(head)
         else:
             fmt, compression = _sniff_file(raw, compression)
-    if fmt == "warc":
+    if fmt == "warc" and compression != ".gz":
         yield from READERS["warc"](raw, name, run)
         return
     with decompressing(raw, compression) as stream:
