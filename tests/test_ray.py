@@ -117,3 +117,36 @@ def test_resume_is_the_same_on_both_engines(ray_cluster: None, tmp_path: Path) -
         resumed = dataclasses.replace(run, resume=True)
         assert run_corpus(inputs, resumed) == 1, engine  # the broken line is after the cut
         assert out.read_bytes() == b"".join(lines), engine
+
+
+def test_both_engines_count_what_a_warc_holds_besides_pages(
+    ray_cluster: None, tmp_path: Path
+) -> None:
+    """Requests, images and redirects are skipped by reason on Ray too, none silently."""
+    pytest.importorskip("fastwarc")
+    from tests.warc_fixtures import sample_records, write_warc
+
+    warc = tmp_path / "crawl.warc.gz"
+    write_warc(warc, sample_records())
+    stats = {}
+    for engine in ("local", "ray"):
+        run = RunConfig(
+            jobs=1,
+            engine=engine,
+            quiet=True,
+            output=str(tmp_path / f"{engine}.jsonl"),
+            stats=str(tmp_path / f"{engine}.json"),
+        )
+        assert run_corpus([str(warc)], run) == 0, engine
+        stats[engine] = json.loads((tmp_path / f"{engine}.json").read_text())
+    assert (
+        stats["ray"]["skipped"]
+        == stats["local"]["skipped"]
+        == {
+            "warc_record": 17,
+            "http_status": 2,
+            "media_type": 2,
+        }
+    )
+    assert stats["ray"]["documents"] == stats["local"]["documents"] == 4
+    assert (tmp_path / "ray.jsonl").read_bytes() == (tmp_path / "local.jsonl").read_bytes()
