@@ -97,7 +97,7 @@ def test_resume_refuses_other_settings(tmp_path: Path) -> None:
     assert b"without --resume" in proc.stderr
 
 
-def _crashing_worker(batch, config):
+def _crashing_worker(batch, config, progress=None):
     """A worker function that dies on the batch holding the document 'boom' (module level: picklable)."""
     from normalize.pipeline import process_batch
 
@@ -452,3 +452,40 @@ def test_an_interrupted_run_says_how_to_resume(tmp_path: Path, signum: int) -> N
     assert "Traceback" not in text
     assert len(text.strip().splitlines()) == 1 and "--resume" in text, text
     assert Path(f"{out}.checkpoint").exists()
+
+
+def _process_batch_hanging_in_c(raws, config):
+    """``process_batch`` where the document 'hang' spends minutes in one C call (module level)."""
+    from normalize.pipeline import process_batch
+
+    for raw in raws:  # the pipeline's first phase reaches each document in turn
+        if raw.id == "hang" and raw.error is None:  # an error record is passed through
+            sum(range(10**13))  # one C call: no signal handler runs until it returns
+    return process_batch(raws, config)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_document_stuck_in_a_c_call_gets_a_timeout_record(monkeypatch, jobs: int) -> None:
+    """SIGALRM cannot interrupt a C call: the hard limit ends the worker, the run goes on."""
+    from normalize.config import Config, RunConfig
+    from normalize.document import RawDocument
+    from normalize.engines import local
+
+    monkeypatch.setattr(local, "process_batch", _process_batch_hanging_in_c)  # forked workers
+    raws = [
+        RawDocument(id=name, source=name, data=f"Document {name}.")
+        for name in ["a", "hang", "b", "c", "d"]
+    ]
+    run = RunConfig(jobs=jobs, batch_size=3, pipeline=Config(max_seconds=1))
+    started = time.monotonic()
+    records = [r for _, batch in local.run_records(raws, run) for r in batch]
+    assert time.monotonic() - started < 120
+    assert [r.id for r in records] == [r.id for r in raws]
+    assert {r.id: r.error_codes for r in records} == {
+        "a": (),
+        "hang": ("timeout",),
+        "b": (),  # in the batch of 'hang': only that document is lost
+        "c": (),
+        "d": (),
+    }
+    assert "--max-seconds" in records[1].errors[0]

@@ -16,6 +16,7 @@ hands :class:`~normalize.io.record.OutputRecord` batches to the run
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import itertools
 import multiprocessing
@@ -26,7 +27,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import IO, TypeVar
+from typing import IO, Any, TypeVar
 
 from normalize.config import Config, RunConfig
 from normalize.document import Document, ErrorRecord, RawDocument, Skipped
@@ -61,15 +62,117 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _worker_batch(batch: list[RawDocument], config: Config) -> list[Document]:
+def hard_limit(config: Config) -> float:
+    """CPU seconds after which a worker is killed on one document: ``0`` for none.
+
+    ``Config.max_seconds`` is enforced with ``SIGALRM``, whose handler runs
+    only between Python bytecodes: a single C call that runs for minutes
+    (NFC over a pathological run of marks, a regex) cannot be interrupted.
+    The hard limit is the kernel's: a CPU-time timer whose signal
+    (``SIGPROF``, default action) ends the worker process, which is replaced;
+    the document gets a ``timeout`` record (see :func:`_isolate`). It leaves
+    the soft limit time to act on each of a document's two phases.
+    """
+    return 2 * config.max_seconds + 1 if config.max_seconds > 0 else 0.0
+
+
+class _Guarded(list[RawDocument]):
+    """A batch that arms the hard CPU-time limit for each document as it is reached.
+
+    ``process_batch`` goes over its documents in order in each phase; each
+    step re-arms the timer, so it measures one document's phase, and the end
+    of the iteration disarms it (translation, after, is not limited). Used in
+    worker processes only: the timer's signal ends the process. ``progress``
+    (shared memory) tells the parent which document a killed worker was on.
+    """
+
+    def __init__(self, items: Sequence[RawDocument], seconds: float, progress: Any) -> None:
+        super().__init__(items)
+        self.seconds = seconds
+        self.progress = progress
+
+    def __iter__(self) -> Iterator[RawDocument]:
+        try:
+            for i, item in enumerate(super().__iter__()):
+                if self.progress is not None:
+                    self.progress.value = i
+                signal.setitimer(signal.ITIMER_PROF, self.seconds)
+                yield item
+        finally:
+            signal.setitimer(signal.ITIMER_PROF, 0)
+
+
+def _worker_batch(batch: list[RawDocument], config: Config, progress: Any = None) -> list[Document]:
+    seconds = hard_limit(config)
+    if seconds and multiprocessing.parent_process() is not None:
+        return process_batch(_Guarded(batch, seconds, progress), config)
     return process_batch(batch, config)
 
 
 def _worker_records(
-    batch: list[RawDocument], config: Config, segments: str = "full"
+    batch: list[RawDocument], config: Config, segments: str = "full", progress: Any = None
 ) -> list[OutputRecord]:
-    docs = _worker_batch(batch, config)
+    docs = _worker_batch(batch, config, progress)
     return [OutputRecord.of(doc, raw, segments) for doc, raw in zip(docs, batch, strict=True)]
+
+
+def _child(work: Callable[..., Any], batch: list[RawDocument], config: Config, progress: Any,
+           conn: Any) -> None:  # fmt: skip
+    _die_with_parent(os.getppid())
+    conn.send(work(batch, config, progress=progress))
+    conn.close()
+
+
+def _isolate(
+    context: Any, work: Callable[..., list[T]], batch: list[RawDocument], config: Config
+) -> list[T] | None:
+    """Run a batch that kills workers alone, finding the document that does it.
+
+    The batch runs in a child process that reports which document it is on.
+    When the child dies on a document, that document becomes an error record
+    (``timeout`` when the hard time limit ended it, ``worker_crashed``
+    otherwise) and the batch runs again without it, so one bad document
+    costs only its own record. ``None`` when the child dies before reaching
+    any document (the whole batch is lost then).
+    """
+    batch = list(batch)
+    for _ in range(len(batch) + 1):
+        progress = context.Value("i", -1)
+        receive, send = context.Pipe(duplex=False)
+        child = context.Process(target=_child, args=(work, batch, config, progress, send))
+        child.start()
+        send.close()
+        try:
+            result: list[T] = receive.recv()
+        except EOFError:
+            result = None  # type: ignore[assignment]
+        child.join()
+        receive.close()
+        if result is not None:
+            return result
+        index = progress.value
+        if index < 0 or batch[index].error is not None:
+            return None
+        raw = batch[index]
+        if child.exitcode == -signal.SIGPROF:
+            error = ErrorRecord(
+                "worker",
+                "timeout",
+                f"{raw.source}: took longer than the limit of {config.max_seconds:g} s per "
+                "document inside a call that cannot be interrupted; its worker was replaced. "
+                "Split the document or raise the limit with --max-seconds.",
+                raw.source,
+            )
+        else:
+            error = ErrorRecord(
+                "worker",
+                "worker_crashed",
+                f"a worker process died while normalizing this document (exit status "
+                f"{child.exitcode}); the run went on without it. Please report it.",
+                raw.source,
+            )
+        batch[index] = dataclasses.replace(raw, data=b"", error=error)
+    return None
 
 
 def _crashed(batch: Sequence[RawDocument], exc: BaseException) -> list[Document]:
@@ -115,6 +218,7 @@ def run_records(
         lambda batch, docs: [
             OutputRecord.of(d, r, segments) for d, r in zip(docs, batch, strict=True)
         ],
+        processes=True,
     )
 
 
@@ -152,12 +256,18 @@ def _run(
     run: RunConfig,
     work: Callable[[list[RawDocument], Config], list[T]],
     crashed: Callable[[list[RawDocument], list[Document]], list[T]],
+    processes: bool = False,
 ) -> Iterator[tuple[Sequence[RawDocument], list[T]]]:
-    """Run ``work`` on each batch; ``crashed`` turns the error records of a lost batch into results."""
+    """Run ``work`` on each batch; ``crashed`` turns the error records of a lost batch into results.
+
+    With one job the batches run in this process, unless ``processes``: a
+    run (the CLI) always uses worker processes, so that the hard time limit
+    (:func:`hard_limit`) can end the one that hangs without ending the run.
+    """
     config = run.pipeline
     jobs = run.workers()
     batches = batched(raws, run.batch_size)
-    if jobs <= 1:
+    if jobs <= 1 and not (processes and hard_limit(config)):
         for batch in batches:
             yield batch, work(batch, config)
         return
@@ -192,7 +302,8 @@ def _run(
             except BrokenProcessPool as exc:
                 pool.shutdown(wait=False, cancel_futures=True)
                 pool = new_pool()
-                results = crashed(batch, _crashed(batch, exc))
+                isolated = _isolate(context, work, batch, config)
+                results = crashed(batch, _crashed(batch, exc)) if isolated is None else isolated
             for b in rest:
                 pending.append((b, pool.submit(work, b, config)))
             return batch, results
