@@ -290,4 +290,24 @@ def run(argv: Sequence[str]) -> int:
         raise Interrupted(signum)
 
     signal.signal(signal.SIGTERM, terminate)
-    return run_corpus(args.inputs, run_config)
+    status = run_corpus(args.inputs, run_config)
+    if status in (128 + signal.SIGINT, 128 + signal.SIGTERM):
+        _exit_now(status)
+    return status
+
+
+def _exit_now(status: int) -> None:
+    """Leave an interrupted run without waiting for its worker pool.
+
+    The checkpoint and the message are written by then. A worker stopped in
+    the middle of sending its result leaves half a message in the pool's
+    result pipe, and the pool's manager thread, which the interpreter joins at
+    exit, would wait for the rest forever; the workers themselves die with
+    this process (``PR_SET_PDEATHSIG``).
+    """
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(status)
