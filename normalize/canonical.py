@@ -82,6 +82,18 @@ _QUOTE_MAP = {
     "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"', "\u2036": '"',
 }  # fmt: skip
 _DASHES = regex.compile(r"[\u2010-\u2015\u2212]")
+#: Characters whose canonical decomposition starts with a non-starter
+#: (combining class not 0): the marks, and three Tibetan vowel signs of class 0
+#: that decompose into marks. A test checks this class against
+#: ``unicodedata`` over every code point.
+_NON_STARTER = r"\P{ccc=0}\u0f73\u0f75\u0f81"
+#: UAX #15's Stream-Safe Text Format: no real text needs more than 30
+#: non-starters in a row (the longest real sequences have a handful).
+MAX_COMBINING_MARKS = 30
+#: A run that might exceed :data:`MAX_COMBINING_MARKS` once decomposed: a
+#: base decomposes to at most 3 trailing marks and a mark to at most 2, so
+#: 14 marks in a row is where the exact count starts to matter.
+_MARK_RUN = regex.compile(f"[{_NON_STARTER}]{{14,}}", regex.V1)
 
 
 # Configuration ------------------------------------------------------------
@@ -176,6 +188,44 @@ def normalize_spaces_n(text: str) -> tuple[str, int]:
     return _SPACES.subn(" ", text)
 
 
+def _non_starters(text: str) -> int:
+    """How many non-starters the canonical decomposition of ``text`` ends with."""
+    decomposed = unicodedata.normalize("NFD", text)
+    stripped = decomposed.rstrip("".join({c for c in decomposed if unicodedata.combining(c)}))
+    return len(decomposed) - len(stripped)
+
+
+def cap_combining_marks_n(text: str) -> tuple[str, int]:
+    """Drop the combining marks after the first :data:`MAX_COMBINING_MARKS` of a run.
+
+    The run is counted as NFD sees it (the base's own decomposed marks, and
+    two for a mark that decomposes into two), so that NFC, which may compose
+    or decompose, never makes a capped run longer again.
+
+    >>> text, n = cap_combining_marks_n("e" + "\\u0301\\u0327" * 20 + " z")
+    >>> len(text), n
+    (33, 10)
+    """
+    if text.isascii():
+        return text, 0
+    dropped = 0
+
+    def cap(m: regex.Match[str]) -> str:
+        nonlocal dropped
+        start = m.start()
+        count = _non_starters(text[start - 1]) if start else 0
+        run = m.group()
+        for i, mark in enumerate(run):
+            count += len(unicodedata.normalize("NFD", mark))
+            if count > MAX_COMBINING_MARKS:
+                dropped += len(run) - i
+                return run[:i]
+        return run
+
+    out = _MARK_RUN.sub(cap, text)
+    return out, dropped
+
+
 def nfc_n(text: str) -> tuple[str, int]:
     if text.isascii() or unicodedata.is_normalized("NFC", text):
         return text, 0
@@ -213,6 +263,7 @@ STEPS: tuple[tuple[str, Callable[[str], tuple[str, int]]], ...] = (
     ("remove_stray_joiners", remove_stray_joiners_n),
     ("uncurl_quotes", uncurl_quotes_n),
     ("ascii_dashes", ascii_dashes_n),
+    ("cap_combining_marks", cap_combining_marks_n),
     ("nfc", nfc_n),
     ("normalize_spaces", normalize_spaces_n),
     ("trim_lines", trim_lines_n),
@@ -298,7 +349,11 @@ def is_canonical(text: str, config: CanonicalConfig | None = None) -> bool:
     config = config or _DEFAULT
     if _triggers(_enabled(config)).found_in(text):
         return False
-    return not config.nfc or text.isascii() or unicodedata.is_normalized("NFC", text)
+    if text.isascii():
+        return True
+    if config.cap_combining_marks and _MARK_RUN.search(text) and cap_combining_marks_n(text)[1]:
+        return False
+    return not config.nfc or unicodedata.is_normalized("NFC", text)
 
 
 def apply_steps(text: str, config: CanonicalConfig) -> tuple[str, dict[str, int]]:

@@ -77,6 +77,12 @@ class CanonicalConfig:
     #: NBSP and all other Unicode spaces become U+0020, and runs collapse:
     #: they are layout, and they make equal text compare unequal.
     normalize_spaces: bool = True
+    #: Keep at most 30 combining marks after a base (counted in the canonical
+    #: decomposition, as UAX #15's Stream-Safe Text Format counts them) and
+    #: drop the rest. No writing system stacks more; longer runs are "Zalgo"
+    #: noise or an attack, and NFC reorders a run of mixed marks in quadratic
+    #: time (a million marks would take hours).
+    cap_combining_marks: bool = True
     #: NFC: the composed form the web and most models use; NFKC is *not*
     #: applied because it destroys distinctions (superscripts, ligatures of
     #: scripts that need them, fullwidth forms in CJK text).

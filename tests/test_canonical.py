@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from normalize.canonical import (
+    _MARK_RUN,
+    MAX_COMBINING_MARKS,
     STEPS,
     CanonicalConfig,
     apply_steps,
     canonicalize,
     canonicalize_and_explain,
+    cap_combining_marks_n,
     is_canonical,
 )
 from tests.conftest import load_cases
@@ -106,6 +111,7 @@ _MOSTLY_CLEAN = st.text(
 @example("a  b", False, True, True)
 @example("a\u00a0b", False, True, True)
 @example("e\u0301", False, True, True)
+@example("e" + "\u0301\u0327" * 20, False, True, True)
 @example("a\tb\rc\x85", False, True, True)
 @example("\ufeffa\u200bb\u200ec\u200dd", False, True, True)
 @example("“a” – b", True, True, True)
@@ -146,4 +152,53 @@ def test_shortcut_knows_every_character_a_rule_acts_on(config: CanonicalConfig) 
                 out = step(out)[0]
         if out != text:
             missed.append(f"U+{code:04X}")
+    assert not missed, missed[:20]
+
+
+# Marks that compose, reorder (classes 202, 220, 230, 7, 9), decompose into
+# two marks (U+0344, U+0F73), and bases that decompose into a base and marks
+# (U+1F82: alpha and three marks; U+0958: ka and nukta, excluded from NFC).
+_MARKS = "\u0301\u0308\u0327\u0300\u0323\u093c\u094d\u0344\u0f73\u0f71\u0345"
+_BASES = "ae\u1f82\u0958\u0915 \n"
+mark_runs = st.lists(
+    st.tuples(
+        st.sampled_from(_BASES),
+        st.integers(0, 3 * MAX_COMBINING_MARKS),
+        st.text(alphabet=st.sampled_from(_MARKS), min_size=1, max_size=4),
+    ).map(lambda t: t[0] + (t[2] * t[1])[: t[1]]),
+    max_size=4,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(mark_runs)
+def test_capped_mark_runs_stay_capped_and_idempotent(text: str) -> None:
+    once = canonicalize(text)
+    assert canonicalize(once) == once
+    assert cap_combining_marks_n(once) == (once, 0)
+    # No run of non-starters in the decomposition is longer than the cap.
+    run = 0
+    for ch in unicodedata.normalize("NFD", once):
+        run = run + 1 if unicodedata.combining(ch) else 0
+        assert run <= MAX_COMBINING_MARKS
+
+
+def test_a_million_marks_are_capped() -> None:
+    """The issue's pile-up: 1M mixed-class marks on one base (NFC alone is quadratic on it)."""
+    text = "e" + "\u0301\u0308\u0327\u0300" * 250_000 + " z"
+    out, changes = canonicalize_and_explain(text)
+    assert changes == {"cap_combining_marks": 1_000_000 - MAX_COMBINING_MARKS, "nfc": 1}
+    # e + cedilla composes; the other marks keep their order after the
+    # cedillas (class 202 sorts before class 230).
+    assert out == "\u0229" + "\u0327" * 6 + "\u0301\u0308\u0300" * 7 + "\u0301\u0308 z"
+
+
+def test_the_mark_class_knows_every_non_starter() -> None:
+    """The run pattern matches every character whose decomposition starts with a mark."""
+    missed = [
+        f"U+{code:04X}"
+        for code in range(0x110000)
+        if unicodedata.combining(unicodedata.normalize("NFD", chr(code))[0])
+        and not _MARK_RUN.match(chr(code) * 14)
+    ]
     assert not missed, missed[:20]

@@ -308,3 +308,14 @@ def test_a_folder_that_cannot_be_listed_is_an_error_record(tmp_path: Path, monke
     (tmp_path / "alone").mkdir()
     (alone,) = list(iter_inputs([str(tmp_path / "alone")]))  # given directly
     assert alone.error is not None and alone.error.code == "unreadable"
+
+
+def test_a_million_combining_marks_are_capped_not_a_hang() -> None:
+    """Issue #14.1: one NFC call on 1M mixed-class marks ran for hours; the run is capped first."""
+    data = ("e" + "\u0301\u0308\u0327\u0300" * 250_000 + " z").encode()
+    doc = normalize_document(data, source="marks.txt", config=Config(max_seconds=0))
+    check_record(doc)
+    assert doc.errors == ()
+    assert doc.changes["cap_combining_marks"] == 1_000_000 - 30
+    assert doc.text.startswith("\u0229\u0327") and doc.text.endswith(" z")
+    assert len(doc.text) == 32
