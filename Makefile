@@ -93,7 +93,7 @@ lint: $(VENV)/.core
 clean:
 	rm -rf $(VENV) out .pytest_cache .hypothesis
 
-FUZZ_SECONDS ?= 300
+FUZZ_SECONDS ?= 600
 fuzz: $(VENV)/.core $(TABLES)
 	NORMALIZE_FUZZ_SECONDS=$(FUZZ_SECONDS) $(PY) -m pytest -q tests/test_properties.py -k fuzz_for_a_while -p no:cacheprovider
 
