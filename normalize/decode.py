@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import ftfy
 import regex
 
+from normalize.canonical import CanonicalConfig, canonicalize_and_explain
 from normalize.config import DecodeConfig
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
@@ -336,8 +337,19 @@ def _mojibake_hint(entities: bool) -> re.Pattern[str]:
     def chars(cs: Iterable[int | str]) -> str:
         return re.escape("".join(sorted({chr(c) if isinstance(c, int) else c for c in cs})))
 
+    # Characters the canonical form drops, between a lead and a continuation
+    # (``Â\u200b©``), and combining marks that NFC composes into a lead
+    # (``A\u0303©``): the canonical form would bring the pair together.
+    removable = (
+        "\ufeff\x00-\x08\x0e-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u2060-\u2064\u180e"
+        "\u061c\u202a-\u202e\u2066-\u2069"
+    )
+    # Spaces the canonical form turns into U+0020 (TAB, Zs).
+    spaces = " \t\u1680\u2000-\u200a\u202f\u205f\u3000"
     return re.compile(
-        f"[{chars(lead)}][{chars(cont)}]|[{chars(spaced)}] "
+        f"[{chars(lead)}][{chars(cont)}]|[{chars(spaced)}][{removable}]*[{spaces}]"
+        f"|[{chars(lead)}][{removable}]+[{chars(cont)}]"
+        f"|[\u0300-\u036f]+[{removable}]*[{chars(cont)}]"
         rf"|[\x80-\x9f\ud800-\udfff\x1b{chars(chardata.CONTROL_CHARS)}"
         f"{chars(chardata.LIGATURES)}{chars(chardata.WIDTH_MAP)}]"
         + (r"|&#?[0-9A-Za-z]{1,24};" if entities else "")
@@ -453,14 +465,63 @@ def _fold_punctuation(line: str) -> tuple[str, int]:
     return "".join(chars), changed
 
 
+#: A line and its line break, for the line breaks the canonical form knows
+#: (``canonical.line_endings``): ftfy sees the same lines the canonical form
+#: makes, so a control that ``str.splitlines`` would cut at (U+001C-U+001E)
+#: and the canonical form drops cannot hide mojibake across a cut.
+_LINE = re.compile(r"[^\n\r\x0b\x0c\x85\u2028\u2029]*(?:\r\n|[\n\r\x0b\x0c\x85\u2028\u2029])?")
+#: How many times a line is brought to the canonical form and repaired again.
+_MAX_REPAIR_ROUNDS = 4
+
+
+def _repair_line(
+    line: str, fixer: ftfy.TextFixerConfig, canonical_config: CanonicalConfig | None
+) -> tuple[str, Counter[str]]:
+    """ftfy on one line, then again as long as the line's canonical form has mojibake left.
+
+    Mojibake split by a character the canonical form drops (``Caf\\xadÃ©``:
+    a soft hyphen inside "Ã©") or composes (``A`` + U+0303 + ``©``) is
+    repaired only once that character is gone; doing it here makes the
+    repair reach its fixpoint in one pass. The canonical rules applied on the
+    way are counted under their own names.
+    """
+    counts: Counter[str] = Counter()
+    body = line.rstrip("\n\r\x0b\x0c\x85\u2028\u2029")
+    end = line[len(body) :]
+    for _ in range(_MAX_REPAIR_ROUNDS):
+        fixed = ftfy.fix_and_explain(body, config=fixer)
+        for action, name in fixed.explanation or ():
+            if action in ("encode", "transcode"):
+                counts["fix_encoding"] += 1
+            elif action == "apply":
+                counts["fix_encoding" if name == "decode_inconsistent_utf8" else name] += 1
+        body = fixed.text
+        if canonical_config is None:
+            break
+        canon, canon_counts = canonicalize_and_explain(body, canonical_config)
+        if canon == body or not _MOJIBAKE_HINT.search(canon):
+            break
+        if ftfy.fix_and_explain(canon, config=fixer).text == canon:
+            break
+        body = canon
+        counts.update(canon_counts)
+    return body + end, counts
+
+
 def repair_and_explain(
-    text: str, *, html: bool = False, config: DecodeConfig | None = None
+    text: str,
+    *,
+    html: bool = False,
+    config: DecodeConfig | None = None,
+    canonical: CanonicalConfig | None = None,
 ) -> tuple[str, dict[str, int]]:
     """Repair mojibake and encoding damage with ftfy, counting its fixes.
 
     Lines with nothing ftfy could act on (see :func:`_mojibake_hint`) are
     skipped: ftfy would return them unchanged, and most lines of most text
-    in any script are such lines.
+    in any script are such lines. With ``canonical`` (a text, not HTML), a
+    line whose canonical form still holds mojibake is repaired again (see
+    :func:`_repair_line`).
 
     >>> repair_and_explain("SchÃ¶n")
     ('Schön', {'fix_encoding': 1})
@@ -468,6 +529,8 @@ def repair_and_explain(
     ('привет', {'fix_encoding': 1})
     >>> repair_and_explain("already fine")
     ('already fine', {})
+    >>> repair_and_explain("Caf\\xadÃ© au lait", canonical=CanonicalConfig())
+    ('Café au lait', {'remove_invisibles': 1, 'fix_encoding': 1})
     """
     config = config or DecodeConfig()
     entities = not html and config.unescape_html
@@ -477,19 +540,16 @@ def repair_and_explain(
     counts: Counter[str] = Counter()
     if config.fix_mojibake:
         fixer = _ftfy_config(html, config)
+        canonical_config = None if html else canonical
         out: list[str] = []
-        for line in text.splitlines(keepends=True):
-            if not hint.search(line):
+        for m in _LINE.finditer(text):
+            line = m.group()
+            if not line or not hint.search(line):
                 out.append(line)
                 continue
-            fixed = ftfy.fix_and_explain(line, config=fixer)
-            out.append(fixed.text)
-            for action, name in fixed.explanation or ():
-                if action in ("encode", "transcode"):
-                    counts["fix_encoding"] += 1
-                elif action == "apply":
-                    label = "fix_encoding" if name == "decode_inconsistent_utf8" else name
-                    counts[label] += 1
+            fixed, line_counts = _repair_line(line, fixer, canonical_config)
+            out.append(fixed)
+            counts.update(line_counts)
         text = "".join(out)
     if config.fold_width:
         text, counts["fold_width"] = fold_width(text)

@@ -202,7 +202,9 @@ def decode_text(work: Work, config: Config, ctx: Context) -> None:
         )
     else:
         text = data
-    work.text, repaired = decode.repair_and_explain(text, html=work.html, config=config.decode)
+    work.text, repaired = decode.repair_and_explain(
+        text, html=work.html, config=config.decode, canonical=config.canonical
+    )
     work.changes = add_counts(work.changes, repaired)
 
 

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from normalize import canonicalize
+from normalize.canonical import CanonicalConfig
 from normalize.config import DecodeConfig
 from normalize.decode import (
     _MOJIBAKE_HINT,
@@ -41,7 +42,7 @@ def clean(data: bytes | str, html: bool, http_charset: str | None = None) -> tup
     if isinstance(data, bytes):
         decoded = decode_bytes(data, html=html, http_charset=http_charset)
         data, changes = decoded.text, dict(decoded.changes)
-    text, repaired = repair_and_explain(data, html=html)
+    text, repaired = repair_and_explain(data, html=html, canonical=CanonicalConfig())
     changes.update(repaired)
     return canonicalize(text), changes
 

@@ -3,7 +3,11 @@
 - the segments, joined, are the full canonical text (nothing dropped);
 - every record is valid against the JSON Schema;
 - normalize is idempotent on its own output: ``text`` normalized again is
-  unchanged (with boilerplate kept, so that only the text rules apply).
+  unchanged (with boilerplate kept, so that only the text rules apply);
+- repair reaches its fixpoint in one pass: the canonical form of a repaired
+  text has no mojibake left for a second repair, even where a character the
+  canonical form drops (soft hyphen, C1 control, zero-width space) or
+  composes sat inside the mojibake.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import os
 import time
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from normalize import Config, canonicalize, normalize_document
@@ -66,9 +70,28 @@ _WORDS = [
     "\u1100\u1161",
     "กรุงเทพมหานคร",
     "\u3000",
+    # Mojibake, and the characters that hid it from a one-pass repair.
+    "CafÃ©",
+    "Ã©",
+    "Ã",
+    "©",
+    "Â",
+    "â€™",
+    "Ð¿Ñ€Ð¸Ð²ÐµÑ‚",
+    "РїСЂРёРІРµС‚",
+    "Ã¢â‚¬â„¢",
+    "\u00ad",
+    "\x85",
+    "\x81",
+    "\x9d",
+    "\u0303",
+    "\u2009",
+    "\x1c",
 ]
 documents = st.lists(st.sampled_from(_WORDS), max_size=40).map(" ".join)
-texts = st.one_of(documents, st.text(max_size=200))
+#: Tokens glued together (no spaces), where mojibake hides next to a control.
+glued = st.lists(st.sampled_from(_WORDS), max_size=12).map("".join)
+texts = st.one_of(documents, glued, st.text(max_size=200))
 KEEP = Config(keep_boilerplate=True)
 
 
@@ -80,7 +103,8 @@ def test_segments_are_the_full_canonical_text(text: str) -> None:
     doc = normalize_document(text, config=KEEP)
     check_record(doc)
     assert doc.errors == ()
-    assert doc.full_text == canonicalize(repair_and_explain(text)[0])
+    repaired = repair_and_explain(text, canonical=KEEP.canonical)[0]
+    assert doc.full_text == canonicalize(repaired)
     assert canonicalize(doc.full_text) == doc.full_text
     assert doc.text == doc.full_text  # boilerplate kept
 
@@ -92,6 +116,17 @@ def test_segments_are_the_full_canonical_text(text: str) -> None:
 def test_normalize_is_idempotent_on_its_output(text: str) -> None:
     once = normalize_document(text, config=KEEP).text
     assert normalize_document(once, config=KEEP).text == once
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(texts)
+@example("Caf\xadÃ© au lait")
+@example("Â\u200b©")
+@example("Â\tÃ")
+@example("A\u0303©")
+def test_repair_reaches_its_fixpoint_in_one_pass(text: str) -> None:
+    once = canonicalize(repair_and_explain(text, canonical=KEEP.canonical)[0])
+    assert repair_and_explain(once, canonical=KEEP.canonical)[0] == once
 
 
 def _fuzz_one(data: bytes | str) -> None:
