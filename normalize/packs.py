@@ -31,6 +31,7 @@ import shutil
 import sys
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -45,6 +46,17 @@ ENV_VAR = "NORMALIZE_PACKS_DIR"
 APP_NAME = "normalize"
 #: File extension of Argos Translate packs.
 SUFFIX = ".argosmodel"
+#: The most a pack may unpack to. Argos's published packs unpack to 100-300
+#: MB; a bigger archive is almost surely a mistake or a zip bomb, and would
+#: fill the disk before anyone noticed.
+MAX_PACK_BYTES = 2 * 1024**3
+#: The most a member may expand (uncompressed / compressed, for members over
+#: :data:`RATIO_FLOOR` bytes). Models and tokenizers barely compress; a
+#: thousandfold expansion is a zip bomb.
+MAX_RATIO = 100
+RATIO_FLOOR = 1024 * 1024
+#: The most ``metadata.json`` may hold: a few hundred bytes in real packs.
+MAX_METADATA_BYTES = 1024 * 1024
 #: The extra that provides argostranslate.
 EXTRA_HINT = (
     "pip install 'normalize[translate]' && pip install --no-deps 'argostranslate>=1.11,<1.12'  "
@@ -191,13 +203,30 @@ def import_argos_package(root: str | os.PathLike[str] | None = None) -> ModuleTy
     return argos_package
 
 
+def _parse_metadata(data: bytes, where: str) -> object:
+    """``metadata.json`` parsed, or a PackError saying why it cannot be (size, JSON, nesting)."""
+    if len(data) > MAX_METADATA_BYTES:
+        raise PackError(
+            f"{where}: over {MAX_METADATA_BYTES:,} bytes; a pack's metadata is a few hundred "
+            "bytes, so this is not an Argos pack"
+        )
+    try:
+        return json.loads(data.decode("utf-8"))
+    except RecursionError as exc:
+        raise PackError(f"{where}: JSON nested too deeply to read; not an Argos pack") from exc
+    except ValueError as exc:
+        raise PackError(f"{where}: not valid JSON in UTF-8 ({exc})") from exc
+
+
 def read_metadata(folder: Path) -> InstalledPack:
     """The :class:`InstalledPack` described by ``folder/metadata.json``."""
+    where = str(folder / "metadata.json")
     try:
-        meta = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        with open(folder / "metadata.json", "rb") as f:
+            data = f.read(MAX_METADATA_BYTES + 1)
+    except OSError as exc:
         raise PackError(f"{folder}: no readable metadata.json ({exc})") from exc
-    return _pack_from_metadata(meta, folder, where=str(folder / "metadata.json"))
+    return _pack_from_metadata(_parse_metadata(data, where), folder, where=where)
 
 
 def _pack_from_metadata(meta: object, folder: Path, where: str) -> InstalledPack:
@@ -239,7 +268,8 @@ def list_packs(root: str | os.PathLike[str] | None = None) -> list[InstalledPack
 
 def _check_archive(path: Path, zf: zipfile.ZipFile) -> tuple[str, InstalledPack]:
     """The top-level folder and metadata of a pack archive, or a PackError saying what is wrong."""
-    names = [n for n in zf.namelist() if n and not n.startswith("__MACOSX/")]
+    infos = [i for i in zf.infolist() if i.filename and not i.filename.startswith("__MACOSX/")]
+    names = [i.filename for i in infos]
     tops = {PurePosixPath(n).parts[0] for n in names}
     if len(tops) != 1:
         raise PackError(
@@ -249,18 +279,77 @@ def _check_archive(path: Path, zf: zipfile.ZipFile) -> tuple[str, InstalledPack]
     top = tops.pop()
     for n in names:
         p = PurePosixPath(n)
-        if p.is_absolute() or ".." in p.parts:
+        if p.is_absolute() or ".." in p.parts or "\\" in n:
             raise PackError(f"{path}: unsafe path {n!r} in the archive; refusing to unpack it")
+    total = sum(i.file_size for i in infos)
+    if total > MAX_PACK_BYTES:
+        raise PackError(
+            f"{path}: unpacks to {total:,} bytes, over the limit of {MAX_PACK_BYTES:,}; "
+            "refusing to unpack it (Argos packs unpack to a few hundred MB)"
+        )
+    for i in infos:
+        if i.file_size > RATIO_FLOOR and i.file_size > MAX_RATIO * max(i.compress_size, 1):
+            raise PackError(
+                f"{path}: {i.filename} expands from {i.compress_size:,} to {i.file_size:,} "
+                "bytes, which no model does (a zip bomb?); refusing to unpack it"
+            )
+    where = f"{path}:{top}/metadata.json"
     try:
-        meta = json.loads(zf.read(f"{top}/metadata.json").decode("utf-8"))
+        with zf.open(f"{top}/metadata.json") as f:
+            data = f.read(MAX_METADATA_BYTES + 1)
     except KeyError as exc:
         raise PackError(f"{path}: no {top}/metadata.json; not an Argos pack") from exc
-    except ValueError as exc:
-        raise PackError(f"{path}: {top}/metadata.json is not valid JSON ({exc})") from exc
-    info = _pack_from_metadata(meta, Path(top), where=f"{path}:{top}/metadata.json")
+    info = _pack_from_metadata(_parse_metadata(data, where), Path(top), where=where)
     if f"{top}/model/model.bin" not in names:
         raise PackError(f"{path}: no {top}/model/model.bin (CTranslate2 model); not an Argos pack")
     return top, info
+
+
+def _extract(zf: zipfile.ZipFile, dest: Path) -> None:
+    """Unpack ``zf`` into ``dest``, never writing more than :data:`MAX_PACK_BYTES`.
+
+    Member by member, counting what is written: the sizes in a zip's
+    directory are only claims.
+    """
+    budget = MAX_PACK_BYTES
+    for info in zf.infolist():
+        if info.filename.startswith("__MACOSX/"):
+            continue
+        target = dest.joinpath(*PurePosixPath(info.filename).parts)
+        if info.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with zf.open(info) as src, open(target, "wb") as out:
+            while chunk := src.read(1024 * 1024):
+                budget -= len(chunk)
+                if budget < 0:
+                    raise PackError(
+                        f"{zf.filename}: unpacks to more than {MAX_PACK_BYTES:,} bytes; "
+                        "refusing to unpack it"
+                    )
+                out.write(chunk)
+
+
+def _check_target(target: Path, info: InstalledPack, archive: Path) -> None:
+    """Refuse to replace a folder that holds something else than this pack's pair."""
+    if not target.exists():
+        return
+    try:
+        there = read_metadata(target)
+    except PackError:
+        raise PackError(
+            f"{archive}: its folder {target.name!r} already exists in {target.parent} and is "
+            "not a pack; move it away first"
+        ) from None
+    if (there.from_code, there.to_code) != (info.from_code, info.to_code):
+        raise PackError(
+            f"{archive}: its folder {target.name!r} is where {there.name} "
+            f"({there.from_code} -> {there.to_code}) is installed, and this pack is "
+            f"{info.name} ({info.from_code} -> {info.to_code}); refusing to replace it. "
+            f"Remove it first (normalize packs remove {there.from_code}_{there.to_code}) "
+            "or rename the archive's top folder"
+        )
 
 
 def install_pack(
@@ -269,8 +358,10 @@ def install_pack(
     """Install one ``.argosmodel`` file; a pack for the same pair is replaced.
 
     The archive is checked (one top-level folder, metadata with the pair, a
-    model, no path escaping the folder) and unpacked into a temporary folder
-    first, so a broken file leaves the installed packs as they were.
+    model, no path escaping the folder, a bounded size) and unpacked into a
+    temporary folder first, so a broken file leaves the installed packs as
+    they were. A pack of another pair installed in the folder the archive
+    would unpack to is never replaced.
     """
     path = Path(file)
     if not path.is_file():
@@ -278,18 +369,27 @@ def install_pack(
     if not zipfile.is_zipfile(path):
         raise PackError(f"{path}: not a zip archive; an Argos pack ({SUFFIX}) is a zip file")
     base = packages_dir(root)
-    base.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(path) as zf:
-        top, info = _check_archive(path, zf)
-        with tempfile.TemporaryDirectory(dir=base, prefix=".installing-") as tmp:
-            zf.extractall(tmp)
-            for old in list_packs(root):
-                if (old.from_code, old.to_code) == (info.from_code, info.to_code):
-                    shutil.rmtree(old.path)
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+        with zipfile.ZipFile(path) as zf:
+            top, info = _check_archive(path, zf)
             target = base / top
-            if target.exists():
-                shutil.rmtree(target)
-            os.replace(Path(tmp) / top, target)
+            _check_target(target, info, path)
+            with tempfile.TemporaryDirectory(dir=base, prefix=".installing-") as tmp:
+                _extract(zf, Path(tmp))
+                for old in list_packs(root):
+                    if (old.from_code, old.to_code) == (info.from_code, info.to_code):
+                        shutil.rmtree(old.path)
+                if target.exists():
+                    shutil.rmtree(target)
+                os.replace(Path(tmp) / top, target)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+        raise PackError(f"{path}: the archive is damaged ({exc}); download the pack again") from exc
+    except OSError as exc:
+        raise PackError(
+            f"{path}: cannot install into {base} ({exc.strerror or exc}); make that folder "
+            f"writable or choose another with --dir or ${ENV_VAR}"
+        ) from exc
     return read_metadata(target)
 
 
@@ -332,7 +432,12 @@ def remove_pack(code: str, root: str | os.PathLike[str] | None = None) -> list[I
             "give a pair such as hi_en or a name such as translate-hi_en"
         )
     for p in found:
-        shutil.rmtree(p.path)
+        try:
+            shutil.rmtree(p.path)
+        except OSError as exc:
+            raise PackError(
+                f"cannot remove {p.path} ({exc.strerror or exc}); make its folder writable"
+            ) from exc
     return found
 
 

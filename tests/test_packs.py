@@ -7,10 +7,12 @@ that they are valid Argos packs.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import subprocess
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -291,3 +293,112 @@ def test_importing_argostranslate_writes_nothing_in_home(tmp_path):
     assert package_dir == str(tmp_path / "packs" / "packages")
     assert xdg == "-"  # the XDG variables are restored after the import
     assert list(home.iterdir()) == []
+
+
+def test_a_pack_of_another_pair_in_the_same_folder_is_not_replaced(tmp_path):
+    """Issue #14.13: an archive whose top folder is named like an installed pack of another pair."""
+    root = tmp_path / "packs"
+    packs.install_pack(fake_pack(tmp_path, "hi", "en", top="shared"), root)
+    (tmp_path / "other").mkdir()
+    clash = fake_pack(tmp_path / "other", "en", "es", top="shared")
+    with pytest.raises(packs.PackError, match=r"translate-hi_en.*refusing to replace it"):
+        packs.install_pack(clash, root)
+    assert [(p.from_code, p.to_code) for p in packs.list_packs(root)] == [("hi", "en")]
+    assert packs.main(["--dir", str(root), "install", str(clash)]) == 1
+
+
+def test_a_folder_that_is_not_a_pack_is_not_replaced(tmp_path):
+    root = tmp_path / "packs"
+    (root / "packages" / "hi_en").mkdir(parents=True)
+    (root / "packages" / "hi_en" / "notes.txt").write_text("mine")
+    with pytest.raises(packs.PackError, match="not a pack; move it away"):
+        packs.install_pack(fake_pack(tmp_path), root)
+    assert (root / "packages" / "hi_en" / "notes.txt").read_text() == "mine"
+
+
+def _bomb(folder: Path) -> Path:
+    """A small archive whose model.bin expands to 64 MiB of zeros (a zip bomb)."""
+    path = fake_pack(folder, model=False)
+    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as z:
+        with z.open("hi_en/model/model.bin", "w", force_zip64=True) as f:
+            for _ in range(64):
+                f.write(bytes(1024 * 1024))
+    return path
+
+
+def _corrupt_deflate(folder: Path) -> Path:
+    path = folder / "corrupt.argosmodel"
+    with zipfile.ZipFile(fake_pack(folder)) as src, zipfile.ZipFile(path, "w") as z:
+        for info in src.infolist():
+            z.writestr(info, src.read(info))
+        z.writestr("hi_en/model/vocab.bin", os.urandom(4000) * 4, zipfile.ZIP_DEFLATED)
+    data = bytearray(path.read_bytes())
+    start = data.index(b"hi_en/model/vocab.bin") + len("hi_en/model/vocab.bin")
+    for i in range(start + 40, start + 400):  # inside the deflate stream
+        data[i] ^= 0x5A
+    path.write_bytes(bytes(data))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        pytest.param(_bomb, "a zip bomb", id="zip-bomb"),
+        pytest.param(
+            lambda d: fake_pack(d, extra={"hi_en/big.json": b""}, metadata="x" * 2_000_000),
+            "over 1,048,576 bytes",
+            id="huge-metadata",
+        ),
+        pytest.param(_corrupt_deflate, "the archive is damaged", id="corrupt-deflate"),
+    ],
+)
+def test_hostile_archives_give_a_pack_error(tmp_path, make, message):
+    """Issue #14.17: each gave a traceback (or filled the disk)."""
+    root = tmp_path / "packs"
+    archive = make(tmp_path)
+    with pytest.raises(packs.PackError, match=message):
+        packs.install_pack(archive, root)
+    assert packs.list_packs(root) == []
+    assert [p.name for p in (root / "packages").iterdir()] == []  # nothing left behind
+    done = run_packs("--dir", str(root), "install", str(archive), env={})
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr and message in done.stderr
+
+
+def test_deeply_nested_metadata_gives_a_pack_error(tmp_path):
+    archive = fake_pack(tmp_path, model=True)
+    with zipfile.ZipFile(archive) as src:
+        members = {i.filename: src.read(i) for i in src.infolist()}
+    members["hi_en/metadata.json"] = b"[" * 100_000 + b"]" * 100_000
+    with zipfile.ZipFile(archive, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    with pytest.raises(packs.PackError, match="nested too deeply"):
+        packs.install_pack(archive, tmp_path / "packs")
+
+
+def test_unpacking_stops_at_the_size_limit(tmp_path, monkeypatch):
+    archive = fake_pack(tmp_path, extra={"hi_en/model/weights": os.urandom(5000)})
+    monkeypatch.setattr(packs, "MAX_PACK_BYTES", 4000)
+    with pytest.raises(packs.PackError, match="over the limit of 4,000"):
+        packs.install_pack(archive, tmp_path / "packs")
+    # The sizes in the zip's directory are claims: writing is counted too.
+    with zipfile.ZipFile(archive) as zf, pytest.raises(packs.PackError, match="more than 4,000"):
+        packs._extract(zf, tmp_path / "out")
+
+
+def test_read_only_packs_folder_gives_a_pack_error(tmp_path, monkeypatch):
+    root = tmp_path / "packs"
+    (root / "packages").mkdir(parents=True)
+    (root / "packages").chmod(0o555)
+    if os.geteuid() == 0:  # root writes anyway: fail the way a read-only mount does
+
+        def read_only(*args: object, **kwargs: object) -> str:
+            raise OSError(errno.EROFS, "Read-only file system")
+
+        monkeypatch.setattr(tempfile, "mkdtemp", read_only)
+    try:
+        with pytest.raises(packs.PackError, match="cannot install into .*writable"):
+            packs.install_pack(fake_pack(tmp_path), root)
+    finally:
+        (root / "packages").chmod(0o755)
