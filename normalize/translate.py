@@ -851,14 +851,25 @@ def translate_documents(
         texts = [plans[d][u].pieces[k].text for d, u, k in keys]
         try:
             out = translate_sentences(texts, lang, config, ctx)
+            if len(out) != len(keys):
+                raise TranslationError(
+                    f"{len(out)} translations came back for {len(keys)} sentences"
+                )
         except MissingPackError as exc:
             failed[lang] = ErrorRecord(STEP, "missing_pack", str(exc))
             continue
-        except RuntimeError as exc:  # TranslationError, or CTranslate2 failing on a batch
+        except packs.MissingExtraError:
+            raise  # the whole run lacks the extra: one message, not one per document
+        except Exception as exc:  # any failure of a pack is the pack's
+            # TranslationError, CTranslate2 failing on a batch (RuntimeError),
+            # a vocabulary that does not match the model (ValueError: Invalid
+            # token ID), a broken tokenizer: the documents go on untranslated.
             failed[lang] = ErrorRecord(
                 STEP,
                 "translation_failed",
-                f"translate: {lang} to {target} failed, segments left untranslated: {exc}",
+                f"translate: {lang} to {target} failed, segments left untranslated "
+                f"({type(exc).__name__}: {exc}); check or reinstall the pack "
+                "(normalize packs list)",
             )
             continue
         results.update(zip(keys, out, strict=True))

@@ -820,3 +820,22 @@ def test_a_forked_child_neither_hangs_on_nor_frees_the_parents_translators(packs
         f"child {case['translated']}",
         "status 0",
     ]
+
+
+def test_a_broken_pack_is_a_warning_and_the_batch_goes_on(tmp_path):
+    """Issue #14.14: a vocabulary that does not match the model (CTranslate2's
+    ``ValueError: Invalid token ID``) aborted the run; only RuntimeError was caught."""
+    root = tmp_path / "broken-packs"
+    for pack in TOY_PACKS:
+        packs.install_pack(pack, root)
+    [hi_en] = [p for p in packs.list_packs(root) if p.from_code == "hi"]
+    (hi_en.path / "model" / "shared_vocabulary.json").write_text("[]")
+    config = TranslateConfig(target="es", packs_dir=str(root))
+    hindi = make_doc([(HI_EN[0]["original"], "hi", "content")], doc_id="hi")
+    english = make_doc([(EN_ES[0]["original"], "en", "content")], doc_id="en")
+    out_hi, out_en = translate.translate_documents([hindi, english], config)
+    assert out_hi.errors == () and out_hi.translated_text is None
+    [warning] = out_hi.warnings
+    assert (warning.stage, warning.code) == ("translate", "translation_failed")
+    assert "hi to es failed" in warning.message and "reinstall the pack" in warning.message
+    assert out_en.translated_text == EN_ES[0]["translated"]  # the other pack still works
