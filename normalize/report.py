@@ -26,7 +26,12 @@ Why it is built the way it is:
   counted for the summary, and a note says how many were left out. One huge
   document is cut at ``max_document_chars`` (or when its markup outgrows its
   text) with a note, and the documents section stops growing at
-  ``MAX_DOCUMENTS_HTML`` whatever the limits, so the file size is bounded.
+  ``MAX_DOCUMENTS_HTML`` whatever the limits. Every other part is bounded
+  too: each field shown is cut at ``MAX_FIELD_CHARS``, the error and
+  unreadable-line tables at ``MAX_TABLES_HTML``, the colours (CSS rules and
+  legend entries) at ``MAX_LANG_CLASSES`` languages, the charts at
+  ``CHART_ROWS`` rows; so the file's size has a hard ceiling, whatever the
+  records hold.
 * **Broken input is shown, not skipped.** :func:`read_jsonl` turns a line
   that is not a JSON object into an :class:`UnreadableLine`, which the report
   lists (and :func:`main` also prints on stderr, exiting 1).
@@ -39,6 +44,7 @@ import base64
 import hashlib
 import html
 import json
+import math
 import sys
 import zlib
 from collections import Counter
@@ -58,6 +64,19 @@ DEFAULT_MAX_DOCUMENT_CHARS = 100_000
 #: above: past it, documents are only counted. Many tiny segments cost more
 #: markup than text, and a browser becomes sluggish well before 64 MB of HTML.
 MAX_DOCUMENTS_HTML = 32 * 1024 * 1024
+#: The most characters of one field shown (an id, a title, a metadata value,
+#: an error message): a record's fields are untrusted and may be megabytes.
+MAX_FIELD_CHARS = 2_000
+#: The most characters of a language code: real codes have at most a dozen.
+MAX_LANG_CHARS = 40
+#: The most languages that get a colour (a CSS rule and a legend entry each);
+#: further languages are shown in one neutral colour. Half a million
+#: distinct codes must not make a 100 MB stylesheet.
+MAX_LANG_CLASSES = 100
+#: The most facts, error records and warnings shown per document.
+MAX_ITEMS_PER_DOCUMENT = 50
+#: A hard bound on the HTML of the summary's error and unreadable-line tables.
+MAX_TABLES_HTML = 2 * 1024 * 1024
 #: Markup allowed per character of text shown, before a document is cut
 #: (a page of one-character segments would otherwise be mostly tags).
 MARKUP_PER_CHAR = 4
@@ -134,7 +153,7 @@ def lang_hue(lang: str) -> int:
     if lang in COMMON_LANGS:
         # Start at blue: red is kept for errors.
         return round(210 + COMMON_LANGS.index(lang) * 137.508) % 360
-    return zlib.crc32(lang.encode("utf-8")) % 360
+    return zlib.crc32(lang.encode("utf-8", "surrogatepass")) % 360
 
 
 def _esc(value: Any) -> str:
@@ -157,6 +176,45 @@ def _str(value: Any, default: str = "") -> str:
     return value if isinstance(value, str) else str(value)
 
 
+def _utf8_size(text: str) -> int:
+    """Bytes of ``text`` in the written file (a lone surrogate is written as one "?")."""
+    return len(text.encode("utf-8", "replace"))
+
+
+def _clip(text: str, limit: int = MAX_FIELD_CHARS) -> str:
+    """``text`` cut at ``limit`` characters, with an ellipsis when cut.
+
+    >>> _clip("abcdef", 3)
+    'abc…'
+    """
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _field(value: Any, default: str = "") -> str:
+    """A field as a string for display, cut at :data:`MAX_FIELD_CHARS`."""
+    return _clip(_str(value, default))
+
+
+def _lang(value: Any) -> str:
+    """A language code from a record, ``und`` if absent, cut at :data:`MAX_LANG_CHARS`."""
+    return _clip(_str(value, "und"), MAX_LANG_CHARS)
+
+
+def _number(value: Any) -> float | None:
+    """A finite number, or None (a 401-digit integer does not convert to a float).
+
+    >>> _number(0.5), _number(10**400), _number(float("nan")), _number("1")
+    (0.5, None, None, None)
+    """
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
 def _list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list | tuple) else []
 
@@ -166,7 +224,10 @@ def _dict(value: Any) -> dict[str, Any]:
 
 
 def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    """An integer a count or an offset can be (|n| < 2**63), or None."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**63:
+        return value
+    return None
 
 
 def _changes(value: Any) -> list[tuple[str, Any]]:
@@ -209,8 +270,10 @@ class _Summary:
 
     documents: int = 0
     shown: int = 0
-    #: Characters of documents HTML so far, against MAX_DOCUMENTS_HTML.
+    #: Bytes of documents HTML so far, against MAX_DOCUMENTS_HTML.
     html_size: int = 0
+    #: Whether a document did not fit under MAX_DOCUMENTS_HTML (none after it is shown).
+    documents_full: bool = False
     with_errors: int = 0
     with_warnings: int = 0
     chars_content: int = 0
@@ -222,20 +285,37 @@ class _Summary:
     error_codes: Counter[str] = field(default_factory=Counter)
     changes: Counter[str] = field(default_factory=Counter)
     translated: int = 0
-    #: (anchor or None, doc id, error) for the error table, capped.
-    error_rows: list[tuple[str | None, str, Mapping[str, Any]]] = field(default_factory=list)
+    #: Rows of the error table (HTML), capped by count and by MAX_TABLES_HTML.
+    error_rows: list[str] = field(default_factory=list)
     error_rows_omitted: int = 0
-    unreadable: list[UnreadableLine] = field(default_factory=list)
+    #: Rows of the unreadable-lines table (HTML), capped the same way.
+    unreadable: list[str] = field(default_factory=list)
     unreadable_omitted: int = 0
+    #: Bytes of both tables so far, against MAX_TABLES_HTML.
+    tables_size: int = 0
     #: Language code -> CSS class index, in order of first appearance.
     lang_class: dict[str, int] = field(default_factory=dict)
+    #: Whether some language got no colour of its own (MAX_LANG_CLASSES).
+    lang_overflow: bool = False
 
     def css_class(self, lang: str) -> str:
         if lang in NEUTRAL_LANGS:
             return "Lz"
         if lang not in self.lang_class:
+            if len(self.lang_class) >= MAX_LANG_CLASSES:
+                self.lang_overflow = True
+                return "Lo"
             self.lang_class[lang] = len(self.lang_class)
         return f"L{self.lang_class[lang]}"
+
+    def add_row(self, rows: list[str], row: str, limit: int) -> bool:
+        """Append a table row if both the row count and the byte budget allow."""
+        size = _utf8_size(row)
+        if len(rows) >= limit or self.tables_size + size > MAX_TABLES_HTML:
+            return False
+        rows.append(row)
+        self.tables_size += size
+        return True
 
 
 def _count(summary: _Summary, rec: Mapping[str, Any]) -> None:
@@ -245,11 +325,11 @@ def _count(summary: _Summary, rec: Mapping[str, Any]) -> None:
     if errors:
         summary.with_errors += 1
         for err in errors:
-            summary.error_codes[_str(err.get("code"), "?")] += 1
+            summary.error_codes[_field(err.get("code"), "?")] += 1
     if _list(rec.get("warnings")):
         summary.with_warnings += 1
     if not errors or rec.get("segments"):
-        summary.doc_langs[_str(rec.get("lang"), "und")] += 1
+        summary.doc_langs[_lang(rec.get("lang"))] += 1
     if rec.get("translated_text") is not None or any(
         isinstance(seg, Mapping) and seg.get("translation") is not None
         for seg in _list(rec.get("segments"))
@@ -257,18 +337,18 @@ def _count(summary: _Summary, rec: Mapping[str, Any]) -> None:
         summary.translated += 1
     for step, n in _changes(rec.get("changes")):
         if _int(n):
-            summary.changes[_str(step)] += n
+            summary.changes[_field(step)] += n
     for seg in _list(rec.get("segments")):
         seg = _dict(seg)
         n = _seg_chars(seg)
         if seg.get("kind") == "boilerplate":
             summary.chars_boilerplate += n
-            reason = _str(seg.get("reason"), "unspecified")
+            reason = _field(seg.get("reason"), "unspecified")
             summary.reasons[reason] += 1
             summary.reason_chars[reason] += n
         else:
             summary.chars_content += n
-        lang = _str(seg.get("lang"), "und")
+        lang = _lang(seg.get("lang"))
         if lang not in NEUTRAL_LANGS:
             summary.seg_lang_chars[lang] += n
 
@@ -279,11 +359,11 @@ def _segment_html(seg: Mapping[str, Any], text: str, summary: _Summary) -> str:
     The ``title`` says language, script and confidence, and for boilerplate
     first the reason, which is what a reviewer hovers for.
     """
-    lang = _str(seg.get("lang"), "und")
-    script = _str(seg.get("script"))
-    conf = seg.get("confidence")
+    lang = _lang(seg.get("lang"))
+    script = _clip(_str(seg.get("script")), MAX_LANG_CHARS)
+    conf = _number(seg.get("confidence"))
     info = lang + (f" · {script}" if script else "")
-    if isinstance(conf, int | float) and not isinstance(conf, bool) and lang not in NEUTRAL_LANGS:
+    if conf is not None and lang not in NEUTRAL_LANGS:
         info += f" · {conf:.2f}"
     boiler = seg.get("kind") == "boilerplate"
     cls = summary.css_class(lang)
@@ -293,7 +373,7 @@ def _segment_html(seg: Mapping[str, Any], text: str, summary: _Summary) -> str:
     if lang not in NEUTRAL_LANGS:
         dir_attr = f' lang="{_esc(lang)}"' + dir_attr
     if boiler:
-        title = f"boilerplate: {_str(seg.get('reason'), 'unspecified')} ({info})"
+        title = f"boilerplate: {_field(seg.get('reason'), 'unspecified')} ({info})"
         out = f'<del class="bp {cls}" title="{_esc(title)}"{dir_attr}>{_esc(text)}</del>'
     elif lang in NEUTRAL_LANGS:
         out = f'<span class="{cls}"{dir_attr}>{_esc(text)}</span>'
@@ -301,7 +381,7 @@ def _segment_html(seg: Mapping[str, Any], text: str, summary: _Summary) -> str:
         out = f'<span class="seg {cls}" title="{_esc(info)}"{dir_attr}>{_esc(text)}</span>'
     translation = seg.get("translation")
     if translation is not None:
-        out += f'<ins class="tr" dir="auto" title="translation">{_esc(translation)}</ins>'
+        out += f'<ins class="tr" dir="auto" title="translation">{_esc(_field(translation))}</ins>'
     return out
 
 
@@ -310,49 +390,56 @@ def _document_html(
 ) -> tuple[str, str]:
     """One document as a folding ``<details>`` block; returns (anchor, html)."""
     anchor = f"d{index}"
-    doc_id = _str(rec.get("id"), "?")
+    doc_id = _field(rec.get("id"), "?")
     errors = [_dict(e) for e in _list(rec.get("errors"))]
-    warnings = [_warning(w) for w in _list(rec.get("warnings"))]
+    warnings = [_field(_warning(w)) for w in _list(rec.get("warnings"))[:MAX_ITEMS_PER_DOCUMENT]]
     meta = _metadata(rec.get("metadata"))
     segments = [_dict(s) for s in _list(rec.get("segments"))]
     offsets_only = any(s.get("text") is None for s in segments)
-    lang = _str(rec.get("lang"), "und")
+    lang = _lang(rec.get("lang"))
 
     head = [f'<span class="id">{_esc(doc_id)}</span>']
     head.append(f'<span class="tag {summary.css_class(lang)}">{_esc(lang)}</span>')
     if meta.get("title"):
-        head.append(f'<span class="title" dir="auto">{_esc(meta["title"])}</span>')
+        head.append(f'<span class="title" dir="auto">{_esc(_field(meta["title"]))}</span>')
     if errors:
         head.append(f'<span class="badge err">{len(errors)} error(s)</span>')
+    n_warnings = len(_list(rec.get("warnings")))
     if warnings:
-        head.append(f'<span class="badge warn">{len(warnings)} warning(s)</span>')
+        head.append(f'<span class="badge warn">{n_warnings} warning(s)</span>')
     bp = sum(_seg_chars(s) for s in segments if s.get("kind") == "boilerplate")
     total = sum(_seg_chars(s) for s in segments)
     if total:
         head.append(f'<span class="muted">{total:,} chars, {bp:,} boilerplate</span>')
 
     body: list[str] = []
-    facts = [("source", rec.get("source"))]
-    facts += [(f"metadata.{k}", v) for k, v in meta.items() if k != "title"]
+    facts: list[tuple[str, Any]] = [("source", rec.get("source"))]
+    facts += [(f"metadata.{_str(k)}", v) for k, v in meta.items() if k != "title"]
     facts += [("steps", ", ".join(_str(s) for s in _list(rec.get("steps"))))]
     changes = _changes(rec.get("changes"))
-    facts += [("changes", ", ".join(f"{_str(k)}: {_str(v)}" for k, v in changes))]
+    facts += [("changes", ", ".join(f"{_str(k)}: {_int(v)}" for k, v in changes))]
     if rec.get("translated_lang"):
         facts.append(("translated_lang", rec.get("translated_lang")))
+    facts = [(k, v) for k, v in facts if v not in (None, "")]
     rows = "".join(
-        f'<tr><th>{_esc(k)}</th><td dir="auto">{_esc(v)}</td></tr>'
-        for k, v in facts
-        if v not in (None, "")
+        f'<tr><th>{_esc(_field(k))}</th><td dir="auto">{_esc(_field(v))}</td></tr>'
+        for k, v in facts[:MAX_ITEMS_PER_DOCUMENT]
     )
+    if len(facts) > MAX_ITEMS_PER_DOCUMENT:
+        rows += f"<tr><td>… {len(facts) - MAX_ITEMS_PER_DOCUMENT:,} more</td></tr>"
     body.append(f'<table class="facts">{rows}</table>')
-    for err in errors:
-        where = f" at {_str(err.get('where'))}" if err.get("where") else ""
+    for err in errors[:MAX_ITEMS_PER_DOCUMENT]:
+        where = f" at {_field(err.get('where'))}" if err.get("where") else ""
         body.append(
-            f'<p class="error"><b>{_esc(err.get("stage"))}/{_esc(err.get("code"))}</b>'
-            f"{_esc(where)}: {_esc(err.get('message'))}</p>"
+            f'<p class="error"><b>{_esc(_field(err.get("stage")))}/'
+            f"{_esc(_field(err.get('code')))}</b>"
+            f"{_esc(where)}: {_esc(_field(err.get('message')))}</p>"
         )
     for w in warnings:
         body.append(f'<p class="warning">{_esc(w)}</p>')
+    hidden = max(0, len(errors) - MAX_ITEMS_PER_DOCUMENT) + (n_warnings - len(warnings))
+    if hidden:
+        body.append(f'<p class="note">{hidden:,} more error records and warnings not shown.</p>')
 
     parts: list[str] = []
     shown = size = 0
@@ -404,7 +491,7 @@ def _document_html(
     if rec.get("translated_text") is not None:
         t = _str(rec.get("translated_text"))
         body.append(
-            f'<details class="translation"><summary>Translation ({_esc(rec.get("translated_lang"))}'
+            f'<details class="translation"><summary>Translation ({_esc(_lang(rec.get("translated_lang")))}'
             f")</summary>"
             f'<div class="text" dir="auto">{_esc(t[:max_chars])}</div></details>'
         )
@@ -412,6 +499,18 @@ def _document_html(
     return anchor, (
         f'<details class="{cls}" id="{anchor}" open><summary>{" ".join(head)}</summary>'
         f"{''.join(body)}</details>\n"
+    )
+
+
+def _error_row(anchor: str | None, rec: Mapping[str, Any], err: Mapping[str, Any]) -> str:
+    """One row of the summary's error table, linking to the document when it is shown."""
+    name = _esc(_field(rec.get("id"), "?"))
+    link = f'<a href="#{anchor}">{name}</a>' if anchor else name
+    where = f" ({_esc(_field(err.get('where')))})" if err.get("where") else ""
+    return (
+        f"<tr><td>{link}</td><td>{_esc(_field(err.get('stage')))}</td>"
+        f'<td>{_esc(_field(err.get("code")))}</td><td dir="auto">{_esc(_field(err.get("message")))}'
+        f"{where}</td></tr>"
     )
 
 
@@ -475,7 +574,7 @@ def _summary_html(s: _Summary, max_documents: int) -> str:
     if s.documents > s.shown:
         why = (
             f"max_documents={max_documents:,}; raise it with <code>--max-documents</code>"
-            if s.shown >= max_documents
+            if not s.documents_full
             else f"the report's size limit of {MAX_DOCUMENTS_HTML // 2**20} MB was reached"
         )
         out.append(
@@ -500,14 +599,7 @@ def _summary_html(s: _Summary, max_documents: int) -> str:
     if s.error_rows:
         out.append('<h3 id="errors">Error records</h3><table class="errors">')
         out.append("<tr><th>document</th><th>stage</th><th>code</th><th>message</th></tr>")
-        for anchor, doc_id, err in s.error_rows:
-            name = _esc(doc_id)
-            link = f'<a href="#{anchor}">{name}</a>' if anchor else name
-            out.append(
-                f"<tr><td>{link}</td><td>{_esc(err.get('stage'))}</td>"
-                f'<td>{_esc(err.get("code"))}</td><td dir="auto">{_esc(err.get("message"))}'
-                f"{' (' + _esc(err.get('where')) + ')' if err.get('where') else ''}</td></tr>"
-            )
+        out.extend(s.error_rows)
         out.append("</table>")
         if s.error_rows_omitted:
             out.append(
@@ -516,11 +608,7 @@ def _summary_html(s: _Summary, max_documents: int) -> str:
     if s.unreadable:
         out.append('<h3 id="unreadable">Unreadable input lines</h3><table class="errors">')
         out.append("<tr><th>line</th><th>problem</th><th>beginning of the line</th></tr>")
-        for u in s.unreadable:
-            out.append(
-                f"<tr><td>{u.line_no}</td><td>{_esc(u.message)}</td>"
-                f"<td><code>{_esc(u.excerpt)}</code></td></tr>"
-            )
+        out.extend(s.unreadable)
         out.append("</table>")
         if s.unreadable_omitted:
             out.append(f'<p class="note">{s.unreadable_omitted:,} more unreadable lines.</p>')
@@ -533,6 +621,8 @@ def _legend_html(s: _Summary) -> str:
         f'<span class="seg {s.css_class(lang)}">{_esc(lang)}</span>'
         for lang in sorted(s.lang_class, key=s.lang_class.__getitem__)
     ]
+    if s.lang_overflow:
+        items.append(f'<span class="seg Lo">more languages (over {MAX_LANG_CLASSES})</span>')
     items.append('<span class="Lz">zxx/und: no language</span>')
     items.append('<del class="bp Lz" title="boilerplate: reason on hover">boilerplate</del>')
     items.append('<ins class="tr">translation</ins>')
@@ -572,7 +662,7 @@ del.bp{text-decoration:line-through 2px #a33;opacity:.75;cursor:help}
 ins.tr{text-decoration:none;display:inline-block;font-size:.85em;background:#eef;
 border-left:3px solid #66c;margin:0 .2rem;padding:0 .3rem;color:#335}
 ins.tr::before{content:"\\2192  "}
-.Lz{background:transparent}
+.Lz{background:transparent}.Lo{background:#e4e4e4}.bar.Lo{fill:#aaa}
 table.errors{border-collapse:collapse;font-size:.85rem}
 table.errors td,table.errors th{border:1px solid #ddd;padding:.1rem .4rem;text-align:left}
 code{font-size:.85em}
@@ -620,24 +710,30 @@ def render_report(
         )
     s = _Summary()
     docs: list[str] = []
+    rows_limit = max(max_documents, 50)
     for rec in records:
         if isinstance(rec, UnreadableLine):
-            if len(s.unreadable) < max(max_documents, 50):
-                s.unreadable.append(rec)
-            else:
+            row = (
+                f"<tr><td>{rec.line_no}</td><td>{_esc(_field(rec.message))}</td>"
+                f"<td><code>{_esc(_field(rec.excerpt))}</code></td></tr>"
+            )
+            if not s.add_row(s.unreadable, row, rows_limit):
                 s.unreadable_omitted += 1
             continue
         _count(s, rec)
         anchor = None
-        if s.shown < max_documents and s.html_size < MAX_DOCUMENTS_HTML:
+        if s.shown < max_documents and not s.documents_full:
             anchor, doc_html = _document_html(rec, s.documents, s, max_document_chars)
-            docs.append(doc_html)
-            s.shown += 1
-            s.html_size += len(doc_html)
-        for err in _list(rec.get("errors")):
-            if len(s.error_rows) < max(max_documents, 50):
-                s.error_rows.append((anchor, _str(rec.get("id"), "?"), _dict(err)))
+            size = _utf8_size(doc_html)
+            if s.html_size + size <= MAX_DOCUMENTS_HTML:
+                docs.append(doc_html)
+                s.shown += 1
+                s.html_size += size
             else:
+                anchor = None
+                s.documents_full = True
+        for err in _list(rec.get("errors")):
+            if not s.add_row(s.error_rows, _error_row(anchor, rec, _dict(err)), rows_limit):
                 s.error_rows_omitted += 1
     summary = _summary_html(s, max_documents)  # may assign classes for chart bars
     legend = _legend_html(s)

@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 from normalize.document import metadata_json
 from normalize.report import (
+    MAX_LANG_CLASSES,
     lang_hue,
     main,
     read_jsonl,
@@ -585,3 +586,61 @@ def test_report_of_the_real_pipeline_output_in_a_browser(browser, tmp_path):
     report = tmp_path / "report.html"
     assert run_report(str(out), "-o", str(report), "--title", "seeds review").returncode == 0
     check_in_browser(browser, report, tmp_path / "report.png")
+
+
+# ---------------------------------------------------------------- hostile records (#14.16)
+
+
+def test_cli_survives_a_lone_surrogate_lang_and_a_huge_confidence(tmp_path):
+    """A lone surrogate in ``lang`` and a 401-digit ``confidence`` crashed ``normalize report``."""
+    segment = (
+        '{"text": "Hi", "start": 0, "end": 2, "lang": "e\\ud800n", "kind": "content", '
+        '"confidence": 1' + "0" * 400 + "}"
+    )
+    line = '{"id": "s\\udfff", "lang": "\\ud800", "segments": [' + segment + "]}\n"
+    src = tmp_path / "run.jsonl"
+    src.write_text(line + json.dumps(record("ok", [("Fine.", "en")])) + "\n", encoding="utf-8")
+    proc = run_report(str(src), "-o", str(tmp_path / "r.html"))
+    assert proc.returncode == 0, proc.stderr.decode()
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "<b>2</b><span>documents</span>" in page
+    assert "Fine." in page and "Traceback" not in proc.stderr.decode()
+
+
+def _distinct_languages(n: int) -> Iterator[dict]:
+    for i in range(n):
+        lang = f"x{i:06d}"
+        yield record(f"d{i}", [("ab", lang)], lang=lang)
+
+
+def test_many_languages_get_a_bounded_number_of_colours():
+    """500,000 distinct codes made one CSS rule and one legend entry each (a 100 MB report)."""
+    page = render_report(_distinct_languages(3_000), max_documents=3_000)
+    rules = re.findall(r"^\.L\d+\{", page, re.MULTILINE)
+    assert len(rules) == MAX_LANG_CLASSES
+    assert f"more languages (over {MAX_LANG_CLASSES})" in page
+    assert page.count('<details class="doc"') == 3_000  # every document still shown
+
+
+def test_every_part_of_the_report_is_bounded(monkeypatch):
+    """Documents, tables, fields and colours all have a ceiling, whatever the records hold."""
+    monkeypatch.setattr("normalize.report.MAX_DOCUMENTS_HTML", 200_000)
+    monkeypatch.setattr("normalize.report.MAX_TABLES_HTML", 100_000)
+    big = "x" * 1_000_000
+
+    def hostile(n: int) -> Iterator[dict]:
+        for i in range(n):
+            lang = f"{i}" + "y" * 1000
+            yield record(
+                big,
+                [("ab", lang)],
+                lang=lang,
+                metadata={f"k{j}": big for j in range(100)},
+                warnings=[big] * 100,
+                errors=[{"stage": big, "code": big, "message": big, "where": big}] * 3,
+            )
+
+    page = render_report(hostile(200), max_documents=10**6)
+    size = len(page.encode("utf-8"))
+    assert size < 200_000 + 100_000 + 300_000  # both budgets and the fixed parts
+    assert "more error records not listed" in page and "size limit" in page
