@@ -2,7 +2,7 @@
 """``make bench``: every benchmark, one after the other, each printing its figures next to
 their references (measured in the same run) and targets.
 
-Run one with ``python bench/run.py NAME`` (names: throughput, lid_mixed,
+Run one with ``python bench/run.py NAME`` (names: decoding, throughput, lid_mixed,
 article_extraction, extraction_multilingual, extraction_metadata, translate).
 """
 
@@ -16,6 +16,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 BENCHES = {
     "corpus_io": "corpus_io.py",
+    "decoding": "decoding.py",
     "lid_mixed": "lid_mixed.py",
     "article_extraction": "article_extraction.py",
     "extraction_multilingual": "extraction_multilingual.py --split",

@@ -3,20 +3,35 @@
 The order of evidence, strongest first:
 
 1. a byte-order mark (UTF-8, UTF-16, UTF-32): it is unambiguous;
-2. NUL-byte patterns of UTF-16/32 without a BOM (no legacy encoding has them);
-3. valid UTF-8 (or UTF-8 with a few bad bytes among many good sequences) — text in a legacy encoding with non-ASCII bytes is almost
+2. the byte patterns of UTF-16/32 without a BOM: NUL bytes, or one
+   high byte repeated in every other position (Cyrillic, Greek, Arabic…
+   in UTF-16); no legacy encoding has them;
+3. the 7-bit escape encodings (ISO-2022-JP/KR, HZ): their bytes are all
+   ASCII, so they must be recognised before UTF-8 takes them as ASCII with
+   escape sequences left in the text;
+4. valid UTF-8 — text in a legacy encoding with non-ASCII bytes is almost
    never valid UTF-8 by accident, whereas pages that *declare* a legacy
-   charset but are really UTF-8 are common;
-4. a declared charset, if the bytes decode with it: the one the transport
+   charset but are really UTF-8 are common; UTF-8 with a few bad bytes
+   among many good sequences (a truncated download, a pasted cp1252 word);
+   and files whose lines come from different sources, decoded line by
+   line (UTF-8 lines as UTF-8, each other line by detection);
+5. a declared charset, if the bytes decode with it: the one the transport
    declared (the HTTP ``Content-Type`` header of a crawled page, which the
    HTML standard ranks above the page's own), then the one an HTML page
-   declares (``<meta charset>``, ``http-equiv``, an XML declaration);
-5. detection with charset-normalizer;
-6. UTF-8 with U+FFFD for the bytes that do not decode.
+   declares (``<meta charset>``, ``http-equiv``, an XML declaration) —
+   unless the detector reads the bytes clearly better in another encoding
+   (a page in KOI8-R that declares windows-1251): a declaration must not
+   make the result worse than the detector alone;
+6. detection with charset-normalizer; where other encodings read the
+   bytes as different text just as well, the record gets a warning that
+   the evidence is weak;
+7. UTF-8 with U+FFFD for the bytes that do not decode.
 
 Invalid bytes never raise: they become U+FFFD and are counted. A document
 whose decoded text is mostly U+FFFD and control characters is binary and
-raises :class:`DecodeError`, which the pipeline turns into an error record.
+raises :class:`DecodeError`, which the pipeline turns into an error record;
+7-bit data without NUL bytes is ASCII text, however many control
+characters it holds (a terminal log), never binary.
 """
 
 from __future__ import annotations
@@ -77,29 +92,105 @@ def _bom(data: bytes) -> tuple[str, int] | None:
     return None
 
 
-def _nul_pattern(data: bytes) -> str | None:
-    """Guess UTF-16/32 without a BOM from where the NUL bytes are.
+def _utf16_32_pattern(data: bytes) -> str | None:
+    """Guess UTF-16/32 without a BOM from the pattern of their bytes.
 
-    >>> _nul_pattern("hello world".encode("utf-16-le"))
+    NUL bytes where ASCII characters have a zero high byte; and, for text in
+    one alphabet of the Basic Multilingual Plane (Cyrillic, Greek, Arabic,
+    Hebrew, Indic, Thai…), the same high byte (U+04xx: 0x04) in every other
+    position. A legacy encoding has neither pattern.
+
+    >>> _utf16_32_pattern("hello world".encode("utf-16-le"))
     'utf-16-le'
-    >>> _nul_pattern(b"plain ascii") is None
+    >>> _utf16_32_pattern("Привет, как дела?".encode("utf-16-be"))
+    'utf-16-be'
+    >>> _utf16_32_pattern("Привет, как дела?".encode("utf-32-le"))
+    'utf-32-le'
+    >>> _utf16_32_pattern(b"plain ascii") is None
     True
     """
     sample = data[:4096]
-    if len(sample) < 4 or sample.count(0) < len(sample) // 4:
+    if len(sample) < 8:
         return None
     n = len(sample) - len(sample) % 4
-    quads = [sample[i : i + 4] for i in range(0, n, 4)]
-    if all(q[1:] == b"\0\0\0" or q == b"\0\0\0\0" for q in quads[:64]):
-        return "utf-32-le"
-    if all(q[:3] == b"\0\0\0" for q in quads[:64]):
-        return "utf-32-be"
-    even = sample[0::2].count(0)
-    odd = sample[1::2].count(0)
-    if odd > 3 * max(even, 1):
-        return "utf-16-le"
-    if even > 3 * max(odd, 1):
-        return "utf-16-be"
+    quads = [sample[i : i + 4] for i in range(0, n, 4)][:256]
+    if sample.count(0) >= len(sample) // 4:
+        if all(q[1:] == b"\0\0\0" or q == b"\0\0\0\0" for q in quads[:64]):
+            return "utf-32-le"
+        if all(q[:3] == b"\0\0\0" for q in quads[:64]):
+            return "utf-32-be"
+        if all(q[3] == 0 and q[2] <= 0x10 for q in quads):
+            return "utf-32-le"
+        if all(q[0] == 0 and q[1] <= 0x10 for q in quads):
+            return "utf-32-be"
+        even = sample[0::2].count(0)
+        odd = sample[1::2].count(0)
+        if odd > 3 * max(even, 1):
+            return "utf-16-le"
+        if even > 3 * max(odd, 1):
+            return "utf-16-be"
+    pairs = sample[: len(sample) - len(sample) % 2]
+    for high, low, name in (
+        (pairs[1::2], pairs[0::2], "utf-16-le"),
+        (pairs[0::2], pairs[1::2], "utf-16-be"),
+    ):
+        counts = Counter(high).most_common(2)
+        if (
+            counts[0][0] < 0x20
+            and sum(c for _, c in counts) >= 0.95 * len(high)
+            and len(set(low)) >= 4 * len(counts)
+        ):
+            text = _strict(data, name)
+            if text is not None and len(_BINARY_CHARS.findall(text)) <= 0.01 * len(text):
+                return name
+    return None
+
+
+#: The designations of the 7-bit ISO-2022 encodings, and the codec that reads them.
+_ESCAPE_CODECS: tuple[tuple[bytes, str], ...] = (
+    (b"\x1b$)C", "iso2022_kr"),
+    (b"\x1b$B", "iso2022_jp"),
+    (b"\x1b$@", "iso2022_jp"),
+    (b"\x1b(J", "iso2022_jp"),
+    (b"\x1b(I", "iso2022_jp_ext"),
+    (b"\x1b$(D", "iso2022_jp_1"),
+    (b"\x1b$A", "iso2022_jp_2"),
+    (b"\x1b$(C", "iso2022_jp_2"),
+    (b"\x1b.A", "iso2022_jp_2"),
+    (b"\x1b.F", "iso2022_jp_2"),
+)
+
+
+def _escape_encoding(data: bytes) -> tuple[str, str] | None:
+    """(codec, text) when 7-bit ``data`` is in an ISO-2022 encoding or HZ.
+
+    Only when every escape sequence is one the codec consumes (none is left
+    in the text): ASCII with terminal escapes (``\\x1b[1m``) stays ASCII.
+    HZ (``~{`` … ``~}``) only when the detector says so too: its shifts are
+    plain ASCII and occur in code.
+
+    >>> _escape_encoding("日本語のテキスト".encode("iso2022_jp"))[0]
+    'iso2022_jp'
+    >>> _escape_encoding(b"\x1b[1mbold\x1b[0m") is None
+    True
+    """
+    if not data.isascii():
+        return None
+    if b"\x1b" in data:
+        tried = []
+        for escape, codec in _ESCAPE_CODECS:
+            if escape in data and codec not in tried:
+                tried.append(codec)
+        for codec in (*tried, "iso2022_jp_2") if tried else ():
+            text = _strict(data, codec)
+            if text is not None and "\x1b" not in text and not text.isascii():
+                return codec, text
+    if b"~{" in data and b"~}" in data:
+        detection = _detect(data)
+        if detection is not None and detection.encoding == "hz":
+            text = _strict(data, "hz")
+            if text is not None:
+                return "hz", text
     return None
 
 
@@ -161,27 +252,150 @@ def _legacy_fallback(err: UnicodeDecodeError) -> tuple[str, int]:
 codecs.register_error("normalize-legacy-fallback", _legacy_fallback)  # type: ignore[arg-type]
 
 
-def _mostly_utf8(data: bytes) -> tuple[str, int] | None:
-    """UTF-8 with some bad bytes, if valid multi-byte sequences are at least as many.
-
-    A truncated download, one stray byte or a line in cp1252 must not send a
-    UTF-8 document to the statistical detector, which would then pick a
-    legacy encoding and turn every other non-ASCII character into mojibake.
-    Returns the text and the number of bytes that were not valid UTF-8.
-    """
+def _utf8_counts(data: bytes) -> tuple[int, int]:
+    """(valid non-ASCII characters, invalid bytes) of ``data`` read as UTF-8."""
     replaced = data.decode("utf-8", errors="replace")
     invalid = replaced.count("\ufffd") - data.count(b"\xef\xbf\xbd")
     valid = sum(1 for ch in replaced if ch > "\x7f" and ch != "\ufffd")
-    if valid < invalid:
-        return None
-    return data.decode("utf-8", errors="normalize-legacy-fallback"), invalid
+    return valid, invalid
 
 
-def _detect(data: bytes) -> str | None:
+#: A line with at least this many bytes that are not UTF-8 (and more of them
+#: than valid sequences) is a line in another encoding, detected on its own;
+#: fewer are stray bytes, read as cp1252 (:func:`_legacy_fallback`).
+_FOREIGN_LINE_BYTES = 8
+
+
+@dataclass(frozen=True, slots=True)
+class _Lines:
+    """A mostly-UTF-8 text: the text, the stray bytes read as cp1252, and the
+    encodings detected for lines in another encoding (line number -> codec)."""
+
+    text: str
+    legacy_bytes: int
+    foreign: dict[int, str]
+
+
+def _mostly_utf8(data: bytes) -> _Lines | None:
+    """UTF-8 with some bad bytes or lines, if UTF-8 is the file's encoding.
+
+    A truncated download, one stray byte or a word in cp1252 must not send a
+    UTF-8 document to the statistical detector, which would then pick a
+    legacy encoding and turn every other non-ASCII character into mojibake:
+    if valid multi-byte sequences are at least as many as bad bytes, the
+    bad bytes are read as cp1252. A file pasted together from several
+    sources has whole lines in other encodings (cp1251, Shift-JIS): when a
+    line holds many bad bytes and another line is UTF-8 with non-ASCII
+    characters, the file is decoded line by line, each foreign line in the
+    encoding the detector finds for it.
+    """
+    valid, invalid = _utf8_counts(data)
+    lines = data.split(b"\n")
+    foreign: list[int] = []
+    utf8_lines = 0
+    for i, line in enumerate(lines):
+        if line.isascii():
+            continue
+        line_valid, line_invalid = _utf8_counts(line)
+        if not line_invalid:
+            utf8_lines += 1
+        elif line_invalid >= _FOREIGN_LINE_BYTES and line_invalid > line_valid:
+            foreign.append(i)
+    if not foreign or not utf8_lines:
+        if valid < invalid:
+            return None
+        return _Lines(data.decode("utf-8", errors="normalize-legacy-fallback"), invalid, {})
+    out: list[str] = []
+    detected: dict[int, str] = {}
+    legacy = 0
+    for i, line in enumerate(lines):
+        if i in foreign:
+            detection = _detect(line)
+            text = _strict(line, detection.encoding) if detection is not None else None
+            if text is not None and detection is not None:
+                out.append(text)
+                detected[i] = detection.encoding
+                continue
+        legacy += _utf8_counts(line)[1]
+        out.append(line.decode("utf-8", errors="normalize-legacy-fallback"))
+    return _Lines("\n".join(out), legacy, detected)
+
+
+@dataclass(frozen=True, slots=True)
+class _Detection:
+    """charset-normalizer's best encoding, and the others that read the bytes as
+    different text just as well (then the evidence for the best is weak)."""
+
+    encoding: str
+    text: str
+    rivals: tuple[str, ...]
+    #: Every codec the detector could read the bytes with, and its chaos.
+    chaos: dict[str, float]
+
+
+#: Two readings whose chaos (charset-normalizer's measure of mess) differ by
+#: less than this are equally good: the detector's choice is a coin toss.
+_TIE = 0.01
+
+
+def _detect(data: bytes) -> _Detection | None:
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
-    return best.encoding if best is not None else None
+    results = list(from_bytes(data))
+    if not results:
+        return None
+    best = results[0]
+    text = str(best)
+    rivals = []
+    for other in results[1:8]:
+        if other.chaos <= best.chaos + _TIE and str(other) != text:
+            rivals.append(other.encoding)
+    chaos: dict[str, float] = {}
+    for r in results:
+        name = codec_name(r.encoding) or r.encoding
+        chaos.setdefault(name, r.chaos)
+    return _Detection(best.encoding, text, tuple(rivals), chaos)
+
+
+def _weak(detection: _Detection) -> str:
+    return (
+        f"the encoding was guessed by detection as {detection.encoding}, but "
+        f"{', '.join(detection.rivals[:3])} read the bytes as different text just as "
+        "well: weak evidence, check the text (or give the charset)"
+    )
+
+
+#: How much messier (charset-normalizer's mess ratio) a declared reading must
+#: be than the detector's sure reading to be overruled; KOI8-R read as cp1251
+#: measures 0.1 to 0.13 against 0.0.
+_CLEARLY_MESSIER = 0.08
+
+
+def _declared(
+    data: bytes, declared: str, text: str, source: str, warnings: list[str]
+) -> tuple[str, str]:
+    """The declared reading, unless the detector reads the bytes clearly better.
+
+    A declaration that decodes is strong evidence, but pages lie: KOI8-R
+    bytes under ``windows-1251`` decode (cp1251 maps almost every byte) into
+    garbage (cAPITALS INVERTED). The declared reading is kept unless the
+    detector is sure of another reading (no rival reads the bytes as well)
+    and the declared reading is clearly messier by charset-normalizer's own
+    measure of mess.
+    """
+    from charset_normalizer.md import mess_ratio
+
+    detection = _detect(data)
+    if detection is None or detection.rivals or detection.text == text:
+        return declared, text
+    best = detection.chaos[codec_name(detection.encoding) or detection.encoding]
+    if mess_ratio(text, 1.0) < best + _CLEARLY_MESSIER:
+        return declared, text
+    warnings.append(
+        f"{source} declares charset {declared}, but its bytes read as "
+        f"{detection.encoding} (in {declared} they are garbled); {detection.encoding} was used"
+    )
+    return detection.encoding, detection.text
 
 
 def decode_bytes(
@@ -216,22 +430,35 @@ def decode_bytes(
         changes["remove_bom"] = 1
         text = data[skip:].decode(encoding, errors="replace")
     if text is None:
-        guess = _nul_pattern(data)
+        guess = _utf16_32_pattern(data)
         if guess is not None:
             text = _strict(data, guess)
             encoding = guess
+    if text is None:
+        escaped = _escape_encoding(data)
+        if escaped is not None:
+            encoding, text = escaped
     if text is None:
         text = _strict(data, "utf-8")
         encoding = "utf-8"
     if text is None:
         mixed = _mostly_utf8(data)
         if mixed is not None:
-            text, changes["legacy_bytes"] = mixed
+            text, changes["legacy_bytes"] = mixed.text, mixed.legacy_bytes
+            if mixed.foreign:
+                found = sorted(set(mixed.foreign.values()))
+                warnings.append(
+                    f"lines in different encodings, decoded line by line: UTF-8, and "
+                    f"{len(mixed.foreign)} line(s) detected as {', '.join(found)} "
+                    "(detection on single lines is weak evidence: check them)"
+                )
     if text is None and http_charset is not None:
         declared = codec_name(http_charset)
         if declared is not None:
             text = _strict(data, declared)
             encoding = declared
+            if text is not None:
+                encoding, text = _declared(data, declared, text, "the HTTP header", warnings)
         if text is None:
             problem = "its bytes do not decode with it" if declared else "Python does not know it"
             warnings.append(
@@ -247,7 +474,9 @@ def decode_bytes(
                     f"the page declares charset {declared} but its bytes do not decode with it; "
                     "the encoding was detected instead"
                 )
-            encoding = declared
+                encoding = declared
+            else:
+                encoding, text = _declared(data, declared, text, "the page", warnings)
     if text is None:
         for candidate in config.fallback_encodings:
             text = _strict(data, candidate)
@@ -255,17 +484,20 @@ def decode_bytes(
                 encoding = candidate
                 break
     if text is None:
-        detected = _detect(data)
-        if detected is not None:
-            text = _strict(data, detected)
-            encoding = detected
+        detection = _detect(data)
+        if detection is not None:
+            text = _strict(data, detection.encoding)
+            encoding = detection.encoding
+            if text is not None and detection.rivals:
+                warnings.append(_weak(detection))
     if text is None:
         encoding = "utf-8"
         text = data.decode("utf-8", errors="replace")
 
     if text:
         bad = len(_BINARY_CHARS.findall(text))
-        if bad / len(text) > config.max_binary_ratio:
+        ascii_text = data.isascii() and b"\0" not in data
+        if bad / len(text) > config.max_binary_ratio and not ascii_text:
             raise DecodeError(
                 "binary",
                 f"{bad / len(text):.0%} of the decoded characters are invalid or control "

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import random
+import unicodedata
+
 import ftfy
 import ftfy.bad_codecs  # registers sloppy-windows-1252
 import pytest
+from charset_normalizer import from_bytes
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from fixtures import encodings
 from normalize import canonicalize
 from normalize.canonical import CanonicalConfig
 from normalize.config import DecodeConfig
@@ -208,3 +213,90 @@ def test_fold_width_is_idempotent_and_keeps_cjk_punctuation(text: str) -> None:
             or "\u3100" <= ch <= "\u312f"
             for ch in line
         )
+
+
+# ---------------------------------------------------------------- never worse than the detector (#14.23)
+
+ENCODING_CASES = list(encodings.cases())
+
+
+def _exact(text: str | None, expected: str) -> bool:
+    nfc = unicodedata.normalize
+    return text is not None and nfc("NFC", text) == nfc("NFC", expected)
+
+
+def _normalize_reads(case: encodings.Case) -> tuple[str | None, tuple[str, ...]]:
+    try:
+        decoded = decode_bytes(case.data)
+    except DecodeError:
+        return None, ()
+    return decoded.text, decoded.warnings
+
+
+@pytest.mark.parametrize("case", ENCODING_CASES, ids=lambda c: c.name)
+def test_never_worse_than_the_detector_alone(case: encodings.Case) -> None:
+    """Wherever charset-normalizer alone reads the text exactly, so does normalize;
+    wherever normalize is not exact, its record says the evidence was weak."""
+    text, warnings = _normalize_reads(case)
+    best = from_bytes(case.data).best()
+    if best is not None and _exact(str(best), case.text):
+        assert _exact(text, case.text), (case.name, best.encoding)
+    if not _exact(text, case.text):
+        assert any("weak evidence" in w for w in warnings), case.name
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "ja.iso2022_jp",
+        "ko.iso2022_kr",
+        "zh-hans.hz",
+        "ru.utf-16-le",
+        "ru.utf-16-be",
+        "ru.utf-32-le",
+        "ru.utf-32-be",
+        "en-overstrike.ascii",
+        "en-controls.ascii",
+        "ja-extended.cp932",
+        "mixed.utf8-cp1252-cp1251-sjis",
+        "mixed.utf8-cp1251",
+        "mixed.utf8-gbk",
+    ],
+)
+def test_what_the_old_order_of_evidence_got_wrong(name: str) -> None:
+    """Escape encodings taken as UTF-8, UTF-16/32 of one alphabet without a BOM and
+    ASCII with control characters refused as binary, mixed files read in one encoding."""
+    [case] = [c for c in ENCODING_CASES if c.name == name]
+    text, _ = _normalize_reads(case)
+    assert _exact(text, case.text)
+
+
+def test_mixed_lines_say_they_were_decoded_line_by_line() -> None:
+    [case] = [c for c in ENCODING_CASES if c.name == "mixed.utf8-cp1252-cp1251-sjis"]
+    decoded = decode_bytes(case.data)
+    [warning] = decoded.warnings
+    assert "decoded line by line" in warning and "cp1251" in warning
+
+
+def test_a_lying_declaration_does_not_beat_a_sure_detector() -> None:
+    """A KOI8-R page that declares windows-1251: the bytes decode in cp1251, into garbage."""
+    body = encodings.TEXTS["ru"]
+    page = f'<html><head><meta charset="windows-1251"></head><body><p>{body}</p></body></html>'
+    decoded = decode_bytes(page.encode("koi8-r"), html=True)
+    assert body in decoded.text
+    assert decoded.encoding.replace("_", "-") == "koi8-r"
+    assert any("declares charset cp1251" in w for w in decoded.warnings)
+
+
+def test_a_true_declaration_is_kept() -> None:
+    body = encodings.TEXTS["cs"]
+    page = f'<html><head><meta charset="iso-8859-2"></head><body><p>{body}</p></body></html>'
+    decoded = decode_bytes(page.encode("iso-8859-2"), html=True)
+    assert body in decoded.text and decoded.warnings == ()
+
+
+def test_random_binary_is_still_binary() -> None:
+    rng = random.Random(14)
+    for _ in range(20):
+        with pytest.raises(DecodeError):
+            decode_bytes(bytes(rng.randrange(256) for _ in range(2000)))
