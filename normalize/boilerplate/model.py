@@ -241,6 +241,11 @@ def classify(
         # chrome are not candidates, so a page of only chrome stays boilerplate.
         rescue = True
         rescue_threshold = max(config.min_threshold, 0.5 * max(free))
+        if len(ev.feats) == 1:
+            # A document that is only its one line ("Hello", "OK", "Bonjour")
+            # is its own content, however little the model thinks of it: a
+            # rule that names it as chrome still makes it boilerplate.
+            rescue_threshold = 0.0
     verdicts: list[str | None] = []
     for i, f in enumerate(ev.feats):
         if i == ev.title_index:
