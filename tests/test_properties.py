@@ -4,6 +4,12 @@
 - every record is valid against the JSON Schema;
 - normalize is idempotent on its own output: ``text`` normalized again is
   unchanged (with boilerplate kept, so that only the text rules apply);
+- with the default settings (boilerplate left out of ``text``), normalizing
+  ``text`` again keeps every character of it (the second record's segments
+  tile it exactly: decoding, repair and the canonical form are at their
+  fixpoint) and its content is some of its lines; whether a line is content
+  may change, since it is judged again without its neighbours ("the\nthe"
+  gives "the": the second line is a duplicate);
 - repair reaches its fixpoint in one pass: the canonical form of a repaired
   text has no mojibake left for a second repair, even where a character the
   canonical form drops (soft hyphen, C1 control, zero-width space) or
@@ -127,6 +133,22 @@ def test_normalize_is_idempotent_on_its_output(text: str) -> None:
 def test_repair_reaches_its_fixpoint_in_one_pass(text: str) -> None:
     once = canonicalize(repair_and_explain(text, canonical=KEEP.canonical)[0])
     assert repair_and_explain(once, canonical=KEEP.canonical)[0] == once
+
+
+@settings(
+    max_examples=100, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(texts)
+@example("A\n;.]A`\n;")
+@example("the \r\n Taliban \x85 the")
+def test_normalizing_text_again_keeps_it_whole(text: str) -> None:
+    once = normalize_document(text).text
+    assert canonicalize(once) == once
+    again = normalize_document(once)
+    assert again.errors == ()
+    assert again.full_text == once  # nothing of it is changed or lost
+    lines = set(once.split("\n"))
+    assert all(line in lines for line in again.text.split("\n") if line)
 
 
 def _fuzz_one(data: bytes | str) -> None:
