@@ -63,7 +63,7 @@ def normalize_decode(case: Case, repair: bool) -> tuple[str | None, str, tuple[s
     text = decoded.text
     if repair:
         text = repair_and_explain(text, canonical=CanonicalConfig())[0]
-    return text, decoded.encoding, decoded.warnings
+    return text, decoded.encoding, tuple(w.message for w in decoded.warnings)
 
 
 def main(argv: list[str]) -> int:

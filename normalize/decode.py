@@ -48,6 +48,7 @@ import regex
 
 from normalize.canonical import CanonicalConfig, canonicalize_and_explain
 from normalize.config import DecodeConfig
+from normalize.document import ErrorRecord, Stage
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
@@ -82,7 +83,10 @@ class Decoded:
     text: str
     encoding: str
     changes: dict[str, int]
-    warnings: tuple[str, ...] = ()
+    #: Things worth knowing about the evidence (stage ``decode``; codes
+    #: ``declared_charset``, ``weak_encoding_evidence``, ``mixed_encodings``);
+    #: the pipeline fills in ``where``.
+    warnings: tuple[ErrorRecord, ...] = ()
 
 
 def _bom(data: bytes) -> tuple[str, int] | None:
@@ -357,12 +361,17 @@ def _detect(data: bytes) -> _Detection | None:
     return _Detection(best.encoding, text, tuple(rivals), chaos)
 
 
-def _weak(detection: _Detection) -> str:
-    return (
+def _weak(detection: _Detection) -> ErrorRecord:
+    return _warning(
+        "weak_encoding_evidence",
         f"the encoding was guessed by detection as {detection.encoding}, but "
         f"{', '.join(detection.rivals[:3])} read the bytes as different text just as "
-        "well: weak evidence, check the text (or give the charset)"
+        "well: weak evidence, check the text (or give the charset)",
     )
+
+
+def _warning(code: str, message: str) -> ErrorRecord:
+    return ErrorRecord(Stage.DECODE, code, message)
 
 
 #: How much messier (charset-normalizer's mess ratio) a declared reading must
@@ -372,7 +381,7 @@ _CLEARLY_MESSIER = 0.08
 
 
 def _declared(
-    data: bytes, declared: str, text: str, source: str, warnings: list[str]
+    data: bytes, declared: str, text: str, source: str, warnings: list[ErrorRecord]
 ) -> tuple[str, str]:
     """The declared reading, unless the detector reads the bytes clearly better.
 
@@ -392,8 +401,12 @@ def _declared(
     if mess_ratio(text, 1.0) < best + _CLEARLY_MESSIER:
         return declared, text
     warnings.append(
-        f"{source} declares charset {declared}, but its bytes read as "
-        f"{detection.encoding} (in {declared} they are garbled); {detection.encoding} was used"
+        _warning(
+            "declared_charset",
+            f"{source} declares charset {declared}, but its bytes read as "
+            f"{detection.encoding} (in {declared} they are garbled); {detection.encoding} "
+            "was used",
+        )
     )
     return detection.encoding, detection.text
 
@@ -420,7 +433,7 @@ def decode_bytes(
     """
     config = config or DecodeConfig()
     changes: dict[str, int] = {}
-    warnings: list[str] = []
+    warnings: list[ErrorRecord] = []
     text: str | None = None
     encoding = "utf-8"
 
@@ -448,9 +461,12 @@ def decode_bytes(
             if mixed.foreign:
                 found = sorted(set(mixed.foreign.values()))
                 warnings.append(
-                    f"lines in different encodings, decoded line by line: UTF-8, and "
-                    f"{len(mixed.foreign)} line(s) detected as {', '.join(found)} "
-                    "(detection on single lines is weak evidence: check them)"
+                    _warning(
+                        "mixed_encodings",
+                        f"lines in different encodings, decoded line by line: UTF-8, and "
+                        f"{len(mixed.foreign)} line(s) detected as {', '.join(found)} "
+                        "(detection on single lines is weak evidence: check them)",
+                    )
                 )
     if text is None and http_charset is not None:
         declared = codec_name(http_charset)
@@ -462,8 +478,11 @@ def decode_bytes(
         if text is None:
             problem = "its bytes do not decode with it" if declared else "Python does not know it"
             warnings.append(
-                f"the HTTP header declares charset {http_charset} but {problem}; "
-                "the page's own declaration or detection was used instead"
+                _warning(
+                    "declared_charset",
+                    f"the HTTP header declares charset {http_charset} but {problem}; "
+                    "the page's own declaration or detection was used instead",
+                )
             )
     if text is None and html:
         declared = declared_charset(data)
@@ -471,8 +490,11 @@ def decode_bytes(
             text = _strict(data, declared)
             if text is None:
                 warnings.append(
-                    f"the page declares charset {declared} but its bytes do not decode with it; "
-                    "the encoding was detected instead"
+                    _warning(
+                        "declared_charset",
+                        f"the page declares charset {declared} but its bytes do not decode "
+                        "with it; the encoding was detected instead",
+                    )
                 )
                 encoding = declared
             else:
@@ -581,7 +603,9 @@ def _mojibake_hint(entities: bool) -> re.Pattern[str]:
     return re.compile(
         f"[{chars(lead)}][{chars(cont)}]|[{chars(spaced)}][{removable}]*[{spaces}]"
         f"|[{chars(lead)}][{removable}]+[{chars(cont)}]"
-        f"|[\u0300-\u036f]+[{removable}]*[{chars(cont)}]"
+        # From the first mark of a run only, so that a run of a million
+        # marks is scanned once, not once per mark.
+        f"|(?<![\u0300-\u036f])[\u0300-\u036f]+[{removable}]*[{chars(cont)}]"
         rf"|[\x80-\x9f\ud800-\udfff\x1b{chars(chardata.CONTROL_CHARS)}"
         f"{chars(chardata.LIGATURES)}{chars(chardata.WIDTH_MAP)}]"
         + (r"|&#?[0-9A-Za-z]{1,24};" if entities else "")

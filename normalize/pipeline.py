@@ -26,6 +26,7 @@ is the same whatever the number of workers.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import signal
 import threading
@@ -197,9 +198,7 @@ def decode_text(work: Work, config: Config, ctx: Context) -> None:
         text = decoded.text
         work.metadata["encoding"] = decoded.encoding
         work.changes = add_counts(work.changes, decoded.changes)
-        work.warnings.extend(
-            ErrorRecord(Stage.DECODE, "declared_charset", w, raw.source) for w in decoded.warnings
-        )
+        work.warnings.extend(dataclasses.replace(w, where=raw.source) for w in decoded.warnings)
     else:
         text = data
     work.text, repaired = decode.repair_and_explain(

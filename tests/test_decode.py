@@ -79,7 +79,7 @@ def test_lying_charset_declaration_falls_back_with_warning() -> None:
     decoded = decode_bytes(page.encode("cp1251"), html=True)
     assert "Привет" in decoded.text
     assert decoded.encoding != "utf-8"
-    assert any("declares charset utf-8" in w for w in decoded.warnings)
+    assert any("declares charset utf-8" in w.message for w in decoded.warnings)
 
 
 @pytest.mark.parametrize(
@@ -91,7 +91,9 @@ def test_http_charset_that_does_not_decode_gives_a_warning(label: str, problem: 
     decoded = decode_bytes(page, http_charset=label)
     assert decoded.text == "Привет, как дела? Всё хорошо, спасибо большое."
     assert decoded.encoding == "cp1251"
-    assert [w for w in decoded.warnings if f"HTTP header declares charset {label}" in w] == [
+    assert [
+        w.message for w in decoded.warnings if f"HTTP header declares charset {label}" in w.message
+    ] == [
         f"the HTTP header declares charset {label} but {problem}; "
         "the page's own declaration or detection was used instead"
     ]
@@ -230,7 +232,7 @@ def _normalize_reads(case: encodings.Case) -> tuple[str | None, tuple[str, ...]]
         decoded = decode_bytes(case.data)
     except DecodeError:
         return None, ()
-    return decoded.text, decoded.warnings
+    return decoded.text, tuple(w.message for w in decoded.warnings)
 
 
 @pytest.mark.parametrize("case", ENCODING_CASES, ids=lambda c: c.name)
@@ -275,7 +277,8 @@ def test_mixed_lines_say_they_were_decoded_line_by_line() -> None:
     [case] = [c for c in ENCODING_CASES if c.name == "mixed.utf8-cp1252-cp1251-sjis"]
     decoded = decode_bytes(case.data)
     [warning] = decoded.warnings
-    assert "decoded line by line" in warning and "cp1251" in warning
+    assert warning.code == "mixed_encodings"
+    assert "decoded line by line" in warning.message and "cp1251" in warning.message
 
 
 def test_a_lying_declaration_does_not_beat_a_sure_detector() -> None:
@@ -285,7 +288,8 @@ def test_a_lying_declaration_does_not_beat_a_sure_detector() -> None:
     decoded = decode_bytes(page.encode("koi8-r"), html=True)
     assert body in decoded.text
     assert decoded.encoding.replace("_", "-") == "koi8-r"
-    assert any("declares charset cp1251" in w for w in decoded.warnings)
+    assert [w.code for w in decoded.warnings] == ["declared_charset"]
+    assert "declares charset cp1251" in decoded.warnings[0].message
 
 
 def test_a_true_declaration_is_kept() -> None:
