@@ -724,8 +724,10 @@ def _fold_punctuation(line: str) -> tuple[str, int]:
 #: A line and its line break, for the line breaks the canonical form knows
 #: (``canonical.line_endings``): ftfy sees the same lines the canonical form
 #: makes, so a control that ``str.splitlines`` would cut at (U+001C-U+001E)
-#: and the canonical form drops cannot hide mojibake across a cut.
-_LINE = re.compile(r"[^\n\r\x0b\x0c\x85\u2028\u2029]*(?:\r\n|[\n\r\x0b\x0c\x85\u2028\u2029])?")
+#: and the canonical form drops cannot hide mojibake across a cut. NEL
+#: (U+0085) stays inside its line: in scraped text it is nearly always a
+#: cp1252 ellipsis read as Latin-1, which ftfy's C1 fix turns back into "…".
+_LINE = re.compile(r"[^\n\r\x0b\x0c\u2028\u2029]*(?:\r\n|[\n\r\x0b\x0c\u2028\u2029])?")
 #: How many times a line is brought to the canonical form and repaired again.
 _MAX_REPAIR_ROUNDS = 4
 
@@ -742,7 +744,7 @@ def _repair_line(
     way are counted under their own names.
     """
     counts: Counter[str] = Counter()
-    body = line.rstrip("\n\r\x0b\x0c\x85\u2028\u2029")
+    body = line.rstrip("\n\r\x0b\x0c\u2028\u2029")
     end = line[len(body) :]
     for _ in range(_MAX_REPAIR_ROUNDS):
         fixed = ftfy.fix_and_explain(body, config=fixer)
