@@ -446,7 +446,12 @@ def test_an_interrupted_run_says_how_to_resume(tmp_path: Path, signum: int) -> N
     out = tmp_path / "o.jsonl"
     proc = _start_and_wait_for_work([str(corpus), "--jobs", "2", "--batch-size", "2", "-q"], out)
     os.kill(proc.pid, signum)
-    _, err = proc.communicate(timeout=60)
+    try:
+        _, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()  # a hung run must not outlive the test
+        proc.communicate()
+        pytest.fail(f"the run did not exit within 60 s of {signal.Signals(signum).name}")
     text = err.decode()
     assert proc.returncode == 128 + signum, text
     assert "Traceback" not in text
