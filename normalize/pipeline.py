@@ -463,23 +463,49 @@ def gather_evidence(works: Sequence[Work | None], config: Config, ctx: Context) 
             work.repeated, work.source_langs = repeated, langs
 
 
+#: Called with a document's index in the batch before each of its phases, and
+#: with ``None`` when the per-document work of the batch is over: how an engine
+#: watches which document a worker is on (``engines/local.py`` arms a hard
+#: CPU-time limit with it).
+Watch = Callable[[int | None], None]
+
+
+def _no_watch(index: int | None) -> None:
+    return None
+
+
 def process_batch(
-    raws: Sequence[RawDocument], config: Config | None = None, ctx: Context | None = None
+    raws: Sequence[RawDocument],
+    config: Config | None = None,
+    ctx: Context | None = None,
+    *,
+    watch: Watch = _no_watch,
 ) -> list[Document]:
     """Normalize a batch of raw documents; one output record per input, in order.
 
     ``ctx`` is the worker's context (models, packs, caches); the process's
-    default context when omitted.
+    default context when omitted. ``watch`` is told which document each
+    phase is on (see :data:`Watch`).
     """
     config = config or Config()
     ctx = ctx or default_context()
+    try:
+        return _process_batch(raws, config, ctx, watch)
+    finally:
+        watch(None)
+
+
+def _process_batch(
+    raws: Sequence[RawDocument], config: Config, ctx: Context, watch: Watch
+) -> list[Document]:
     works: list[Work | None] = []
     docs: list[Document | None] = []
-    for raw in raws:
+    for index, raw in enumerate(raws):
         if raw.error is not None:
             works.append(None)
             docs.append(_error_doc(raw, raw.error))
             continue
+        watch(index)
         work = Work(raw)
         error = _fold(PREPARE, work, config, ctx)
         if error is not None:
@@ -488,15 +514,18 @@ def process_batch(
         else:
             works.append(work)
             docs.append(None)
+    watch(None)
     gather_evidence(works, config, ctx)
     for i in range(len(works)):
         # Let each page (and the analyses it holds) go once its record is made.
         pending, works[i] = works[i], None
         if pending is None:
             continue
+        watch(i)
         error = _fold(FINISH, pending, config, ctx)
         assert pending.doc is not None
         docs[i] = pending.doc if error is None else pending.doc.replace(errors=(error,))
+    watch(None)
     out: list[Document] = []
     for doc in docs:
         assert doc is not None

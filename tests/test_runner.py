@@ -459,27 +459,39 @@ def test_an_interrupted_run_says_how_to_resume(tmp_path: Path, signum: int) -> N
     assert Path(f"{out}.checkpoint").exists()
 
 
-def _process_batch_hanging_in_c(raws, config):
-    """``process_batch`` where the document 'hang' spends minutes in one C call (module level)."""
-    from normalize.pipeline import process_batch
+def _stuck_in_c(real):
+    """``real``, where the document whose text says "hang" spends minutes in one C call."""
 
-    for raw in raws:  # the pipeline's first phase reaches each document in turn
-        if raw.id == "hang" and raw.error is None:  # an error record is passed through
+    def stuck(text, *args, **kwargs):
+        if "hang" in text:
             sum(range(10**13))  # one C call: no signal handler runs until it returns
-    return process_batch(raws, config)
+        return real(text, *args, **kwargs)
+
+    return stuck
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
-def test_a_document_stuck_in_a_c_call_gets_a_timeout_record(monkeypatch, jobs: int) -> None:
-    """SIGALRM cannot interrupt a C call: the hard limit ends the worker, the run goes on."""
+@pytest.mark.parametrize("phase", ["decode", "segment"])
+def test_a_document_stuck_in_a_c_call_gets_a_timeout_record(
+    monkeypatch, jobs: int, phase: str
+) -> None:
+    """SIGALRM cannot interrupt a C call: the hard limit ends the worker, the run goes on.
+
+    In either phase of a document: decode (read → canonical) and segment
+    (boilerplate → segment, after the batch's evidence pass).
+    """
+    from normalize import decode, segment
     from normalize.config import Config, RunConfig
     from normalize.document import RawDocument
     from normalize.engines import local
 
-    monkeypatch.setattr(local, "process_batch", _process_batch_hanging_in_c)  # forked workers
+    module, name = (
+        (decode, "repair_and_explain") if phase == "decode" else (segment, "segment_languages")
+    )
+    monkeypatch.setattr(module, name, _stuck_in_c(getattr(module, name)))  # forked workers
     raws = [
         RawDocument(id=name, source=name, data=f"Document {name}.")
-        for name in ["a", "hang", "b", "c", "d"]
+        for name in ["a", "hang", "b", "c", "d"]  # only one text holds "hang"
     ]
     run = RunConfig(jobs=jobs, batch_size=3, pipeline=Config(max_seconds=1))
     started = time.monotonic()

@@ -76,36 +76,34 @@ def hard_limit(config: Config) -> float:
     return 2 * config.max_seconds + 1 if config.max_seconds > 0 else 0.0
 
 
-class _Guarded(list[RawDocument]):
-    """A batch that arms the hard CPU-time limit for each document as it is reached.
+class _HardLimit:
+    """A pipeline watch that arms the hard CPU-time limit for each document's phase.
 
-    ``process_batch`` goes over its documents in order in each phase; each
-    step re-arms the timer, so it measures one document's phase, and the end
-    of the iteration disarms it (translation, after, is not limited). Used in
-    worker processes only: the timer's signal ends the process. ``progress``
-    (shared memory) tells the parent which document a killed worker was on.
+    ``process_batch`` tells it which document each phase (read → canonical,
+    then boilerplate → segment) is on: each call re-arms the timer, so it
+    measures one document's phase, and ``None`` disarms it (the batch's
+    evidence pass and translation are not limited). Used in worker processes
+    only: the timer's signal ends the process. ``progress`` (shared memory)
+    tells the parent which document a killed worker was on.
     """
 
-    def __init__(self, items: Sequence[RawDocument], seconds: float, progress: Any) -> None:
-        super().__init__(items)
+    def __init__(self, seconds: float, progress: Any) -> None:
         self.seconds = seconds
         self.progress = progress
 
-    def __iter__(self) -> Iterator[RawDocument]:
-        try:
-            for i, item in enumerate(super().__iter__()):
-                if self.progress is not None:
-                    self.progress.value = i
-                signal.setitimer(signal.ITIMER_PROF, self.seconds)
-                yield item
-        finally:
+    def __call__(self, index: int | None) -> None:
+        if index is None:
             signal.setitimer(signal.ITIMER_PROF, 0)
+            return
+        if self.progress is not None:
+            self.progress.value = index
+        signal.setitimer(signal.ITIMER_PROF, self.seconds)
 
 
 def _worker_batch(batch: list[RawDocument], config: Config, progress: Any = None) -> list[Document]:
     seconds = hard_limit(config)
     if seconds and multiprocessing.parent_process() is not None:
-        return process_batch(_Guarded(batch, seconds, progress), config)
+        return process_batch(batch, config, watch=_HardLimit(seconds, progress))
     return process_batch(batch, config)
 
 
