@@ -129,20 +129,11 @@ def test_a_crashed_worker_becomes_error_records(monkeypatch) -> None:
 # ---------------------------------------------------------------- resume, checkpoints, outputs
 
 
-def _run_config(*argv: str, env: dict | None = None):
-    """The RunConfig the CLI builds from ``argv`` (in this environment, plus ``env``)."""
+def _run_config(*argv: str):
+    """The RunConfig the CLI builds from ``argv``."""
     from normalize.cli import build_run_parser, run_config_from_args
 
-    saved = {k: os.environ.get(k) for k in (env or {})}
-    os.environ.update(env or {})
-    try:
-        return run_config_from_args(build_run_parser().parse_args(list(argv)))
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    return run_config_from_args(build_run_parser().parse_args(list(argv)))
 
 
 def interrupt_after(out: Path, argv: list[str], whole: bytes, documents: int) -> None:
@@ -165,13 +156,21 @@ def run_inputs(argv: list[str]) -> list[str]:
     return build_run_parser().parse_args(argv).inputs
 
 
-def test_an_interrupted_run_resumes_to_the_whole_output(tmp_path: Path) -> None:
-    corpus = make_corpus(tmp_path, 3)
-    argv = [str(corpus), "--batch-size", "4", "--jobs", "1", "-q"]
+def _interrupted_run(tmp_path: Path, copies: int, after: int, folder: Path | None = None):
+    """A corpus, its whole output, and a run of it interrupted after ``after`` records:
+    ``(argv, corpus, whole, out)``. With ``folder``, the corpus is in it and the run reads
+    the folder."""
+    corpus = make_corpus(folder or tmp_path, copies)
+    argv = [str(folder or corpus), "--batch-size", "4", "--jobs", "1", "-q"]
     whole = tmp_path / "whole.jsonl"
     assert run_cli(*argv, "-o", str(whole)).returncode == 1
     out = tmp_path / "out.jsonl"
-    interrupt_after(out, argv, whole.read_bytes(), 8)
+    interrupt_after(out, argv, whole.read_bytes(), after)
+    return argv, corpus, whole, out
+
+
+def test_an_interrupted_run_resumes_to_the_whole_output(tmp_path: Path) -> None:
+    argv, _, whole, out = _interrupted_run(tmp_path, 3, 8)
     proc = run_cli(*argv, "-o", str(out), "--resume")
     assert proc.returncode == 1, proc.stderr.decode()
     assert out.read_bytes() == whole.read_bytes()
@@ -201,12 +200,7 @@ def _other_lang_packs(corpus: Path, tmp_path: Path, env: dict) -> None:
 def test_resume_refuses_what_the_output_depends_on_having_changed(tmp_path: Path, change) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
-    corpus = make_corpus(folder, 2)
-    argv = [str(folder), "--batch-size", "4", "--jobs", "1", "-q"]
-    whole = tmp_path / "whole.jsonl"
-    assert run_cli(*argv, "-o", str(whole)).returncode == 1
-    out = tmp_path / "out.jsonl"
-    interrupt_after(out, argv, whole.read_bytes(), 4)
+    argv, corpus, _, out = _interrupted_run(tmp_path, 2, 4, folder)
     env: dict = {}
     change(corpus, tmp_path, env)
     proc = run_cli(*argv, "-o", str(out), "--resume", env=env)
@@ -274,12 +268,7 @@ def test_a_damaged_checkpoint_is_refused_not_trusted(tmp_path: Path, damage) -> 
 
 
 def test_a_truncated_partial_output_is_refused_by_the_cli(tmp_path: Path) -> None:
-    corpus = make_corpus(tmp_path, 3)
-    argv = [str(corpus), "--batch-size", "4", "--jobs", "1", "-q"]
-    whole = tmp_path / "whole.jsonl"
-    assert run_cli(*argv, "-o", str(whole)).returncode == 1
-    out = tmp_path / "out.jsonl"
-    interrupt_after(out, argv, whole.read_bytes(), 8)
+    argv, _, _, out = _interrupted_run(tmp_path, 3, 8)
     _truncate_partial(out)
     proc = run_cli(*argv, "-o", str(out), "--resume")
     assert proc.returncode == 2
