@@ -22,7 +22,9 @@ itself it reads records 2.5 times as fast as warcio on this machine
 (``bench/corpus_io.py``), it reads zstd and lz4 WARCs natively, and either
 is a hundred times faster than normalizing the pages. It stops silently
 where a gzip file is cut off, so the readers give it ``.warc.gz`` through
-Python's ``gzip``, which raises there. Each page's payload
+Python's ``gzip``, which raises there (a file cut exactly between two gzip
+members, one record each, is a valid shorter archive: nothing can tell).
+Each page's payload
 is read with the per-document size limit, so a huge record costs no more
 memory than the limit.
 """
