@@ -34,7 +34,7 @@ from __future__ import annotations
 import dataclasses
 import unicodedata
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -701,11 +701,22 @@ def _pack_model(
     return (ctx or default_context()).owned(key, lambda: _PackModel(pack, config))
 
 
+def installed_packs(config: TranslateConfig) -> dict[tuple[str, str], packs.InstalledPack]:
+    """The installed packs by language pair (of two for one pair, the last listed)."""
+    return {(p.from_code, p.to_code): p for p in packs.list_packs(config.packs_dir)}
+
+
 def translate_sentences(
-    sentences: Sequence[str], source: str, config: TranslateConfig, ctx: Context | None = None
+    sentences: Sequence[str],
+    source: str,
+    config: TranslateConfig,
+    ctx: Context | None = None,
+    installed: Mapping[tuple[str, str], packs.InstalledPack] | None = None,
 ) -> list[str]:
     """Translate sentences from ``source`` into ``config.target``, through a pivot if needed.
 
+    ``installed`` is :func:`installed_packs`, when the caller has read it
+    already (a batch reads the packs folder once, not once per language).
     Raises :class:`MissingPackError` (with :func:`missing_pack_message`)
     when no chain of installed packs joins the two languages.
     """
@@ -714,7 +725,8 @@ def translate_sentences(
         raise ValueError("TranslateConfig.target is None: there is nothing to translate into")
     if source == target:
         return list(sentences)
-    installed = {(p.from_code, p.to_code): p for p in packs.list_packs(config.packs_dir)}
+    if installed is None:
+        installed = installed_packs(config)
     route = find_route(installed, source, target)
     if route is None:
         raise MissingPackError(missing_pack_message(source, target, config.packs_dir))
@@ -730,7 +742,7 @@ def translate_sentences(
 def _choose_sources(
     docs: Sequence[Document],
     plans: Mapping[int, Sequence[Unit]],
-    installed: set[tuple[str, str]],
+    installed: Collection[tuple[str, str]],
     config: TranslateConfig,
     ctx: Context,
 ) -> dict[tuple[int, int, int], _Source]:
@@ -835,7 +847,7 @@ def translate_documents(
         for d, doc in enumerate(docs)
         if doc.ok
     }
-    installed = {(p.from_code, p.to_code) for p in packs.list_packs(config.packs_dir)}
+    installed = installed_packs(config)
     ctx = ctx or default_context()
     sources = _choose_sources(docs, plans, installed, config, ctx)
 
@@ -850,7 +862,7 @@ def translate_documents(
         keys = by_source[lang]
         texts = [plans[d][u].pieces[k].text for d, u, k in keys]
         try:
-            out = translate_sentences(texts, lang, config, ctx)
+            out = translate_sentences(texts, lang, config, ctx, installed)
             if len(out) != len(keys):
                 raise TranslationError(
                     f"{len(out)} translations came back for {len(keys)} sentences"
