@@ -54,6 +54,7 @@ from normalize.document import (
     Segment,
     Stage,
 )
+from normalize.scripts import SCRIPT_GROUP, SCRIPT_LANGUAGES, script_of
 from normalize.sentences import cap_length, split_sentences
 
 #: The provenance label of this stage in ``Document.steps``.
@@ -525,8 +526,6 @@ def plausible_sources(
     >>> [sorted(p) for p in plausible_sources(["घर बड़ा है।", "Hello"], ["mr", "en"], ["hi"], 0.05)]
     [['hi'], []]
     """
-    from normalize.scripts import SCRIPT_LANGUAGES
-
     ctx = ctx or default_context()
     out: list[dict[str, float]] = [{} for _ in texts]
     by_script: dict[str, list[int]] = {}
@@ -571,8 +570,6 @@ def main_script(text: str) -> str:
     >>> main_script("होम page होम"), main_script("42")
     ('Deva', 'Zyyy')
     """
-    from normalize.scripts import SCRIPT_GROUP, script_of
-
     counts: dict[str, int] = {}
     code = ""
     for ch in text:
@@ -584,13 +581,6 @@ def main_script(text: str) -> str:
             continue
         counts[code] = counts.get(code, 0) + 1
     return max(counts.items(), key=lambda kv: (kv[1], kv[0]))[0] if counts else "Zyyy"
-
-
-def _same_script(text: str, lang: str) -> bool:
-    """Whether ``lang`` is written in the main script of ``text``."""
-    from normalize.scripts import SCRIPT_LANGUAGES
-
-    return lang in SCRIPT_LANGUAGES.get(main_script(text), ())
 
 
 # ---------------------------------------------------------------- the models
@@ -787,8 +777,9 @@ def _choose_sources(
         config.alternative_min_posterior,
         ctx,
     )
-    for (key, _lang, _), found in zip(pending, posteriors, strict=True):
+    for (key, _lang, text), found in zip(pending, posteriors, strict=True):
         doc = docs[key[0]]
+        written = SCRIPT_LANGUAGES.get(main_script(text), ())  # same script only
         for cand in sorted(
             {c for c in offered if c in (doc.lang, dominant.get(key[0]))} | set(found),
             key=lambda c: (-found.get(c, 0.0), c),
@@ -799,7 +790,7 @@ def _choose_sources(
                 why = f"{cand} is the document's dominant language"
             else:
                 why = f"{cand} is the dominant language of the document's source"
-            if not _same_script(plans[key[0]][key[1]].pieces[key[2]].text, cand):
+            if cand not in written:
                 continue
             out[key] = _Source(cand, why)
             break
