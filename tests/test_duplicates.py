@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
+from normalize.boilerplate.repeats import SKETCH_SIZE, find_duplicates, sketch_similarity
+from normalize.config import BoilerplateConfig
 from normalize.document import BOILERPLATE, RawDocument
 from normalize.pipeline import process_batch
 
@@ -104,3 +109,45 @@ def test_different_articles_are_not_duplicates() -> None:
     assert all(
         any(s.kind == BOILERPLATE and s.reason == "repeated" for s in d.segments) for d in docs
     )
+
+
+def _copies_by_every_pair(sketches: list[tuple[int, ...]], threshold: float) -> set[frozenset[int]]:
+    """The groups of copies found by comparing every pair of sketches (what
+    find_duplicates must find, whichever pairs it skips)."""
+    parent = list(range(len(sketches)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for i in range(len(sketches)):
+        for j in range(i + 1, len(sketches)):
+            if sketch_similarity(sketches[i], sketches[j]) >= threshold:
+                parent[max(root(i), root(j))] = min(root(i), root(j))
+    groups: dict[int, set[int]] = {}
+    for i in range(len(sketches)):
+        groups.setdefault(root(i), set()).add(i)
+    return {frozenset(g) for g in groups.values()}
+
+
+# Small hash values make pages share many of their hashes, as copies do.
+_SKETCHES = st.lists(
+    st.builds(
+        lambda hs: tuple(sorted(hs)[:SKETCH_SIZE]),
+        st.sets(st.integers(0, 90), min_size=1, max_size=SKETCH_SIZE + 10),
+    ),
+    max_size=8,
+)
+
+
+@given(_SKETCHES, st.sampled_from([0.5, 0.8, 0.95, 1.0]))
+def test_near_duplicates_are_those_of_every_pair(
+    sketches: list[tuple[int, ...]], threshold: float
+) -> None:
+    config = BoilerplateConfig(duplicate_min_similarity=threshold)
+    firsts = find_duplicates(sketches, [None] * len(sketches), config)
+    groups: dict[int, set[int]] = {}
+    for i, (first, _) in enumerate(firsts):
+        groups.setdefault(first, set()).add(i)
+    assert {frozenset(g) for g in groups.values()} == _copies_by_every_pair(sketches, threshold)

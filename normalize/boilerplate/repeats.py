@@ -195,8 +195,16 @@ def find_duplicates(
     for i, sketch in enumerate(sketches):
         for h in sketch:
             by_hash.setdefault(h, []).append(i)
-    pairs = {(i, j) for docs in by_hash.values() for x, i in enumerate(docs) for j in docs[x + 1 :]}
-    for i, j in sorted(pairs):
+    # How many hashes each pair shares bounds its similarity from above
+    # (shared / the size of the sketch of their union): pages of one site share
+    # their chrome's few shingles, and only pairs that share enough are compared.
+    shared = Counter(
+        (i, j) for docs in by_hash.values() for x, i in enumerate(docs) for j in docs[x + 1 :]
+    )
+    for (i, j), n_shared in sorted(shared.items()):
+        union = min(SKETCH_SIZE, len(sketches[i]) + len(sketches[j]) - n_shared)
+        if n_shared / union < config.duplicate_min_similarity:
+            continue
         if sketch_similarity(sketches[i], sketches[j]) >= config.duplicate_min_similarity:
             join(i, j, "near-identical content")
     return [(root(i), why[i] if root(i) != i else "") for i in range(n)]
