@@ -234,6 +234,12 @@ class _Line:
         return self._folded.split("\x00") if self.n_words else []
 
     @property
+    def folded_text(self) -> str:
+        """The line's casefolded words joined with NUL (one string: cheaper to cut than
+        :attr:`folded` is to join again)."""
+        return self._folded
+
+    @property
     def tokens(self) -> list[str]:
         """The line's words (:func:`words`), made again on each use: only short
         lines and a page's first lines need them."""

@@ -9,9 +9,10 @@ of one page (:func:`find_duplicates`) count once: chrome is what a source's
 
 from __future__ import annotations
 
-import hashlib
 import math
 import posixpath
+import re
+import zlib
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -85,6 +86,9 @@ SKETCH_SIZE = 64
 SHINGLE_WORDS = 5
 
 
+_NUL = re.compile(b"\x00")
+
+
 def content_sketch(
     page: Page,
     config: BoilerplateConfig | None = None,
@@ -96,9 +100,14 @@ def content_sketch(
 
     Shingles are runs of :data:`SHINGLE_WORDS` case-folded words within the
     page's content lines: those of ``duplicate_min_words`` words or more (all
-    lines when fewer than three are that long). Hashes are blake2b, not
-    ``hash()``, which changes from process to process. ``lines`` are the
-    page's :func:`~normalize.boilerplate.features.page_lines` when already made.
+    lines when fewer than three are that long). A shingle's hash is its CRC-32
+    above its Adler-32: stable from process to process (``hash()`` is not)
+    and a few times cheaper than a cryptographic digest, which a sketch does
+    not need: its keys need only be spread evenly and rarely equal, and two
+    unrelated checksums agree on different shingles far more rarely than the
+    ±0.1 to which the sketch estimates Jaccard.
+    ``lines`` are the page's :func:`~normalize.boilerplate.features.page_lines`
+    when already made.
 
     >>> from normalize.extract.text import text_page
     >>> cfg = BoilerplateConfig()
@@ -112,20 +121,22 @@ def content_sketch(
     chosen = [ln for ln in lines if ln.n_words >= config.duplicate_min_words]
     if len(chosen) < 3:
         chosen = list(lines)
-    shingles: set[str] = set()
+    shingles: set[bytes] = set()
     for ln in chosen:
-        ws = ln.folded
-        if len(ws) <= SHINGLE_WORDS:
-            shingles.add("\x00".join(ws))
-        else:
-            shingles.update(
-                "\x00".join(ws[i : i + SHINGLE_WORDS]) for i in range(len(ws) - SHINGLE_WORDS + 1)
-            )
-    shingles.discard("")
-    hashes = sorted(
-        int.from_bytes(hashlib.blake2b(k.encode("utf-8", "surrogatepass"), digest_size=8).digest())
-        for k in shingles
-    )
+        # UTF-8 keeps NUL as its own byte: the shingles are the slices of the
+        # encoded line between NULs, words apart.
+        data = ln.folded_text.encode("utf-8", "surrogatepass")
+        if ln.n_words <= SHINGLE_WORDS:
+            shingles.add(data)
+            continue
+        cuts = [-1, *(m.start() for m in _NUL.finditer(data)), len(data)]
+        shingles.update(
+            data[cuts[i] + 1 : cuts[i + SHINGLE_WORDS]]
+            for i in range(ln.n_words - SHINGLE_WORDS + 1)
+        )
+    shingles.discard(b"")
+    crc32, adler32 = zlib.crc32, zlib.adler32
+    hashes = sorted(crc32(k) << 32 | adler32(k) for k in shingles)
     return tuple(hashes[:SKETCH_SIZE])
 
 
