@@ -49,14 +49,8 @@ import regex
 from normalize.canonical import CanonicalConfig, canonicalize_and_explain
 from normalize.config import DecodeConfig
 from normalize.document import ErrorRecord, Stage
+from normalize.sniff import BOMS
 
-_BOMS: tuple[tuple[bytes, str], ...] = (
-    (codecs.BOM_UTF32_LE, "utf-32-le"),
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
 _DECLARED = regex.compile(
     rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]{2,40})"""
     rb"""|<\?xml[^>]{0,100}?encoding\s*=\s*["']([A-Za-z0-9_.:\-]{2,40})""",
@@ -90,7 +84,7 @@ class Decoded:
 
 
 def _bom(data: bytes) -> tuple[str, int] | None:
-    for bom, name in _BOMS:
+    for bom, name in BOMS:
         if data.startswith(bom):
             return name, len(bom)
     return None

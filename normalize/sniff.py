@@ -30,7 +30,9 @@ _MARKUP_START = re.compile(
 _STRUCTURAL = re.compile(
     r"(?:^|\n|>)[ \t\r]*<(?:!doctype\s+html|html|head|body)(?:\s[^<>]*)?/?>", re.IGNORECASE
 )
-_BOMS = (
+#: Byte-order marks and the codec each names, longest first (UTF-32-LE's
+#: opens with UTF-16-LE's). The decode stage reads the same table.
+BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
     (codecs.BOM_UTF32_BE, "utf-32-be"),
     (codecs.BOM_UTF8, "utf-8"),
@@ -50,7 +52,7 @@ def _head(data: bytes | str) -> str:
     """
     if isinstance(data, str):
         return data[:SNIFF_CHARS].lstrip("\ufeff\ufffe").replace("\x00", "")
-    for bom, codec in _BOMS:
+    for bom, codec in BOMS:
         if data.startswith(bom):
             chunk = data[len(bom) : len(bom) + 4 * SNIFF_CHARS]
             return chunk.decode(codec, "replace")[:SNIFF_CHARS]
@@ -115,7 +117,7 @@ def sniff_content(head: bytes) -> str | None:
         return None
     if head.startswith((b"WARC/1.", b"WARC/0.")):
         return "warc"
-    if not any(head.startswith(bom) for bom, _ in _BOMS):
+    if not any(head.startswith(bom) for bom, _ in BOMS):
         sample = head[: 2 * SNIFF_CHARS]
         if sum(sample.count(c) for c in _CONTROL) > len(sample) // 100:
             return None
