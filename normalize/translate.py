@@ -375,7 +375,13 @@ def translation_units(
         j = i
         while j < len(segs) and segs[j].kind == kind:
             j += 1
-        if kind == CONTENT or (translate_boilerplate and kind == BOILERPLATE):
+        # A run with no segment in another language than the target has no
+        # sentence to translate (every majority is the target's, or none):
+        # not split into sentences at all, the common case of an English
+        # page translated into English.
+        if (kind == CONTENT or (translate_boilerplate and kind == BOILERPLATE)) and any(
+            seg.lang not in (target, NO_LANGUAGE, UNDETERMINED) for seg in segs[i:j]
+        ):
             units.extend(_run_units(segs, i, j, full, target, max_chars))
         i = j
     return units
