@@ -556,12 +556,14 @@ def _mojibake_hint(entities: bool) -> re.Pattern[str]:
     or by the ``?`` or U+FFFD that a lossy conversion left in its place, or
     by the space that replaced a lost 0xA0. In text, that is a character some codec decodes from a lead byte
     right before one it decodes from a continuation byte. The other fixes
-    act on characters ftfy lists: C1 controls, Latin ligatures, fullwidth
-    and halfwidth forms, surrogates, terminal escapes, control characters,
-    HTML entities (only when ``entities``: ftfy unescapes them only in plain
-    text; in markup the HTML parser does, and a page's markup is full of
-    them). Plain prose in any script — English with curly quotes, French
-    with accents, Hindi, Arabic — has none of these and skips ftfy.
+    act on characters ftfy lists: C1 controls, Latin ligatures, surrogates,
+    terminal escapes, control characters, HTML entities (only when
+    ``entities``: ftfy unescapes them only in plain text; in markup the HTML
+    parser does, and a page's markup is full of them). Fullwidth and halfwidth forms are not among them: ftfy's width
+    fix is off (:func:`fold_width` folds them), and CJK prose, full of
+    fullwidth punctuation, would otherwise go through ftfy line by line for
+    nothing. Plain prose in any script — English with curly quotes, French
+    with accents, Hindi, Arabic, Chinese — has none of these and skips ftfy.
 
     It is a pattern of the standard ``re`` module, which matches these long
     character sets about eight times faster than ``regex``.
@@ -601,8 +603,7 @@ def _mojibake_hint(entities: bool) -> re.Pattern[str]:
         # marks is scanned once, not once per mark.
         f"|(?<![\u0300-\u036f])[\u0300-\u036f]+[{removable}]*[{chars(cont)}]"
         rf"|[\x80-\x9f\ud800-\udfff\x1b{chars(chardata.CONTROL_CHARS)}"
-        f"{chars(chardata.LIGATURES)}{chars(chardata.WIDTH_MAP)}]"
-        + (r"|&#?[0-9A-Za-z]{1,24};" if entities else "")
+        f"{chars(chardata.LIGATURES)}]" + (r"|&#?[0-9A-Za-z]{1,24};" if entities else "")
     )
 
 
@@ -787,10 +788,8 @@ def repair_and_explain(
     config = config or DecodeConfig()
     entities = not html and config.unescape_html
     hint = _MOJIBAKE_HINT if entities else _MOJIBAKE_HINT_NO_ENTITIES
-    if not hint.search(text):
-        return text, {}
     counts: Counter[str] = Counter()
-    if config.fix_mojibake:
+    if config.fix_mojibake and hint.search(text):
         fixer = _ftfy_config(html, config)
         canonical_config = None if html else canonical
         out: list[str] = []

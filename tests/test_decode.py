@@ -121,7 +121,9 @@ _CODECS = [
 ]  # fmt: skip
 _CLEAN = st.text(
     st.sampled_from(
-        list("aé ßçñ’“”—–…«»€™ «Ça ółěšíàèùПривітёїєΑλφάβητοहोमदुनियाسلام😀?\ufffd\u00a0.,")
+        list(
+            "aé ßçñ’“”—–…«»€™ «Ça ółěšíàèùПривітёїєΑλφάβητοहोमदुनियाسلام😀?\ufffd\u00a0.,，（ＡＢ１ｶﾀ"
+        )
     ),
     max_size=30,
 )
@@ -150,6 +152,7 @@ def _mojibake_lines(draw: st.DrawFn) -> str:
 @example("РїСЂРёРІРµС‚")
 @example("fish &amp; chips")
 @example("ﬁsh")
+@example("ＬＯＵＤ，ﾃｽﾄ（中文）")
 def test_lines_the_hint_skips_are_lines_ftfy_leaves_alone(line: str) -> None:
     line = line.replace("\n", " ").replace("\r", " ")
     # Markup (and text with unescape_html off) skips entities: ftfy leaves them there.
@@ -173,8 +176,13 @@ def test_hint_skips_plain_prose_in_many_scripts() -> None:
         "होम > दुनिया (International)",
         "سلام دنیا",
         "Γειά σου κόσμε",
+        "北京（记者）：会议召开，讨论了经济发展！",
     ):
         assert not _MOJIBAKE_HINT.search(line), line
+
+
+def test_width_forms_are_folded_in_text_without_mojibake() -> None:
+    assert repair_and_explain("ＬＯＵＤ ＮＯＩＳＥＳ") == ("LOUD NOISES", {"fold_width": 10})
 
 
 _WIDTH_ALPHABET = st.sampled_from(
