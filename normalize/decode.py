@@ -741,8 +741,8 @@ def _repair_line(
     counts: Counter[str] = Counter()
     body = line.rstrip("\n\r\x0b\x0c\u2028\u2029")
     end = line[len(body) :]
+    fixed = ftfy.fix_and_explain(body, config=fixer)
     for _ in range(_MAX_REPAIR_ROUNDS):
-        fixed = ftfy.fix_and_explain(body, config=fixer)
         for action, name in fixed.explanation or ():
             if action in ("encode", "transcode"):
                 counts["fix_encoding"] += 1
@@ -754,7 +754,10 @@ def _repair_line(
         canon, canon_counts = canonicalize_and_explain(body, canonical_config)
         if canon == body or not _MOJIBAKE_HINT.search(canon):
             break
-        if ftfy.fix_and_explain(canon, config=fixer).text == canon:
+        # The repair of the canonical form decides whether there is another
+        # round, and is that round's repair.
+        fixed = ftfy.fix_and_explain(canon, config=fixer)
+        if fixed.text == canon:
             break
         body = canon
         counts.update(canon_counts)
