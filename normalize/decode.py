@@ -287,18 +287,21 @@ def _mostly_utf8(data: bytes) -> _Lines | None:
     characters, the file is decoded line by line, each foreign line in the
     encoding the detector finds for it.
     """
-    valid, invalid = _utf8_counts(data)
     lines = data.split(b"\n")
-    foreign: list[int] = []
-    utf8_lines = 0
+    foreign: set[int] = set()
+    utf8_lines = valid = invalid = 0
     for i, line in enumerate(lines):
         if line.isascii():
             continue
+        # A line break ends every UTF-8 sequence: the lines' counts add up
+        # to the file's.
         line_valid, line_invalid = _utf8_counts(line)
+        valid += line_valid
+        invalid += line_invalid
         if not line_invalid:
             utf8_lines += 1
         elif line_invalid >= _FOREIGN_LINE_BYTES and line_invalid > line_valid:
-            foreign.append(i)
+            foreign.add(i)
     if not foreign or not utf8_lines:
         if valid < invalid:
             return None
