@@ -122,17 +122,24 @@ def calibration(docs: list[dict], languages: list[str] | None) -> list[str]:
     halves = [[d for d in docs if zlib.crc32(d["id"].encode()) % 2 == h] for h in (0, 1)]
     default = SegmentConfig()
 
-    def piece_ece(half: list[dict], temperature: float) -> float:
-        config = dataclasses.replace(default, confidence_temperature=temperature)
-        return ece(calibration_samples(half, predict_normalize(half, languages, config)[0])[0])
+    # Each half is segmented once per temperature: scoring a half reuses what
+    # fitting on it measured.
+    measured: dict[tuple[int, float], float] = {}
+
+    def piece_ece(h: int, temperature: float) -> float:
+        if (h, temperature) not in measured:
+            config = dataclasses.replace(default, confidence_temperature=temperature)
+            preds = predict_normalize(halves[h], languages, config)[0]
+            measured[h, temperature] = ece(calibration_samples(halves[h], preds)[0])
+        return measured[h, temperature]
 
     lines = []
     for fit, score in ((0, 1), (1, 0)):
-        best = min(TEMPERATURES, key=lambda t: piece_ece(halves[fit], t))
+        best = min(TEMPERATURES, key=lambda t: piece_ece(fit, t))
         lines.append(
             f"calibration fitted on half {'AB'[fit]} ({len(halves[fit])} docs): T = {best:g}; "
-            f"per-piece ECE on half {'AB'[score]}: {piece_ece(halves[score], best):.4f} with it, "
-            f"{piece_ece(halves[score], default.confidence_temperature):.4f} with the default "
+            f"per-piece ECE on half {'AB'[score]}: {piece_ece(score, best):.4f} with it, "
+            f"{piece_ece(score, default.confidence_temperature):.4f} with the default "
             f"T = {default.confidence_temperature:g}"
         )
     return lines
