@@ -262,6 +262,10 @@ def _utf8_counts(data: bytes) -> tuple[int, int]:
 #: than valid sequences) is a line in another encoding, detected on its own;
 #: fewer are stray bytes, read as cp1252 (:func:`_legacy_fallback`).
 _FOREIGN_LINE_BYTES = 8
+#: C0 control bytes that no line of text holds in any encoding but UTF-16/32
+#: (TAB, VT, FF, CR and the ESC of ISO-2022 do occur): a "line" with one is
+#: a piece of binary data, not a line in another encoding.
+_BINARY_BYTES = bytes(b for b in range(0x20) if b not in b"\t\x0b\x0c\r\x1b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,11 +289,15 @@ def _mostly_utf8(data: bytes) -> _Lines | None:
     sources has whole lines in other encodings (cp1251, Shift-JIS): when a
     line holds many bad bytes and another line is UTF-8 with non-ASCII
     characters, the file is decoded line by line, each foreign line in the
-    encoding the detector finds for it.
+    encoding the detector finds for it. A line that is not UTF-8 and holds
+    control bytes is not text in another encoding: such a file is binary
+    data and is never decoded line by line (it would pass for text, each
+    "line" read in some 8-bit codepage).
     """
     lines = data.split(b"\n")
     foreign: set[int] = set()
     utf8_lines = valid = invalid = 0
+    binary = False
     for i, line in enumerate(lines):
         if line.isascii():
             continue
@@ -300,9 +308,11 @@ def _mostly_utf8(data: bytes) -> _Lines | None:
         invalid += line_invalid
         if not line_invalid:
             utf8_lines += 1
+        elif len(line.translate(None, _BINARY_BYTES)) < len(line):
+            binary = True
         elif line_invalid >= _FOREIGN_LINE_BYTES and line_invalid > line_valid:
             foreign.add(i)
-    if not foreign or not utf8_lines:
+    if not foreign or not utf8_lines or binary:
         if valid < invalid:
             return None
         return _Lines(data.decode("utf-8", errors="normalize-legacy-fallback"), invalid, {})

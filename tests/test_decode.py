@@ -312,3 +312,13 @@ def test_random_binary_is_still_binary() -> None:
     for _ in range(20):
         with pytest.raises(DecodeError):
             decode_bytes(bytes(rng.randrange(256) for _ in range(2000)))
+
+
+@pytest.mark.parametrize("size", [16_000, 65_536, 1 << 20])
+def test_large_random_binary_is_not_decoded_line_by_line(size: int) -> None:
+    # Some of its "lines" are valid UTF-8 and many are not: without a check for
+    # control bytes, the file passed for text in mixed encodings.
+    rng = random.Random(size)
+    for _ in range(3 if size < 1 << 20 else 1):
+        with pytest.raises(DecodeError):
+            decode_bytes(rng.randbytes(size))
