@@ -90,6 +90,9 @@ def _bom(data: bytes) -> tuple[str, int] | None:
     return None
 
 
+_C0_BYTES = bytes(range(0x20))
+
+
 def _utf16_32_pattern(data: bytes) -> str | None:
     """Guess UTF-16/32 without a BOM from the pattern of their bytes.
 
@@ -110,9 +113,9 @@ def _utf16_32_pattern(data: bytes) -> str | None:
     sample = data[:4096]
     if len(sample) < 8:
         return None
-    n = len(sample) - len(sample) % 4
-    quads = [sample[i : i + 4] for i in range(0, n, 4)][:256]
     if sample.count(0) >= len(sample) // 4:
+        n = min(len(sample) - len(sample) % 4, 1024)
+        quads = [sample[i : i + 4] for i in range(0, n, 4)]
         if all(q[1:] == b"\0\0\0" or q == b"\0\0\0\0" for q in quads[:64]):
             return "utf-32-le"
         if all(q[:3] == b"\0\0\0" for q in quads[:64]):
@@ -132,6 +135,10 @@ def _utf16_32_pattern(data: bytes) -> str | None:
         (pairs[1::2], pairs[0::2], "utf-16-le"),
         (pairs[0::2], pairs[1::2], "utf-16-be"),
     ):
+        # The most common high byte, below 0x20, fills at least half of the
+        # 95 % that two bytes fill: most text has too few such bytes to count.
+        if 2 * (len(high) - len(high.translate(None, _C0_BYTES))) < 0.95 * len(high):
+            continue
         counts = Counter(high).most_common(2)
         if (
             counts[0][0] < 0x20
