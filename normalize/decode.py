@@ -56,7 +56,9 @@ _DECLARED = regex.compile(
     rb"""|<\?xml[^>]{0,100}?encoding\s*=\s*["']([A-Za-z0-9_.:\-]{2,40})""",
     regex.IGNORECASE,
 )
-_BINARY_CHARS = regex.compile(r"[\ufffd\x00-\x08\x0e-\x1f]")
+#: U+FFFD and control characters: what binary data decodes to. A pattern of
+#: the standard ``re`` module, which counts them in a page twice as fast as ``regex``.
+_BINARY_CHARS = re.compile(r"[\ufffd\x00-\x08\x0e-\x1f]")
 #: How many bytes of a page are searched for a charset declaration (the HTML
 #: standard asks for it within the first 1024 bytes; pages are sloppy).
 _DECLARATION_WINDOW = 4096
