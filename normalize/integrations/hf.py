@@ -27,9 +27,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from normalize.config import Config
-from normalize.document import ErrorRecord, RawDocument
+from normalize.document import RawDocument
 from normalize.io.arrow import record_schema
 from normalize.io.extras import require
+from normalize.io.failed import read_error
 
 
 def features(input_features: Mapping[str, Any] | None = None, *, id_field: str = "id") -> Any:
@@ -80,13 +81,8 @@ def normalize_batch(
             raws.append(RawDocument(name, source, text, metadata={"url": url} if url else {}))
         else:
             found = "missing" if text is None else f"a {type(text).__name__}"
-            error = ErrorRecord(
-                "read",
-                "bad_field",
-                f"{where}: column {text_field!r} is {found}, not a string or bytes.",
-                where,
-            )
-            raws.append(RawDocument(name, source, b"", error=error))
+            message = f"{where}: column {text_field!r} is {found}, not a string or bytes."
+            raws.append(read_error(name, source, "bad_field", message, where))
     out: dict[str, list[Any]] = {}
     for record in process_batch(raws, config or Config()):
         for key, value in record.to_json().items():

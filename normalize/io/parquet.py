@@ -27,9 +27,10 @@ import os
 from collections.abc import Iterator
 from typing import IO, Any
 
-from normalize.document import ErrorRecord, RawDocument
+from normalize.document import RawDocument
 from normalize.io.arrow import record_schema
 from normalize.io.extras import require
+from normalize.io.failed import read_error, too_large
 from normalize.io.record import OutputRecord
 
 
@@ -45,17 +46,12 @@ def read_parquet(
     table = pq.ParquetFile(stream)
     columns = table.schema_arrow.names
     if text_field not in columns:
-        yield RawDocument(
-            id=name,
-            source=name,
-            data=b"",
-            error=ErrorRecord(
-                "read",
-                "bad_field",
-                f"{name} has no column {text_field!r}; its columns are "
-                f"{', '.join(columns)}. Choose the text column with --text-field.",
-                name,
-            ),
+        yield read_error(
+            name,
+            name,
+            "bad_field",
+            f"{name} has no column {text_field!r}; its columns are "
+            f"{', '.join(columns)}. Choose the text column with --text-field.",
         )
         return
     row = 0
@@ -70,33 +66,17 @@ def read_parquet(
             source = str(url) if url else name
             if not isinstance(text, str | bytes):
                 found = "null" if text is None else f"a {type(text).__name__}"
-                yield RawDocument(
+                yield read_error(
                     doc_id,
                     where,
-                    b"",
-                    error=ErrorRecord(
-                        "read",
-                        "bad_field",
-                        f"{where}: column {text_field!r} is {found}, not a string; "
-                        "choose the field with --text-field.",
-                        where,
-                    ),
+                    "bad_field",
+                    f"{where}: column {text_field!r} is {found}, not a string; "
+                    "choose the field with --text-field.",
                 )
                 continue
             size = len(text) if isinstance(text, bytes) else len(text.encode("utf-8", "replace"))
             if size > max_bytes:
-                yield RawDocument(
-                    doc_id,
-                    where,
-                    b"",
-                    error=ErrorRecord(
-                        "read",
-                        "too_large",
-                        f"{where} is larger than the limit of {max_bytes:,} bytes per "
-                        "document; raise the limit with --max-bytes.",
-                        where,
-                    ),
-                )
+                yield too_large(doc_id, where, max_bytes, split=False)
                 continue
             meta = {k: v for k, v in values.items() if v is not None}
             yield RawDocument(id=doc_id, source=source, data=text, metadata=meta)

@@ -42,6 +42,7 @@ from normalize.io.compression import (
     strip_compression,
 )
 from normalize.io.extras import MissingExtraError, require
+from normalize.io.failed import read_error, too_large
 from normalize.sniff import sniff_content
 
 log = logging.getLogger("normalize")
@@ -96,26 +97,6 @@ def display_name(path: str | bytes) -> str:
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def read_error(doc_id: str, source: str | None, code: str, message: str) -> RawDocument:
-    """A raw document that could not be read: it becomes an error record."""
-    return RawDocument(
-        id=doc_id,
-        source=source,
-        data=b"",
-        error=ErrorRecord(stage="read", code=code, message=message, where=source),
-    )
-
-
-def _too_large(doc_id: str, source: str, limit: int) -> RawDocument:
-    return read_error(
-        doc_id,
-        source,
-        "too_large",
-        f"{source} is larger than the limit of {limit:,} bytes per document; "
-        "split it, or raise the limit with --max-bytes.",
-    )
-
-
 # Formats --------------------------------------------------------------------
 
 
@@ -126,7 +107,7 @@ def read_whole(fmt: str | None) -> Reader:
         limit = run.pipeline.max_bytes
         data = read_limited(stream, limit)
         if data is None:
-            yield _too_large(name, name, limit)
+            yield too_large(name, name, limit)
             return
         yield RawDocument(id=name, source=name, data=data, format=fmt)
 
@@ -149,7 +130,7 @@ def read_jsonl(stream: IO[bytes], name: str, run: RunConfig) -> Iterator[RawDocu
         lineno += 1
         where = f"{name}:{lineno}"
         if line is None:
-            yield _too_large(where, where, limit)
+            yield too_large(where, where, limit)
             continue
         if not line:
             return
@@ -515,7 +496,7 @@ def read_file(path: str, run: RunConfig) -> Iterator[RawDocument | Skipped]:
             return
         if fmt is not None and fmt not in CONTAINERS and compression is None:
             if info.st_size > limit:
-                yield _too_large(display, display, limit)
+                yield too_large(display, display, limit)
                 return
         with open(path, "rb") as raw:
             yield from read_stream(raw, display, fmt, compression, run)
@@ -571,6 +552,6 @@ def read_stdin(stream: IO[bytes], run: RunConfig) -> Iterator[RawDocument]:
         yield read_error("-", "-", "unreadable", f"standard input: broken gzip data ({exc}).")
         return
     if data is None:
-        yield _too_large("-", "-", limit)
+        yield too_large("-", "-", limit)
         return
     yield RawDocument(id="-", source="-", data=data)

@@ -34,8 +34,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import IO, Any
 
-from normalize.document import ErrorRecord, RawDocument, Skipped
+from normalize.document import RawDocument, Skipped
 from normalize.io.extras import require
+from normalize.io.failed import too_large
 
 #: Media types read as HTML and as plain text.
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
@@ -130,17 +131,8 @@ def _records(
         source = url or where
         data = record.reader.read(max_bytes + 1)
         if len(data) > max_bytes:
-            yield RawDocument(
-                id=doc_id,
-                source=source,
-                data=b"",
-                error=ErrorRecord(
-                    "read",
-                    "too_large",
-                    f"{where} ({url}) is larger than the limit of {max_bytes:,} bytes per "
-                    "document; raise the limit with --max-bytes.",
-                    where,
-                ),
+            yield too_large(
+                doc_id, where, max_bytes, source=source, what=f"{where} ({url})", split=False
             )
             continue
         metadata = {"url": url, "crawl_date": headers.get("WARC-Date")}
