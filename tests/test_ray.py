@@ -150,3 +150,37 @@ def test_both_engines_count_what_a_warc_holds_besides_pages(
     )
     assert stats["ray"]["documents"] == stats["local"]["documents"] == 4
     assert (tmp_path / "ray.jsonl").read_bytes() == (tmp_path / "local.jsonl").read_bytes()
+
+
+def test_both_engines_read_a_folder_the_same_way(ray_cluster: None, tmp_path: Path) -> None:
+    """A folder's unknown files are skipped and counted, and a run never reads its own output.
+
+    The Ray engine expands the inputs into sources with the run, as the local
+    engine does: a PNG in the folder is an ``unknown_format`` skip (not a
+    source to read), and an output written inside the input folder by an
+    earlier run is left out.
+    """
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.txt").write_text("A plain text document in the folder.\n", encoding="utf-8")
+    (src / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    outs, stats = {}, {}
+    for engine in ("local", "ray"):
+        out = src / f"{engine}.jsonl"
+        out.write_text('{"id": "left from an earlier run", "text": "x"}\n', encoding="utf-8")
+        run = RunConfig(
+            jobs=1,
+            engine=engine,
+            quiet=True,
+            output=str(out),
+            stats=str(tmp_path / f"{engine}.json"),
+        )
+        assert run_corpus([str(src)], run) == 0, engine
+        outs[engine] = out.read_bytes()
+        stats[engine] = json.loads((tmp_path / f"{engine}.json").read_text())
+        out.unlink()
+    assert stats["local"]["skipped"] == {"unknown_format": 1}
+    assert stats["local"]["documents"] == 1
+    assert stats["ray"]["skipped"] == stats["local"]["skipped"]
+    assert stats["ray"]["documents"] == stats["local"]["documents"]
+    assert outs["ray"] == outs["local"]

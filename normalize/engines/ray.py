@@ -90,10 +90,17 @@ class NormalizeBatch:
 
 
 def _items(inputs: Sequence[str], run: RunConfig, stdin: IO[bytes] | None) -> list[dict[str, Any]]:
-    """The run's sources as Ray items, in order; standard input is read here, on the driver."""
+    """The run's sources as Ray items, in order; standard input is read here, on the driver.
+
+    The sources are those of the local engine (:func:`sources` with the run,
+    so the run's own output is left out); a file skipped while listing a
+    folder travels as a row of its own, to be counted.
+    """
     items: list[dict[str, Any]] = []
-    for source in sources(inputs):
-        if source == "-":
+    for source in sources(inputs, run):
+        if isinstance(source, Skipped):
+            items.append({"source": None, "raw": pickle.dumps(source)})
+        elif source == "-":
             items.extend(
                 {"source": source, "raw": pickle.dumps(raw)}
                 for raw in read_source(source, run, stdin)
