@@ -61,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def build_run_parser() -> argparse.ArgumentParser:
     """The parser of ``normalize run`` (and of ``normalize INPUT...``)."""
+    defaults = RunConfig()  # every default is the configuration's own
     p = argparse.ArgumentParser(
         prog="normalize run",
         description=f"{DESCRIPTION} Other commands: 'normalize packs list|install FILE|remove "
@@ -73,14 +74,14 @@ def build_run_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "-o",
         "--output",
-        default="-",
+        default=defaults.output,
         help="output file: .jsonl, .jsonl.gz, .jsonl.zst or .parquet (by extension), - for "
         "stdout (default); DIR/ for numbered shards; a folder with --format text",
     )
     p.add_argument(
         "--format",
         choices=tuple(WRITERS),
-        default="jsonl",
+        default=defaults.format,
         help="jsonl records (default), parquet (also chosen by a .parquet output), or one .txt "
         "per document in the --output folder",
     )
@@ -99,18 +100,18 @@ def build_run_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--segments",
         choices=SEGMENT_MODES,
-        default="full",
+        default=defaults.segments,
         help="segments in each record: full (default), offsets (without their text: much "
         "smaller records) or none",
     )
     p.add_argument(
         "--text-field",
-        default="text",
+        default=defaults.text_field,
         help="JSONL field or Parquet column with the document (default: text)",
     )
     p.add_argument(
         "--id-field",
-        default="id",
+        default=defaults.id_field,
         help="JSONL field or Parquet column with the document id (default: id)",
     )
     p.add_argument(
@@ -136,7 +137,7 @@ def build_run_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--device",
         choices=("auto", "cpu", "cuda"),
-        default="auto",
+        default=defaults.pipeline.translate.device,
         help="with --translate-to: where translation runs (default auto: a GPU when CTranslate2 "
         "sees one)",
     )
@@ -148,20 +149,20 @@ def build_run_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--max-bytes",
         type=int,
-        default=Config().max_bytes,
+        default=defaults.pipeline.max_bytes,
         help="per-document size limit in bytes (default: %(default)s)",
     )
     p.add_argument(
         "--max-seconds",
         type=float,
-        default=Config().max_seconds,
+        default=defaults.pipeline.max_seconds,
         help="wall-clock seconds per document before it becomes a timeout error record; "
         "0: no limit (default: %(default)s)",
     )
     p.add_argument(
         "--batch-size",
         type=int,
-        default=256,
+        default=defaults.batch_size,
         help="documents per batch (default: %(default)s); cross-document chrome is detected "
         "within a batch, so the output depends on it",
     )
@@ -169,7 +170,7 @@ def build_run_parser() -> argparse.ArgumentParser:
         "-j",
         "--jobs",
         type=int,
-        default=0,
+        default=defaults.jobs,
         help="worker processes (default: all cores); output is the same for any number",
     )
     p.add_argument(
@@ -180,7 +181,7 @@ def build_run_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--engine",
         choices=tuple(ENGINES),
-        default="local",
+        default=defaults.engine,
         help="local processes (default) or a Ray cluster (needs the [ray] extra)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress or summary on stderr")
