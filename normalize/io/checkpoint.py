@@ -42,6 +42,21 @@ class ResumeError(OutputError):
     """A checkpoint that cannot be resumed (other inputs or settings, or damaged files)."""
 
 
+def write_atomically(path: str, text: str) -> None:
+    """Write ``text`` to ``path`` whole or not at all (a checkpoint, ``stats.json``).
+
+    The text goes to ``PATH.tmp``, is made durable, and is renamed over
+    ``path``: a kill at any moment leaves the old file or the new one, never
+    half of one, which a resumed run would refuse.
+    """
+    tmp = f"{path}.tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
 def _tree_state(root: Path) -> Iterator[tuple[str, int, int]]:
     """``(path, size, mtime_ns)`` of every file below ``root``, in a stable order."""
     for folder, dirs, files in os.walk(root):
@@ -249,12 +264,7 @@ class CheckpointedFile:
             "fingerprint": self.fingerprint,
         }
         state["checksum"] = _checksum(state)
-        tmp = f"{self.checkpoint}.tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(state, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, self.checkpoint)
+        write_atomically(self.checkpoint, json.dumps(state))
 
     @property
     def empty(self) -> bool:

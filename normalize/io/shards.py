@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from normalize.io.checkpoint import ResumeError
+from normalize.io.checkpoint import ResumeError, write_atomically
 from normalize.io.record import OutputRecord
 from normalize.io.stats import Summary
 
@@ -152,10 +152,8 @@ class ShardedWriter:
         )
         self._documents = self._errors = 0
         self._stats = Summary(started=None)
-        tmp = f"{self._checkpoint}.tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump({"fingerprint": self.fingerprint, "shards": self.shards}, f, indent=1)
-        os.replace(tmp, self._checkpoint)
+        state = {"fingerprint": self.fingerprint, "shards": self.shards}
+        write_atomically(self._checkpoint, json.dumps(state, indent=1))
 
     def close(self, complete: bool = True) -> None:
         """Finish the last shard; the checkpoint goes when the run is ``complete``."""

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from normalize.document import Skipped
+from normalize.io.checkpoint import write_atomically
 from normalize.io.record import OutputRecord
 from normalize.packs import SUFFIX, pack_name
 
@@ -122,13 +123,8 @@ class Summary:
 
     def write(self, path: str) -> None:
         """Write ``stats.json`` atomically (under a temporary name, then renamed)."""
-        folder = os.path.dirname(os.path.abspath(path))
-        os.makedirs(folder, exist_ok=True)
-        tmp = f"{path}.tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(self.to_json(), f, ensure_ascii=False, indent=1)
-            f.write("\n")
-        os.replace(tmp, path)
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        write_atomically(path, json.dumps(self.to_json(), ensure_ascii=False, indent=1) + "\n")
 
     def format(self) -> str:
         """The summary printed on standard error at the end of a run."""
