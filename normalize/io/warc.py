@@ -35,6 +35,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from normalize.document import RawDocument, Skipped
+from normalize.io.compression import read_limited
 from normalize.io.extras import require
 from normalize.io.failed import too_large
 
@@ -129,8 +130,8 @@ def _records(
             yield Skipped("media_type", where)
             continue
         source = url or where
-        data = record.reader.read(max_bytes + 1)
-        if len(data) > max_bytes:
+        data = read_limited(record.reader, max_bytes)
+        if data is None:
             yield too_large(
                 doc_id, where, max_bytes, source=source, what=f"{where} ({url})", split=False
             )
