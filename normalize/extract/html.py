@@ -30,6 +30,7 @@ its ancestors (``share``, ``comment``, ``related``, ``breadcrumb``,
 from __future__ import annotations
 
 import functools
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -173,10 +174,12 @@ _CLASS_PREFIX = re.compile(
 _SPLIT_CLASS = re.compile(r"[\s_\-:./]+")
 _STRUCT = {"nav": "in_nav", "header": "in_header", "footer": "in_footer", "aside": "in_aside",
            "form": "in_form", "article": "in_article", "main": "in_main", "menu": "in_nav",
-           "ul": "in_list", "ol": "in_list", "table": "in_table"}  # fmt: skip
+           "ul": "in_list", "ol": "in_list", "table": "in_table", "figure": "in_figure",
+           "dialog": "in_dialog"}  # fmt: skip
 _ROLES = {"navigation": "in_nav", "banner": "in_header", "contentinfo": "in_footer",
           "complementary": "in_aside", "main": "in_main", "article": "in_article",
-          "search": "in_form", "menu": "in_nav", "menubar": "in_nav"}  # fmt: skip
+          "search": "in_form", "menu": "in_nav", "menubar": "in_nav", "dialog": "in_dialog",
+          "alertdialog": "in_dialog"}  # fmt: skip
 #: A sibling of the main-content container whose prose score is at least this
 #: share of the container's is part of the article region (readability: 0.2).
 SIBLING_SHARE = 0.2
@@ -258,6 +261,11 @@ class _Raw:
 
     parts: list[str] = field(default_factory=list)
     link_chars: int = 0
+    #: How many links lend text to the block, and the last one that did.
+    n_links: int = 0
+    last_link: int = 0
+    #: The block's first text is a link's (a teaser's linked headline).
+    link_head: bool = False
     tag: str = "div"
     flags: frozenset[str] = frozenset()
     #: Class/id hints of the nearest enclosing elements, by element id: the
@@ -544,8 +552,9 @@ def _walk(
     raws: list[_Raw] = []
     cur = _Raw()
     # One entry per open element: (is_block, structural flags of it and all its
-    # ancestors, element id, in_link, tag, its own class/id hints).
-    stack: list[tuple[bool, frozenset[str], int, bool, str, frozenset[str]]] = []
+    # ancestors, element id, the id of the link it is in (0: none), tag, its own
+    # class/id hints).
+    stack: list[tuple[bool, frozenset[str], int, int, str, frozenset[str]]] = []
     # The ids and tags of the open block elements (a block's path and tag).
     block_ids: list[int] = []
     block_tags: list[str] = []
@@ -581,8 +590,14 @@ def _walk(
             cur.near = tuple((e[2], e[5]) for e in stack[-NEAR_CLASS_LEVELS:] if e[5])
             cur.path = tuple(block_ids)
         cur.parts.append(text)
-        if stack and stack[-1][3]:
+        link = stack[-1][3] if stack else 0
+        if link:
             cur.link_chars += len(text.strip())
+            if link != cur.last_link:
+                if not cur.n_links and len(cur.parts) == 1:
+                    cur.link_head = True
+                cur.n_links += 1
+                cur.last_link = link
 
     noscripts = _noscript_verdicts(body) if body.find(".//noscript") is not None else {}
     walker = lxml.etree.iterwalk(body, events=("start", "end"))
@@ -607,10 +622,10 @@ def _walk(
                 )
             ):
                 walker.skip_subtree()
-                stack.append((False, stack[-1][1] if stack else none, -1, False, tag, none))
+                stack.append((False, stack[-1][1] if stack else none, -1, 0, tag, none))
                 continue
             if depth > max_depth:
-                stack.append((False, stack[-1][1] if stack else none, -1, False, tag, none))
+                stack.append((False, stack[-1][1] if stack else none, -1, 0, tag, none))
                 text = el.text
                 if text:
                     add(text)
@@ -635,8 +650,8 @@ def _walk(
                 struct = "noscript_notice"
             if struct:
                 flags = flags | {struct}
-            in_link = tag == "a" or bool(stack and stack[-1][3])
             ids += 1
+            in_link = ids if tag == "a" else (stack[-1][3] if stack else 0)
             if is_block:
                 if own or struct:
                     own_hints[ids] = own | {struct} if struct else own
@@ -749,6 +764,13 @@ def _add_features(
         f: dict[str, float] = {_tag_feature(r.tag): 1.0, "link_density": ld}
         if ld > 0.9:
             f["all_link"] = 1.0
+        elif r.link_head:
+            # A linked headline and then text: a teaser of another page.
+            f["link_head"] = 1.0
+        if r.n_links:
+            # Many links in one block are a tag cloud or a link strip, however
+            # long it is; prose links a few words here and there.
+            f["log_links"] = math.log1p(r.n_links)
         if best_score > 0:
             # How prose-rich the richest region around this block is, relative to the page's best.
             f["region"] = max((score.get(a, 0.0) for a in r.path), default=0.0) / best_score
