@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from normalize import normalize_document
@@ -73,3 +75,27 @@ def test_cut_html() -> None:
     assert cut_html("<p>abc</p><a href='x'>", 14) == "<p>abc</p>"
     assert cut_html("<p>abc</p>", 7) == "<p>abc"
     assert cut_html("short", 100) == "short"
+
+
+def test_structural_features_of_captions_dialogs_teasers_and_link_strips() -> None:
+    html = (
+        "<html><body><article><p>A paragraph of the article, with <a href='/x'>one link</a>"
+        " in it.</p><figure><img src='/a.jpg'><p>The caption under the photo.</p></figure>"
+        "</article><div><a href='/t'>A linked headline</a> and the summary after it.</div>"
+        "<div><a href='/1'>one</a> <a href='/2'>two</a> <a href='/3'>three</a></div>"
+        "<div role='dialog'><p>We use cookies.</p></div>"
+        "<dialog open><p>Sign in to continue.</p></dialog></body></html>"
+    )
+    page = html_page(html, canonicalize=str.strip, config=BoilerplateConfig())
+    feats = {page.block_text(b)[:12]: b.features for b in page.blocks}
+    para, caption = feats["A paragraph "], feats["The caption "]
+    teaser, strip = feats["A linked hea"], feats["one two thre"]
+    assert caption.get("in_figure") and not para.get("in_figure")
+    assert feats["We use cooki"].get("in_dialog") and feats["Sign in to c"].get("in_dialog")
+    assert not para.get("in_dialog")
+    # A link inside a paragraph does not make it a teaser; a linked headline does.
+    assert teaser.get("link_head") and not para.get("link_head")
+    assert not strip.get("link_head")  # all link: a link strip, not a teaser
+    assert para["log_links"] == pytest.approx(math.log1p(1))
+    assert strip["log_links"] == pytest.approx(math.log1p(3))
+    assert "log_links" not in caption

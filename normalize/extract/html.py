@@ -764,8 +764,8 @@ def _add_features(
         f: dict[str, float] = {_tag_feature(r.tag): 1.0, "link_density": ld}
         if ld > 0.9:
             f["all_link"] = 1.0
-        elif r.link_head:
-            # A linked headline and then text: a teaser of another page.
+        if r.link_head and ld < 0.6:
+            # A linked headline and then text of its own: a teaser of another page.
             f["link_head"] = 1.0
         if r.n_links:
             # Many links in one block are a tag cloud or a link strip, however
