@@ -18,9 +18,8 @@ identifier calls the short Hindi crumbs Nepali. This stage works in three steps:
    from the language packs: a prior weight and letters only one candidate
    writes (Marathi ळ, Urdu ے, Ukrainian ї …) from ``segment.json``, whole
    pieces that are a pack's chrome phrase (``chrome.txt``: "होम" is Hindi
-   chrome though langid's n-grams lean Nepali), words in a pack's
-   ``stopwords.txt``, the page's ``<html lang>`` and the languages of the
-   source's repeated chrome (:class:`LanguageHints`). langid finds no feature
+   chrome though langid's n-grams lean Nepali) and words in a pack's
+   ``stopwords.txt``. langid finds no feature
    at all in many short words ("Home", "News"), so short pieces that stand
    apart (menu items, crumbs, labels) also pool their evidence: a page's
    chrome is written in one site language.
@@ -28,7 +27,9 @@ identifier calls the short Hindi crumbs Nepali. This stage works in three steps:
    together with a cost for switching language (a Viterbi pass), cheaper across
    a line break than inside a sentence. A two-word crumb borrows evidence from
    its neighbours; a long sentence outweighs any switching cost and keeps its
-   own label.
+   own label. The page's ``<html lang>`` and the languages of its source's
+   repeated chrome (:class:`LanguageHints`) are then a prior for the pieces
+   the text left unsure, decoded again with it.
 
 Confidence is the posterior probability of the chosen label (forward-backward
 over the same chain), averaged over the pieces of a segment.
@@ -342,22 +343,33 @@ def _make_word_tables(
     )
 
 
-def _priors(
-    cands: tuple[str, ...], hints: LanguageHints | None, config: SegmentConfig, ctx: Context
-) -> np.ndarray:
-    prior = np.array(
+def _priors(cands: tuple[str, ...], config: SegmentConfig, ctx: Context) -> np.ndarray:
+    return np.array(
         [
             p if (p := segment_pack(lang, ctx).prior) is not None else config.default_prior
             for lang in cands
         ]
     )
-    if hints is not None:
-        if hints.html_lang:
-            html = hints.html_lang.lower().replace("_", "-").split("-")[0]
-            prior += [config.html_lang_bonus if lang == html else 0.0 for lang in cands]
-        for src in set(hints.source_langs):
-            prior += [config.source_lang_bonus if lang == src else 0.0 for lang in cands]
-    return prior
+
+
+def _hint_prior(
+    cands: tuple[str, ...], hints: LanguageHints | None, config: SegmentConfig
+) -> np.ndarray | None:
+    """What is known about the page besides its text, as a bonus per candidate.
+
+    ``None`` when it says nothing about these candidates: the page's
+    ``<html lang>`` and the languages of its source's repeated chrome.
+    :func:`_label` gives it only to the pieces a first decoding left unsure.
+    """
+    if hints is None:
+        return None
+    prior = np.zeros(len(cands))
+    if hints.html_lang:
+        html = hints.html_lang.lower().replace("_", "-").split("-")[0]
+        prior += [config.html_lang_bonus if lang == html else 0.0 for lang in cands]
+    for src in set(hints.source_langs):
+        prior += [config.source_lang_bonus if lang == src else 0.0 for lang in cands]
+    return prior if prior.any() else None
 
 
 #: Pieces of at most this many characters have their evidence rows cached:
@@ -461,7 +473,6 @@ def _emissions(
     text: str,
     pieces: Sequence[_Piece],
     cands: tuple[str, ...],
-    hints: LanguageHints | None,
     config: SegmentConfig,
     ctx: Context,
 ) -> np.ndarray:
@@ -472,7 +483,7 @@ def _emissions(
         if short.sum() > 1:
             pooled = scores[short].sum(axis=0)
             scores[short] += config.short_pool * (pooled - scores[short])
-    scores += _priors(cands, hints, config, ctx)
+    scores += _priors(cands, config, ctx)
     return scores
 
 
@@ -594,8 +605,17 @@ def _label(
             if size == 1
             else [_Piece(w[0].start, w[-1].end, w[0].script, group, w[0].before) for w in windows]
         )
-        scores = _emissions(text, units, cands, hints, config, ctx)
-        labels, conf = _decode(scores, _switch_costs(units, config), config.confidence_temperature)
+        scores = _emissions(text, units, cands, config, ctx)
+        switch = _switch_costs(units, config)
+        labels, conf = _decode(scores, switch, config.confidence_temperature)
+        # What the page's markup and its source say is a prior for the
+        # pieces the text alone leaves unsure; a sure piece keeps its label.
+        prior = _hint_prior(cands, hints, config)
+        if prior is not None:
+            unsure = conf < config.unsure_confidence
+            if unsure.any():
+                scores[unsure] += prior
+                labels, conf = _decode(scores, switch, config.confidence_temperature)
         for window, lab, c in zip(windows, labels, conf, strict=False):
             for p in window:
                 p.lang, p.confidence = cands[int(lab)], float(c)

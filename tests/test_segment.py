@@ -145,6 +145,20 @@ def test_html_lang_hint_is_a_prior_not_a_verdict():
     assert [s.lang for s in segs if s.lang != NO_LANGUAGE] == ["fr"]
 
 
+@pytest.mark.parametrize(
+    "text", ["Bonjour à tous.", "Merci beaucoup pour votre aide.", "Nous sommes ici."]
+)
+def test_hints_move_only_unsure_pieces(text):
+    """The page's hints are a prior for what the text leaves unsure, never for a sure piece."""
+    config = SegmentConfig(html_lang_bonus=5.0)
+    alone = segment_languages(text, config=config)
+    hinted = segment_languages(text, hints=LanguageHints(html_lang="en"), config=config)
+    if alone[0].confidence >= config.unsure_confidence:
+        assert hinted == alone
+    else:
+        assert hinted[0].lang == "en"
+
+
 @settings(max_examples=200, deadline=None, derandomize=True)
 @given(
     st.integers(1, 5),
@@ -180,8 +194,14 @@ def test_decode_is_exact_on_small_chains(n, k, values, costs):
 
 @pytest.mark.parametrize("case", load_cases("segment_cases_scripts.json"))
 def test_script_family_case(case):
-    """One file of cases per script family (``family``): CJK, Brahmic, Arabic, Cyrillic, …"""
-    segs = segment_languages(case["text"])
+    """One file of cases per script family (``family``): CJK, Brahmic, Arabic, Cyrillic, …
+
+    A case may give the page's ``html_lang`` and its source's ``source_langs``.
+    """
+    hints = LanguageHints(
+        html_lang=case.get("html_lang"), source_langs=tuple(case.get("source_langs", ()))
+    )
+    segs = segment_languages(case["text"], hints=hints)
     assert_tiles(case["text"], segs)
     langs = [s for s in segs if s.lang != NO_LANGUAGE]
     assert [[s.text, s.lang] for s in langs] == case["expected"]
