@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 
 from normalize import Config, Document, canonicalize, normalize_document
-from normalize.document import CONTENT
+from normalize.document import CONTENT, NO_LANGUAGE
 from tests.conftest import ROOT, SEEDS
 
 SCHEMA = json.loads((ROOT / "normalize/schema/record.schema.json").read_text(encoding="utf-8"))
@@ -102,6 +102,26 @@ def test_languages_of_repeated_chrome_are_a_source_prior() -> None:
     # deva-crumb-alone, a known failure); the source prior settles it.
     assert hinted["दुनिया"] == "hi"
     assert alone["World"] == hinted["World"] == "en"
+
+
+def test_html_lang_labels_the_pages_unsure_chrome() -> None:
+    """The HTML reader's ``<html lang>`` reaches the segmenter as a prior for unsure pieces.
+
+    Начало (Home) is on the Russian stoplist and not on the Bulgarian one, so
+    the text alone calls these menu items Russian; the sure English paragraph
+    keeps its language on a page declared Bulgarian.
+    """
+    html = (
+        "<html lang=bg><body><nav><ul><li><a href=/>Начало</a></li>"
+        "<li><a href=/n>Новини</a></li><li><a href=/i>Икономика</a></li></ul></nav>"
+        "<article><p>Politicians in the capital agreed on a new plan to support small "
+        "businesses this year, after months of talks with the unions and the banks.</p>"
+        "</article></body></html>"
+    )
+    doc = normalize_document(html, format="html", id="bg-menu")
+    langs = [s.lang for s in doc.segments if s.lang != NO_LANGUAGE]
+    assert langs == ["bg", "bg", "bg", "en"]
+    assert doc.lang == "en"
 
 
 def test_seed_boilerplate_end_to_end() -> None:
