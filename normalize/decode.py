@@ -618,14 +618,21 @@ def _mojibake_hint(entities: bool) -> re.Pattern[str]:
     )
     # Spaces the canonical form turns into U+0020 (TAB, Zs).
     spaces = " \t\u1680\u2000-\u200a\u202f\u205f\u3000"
+    singles = {0x1B, *chardata.CONTROL_CHARS, *chardata.LIGATURES}
+    lone = rf"\x80-\x9f\ud800-\udfff{chars(singles)}"
+    marks = "\u0300-\u036f"
+    # One class of every character a hint can start with, then which one it
+    # was (a lookbehind): a pattern that starts with a class is scanned by
+    # the regular-expression engine's fast loop, which skips the characters
+    # outside it (most of a page) without trying each alternative there.
+    first = f"{chars(lead | spaced)}{marks}{lone}" + ("&" if entities else "")
     return re.compile(
-        f"[{chars(lead)}][{chars(cont)}]|[{chars(spaced)}][{removable}]*[{spaces}]"
-        f"|[{chars(lead)}][{removable}]+[{chars(cont)}]"
+        f"[{first}](?:(?<=[{chars(lead)}])[{removable}]*[{chars(cont)}]"
+        f"|(?<=[{chars(spaced)}])[{removable}]*[{spaces}]"
         # From the first mark of a run only, so that a run of a million
         # marks is scanned once, not once per mark.
-        f"|(?<![\u0300-\u036f])[\u0300-\u036f]+[{removable}]*[{chars(cont)}]"
-        rf"|[\x80-\x9f\ud800-\udfff\x1b{chars(chardata.CONTROL_CHARS)}"
-        f"{chars(chardata.LIGATURES)}]" + (r"|&#?[0-9A-Za-z]{1,24};" if entities else "")
+        f"|(?<=[{marks}])(?<![{marks}][{marks}])[{marks}]*[{removable}]*[{chars(cont)}]"
+        f"|(?<=[{lone}])" + (r"|(?<=&)#?[0-9A-Za-z]{1,24};" if entities else "") + ")"
     )
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import random
+import re
 import unicodedata
 
 import ftfy
 import ftfy.bad_codecs  # registers sloppy-windows-1252
 import pytest
 from charset_normalizer import from_bytes
+from ftfy import chardata
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -322,3 +325,51 @@ def test_large_random_binary_is_not_decoded_line_by_line(size: int) -> None:
     for _ in range(3 if size < 1 << 20 else 1):
         with pytest.raises(DecodeError):
             decode_bytes(rng.randbytes(size))
+
+
+@functools.cache
+def _plain_hint(entities: bool) -> re.Pattern[str]:
+    """The mojibake hint written as its plain alternatives (each place ftfy could act)."""
+    lead, cont, spaced = set(), set("?\ufffd"), set()
+    for codec in chardata.CHARMAP_ENCODINGS:
+        lead.update(bytes(range(0xC0, 0xF5)).decode(codec, errors="ignore"))
+        cont.update(bytes(range(0x80, 0xC0)).decode(codec, errors="ignore"))
+        if codec != "macroman":
+            spaced.update(b"\xc2\xc3\xc5\xce\xd0\xd9\xe2\xe3\xf0".decode(codec, errors="ignore"))
+    singles = {0x1B, *chardata.CONTROL_CHARS, *chardata.LIGATURES}
+
+    def chars(cs: set[str]) -> str:
+        return re.escape("".join(sorted(cs)))
+
+    removable = (
+        "\ufeff\x00-\x08\x0e-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u2060-\u2064\u180e"
+        "\u061c\u202a-\u202e\u2066-\u2069"
+    )
+    spaces = " \t\u1680\u2000-\u200a\u202f\u205f\u3000"
+    return re.compile(
+        f"[{chars(lead)}][{removable}]*[{chars(cont)}]"
+        f"|[{chars(spaced)}][{removable}]*[{spaces}]"
+        f"|(?<![\u0300-\u036f])[\u0300-\u036f]+[{removable}]*[{chars(cont)}]"
+        f"|[\x80-\x9f\ud800-\udfff{chars(set(map(chr, singles)))}]"
+        + (r"|&#?[0-9A-Za-z]{1,24};" if entities else "")
+    )
+
+
+# Leads and continuations of several codecs, marks, removable and space
+# characters, ligatures, width forms, entity pieces and plain letters.
+_HINT_ALPHABET = st.sampled_from(
+    list("ÃÂâÐÑРСÎÏ©®¢€™?\ufffd¿")
+    + ["\u0301", "\u0303", "\u00ad", "\u200b", "\x07", "\x85"]
+    + list(" \t\u3000\u00a0ﬁＡｶ&#;amp1")
+    + list("abc Жب中")
+)
+
+
+@settings(max_examples=500, deadline=None, derandomize=True)
+@given(st.one_of(st.text(_HINT_ALPHABET, max_size=12), st.text(max_size=12)))
+@example("fish &amp; chips")
+@example("a\u0301\u0301\u200b©")
+@example("Â\u200b\u200b ")
+def test_the_hint_finds_what_its_plain_alternatives_find(text: str) -> None:
+    for hint, entities in ((_MOJIBAKE_HINT, True), (_MOJIBAKE_HINT_NO_ENTITIES, False)):
+        assert bool(hint.search(text)) == bool(_plain_hint(entities).search(text)), text
