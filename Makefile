@@ -2,6 +2,7 @@
 #   make normalize   set up .venv and normalize the bundled fixtures (IN=, OUT= to override)
 #   make test        set up .venv (the light translate setup and every corpus extra; Chromium from apt for the report tests) and run the whole test suite
 #   make bench       benchmarks, each figure next to its reference measured in the same run
+#   make wheel       a wheel of normalize with its compiled core, in dist/
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -24,12 +25,16 @@ define quietly
 @log=$$($(2) 2>&1) || { printf '%s\n' "$$log" >&2; exit 1; }
 endef
 
-.PHONY: normalize test bench fuzz lang-packs toy-packs setup setup-translate clean lint browser
+.PHONY: normalize test bench wheel fuzz lang-packs toy-packs setup setup-translate clean lint browser
 
 $(PY):
 	$(call quietly,creating $(VENV)/,$(PYTHON) -m venv $(VENV) && $(PIP) install -U pip setuptools wheel)
 
-$(VENV)/.core: pyproject.toml | $(PY)
+# The compiled core (setup.py): the editable install builds it in place, so
+# it is rebuilt whenever its sources change and never left stale.
+CORE_SOURCES := setup.py normalize/kernels.py normalize/kernels.pxd
+
+$(VENV)/.core: pyproject.toml $(CORE_SOURCES) | $(PY)
 	$(call quietly,installing normalize (editable) with its test and lint tools into $(VENV)/,$(PIP) install -e '$(CORE)')
 	@touch $@
 
@@ -37,7 +42,7 @@ $(VENV)/.core: pyproject.toml | $(PY)
 # (CTranslate2, sentencepiece) and argostranslate without its dependencies, since
 # torch, spacy, stanza and minisbd are never imported (see pyproject.toml).
 ARGOS := argostranslate>=1.11,<1.12
-$(VENV)/.translate: pyproject.toml $(VENV)/.core
+$(VENV)/.translate: pyproject.toml $(CORE_SOURCES) $(VENV)/.core
 	$(call quietly,installing the extras: translate bench ray corpus datatrove hf,$(PIP) install -e '$(ALL)')
 	$(call quietly,installing argostranslate without its dependencies,$(PIP) install --no-deps '$(ARGOS)')
 	@touch $@
@@ -76,13 +81,21 @@ browser:
 	  $$sudo apt-get update -qq && \
 	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PKGS) >&2; }
 
+# NORMALIZE_EXPECT_COMPILED: a core that failed to compile fails the tests
+# (tests/test_kernels.py) instead of passing on the interpreted path alone.
 test: browser $(VENV)/.translate $(TABLES)
-	$(PY) -m pytest -q; status=$$?; \
+	NORMALIZE_EXPECT_COMPILED=1 $(PY) -m pytest -q; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
 	exit $$status
 
 bench: $(VENV)/.bench $(TABLES)
 	$(PY) bench/run.py
+
+# A wheel for this machine's Python and platform, with the compiled core
+# (pip builds it in an isolated environment with Cython).
+wheel: $(PY)
+	$(call quietly,building the wheel into dist/,$(PIP) wheel --no-deps -w dist .)
+	@ls dist/*.whl >&2
 
 # ruff (the rules selected in pyproject.toml), ruff's formatter, mypy on the package.
 lint: $(VENV)/.core

@@ -1,0 +1,63 @@
+"""Which build of the compiled core runs: the C extension, or the same module interpreted.
+
+The core's modules (``normalize.kernels``) are plain Python that setup.py
+also compiles with Cython. Python imports the extension when it was built
+(it sits beside the ``.py`` and wins), the ``.py`` otherwise; the callers
+run the compiled loops, or numpy's vectorised steps where the core is
+interpreted: the same output either way. ``NORMALIZE_PURE_PYTHON=1`` in the
+environment forces the interpreted path even where the extension exists, so
+that the tests and the benchmark can run both.
+
+>>> kernels = load("kernels")
+>>> is_compiled(kernels) == (not pure_python() and kernels.__file__.endswith((".so", ".pyd")))
+True
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import sys
+from pathlib import Path
+from types import ModuleType
+
+#: Set to 1 to run the interpreted core even where the extension was built.
+PURE_PYTHON_ENV = "NORMALIZE_PURE_PYTHON"
+
+
+def pure_python() -> bool:
+    """Whether the environment asks for the interpreted core."""
+    return os.environ.get(PURE_PYTHON_ENV, "") not in ("", "0")
+
+
+def load(name: str) -> ModuleType:
+    """The module ``normalize.<name>`` of the core: compiled unless :func:`pure_python`."""
+    full = f"normalize.{name}"
+    if not pure_python():
+        return importlib.import_module(full)
+    module = sys.modules.get(full)
+    if module is None or is_compiled(module):
+        module = source(name)
+        sys.modules[full] = module
+    return module
+
+
+def source(name: str) -> ModuleType:
+    """``normalize/<name>.py`` run interpreted, whether or not its extension was built.
+
+    It is not registered in ``sys.modules``: the tests hold it beside the
+    compiled module to compare the two.
+    """
+    path = Path(__file__).with_name(f"{name}.py")
+    spec = importlib.util.spec_from_file_location(f"normalize.{name}", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}: is the normalize checkout complete?")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def is_compiled(module: ModuleType) -> bool:
+    """Whether ``module`` is a built extension rather than Python source."""
+    return not str(module.__file__).endswith(".py")

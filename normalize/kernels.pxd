@@ -1,0 +1,27 @@
+# The C types of normalize/kernels.py for Cython's pure-Python mode: setup.py
+# compiles that module with these declarations; interpreted, this file is
+# not read. Buffers are flat, row-major and contiguous.
+cimport cython
+
+
+@cython.locals(i=Py_ssize_t, blocks_end=Py_ssize_t, half=Py_ssize_t, res=double,
+               r0=double, r1=double, r2=double, r3=double,
+               r4=double, r5=double, r6=double, r7=double)
+cpdef double pairwise_sum(const double[::1] a, Py_ssize_t lo, Py_ssize_t n) noexcept
+
+
+@cython.locals(i=Py_ssize_t, j=Py_ssize_t, top=Py_ssize_t, label=Py_ssize_t,
+               row=Py_ssize_t, prev=Py_ssize_t, floor=double, v=double)
+cpdef void viterbi(const double[::1] scores, const double[::1] cost, Py_ssize_t n,
+                   Py_ssize_t k, double[::1] best, double[::1] history,
+                   Py_ssize_t[::1] tops, Py_ssize_t[::1] labels) noexcept
+
+
+@cython.locals(i=Py_ssize_t, j=Py_ssize_t, t=Py_ssize_t, last=Py_ssize_t,
+               at=Py_ssize_t, nxt=Py_ssize_t, f_from=Py_ssize_t, f_to=Py_ssize_t,
+               b_from=Py_ssize_t, b_to=Py_ssize_t, first_sum=double, last_sum=double,
+               f_jump=double, f_stay=double, b_jump=double, b_stay=double,
+               f_sum=double, b_sum=double, stay=double)
+cpdef void posteriors(const double[::1] like, const double[::1] jump, Py_ssize_t n,
+                      Py_ssize_t k, const Py_ssize_t[::1] labels, double[::1] fwd,
+                      double[::1] msg, double[::1] row, double[::1] out) noexcept

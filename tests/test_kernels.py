@@ -1,0 +1,157 @@
+"""The compiled core (normalize/kernels.py): compiled and interpreted builds agree to the bit.
+
+Each kernel is checked three ways: both builds of it against the numpy steps
+that run where the core is not compiled (the reference), the compiled
+extension against the interpreted module (its twin), and the whole CLI run
+with the compiled core against a run forced onto the interpreted path
+(``NORMALIZE_PURE_PYTHON=1``), byte for byte. Where the extension should have
+been built (``NORMALIZE_EXPECT_COMPILED=1``, which ``make test`` sets), a
+missing one fails instead of leaving only the interpreted path tested.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import sys
+from pathlib import Path
+from types import ModuleType
+from unittest import mock
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from normalize import compiled, segment
+from tests.conftest import FIXTURES, SEEDS, case_list, run_cli
+
+PURE = compiled.source("kernels")
+BUILT = importlib.import_module("normalize.kernels")
+if not compiled.is_compiled(BUILT):
+    BUILT = None
+LID_MIXED = FIXTURES.parent.parent / "shared" / "bench" / "lid-mixed" / "dev.jsonl"
+
+needs_extension = pytest.mark.skipif(
+    BUILT is None, reason="the extension is not built (python setup.py build_ext --inplace)"
+)
+BUILDS = [
+    pytest.param(PURE, id="interpreted"),
+    pytest.param(BUILT, id="compiled", marks=needs_extension),
+]
+
+
+def test_the_extension_is_built_where_expected() -> None:
+    """``make test`` builds the core; a build that silently fell back fails here."""
+    if os.environ.get("NORMALIZE_EXPECT_COMPILED") != "1":
+        pytest.skip("NORMALIZE_EXPECT_COMPILED is not set (make test sets it)")
+    assert BUILT is not None, (
+        "normalize.kernels is not compiled: reinstall (pip install -e .) and read "
+        "the build's warning (a C compiler and the Python headers are needed)"
+    )
+
+
+def test_the_environment_forces_the_interpreted_core(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(compiled.PURE_PYTHON_ENV, "1")
+    monkeypatch.delitem(sys.modules, "normalize.kernels", raising=False)
+    assert not compiled.is_compiled(compiled.load("kernels"))
+
+
+def test_the_kernels_doctests() -> None:
+    """The examples in normalize/kernels.py (pytest's doctest collection skips the module)."""
+    import doctest
+
+    assert doctest.testmod(PURE).failed == 0
+
+
+def decode(kernels: ModuleType | None, chain: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """segment._decode by the loops of ``kernels``, or by numpy's steps (``None``)."""
+    with (
+        mock.patch.object(segment, "COMPILED", kernels is not None),
+        mock.patch.object(segment, "kernels", kernels),
+    ):
+        return segment._decode(*chain)
+
+
+def flat(array: np.ndarray) -> memoryview:
+    return np.ascontiguousarray(array).reshape(-1).data
+
+
+@st.composite
+def chains(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, float]:
+    """Score rows as the segmenter makes them (log-likelihoods, -inf for a language
+    langid lacks, ties), switching costs and a temperature."""
+    n = draw(st.integers(2, 40))
+    k = draw(st.integers(1, 70))
+    values = st.one_of(
+        st.floats(-400, 40, allow_nan=False, allow_subnormal=False),
+        st.sampled_from([0.0, -1.0, -np.inf]),
+    )
+    scores = np.array(draw(st.lists(values, min_size=n * k, max_size=n * k))).reshape(n, k)
+    scores[:, 0] = np.where(np.isinf(scores[:, 0]), -7.0, scores[:, 0])  # a finite best per row
+    costs = st.sampled_from([0.0, 0.5, 2.0, 6.0, 40.0])
+    cost = np.array(draw(st.lists(costs, min_size=n, max_size=n)))
+    return scores, cost, draw(st.sampled_from([1.0, 1.7]))
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+@settings(max_examples=100, deadline=None)
+@given(chains())
+def test_decoding_equals_numpys_steps_to_the_bit(kernels: ModuleType, chain: tuple) -> None:
+    labels, conf = decode(kernels, chain)
+    expected_labels, expected_conf = decode(None, chain)
+    assert labels.tolist() == expected_labels.tolist()
+    assert conf.tobytes() == expected_conf.tobytes()
+
+
+@needs_extension
+@settings(max_examples=100, deadline=None)
+@given(chains())
+def test_compiled_decoding_equals_interpreted(chain: tuple) -> None:
+    built, pure = decode(BUILT, chain), decode(PURE, chain)
+    assert built[0].tolist() == pure[0].tolist()
+    assert built[1].tobytes() == pure[1].tobytes()
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.floats(0, 1e6, allow_subnormal=False), max_size=600), st.integers(0, 3))
+def test_pairwise_sum_is_numpys(kernels: ModuleType, values: list[float], power: int) -> None:
+    row = np.array(values) ** (1 + 4 * power)
+    lo = len(row) // 3
+    assert kernels.pairwise_sum(flat(row), lo, len(row) - lo) == row[lo:].sum()
+
+
+# The whole CLI, compiled against interpreted.
+
+
+def corpus(folder: Path) -> list[str]:
+    """Seeds, multilingual texts (the segmenter's cases, lid-mixed where the
+    benchmarks are) and HTML pages, as CLI inputs."""
+    texts = folder / "mixed.jsonl"
+    cases = case_list("segment_cases.json") + case_list("segment_cases_scripts.json")
+    lines = [{"id": c["label"], "text": c["text"]} for c in cases]
+    if LID_MIXED.exists():
+        lines += [json.loads(line) for line in LID_MIXED.open(encoding="utf-8")][:40]
+    texts.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines))
+    html = folder / "html"
+    html.mkdir()
+    for case in case_list("extract_html_cases.json"):
+        (html / f"{case['label']}.html").write_text(case["html"], encoding="utf-8")
+    return [str(SEEDS), str(texts), str(html)]
+
+
+@needs_extension
+def test_the_cli_writes_the_same_bytes_compiled_and_interpreted(tmp_path: Path) -> None:
+    inputs = corpus(tmp_path)
+    outputs = []
+    for pure in ("0", "1"):
+        out = tmp_path / f"out-{pure}.jsonl"
+        result = run_cli(
+            *inputs, "-o", str(out), "--jobs", "1", env={"NORMALIZE_PURE_PYTHON": pure}
+        )
+        assert result.returncode in (0, 1), result.stderr.decode()
+        outputs.append(out.read_bytes())
+    assert outputs[0].count(b"\n") > 100
+    assert outputs[0] == outputs[1]
