@@ -17,6 +17,8 @@ their imports and a warm-up call. Measured in this one run:
   ``shared/bench/article-extraction`` against trafilatura + ftfy + langid per
   paragraph and resiliparse (``extract_plain_text``, main content) + ftfy +
   langid per paragraph (target ≥ 2× trafilatura's stack and ≥ resiliparse's);
+- both with normalize's core compiled (what an install builds) and, beside
+  it, interpreted (``NORMALIZE_PURE_PYTHON=1``): the compiled core's gain;
 - the speed-up from 1 to 2 jobs in wall time, with the load average beside
   it (target ≥ 1.8× on a quiet machine), and identical output;
 - peak memory (max RSS of the run, workers included) for 10,000 documents
@@ -99,9 +101,12 @@ def build_corpus(path: Path, n: int) -> int:
     return size
 
 
-def run_cli(inputs: list[Path], out: Path, jobs: int) -> tuple[float, float, int]:
+def run_cli(
+    inputs: list[Path], out: Path, jobs: int, pure: bool = False
+) -> tuple[float, float, int]:
     """CPU seconds (user + system, workers included), wall seconds and peak RSS (KiB,
-    largest process) of one ``normalize`` CLI run; pinned to one core when ``jobs`` is 1."""
+    largest process) of one ``normalize`` CLI run; pinned to one core when ``jobs`` is 1;
+    with the interpreted core (``NORMALIZE_PURE_PYTHON=1``) when ``pure``."""
     argv = [*map(str, inputs), "-o", str(out), "--jobs", str(jobs), "-q"]
     code = (
         "import resource, subprocess, sys, time\n"
@@ -118,7 +123,7 @@ def run_cli(inputs: list[Path], out: Path, jobs: int) -> tuple[float, float, int
         capture_output=True,
         text=True,
         cwd=ROOT,
-        env={**os.environ, **ONE_THREAD},
+        env={**os.environ, **ONE_THREAD, "NORMALIZE_PURE_PYTHON": "1" if pure else "0"},
     )
     if proc.returncode not in (0, 1):
         sys.exit(f"normalize failed:\n{proc.stderr[-2000:]}")
@@ -211,6 +216,17 @@ def median_rate(runs: list[tuple[float, float]]) -> tuple[float, float, float]:
     return statistics.median(rates), rates[0], rates[-1]
 
 
+def core_build() -> str:
+    """Whether normalize's core is compiled where the benchmark runs it (the checkout)."""
+    code = "from normalize import compiled; print(compiled.is_compiled(compiled.load('kernels')))"
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    if proc.stdout.strip() == "True":
+        return "compiled"
+    return "NOT compiled (python setup.py build_ext --inplace): both rows are interpreted"
+
+
 def load() -> str:
     return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
@@ -240,6 +256,16 @@ def main() -> int:
                 ">= 3 MB/s and >= 3x",
             )
         )
+        pure = [run_cli([text], tmpdir / "tp.jsonl", 1, pure=True) for _ in range(RUNS)]
+        p_rate, p_lo, p_hi = median_rate([(cpu, size / 1e6) for cpu, _, _ in pure])
+        rows.append(
+            (
+                "  the same, core interpreted",
+                f"{p_rate:.2f} ({p_lo:.2f}-{p_hi:.2f})",
+                f"compiled core {rate / p_rate:.2f}x; naive {p_rate / naive:.2f}x",
+                "",
+            )
+        )
 
         # HTML: the 181 pages, decompressed once for every contender.
         html = tmpdir / "html"
@@ -260,6 +286,17 @@ def main() -> int:
                 f"trafilatura stack {traf:.1f} ({h_rate / traf:.2f}x), "
                 f"resiliparse stack {resil:.1f} ({h_rate / resil:.2f}x)",
                 ">= 2x trafilatura's, >= resiliparse's",
+            )
+        )
+        pure_h = [run_cli([html], tmpdir / "hp.jsonl", 1, pure=True) for _ in range(RUNS)]
+        ph_rate, ph_lo, ph_hi = median_rate([(cpu, pages) for cpu, _, _ in pure_h])
+        rows.append(
+            (
+                "  the same, core interpreted",
+                f"{ph_rate:.1f} ({ph_lo:.1f}-{ph_hi:.1f})",
+                f"compiled core {h_rate / ph_rate:.2f}x; trafilatura stack "
+                f"{ph_rate / traf:.2f}x, resiliparse stack {ph_rate / resil:.2f}x",
+                "",
             )
         )
 
@@ -319,7 +356,8 @@ def main() -> int:
         print(
             f"(cores: {os.cpu_count()}; load average now {load()}; medians (min-max) of {RUNS} "
             f"fresh processes, each {'pinned to core 0, ' if PIN else ''}OPENBLAS_NUM_THREADS=1, "
-            "timed by process CPU; normalize includes its start-up, the references do not)"
+            "timed by process CPU; normalize includes its start-up, the references do not; "
+            f"core {core_build()})"
         )
     return 0
 

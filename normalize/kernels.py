@@ -197,3 +197,53 @@ def posteriors(
             for j in range(k):
                 row[j] = fwd[at + j] * 1.0
         out[i] = row[labels[i]] / pairwise_sum(row, 0, k)
+
+
+def loglik(
+    data: Buffer,
+    offsets: Buffer,
+    n: int,
+    nextmove: Buffer,
+    emitting: Buffer,
+    table: Buffer,
+    k: int,
+    chunk: int,
+    acc: Buffer,
+    out: Buffer,
+) -> None:
+    """Add to ``out[i]`` (``n × k``) the table rows of the states text ``i`` passes through.
+
+    langid's automaton (``nextmove[(state << 8) | byte]``) walks the UTF-8
+    bytes ``data[offsets[i] : offsets[i + 1]]`` of each text from its start
+    state; every state that emits a feature (``emitting[state]``) adds its
+    row of ``table`` (``states × k``, float32) to the text's sums, in
+    float64. The rows are added in the order numpy's ``add.reduceat`` adds
+    them over chunks of ``chunk`` emitting bytes (counted across the texts):
+    within a chunk one after the other from the first, then each chunk's
+    sum to ``out``. ``acc`` (``k``) is a scratch buffer.
+    """
+    seen = 0
+    for i in range(n):
+        state = 0
+        started = False
+        row = i * k
+        for p in range(offsets[i], offsets[i + 1]):
+            state = nextmove[(state << 8) | data[p]]
+            if not emitting[state]:
+                continue
+            base = state * k
+            if started and seen % chunk == 0:
+                for j in range(k):
+                    out[row + j] = out[row + j] + acc[j]
+                started = False
+            if started:
+                for j in range(k):
+                    acc[j] = acc[j] + table[base + j]
+            else:
+                for j in range(k):
+                    acc[j] = table[base + j]
+                started = True
+            seen += 1
+        if started:
+            for j in range(k):
+                out[row + j] = out[row + j] + acc[j]

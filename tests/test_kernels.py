@@ -24,7 +24,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from normalize import compiled, segment
+from normalize import compiled, identify, segment
 from tests.conftest import FIXTURES, SEEDS, case_list, run_cli
 
 PURE = compiled.source("kernels")
@@ -121,6 +121,61 @@ def test_pairwise_sum_is_numpys(kernels: ModuleType, values: list[float], power:
     row = np.array(values) ** (1 + 4 * power)
     lo = len(row) // 3
     assert kernels.pairwise_sum(flat(row), lo, len(row) - lo) == row[lo:].sum()
+
+
+def sums(kernels: ModuleType | None, texts: list[str], langs: list[str], chunk: int) -> np.ndarray:
+    """LanguageIdentifier.loglik by the walk of ``kernels``, or by numpy's steps (``None``),
+    adding up rows in chunks of ``chunk`` emitting bytes."""
+    with (
+        mock.patch.object(identify, "COMPILED", kernels is not None),
+        mock.patch.object(identify, "kernels", kernels),
+        mock.patch.object(identify.LanguageIdentifier, "CHUNK", chunk),
+    ):
+        return IDENTIFIER.loglik(texts, langs)
+
+
+IDENTIFIER = identify.load_identifier()
+#: Text as pieces come: letters of several scripts, marks, digits, punctuation.
+PIECES = st.lists(
+    st.text(
+        st.one_of(
+            st.sampled_from("abcdeéèñß ثبتपहमाжщїΩあア中"),
+            st.characters(codec="utf-8", categories=("L", "M", "N", "P", "Zs")),
+        ),
+        max_size=60,
+    ),
+    max_size=12,
+)
+CANDIDATES = st.lists(st.sampled_from(IDENTIFIER.languages), min_size=1, max_size=60, unique=True)
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+@settings(max_examples=100, deadline=None)
+@given(PIECES, CANDIDATES, st.sampled_from([1, 3, 7, 16_384]))
+def test_scoring_equals_numpys_steps_to_the_bit(
+    kernels: ModuleType, texts: list[str], langs: list[str], chunk: int
+) -> None:
+    assert sums(kernels, texts, langs, chunk).tobytes() == sums(None, texts, langs, chunk).tobytes()
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+@pytest.mark.parametrize("chunk", [7, 1_000, 16_384])
+def test_scoring_of_long_texts_equals_numpys_steps(kernels: ModuleType, chunk: int) -> None:
+    """Whole seed pages: sums long enough to round, chunks cut inside texts."""
+    texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+    texts += ["", texts[0][:5], texts[1] * 3]
+    langs = ["en", "hi", "ne", "mr", "fr", "de"]
+    expected = sums(None, texts, langs, chunk)
+    assert sums(kernels, texts, langs, chunk).tobytes() == expected.tobytes()
+
+
+@needs_extension
+@settings(max_examples=100, deadline=None)
+@given(PIECES, CANDIDATES, st.sampled_from([1, 5, 16_384]))
+def test_compiled_scoring_equals_interpreted(
+    texts: list[str], langs: list[str], chunk: int
+) -> None:
+    assert sums(BUILT, texts, langs, chunk).tobytes() == sums(PURE, texts, langs, chunk).tobytes()
 
 
 # The whole CLI, compiled against interpreted.
