@@ -416,3 +416,18 @@ def test_template_class_words_do_not_name_blocks() -> None:
         assert feats[key].get("in_container")
         assert not any(feats[key].get(k) for k in ("cls_share", "cls_subscribe", "cls_sidebar"))
     assert feats["Facebook"].get("cls_share")
+
+
+def test_ascii_line_patterns_agree_with_the_unicode_ones_on_general_punctuation() -> None:
+    """The ``re`` line patterns give the ``regex`` ones' matches on every character of
+    ASCII and General Punctuation, next to letters, digits, spaces and the marks."""
+    chars = [chr(c) for c in [*range(0x80), *range(0x2000, 0x2070)]]
+    contexts = ("a{}b", "a {} b", "a.{}", "x.com{}", "@{}x", "a{}", "{}.", "end.{}\n", "1 {} 2")
+    for c in chars:
+        for ctx in contexts:
+            text = ctx.format(c)
+            assert tokens._ascii_words(text)
+            for fast, slow in zip(
+                features._ASCII_LINE_PATTERNS, features._LINE_PATTERNS, strict=True
+            ):
+                assert fast.findall(text) == slow.findall(text), (hex(ord(c)), ctx, slow)

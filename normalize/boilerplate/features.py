@@ -27,6 +27,23 @@ _SENT_PUNCT = regex.compile(r"[.!?…。！？।॥؟۔](?:\s|$)")
 _COMMA = regex.compile(r"[,،、，;؛]")
 _DIGIT = regex.compile(r"\p{Nd}")
 _URLISH = regex.compile(r"https?://|www\.|@\w|\.com\b")
+#: The line patterns (:data:`_SENT_END`, :data:`_SENT_PUNCT`, :data:`_COMMA`,
+#: :data:`_DIGIT`, :data:`_URLISH`, :data:`_NAV_SEP`) for text whose letters,
+#: marks and digits are ASCII (:func:`_ascii_words`: ASCII and General
+#: Punctuation), in ``re``, about twice as fast there: the same matches on such
+#: text. ``regex``'s ``\s`` and ``\w`` there are these classes (a test checks
+#: every character of both blocks).
+_LINE_PATTERNS = (_SENT_END, _SENT_PUNCT, _COMMA, _DIGIT, _URLISH, _NAV_SEP)
+_GP_SPACE = "[\t\n\x0b\x0c\r \u2000-\u200a\u2028\u2029\u202f\u205f]"
+_GP_WORD = "[A-Za-z0-9_\u200c\u200d\u203f\u2040\u2054]"
+_ASCII_LINE_PATTERNS = (
+    re.compile(r"[.!?…][\"'”’)\]]*$"),
+    re.compile(rf"[.!?…](?:{_GP_SPACE}|$)"),
+    re.compile(r"[,;]"),
+    re.compile(r"[0-9]"),
+    re.compile(rf"https?://|www\.|@{_GP_WORD}|\.com(?!{_GP_WORD})"),
+    re.compile(rf"{_GP_SPACE}[|•]{_GP_SPACE}"),
+)
 
 
 def _stop_index(ctx: Context) -> Mapping[str, tuple[str, ...]]:
@@ -213,20 +230,23 @@ class _Line:
         # list of strings costs several times the memory.
         self._folded = "\x00".join(ws).casefold()
         nw = len(ws)
-        end = _SENT_END.search(text) is not None
+        sent_end, sent_punct, comma, digit, urlish, nav_sep = (
+            _ASCII_LINE_PATTERNS if ascii_words else _LINE_PATTERNS
+        )
+        end = sent_end.search(text) is not None
         self.base = (
             math.log1p(len(text)),
             math.log1p(nw),
             1.0 if nw < 4 else 0.0,
             1.0 if end else 0.0,
-            math.log1p(len(_SENT_PUNCT.findall(text))),
-            min(1.0, len(_COMMA.findall(text)) / nw) if nw else 0.0,
-            len(_DIGIT.findall(text)) / len(text) if text else 0.0,
+            math.log1p(len(sent_punct.findall(text))),
+            min(1.0, len(comma.findall(text)) / nw) if nw else 0.0,
+            len(digit.findall(text)) / len(text) if text else 0.0,
             len((_ASCII_CAP_WORD_START if ascii_words else _CAP_WORD_START).findall(text)) / nw
             if nw
             else 0.0,
-            1.0 if _URLISH.search(text) else 0.0,
-            min(3.0, len(_NAV_SEP.findall(text))),
+            1.0 if urlish.search(text) else 0.0,
+            min(3.0, len(nav_sep.findall(text))),
         )
         self.icon = not end and icon_strip(text)  # a strip never ends a sentence
         self._rule: str | None = None

@@ -118,13 +118,14 @@ def icon_strip(text: str) -> bool:
     toks = text.split()[:300]
     if len(toks) < 6 or _SENT_END.search(text):
         return False
-    affixes: list[str] = []
-    for t in toks:
-        t = t.casefold()
-        if len(t) >= 6:
-            affixes.append("^" + t[:4])
-            affixes.append(t[-4:] + "$")
-    return bool(affixes) and max(Counter(affixes).values()) >= 0.4 * len(toks)
+    need = 0.4 * len(toks)
+    long_toks = [t for t in map(str.casefold, toks) if len(t) >= 6]
+    # No affix is shared by more tokens than there are long ones.
+    if not long_toks or len(long_toks) < need:
+        return False
+    heads = Counter([t[:4] for t in long_toks])
+    tails = Counter([t[-4:] for t in long_toks])
+    return max(max(heads.values()), max(tails.values())) >= need
 
 
 def timestamp(text: str) -> bool:
