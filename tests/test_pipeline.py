@@ -267,6 +267,31 @@ def test_a_timeout_names_the_stage_that_was_running(monkeypatch) -> None:
     assert (error.stage, error.code) == ("segment", "timeout")
 
 
+def test_a_workers_model_loading_is_not_charged_to_its_first_document(monkeypatch) -> None:
+    """Loading what the worker keeps (here a slow language model) stops the document's clock.
+
+    A tiny document timed out with ``--max-seconds 0.2`` because the models and
+    tables built on first use counted against it.
+    """
+    import time
+
+    from normalize import identify, process_batch
+    from normalize.context import Context
+    from normalize.document import RawDocument
+
+    real = identify.load_identifier
+
+    def slow_load(*args, **kwargs):
+        time.sleep(0.6)  # a model read from a slow disk, or under load
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(identify, "load_identifier", slow_load)
+    raws = [RawDocument(id="a", source="a.txt", data="A short sentence of English text.")]
+    [doc] = process_batch(raws, Config(max_seconds=0.3), ctx=Context())
+    assert doc.errors == ()
+    assert doc.lang == "en"
+
+
 def test_unreadable_html_is_an_extract_error() -> None:
     doc = normalize_document(b"<!-- only a comment -->", format="html", source="c.html")
     [error] = doc.errors
