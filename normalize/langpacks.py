@@ -12,18 +12,30 @@ warning on stderr, never a silent change of output.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
 import importlib.resources
 import logging
 import os
+import pickle
+import sys
+import tempfile
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import regex
 
 log = logging.getLogger("normalize")
+
+T = TypeVar("T")
+
+#: Where tables made from the packs are kept (see :meth:`LangPacks.cached`):
+#: beside the bytecode Python keeps of normalize's modules.
+CACHE_DIR = Path(__file__).resolve().parent / "__pycache__"
 
 
 def lang_packs_dir() -> Path:
@@ -104,6 +116,7 @@ class LangPacks:
         self.folder = folder if folder is not None else lang_packs_dir()
         self._packs: dict[str, LangPack] = {}
         self._langs: tuple[str, ...] | None = None
+        self._key: str | None = None
 
     def langs(self) -> tuple[str, ...]:
         """Languages with a folder (adding a language = adding a folder).
@@ -126,11 +139,102 @@ class LangPacks:
         return self._langs
 
     def pack(self, lang: str) -> LangPack:
-        """The pack of ``lang`` (empty if there is none), read on first use."""
+        """The pack of ``lang`` (empty if there is none), read on first use.
+
+        A run reads every pack (chrome phrases and stopwords are looked up in
+        all of them), so the first pack asked for brings the whole folder's,
+        from the tables kept beside it when they are up to date (:meth:`cached`).
+        """
         pack = self._packs.get(lang)
         if pack is None:
-            pack = self._packs[lang] = read_lang_pack(self.folder, lang)
+            if not self._packs:
+                self._packs.update(self.cached("packs", self._read_all))
+            pack = self._packs.get(lang)
+            if pack is None:
+                pack = self._packs[lang] = read_lang_pack(self.folder, lang)
         return pack
+
+    def _read_all(self) -> dict[str, LangPack]:
+        return {lang: read_lang_pack(self.folder, lang) for lang in self.langs()}
+
+    def cached(self, name: str, build: Callable[[], T]) -> T:
+        """``build()``, a table made from the packs alone, kept on disk beside them.
+
+        Reading the packs and indexing their 60,000 stopwords takes about a
+        tenth of a second in every worker: most of the start-up of a run on
+        one small file. Pickled, the tables load in a few milliseconds. They
+        are kept in ``normalize/__pycache__/langpacks.NAME.KEY.pickle``, beside
+        the bytecode Python keeps of the modules; ``KEY`` hashes the path,
+        size and modification time of every file of the packs and of
+        normalize itself, so that an edited pack, or an edited function that
+        builds a table, never gets a stale one. Where the folder cannot be
+        written, or a file cannot be read, the table is built as if there
+        were none.
+        """
+        key = self._cache_key()
+        if key is None:
+            return build()
+        path = CACHE_DIR / f"langpacks.{name}.{key}.pickle"
+        try:
+            with path.open("rb") as f:
+                value: T = pickle.load(f)
+            return value
+        except FileNotFoundError:
+            pass
+        except Exception as exc:  # noqa: BLE001 - whatever makes a kept table unreadable
+            log.debug("language packs: building %s again (%s)", path, exc)
+        value = build()
+        _keep(path, value, f"langpacks.{name}.")
+        return value
+
+    def _cache_key(self) -> str | None:
+        """What the kept tables depend on, hashed; ``None`` when it cannot be known."""
+        if self._key is None:
+            digest = hashlib.sha1(sys.version.encode())
+            try:
+                for root in (self.folder, Path(__file__).resolve().parent):
+                    for path in _files(root):
+                        st = path.stat()
+                        digest.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+            except OSError:
+                return None
+            self._key = digest.hexdigest()[:20]
+        return self._key
+
+
+def _files(root: Path) -> Iterator[Path]:
+    """The files under ``root`` in a stable order, leaving out the kept tables and bytecode."""
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(files):
+            yield Path(folder, name)
+
+
+def _keep(path: Path, value: object, prefix: str) -> None:
+    """Write ``value`` to ``path`` whole or not at all; drop the files of ``prefix`` and
+    other keys (older packs or code).
+
+    Several workers may write the same table at once: each writes a file of
+    its own and renames it into place.
+    """
+    try:
+        path.parent.mkdir(exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+    except OSError as exc:
+        log.debug("language packs: cannot keep %s (%s)", path, exc)
+        return
+    for old in path.parent.glob(f"{prefix}*.pickle"):
+        if old != path:
+            with contextlib.suppress(OSError):
+                old.unlink()
 
 
 _PHRASE_EDGE = regex.compile(r"[\p{P}\p{S}\s]")

@@ -42,6 +42,7 @@ over the same chain), averaged over the pieces of a segment.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -326,9 +327,14 @@ def _word_tables(
 
     A word on several candidates' lists is no evidence between them: the
     Nepali and Marathi lists hold most Hindi function words (है, का, यह),
-    so counting them would add the same bonus to all three.
+    so counting them would add the same bonus to all three. Made from the
+    packs alone, they are kept on disk between runs (``LangPacks.cached``).
     """
-    return ctx.owned(("segment.word_tables", cands), lambda: _make_word_tables(cands, ctx))
+    name = "segment.word_tables." + hashlib.sha1(" ".join(cands).encode()).hexdigest()[:16]
+    return ctx.owned(
+        ("segment.word_tables", cands),
+        lambda: ctx.packs.cached(name, lambda: _make_word_tables(cands, ctx)),
+    )
 
 
 def _make_word_tables(

@@ -49,7 +49,10 @@ _ASCII_LINE_PATTERNS = (
 def _stop_index(ctx: Context) -> Mapping[str, tuple[str, ...]]:
     """word -> languages whose stoplist has it (one lookup per word for guessing),
     made once per context."""
-    return ctx.owned("boilerplate.stop_index", lambda: _make_stop_index(ctx.packs))
+    return ctx.owned(
+        "boilerplate.stop_index",
+        lambda: ctx.packs.cached("boilerplate.stop_index", lambda: _make_stop_index(ctx.packs)),
+    )
 
 
 def _make_stop_index(packs: LangPacks) -> Mapping[str, tuple[str, ...]]:

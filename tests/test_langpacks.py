@@ -1,0 +1,65 @@
+"""The tables made from the language packs, kept on disk between runs (LangPacks.cached)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from normalize import langpacks
+from normalize.langpacks import LangPacks
+
+
+@pytest.fixture
+def packs_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A folder with one pack, and a place of its own for the kept tables."""
+    folder = tmp_path / "packs"
+    (folder / "xx").mkdir(parents=True)
+    (folder / "xx" / "stopwords.txt").write_text("Alpha\nbeta\n", encoding="utf-8")
+    monkeypatch.setattr(langpacks, "CACHE_DIR", tmp_path / "cache")
+    return folder
+
+
+def _stopwords(folder: Path, builds: list[str]) -> list[str]:
+    """The pack's stopwords through a kept table, in a fresh LangPacks (as a new process has)."""
+    packs = LangPacks(folder)
+
+    def build() -> list[str]:
+        builds.append("built")
+        return sorted(packs.pack("xx").stopwords)
+
+    return packs.cached("stopwords", build)
+
+
+def test_a_kept_table_is_read_back_and_made_again_when_a_pack_changes(packs_folder: Path) -> None:
+    builds: list[str] = []
+    assert _stopwords(packs_folder, builds) == ["alpha", "beta"]
+    assert _stopwords(packs_folder, builds) == ["alpha", "beta"]
+    assert builds == ["built"]  # the second LangPacks read the kept table
+    (packs_folder / "xx" / "stopwords.txt").write_text("alpha\nbeta\ngamma\n", encoding="utf-8")
+    assert _stopwords(packs_folder, builds) == ["alpha", "beta", "gamma"]
+    assert builds == ["built", "built"]
+    # The table of the old packs is gone; the new one stays.
+    kept = sorted(p.name.split(".")[1] for p in (packs_folder.parent / "cache").iterdir())
+    assert kept == ["packs", "stopwords"]
+
+
+def test_an_unreadable_kept_table_is_made_again(packs_folder: Path) -> None:
+    builds: list[str] = []
+    _stopwords(packs_folder, builds)
+    for path in (packs_folder.parent / "cache").iterdir():
+        path.write_bytes(b"not a pickle")
+    assert _stopwords(packs_folder, builds) == ["alpha", "beta"]
+    assert builds == ["built", "built"]
+
+
+def test_tables_are_made_where_none_can_be_kept(
+    packs_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocked = packs_folder.parent / "a-file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    monkeypatch.setattr(langpacks, "CACHE_DIR", blocked / "cache")
+    builds: list[str] = []
+    assert _stopwords(packs_folder, builds) == ["alpha", "beta"]
+    assert _stopwords(packs_folder, builds) == ["alpha", "beta"]
+    assert builds == ["built", "built"]
