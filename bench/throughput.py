@@ -24,7 +24,13 @@ their imports and a warm-up call. Measured in this one run:
 - peak memory (max RSS of the run, workers included) for 10,000 documents
   against 100 (target ≤ 1.2×);
 - start-up: the CLI on one small file, CPU and wall time, beside a bare
-  ``python -c pass`` (target ≤ 0.3 s).
+  ``python -c pass`` and the first run after the tables made from the
+  language packs were removed (a fresh install's first run: it builds them,
+  see ``LangPacks.cached``) (target ≤ 0.3 s).
+
+normalize's bytecode is compiled first, as an install has it (pip compiles
+it; a checkout compiles it on its first run, unless PYTHONDONTWRITEBYTECODE
+is set, and then every run compiles normalize's modules anew: 0.05 s more).
 """
 
 from __future__ import annotations
@@ -236,6 +242,11 @@ def main() -> int:
         seconds, units = REFERENCES[sys.argv[2]](Path(sys.argv[3]))
         print(seconds, units)
         return 0
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(ROOT / "normalize")],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
         rows: list[tuple[str, str, str, str]] = []
@@ -332,6 +343,9 @@ def main() -> int:
         # Start-up: one small file.
         one = tmpdir / "one.txt"
         one.write_text("Hello, world. Bonjour le monde.\n", encoding="utf-8")
+        for kept in (ROOT / "normalize" / "__pycache__").glob("langpacks.*.pickle"):
+            kept.unlink()
+        first, _, _ = run_cli([one], tmpdir / "one.jsonl", 1)
         starts = [run_cli([one], tmpdir / "one.jsonl", 1) for _ in range(RUNS)]
         bare = []
         for _ in range(RUNS):
@@ -344,7 +358,8 @@ def main() -> int:
             (
                 "start-up, CLI on one small file",
                 f"{cpu_s:.2f} s CPU",
-                f"wall {wall_s:.2f} s; bare python wall {statistics.median(bare):.2f} s",
+                f"wall {wall_s:.2f} s; first run (builds the pack tables) {first:.2f} s CPU; "
+                f"bare python wall {statistics.median(bare):.2f} s",
                 "<= 0.3 s",
             )
         )
