@@ -495,3 +495,34 @@ def test_a_document_stuck_in_a_c_call_gets_a_timeout_record(
         "d": (),
     }
     assert "--max-seconds" in records[1].errors[0]
+
+
+def _thresholds_in_worker(batch, config, progress=None):
+    import gc
+
+    return [gc.get_threshold() for _ in batch]
+
+
+def test_workers_collect_garbage_in_bigger_steps() -> None:
+    """Workers run with WORKER_GC_THRESHOLDS; the process that started them keeps its own."""
+    import gc
+
+    from normalize.config import RunConfig
+    from normalize.document import RawDocument
+    from normalize.engines import local
+
+    raws = [RawDocument(id=str(i), source="x", data="Some text.") for i in range(4)]
+    before = gc.get_threshold()
+    results = [
+        t
+        for _, batch in local._run(
+            raws,
+            RunConfig(jobs=2, batch_size=2),
+            _thresholds_in_worker,
+            lambda batch, docs: [],
+            processes=True,
+        )  # fmt: skip
+        for t in batch
+    ]
+    assert results == [local.WORKER_GC_THRESHOLDS] * 4
+    assert gc.get_threshold() == before

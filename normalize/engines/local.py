@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import gc
 import itertools
 import multiprocessing
 import os
@@ -36,6 +37,22 @@ from normalize.io.record import OutputRecord
 from normalize.pipeline import batched, process_batch
 
 T = TypeVar("T")
+
+
+#: The worker's garbage-collection thresholds (Python's default: 700, 10, 10).
+#: A worker allocates millions of short-lived containers per batch (tokens,
+#: blocks, segments) and few reference cycles; collecting the youngest
+#: generation every 700 allocations scans them again and again. Measured
+#: in-process on the 181 article-extraction pages, medians of 3 on one
+#: core: 4.14 s -> 3.97 s of CPU (4 %), same output. Cycles are still
+#: collected, in bigger steps.
+WORKER_GC_THRESHOLDS = (100_000, 50, 100)
+
+
+def _start_worker(parent: int) -> None:
+    """Worker set-up: :func:`_die_with_parent`, and a collector tuned for batch work."""
+    _die_with_parent(parent)
+    gc.set_threshold(*WORKER_GC_THRESHOLDS)
 
 
 def _die_with_parent(parent: int) -> None:
@@ -276,7 +293,7 @@ def _run(
         return ProcessPoolExecutor(
             max_workers=jobs,
             mp_context=context,
-            initializer=_die_with_parent,
+            initializer=_start_worker,
             initargs=(os.getpid(),),
         )
 
