@@ -39,6 +39,7 @@ from typing import Any
 import lxml.etree
 import regex
 
+from normalize.boilerplate.tokens import _NO_SPACE_SCRIPT
 from normalize.canonical import canonical_blocks
 from normalize.config import BoilerplateConfig
 from normalize.document import Block, Page
@@ -185,8 +186,6 @@ _ROLES = {"navigation": "in_nav", "banner": "in_header", "contentinfo": "in_foot
 SIBLING_SHARE = 0.2
 #: Commas of the scripts' conventions (Latin, Arabic, CJK ideographic and fullwidth).
 _COMMAS = regex.compile(r"[,،、，]")
-#: Characters of the scripts written without spaces between words.
-_NO_SPACE_CHARS = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]")
 #: Elements whose class words describe the whole page.
 _PAGE_TAGS = frozenset(["html", "body"])
 #: How many of the nearest enclosing elements lend their class/id words to a block.
@@ -822,7 +821,7 @@ def _prose_length(text: str) -> int:
     >>> _prose_length("Park hours"), _prose_length("公园开放时间")
     (10, 18)
     """
-    return len(text) + 2 * len(_NO_SPACE_CHARS.findall(text))
+    return len(text) + 2 * len(_NO_SPACE_SCRIPT.findall(text))
 
 
 def _near_hints(r: _Raw, skip: Sequence[int]) -> frozenset[str]:
