@@ -31,6 +31,7 @@ How, and why not simply ``argostranslate.translate.translate()``:
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import unicodedata
 from collections import deque
@@ -390,12 +391,20 @@ def translation_units(
 def _run_units(
     segs: Sequence[Segment], i: int, j: int, full: str, target: str, max_chars: int
 ) -> list[Unit]:
-    """The units of segments ``i`` to ``j`` (one kind), from their sentences."""
+    """The units of segments ``i`` to ``j`` (one kind), from their sentences.
+
+    The segments tile the text in order, so their starts and ends both
+    ascend: those a sentence touches are one range, found by bisection
+    (scanning the run for each sentence was quadratic in a long document).
+    """
     run_start = segs[i].start
+    starts = [seg.start for seg in segs[i:j]]
+    ends = [seg.end for seg in segs[i:j]]
     pieces: list[tuple[Piece, int, int]] = []  # with the range of segments each touches
     for a, b in sentence_spans(full[run_start : segs[j - 1].end], max_chars):
         start, end = run_start + a, run_start + b
-        over = [k for k in range(i, j) if segs[k].start < end and segs[k].end > start]
+        # The segments with start < end and end > start.
+        over = range(i + bisect.bisect_right(ends, start), i + bisect.bisect_left(starts, end))
         letters: dict[str, int] = {}
         for k in over:
             seg = segs[k]
