@@ -13,6 +13,8 @@ put back together with the original layout.
 
 from __future__ import annotations
 
+import re
+
 import regex
 
 #: Sentence-final marks that end a sentence only before a space or the end
@@ -34,6 +36,7 @@ _END = regex.compile(
 #: A line break ends a sentence whatever precedes it: headings, list items
 #: and table cells have no final punctuation.
 _LINE = regex.compile(r"[^\n\r\u2028\u2029]+")
+_NOT_SPACE = re.compile(r"\S")
 
 #: Abbreviations after which a full stop does not end a sentence (compared
 #: without the stop, case-sensitively). Only common English ones: other
@@ -84,8 +87,10 @@ def _ends_here(text: str, start: int, m: regex.Match[str]) -> bool:
     word = text[start : m.start()].rsplit(None, 1)[-1] if text[start : m.start()].strip() else ""
     if word in ABBREVIATIONS or (len(word) == 1 and word.isupper()):
         return False  # "Dr. Rao", "J. Smith"
-    rest = text[m.end() :].lstrip()
-    return not (rest[:1].islower())  # "approx. twenty" goes on
+    # The next character that is not a space (re's \s is str.isspace), found
+    # in place: a copy of the rest of the text per full stop was quadratic.
+    after = _NOT_SPACE.search(text, m.end())
+    return after is None or not after.group().islower()  # "approx. twenty" goes on
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
