@@ -259,12 +259,24 @@ def _legacy_fallback(err: UnicodeDecodeError) -> tuple[str, int]:
 codecs.register_error("normalize-legacy-fallback", _legacy_fallback)  # type: ignore[arg-type]
 
 
+_NON_ASCII_BYTES = bytes(range(0x80, 0x100))
+
+
 def _utf8_counts(data: bytes) -> tuple[int, int]:
-    """(valid non-ASCII characters, invalid bytes) of ``data`` read as UTF-8."""
+    """(valid non-ASCII characters, invalid bytes) of ``data`` read as UTF-8.
+
+    Counted in C: an ASCII byte is never part of a bad sequence, so it is
+    one character of the reading, and the rest are valid non-ASCII
+    characters or U+FFFD (one per invalid byte, or one the text held).
+
+    >>> _utf8_counts("naïve ü €".encode() + b"\\xff\\xfe" + "\\ufffd".encode())
+    (3, 2)
+    """
     replaced = data.decode("utf-8", errors="replace")
-    invalid = replaced.count("\ufffd") - data.count(b"\xef\xbf\xbd")
-    valid = sum(1 for ch in replaced if ch > "\x7f" and ch != "\ufffd")
-    return valid, invalid
+    replacements = replaced.count("\ufffd")
+    invalid = replacements - data.count(b"\xef\xbf\xbd")
+    ascii_chars = len(data.translate(None, _NON_ASCII_BYTES))
+    return len(replaced) - ascii_chars - replacements, invalid
 
 
 #: A line with at least this many bytes that are not UTF-8 (and more of them

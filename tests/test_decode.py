@@ -24,6 +24,7 @@ from normalize.decode import (
     _MOJIBAKE_HINT_NO_ENTITIES,
     DecodeError,
     _ftfy_config,
+    _utf8_counts,
     declared_charset,
     decode_bytes,
     repair_and_explain,
@@ -373,3 +374,19 @@ _HINT_ALPHABET = st.sampled_from(
 def test_the_hint_finds_what_its_plain_alternatives_find(text: str) -> None:
     for hint, entities in ((_MOJIBAKE_HINT, True), (_MOJIBAKE_HINT_NO_ENTITIES, False)):
         assert bool(hint.search(text)) == bool(_plain_hint(entities).search(text)), text
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.binary(max_size=6),
+            st.text(max_size=4).map(lambda s: s.encode("utf-8", "surrogatepass")),
+        ),
+        max_size=8,
+    ).map(b"".join)
+)
+def test_utf8_counts_are_the_valid_non_ascii_characters_and_the_invalid_bytes(data: bytes) -> None:
+    replaced = data.decode("utf-8", errors="replace")
+    valid = sum(1 for ch in replaced if ch > "\x7f" and ch != "\ufffd")
+    invalid = replaced.count("\ufffd") - data.count("\ufffd".encode())
+    assert _utf8_counts(data) == (valid, invalid)
