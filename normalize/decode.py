@@ -317,6 +317,8 @@ def _mostly_utf8(data: bytes) -> _Lines | None:
     """
     lines = data.split(b"\n")
     foreign: set[int] = set()
+    # Invalid bytes of each line that has some (line number -> count).
+    bad: dict[int, int] = {}
     utf8_lines = valid = invalid = 0
     binary = False
     for i, line in enumerate(lines):
@@ -329,7 +331,9 @@ def _mostly_utf8(data: bytes) -> _Lines | None:
         invalid += line_invalid
         if not line_invalid:
             utf8_lines += 1
-        elif len(line.translate(None, _BINARY_BYTES)) < len(line):
+            continue
+        bad[i] = line_invalid
+        if len(line.translate(None, _BINARY_BYTES)) < len(line):
             binary = True
         elif line_invalid >= _FOREIGN_LINE_BYTES and line_invalid > line_valid:
             foreign.add(i)
@@ -348,7 +352,7 @@ def _mostly_utf8(data: bytes) -> _Lines | None:
                 out.append(text)
                 detected[i] = detection.encoding
                 continue
-        legacy += _utf8_counts(line)[1]
+        legacy += bad.get(i, 0)
         out.append(line.decode("utf-8", errors="normalize-legacy-fallback"))
     return _Lines("\n".join(out), legacy, detected)
 
