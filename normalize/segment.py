@@ -330,11 +330,15 @@ def _word_tables(
     so counting them would add the same bonus to all three. Made from the
     packs alone, they are kept on disk between runs (``LangPacks.cached``).
     """
+    return ctx.owned(("segment.word_tables", cands), lambda: _kept_word_tables(cands, ctx))
+
+
+def _kept_word_tables(
+    cands: tuple[str, ...], ctx: Context
+) -> tuple[dict[str, tuple[int, ...]], dict[str, int], np.ndarray]:
+    """:func:`_make_word_tables`, from the file a previous run kept of them if any."""
     name = "segment.word_tables." + hashlib.sha1(" ".join(cands).encode()).hexdigest()[:16]
-    return ctx.owned(
-        ("segment.word_tables", cands),
-        lambda: ctx.packs.cached(name, lambda: _make_word_tables(cands, ctx)),
-    )
+    return ctx.packs.cached(name, lambda: _make_word_tables(cands, ctx))
 
 
 def _make_word_tables(
