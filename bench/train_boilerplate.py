@@ -84,24 +84,33 @@ def label(text: str, grams: set) -> float:
     return 1.0 if sum(s in grams for s in sh) / len(sh) >= 0.5 else 0.0
 
 
-def snippet_label(text: str, page: dict) -> float | None:
-    """1 for a block holding (a piece of) a ``with`` snippet, 0 for a ``without`` one, else None."""
+def page_snippets(page: dict) -> tuple[list[str], list[str]]:
+    """A multilingual page's ``with`` and ``without`` snippets, normalized once per page
+    (as :func:`gold_index` indexes an article body once)."""
+    return [em.norm(s) for s in page["with"]], [em.norm(s) for s in page["without"]]
+
+
+def snippet_label(text: str, snippets: tuple[list[str], list[str]]) -> float | None:
+    """1 for a block holding (a piece of) a ``with`` snippet, 0 for a ``without`` one, else None.
+
+    ``snippets`` are the page's :func:`page_snippets`.
+    """
     t = em.norm(text)
     if not t:
         return None
 
-    def hit(snippets: list[str]) -> bool:
-        return any(s in t or (len(t) >= 15 and t in s) for s in map(em.norm, snippets))
+    def hit(normed: list[str]) -> bool:
+        return any(s in t or (len(t) >= 15 and t in s) for s in normed)
 
-    w, wo = hit(page["with"]), hit(page["without"])
+    w, wo = hit(snippets[0]), hit(snippets[1])
     return None if w == wo else (1.0 if w else 0.0)
 
 
 def page_rows(page: Page, gold, drop_stoplist: bool):
     """(feature dicts, labels, weights, trainable mask) of one page.
 
-    ``gold`` is an article-extraction page's n-gram index, or a multilingual
-    page's ground-truth record (snippets).
+    ``gold`` is an article-extraction page's n-gram index (:func:`gold_index`), or a
+    multilingual page's normalized snippets (:func:`page_snippets`).
     """
     lines = features.page_lines(page, CTX)
     if drop_stoplist:
@@ -116,7 +125,7 @@ def page_rows(page: Page, gold, drop_stoplist: bool):
         ev = model._evidence(page, frozenset(), CONFIG, lines, CTX)
     ys, ws, mask = [], [], []
     for i, t in enumerate(ev.texts):
-        y = snippet_label(t, gold) if isinstance(gold, dict) else label(t, gold)
+        y = snippet_label(t, gold) if isinstance(gold, tuple) else label(t, gold)
         ys.append(0.0 if y is None else y)
         ws.append(math.sqrt(1 + len(ax.TOKEN.findall(t))))
         mask.append(y is not None and i != ev.title_index and not ev.forced[i])
@@ -186,7 +195,7 @@ def build(pages_data, drop_fraction=0.25):
     """
     out = {"html": [], "text": []}
     for k, (pid, html, gold) in enumerate(pages_data):
-        labels = gold if isinstance(gold, dict) else gold_index(gold)
+        labels = page_snippets(gold) if isinstance(gold, dict) else gold_index(gold)
         hp = html_page(html, canonicalize=canonicalize, config=CONFIG)
         tp = text_page(ax.flatten(hp), config=CONFIG)
         drops = [False] + ([True] if (k % 4 == 0 and drop_fraction) else [])
