@@ -144,7 +144,9 @@ def _joiner_context(text: str, at: int, step: int) -> str:
     Arabic fathatan and a Thai vowel sign swap places), and other joiners
     may be dropped (and spaces trimmed at a line's edge), so only the base
     character and the set of marks are the same from one pass to the next;
-    deciding on any of them keeps the form idempotent.
+    deciding on any of them keeps the form idempotent. NFC also composes a
+    base with its marks (X + U+0308 becomes U+1E8C), so the base is read
+    decomposed: the same characters before and after the first pass.
     """
     seen: list[str] = []
     i = at if step > 0 else at - 1
@@ -152,6 +154,7 @@ def _joiner_context(text: str, at: int, step: int) -> str:
         ch = text[i]
         seen.append(ch)
         if ch not in (ZWJ, ZWNJ) and not unicodedata.category(ch).startswith("M"):
+            seen[-1] = unicodedata.normalize("NFD", ch)
             return "".join(c for c in seen if c not in (ZWJ, ZWNJ))
         i += step
     return "".join(c for c in seen if c not in (ZWJ, ZWNJ))

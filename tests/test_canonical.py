@@ -85,6 +85,9 @@ def test_canonicalize_is_idempotent(text: str) -> None:
 
 @settings(max_examples=150, deadline=None)
 @given(hard_text, st.booleans(), st.booleans())
+# A joiner after a base and a mark that NFC composes (X + U+0308 -> U+1E8C)
+# was kept on the first pass and dropped on the second.
+@example("X\u0308\u200c\u0627", False, False)
 def test_idempotent_under_other_configs(text: str, uncurl: bool, spaces: bool) -> None:
     config = CanonicalConfig(uncurl_quotes=uncurl, ascii_dashes=uncurl, normalize_spaces=spaces)
     once = canonicalize(text, config)
