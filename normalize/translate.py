@@ -252,15 +252,26 @@ def untranslated(doc: Document) -> dict[tuple[str, str], int]:
     ]
     if not pairs:
         return {}
-    covered = [seg.translation_covers for seg in doc.segments if seg.translation_covers]
+    # A segment is covered when some unit's span holds it: of the spans that
+    # start at or before it, the one reaching furthest must reach its end.
+    # (Sorted starts and running maxima of the ends: one bisect per segment,
+    # not a scan of every span.)
+    covered = sorted(seg.translation_covers for seg in doc.segments if seg.translation_covers)
+    starts = [a for a, _ in covered]
+    reach: list[int] = []
+    for _, b in covered:
+        reach.append(max(b, reach[-1]) if reach else b)
+
+    def is_covered(seg: Segment) -> bool:
+        i = bisect.bisect_right(starts, seg.start)
+        return i > 0 and reach[i - 1] >= seg.end
+
     out: dict[tuple[str, str], int] = {}
     for source, target in pairs:
         out[(source, target)] = sum(
             len(seg.text)
             for seg in doc.segments
-            if seg.lang == source
-            and seg.translation is None
-            and not any(a <= seg.start and seg.end <= b for a, b in covered)
+            if seg.lang == source and seg.translation is None and not is_covered(seg)
         )
     return out
 

@@ -788,6 +788,44 @@ def test_untranslated_counts_only_what_was_left(to_en):
     assert translate.untranslated(fine) == {}
 
 
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["ta", "hi"]), st.integers(0, 3), st.booleans()),
+        max_size=30,
+    ),
+    st.lists(st.tuples(st.integers(0, 60), st.integers(0, 12)), max_size=6),
+)
+def test_untranslated_counts_what_no_unit_span_holds(pieces, spans):
+    """Against the definition: a segment counts unless some translation unit's span holds it
+    (spans may overlap and nest; any of them may be carried by any segment)."""
+    segments, at = [], 0
+    for i, (lang, size, translated) in enumerate(pieces):
+        text = "வ" * (size + 1)
+        cover = spans[i] if i < len(spans) else None
+        segments.append(
+            Segment(
+                text,
+                at,
+                at + len(text),
+                lang,
+                translation="x" if translated else None,
+                translation_covers=(cover[0], cover[0] + cover[1]) if cover else None,
+            )
+        )
+        at += len(text)
+    warning = ErrorRecord("translate", "missing_pack", translate.missing_pack_message("ta", "en"))
+    doc = Document(id="d", segments=tuple(segments), warnings=(warning,))
+    covers = [s.translation_covers for s in segments if s.translation_covers]
+    expected = sum(
+        len(s.text)
+        for s in segments
+        if s.lang == "ta"
+        and s.translation is None
+        and not any(a <= s.start and s.end <= b for a, b in covers)
+    )
+    assert translate.untranslated(doc) == {("ta", "en"): expected}
+
+
 def test_a_forked_child_neither_hangs_on_nor_frees_the_parents_translators(packs_dir):
     """Translating, forking, translating again in the child and exiting normally must end.
 
