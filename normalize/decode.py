@@ -40,11 +40,12 @@ import bisect
 import codecs
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import ftfy
 import regex
+from ftfy.badness import is_bad
 
 from normalize.canonical import CanonicalConfig, canonicalize_and_explain
 from normalize.config import DecodeConfig
@@ -657,6 +658,78 @@ _MOJIBAKE_HINT = _mojibake_hint(entities=True)
 _MOJIBAKE_HINT_NO_ENTITIES = _mojibake_hint(entities=False)
 
 
+def _ftfy_hints(entities: bool) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Where ftfy itself could change a line (no canonical round): (pairs or lone
+    characters, lone characters).
+
+    Narrower than :func:`_mojibake_hint`, which also finds what the
+    canonical form would bring together and pairs a lead character of one
+    codec with a continuation character of another (``çã`` in Portuguese:
+    both are lead bytes in Latin-1, and ``ã`` is a continuation byte only in
+    MacRoman, where ``ç`` is one too). ftfy's encoding fix re-encodes the
+    whole line in one codec and decodes UTF-8, so it needs a lead and a
+    continuation character *of that codec* side by side (or a lead and the
+    space, ``?`` or U+FFFD standing for a lost continuation byte). The lone
+    characters (C1 controls, ligatures, surrogates, terminal escapes and
+    other controls, entities when ``entities``) are what ftfy's other fixes
+    act on, with no neighbour needed.
+    """
+    import ftfy.bad_codecs  # noqa: F401 - registers the sloppy codecs
+    from ftfy import chardata
+
+    def chars(cs: Iterable[str]) -> str:
+        return re.escape("".join(sorted(set(cs))))
+
+    leads: set[str] = set()
+    pairs: list[str] = []
+    for codec in chardata.CHARMAP_ENCODINGS:
+        lead = set(bytes(range(0xC0, 0xF5)).decode(codec, errors="ignore"))
+        cont = set(bytes(range(0x80, 0xC0)).decode(codec, errors="ignore")) | {"?", "\ufffd"}
+        leads |= lead
+        pairs.append(f"(?<=[{chars(lead)}])[{chars(cont)}]")
+        if codec != "macroman":  # as in _mojibake_hint: ftfy skips it there
+            spaced = set(b"\xc2\xc3\xc5\xce\xd0\xd9\xe2\xe3\xf0".decode(codec, errors="ignore"))
+            leads |= spaced
+            pairs.append(f"(?<=[{chars(spaced)}]) ")
+    singles = {chr(c) for c in (0x1B, *chardata.CONTROL_CHARS, *chardata.LIGATURES)}
+    lone = rf"\x80-\x9f\ud800-\udfff{chars(singles)}"
+    entity = r"#?[0-9A-Za-z]{1,24};"
+    first = f"{chars(leads)}{lone}" + ("&" if entities else "")
+    alternatives = [*pairs, f"(?<=[{lone}])"] + ([f"(?<=&){entity}"] if entities else [])
+    return (
+        re.compile(f"[{first}](?:{'|'.join(alternatives)})"),
+        re.compile(f"[{lone}]" + (f"|&{entity}" if entities else "")),
+    )
+
+
+_FTFY_HINT, _FTFY_LONE = _ftfy_hints(entities=True)
+_FTFY_HINT_NO_ENTITIES, _FTFY_LONE_NO_ENTITIES = _ftfy_hints(entities=False)
+
+
+def _ftfy_could_change(line: str, entities: bool) -> bool:
+    """Whether ftfy (without canonical rounds) could change ``line``.
+
+    Its encoding fix leaves a line alone unless ftfy's own badness
+    heuristic finds mojibake in it (``ftfy.badness.is_bad``, its first
+    test), and that needs a lead and continuation character of one codec
+    side by side (:func:`_ftfy_hints`); its other fixes need a lone
+    character. Both searches cost a fraction of ftfy's pass over a line.
+
+    >>> _ftfy_could_change("Ação e promoção", entities=False)
+    False
+    >>> _ftfy_could_change("AÃ§Ã£o", entities=False), _ftfy_could_change("ﬁsh", entities=False)
+    (True, True)
+    >>> _ftfy_could_change("в Москве", entities=False)  # a cp1251 lead and a space
+    False
+    """
+    hint, lone = (
+        (_FTFY_HINT, _FTFY_LONE) if entities else (_FTFY_HINT_NO_ENTITIES, _FTFY_LONE_NO_ENTITIES)
+    )
+    if not hint.search(line):
+        return False
+    return lone.search(line) is not None or is_bad(line)
+
+
 def _width_tables() -> tuple[dict[int, str], dict[int, str]]:
     """ftfy's width map (NFKC of the width forms) split in two.
 
@@ -809,6 +882,35 @@ def _repair_line(
     return body + end, counts
 
 
+#: The line breaks of :data:`_LINE` but LF: a text without them is cut at LF only.
+_OTHER_LINE_BREAKS = ("\r", "\x0b", "\x0c", "\u2028", "\u2029")
+
+
+def _hinted_lines(text: str, hint: re.Pattern[str]) -> Iterator[tuple[int, int]]:
+    """The spans of the lines of ``text`` (as :data:`_LINE` cuts them, each with its
+    line break) in which ``hint`` matches, in order.
+
+    A hint never spans a line break, so in a text whose only line break is
+    LF the lines are found around the hint's matches, and the rest of the
+    text (most of it, in a page of markup) is never cut into lines.
+
+    >>> text = "ok\\nSchÃ¶n\\nfine\\nalso Ã©\\n"
+    >>> [text[s:e] for s, e in _hinted_lines(text, _MOJIBAKE_HINT)]
+    ['SchÃ¶n\\n', 'also Ã©\\n']
+    """
+    if any(brk in text for brk in _OTHER_LINE_BREAKS):
+        for line in _LINE.finditer(text):
+            if line.group() and hint.search(line.group()):
+                yield line.span()
+        return
+    pos = 0
+    while (m := hint.search(text, pos)) is not None:
+        start = text.rfind("\n", 0, m.start()) + 1
+        end = text.find("\n", m.start()) + 1 or len(text)
+        yield start, end
+        pos = end
+
+
 def repair_and_explain(
     text: str,
     *,
@@ -822,7 +924,8 @@ def repair_and_explain(
     skipped: ftfy would return them unchanged, and most lines of most text
     in any script are such lines. With ``canonical`` (a text, not HTML), a
     line whose canonical form still holds mojibake is repaired again (see
-    :func:`_repair_line`).
+    :func:`_repair_line`); without it, a line goes to ftfy only if ftfy
+    could change it (:func:`_ftfy_could_change`).
 
     >>> repair_and_explain("SchÃ¶n")
     ('Schön', {'fix_encoding': 1})
@@ -835,21 +938,29 @@ def repair_and_explain(
     """
     config = config or DecodeConfig()
     entities = not html and config.unescape_html
-    hint = _MOJIBAKE_HINT if entities else _MOJIBAKE_HINT_NO_ENTITIES
     counts: Counter[str] = Counter()
-    if config.fix_mojibake and hint.search(text):
-        fixer = _ftfy_config(html, config)
+    if config.fix_mojibake:
         canonical_config = None if html else canonical
+        if canonical_config is None:
+            hint = _FTFY_HINT if entities else _FTFY_HINT_NO_ENTITIES
+        else:
+            hint = _MOJIBAKE_HINT if entities else _MOJIBAKE_HINT_NO_ENTITIES
+        fixer: ftfy.TextFixerConfig | None = None
         out: list[str] = []
-        for m in _LINE.finditer(text):
-            line = m.group()
-            if not line or not hint.search(line):
-                out.append(line)
+        done = 0
+        for start, end in _hinted_lines(text, hint):
+            line = text[start:end]
+            if canonical_config is None and not _ftfy_could_change(line, entities):
                 continue
+            fixer = fixer or _ftfy_config(html, config)
             fixed, line_counts = _repair_line(line, fixer, canonical_config)
+            out.append(text[done:start])
             out.append(fixed)
+            done = end
             counts.update(line_counts)
-        text = "".join(out)
+        if out:
+            out.append(text[done:])
+            text = "".join(out)
     if config.fold_width:
         text, counts["fold_width"] = fold_width(text)
     return text, {name: n for name, n in counts.items() if n}

@@ -20,10 +20,13 @@ from normalize import canonicalize
 from normalize.canonical import CanonicalConfig
 from normalize.config import DecodeConfig
 from normalize.decode import (
+    _LINE,
     _MOJIBAKE_HINT,
     _MOJIBAKE_HINT_NO_ENTITIES,
     DecodeError,
     _ftfy_config,
+    _ftfy_could_change,
+    _hinted_lines,
     _utf8_counts,
     declared_charset,
     decode_bytes,
@@ -390,3 +393,44 @@ def test_utf8_counts_are_the_valid_non_ascii_characters_and_the_invalid_bytes(da
     valid = sum(1 for ch in replaced if ch > "\x7f" and ch != "\ufffd")
     invalid = replaced.count("\ufffd") - data.count("\ufffd".encode())
     assert _utf8_counts(data) == (valid, invalid)
+
+
+@settings(
+    max_examples=400, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(
+    st.one_of(_CLEAN, _mojibake_lines(), st.text(max_size=30), st.text(_HINT_ALPHABET, max_size=30))
+)
+# Clean text around mojibake (ftfy's fix of inconsistent UTF-8), a codec's
+# lead before a space (a lost 0xA0), Portuguese and Russian prose, a lone
+# C1 control, a lossy U+FFFD, a ligature and an entity.
+@example("Ação e promoção: AÃ§Ã£o")
+@example("voilÃ  tout")
+@example("в Москве")
+@example("cafÃ\ufffd")
+@example("ï¬\x81sh")
+@example("fish &amp; chips")
+@example("ﬁsh")
+def test_lines_ftfy_could_not_change_are_lines_ftfy_leaves_alone(line: str) -> None:
+    line = line.replace("\n", " ").replace("\r", " ")
+    for entities, configs in (
+        (True, [(False, DecodeConfig())]),
+        (False, [(True, DecodeConfig()), (False, DecodeConfig(unescape_html=False))]),
+    ):
+        if _ftfy_could_change(line, entities):
+            continue
+        for html, config in configs:
+            fixed = ftfy.fix_and_explain(line, config=_ftfy_config(html, config))
+            assert fixed.text == line, (line, fixed.explanation)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    st.text(st.sampled_from(list("ab Ã©\u0301\u0301\n\r\x0b\x0c\u2028\u2029\x85\x1c")), max_size=20)
+)
+@example("a\r\nÃ©\n")
+@example("\u0301\n\u0301\u0301©")
+def test_hinted_lines_are_the_lines_the_hint_matches(text: str) -> None:
+    for hint in (_MOJIBAKE_HINT, _MOJIBAKE_HINT_NO_ENTITIES):
+        expected = [m.span() for m in _LINE.finditer(text) if m.group() and hint.search(m.group())]
+        assert list(_hinted_lines(text, hint)) == expected, text
