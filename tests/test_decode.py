@@ -24,6 +24,7 @@ from normalize.decode import (
     _MOJIBAKE_HINT,
     _MOJIBAKE_HINT_NO_ENTITIES,
     DecodeError,
+    _binary_chars,
     _ftfy_config,
     _ftfy_could_change,
     _hinted_lines,
@@ -434,3 +435,11 @@ def test_hinted_lines_are_the_lines_the_hint_matches(text: str) -> None:
     for hint in (_MOJIBAKE_HINT, _MOJIBAKE_HINT_NO_ENTITIES):
         expected = [m.span() for m in _LINE.finditer(text) if m.group() and hint.search(m.group())]
         assert list(_hinted_lines(text, hint)) == expected, text
+
+
+@given(st.text(st.characters(exclude_categories=("Cs",))))
+@example("a\x00b\ufffd\t\x1f\x0e\r\n\x7f\x85")
+def test_binary_characters_counted_in_utf8_bytes_are_those_of_the_text(text: str) -> None:
+    counted = len(re.findall(r"[\ufffd\x00-\x08\x0e-\x1f]", text))
+    assert _binary_chars(text) == counted
+    assert _binary_chars(text, text.encode("utf-8")) == counted
