@@ -273,18 +273,28 @@ def _mark_items(text: str, pieces: Sequence[_Piece]) -> None:
     A piece stands apart when a line break, a breadcrumb or title separator,
     a sentence end or the text's edge lies on at least one side of it. A
     bracketed or comma-separated aside inside a sentence ("… Noble (British
-    Brands Group), a brand …") does not: it belongs to its sentence.
+    Brands Group), a brand …") does not: it belongs to its sentence. The gap
+    after a piece is the one before the next, so each gap is read once.
     """
-    edges = [0] + [p.end for p in pieces]
     last = len(pieces) - 1
+    apart_before = True
     for i, p in enumerate(pieces):
-        if i == 0 or i == last:
+        if i == last:
             p.item = True
-            continue
-        left, right = text[edges[i] : p.start], text[p.end : pieces[i + 1].start]
-        p.item = any(
-            _ITEM_GAP.search(gap) is not None or _gap_kind(gap) == SENTENCE for gap in (left, right)
-        )
+            break
+        apart_after = _sets_apart(text[p.end : pieces[i + 1].start])
+        p.item = apart_before or apart_after
+        apart_before = apart_after
+
+
+@functools.lru_cache(maxsize=4096)
+def _sets_apart(gap: str) -> bool:
+    """Whether the characters between two pieces set them apart as items (``_mark_items``).
+
+    >>> _sets_apart(" > "), _sets_apart(". "), _sets_apart(" ("), _sets_apart(", ")
+    (True, True, False, False)
+    """
+    return _ITEM_GAP.search(gap) is not None or _gap_kind(gap) == SENTENCE
 
 
 # Evidence and decoding ---------------------------------------------------------------
@@ -320,22 +330,23 @@ def _make_letter_table(
 
 def _word_tables(
     cands: tuple[str, ...], ctx: Context
-) -> tuple[dict[str, tuple[int, ...]], dict[str, int], np.ndarray]:
-    """Chrome phrases of the candidates' packs → the candidates' columns; stopwords →
-    rows of a 0/1 matrix ``words × candidates`` saying which candidate's list alone
-    has the word (made once per candidate set and context).
+) -> tuple[dict[str, tuple[int, ...]], dict[str, int]]:
+    """Chrome phrases of the candidates' packs → the candidates' columns; stopwords
+    that one candidate's list alone has → that candidate's column (made once per
+    candidate set and context).
 
     A word on several candidates' lists is no evidence between them: the
     Nepali and Marathi lists hold most Hindi function words (है, का, यह),
-    so counting them would add the same bonus to all three. Made from the
-    packs alone, they are kept on disk between runs (``LangPacks.cached``).
+    so counting them would add the same bonus to all three; they are left
+    out. Made from the packs alone, they are kept on disk between runs
+    (``LangPacks.cached``).
     """
     return ctx.owned(("segment.word_tables", cands), lambda: _kept_word_tables(cands, ctx))
 
 
 def _kept_word_tables(
     cands: tuple[str, ...], ctx: Context
-) -> tuple[dict[str, tuple[int, ...]], dict[str, int], np.ndarray]:
+) -> tuple[dict[str, tuple[int, ...]], dict[str, int]]:
     """:func:`_make_word_tables`, from the file a previous run kept of them if any."""
     name = "segment.word_tables." + hashlib.sha1(" ".join(cands).encode()).hexdigest()[:16]
     return ctx.packs.cached(name, lambda: _make_word_tables(cands, ctx))
@@ -343,7 +354,7 @@ def _kept_word_tables(
 
 def _make_word_tables(
     cands: tuple[str, ...], ctx: Context
-) -> tuple[dict[str, tuple[int, ...]], dict[str, int], np.ndarray]:
+) -> tuple[dict[str, tuple[int, ...]], dict[str, int]]:
     phrases: dict[str, list[int]] = {}
     stopwords: dict[str, list[int]] = {}
     for col, lang in enumerate(cands):
@@ -351,24 +362,27 @@ def _make_word_tables(
             phrases.setdefault(phrase, []).append(col)
         for word in ctx.packs.pack(lang).stopwords:
             stopwords.setdefault(word, []).append(col)
-    owners = np.zeros((len(stopwords), len(cands)))
-    for row, cols in enumerate(stopwords.values()):
-        if len(cols) == 1:
-            owners[row, cols] = 1.0
     return (
         {k: tuple(v) for k, v in phrases.items()},
-        {word: row for row, word in enumerate(stopwords)},
-        owners,
+        {word: cols[0] for word, cols in stopwords.items() if len(cols) == 1},
     )
 
 
 def _priors(cands: tuple[str, ...], config: SegmentConfig, ctx: Context) -> np.ndarray:
-    return np.array(
-        [
-            p if (p := segment_pack(lang, ctx).prior) is not None else config.default_prior
-            for lang in cands
-        ]
+    """Each candidate's prior weight from its pack (read-only; one array per candidate
+    set, default and context)."""
+    return ctx.owned(
+        ("segment.priors", cands, config.default_prior),
+        lambda: _make_priors(cands, config.default_prior, ctx),
     )
+
+
+def _make_priors(cands: tuple[str, ...], default: float, ctx: Context) -> np.ndarray:
+    priors = np.array(
+        [p if (p := segment_pack(lang, ctx).prior) is not None else default for lang in cands]
+    )
+    priors.flags.writeable = False
+    return priors
 
 
 def _hint_prior(
@@ -433,23 +447,19 @@ def _evidence(
                 for col, n in counts.items():
                     scores[i, col] += config.letter_bonus * min(n, config.letter_cap)
     if config.chrome_bonus or config.stopword_bonus:
-        phrases, stopword_row, owners = _word_tables(cands, ctx)
-        pieces: list[int] = []
-        rows: list[int] = []
+        phrases, owner = _word_tables(cands, ctx)
         for i, t in enumerate(texts):
             key = phrase_key(t)
             for col in phrases.get(key, ()):
                 scores[i, col] += config.chrome_bonus
-            found = [r for w in key.split(None, 50)[:50] if (r := stopword_row.get(w)) is not None]
-            if found:
-                pieces.extend([i] * len(found))
-                rows.extend(found)
-        if rows:
-            # Stopwords per piece and candidate: one row of ``owners`` per word found.
-            at = np.array(pieces)
-            cuts = np.concatenate(([0], np.flatnonzero(at[1:] != at[:-1]) + 1))
-            hits = np.add.reduceat(owners[rows], cuts, axis=0)
-            scores[at[cuts]] += config.stopword_bonus * np.minimum(hits, config.letter_cap)
+            cols = [c for w in key.split(None, 50)[:50] if (c := owner.get(w)) is not None]
+            if cols:
+                # Stopwords per candidate, at most ``letter_cap`` of each.
+                hits: dict[int, int] = {}
+                for col in cols:
+                    hits[col] = hits.get(col, 0) + 1
+                for col, n in hits.items():
+                    scores[i, col] += config.stopword_bonus * min(n, config.letter_cap)
     return scores
 
 
@@ -462,30 +472,37 @@ def _cached_evidence(
     its own), so results do not depend on what was seen before.
     """
     cache = _row_cache(ctx)
-    context = (
-        cands,
-        config.evidence_weight,
-        config.letter_bonus,
-        config.letter_cap,
-        config.chrome_bonus,
-        config.stopword_bonus,
+    # The evidence settings and candidates, as one token per context: a key
+    # of (token, piece) hashes in no time, (settings, piece) would hash all
+    # the candidates for every piece.
+    context = ctx.owned(
+        (
+            "segment.rows.context",
+            cands,
+            config.evidence_weight,
+            config.letter_bonus,
+            config.letter_cap,
+            config.chrome_bonus,
+            config.stopword_bonus,
+        ),
+        object,
     )
-    scores = np.empty((len(texts), len(cands)))
+    rows: list[np.ndarray | None] = [
+        cache.get((context, t)) if len(t) <= CACHE_PIECE_CHARS else None for t in texts
+    ]
     missing: dict[str, list[int]] = {}
-    for i, t in enumerate(texts):
-        row = cache.get((context, t)) if len(t) <= CACHE_PIECE_CHARS else None
+    for i, row in enumerate(rows):
         if row is None:
-            missing.setdefault(t, []).append(i)
-        else:
-            scores[i] = row
+            missing.setdefault(texts[i], []).append(i)
     if missing:
         todo = list(missing)
         fresh = _evidence(todo, cands, config, ctx)
         for t, row in zip(todo, fresh, strict=False):
-            scores[missing[t]] = row
+            for i in missing[t]:
+                rows[i] = row
             if len(t) <= CACHE_PIECE_CHARS:
                 cache.offer((context, t), row.copy())
-    return scores
+    return np.array(rows) if rows else np.empty((0, len(cands)))
 
 
 def _emissions(
@@ -758,44 +775,60 @@ def segment_languages(
     pieces = _pieces(text)
     _label(text, pieces, languages, hints, config, ctx or default_context())
     _absorb_strays(text, pieces, config)
+    return _segments(text, pieces)
+
+
+#: What can follow a run of pieces and belong to its segment: a URL or e-mail
+#: address after a space, a sentence end (the first characters the two
+#: patterns need, checked before matching them).
+_TRAILING_STARTS = frozenset(" \u00a0\u202f.!?…।॥۔؟。！？．")
+
+
+def _segments(text: str, pieces: Sequence[_Piece]) -> list[Segment]:
+    """The segments that tile ``text``: runs of labelled pieces, ``zxx`` between them.
+
+    A run is the pieces of one language and script that only spaces, commas,
+    sentence ends and URLs separate; its segment takes a URL and a sentence
+    end right after it. The confidence of a segment is its pieces', weighted
+    by their lengths.
+    """
     out: list[Segment] = []
     pos = 0
-    run: list[_Piece] = []
-
-    def flush(limit: int) -> None:
-        nonlocal pos
-        if not run:
-            return
-        start, end = run[0].start, run[-1].end
-        url = _TRAILING_URL.match(text, end, limit)
-        if url:
-            end = url.end()
-        stop = _TRAILING_STOP.match(text, end, limit)
-        if stop:
-            end = stop.end()
+    n = len(pieces)
+    i = 0
+    while i < n:
+        first = pieces[i]
+        j = i + 1
+        while j < n:
+            p, prev = pieces[j], pieces[j - 1]
+            if p.lang != prev.lang or p.script != prev.script:
+                break
+            gap = text[prev.end : p.start]
+            if gap != " " and _gap_kind_around_urls(gap) > SENTENCE:
+                break
+            j += 1
+        limit = pieces[j].start if j < n else len(text)
+        start, end = first.start, pieces[j - 1].end
+        if end < limit and text[end] in _TRAILING_STARTS:
+            url = _TRAILING_URL.match(text, end, limit)
+            if url:
+                end = url.end()
+            stop = _TRAILING_STOP.match(text, end, limit)
+            if stop:
+                end = stop.end()
         if start > pos:
             out.append(Segment(text[pos:start], pos, start, NO_LANGUAGE, "Zyyy", 1.0))
-        conf = sum(p.confidence * (p.end - p.start) for p in run) / sum(
-            p.end - p.start for p in run
-        )
-        out.append(Segment(text[start:end], start, end, run[0].lang, run[0].script, conf))
+        if j == i + 1:
+            size = first.end - first.start
+            conf = first.confidence * size / size
+        else:
+            run = pieces[i:j]
+            conf = sum(p.confidence * (p.end - p.start) for p in run) / sum(
+                p.end - p.start for p in run
+            )
+        out.append(Segment(text[start:end], start, end, first.lang, first.script, conf))
         pos = end
-        run.clear()
-
-    for p in pieces:
-        if run:
-            prev = run[-1]
-            gap = text[prev.end : p.start]
-            if (
-                p.lang == prev.lang
-                and p.script == prev.script
-                and _gap_kind_around_urls(gap) <= SENTENCE
-            ):
-                run.append(p)
-                continue
-            flush(p.start)
-        run.append(p)
-    flush(len(text))
+        i = j
     if pos < len(text):
         out.append(Segment(text[pos:], pos, len(text), NO_LANGUAGE, "Zyyy", 1.0))
     return out
