@@ -33,3 +33,37 @@ cpdef void loglik(const unsigned char[::1] data, const Py_ssize_t[::1] offsets, 
                   const int[::1] nextmove, const unsigned char[::1] emitting,
                   const float[::1] table, Py_ssize_t k, Py_ssize_t chunk, double[::1] acc,
                   double[::1] out) noexcept
+
+
+# The piece scanner. Its constants are C's (the module's CHAR_FLAGS names them).
+ctypedef unsigned long long u64
+cdef unsigned long long C_LETTER, C_MARK, C_SPACE, C_NEWLINE, C_STRUCT, C_DASH, C_STOP
+cdef unsigned long long C_FULL_STOP, C_ITEM, C_APOSTROPHE, SCRIPT_BITS, ONE
+cdef Py_ssize_t FLAG_SHIFT, FIRST_SHIFT, NO_SCRIPT
+cdef Py_ssize_t GAP_SOFT, GAP_SENTENCE, GAP_STRUCT, GAP_LINE, APART
+
+
+@cython.locals(i=Py_ssize_t, f=u64, prev=u64, structure=bint,
+               sentence=bint, item=bint)
+cpdef Py_ssize_t gap_kind(str text, Py_ssize_t lo, Py_ssize_t hi,
+                          const unsigned short[::1] classes,
+                          const unsigned long long[::1] info) noexcept
+
+
+@cython.locals(i=Py_ssize_t, x=u64, cont=u64)
+cpdef Py_ssize_t word_end(str text, Py_ssize_t pos, Py_ssize_t n, u64 script,
+                          const unsigned short[::1] classes,
+                          const unsigned long long[::1] info) noexcept
+
+
+@cython.locals(n=Py_ssize_t, g=Py_ssize_t, count=Py_ssize_t, pos=Py_ssize_t,
+               last_end=Py_ssize_t, cur_group=Py_ssize_t, apart_before=Py_ssize_t,
+               apart=Py_ssize_t, x=u64, f=u64,
+               script=Py_ssize_t, bit=u64, end=Py_ssize_t, gap=Py_ssize_t, kind=Py_ssize_t,
+               group=Py_ssize_t)
+cpdef Py_ssize_t scan_pieces(str text, const unsigned short[::1] classes,
+                             const unsigned long long[::1] info, const Py_ssize_t[::1] groups,
+                             Py_ssize_t hani, Py_ssize_t jpan, Py_ssize_t other,
+                             Py_ssize_t[::1] pending, Py_ssize_t[::1] starts,
+                             Py_ssize_t[::1] ends, Py_ssize_t[::1] scripts,
+                             Py_ssize_t[::1] before, unsigned char[::1] item)

@@ -247,3 +247,215 @@ def loglik(
         if started:
             for j in range(k):
                 out[row + j] = out[row + j] + acc[j]
+
+
+# The piece scanner: the flags of a character class (``info`` bits 40-55).
+#: A letter (``\p{L}``).
+C_LETTER = 1
+#: A mark (``\p{M}``): it goes with the letter before it.
+C_MARK = 2
+#: White space (``\s``).
+C_SPACE = 4
+#: A line break (``\n``).
+C_NEWLINE = 8
+#: A breadcrumb or title separator, bracket, quote or colon.
+C_STRUCT = 16
+#: A dash: a separator when white space is on one side of it.
+C_DASH = 32
+#: A sentence end when white space or the gap's end follows (``. ! ? … । ॥ ۔ ؟``).
+C_STOP = 64
+#: A sentence end anywhere (``。！？．``).
+C_FULL_STOP = 128
+#: A separator between menu items and crumbs (``| > » › / \ •`` …).
+C_ITEM = 256
+#: An apostrophe inside a word (``'`` ``’``).
+C_APOSTROPHE = 512
+#: Where ``info`` keeps the flags and the class's first script.
+FLAG_SHIFT = 40
+FIRST_SHIFT = 56
+#: ``first`` of a class that is no letter of a word script.
+NO_SCRIPT = 255
+ONE = 1
+#: The bits of ``info`` that say which word scripts a letter is of.
+SCRIPT_BITS = (ONE << FLAG_SHIFT) - ONE
+#: Strength of a gap between two tokens, weakest first (as in normalize.segment).
+GAP_SOFT = 0
+GAP_SENTENCE = 1
+GAP_STRUCT = 2
+GAP_LINE = 3
+#: The bit of :func:`gap_kind`'s result that says the gap sets items apart.
+APART = 1 << 16
+
+#: The flags by name, for the callers that build the class tables (compiled,
+#: the constants above are C's, not the module's attributes).
+CHAR_FLAGS = {
+    "letter": C_LETTER,
+    "mark": C_MARK,
+    "space": C_SPACE,
+    "newline": C_NEWLINE,
+    "struct": C_STRUCT,
+    "dash": C_DASH,
+    "stop": C_STOP,
+    "full_stop": C_FULL_STOP,
+    "item": C_ITEM,
+    "apostrophe": C_APOSTROPHE,
+    "flag_shift": FLAG_SHIFT,
+    "first_shift": FIRST_SHIFT,
+    "no_script": NO_SCRIPT,
+}
+
+
+def gap_kind(text: str, lo: int, hi: int, classes: Buffer, info: Buffer) -> int:
+    """How strongly ``text[lo:hi]`` separates the tokens around it (``segment._gap_kind``).
+
+    A line break is a line; a separator character, or a dash with white
+    space on one side, a structure; a sentence end a sentence; anything
+    else (spaces, commas, digits) soft. Bits 16 and up of the result say
+    whether the gap also sets items apart (``segment._sets_apart``).
+    """
+    structure = False
+    sentence = False
+    item = False
+    prev = 0
+    f = 0
+    for i in range(lo, hi):
+        f = (info[classes[ord(text[i])]] >> FLAG_SHIFT) & 0xFFFF
+        if f & C_NEWLINE:
+            return GAP_LINE | APART
+        if f & C_STRUCT:
+            structure = True
+        if f & C_ITEM:
+            item = True
+        if (f & C_DASH and prev & C_SPACE) or (f & C_SPACE and prev & C_DASH):
+            structure = True
+            item = True
+        if f & C_FULL_STOP or (f & C_SPACE and prev & C_STOP):
+            sentence = True
+        prev = f
+    if prev & C_STOP:
+        sentence = True
+    # Every item separator is also a structure one: a soft gap sets nothing apart.
+    if structure:
+        return GAP_STRUCT | (APART if item else 0)
+    if sentence:
+        return GAP_SENTENCE | APART
+    return GAP_SOFT
+
+
+def word_end(text: str, pos: int, n: int, script: int, classes: Buffer, info: Buffer) -> int:
+    """The end of the word whose first letter, of the script whose bit is ``script``,
+    is at ``pos``.
+
+    Letters of the script and marks follow; an apostrophe between two
+    letters of the script joins them.
+    """
+    cont = script | (C_MARK << FLAG_SHIFT)
+    i = pos + 1
+    while i < n:
+        x = info[classes[ord(text[i])]]
+        if x & cont:
+            i += 1
+        elif (
+            (x >> FLAG_SHIFT) & C_APOSTROPHE
+            and i + 1 < n
+            and info[classes[ord(text[i + 1])]] & script
+        ):
+            i += 2
+        else:
+            break
+    return i
+
+
+def scan_pieces(
+    text: str,
+    classes: Buffer,
+    info: Buffer,
+    groups: Buffer,
+    hani: int,
+    jpan: int,
+    other: int,
+    pending: Buffer,
+    starts: Buffer,
+    ends: Buffer,
+    scripts: Buffer,
+    before: Buffer,
+    item: Buffer,
+) -> int:
+    """Cut ``text`` into pieces (``segment._pieces`` without URLs); return how many.
+
+    ``classes[code point]`` is the character's class, ``info[class]`` its
+    scripts (bit ``s`` for word script ``s``), flags and first script. A
+    token is a run of words of one script that single spaces join, or of
+    letters of no word script (script ``other``); tokens of one group
+    (``groups[script]``) with a soft gap between them make one piece (Han
+    and kana: script ``jpan``). Fills, per piece, ``starts``, ``ends``,
+    ``scripts``, ``before`` (the strongest gap since the previous piece of
+    its group) and ``item`` (stands apart: a line, separator or sentence
+    end, or the text's edge on one side). ``pending`` (a slot per group)
+    is scratch.
+    """
+    n = len(text)
+    for g in range(len(pending)):
+        pending[g] = -1
+    count = 0
+    pos = 0
+    last_end = 0
+    cur_group = -1
+    apart_before = 1
+    while pos < n:
+        x = info[classes[ord(text[pos])]]
+        if not (x >> FLAG_SHIFT) & C_LETTER:
+            pos += 1
+            continue
+        script = (x >> FIRST_SHIFT) & 0xFF
+        if script != NO_SCRIPT:
+            # Only letters have script bits.
+            bit = ONE << script
+            end = word_end(text, pos, n, bit, classes, info)
+            while end + 1 < n and text[end] == " " and info[classes[ord(text[end + 1])]] & bit:
+                end = word_end(text, end + 1, n, bit, classes, info)
+        else:
+            script = other
+            end = pos + 1
+            while end < n:
+                f = (info[classes[ord(text[end])]] >> FLAG_SHIFT) & 0xFFFF
+                if f & C_MARK:
+                    end += 1
+                elif f & C_LETTER and not info[classes[ord(text[end])]] & SCRIPT_BITS:
+                    end += 1
+                else:
+                    break
+        if pos == last_end:
+            gap = GAP_SOFT
+        elif pos == last_end + 1 and text[last_end] == " ":
+            gap = GAP_SOFT
+        else:
+            gap = gap_kind(text, last_end, pos, classes, info)
+        kind = gap & (APART - 1)
+        group = groups[script]
+        if count and kind == GAP_SOFT and group == cur_group:
+            ends[count - 1] = end
+            if script != scripts[count - 1] and group == hani:
+                scripts[count - 1] = jpan
+        else:
+            for g in range(len(pending)):
+                if pending[g] >= 0 and pending[g] < kind:
+                    pending[g] = kind
+            before[count] = pending[group] if pending[group] >= 0 else GAP_LINE
+            pending[group] = GAP_SOFT
+            starts[count] = pos
+            ends[count] = end
+            scripts[count] = script
+            if count:
+                # The gap before this piece sets the previous one apart too.
+                apart = 1 if gap & APART else 0
+                item[count - 1] = 1 if apart_before or apart else 0
+                apart_before = apart
+            cur_group = group
+            count += 1
+        last_end = end
+        pos = end
+    if count:
+        item[count - 1] = 1
+        item[0] = 1
+    return count

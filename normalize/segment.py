@@ -171,13 +171,22 @@ def _tokenizer(schemes: bool, emails: bool) -> regex.Pattern[str]:
     )
 
 
-_STRUCT = regex.compile(
-    r"[|>»›<‹«/\\•·:;()\[\]{}\"“”„‟「」『』【】〈〉《》〔〕〖〗'‘’｜／＼：；（）［］｛｝＂＇＜＞]"
-    r"|\s[-–—‐‑]+|[-–—‐‑]+\s"
+#: Characters that structure a line (``[…]`` bodies of the patterns below, which
+#: the compiled scanner's character classes are made of too): breadcrumb and
+#: title separators, brackets, quotes, colons; those between menu items and
+#: crumbs (not brackets, quotes or colons); dashes, which separate when white
+#: space is on one side; sentence ends before white space, and anywhere.
+_STRUCT_CHARS = (
+    r"|>»›<‹«/\\•·:;()\[\]{}\"“”„‟「」『』【】〈〉《》〔〕〖〗'‘’｜／＼：；（）［］｛｝＂＇＜＞"
 )
-#: Separators between menu items and crumbs (not brackets, quotes or colons).
-_ITEM_GAP = regex.compile(r"\n|[|>»›/\\•·｜／＼]|\s[-–—‐‑]+|[-–—‐‑]+\s")
-_SENTENCE_END = regex.compile(r"[.!?…।॥۔؟](?=\s)|[.!?…।॥۔؟]$|[。！？．]")
+_ITEM_CHARS = r"|>»›/\\•·｜／＼"
+_DASHES = "-–—‐‑"
+_STOPS = ".!?…।॥۔؟"
+_FULL_STOPS = "。！？．"
+_STRUCT = regex.compile(rf"[{_STRUCT_CHARS}]|\s[{_DASHES}]+|[{_DASHES}]+\s")
+#: Separators between menu items and crumbs.
+_ITEM_GAP = regex.compile(rf"\n|[{_ITEM_CHARS}]|\s[{_DASHES}]+|[{_DASHES}]+\s")
+_SENTENCE_END = regex.compile(rf"[{_STOPS}](?=\s)|[{_STOPS}]$|[{_FULL_STOPS}]")
 #: A URL or e-mail address right after a run ends its sentence: it stays in the segment.
 _TRAILING_URL = regex.compile(r"[ \u00a0]+(?:" + _URL.pattern + ")")
 _TRAILING_STOP = regex.compile(r"[ \u00a0\u202f]?[.!?…।॥۔؟。！？．]+")
@@ -223,6 +232,15 @@ class _Piece:
     confidence: float = 0.0
 
 
+def _url_kinds(text: str) -> tuple[bool, bool]:
+    """Whether ``text`` may have URLs with a scheme (or ``www.``), and e-mail addresses."""
+    return "://" in text or "www." in text, "@" in text
+
+
+def _has_urls(text: str) -> bool:
+    return "://" in text or "www." in text or "@" in text
+
+
 def _pieces(text: str) -> list[_Piece]:
     """Cut ``text`` into pieces (runs of one script no separator interrupts)."""
     pieces: list[_Piece] = []
@@ -233,7 +251,7 @@ def _pieces(text: str) -> list[_Piece]:
     # A URL or e-mail address is no piece of its own: it ends the piece before
     # it and passes the separation around it on to the next piece.
     carried = SOFT
-    tokens = _tokenizer("://" in text or "www." in text, "@" in text)
+    tokens = _tokenizer(*_url_kinds(text))
     for m in tokens.finditer(text):
         start, end = m.span()
         kind = m.lastgroup or UNKNOWN_SCRIPT
@@ -295,6 +313,136 @@ def _sets_apart(gap: str) -> bool:
     (True, True, False, False)
     """
     return _ITEM_GAP.search(gap) is not None or _gap_kind(gap) == SENTENCE
+
+
+#: Code points whose character classes are made up front (the rest when met).
+_BMP = 0x10000
+_ASTRAL = regex.compile("[\U00010000-\U0010ffff]")
+#: Script ids of the compiled scanner: the word scripts' in ``_WORD_SCRIPTS``
+#: order (bit ``i`` of a class), then letters of no word script, then Han and kana.
+_SCANNER_SCRIPTS = (*(code for _, code in _WORD_SCRIPTS), UNKNOWN_SCRIPT, "Jpan")
+_SCANNER_GROUPS = tuple(SCRIPT_GROUP.get(code, code) for code in _SCANNER_SCRIPTS[:-1]) + ("Hani",)
+
+
+class _CharClasses:
+    """The character classes the compiled scanner reads: a class per code point and,
+    per class, the word scripts of its letters, its flags and its first script.
+
+    Each flag is a ``[…]`` of the patterns the interpreted path matches with
+    (``\\p{scx=…}``, ``\\p{L}``, ``\\p{M}``, ``\\s``, the separators), so the two
+    paths read characters alike. The Basic Multilingual Plane is classified
+    when the table is made (a few tens of milliseconds, once per context);
+    other code points (emoji, historic scripts) when a text first has them.
+    """
+
+    def __init__(self) -> None:
+        flags = kernels.CHAR_FLAGS
+        self._shift = (flags["flag_shift"], flags["first_shift"], flags["no_script"])
+        self._tests = [
+            (1 << bit, regex.compile(rf"[\p{{scx={name}}}&&\p{{L}}]+", regex.V1))
+            for bit, (name, _) in enumerate(_WORD_SCRIPTS)
+        ]
+        self._flag_tests = [
+            (flags[name], regex.compile(pattern + "+", regex.V1))
+            for name, pattern in (
+                ("letter", r"\p{L}"),
+                ("mark", r"\p{M}"),
+                ("space", r"\s"),
+                ("newline", r"\n"),
+                ("struct", f"[{_STRUCT_CHARS}]"),
+                ("dash", f"[{_DASHES}]"),
+                ("stop", f"[{_STOPS}]"),
+                ("full_stop", f"[{_FULL_STOPS}]"),
+                ("item", f"[{_ITEM_CHARS}]"),
+                ("apostrophe", "['’]"),
+            )
+        ]
+        #: Class 0: not classified yet.
+        self.classes = np.zeros(0x110000, dtype=np.uint16)
+        values = self._info("".join(map(chr, range(_BMP))))
+        distinct, index = np.unique(values, return_inverse=True)
+        self.info = np.zeros(1 + len(distinct), dtype=np.uint64)
+        self.info[1:] = distinct
+        self.classes[:_BMP] = index + 1
+        self._ids = {int(v): i + 1 for i, v in enumerate(distinct)}
+
+    def _info(self, chars: str) -> np.ndarray:
+        """The class value (scripts, flags, first script) of each of ``chars``."""
+        scripts = np.zeros(len(chars), dtype=np.uint64)
+        flags = np.zeros(len(chars), dtype=np.uint64)
+        for bits, pattern, out in (
+            *((b, p, scripts) for b, p in self._tests),
+            *((b, p, flags) for b, p in self._flag_tests),
+        ):
+            for m in pattern.finditer(chars):
+                out[m.start() : m.end()] |= np.uint64(bits)
+        flag_shift, first_shift, no_script = self._shift
+        first = np.full(len(chars), no_script, dtype=np.uint64)
+        for bit in range(len(self._tests) - 1, -1, -1):
+            first[(scripts >> np.uint64(bit)) & np.uint64(1) == 1] = bit
+        return scripts | (flags << np.uint64(flag_shift)) | (first << np.uint64(first_shift))
+
+    def cover(self, text: str) -> None:
+        """Classify the code points beyond the BMP that ``text`` has and the table lacks."""
+        if not _ASTRAL.search(text):
+            return
+        new = sorted({c for c in _ASTRAL.findall(text) if not self.classes[ord(c)]})
+        if not new:
+            return
+        for char, value in zip(new, self._info("".join(new)).tolist(), strict=True):
+            cls = self._ids.get(value)
+            if cls is None:
+                cls = self._ids[value] = len(self.info)
+                self.info = np.append(self.info, np.uint64(value))
+            self.classes[ord(char)] = cls
+
+
+def _char_classes(ctx: Context) -> _CharClasses:
+    return ctx.owned("segment.char_classes", _CharClasses)
+
+
+def _scanned_pieces(text: str, ctx: Context) -> list[_Piece]:
+    """:func:`_pieces` by the compiled core's scanner (:func:`normalize.kernels.scan_pieces`)
+    for a text without URLs or e-mail addresses: the same pieces."""
+    table = _char_classes(ctx)
+    table.cover(text)
+    n = len(text)
+    starts = np.empty(n, dtype=np.intp)
+    ends = np.empty(n, dtype=np.intp)
+    scripts = np.empty(n, dtype=np.intp)
+    before = np.empty(n, dtype=np.intp)
+    item = np.empty(n, dtype=np.uint8)
+    count = kernels.scan_pieces(
+        text,
+        table.classes,
+        table.info,
+        _SCANNER_GROUP_IDS,
+        _SCANNER_SCRIPTS.index("Hani"),
+        len(_SCANNER_SCRIPTS) - 1,
+        len(_SCANNER_SCRIPTS) - 2,
+        np.empty(len(_SCANNER_SCRIPTS), dtype=np.intp),
+        starts,
+        ends,
+        scripts,
+        before,
+        item,
+    )
+    names, groups = _SCANNER_SCRIPTS, _SCANNER_GROUPS
+    return [
+        _Piece(start, end, names[k], groups[k], b, bool(i))
+        for start, end, k, b, i in zip(
+            starts[:count].tolist(),
+            ends[:count].tolist(),
+            scripts[:count].tolist(),
+            before[:count].tolist(),
+            item[:count].tolist(),
+            strict=True,
+        )
+    ]
+
+
+#: The group of each scanner script, as the id of the group's first script.
+_SCANNER_GROUP_IDS = np.array([_SCANNER_SCRIPTS.index(g) for g in _SCANNER_GROUPS], dtype=np.intp)
 
 
 # Evidence and decoding ---------------------------------------------------------------
@@ -772,8 +920,9 @@ def segment_languages(
         validate_languages(tuple(languages))
     if not text:
         return []
-    pieces = _pieces(text)
-    _label(text, pieces, languages, hints, config, ctx or default_context())
+    ctx = ctx or default_context()
+    pieces = _scanned_pieces(text, ctx) if COMPILED and not _has_urls(text) else _pieces(text)
+    _label(text, pieces, languages, hints, config, ctx)
     _absorb_strays(text, pieces, config)
     return _segments(text, pieces)
 

@@ -21,10 +21,11 @@ from unittest import mock
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from normalize import compiled, identify, segment
+from normalize.context import Context
 from tests.conftest import FIXTURES, SEEDS, case_list, run_cli
 
 PURE = compiled.source("kernels")
@@ -213,3 +214,65 @@ def test_the_cli_writes_the_same_bytes_compiled_and_interpreted(tmp_path: Path) 
     # Every text and page has its record (the shared benchmarks are absent in a fresh clone).
     assert outputs[0].count(b"\n") > documents
     assert outputs[0] == outputs[1]
+
+
+# The piece scanner.
+
+#: Text as the segmenter meets it: words of several scripts with their marks
+#: and apostrophes, letters of no word script, every kind of separator.
+SCANNED_TEXT = st.text(
+    st.one_of(
+        st.sampled_from(
+            list(
+                "abc xyz ABC éü ' ’ - – — ‐ ‑ . ! ? … । ॥ ۔ ؟ 。 ！ ？ ． , ; : | > » / \\ • · ( ) [ ]"
+            )
+            + list("होमदुनियाळ\u0901\u094d بپکیےښ\u064e\u0640 Жжії ΩΣ 中の日アーカ한국 ᚠᚢᛁ ߊߋ 0123")
+            + [
+                "\n",
+                "\u00a0",
+                "\u2003",
+                "\u202f",
+                "\u0301",
+                "\u200c",
+                "😀",
+                "𝐀",
+                "𝐁",
+                "𐌰",
+                "𐌱",
+                "\U00020000",
+            ]
+        ),
+        st.characters(codec="utf-8", categories=("L", "M", "N", "P", "S", "Z", "Cc")),
+    ),
+    max_size=120,
+)
+
+
+#: One context for the scanner's tests: its character classes grow with the
+#: code points beyond the BMP that the examples bring.
+SCANNER_CONTEXT = Context()
+
+
+def scanned(kernels: ModuleType, text: str) -> list:
+    """segment._scanned_pieces by the scanner of ``kernels``."""
+    with mock.patch.object(segment, "kernels", kernels):
+        return segment._scanned_pieces(text, SCANNER_CONTEXT)
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+@settings(max_examples=300, deadline=None)
+@given(SCANNED_TEXT)
+def test_the_scanner_cuts_the_pieces_the_patterns_cut(kernels: ModuleType, text: str) -> None:
+    assume(not segment._has_urls(text))
+    assert scanned(kernels, text) == segment._pieces(text)
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+def test_the_scanner_cuts_the_case_files_as_the_patterns(kernels: ModuleType) -> None:
+    cases = case_list("segment_cases.json") + case_list("segment_cases_scripts.json")
+    texts = [c["text"] for c in cases]
+    texts += [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+    texts = [t for t in texts if not segment._has_urls(t)]
+    assert len(texts) > 50
+    for text in texts:
+        assert scanned(kernels, text) == segment._pieces(text), text[:80]
