@@ -38,7 +38,8 @@ cpdef void loglik(const unsigned char[::1] data, const Py_ssize_t[::1] offsets, 
 # The piece scanner. Its constants are C's (the module's CHAR_FLAGS names them).
 ctypedef unsigned long long u64
 cdef unsigned long long C_LETTER, C_MARK, C_SPACE, C_NEWLINE, C_STRUCT, C_DASH, C_STOP
-cdef unsigned long long C_FULL_STOP, C_ITEM, C_APOSTROPHE, SCRIPT_BITS, ONE
+cdef unsigned long long C_FULL_STOP, C_ITEM, C_APOSTROPHE, C_EMAIL, C_DOMAIN, C_URL_STOP
+cdef unsigned long long SCRIPT_BITS, ONE
 cdef Py_ssize_t FLAG_SHIFT, FIRST_SHIFT, NO_SCRIPT
 cdef Py_ssize_t GAP_SOFT, GAP_SENTENCE, GAP_STRUCT, GAP_LINE, APART
 
@@ -56,12 +57,30 @@ cpdef Py_ssize_t word_end(str text, Py_ssize_t pos, Py_ssize_t n, u64 script,
                           const unsigned long long[::1] info) noexcept
 
 
+@cython.locals(i=Py_ssize_t)
+cpdef bint has_prefix(str text, Py_ssize_t pos, Py_ssize_t n, str prefix) noexcept
+
+
+cpdef Py_ssize_t run_end(str text, Py_ssize_t pos, Py_ssize_t n, u64 flag,
+                         const unsigned short[::1] classes,
+                         const unsigned long long[::1] info) noexcept
+
+
+@cython.locals(start=Py_ssize_t, end=Py_ssize_t, at=Py_ssize_t, found=Py_ssize_t,
+               label=Py_ssize_t)
+cpdef Py_ssize_t url_end(str text, Py_ssize_t pos, Py_ssize_t n, bint schemes, bint emails,
+                         const unsigned short[::1] classes,
+                         const unsigned long long[::1] info) noexcept
+
+
 @cython.locals(n=Py_ssize_t, g=Py_ssize_t, count=Py_ssize_t, pos=Py_ssize_t,
                last_end=Py_ssize_t, cur_group=Py_ssize_t, apart_before=Py_ssize_t,
-               apart=Py_ssize_t, x=u64, f=u64,
+               apart=Py_ssize_t, x=u64, f=u64, first=u64, urls=bint, after_url=bint,
+               carried=Py_ssize_t, start=Py_ssize_t,
                script=Py_ssize_t, bit=u64, end=Py_ssize_t, gap=Py_ssize_t, kind=Py_ssize_t,
                group=Py_ssize_t)
-cpdef Py_ssize_t scan_pieces(str text, const unsigned short[::1] classes,
+cpdef Py_ssize_t scan_pieces(str text, bint schemes, bint emails,
+                             const unsigned short[::1] classes,
                              const unsigned long long[::1] info, const Py_ssize_t[::1] groups,
                              Py_ssize_t hani, Py_ssize_t jpan, Py_ssize_t other,
                              Py_ssize_t[::1] pending, Py_ssize_t[::1] starts,

@@ -270,6 +270,12 @@ C_FULL_STOP = 128
 C_ITEM = 256
 #: An apostrophe inside a word (``'`` ``’``).
 C_APOSTROPHE = 512
+#: A character of an e-mail address's name (``[\\w.+-]``).
+C_EMAIL = 1024
+#: A character of a domain name's label (``[\\w-]``).
+C_DOMAIN = 2048
+#: The end of a URL (``[\\s<>"'()\\[\\]{}]``).
+C_URL_STOP = 4096
 #: Where ``info`` keeps the flags and the class's first script.
 FLAG_SHIFT = 40
 FIRST_SHIFT = 56
@@ -299,6 +305,9 @@ CHAR_FLAGS = {
     "full_stop": C_FULL_STOP,
     "item": C_ITEM,
     "apostrophe": C_APOSTROPHE,
+    "email": C_EMAIL,
+    "domain": C_DOMAIN,
+    "url_stop": C_URL_STOP,
     "flag_shift": FLAG_SHIFT,
     "first_shift": FIRST_SHIFT,
     "no_script": NO_SCRIPT,
@@ -366,8 +375,71 @@ def word_end(text: str, pos: int, n: int, script: int, classes: Buffer, info: Bu
     return i
 
 
+def has_prefix(text: str, pos: int, n: int, prefix: str) -> bool:
+    """Whether ``text[pos:]`` starts with ``prefix`` (without making a slice)."""
+    if pos + len(prefix) > n:
+        return False
+    for i in range(len(prefix)):
+        if text[pos + i] != prefix[i]:
+            return False
+    return True
+
+
+def run_end(text: str, pos: int, n: int, flag: int, classes: Buffer, info: Buffer) -> int:
+    """The end of the run of characters with ``flag`` from ``pos``."""
+    while pos < n and (info[classes[ord(text[pos])]] >> FLAG_SHIFT) & flag:
+        pos += 1
+    return pos
+
+
+def url_end(
+    text: str, pos: int, n: int, schemes: bool, emails: bool, classes: Buffer, info: Buffer
+) -> int:
+    """The end of the URL or e-mail address at ``pos``, or -1 (``segment._URL_SCHEME``,
+    ``segment._EMAIL``, those the flags ask for).
+
+    A URL is ``http://``, ``https://``, ``ftp://`` or ``www.`` and what
+    follows up to white space, a bracket or a quote; an address is
+    ``[\\w.+-]+@[\\w-]+(?:\\.[\\w-]+)+``. Each run is taken whole: a shorter
+    one could not be followed by what follows the longest.
+    """
+    if schemes:
+        start = -1
+        if has_prefix(text, pos, n, "http://"):
+            start = pos + 7
+        elif has_prefix(text, pos, n, "https://"):
+            start = pos + 8
+        elif has_prefix(text, pos, n, "ftp://"):
+            start = pos + 6
+        elif has_prefix(text, pos, n, "www."):
+            start = pos + 4
+        if start >= 0:
+            end = start
+            while end < n and not (info[classes[ord(text[end])]] >> FLAG_SHIFT) & C_URL_STOP:
+                end += 1
+            if end > start:
+                return end
+    if emails:
+        at = run_end(text, pos, n, C_EMAIL, classes, info)
+        if at == pos or at >= n or text[at] != "@":
+            return -1
+        end = run_end(text, at + 1, n, C_DOMAIN, classes, info)
+        if end == at + 1:
+            return -1
+        found = -1
+        while end < n and text[end] == ".":
+            label = run_end(text, end + 1, n, C_DOMAIN, classes, info)
+            if label == end + 1:
+                break
+            found = end = label
+        return found
+    return -1
+
+
 def scan_pieces(
     text: str,
+    schemes: bool,
+    emails: bool,
     classes: Buffer,
     info: Buffer,
     groups: Buffer,
@@ -381,80 +453,114 @@ def scan_pieces(
     before: Buffer,
     item: Buffer,
 ) -> int:
-    """Cut ``text`` into pieces (``segment._pieces`` without URLs); return how many.
+    """Cut ``text`` into pieces as ``segment._pieces`` does; return how many.
 
     ``classes[code point]`` is the character's class, ``info[class]`` its
     scripts (bit ``s`` for word script ``s``), flags and first script. A
-    token is a run of words of one script that single spaces join, or of
-    letters of no word script (script ``other``); tokens of one group
-    (``groups[script]``) with a soft gap between them make one piece (Han
-    and kana: script ``jpan``). Fills, per piece, ``starts``, ``ends``,
-    ``scripts``, ``before`` (the strongest gap since the previous piece of
-    its group) and ``item`` (stands apart: a line, separator or sentence
-    end, or the text's edge on one side). ``pending`` (a slot per group)
-    is scratch.
+    token is a URL or e-mail address (:func:`url_end`, where ``schemes``
+    and ``emails`` say the text may have them), a run of words of one
+    script that single spaces join, or a run of letters of no word script
+    (script ``other``); tokens of one group (``groups[script]``) with a
+    soft gap between them make one piece (Han and kana: script ``jpan``).
+    A URL is no piece: it ends the piece before it and passes its gap on.
+    Fills, per piece, ``starts``, ``ends``, ``scripts``, ``before`` (the
+    strongest gap since the previous piece of its group) and ``item``
+    (stands apart: a line, separator or sentence end, or the text's edge on
+    one side). ``pending`` (a slot per group) is scratch.
     """
     n = len(text)
     for g in range(len(pending)):
         pending[g] = -1
+    urls = schemes or emails
+    # Where a token may start: a letter, or a character of an e-mail address.
+    first = C_EMAIL if emails else C_LETTER
     count = 0
     pos = 0
     last_end = 0
     cur_group = -1
     apart_before = 1
+    carried = GAP_SOFT
+    after_url = False
     while pos < n:
         x = info[classes[ord(text[pos])]]
-        if not (x >> FLAG_SHIFT) & C_LETTER:
+        if not (x >> FLAG_SHIFT) & first:
             pos += 1
             continue
-        script = (x >> FIRST_SHIFT) & 0xFF
-        if script != NO_SCRIPT:
-            # Only letters have script bits.
-            bit = ONE << script
-            end = word_end(text, pos, n, bit, classes, info)
-            while end + 1 < n and text[end] == " " and info[classes[ord(text[end + 1])]] & bit:
-                end = word_end(text, end + 1, n, bit, classes, info)
-        else:
-            script = other
-            end = pos + 1
-            while end < n:
-                f = (info[classes[ord(text[end])]] >> FLAG_SHIFT) & 0xFFFF
-                if f & C_MARK:
-                    end += 1
-                elif f & C_LETTER and not info[classes[ord(text[end])]] & SCRIPT_BITS:
-                    end += 1
-                else:
-                    break
+        end = url_end(text, pos, n, schemes, emails, classes, info) if urls else -1
+        script = -1
+        if end < 0:
+            if not (x >> FLAG_SHIFT) & C_LETTER:
+                pos += 1
+                continue
+            script = (x >> FIRST_SHIFT) & 0xFF
+            if script != NO_SCRIPT:
+                # Only letters have script bits.
+                bit = ONE << script
+                end = word_end(text, pos, n, bit, classes, info)
+                while (
+                    end + 1 < n
+                    and text[end] == " "
+                    and info[classes[ord(text[end + 1])]] & bit
+                    and not (
+                        urls and url_end(text, end + 1, n, schemes, emails, classes, info) >= 0
+                    )
+                ):
+                    end = word_end(text, end + 1, n, bit, classes, info)
+            else:
+                script = other
+                end = pos + 1
+                while end < n:
+                    f = (info[classes[ord(text[end])]] >> FLAG_SHIFT) & 0xFFFF
+                    if f & C_MARK:
+                        end += 1
+                    elif f & C_LETTER and not info[classes[ord(text[end])]] & SCRIPT_BITS:
+                        end += 1
+                    else:
+                        break
         if pos == last_end:
-            gap = GAP_SOFT
+            gap = carried
         elif pos == last_end + 1 and text[last_end] == " ":
-            gap = GAP_SOFT
+            gap = carried
         else:
             gap = gap_kind(text, last_end, pos, classes, info)
+            if (gap & (APART - 1)) < carried:
+                gap = (gap & APART) | carried
         kind = gap & (APART - 1)
+        start = pos
+        last_end = end
+        pos = end
+        if script < 0:
+            # A URL ends the piece before it and passes its gap on.
+            cur_group = -1
+            carried = kind
+            after_url = True
+            continue
+        carried = GAP_SOFT
         group = groups[script]
-        if count and kind == GAP_SOFT and group == cur_group:
+        if cur_group >= 0 and kind == GAP_SOFT and group == cur_group:
             ends[count - 1] = end
             if script != scripts[count - 1] and group == hani:
                 scripts[count - 1] = jpan
-        else:
-            for g in range(len(pending)):
-                if pending[g] >= 0 and pending[g] < kind:
-                    pending[g] = kind
-            before[count] = pending[group] if pending[group] >= 0 else GAP_LINE
-            pending[group] = GAP_SOFT
-            starts[count] = pos
-            ends[count] = end
-            scripts[count] = script
-            if count:
-                # The gap before this piece sets the previous one apart too.
-                apart = 1 if gap & APART else 0
-                item[count - 1] = 1 if apart_before or apart else 0
-                apart_before = apart
-            cur_group = group
-            count += 1
-        last_end = end
-        pos = end
+            continue
+        for g in range(len(pending)):
+            if pending[g] >= 0 and pending[g] < kind:
+                pending[g] = kind
+        before[count] = pending[group] if pending[group] >= 0 else GAP_LINE
+        pending[group] = GAP_SOFT
+        starts[count] = start
+        ends[count] = end
+        scripts[count] = script
+        if count:
+            # The gap before this piece sets the previous one apart too; with
+            # URLs between them, it is all that lies between the two pieces.
+            if after_url:
+                gap = gap_kind(text, ends[count - 1], start, classes, info)
+            apart = 1 if gap & APART else 0
+            item[count - 1] = 1 if apart_before or apart else 0
+            apart_before = apart
+        after_url = False
+        cur_group = group
+        count += 1
     if count:
         item[count - 1] = 1
         item[0] = 1

@@ -237,10 +237,6 @@ def _url_kinds(text: str) -> tuple[bool, bool]:
     return "://" in text or "www." in text, "@" in text
 
 
-def _has_urls(text: str) -> bool:
-    return "://" in text or "www." in text or "@" in text
-
-
 def _pieces(text: str) -> list[_Piece]:
     """Cut ``text`` into pieces (runs of one script no separator interrupts)."""
     pieces: list[_Piece] = []
@@ -355,6 +351,9 @@ class _CharClasses:
                 ("full_stop", f"[{_FULL_STOPS}]"),
                 ("item", f"[{_ITEM_CHARS}]"),
                 ("apostrophe", "['’]"),
+                ("email", r"[\w.+\-]"),
+                ("domain", r"[\w-]"),
+                ("url_stop", r"[\s<>\"'()\[\]{}]"),
             )
         ]
         #: Class 0: not classified yet.
@@ -402,8 +401,8 @@ def _char_classes(ctx: Context) -> _CharClasses:
 
 
 def _scanned_pieces(text: str, ctx: Context) -> list[_Piece]:
-    """:func:`_pieces` by the compiled core's scanner (:func:`normalize.kernels.scan_pieces`)
-    for a text without URLs or e-mail addresses: the same pieces."""
+    """:func:`_pieces` by the compiled core's scanner (:func:`normalize.kernels.scan_pieces`):
+    the same pieces."""
     table = _char_classes(ctx)
     table.cover(text)
     n = len(text)
@@ -414,6 +413,7 @@ def _scanned_pieces(text: str, ctx: Context) -> list[_Piece]:
     item = np.empty(n, dtype=np.uint8)
     count = kernels.scan_pieces(
         text,
+        *_url_kinds(text),
         table.classes,
         table.info,
         _SCANNER_GROUP_IDS,
@@ -921,7 +921,7 @@ def segment_languages(
     if not text:
         return []
     ctx = ctx or default_context()
-    pieces = _scanned_pieces(text, ctx) if COMPILED and not _has_urls(text) else _pieces(text)
+    pieces = _scanned_pieces(text, ctx) if COMPILED else _pieces(text)
     _label(text, pieces, languages, hints, config, ctx)
     _absorb_strays(text, pieces, config)
     return _segments(text, pieces)
