@@ -547,53 +547,54 @@ def _walk(
     """Blocks of visible text in document order (iterative; bounded by max_depth/max_blocks).
 
     ``own_hints`` receives the hints of each block element's own class/id/tag.
+
+    The loop is written for speed (it touches every element of every page):
+    whitespace-only texts (most of a page's, its indentation) are handled
+    inline, other texts by :func:`add`, and an element's class-word hints are
+    looked up once per page for each (class, id, itemprop) it carries.
     """
     raws: list[_Raw] = []
     cur = _Raw()
+    parts = cur.parts
     # One entry per open element: (is_block, structural flags of it and all its
-    # ancestors, element id, the id of the link it is in (0: none), tag, its own
+    # ancestors, element id, the id of the link it is in (0: none), its own
     # class/id hints).
-    stack: list[tuple[bool, frozenset[str], int, int, str, frozenset[str]]] = []
-    # The ids and tags of the open block elements (a block's path and tag).
-    block_ids: list[int] = []
-    block_tags: list[str] = []
     none: frozenset[str] = frozenset()
+    top = (False, none, -1, 0, none)
+    stack: list[tuple[bool, frozenset[str], int, int, frozenset[str]]] = [top]
+    # The ids and tags of the open block elements (a block's path and tag;
+    # "div" for text outside every block element). The stack's first entry
+    # stands for what is outside the walked element.
+    block_ids: list[int] = []
+    block_tags: list[str] = ["div"]
+    # The class-word hints of each (class, id, itemprop) met on the page.
+    hints: dict[tuple[str | None, str | None, str | None], frozenset[str]] = {}
     ids = 0
     brs = 0
     max_depth, max_blocks = config.max_depth, config.max_blocks
+    skip_tags, block_tags_set, page_tags = SKIP_TAGS, BLOCK_TAGS, _PAGE_TAGS
+    hidden_style = _HIDDEN_STYLE.search
 
-    def flush() -> None:
-        nonlocal cur
-        if cur.parts:  # an empty block is still untouched: keep it
-            raws.append(cur)
-            cur = _Raw()
-
-    def add(text: str | None) -> None:
+    def add(text: str) -> None:
+        """Add a text that is not only whitespace to the current block."""
         nonlocal brs
-        if not text:
-            return
-        if text.isspace():
-            # Whitespace (and a lone br) never starts a block; inside one it
-            # is a space, or the line break a br asked for.
-            if cur.parts:
-                cur.parts.append("\n" if text == "\n" else " ")
-            return
         text = _WS.sub(" ", text)  # source line breaks are not visible
         brs = 0
-        if not cur.parts:
-            cur.tag = block_tags[-1] if block_tags else "div"
+        entry = stack[-1]
+        if not parts:
+            cur.tag = block_tags[-1]
             # Structure counts from any ancestor (a nav is a nav however deep);
             # class words only from the nearest ones, because a wrapper's
             # "has-sidebar" or "comments-open" says nothing about a paragraph.
-            cur.flags = stack[-1][1] if stack else none
-            cur.near = tuple((e[2], e[5]) for e in stack[-NEAR_CLASS_LEVELS:] if e[5])
+            cur.flags = entry[1]
+            cur.near = tuple((e[2], e[4]) for e in stack[-NEAR_CLASS_LEVELS:] if e[4])
             cur.path = tuple(block_ids)
-        cur.parts.append(text)
-        link = stack[-1][3] if stack else 0
+        parts.append(text)
+        link = entry[3]
         if link:
             cur.link_chars += len(text.strip())
             if link != cur.last_link:
-                if not cur.n_links and len(cur.parts) == 1:
+                if not cur.n_links and len(parts) == 1:
                     cur.link_head = True
                 cur.n_links += 1
                 cur.last_link = link
@@ -607,72 +608,99 @@ def _walk(
             tag = el.tag
             tag = tag.lower() if isinstance(tag, str) else ""
             # One read of the attributes (the HTML parser keeps no duplicates).
-            attrs = dict(el.items())
+            items = el.items()
+            attrs = dict(items) if items else None
             if (
                 not tag
-                or (tag in SKIP_TAGS and not (tag == "noscript" and el in noscripts))
+                or (tag in skip_tags and not (tag == "noscript" and el in noscripts))
                 or (
-                    attrs
+                    attrs is not None
                     and (
                         "hidden" in attrs
-                        or (attrs.get("aria-hidden") == "true" and tag not in BLOCK_TAGS)
-                        or _HIDDEN_STYLE.search(attrs.get("style") or "")
+                        or (attrs.get("aria-hidden") == "true" and tag not in block_tags_set)
+                        or ("style" in attrs and hidden_style(attrs["style"] or ""))
                     )
                 )
             ):
                 walker.skip_subtree()
-                stack.append((False, stack[-1][1] if stack else none, -1, 0, tag, none))
+                stack.append((False, stack[-1][1], -1, 0, none))
                 continue
             if depth > max_depth:
-                stack.append((False, stack[-1][1] if stack else none, -1, 0, tag, none))
+                stack.append((False, stack[-1][1], -1, 0, none))
                 text = el.text
                 if text:
-                    add(text)
+                    if not text.isspace():
+                        add(text)
+                    elif parts:
+                        parts.append("\n" if text == "\n" else " ")
                 continue
-            is_block = tag in BLOCK_TAGS or tag == "noscript"
+            is_block = tag in block_tags_set or tag == "noscript"
             if tag == "br":
                 brs += 1
                 if brs >= 2:
-                    flush()
-                else:
-                    add("\n")
-            elif is_block:
-                flush()
-            flags = stack[-1][1] if stack else none
-            # The classes of <html> and <body> describe the page (WordPress puts
-            # the post's categories there: "category-social-media"), not a block.
-            own = _attr_hints(attrs) if attrs and tag not in _PAGE_TAGS else none
-            struct = _STRUCT.get(tag) or (
-                _ROLES.get((attrs.get("role") or "").lower()) if attrs else None
-            )
+                    if parts:
+                        raws.append(cur)
+                        cur = _Raw()
+                        parts = cur.parts
+                elif parts:
+                    parts.append("\n")
+            elif is_block and parts:
+                raws.append(cur)
+                cur = _Raw()
+                parts = cur.parts
+            parent = stack[-1]
+            flags = parent[1]
+            own = none
+            struct = _STRUCT.get(tag)
+            if attrs is not None:
+                # The classes of <html> and <body> describe the page (WordPress puts
+                # the post's categories there: "category-social-media"), not a block.
+                if tag not in page_tags:
+                    key = (attrs.get("class"), attrs.get("id"), attrs.get("itemprop"))
+                    if key != (None, None, None):
+                        own = hints.get(key)  # type: ignore[assignment]
+                        if own is None:
+                            own = hints[key] = _attr_hints(attrs)
+                if not struct and "role" in attrs:
+                    struct = _ROLES.get((attrs["role"] or "").lower())
             if tag == "noscript" and noscripts[el] == "notice":
                 struct = "noscript_notice"
             if struct:
                 flags = flags | {struct}
             ids += 1
-            in_link = ids if tag == "a" else (stack[-1][3] if stack else 0)
             if is_block:
                 if own or struct:
                     own_hints[ids] = own | {struct} if struct else own
                 block_ids.append(ids)
                 block_tags.append(tag)
-            stack.append((is_block, flags, ids, in_link, tag, own))
+            stack.append((is_block, flags, ids, ids if tag == "a" else parent[3], own))
             text = el.text
             if text:  # most texts and tails are None: no call
-                add(text)
+                if not text.isspace():
+                    add(text)
+                elif parts:
+                    # Whitespace (and a lone br) never starts a block; inside one it
+                    # is a space, or the line break a br asked for.
+                    parts.append("\n" if text == "\n" else " ")
         else:
             depth -= 1
-            entry = stack.pop()
-            if entry[0]:
+            if stack.pop()[0]:
                 block_ids.pop()
                 block_tags.pop()
-                flush()
+                if parts:
+                    raws.append(cur)
+                    cur = _Raw()
+                    parts = cur.parts
             if len(raws) >= max_blocks:
                 break
-            tail = el.tail if depth >= 0 else None
+            tail = el.tail
             if tail:
-                add(tail)
-    flush()
+                if not tail.isspace():
+                    add(tail)
+                elif parts:
+                    parts.append("\n" if tail == "\n" else " ")
+    if parts:
+        raws.append(cur)
     return raws
 
 
