@@ -751,13 +751,24 @@ def _add_features(
     below the container (and from its own).
     """
     score: dict[int, float] = {}
+    # Characters and link characters of each block element, its descendants'
+    # included: each block counts for its innermost element, which passes
+    # its sums on to its parent (elements are numbered in document order, so
+    # a child's number is greater than its parent's).
     chars: dict[int, int] = {}
     links: dict[int, int] = {}
+    enclosing: dict[int, int] = {}
     for r, t in zip(raws, texts, strict=True):
         n = len(t)
-        for a in r.path:
+        path = r.path
+        if path:
+            a = path[-1]
             chars[a] = chars.get(a, 0) + n
             links[a] = links.get(a, 0) + r.link_chars
+            i = len(path) - 1
+            while i and path[i] not in enclosing:
+                enclosing[path[i]] = path[i - 1]
+                i -= 1
         ld = r.link_chars / n if n else 0.0
         if n >= 25 and ld < 0.3:
             s = 1.0 + len(_COMMAS.findall(t)) + min(_prose_length(t) / 100.0, 3.0)
@@ -765,6 +776,10 @@ def _add_features(
                 s *= 0.25  # prose in a comment list or a sidebar is not the article
             for level, a in enumerate(reversed(r.path[-3:])):
                 score[a] = score.get(a, 0.0) + s / (1 + level)
+    for a in sorted(enclosing, reverse=True):
+        up = enclosing[a]
+        chars[up] = chars.get(up, 0) + chars[a]
+        links[up] = links.get(up, 0) + links[a]
     best, best_score = None, 0.0
     for a, s in score.items():
         ld = links.get(a, 0) / chars[a] if chars.get(a) else 0.0
@@ -785,6 +800,12 @@ def _add_features(
             if best in r.path:
                 page_level = r.path[: r.path.index(best) + 1]
                 break
+    # The best score of each block element and its ancestors (parents first).
+    richest: dict[int, float] = {}
+    for a in sorted(chars):
+        above = enclosing.get(a)
+        own = score.get(a, 0.0)
+        richest[a] = own if above is None else max(richest[above], own)
     for r, t in zip(raws, texts, strict=True):
         n = len(t)
         ld = min(1.0, r.link_chars / n) if n else 0.0
@@ -800,7 +821,7 @@ def _add_features(
             f["log_links"] = math.log1p(r.n_links)
         if best_score > 0:
             # How prose-rich the richest region around this block is, relative to the page's best.
-            f["region"] = max((score.get(a, 0.0) for a in r.path), default=0.0) / best_score
+            f["region"] = (richest[r.path[-1]] if r.path else 0.0) / best_score
         for flag in r.flags | _near_hints(r, page_level):
             f[flag] = 1.0
         if best is not None and best in r.path:
