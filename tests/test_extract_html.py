@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import math
 
+import lxml.etree
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from normalize import normalize_document
 from normalize.config import BoilerplateConfig
-from normalize.extract.html import _strip_tags, cut_html, html_page
+from normalize.extract.html import (
+    _XML_DECL,
+    _drop_comments,
+    _parse,
+    _strip_tags,
+    cut_html,
+    html_page,
+)
 from tests.conftest import load_cases
 
 NON_RENDERED = (
@@ -99,3 +109,70 @@ def test_structural_features_of_captions_dialogs_teasers_and_link_strips() -> No
     assert para["log_links"] == pytest.approx(math.log1p(1))
     assert strip["log_links"] == pytest.approx(math.log1p(3))
     assert "log_links" not in caption
+
+
+#: Pieces of markup the parser treats in every way it can: comments (closed,
+#: empty, unclosed), processing instructions and XML declarations (libxml2
+#: makes comments of both), text and whitespace around them, in every context
+#: that changes how text is kept (head, tables, lists, pre, raw-text elements).
+_MARKUP_PIECES = [
+    "<!--c-->", "<!-- x -->", "<!---->", "<!--", "-->", "<?php x ?>", "<?xml version='1.0'?>",
+    "<!DOCTYPE html>", "<![CDATA[z]]>", " ", "  ", "\n", "\t", "text", "a b", "&amp;", "é", "<",
+    "<p>", "</p>", "<div>", "</div>", "<b>", "</b>", "<span>", "</span>", "<a href=x>", "</a>",
+    "<table>", "<tr>", "<td>", "</td>", "</table>", "<ul>", "<li>", "</ul>", "<html>", "</html>",
+    "<head>", "</head>", "<body>", "</body>", "<title>", "</title>", "<meta charset=utf-8>",
+    "<script>", "</script>", "<style>", "</style>", "<pre>", "</pre>", "<br>", "<noscript>",
+    "</noscript>", "<select>", "<option>", "<textarea>", "</textarea>", "<svg>", "</svg>",
+    "<template>", "</template>", "<frameset>", "<iframe>", "</iframe>", "<h1>", "</h1>",
+]  # fmt: skip
+
+
+def _tree_signature(root: lxml.etree._Element | None) -> object:
+    """Every element with its text, tail and text nodes, of each element at the top."""
+    if root is None:
+        return None
+    tops = [*reversed(list(root.itersiblings(preceding=True))), root, *root.itersiblings()]
+    tops = [t for t in tops if isinstance(t.tag, str)]
+    return (
+        [lxml.etree.tostring(t, encoding="unicode") for t in tops],
+        [[(e.tag, e.text, e.tail) for e in t.iter()] for t in tops],
+        root.xpath("//text()"),
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_MARKUP_PIECES), min_size=1, max_size=30))
+@example(["<p>", "Ja", "<!-- x -->", "ne", "<b>", "D", "</b>", "<!--y-->", "oe"])
+@example(["<?xml version='1.0'?>", "\n", "<!DOCTYPE html>", "<html>", "<!--c-->", "<body>", "x"])
+@example(["</html>", "<div>", "<!--c-->", "\n\t"])  # content after </html>: a second top element
+def test_one_parse_without_its_comments_is_the_parse_without_comments(pieces: list[str]) -> None:
+    # The page is parsed once, with its comments for htmldate; the walk and the
+    # bylines must then read exactly the tree a parse without comments gives.
+    html = "".join(pieces)
+    if not _XML_DECL.sub("", html, count=1).strip():
+        return
+    plain = lxml.etree.HTMLParser(
+        encoding="utf-8", remove_comments=True, remove_pis=True, huge_tree=True
+    )
+    data = _XML_DECL.sub("", html, count=1).encode("utf-8")
+    try:
+        expected = _tree_signature(lxml.etree.fromstring(data, parser=plain))
+    except lxml.etree.ParserError:
+        expected = None
+    try:
+        root, _ = _parse(html, BoilerplateConfig())
+    except ValueError:
+        assert expected is None
+        return
+    _drop_comments(root)
+    assert _tree_signature(root) == expected
+
+
+def test_htmldate_reads_a_date_that_only_a_comment_gives() -> None:
+    html = (
+        "<html><head><title>Notes</title></head><body><p>Some text about the garden.</p>"
+        "<!-- Page cached on 2019-03-04 12:00:00 --></body></html>"
+    )
+    doc = normalize_document(html.encode("utf-8"), source="page.html")
+    assert doc.metadata.get("date") == "2019-03-04"
+    assert "cached" not in doc.text

@@ -306,19 +306,17 @@ def cut_html(html: str, limit: int) -> str:
 
 
 def _parse(html: str, config: BoilerplateConfig) -> tuple[lxml.etree._Element, bool]:
+    """The page's tree, with its comments (see :func:`_metadata`), and whether it was cut."""
     truncated = len(html) > config.max_html_chars
     if truncated:
         html = cut_html(html, config.max_html_chars)
-    html = _XML_DECL.sub("", html, count=1)
-    if not html.strip():
+    if not _XML_DECL.sub("", html, count=1).strip():
         raise BoilerplateError("the page is empty: there is no HTML to read", "empty_html")
     # huge_tree lifts libxml2's nesting limit from 256 to 2048 levels (text nested
     # deeper is dropped by the parser); the input is already capped in size.
-    # lxml.etree's parser (not lxml.html's): the same tree, without a Python
-    # class lookup for every element the walk touches.
-    parser = lxml.etree.HTMLParser(
-        encoding="utf-8", remove_comments=True, remove_pis=True, huge_tree=True
-    )
+    # An XML declaration becomes a comment before the root, which nothing reads.
+    parser = lxml.etree.HTMLParser(encoding="utf-8", huge_tree=True)
+    parser.set_element_class_lookup(_html_classes())
     try:
         root = lxml.etree.fromstring(html.encode("utf-8", "surrogatepass"), parser=parser)
     except (lxml.etree.ParserError, ValueError) as e:
@@ -330,10 +328,65 @@ def _parse(html: str, config: BoilerplateConfig) -> tuple[lxml.etree._Element, b
     return root, truncated
 
 
+def _html_classes() -> lxml.etree.ElementDefaultClassLookup:
+    """The element classes of lxml.html (htmldate reads only such trees), chosen in C.
+
+    lxml.html's own parser picks a class per element in Python (a form
+    element gets ``FormElement``…), which costs the walk a Python call for
+    every element it touches; htmldate uses no method of those classes.
+    """
+    import lxml.html
+
+    return lxml.etree.ElementDefaultClassLookup(
+        element=lxml.html.HtmlElement,
+        comment=lxml.html.HtmlComment,
+        pi=lxml.html.HtmlProcessingInstruction,
+        entity=lxml.html.HtmlEntity,
+    )
+
+
+def _drop_comments(root: lxml.etree._Element) -> None:
+    """Remove the comments and processing instructions of the page's elements.
+
+    What is left is the tree the parser gives without them
+    (``remove_comments``): the text around each is joined into one text
+    node, as a comment splits a byline ("Jane<!-- -->Doe") or a paragraph.
+    Comments outside every element (before ``<html>``) hold no text and stay.
+
+    >>> root = lxml.etree.fromstring("<p>Ja<!-- x -->ne <b>D</b><!-- y -->oe</p>",
+    ...     lxml.etree.HTMLParser())
+    >>> _drop_comments(root)
+    >>> lxml.etree.tostring(root), root.xpath("//text()")
+    (b'<html><body><p>Jane <b>D</b>oe</p></body></html>', ['Jane ', 'D', 'oe'])
+    """
+    tops = [root, *root.itersiblings(preceding=True), *root.itersiblings()]
+    nodes = [n for top in tops for n in top.iter(lxml.etree.Comment, lxml.etree.PI)]
+    for node in nodes:
+        parent = node.getparent()
+        if parent is None:
+            continue
+        tail = node.tail
+        if tail:
+            before = node.getprevious()
+            if before is not None:
+                before.tail = (before.tail or "") + tail
+            else:
+                parent.text = (parent.text or "") + tail
+        parent.remove(node)  # with its tail, now joined to the text before it
+
+
 def _metadata(root: lxml.etree._Element, html: str) -> dict[str, Any]:
-    """What the page says about itself (see :mod:`normalize.extract.metadata`) and its ``<html lang>``."""
-    meta = metadata.html_metadata(root)
-    date = metadata.publication_date(html, url=meta.get("url"))
+    """What the page says about itself (see :mod:`normalize.extract.metadata`) and its ``<html lang>``.
+
+    The page is parsed once: htmldate reads the tree with its comments (a
+    date may be only there), then they are dropped (:func:`_drop_comments`)
+    for the bylines and the walk, which read text as the parser gives it
+    without them.
+    """
+    found = metadata.candidates(root)
+    date = metadata.publication_date(root, html, url=metadata.page_url(found))
+    _drop_comments(root)
+    meta = metadata.metadata_of(found, root)
     if date:
         meta["date"] = date
     lang = root.get("lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang")

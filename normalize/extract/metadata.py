@@ -9,7 +9,9 @@ can compare the two.
 
 The publication date comes from htmldate, the library trafilatura uses. It
 is given an lxml tree, never a string: htmldate downloads a string that
-looks like a URL, and normalize never reaches the network.
+looks like a URL, and normalize never reaches the network. The tree is the
+one the HTML reader walks (one parse per page), read by htmldate while it
+still has its comments: a date may be only there ("cached on 2019-03-04").
 
 >>> import lxml.etree
 >>> html = ('<html><head><title>Rain in Spain | Daily Planet</title>'
@@ -372,21 +374,44 @@ def html_metadata(root: lxml.etree._Element, *, base_url: str | None = None) -> 
     :func:`publication_date`, which needs a tree of lxml.html's own classes.
     Fields not found are absent.
     """
+    return metadata_of(candidates(root), root, base_url=base_url)
+
+
+def candidates(root: lxml.etree._Element) -> dict[str, list[Any]]:
+    """What the page's JSON-LD and markup say about it, per field, most explicit first.
+
+    Only attributes, scripts' text and XPath string values are read, never
+    text nodes one by one, so a tree with its comments gives the same
+    candidates as the tree without them.
+    """
     from collections import defaultdict
 
     found: dict[str, list[Any]] = defaultdict(list)
     _from_ld(root, found)
     _from_markup(root, found)
-    meta: dict[str, Any] = {}
+    return found
 
-    url = None
-    for cand in (*found["canonical"], *found["url"]):
+
+def page_url(found: Mapping[str, list[Any]], base_url: str | None = None) -> str | None:
+    """The page's URL from its :func:`candidates`: the canonical link first, then
+    JSON-LD's and Open Graph's, as an absolute URL (or a path, without ``base_url``)."""
+    for cand in (*found.get("canonical", ()), *found.get("url", ())):
         url = _absolute(cand, base_url)
         if url:
-            break
+            return url
         if cand.startswith("/") and not cand.startswith("//") and not base_url:
-            url = cand  # resolved by record_metadata against the document's source
-            break
+            return cand  # resolved by record_metadata against the document's source
+    return None
+
+
+def metadata_of(
+    found: dict[str, list[Any]], root: lxml.etree._Element, *, base_url: str | None = None
+) -> dict[str, Any]:
+    """:func:`html_metadata` from the page's :func:`candidates`; ``root`` is read
+    for bylines in the body when no header names an author, as the parser gives
+    it without comments (a comment splits a byline's text)."""
+    meta: dict[str, Any] = {}
+    url = page_url(found, base_url)
     host = hostname(url) or hostname(base_url)
     if url:
         meta["url"] = url
@@ -453,18 +478,21 @@ def _names_new_year(html: str, year: str) -> bool:
     return re.search(pattern, html) is not None
 
 
-def publication_date(html: str, *, url: str | None = None) -> str | None:
+def publication_date(tree: lxml.etree._Element, html: str, *, url: str | None = None) -> str | None:
     """The publication date (``YYYY-MM-DD``) htmldate finds in the page, or None.
 
     htmldate reads the header, JSON-LD, ``<time>``/``<abbr>`` and, with its
     ``extensive_search`` (when the markup gives none), date patterns in the text, preferring the original
-    date to an update (``original_date``). The page is parsed here with
-    lxml.html (htmldate's tree classes) so that htmldate never sees a string:
-    offline whatever the page holds. A year alone (htmldate's last resort,
-    e.g. from "© 2024") is not taken for a date.
+    date to an update (``original_date``). ``tree`` is the page ``html``
+    parsed into lxml.html's element classes (htmldate reads nothing else,
+    and never sees a string: offline whatever the page holds), comments
+    included; htmldate copies it before it prunes anything. A year alone
+    (htmldate's last resort, e.g. from "© 2024") is not taken for a date.
 
-    >>> publication_date('<html><head><meta property="article:published_time" '
+    >>> import lxml.html
+    >>> page = ('<html><head><meta property="article:published_time" '
     ...     'content="2021-03-04T10:00:00Z"></head><body><p>x</p></body></html>')
+    >>> publication_date(lxml.html.document_fromstring(page), page)
     '2021-03-04'
     """
     import lxml.html
@@ -472,7 +500,7 @@ def publication_date(html: str, *, url: str | None = None) -> str | None:
 
     if url:
         # htmldate trusts a full date in the URL (/2021/03/04/) before the page:
-        # ask it about the URL alone, and parse the page only when that fails.
+        # ask it about the URL alone, and read the page only when that fails.
         try:
             empty = lxml.html.document_fromstring("<html><body></body></html>")
             found = find_date(empty, extensive_search=False, original_date=True, url=url)
@@ -481,11 +509,6 @@ def publication_date(html: str, *, url: str | None = None) -> str | None:
             found = None
         if found:
             return found
-    parser = lxml.html.HTMLParser(encoding="utf-8", huge_tree=True)
-    try:
-        tree = lxml.html.document_fromstring(html.encode("utf-8", "surrogatepass"), parser=parser)
-    except (lxml.etree.ParserError, ValueError):
-        return None
     try:
         # The header, JSON-LD, <time> and <abbr> first; the costlier search of
         # the text only when they give nothing (they agree on 680 of the 684
