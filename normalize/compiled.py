@@ -6,7 +6,11 @@ also compiles with Cython. Python imports the extension when it was built
 run the compiled loops, or numpy's vectorised steps where the core is
 interpreted: the same output either way. ``NORMALIZE_PURE_PYTHON=1`` in the
 environment forces the interpreted path even where the extension exists, so
-that the tests and the benchmark can run both.
+that the tests and the benchmark can run both. An extension older than its
+``.py`` or ``.pxd`` (the source changed, by a pull or a rebase, and was not
+compiled again) is not loaded either: the interpreted module runs, after a
+warning that says how to rebuild, rather than a core that no longer matches
+its callers.
 
 >>> kernels = load("kernels")
 >>> is_compiled(kernels) == (not pure_python() and kernels.__file__.endswith((".so", ".pyd")))
@@ -17,10 +21,14 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import logging
 import os
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
+
+log = logging.getLogger(__name__)
 
 #: Set to 1 to run the interpreted core even where the extension was built.
 PURE_PYTHON_ENV = "NORMALIZE_PURE_PYTHON"
@@ -35,7 +43,15 @@ def load(name: str) -> ModuleType:
     """The module ``normalize.<name>`` of the core: compiled unless :func:`pure_python`."""
     full = f"normalize.{name}"
     if not pure_python():
-        return importlib.import_module(full)
+        built = importlib.import_module(full)
+        if not is_compiled(built) or not stale(Path(str(built.__file__)), name):
+            return built
+        log.warning(
+            "normalize: the compiled %s is older than its source; running it interpreted "
+            "(same output, slower). Rebuild it: python setup.py build_ext --inplace, "
+            "or pip install -e .",
+            name,
+        )
     module = sys.modules.get(full)
     if module is None or is_compiled(module):
         module = source(name)
@@ -61,3 +77,22 @@ def source(name: str) -> ModuleType:
 def is_compiled(module: ModuleType) -> bool:
     """Whether ``module`` is a built extension rather than Python source."""
     return not str(module.__file__).endswith(".py")
+
+
+def stale(extension: Path, name: str) -> bool:
+    """Whether ``extension`` was built before the last change to ``<name>.py`` or ``.pxd``."""
+    try:
+        built = extension.stat().st_mtime
+        sources = [Path(__file__).with_name(f"{name}{ext}") for ext in (".py", ".pxd")]
+        return any(src.stat().st_mtime > built for src in sources if src.exists())
+    except OSError:
+        return False
+
+
+if TYPE_CHECKING:
+    from normalize import kernels as kernels
+else:
+    kernels = load("kernels")
+#: Whether the core's loops run compiled (else their callers run numpy's
+#: vectorised steps or the patterns that compute the same).
+KERNELS_COMPILED = is_compiled(kernels)

@@ -36,20 +36,15 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np
 
-from normalize import compiled
+from normalize.compiled import KERNELS_COMPILED, kernels
 
-if TYPE_CHECKING:
-    from normalize import kernels
-else:
-    kernels = compiled.load("kernels")
 #: Whether the core's loops run compiled (else numpy's vectorised steps do).
-COMPILED = compiled.is_compiled(kernels)
+COMPILED = KERNELS_COMPILED
 
 #: Longest feature of langid's model, in bytes.
 MAX_FEATURE_BYTES = 4

@@ -46,13 +46,12 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 import regex
 
-from normalize import compiled
 from normalize.caches import RepeatCache
+from normalize.compiled import KERNELS_COMPILED, kernels
 from normalize.config import SegmentConfig
 from normalize.context import Context, default_context
 from normalize.document import NO_LANGUAGE, UNDETERMINED, Segment
@@ -65,12 +64,8 @@ from normalize.scripts import (
     validate_languages,
 )
 
-if TYPE_CHECKING:
-    from normalize import kernels
-else:
-    kernels = compiled.load("kernels")
 #: Whether the core's loops run compiled (else numpy's vectorised steps do).
-COMPILED = compiled.is_compiled(kernels)
+COMPILED = KERNELS_COMPILED
 
 
 @dataclass(frozen=True, slots=True)

@@ -268,3 +268,17 @@ def test_the_scanner_cuts_the_case_files_as_the_patterns(kernels: ModuleType) ->
     ]
     for text in texts:
         assert scanned(kernels, text) == segment._pieces(text), text[:80]
+
+
+def test_an_extension_older_than_its_source_is_stale(tmp_path: Path) -> None:
+    """A pull or rebase that changes the core's source without a rebuild runs it
+    interpreted instead of a compiled core that no longer matches its callers."""
+    here = Path(compiled.__file__)
+    newest = max(here.with_name(f"kernels{ext}").stat().st_mtime for ext in (".py", ".pxd"))
+    extension = tmp_path / "kernels.so"
+    extension.write_bytes(b"")
+    os.utime(extension, (newest - 60, newest - 60))
+    assert compiled.stale(extension, "kernels")
+    os.utime(extension, (newest + 60, newest + 60))
+    assert not compiled.stale(extension, "kernels")
+    assert not compiled.stale(tmp_path / "missing.so", "kernels")
