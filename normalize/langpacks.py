@@ -16,6 +16,7 @@ import contextlib
 import functools
 import hashlib
 import importlib.resources
+import json
 import logging
 import os
 import pickle
@@ -52,13 +53,35 @@ def lang_packs_dir() -> Path:
 
 
 @dataclass(frozen=True, slots=True)
+class SegmentPack:
+    """What ``<lang>/segment.json`` says about a language to the segmenter."""
+
+    #: Log prior weight (nats) added to every piece's score for this language.
+    prior: float | None = None
+    #: Letters this language writes and its script neighbours rarely do.
+    letters: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class LangPack:
-    """What one language contributes: stopwords and chrome phrases (by reason)."""
+    """What one language contributes: stopwords, chrome phrases (by reason) and the
+    segmenter's priors."""
 
     lang: str
     stopwords: frozenset[str]
     phrases: Mapping[str, str]  # normalized phrase -> reason
     patterns: tuple[tuple[regex.Pattern[str], str], ...]  # wildcard phrases
+    segment: SegmentPack = SegmentPack()
+
+
+def _read_segment_pack(path: Path) -> SegmentPack:
+    if not path.is_file():
+        return SegmentPack()
+    data = json.loads(path.read_text(encoding="utf-8"))
+    prior = data.get("prior")
+    return SegmentPack(
+        prior=None if prior is None else float(prior), letters=str(data.get("letters", ""))
+    )
 
 
 def _data_lines(path: Path) -> list[str]:
@@ -77,7 +100,9 @@ def read_lang_pack(folder: Path, lang: str) -> LangPack:
 
     ``chrome.txt`` lines are phrases; a ``[reason]`` line starts a section whose
     phrases get that reason code (else ``chrome_phrase``); ``*`` in a phrase
-    stands for one to four words ("follow * on").
+    stands for one to four words ("follow * on"); ``segment.json`` holds the
+    segmenter's prior and the letters that tell the language from its
+    script's neighbours.
 
     >>> en = read_lang_pack(lang_packs_dir(), "en")
     >>> "the" in en.stopwords, en.phrases["leave a reply"]
@@ -101,7 +126,7 @@ def read_lang_pack(folder: Path, lang: str) -> LangPack:
             patterns.append((regex.compile("^" + pat + "$"), reason))
         elif key:
             phrases[key] = reason
-    return LangPack(lang, stop, phrases, tuple(patterns))
+    return LangPack(lang, stop, phrases, tuple(patterns), _read_segment_pack(base / "segment.json"))
 
 
 class LangPacks:

@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -55,7 +54,7 @@ from normalize.compiled import KERNELS_COMPILED, kernels
 from normalize.config import SegmentConfig
 from normalize.context import Context, default_context
 from normalize.document import NO_LANGUAGE, UNDETERMINED, Segment
-from normalize.langpacks import phrase_key
+from normalize.langpacks import SegmentPack, phrase_key
 from normalize.scripts import (
     SCRIPT_CODES,
     SCRIPT_GROUP,
@@ -81,18 +80,8 @@ class LanguageHints:
 # Language packs ----------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class SegmentPack:
-    """What ``lang_packs/<lang>/segment.json`` says about a language."""
-
-    #: Log prior weight (nats) added to every piece's score for this language.
-    prior: float | None = None
-    #: Letters this language writes and its script neighbours rarely do.
-    letters: str = ""
-
-
 def segment_pack(lang: str, ctx: Context) -> SegmentPack:
-    """The segment priors of ``lang`` (empty if it has no pack); read once per context.
+    """The segment priors of ``lang`` (empty if it has no pack), from the context's packs.
 
     >>> ctx = Context()
     >>> "ळ" in segment_pack("mr", ctx).letters
@@ -100,18 +89,7 @@ def segment_pack(lang: str, ctx: Context) -> SegmentPack:
     >>> segment_pack("xx", ctx)
     SegmentPack(prior=None, letters='')
     """
-    return ctx.owned(("segment.pack", lang), lambda: _read_segment_pack(lang, ctx))
-
-
-def _read_segment_pack(lang: str, ctx: Context) -> SegmentPack:
-    path = ctx.packs.folder / lang / "segment.json"
-    if not path.is_file():
-        return SegmentPack()
-    data = json.loads(path.read_text(encoding="utf-8"))
-    prior = data.get("prior")
-    return SegmentPack(
-        prior=None if prior is None else float(prior), letters=str(data.get("letters", ""))
-    )
+    return ctx.packs.pack(lang).segment
 
 
 # Structure -----------------------------------------------------------------------
