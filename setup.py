@@ -13,6 +13,7 @@ extensions and normalize runs the same modules interpreted (slower, same
 output), after a warning.
 """
 
+import hashlib
 import sys
 from pathlib import Path
 
@@ -26,6 +27,8 @@ LANG_PACKS = ROOT / "lang_packs"
 COMPILED = ["normalize.kernels"]
 #: -ffp-contract=off: no fused multiply-add, whose single rounding would make
 #: the compiled numbers differ from numpy's and the interpreter's.
+#: The suffix of the file beside each extension that holds its sources_digest.
+SOURCES_SUFFIX = ".sources"
 CFLAGS = ["-O2", "-ffp-contract=off"]
 DIRECTIVES = {
     "language_level": 3,
@@ -52,6 +55,17 @@ def extensions() -> list[Extension]:
     return cythonize(modules, compiler_directives=DIRECTIVES, quiet=True)
 
 
+def sources_digest(name: str) -> str:
+    """The digest of a compiled module's ``.py`` and ``.pxd``, as ``normalize.compiled.digest``
+    computes it (that module cannot be imported here: it loads the core)."""
+    h = hashlib.sha256()
+    for suffix in (".py", ".pxd"):
+        data = (ROOT / (name.replace(".", "/") + suffix)).read_bytes()
+        h.update(b"%d\n" % len(data))
+        h.update(data)
+    return h.hexdigest()
+
+
 class OptionalBuildExt(build_ext):
     """build_ext that leaves the core interpreted, with a warning, when compiling fails."""
 
@@ -66,6 +80,16 @@ class OptionalBuildExt(build_ext):
             super().build_extension(ext)
         except Exception as exc:
             self._skip(exc)
+            return
+        # What it was built from, so that normalize.compiled.stale can tell an
+        # extension that no longer matches its source (kept beside it, in the
+        # tree and in a wheel: see get_outputs).
+        built = Path(self.get_ext_fullpath(ext.name))
+        built.with_name(built.name + SOURCES_SUFFIX).write_text(sources_digest(ext.name) + "\n")
+
+    def get_outputs(self) -> list[str]:
+        outputs = super().get_outputs()
+        return [*outputs, *(path + SOURCES_SUFFIX for path in outputs)]
 
     @staticmethod
     def _skip(exc: Exception) -> None:

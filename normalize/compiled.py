@@ -6,9 +6,10 @@ also compiles with Cython. Python imports the extension when it was built
 run the compiled loops, or numpy's vectorised steps where the core is
 interpreted: the same output either way. ``NORMALIZE_PURE_PYTHON=1`` in the
 environment forces the interpreted path even where the extension exists, so
-that the tests and the benchmark can run both. An extension older than its
-``.py`` or ``.pxd`` (the source changed, by a pull or a rebase, and was not
-compiled again) is not loaded either: the interpreted module runs, after a
+that the tests and the benchmark can run both. An extension built from
+another ``.py`` or ``.pxd`` than the ones beside it (the source changed, by a
+pull or a rebase, and was not compiled again; see :func:`stale`) is not
+loaded either: the interpreted module runs, after a
 warning that says how to rebuild, rather than a core that no longer matches
 its callers.
 
@@ -19,11 +20,13 @@ True
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import importlib.util
 import logging
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
@@ -47,7 +50,8 @@ def load(name: str) -> ModuleType:
         if not is_compiled(built) or not stale(Path(str(built.__file__)), name):
             return built
         log.warning(
-            "normalize: the compiled %s is older than its source; running it interpreted "
+            "normalize: the compiled %s was not built from its source as it is now; running it "
+            "interpreted "
             "(same output, slower). Rebuild it: python setup.py build_ext --inplace, "
             "or pip install -e .",
             name,
@@ -79,14 +83,35 @@ def is_compiled(module: ModuleType) -> bool:
     return not str(module.__file__).endswith(".py")
 
 
+#: Beside each extension, setup.py writes the :func:`digest` of the sources it
+#: was built from, in a file of the extension's name with this suffix added.
+SOURCES_SUFFIX = ".sources"
+
+
+def digest(paths: Sequence[Path]) -> str:
+    """SHA-256 of the files' bytes, each preceded by its size (setup.py computes the same)."""
+    h = hashlib.sha256()
+    for path in paths:
+        data = path.read_bytes()
+        h.update(b"%d\n" % len(data))
+        h.update(data)
+    return h.hexdigest()
+
+
 def stale(extension: Path, name: str) -> bool:
-    """Whether ``extension`` was built before the last change to ``<name>.py`` or ``.pxd``."""
+    """Whether ``extension`` was built from other sources than ``<name>.py`` and ``.pxd`` now.
+
+    By their content, not their times: an installer writes a wheel's files in
+    its order (``kernels.cpython-….so`` before ``kernels.py``), so that the
+    source is newer than an extension built from it. An extension without the
+    digest of its sources (built by an older setup.py) cannot be vouched for.
+    """
     try:
-        built = extension.stat().st_mtime
-        sources = [Path(__file__).with_name(f"{name}{ext}") for ext in (".py", ".pxd")]
-        return any(src.stat().st_mtime > built for src in sources if src.exists())
+        built = extension.with_name(extension.name + SOURCES_SUFFIX).read_text().strip()
+        here = Path(__file__).parent
+        return built != digest([here / f"{name}.py", here / f"{name}.pxd"])
     except OSError:
-        return False
+        return True
 
 
 if TYPE_CHECKING:

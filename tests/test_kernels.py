@@ -270,15 +270,18 @@ def test_the_scanner_cuts_the_case_files_as_the_patterns(kernels: ModuleType) ->
         assert scanned(kernels, text) == segment._pieces(text), text[:80]
 
 
-def test_an_extension_older_than_its_source_is_stale(tmp_path: Path) -> None:
+def test_an_extension_built_from_other_sources_is_stale(tmp_path: Path) -> None:
     """A pull or rebase that changes the core's source without a rebuild runs it
-    interpreted instead of a compiled core that no longer matches its callers."""
-    here = Path(compiled.__file__)
-    newest = max(here.with_name(f"kernels{ext}").stat().st_mtime for ext in (".py", ".pxd"))
+    interpreted instead of a compiled core that no longer matches its callers;
+    an extension built from the sources beside it is not stale however old it is
+    (a wheel's installer writes the extension before its ``.py``)."""
+    here = Path(compiled.__file__).parent
     extension = tmp_path / "kernels.so"
     extension.write_bytes(b"")
-    os.utime(extension, (newest - 60, newest - 60))
-    assert compiled.stale(extension, "kernels")
-    os.utime(extension, (newest + 60, newest + 60))
+    assert compiled.stale(extension, "kernels")  # no digest: it cannot be vouched for
+    sources = tmp_path / f"kernels.so{compiled.SOURCES_SUFFIX}"
+    sources.write_text(compiled.digest([here / "kernels.py", here / "kernels.pxd"]) + "\n")
+    os.utime(extension, (0, 0))  # older than every source, as after a wheel's install
     assert not compiled.stale(extension, "kernels")
-    assert not compiled.stale(tmp_path / "missing.so", "kernels")
+    sources.write_text(compiled.digest([here / "kernels.py"]) + "\n")
+    assert compiled.stale(extension, "kernels")
