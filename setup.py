@@ -70,26 +70,38 @@ class OptionalBuildExt(build_ext):
     """build_ext that leaves the core interpreted, with a warning, when compiling fails."""
 
     def run(self) -> None:
+        #: The extensions this run built (or found up to date with their C).
+        self._built: set[str] = set()
         try:
             super().run()
         except Exception as exc:  # no compiler, no headers: setuptools raises several kinds
             self._skip(exc)
+            return
+        self._write_sources()
+
+    def _write_sources(self) -> None:
+        """Beside each extension built, what it was built from (:func:`sources_digest`),
+        so that ``normalize.compiled.stale`` can tell one that no longer matches its
+        source: in build/ (a wheel takes it from there) and, for an in-place or
+        editable build, in the tree (never beside an extension this run did not build).
+        """
+        for ext in self.extensions:
+            if ext.name not in self._built:
+                continue
+            filename = self.get_ext_filename(self.get_ext_fullname(ext.name))
+            for folder in (Path(self.build_lib), *([ROOT] if self.inplace else [])):
+                built = folder / filename
+                if built.exists():
+                    digest = sources_digest(ext.name)
+                    built.with_name(built.name + SOURCES_SUFFIX).write_text(digest + "\n")
 
     def build_extension(self, ext: Extension) -> None:
         try:
             super().build_extension(ext)
         except Exception as exc:
             self._skip(exc)
-            return
-        # What it was built from, so that normalize.compiled.stale can tell an
-        # extension that no longer matches its source (kept beside it, in the
-        # tree and in a wheel: see get_outputs).
-        built = Path(self.get_ext_fullpath(ext.name))
-        built.with_name(built.name + SOURCES_SUFFIX).write_text(sources_digest(ext.name) + "\n")
-
-    def get_outputs(self) -> list[str]:
-        outputs = super().get_outputs()
-        return [*outputs, *(path + SOURCES_SUFFIX for path in outputs)]
+        else:
+            self._built.add(ext.name)
 
     @staticmethod
     def _skip(exc: Exception) -> None:
