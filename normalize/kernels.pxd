@@ -84,5 +84,5 @@ cpdef Py_ssize_t scan_pieces(str text, bint schemes, bint emails,
                              const unsigned long long[::1] info, const Py_ssize_t[::1] groups,
                              Py_ssize_t hani, Py_ssize_t jpan, Py_ssize_t other,
                              Py_ssize_t[::1] pending, Py_ssize_t[::1] starts,
-                             Py_ssize_t[::1] ends, Py_ssize_t[::1] scripts,
-                             Py_ssize_t[::1] before, unsigned char[::1] item)
+                             Py_ssize_t[::1] ends, unsigned char[::1] scripts,
+                             unsigned char[::1] before, unsigned char[::1] item)

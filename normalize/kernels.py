@@ -466,7 +466,9 @@ def scan_pieces(
     Fills, per piece, ``starts``, ``ends``, ``scripts``, ``before`` (the
     strongest gap since the previous piece of its group) and ``item``
     (stands apart: a line, separator or sentence end, or the text's edge on
-    one side). ``pending`` (a slot per group) is scratch.
+    one side). ``pending`` (a slot per group) is scratch. Returns -1 when
+    the text has more pieces than the buffers have room for (never more
+    than its length).
     """
     n = len(text)
     for g in range(len(pending)):
@@ -542,6 +544,8 @@ def scan_pieces(
             if script != scripts[count - 1] and group == hani:
                 scripts[count - 1] = jpan
             continue
+        if count == len(starts):
+            return -1
         for g in range(len(pending)):
             if pending[g] >= 0 and pending[g] < kind:
                 pending[g] = kind

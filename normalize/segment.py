@@ -379,27 +379,34 @@ def _scanned_pieces(text: str, ctx: Context) -> list[_Piece]:
     table = _char_classes(ctx)
     table.cover(text)
     n = len(text)
-    starts = np.empty(n, dtype=np.intp)
-    ends = np.empty(n, dtype=np.intp)
-    scripts = np.empty(n, dtype=np.intp)
-    before = np.empty(n, dtype=np.intp)
-    item = np.empty(n, dtype=np.uint8)
-    count = kernels.scan_pieces(
-        text,
-        *_url_kinds(text),
-        table.classes,
-        table.info,
-        _SCANNER_GROUP_IDS,
-        _SCANNER_SCRIPTS.index("Hani"),
-        len(_SCANNER_SCRIPTS) - 1,
-        len(_SCANNER_SCRIPTS) - 2,
-        np.empty(len(_SCANNER_SCRIPTS), dtype=np.intp),
-        starts,
-        ends,
-        scripts,
-        before,
-        item,
-    )
+    # Room for a piece every 16 characters (pages have one every 30 to 80),
+    # and for one per character, the most there can be, when that is short.
+    capacity = min(n, 64 + n // 16)
+    while True:
+        starts = np.empty(capacity, dtype=np.intp)
+        ends = np.empty(capacity, dtype=np.intp)
+        scripts = np.empty(capacity, dtype=np.uint8)
+        before = np.empty(capacity, dtype=np.uint8)
+        item = np.empty(capacity, dtype=np.uint8)
+        count = kernels.scan_pieces(
+            text,
+            *_url_kinds(text),
+            table.classes,
+            table.info,
+            _SCANNER_GROUP_IDS,
+            _SCANNER_SCRIPTS.index("Hani"),
+            len(_SCANNER_SCRIPTS) - 1,
+            len(_SCANNER_SCRIPTS) - 2,
+            np.empty(len(_SCANNER_SCRIPTS), dtype=np.intp),
+            starts,
+            ends,
+            scripts,
+            before,
+            item,
+        )
+        if count >= 0:
+            break
+        capacity = n
     names, groups = _SCANNER_SCRIPTS, _SCANNER_GROUPS
     return [
         _Piece(start, end, names[k], groups[k], b, bool(i))

@@ -285,3 +285,31 @@ def test_an_extension_built_from_other_sources_is_stale(tmp_path: Path) -> None:
     assert not compiled.stale(extension, "kernels")
     sources.write_text(compiled.digest([here / "kernels.py"]) + "\n")
     assert compiled.stale(extension, "kernels")
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+@pytest.mark.parametrize("text", ["aб" * 3000, "a. " * 2000 + "Bonjour à tous", "x" * 5000])
+def test_the_scanner_makes_room_for_as_many_pieces_as_there_are(
+    kernels: ModuleType, text: str
+) -> None:
+    """Its buffers start with room for a piece every 16 characters; a text with more
+    (up to one per character) is scanned again with room for them all."""
+    assert scanned(kernels, text) == segment._pieces(text)
+
+
+@needs_extension
+def test_the_scanner_buffers_grow_with_the_pieces_not_the_text() -> None:
+    """A megabyte of prose (one piece a sentence) does not take buffers for a piece per
+    character: they were 33 bytes a character, 33 MB here."""
+    import tracemalloc
+
+    text = "Ceci est une phrase assez longue pour un paragraphe. " * 20_000
+    scanned(BUILT, "warm")
+    tracemalloc.start()
+    try:
+        pieces = scanned(BUILT, text)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(pieces) == 20_000
+    assert peak < 8 * len(text), peak
