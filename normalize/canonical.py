@@ -330,6 +330,45 @@ def _triggers(names: tuple[str, ...]) -> _Triggers:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _TriggerIndex:
+    """The triggers of several rules, told apart after one search of a text."""
+
+    #: Every character trigger of the rules, as one class.
+    chars: re.Pattern[str] | None
+    #: Each rule's triggers (of the rules that have any).
+    rules: tuple[tuple[str, _Triggers], ...]
+
+    def found_in(self, text: str) -> frozenset[str]:
+        """The rules whose triggers are in ``text``: the characters found by one
+        search of the text, each rule's own class run over those alone."""
+        found = "".join(set(self.chars.findall(text))) if self.chars is not None else ""
+        return frozenset(
+            name
+            for name, triggers in self.rules
+            if (
+                triggers.edges
+                and text
+                and (text[0] in triggers.edges or text[-1] in triggers.edges)
+            )
+            or any(seq in text for seq in triggers.sequences)
+            or (found and triggers.chars is not None and triggers.chars.search(found))
+        )
+
+
+@functools.lru_cache(maxsize=64)
+def _trigger_index(names: tuple[str, ...]) -> _TriggerIndex:
+    """The triggers of the rules ``names``, as one index."""
+    return _TriggerIndex(
+        chars=_triggers(names).chars,
+        rules=tuple(
+            (name, _triggers((name,)))
+            for name in names
+            if name in CHAR_TRIGGERS or name in SEQUENCE_TRIGGERS or name in EDGE_TRIGGERS
+        ),
+    )
+
+
 #: Rules without a trigger, which always run (NFC has its own quick check).
 _UNTRIGGERED = frozenset(
     name for name, _ in STEPS if name not in CHAR_TRIGGERS | SEQUENCE_TRIGGERS | EDGE_TRIGGERS
@@ -363,14 +402,23 @@ def apply_steps(text: str, config: CanonicalConfig) -> tuple[str, dict[str, int]
     """Apply every rule ``config`` turns on, in :data:`STEPS` order, counting changes.
 
     A rule whose triggers are not in the text (as the earlier rules left
-    it) is skipped: it would change nothing.
+    it) is skipped: it would change nothing. One search tells which rules'
+    triggers the text holds, and it is searched again only after a rule
+    changed it (most texts: once or twice, not once per rule).
     """
     changes: dict[str, int] = {}
+    enabled = _enabled(config)
+    index = _trigger_index(enabled)
+    # Which rules' triggers the text holds, found again only when a rule changed it.
+    triggered = index.found_in(text)
     for name, step in STEPS:
-        if getattr(config, name) and (name in _UNTRIGGERED or _triggers((name,)).found_in(text)):
+        if name in enabled and (name in _UNTRIGGERED or name in triggered):
+            before = text
             text, n = step(text)
             if n:
                 changes[name] = n
+            if text is not before and text != before:
+                triggered = index.found_in(text)
     return text, changes
 
 
