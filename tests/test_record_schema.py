@@ -6,9 +6,11 @@ import json
 
 import jsonschema
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from normalize import Config, Document, normalize_document
-from normalize.document import SCHEMA_VERSION, RawDocument
+from normalize.document import SCHEMA_VERSION, SEGMENT_MODES, RawDocument, Segment
 from normalize.io.arrow import record_json_schema, record_schema
 from normalize.pipeline import process_batch
 from tests.warc_fixtures import ENGLISH_PAGE, RUSSIAN_PAGE
@@ -98,3 +100,44 @@ def test_an_unknown_segment_mode_is_refused() -> None:
 def test_a_record_reads_back_to_the_same_record() -> None:
     for rec in varied_records():
         assert Document.from_json(json.loads(json.dumps(rec))).to_json() == rec
+
+
+_FLOATS = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True), st.integers(-3, 3), st.just(0.123456789)
+)
+_SEGMENTS = st.builds(
+    Segment,
+    text=st.text(),
+    start=st.integers(0, 10**9),
+    end=st.integers(0, 10**9),
+    lang=st.sampled_from(["en", "hi", "und", "zxx", 'q"\\\u2028']),
+    script=st.sampled_from(["Latn", "Deva", "Zyyy"]),
+    confidence=_FLOATS,
+    kind=st.sampled_from(["content", "boilerplate"]),
+    reason=st.one_of(st.none(), st.text(max_size=8)),
+    translation=st.one_of(st.none(), st.none(), st.text(max_size=8)),
+    translation_covers=st.one_of(st.none(), st.none(), st.tuples(st.integers(), st.integers())),
+    translation_source_lang=st.one_of(st.none(), st.none(), st.just("hi")),
+)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    st.lists(_SEGMENTS, max_size=6),
+    st.text(max_size=20),
+    st.dictionaries(st.sampled_from(["url", "title", "segments"]), st.text(max_size=8)),
+    st.sampled_from(SEGMENT_MODES),
+)
+@example([Segment('"segments":[]\ud800\x00é', 0, 1, confidence=0.99995)], "", {}, "full")
+def test_a_record_line_is_json_dumps_of_the_record(
+    segments: list[Segment], text: str, metadata: dict, mode: str
+) -> None:
+    doc = Document(
+        id='d"\\',
+        text=text,
+        segments=tuple(segments),
+        metadata=metadata,
+        lang_shares=(("en", 1.0),),
+    )
+    expected = json.dumps(doc.to_json(segments=mode), ensure_ascii=False, separators=(",", ":"))
+    assert doc.to_json_line(segments=mode) == expected
