@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import lxml.etree
 import pytest
@@ -12,8 +13,11 @@ from hypothesis import strategies as st
 from normalize import normalize_document
 from normalize.config import BoilerplateConfig
 from normalize.extract.html import (
+    _CLASS_INDEX,
+    _TAXONOMY_CLASS,
     _XML_DECL,
     _drop_comments,
+    _hints,
     _parse,
     _strip_tags,
     cut_html,
@@ -176,3 +180,42 @@ def test_htmldate_reads_a_date_that_only_a_comment_gives() -> None:
     doc = normalize_document(html.encode("utf-8"), source="page.html")
     assert doc.metadata.get("date") == "2019-03-04"
     assert "cached" not in doc.text
+
+
+def _hints_by_definition(attrs: str) -> frozenset[str]:
+    """The class words of a class/id string, token by token, as CLASS_WORDS defines them."""
+    names = [n for n in attrs.lower().split() if not _TAXONOMY_CLASS.match(n)]
+    out = set()
+    for tok in re.split(r"[\s_\-:./]+", " ".join(names)):
+        name = _CLASS_INDEX.get(tok)
+        if name is None and len(tok) > 6:
+            # The longest class word of five letters or more that starts the token.
+            starts = [w for w in _CLASS_INDEX if len(w) >= 5 and tok.startswith(w)]
+            name = _CLASS_INDEX[max(starts, key=len)] if starts else None
+        if name:
+            out.add(name)
+    return frozenset(out)
+
+
+_CLASS_PIECES = [
+    *_CLASS_INDEX, "x", "ab", "post", "12345", "category", "tag", "tags", "status", "type", "term",
+    "commentlist", "sharebarx", "advertisements", "Nav", "NAVBAR", "İ", "K", "ß", "é",
+]  # fmt: skip
+_CLASS_SEPARATORS = [" ", "-", "_", ":", ".", "/", "  ", "\t", "\n", "", "", "\u00a0", "\u3000"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(_CLASS_PIECES), st.sampled_from(_CLASS_SEPARATORS)),
+        min_size=1,
+        max_size=8,
+    )
+)
+@example(
+    [("post", " "), ("category-social-media", " "), ("tag-newsletter", " "), ("share-bar", "")]
+)
+@example([("commentlist", " "), ("ad", "-"), ("header", " "), ("load", "")])
+def test_class_hints_are_the_class_words_of_every_token(pieces: list[tuple[str, str]]) -> None:
+    attrs = "".join(word + sep for word, sep in pieces)
+    assert _hints.__wrapped__(attrs) == _hints_by_definition(attrs)

@@ -228,6 +228,12 @@ def _attr_hints(attrs: dict[str, str]) -> frozenset[str]:
 _TAXONOMY_CLASS = re.compile(
     r"(?:category|tag|tags|post_tag|post-tag|format|status|type|taxonomy|term)[-_]"
 )
+#: A :data:`_TAXONOMY_CLASS` name anywhere in a class string (at a name's start).
+_TAXONOMY_NAME = re.compile(r"(?<!\S)" + _TAXONOMY_CLASS.pattern)
+#: The first five letters of the words matched as a token's prefix: a token
+#: that starts otherwise needs no look at :data:`_CLASS_PREFIX`.
+_PREFIX_STARTS = frozenset(w[:5] for w in _CLASS_INDEX if len(w) >= 5)
+_NO_HINTS: frozenset[str] = frozenset()
 
 
 @functools.lru_cache(maxsize=8192)
@@ -237,21 +243,25 @@ def _hints(attrs: str) -> frozenset[str]:
     >>> sorted(_hints("post category-social-media tag-newsletter share-bar"))
     ['cls_good', 'cls_share']
     """
-    out = set()
-    names = attrs.lower().split()
-    if any(_TAXONOMY_CLASS.match(n) for n in names):
-        names = [n for n in names if not _TAXONOMY_CLASS.match(n)]
-    for tok in _SPLIT_CLASS.split(" ".join(names)):
-        if not tok:
-            continue
+    low = attrs.lower()
+    if _TAXONOMY_NAME.search(low):
+        low = " ".join(n for n in low.split() if not _TAXONOMY_CLASS.match(n))
+    out: set[str] | None = None
+    for tok in _SPLIT_CLASS.split(low):
         name = _CLASS_INDEX.get(tok)
-        if name is None and len(tok) > 6:
+        if name is None:
+            # Most tokens name nothing: "post", "12345", "wp", "block-editor".
+            if len(tok) <= 6 or tok[:5] not in _PREFIX_STARTS:
+                continue
             m = _CLASS_PREFIX.match(tok)
-            if m:
-                name = _CLASS_INDEX[m.group(1)]
-        if name:
+            if m is None:
+                continue
+            name = _CLASS_INDEX[m.group(1)]
+        if out is None:
+            out = {name}
+        else:
             out.add(name)
-    return frozenset(out)
+    return _NO_HINTS if out is None else frozenset(out)
 
 
 @dataclass(slots=True)
