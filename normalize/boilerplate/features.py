@@ -12,7 +12,9 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import repeat
 
 import regex
 
@@ -46,21 +48,35 @@ _ASCII_LINE_PATTERNS = (
 )
 
 
-def _stop_index(ctx: Context) -> Mapping[str, tuple[str, ...]]:
-    """word -> languages whose stoplist has it (one lookup per word for guessing),
-    made once per context."""
+@dataclass(frozen=True, slots=True)
+class _StopIndex:
+    """Which languages' stoplists have each word, as a small id per set of languages.
+
+    Counting a page's words by id (an int hashes at once; a tuple of language
+    codes is hashed again at every lookup) and spreading each id's count over
+    its languages afterwards is one dict update per word.
+    """
+
+    ids: Mapping[str, int]  # word -> id of the set of languages whose stoplist has it
+    langs: tuple[tuple[str, ...], ...]  # id -> those languages; 0 is no language
+
+
+def _stop_index(ctx: Context) -> _StopIndex:
+    """The :class:`_StopIndex` of the context's packs, made once per context."""
     return ctx.owned(
-        "boilerplate.stop_index",
-        lambda: ctx.packs.cached("boilerplate.stop_index", lambda: _make_stop_index(ctx.packs)),
+        "boilerplate.stop_sets",
+        lambda: ctx.packs.cached("boilerplate.stop_sets", lambda: _make_stop_index(ctx.packs)),
     )
 
 
-def _make_stop_index(packs: LangPacks) -> Mapping[str, tuple[str, ...]]:
+def _make_stop_index(packs: LangPacks) -> _StopIndex:
     index: dict[str, list[str]] = {}
     for lang in packs.langs():
         for w in packs.pack(lang).stopwords:
             index.setdefault(w, []).append(lang)
-    return {w: tuple(ls) for w, ls in index.items()}
+    set_ids: dict[tuple[str, ...], int] = {(): 0}
+    ids = {w: set_ids.setdefault(tuple(ls), len(set_ids)) for w, ls in index.items()}
+    return _StopIndex(ids, tuple(set_ids))
 
 
 def guess_stoplist_lang(
@@ -87,15 +103,14 @@ def guess_stoplist_lang(
     if not lowered:
         return None
     index = _stop_index(ctx or default_context())
-    # Count each word's tuple of languages, then spread: one dict update per
+    # Count each word's set of languages, then spread: one dict update per
     # word instead of one per (word, language).
-    by_langs = Counter(map(index.get, lowered))
-    counts: Counter[str] = Counter()
-    for langs, c in by_langs.items():
-        if langs is None:
-            continue
-        for lang in langs:
-            counts[lang] += c
+    by_set = Counter(map(index.ids.get, lowered, repeat(0)))
+    set_langs = index.langs
+    counts: dict[str, int] = {}
+    for set_id, c in by_set.items():
+        for lang in set_langs[set_id]:
+            counts[lang] = counts.get(lang, 0) + c
     if hint:
         hint = hint.split("-")[0].split("_")[0].lower()
         if counts.get(hint, 0) >= 0.1 * len(lowered):
@@ -310,18 +325,23 @@ def page_lines(page: Page, ctx: Context) -> list[_Line]:
 
 def page_lang(
     page: Page,
-    tokens: Sequence[Sequence[str]] | None = None,
+    tokens: Iterable[Sequence[str]] | None = None,
     *,
     folded: bool = False,
     ctx: Context | None = None,
 ) -> str | None:
     """The stoplist language of a page (``<html lang>`` as a hint, else the best-covering pack).
 
-    ``tokens`` are the blocks' words when known (``folded``: casefolded already).
+    ``tokens`` are the blocks' words when known (``folded``: casefolded already),
+    in block order; only the first blocks' are read (up to 1000 words), so
+    they may come from a generator.
     """
     sample: list[str] = []
-    for i, b in enumerate(page.blocks):
-        sample.extend(tokens[i] if tokens is not None else words(page.text[b.start : b.end]))
+    block_words = (
+        tokens if tokens is not None else (words(page.text[b.start : b.end]) for b in page.blocks)
+    )
+    for ws in block_words:
+        sample.extend(ws)
         if len(sample) >= 1000:
             break
     hint = page.metadata.get("html_lang")
