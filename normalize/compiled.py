@@ -1,7 +1,7 @@
 """Which build of the compiled core runs: the C extension, or the same module interpreted.
 
-The core's modules (``normalize.kernels``) are plain Python that setup.py
-also compiles with Cython. Python imports the extension when it was built
+The core's modules (``normalize.kernels``, ``normalize.boilerplate.scan``)
+are plain Python that setup.py also compiles with Cython. Python imports the extension when it was built
 (it sits beside the ``.py`` and wins), the ``.py`` otherwise; the callers
 run the compiled loops, or numpy's vectorised steps where the core is
 interpreted: the same output either way. ``NORMALIZE_PURE_PYTHON=1`` in the
@@ -64,12 +64,13 @@ def load(name: str) -> ModuleType:
 
 
 def source(name: str) -> ModuleType:
-    """``normalize/<name>.py`` run interpreted, whether or not its extension was built.
+    """``normalize/<name>.py`` run interpreted, whether or not its extension was built
+    (a dotted ``name`` is a module of a subpackage: ``boilerplate.scan``).
 
     It is not registered in ``sys.modules``: the tests hold it beside the
     compiled module to compare the two.
     """
-    path = Path(__file__).with_name(f"{name}.py")
+    path = _path(name, ".py")
     spec = importlib.util.spec_from_file_location(f"normalize.{name}", path)
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot load {path}: is the normalize checkout complete?")
@@ -98,6 +99,12 @@ def digest(paths: Sequence[Path]) -> str:
     return h.hexdigest()
 
 
+def _path(name: str, suffix: str) -> Path:
+    """The file of the core's module ``normalize.<name>`` with ``suffix`` (``.py``, ``.pxd``);
+    a dotted ``name`` is a module of a subpackage (``boilerplate.scan``)."""
+    return Path(__file__).parent.joinpath(*name.split(".")).with_suffix(suffix)
+
+
 def stale(extension: Path, name: str) -> bool:
     """Whether ``extension`` was built from other sources than ``<name>.py`` and ``.pxd`` now.
 
@@ -108,8 +115,7 @@ def stale(extension: Path, name: str) -> bool:
     """
     try:
         built = extension.with_name(extension.name + SOURCES_SUFFIX).read_text().strip()
-        here = Path(__file__).parent
-        return built != digest([here / f"{name}.py", here / f"{name}.pxd"])
+        return built != digest([_path(name, ".py"), _path(name, ".pxd")])
     except OSError:
         return True
 

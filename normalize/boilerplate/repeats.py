@@ -11,17 +11,29 @@ from __future__ import annotations
 
 import math
 import posixpath
-import re
 import zlib
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from typing import Any
+from itertools import accumulate, repeat
+from operator import lshift, or_
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+import numpy as np
+
+from normalize import compiled
 from normalize.boilerplate.features import _Line, page_lines
 from normalize.config import BoilerplateConfig
 from normalize.context import Context, default_context
 from normalize.document import Page
+
+if TYPE_CHECKING:
+    from normalize.boilerplate import scan
+else:
+    scan = compiled.load("boilerplate.scan")
+#: Whether the shingles are hashed by the compiled scanner (else by zlib through map).
+SCAN_COMPILED = compiled.is_compiled(scan)
+_CRC_TABLE = np.array(scan.crc_table(), np.uintc)
 
 
 def repeat_keys(
@@ -86,9 +98,6 @@ SKETCH_SIZE = 64
 SHINGLE_WORDS = 5
 
 
-_NUL = re.compile(b"\x00")
-
-
 def content_sketch(
     page: Page,
     config: BoilerplateConfig | None = None,
@@ -121,23 +130,49 @@ def content_sketch(
     chosen = [ln for ln in lines if ln.n_words >= config.duplicate_min_words]
     if len(chosen) < 3:
         chosen = list(lines)
+    datas = [ln.folded_text.encode("utf-8", "surrogatepass") for ln in chosen]
+    if SCAN_COMPILED:
+        return _compiled_sketch(datas)
     shingles: set[bytes] = set()
-    for ln in chosen:
-        # UTF-8 keeps NUL as its own byte: the shingles are the slices of the
-        # encoded line between NULs, words apart.
-        data = ln.folded_text.encode("utf-8", "surrogatepass")
+    join = b"\x00".join
+    for data, ln in zip(datas, chosen, strict=True):
+        # UTF-8 keeps NUL as its own byte: the words are the encoded line's
+        # pieces between NULs, and a shingle is SHINGLE_WORDS of them joined
+        # again (made by map and zip: no Python frame per shingle).
         if ln.n_words <= SHINGLE_WORDS:
             shingles.add(data)
             continue
-        cuts = [-1, *(m.start() for m in _NUL.finditer(data)), len(data)]
-        shingles.update(
-            data[cuts[i] + 1 : cuts[i + SHINGLE_WORDS]]
-            for i in range(ln.n_words - SHINGLE_WORDS + 1)
-        )
+        ws = data.split(b"\x00")
+        shingles.update(map(join, zip(*(ws[k:] for k in range(SHINGLE_WORDS)), strict=False)))
     shingles.discard(b"")
-    crc32, adler32 = zlib.crc32, zlib.adler32
-    hashes = sorted(crc32(k) << 32 | adler32(k) for k in shingles)
+    # crc32(k) << 32 | adler32(k) for every shingle, in C.
+    keys = list(shingles)
+    hashes = sorted(
+        map(or_, map(lshift, map(zlib.crc32, keys), repeat(32)), map(zlib.adler32, keys))
+    )
     return tuple(hashes[:SKETCH_SIZE])
+
+
+def _compiled_sketch(datas: Sequence[bytes]) -> tuple[int, ...]:
+    """:func:`content_sketch` of the encoded lines ``datas``, by the compiled scanner."""
+    blob = b"".join(datas)
+    starts = np.fromiter(accumulate(map(len, datas), initial=0), np.intp, len(datas) + 1)
+    cuts = np.empty(blob.count(0) + len(datas) + 1, np.intp)
+    hashes = np.empty(SKETCH_SIZE, np.ulonglong)
+    spans = np.empty(2 * SKETCH_SIZE, np.intp)
+    # memoryviews: the interpreted twin (tests) reads Python ints from them.
+    n = scan.shingle_sketch(
+        blob,
+        starts.data,
+        len(datas),
+        SHINGLE_WORDS,
+        SKETCH_SIZE,
+        _CRC_TABLE.data,
+        cuts.data,
+        hashes.data,
+        spans.data,
+    )
+    return tuple(hashes[:n].tolist())
 
 
 def sketch_similarity(a: Sequence[int], b: Sequence[int]) -> float:

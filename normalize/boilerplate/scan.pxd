@@ -1,0 +1,15 @@
+# The C types of normalize/boilerplate/scan.py for Cython's pure-Python mode:
+# setup.py compiles that module with these declarations; interpreted, this
+# file is not read.
+cimport cython
+
+
+@cython.locals(n=Py_ssize_t, li=Py_ssize_t, lo=Py_ssize_t, hi=Py_ssize_t, nw=Py_ssize_t,
+               p=Py_ssize_t, q=Py_ssize_t, n_shingles=Py_ssize_t, s=Py_ssize_t, a=Py_ssize_t,
+               b=Py_ssize_t, end=Py_ssize_t, last=Py_ssize_t, at=Py_ssize_t, j=Py_ssize_t, seen=bint,
+               byte=cython.uint, crc=cython.uint, ad_lo=cython.uint, ad_hi=cython.uint,
+               wide=cython.ulonglong, h=cython.ulonglong)
+cpdef Py_ssize_t shingle_sketch(const unsigned char[::1] data, const Py_ssize_t[::1] starts,
+                                Py_ssize_t n_lines, Py_ssize_t shingle_words, Py_ssize_t size,
+                                const cython.uint[::1] table, Py_ssize_t[::1] cuts,
+                                cython.ulonglong[::1] hashes, Py_ssize_t[::1] spans) noexcept

@@ -1,0 +1,157 @@
+"""The boilerplate stage's per-page loops, compiled with Cython when a compiler is there.
+
+Like :mod:`normalize.kernels`, this module is plain Python that setup.py
+also compiles in Cython's pure-Python mode (``scan.pxd`` beside it gives the
+C types); :mod:`normalize.compiled` says which build was loaded. The callers
+run these loops only when they are compiled: interpreted, the same numbers
+come faster from the C functions of the standard library (``zlib``) called
+through ``map``, and that path runs instead. ``tests/test_scan.py`` checks
+the compiled build against this file and both against that path, bit for bit.
+
+:func:`shingle_hashes` hashes every word shingle of a page's content lines
+for its near-duplicate sketch (:func:`~normalize.boilerplate.repeats.content_sketch`)
+in one call per page, without a bytes object per shingle.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
+
+    #: A flat buffer: bytes, a numpy array or a ``memoryview`` of one
+    #: (compiled, a typed memoryview; the annotations are for mypy only).
+    #: Interpreted, the numbers' buffers must be memoryviews (whose items are
+    #: Python ints): numpy's 32-bit scalars would wrap in the shifts.
+    Buffer = Any
+
+
+def crc_table() -> list[int]:
+    """The CRC-32 lookup table (zlib's reflected polynomial 0xEDB88320), one entry per byte.
+
+    >>> import zlib
+    >>> table = crc_table()
+    >>> crc = 0xFFFFFFFF
+    >>> for byte in b"abc":
+    ...     crc = table[(crc ^ byte) & 0xFF] ^ (crc >> 8)
+    >>> crc ^ 0xFFFFFFFF == zlib.crc32(b"abc")
+    True
+    """
+    table = []
+    for n in range(256):
+        c = n
+        for _ in range(8):
+            c = (c >> 1) ^ 0xEDB88320 if c & 1 else c >> 1
+        table.append(c)
+    return table
+
+
+def shingle_sketch(
+    data: Buffer,
+    starts: Buffer,
+    n_lines: int,
+    shingle_words: int,
+    size: int,
+    table: Buffer,
+    cuts: Buffer,
+    hashes: Buffer,
+    spans: Buffer,
+) -> int:
+    """The ``size`` smallest hashes of the distinct shingles of ``n_lines`` lines, sorted.
+
+    ``data`` holds the lines' casefolded words encoded in UTF-8, a NUL byte
+    between two words of a line; line ``i`` is ``data[starts[i] :
+    starts[i + 1]]``. A shingle is a run of ``shingle_words`` consecutive
+    words of a line (NULs between them), or the whole line when it has no
+    more words than that; an empty line has none. A shingle's hash is its
+    CRC-32 above its Adler-32 (``zlib.crc32(s) << 32 | zlib.adler32(s)``).
+    A shingle that comes again counts once; two different shingles with
+    the same hash count twice (their bytes tell them apart).
+
+    The smallest hashes go to ``hashes[:n]`` in order, the offsets of their
+    shingles' bytes to ``spans[2i]`` and ``spans[2i + 1]``; returns ``n``
+    (``size`` at most). ``table`` is :func:`crc_table`; ``cuts`` a scratch
+    buffer of one more item than the longest line has words. A shingle
+    whose hash is above the largest kept one, once ``size`` are kept, is
+    dropped at once, so the page costs about one pass over its bytes per
+    word of a shingle.
+    """
+    n = 0
+    for li in range(n_lines):
+        lo = starts[li]
+        hi = starts[li + 1]
+        if lo == hi:
+            continue
+        # cuts[w]: the offset just before word w (a NUL, or lo - 1); cuts[nw] = hi.
+        nw = 0
+        cuts[0] = lo - 1
+        for p in range(lo, hi):
+            if data[p] == 0:
+                nw += 1
+                cuts[nw] = p
+        nw += 1
+        cuts[nw] = hi
+        n_shingles = nw - shingle_words + 1
+        if n_shingles < 1:
+            n_shingles = 1
+        for s in range(n_shingles):
+            a = cuts[s] + 1
+            last = s + shingle_words
+            if last > nw:
+                last = nw
+            b = cuts[last]
+            crc = 0xFFFFFFFF
+            ad_lo = 1
+            ad_hi = 0
+            p = a
+            while p < b:
+                # Adler-32's sums are taken modulo 65521 (the largest prime
+                # below 2**16) every 5552 bytes, as zlib does: the most bytes
+                # after which the sums still fit in 32 bits.
+                end = p + 5552
+                if end > b:
+                    end = b
+                while p < end:
+                    byte = data[p]
+                    crc = table[(crc ^ byte) & 0xFF] ^ (crc >> 8)
+                    ad_lo += byte
+                    ad_hi += ad_lo
+                    p += 1
+                ad_lo %= 65521
+                ad_hi %= 65521
+            wide = crc ^ 0xFFFFFFFF  # 64 bits wide (compiled) before the shift
+            h = (wide << 32) | (ad_hi << 16) | ad_lo
+            if n == size and h >= hashes[n - 1]:
+                continue
+            # Where h goes among the kept hashes (after its equals), and
+            # whether a kept shingle with the same hash has the same bytes.
+            at = n
+            while at > 0 and hashes[at - 1] > h:
+                at -= 1
+            seen = False
+            j = at - 1
+            while j >= 0 and hashes[j] == h and not seen:
+                if spans[2 * j + 1] - spans[2 * j] == b - a:
+                    seen = True
+                    q = spans[2 * j]
+                    for p in range(a, b):
+                        if data[p] != data[q]:
+                            seen = False
+                            break
+                        q += 1
+                j -= 1
+            if seen:
+                continue
+            if n < size:
+                n += 1
+            j = n - 1
+            while j > at:
+                hashes[j] = hashes[j - 1]
+                spans[2 * j] = spans[2 * j - 2]
+                spans[2 * j + 1] = spans[2 * j - 1]
+                j -= 1
+            hashes[at] = h
+            spans[2 * at] = a
+            spans[2 * at + 1] = b
+    return n

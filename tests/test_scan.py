@@ -1,0 +1,172 @@
+"""The boilerplate stage's compiled scanner (normalize/boilerplate/scan.py): both builds
+agree with the interpreted path (zlib through map) to the bit.
+
+The sketch of a page is checked three ways: both builds of the scanner
+against the set of shingles hashed by zlib (what runs where the scanner is not
+compiled), and the compiled extension against the interpreted module. The
+CLI's output with and without the compiled core is compared byte for byte in
+tests/test_kernels.py.
+"""
+
+from __future__ import annotations
+
+import importlib
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from unittest import mock
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from normalize import compiled
+from normalize.boilerplate import repeats
+from normalize.config import BoilerplateConfig
+from normalize.extract.text import text_page
+
+PURE = compiled.source("boilerplate.scan")
+BUILT = importlib.import_module("normalize.boilerplate.scan")
+if not compiled.is_compiled(BUILT):
+    BUILT = None
+needs_extension = pytest.mark.skipif(
+    BUILT is None, reason="the extension is not built (python setup.py build_ext --inplace)"
+)
+BUILDS = [
+    pytest.param(PURE, id="interpreted"),
+    pytest.param(BUILT, id="compiled", marks=needs_extension),
+]
+
+#: Words from a small vocabulary, so that shingles repeat within a page; some
+#: of them outside ASCII (several UTF-8 bytes) and long enough for Adler-32's
+#: sums to be reduced on the way (more than 5552 bytes).
+WORDS = st.sampled_from(["a", "b", "ab", "ba", "été", "дом", "北", "x" * 6000, "0"])
+LINES = st.lists(st.lists(WORDS, max_size=12), max_size=12)
+
+
+def test_the_scan_doctests() -> None:
+    """The examples in normalize/boilerplate/scan.py (the module is compiled: pytest's
+    doctest collection skips it)."""
+    import doctest
+
+    assert doctest.testmod(PURE).failed == 0
+
+
+def reference(
+    lines: list[list[str]], size: int, hash_of: Callable[[bytes], int] | None = None
+) -> list[int]:
+    """The ``size`` smallest hashes of the set of shingles, as the interpreted path takes them."""
+    hash_of = hash_of or (lambda s: zlib.crc32(s) << 32 | zlib.adler32(s))
+    shingles = set()
+    for ws in lines:
+        data = [w.encode() for w in ws]
+        if len(data) <= repeats.SHINGLE_WORDS:
+            shingles.add(b"\x00".join(data))
+        else:
+            for i in range(len(data) - repeats.SHINGLE_WORDS + 1):
+                shingles.add(b"\x00".join(data[i : i + repeats.SHINGLE_WORDS]))
+    shingles.discard(b"")
+    return sorted(map(hash_of, shingles))[:size]
+
+
+def sketch(scan: ModuleType, lines: list[list[str]], size: int, table: np.ndarray) -> list[int]:
+    datas = [b"\x00".join(w.encode() for w in ws) for ws in lines]
+    blob = b"".join(datas)
+    starts = np.cumsum([0, *map(len, datas)]).astype(np.intp)
+    cuts = np.empty(blob.count(0) + len(datas) + 1, np.intp)
+    hashes = np.empty(size, np.ulonglong)
+    spans = np.empty(2 * size, np.intp)
+    # memoryviews: indexed interpreted, they give Python ints (numpy's scalars would
+    # wrap at 32 bits), as numpy arrays do compiled.
+    n = scan.shingle_sketch(
+        blob,
+        starts.data,
+        len(datas),
+        repeats.SHINGLE_WORDS,
+        size,
+        table.data,
+        cuts.data,
+        hashes.data,
+        spans.data,
+    )
+    for i in range(n):  # each kept hash is that of the bytes it names
+        shingle = blob[spans[2 * i] : spans[2 * i + 1]]
+        if table is repeats._CRC_TABLE:
+            assert int(hashes[i]) == zlib.crc32(shingle) << 32 | zlib.adler32(shingle)
+    return hashes[:n].tolist()
+
+
+@pytest.mark.parametrize("scan", BUILDS)
+@settings(max_examples=150, deadline=None)
+@given(LINES, st.sampled_from([1, 3, 64]))
+def test_the_sketch_is_the_smallest_hashes_of_the_set_of_shingles(
+    scan: ModuleType, lines: list[list[str]], size: int
+) -> None:
+    assert sketch(scan, lines, size, repeats._CRC_TABLE) == reference(lines, size)
+
+
+def zero_table_hash(shingle: bytes) -> int:
+    """The scanner's hash when its CRC table is all zeros: the CRC then depends on the
+    length alone, and the hash is Adler-32's, which "aca" and "bab" share."""
+    crc = 0xFFFFFFFF
+    for _ in shingle:
+        crc >>= 8
+    return (crc ^ 0xFFFFFFFF) << 32 | zlib.adler32(shingle)
+
+
+#: Words whose shingles collide under :func:`zero_table_hash`.
+COLLIDING = st.sampled_from(["aca", "bab", "a", "b", "ab", "ba", "c"])
+
+
+@pytest.mark.parametrize("scan", BUILDS)
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(COLLIDING, max_size=7), max_size=10), st.sampled_from([1, 3, 64]))
+def test_different_shingles_with_one_hash_count_twice(
+    scan: ModuleType, lines: list[list[str]], size: int
+) -> None:
+    """Two different shingles with one hash both count, as in the interpreted path's set
+    of shingles; the same shingle twice counts once."""
+    assert zero_table_hash(b"aca") == zero_table_hash(b"bab")
+    zeros = np.zeros(256, np.uintc)
+    assert sketch(scan, lines, size, zeros) == reference(lines, size, zero_table_hash)
+    assert sketch(scan, [["aca"], ["bab"], ["aca"]], 3, zeros) == [zero_table_hash(b"aca")] * 2
+
+
+@needs_extension
+@settings(max_examples=150, deadline=None)
+@given(LINES, st.sampled_from([1, 3, 64]))
+def test_compiled_sketch_equals_interpreted(lines: list[list[str]], size: int) -> None:
+    zeros = np.zeros(256, np.uintc)
+    for table in (repeats._CRC_TABLE, zeros):
+        assert sketch(BUILT, lines, size, table) == sketch(PURE, lines, size, table)
+
+
+@pytest.mark.parametrize("scan", BUILDS)
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(st.sampled_from("ab éд北\n.,"), max_size=80), max_size=8))
+def test_content_sketch_is_the_same_with_and_without_the_scanner(
+    scan: ModuleType, paragraphs: list[str]
+) -> None:
+    cfg = BoilerplateConfig()
+    page = text_page("\n\n".join(paragraphs), config=cfg)
+    with mock.patch.object(repeats, "SCAN_COMPILED", False):
+        expected = repeats.content_sketch(page, cfg)
+    with (
+        mock.patch.object(repeats, "SCAN_COMPILED", True),
+        mock.patch.object(repeats, "scan", scan),
+    ):
+        assert repeats.content_sketch(page, cfg) == expected
+
+
+def test_a_scanner_built_from_other_sources_is_stale(tmp_path: Path) -> None:
+    """The staleness check reads a subpackage's sources (boilerplate/scan.py and .pxd)."""
+    folder = Path(compiled.__file__).parent / "boilerplate"
+    extension = tmp_path / "scan.so"
+    extension.write_bytes(b"")
+    sources = tmp_path / f"scan.so{compiled.SOURCES_SUFFIX}"
+    sources.write_text(compiled.digest([folder / "scan.py", folder / "scan.pxd"]) + "\n")
+    assert not compiled.stale(extension, "boilerplate.scan")
+    sources.write_text(compiled.digest([folder / "scan.py"]) + "\n")
+    assert compiled.stale(extension, "boilerplate.scan")
