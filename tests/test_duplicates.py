@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from hypothesis import given
+from collections import Counter
+from unittest import mock
+
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from normalize.boilerplate import repeats
 from normalize.boilerplate.repeats import SKETCH_SIZE, find_duplicates, sketch_similarity
 from normalize.config import BoilerplateConfig
 from normalize.document import BOILERPLATE, RawDocument
@@ -151,3 +155,44 @@ def test_near_duplicates_are_those_of_every_pair(
     for i, (first, _) in enumerate(firsts):
         groups.setdefault(first, set()).add(i)
     assert {frozenset(g) for g in groups.values()} == _copies_by_every_pair(sketches, threshold)
+
+
+def _pairs_by_counting(sketches: list[tuple[int, ...]], threshold: float) -> list[tuple[int, int]]:
+    """The candidate pairs counted one shared hash at a time (the reference)."""
+    by_hash: dict[int, list[int]] = {}
+    for i, sketch in enumerate(sketches):
+        for h in sketch:
+            by_hash.setdefault(h, []).append(i)
+    shared = Counter(
+        (i, j) for docs in by_hash.values() for x, i in enumerate(docs) for j in docs[x + 1 :]
+    )
+    return [
+        (i, j)
+        for (i, j), n in sorted(shared.items())
+        if n / min(SKETCH_SIZE, len(sketches[i]) + len(sketches[j]) - n) >= threshold
+    ]
+
+
+# Sketches that hold a hash twice (two colliding shingles) too.
+_SKETCHES_WITH_REPEATS = st.lists(
+    st.builds(
+        lambda hs, twice: tuple(sorted(hs + hs[:1] if twice else hs)),
+        st.lists(st.integers(0, 40), min_size=1, max_size=SKETCH_SIZE, unique=True),
+        st.booleans(),
+    ),
+    max_size=12,
+)
+
+
+@given(_SKETCHES_WITH_REPEATS, st.sampled_from([0.2, 0.5, 0.8, 1.0]), st.sampled_from([1, 3, 512]))
+def test_candidate_pairs_are_those_of_counting_each_shared_hash(
+    sketches: list[tuple[int, ...]], threshold: float, rows: int
+) -> None:
+    """The matrix product (in blocks of ``rows`` rows) finds the pairs, in the order,
+    that counting every two places of each hash finds."""
+    try:
+        expected = _pairs_by_counting(sketches, threshold)
+    except ZeroDivisionError:  # two sketches of one hash twice: no union to divide by
+        assume(False)
+    with mock.patch.object(repeats, "_PAIR_ROWS", rows):
+        assert repeats._candidate_pairs(sketches, threshold) == expected

@@ -14,7 +14,7 @@ import posixpath
 import zlib
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from itertools import accumulate, repeat
+from itertools import accumulate, chain, repeat
 from operator import lshift, or_
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -237,23 +237,61 @@ def find_duplicates(
                 join(first_by_url[url], i, "same canonical URL")
             else:
                 first_by_url[url] = i
+    for i, j in _candidate_pairs(sketches, config.duplicate_min_similarity):
+        if sketch_similarity(sketches[i], sketches[j]) >= config.duplicate_min_similarity:
+            join(i, j, "near-identical content")
+    return [(root(i), why[i] if root(i) != i else "") for i in range(n)]
+
+
+#: Rows of the shared-hash counts :func:`_candidate_pairs` computes at a time
+#: (a batch's group of N pages needs ``_PAIR_ROWS × N`` of them in memory).
+_PAIR_ROWS = 512
+
+
+def _candidate_pairs(
+    sketches: Sequence[tuple[int, ...]], min_similarity: float
+) -> list[tuple[int, int]]:
+    """The pairs ``(i, j)``, ``i <= j``, in order, whose sketches share enough hashes to
+    be ``min_similarity`` alike: how many they share bounds their similarity from above
+    (shared / the size of the sketch of their union).
+
+    Pages of one site share their chrome's few shingles, and only pairs that share
+    enough are compared. A hash in several documents' sketches counts once for every
+    two places it is in (a sketch holds a hash twice only when two shingles collide,
+    and then pairs a document with itself); the counts are one product of the
+    documents' hash-count matrix with itself, in blocks of :data:`_PAIR_ROWS` rows
+    (whole numbers: exact in floating point in any order).
+
+    >>> _candidate_pairs([(1, 2, 3), (4, 5, 6), (1, 2, 3), (1, 2, 7)], 0.8)
+    [(0, 2)]
+    """
     by_hash: dict[int, list[int]] = {}
     for i, sketch in enumerate(sketches):
         for h in sketch:
             by_hash.setdefault(h, []).append(i)
-    # How many hashes each pair shares bounds its similarity from above
-    # (shared / the size of the sketch of their union): pages of one site share
-    # their chrome's few shingles, and only pairs that share enough are compared.
-    shared = Counter(
-        (i, j) for docs in by_hash.values() for x, i in enumerate(docs) for j in docs[x + 1 :]
-    )
-    for (i, j), n_shared in sorted(shared.items()):
-        union = min(SKETCH_SIZE, len(sketches[i]) + len(sketches[j]) - n_shared)
-        if n_shared / union < config.duplicate_min_similarity:
-            continue
-        if sketch_similarity(sketches[i], sketches[j]) >= config.duplicate_min_similarity:
-            join(i, j, "near-identical content")
-    return [(root(i), why[i] if root(i) != i else "") for i in range(n)]
+    shared_cols = [docs for docs in by_hash.values() if len(docs) > 1]
+    if not shared_cols:
+        return []
+    n = len(sketches)
+    counts = np.zeros((n, len(shared_cols)))
+    rows = np.fromiter(chain.from_iterable(shared_cols), np.intp)
+    cols = np.repeat(np.arange(len(shared_cols)), [len(docs) for docs in shared_cols])
+    np.add.at(counts, (rows, cols), 1.0)
+    # A document with a hash c times pairs with itself c(c - 1) / 2 times.
+    self_pairs = ((counts * counts).sum(axis=1) - counts.sum(axis=1)) / 2
+    sizes = np.array([len(sketch) for sketch in sketches], np.float64)
+    pairs: list[tuple[int, int]] = []
+    for lo in range(0, n, _PAIR_ROWS):
+        hi = min(n, lo + _PAIR_ROWS)
+        shared = np.triu(counts[lo:hi] @ counts.T, lo + 1)
+        shared[np.arange(hi - lo), np.arange(lo, hi)] = self_pairs[lo:hi]
+        ii, jj = np.nonzero(shared)  # row-major: the pairs in order
+        n_shared = shared[ii, jj]
+        ii += lo
+        union = np.minimum(SKETCH_SIZE, sizes[ii] + sizes[jj] - n_shared)
+        keep = n_shared / union >= min_similarity
+        pairs.extend(zip(ii[keep].tolist(), jj[keep].tolist(), strict=True))
+    return pairs
 
 
 def source_group(source: str | None, metadata: Mapping[str, Any] | None = None) -> str:
