@@ -351,27 +351,46 @@ def _fold(steps: Sequence[Step], work: Work, config: Config, ctx: Context) -> Er
 def _split_at_blocks(segments: Sequence[Segment], blocks: Sequence[Block]) -> list[Segment]:
     """Cut language segments at block boundaries and give each piece its block's kind.
 
-    Both sequences tile the same text, so one merge walk suffices.
+    Both sequences tile the same text, so one merge walk suffices. A segment
+    that lies in one content block is its own piece (segments are immutable):
+    most are, and making each again would be one object per piece for nothing.
     """
     out: list[Segment] = []
+    append = out.append
+    ends = [b.end for b in blocks]
     bi = 0
     for seg in segments:
-        start = seg.start
-        while start < seg.end:
-            while blocks[bi].end <= start:
+        start, seg_end = seg.start, seg.end
+        while ends[bi] <= start:
+            bi += 1
+        block = blocks[bi]
+        if (
+            seg_end <= ends[bi]
+            and block.kind == CONTENT
+            and seg.kind == CONTENT
+            and seg.reason is None
+            and seg.translation is None
+            and seg.translation_covers is None
+            and seg.translation_source_lang is None
+        ):
+            append(seg)
+            continue
+        text, lang, script, confidence = seg.text, seg.lang, seg.script, seg.confidence
+        while start < seg_end:
+            while ends[bi] <= start:
                 bi += 1
             block = blocks[bi]
-            end = min(seg.end, block.end)
-            out.append(
+            end = min(seg_end, ends[bi])
+            append(
                 Segment(
-                    text=seg.text[start - seg.start : end - seg.start],
-                    start=start,
-                    end=end,
-                    lang=seg.lang,
-                    script=seg.script,
-                    confidence=seg.confidence,
-                    kind=block.kind,
-                    reason=block.reason if block.kind == BOILERPLATE else None,
+                    text[start - seg.start : end - seg.start],
+                    start,
+                    end,
+                    lang,
+                    script,
+                    confidence,
+                    block.kind,
+                    block.reason if block.kind == BOILERPLATE else None,
                 )
             )
             start = end
