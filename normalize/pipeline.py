@@ -415,7 +415,7 @@ def source_languages(
     letters: dict[str, int] = defaultdict(int)
     for seg in segs:
         if seg.lang not in (NO_LANGUAGE, UNDETERMINED):
-            letters[seg.lang] += sum(ch.isalpha() for ch in seg.text)
+            letters[seg.lang] += segment._count_letters(seg.text)
     return tuple(sorted(lang for lang, n in letters.items() if n >= 3))
 
 
