@@ -366,16 +366,24 @@ def text_features(
     return _text_features([_line(t, cache) for t in texts], stop)
 
 
-def _text_features(lines: Sequence[_Line], stop: frozenset[str] | None) -> list[dict[str, float]]:
+def _text_features(
+    lines: Sequence[_Line],
+    stop: frozenset[str] | None,
+    folded: Sequence[Sequence[str]] | None = None,
+) -> list[dict[str, float]]:
+    """:func:`text_features` of the page's analysed lines; ``folded`` are their
+    casefolded words (each line's :attr:`_Line.folded`) when already split."""
     n = len(lines)
     last_pos = max(1, n - 1)
     no_stoplist = 0.0 if stop else 1.0
     in_stop = stop.__contains__ if stop else None
+    if folded is None:
+        folded = [line.folded for line in lines] if in_stop else [()] * n
     feats: list[dict[str, float]] = []
-    for i, line in enumerate(lines):
+    for i, (line, ws) in enumerate(zip(lines, folded, strict=True)):
         lc, lw, short, end, sent, comma, digit, caps, url, nav = line.base
         nw = line.n_words
-        sd = sum(map(in_stop, line.folded)) / nw if in_stop and nw else 0.0
+        sd = sum(map(in_stop, ws)) / nw if in_stop and nw else 0.0
         feats.append(
             {
                 "bias": 1.0,

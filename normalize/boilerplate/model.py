@@ -90,9 +90,11 @@ def _evidence(
     texts = [page.block_text(b) for b in page.blocks]
     phrases = all_phrases(ctx)
     keys = [line.key for line in lines]
-    lang = page_lang(page, (line.folded for line in lines), folded=True, ctx=ctx)
+    # Each line's words are split once, for the stoplist guess and the stopword density.
+    folded = [line.folded for line in lines]
+    lang = page_lang(page, folded, folded=True, ctx=ctx)
     stop = ctx.packs.pack(lang).stopwords if lang else None
-    feats = _text_features(lines, stop or None)
+    feats = _text_features(lines, stop or None, folded)
     for f, b in zip(feats, page.blocks, strict=True):
         if b.features:
             f.update(b.features)
