@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import os
 import signal
+import struct
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -526,3 +528,36 @@ def test_workers_collect_garbage_in_bigger_steps() -> None:
     ]
     assert results == [local.WORKER_GC_THRESHOLDS] * 4
     assert gc.get_threshold() == before
+
+
+_STOPPED_POOL: Any = None
+
+
+def _half_a_result() -> None:
+    """In a worker: the start of a result message on the pool's pipe, then nothing."""
+    writer = _STOPPED_POOL._result_queue._writer
+    os.write(writer.fileno(), struct.pack("!i", 1 << 20) + b"partial")
+    time.sleep(600)
+
+
+def test_a_worker_killed_while_it_sends_a_result_does_not_hang_the_run() -> None:
+    """The pool's manager thread, left reading the rest of a result from a worker
+    that ``_stop`` killed, ends (before, it waited forever, and so did Python's exit)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from normalize.engines import local
+
+    global _STOPPED_POOL
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+    _STOPPED_POOL = pool
+    try:
+        pool.submit(_half_a_result)
+        time.sleep(1.5)  # the worker has written half a message; the thread reads it
+        thread = pool._executor_manager_thread
+        assert thread is not None and thread.is_alive()
+        local._stop(pool)
+        thread.join(timeout=20)
+        assert not thread.is_alive(), "the manager thread still waits for the rest of a result"
+    finally:
+        _STOPPED_POOL = None

@@ -339,9 +339,22 @@ def _run(
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:
-    """Stop a pool at once: kill its workers, cancel what is queued."""
-    processes = getattr(pool, "_processes", None) or {}
-    for process in list(processes.values()):
+    """Stop a pool at once: kill its workers, cancel what is queued.
+
+    A worker killed while it wrote a result leaves the pool's manager thread
+    reading the rest of that message, and Python's exit waits for that
+    thread: the run would never end. This process keeps its own end of the
+    result pipe open, so the read never meets an end of file; with the
+    workers gone, closing it ends the read and the thread.
+    """
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
         with contextlib.suppress(Exception):
             process.kill()
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.join(timeout=5)
+    results = getattr(pool, "_result_queue", None)
+    with contextlib.suppress(Exception):
+        results._writer.close()  # type: ignore[union-attr]
     pool.shutdown(wait=False, cancel_futures=True)
