@@ -1,8 +1,8 @@
 """Which build of the compiled core runs: the C extension, or the same module interpreted.
 
 The core's modules (``normalize.kernels``, ``normalize.boilerplate.scan``)
-are plain Python that setup.py also compiles with Cython. Python imports the extension when it was built
-(it sits beside the ``.py`` and wins), the ``.py`` otherwise; the callers
+are plain Python that setup.py also compiles with Cython. Python imports
+the extension when it was built (it sits beside the ``.py`` and wins), the ``.py`` otherwise; the callers
 run the compiled loops, or numpy's vectorised steps where the core is
 interpreted: the same output either way. ``NORMALIZE_PURE_PYTHON=1`` in the
 environment forces the interpreted path even where the extension exists, so
@@ -51,8 +51,7 @@ def load(name: str) -> ModuleType:
             return built
         log.warning(
             "normalize: the compiled %s was not built from its source as it is now; running it "
-            "interpreted "
-            "(same output, slower). Rebuild it: python setup.py build_ext --inplace, "
+            "interpreted (same output, slower). Rebuild it: python setup.py build_ext --inplace, "
             "or pip install -e .",
             name,
         )

@@ -74,28 +74,12 @@ def reference(
 def sketch(scan: ModuleType, lines: list[list[str]], size: int, table: np.ndarray) -> list[int]:
     datas = [b"\x00".join(w.encode() for w in ws) for ws in lines]
     blob = b"".join(datas)
-    starts = np.cumsum([0, *map(len, datas)]).astype(np.intp)
-    cuts = np.empty(blob.count(0) + len(datas) + 1, np.intp)
-    hashes = np.empty(size, np.ulonglong)
-    spans = np.empty(2 * size, np.intp)
-    # memoryviews: indexed interpreted, they give Python ints (numpy's scalars would
-    # wrap at 32 bits), as numpy arrays do compiled.
-    n = scan.shingle_sketch(
-        blob,
-        starts.data,
-        len(datas),
-        repeats.SHINGLE_WORDS,
-        size,
-        table.data,
-        cuts.data,
-        hashes.data,
-        spans.data,
-    )
-    for i in range(n):  # each kept hash is that of the bytes it names
+    hashes, spans = repeats.shingle_sketch(datas, scan, size, table)
+    for i, h in enumerate(hashes):  # each kept hash is that of the bytes it names
         shingle = blob[spans[2 * i] : spans[2 * i + 1]]
         if table is repeats._CRC_TABLE:
-            assert int(hashes[i]) == zlib.crc32(shingle) << 32 | zlib.adler32(shingle)
-    return hashes[:n].tolist()
+            assert h == zlib.crc32(shingle) << 32 | zlib.adler32(shingle)
+    return hashes
 
 
 @pytest.mark.parametrize("scan", BUILDS)

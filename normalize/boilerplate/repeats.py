@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from itertools import accumulate, chain, repeat
 from operator import lshift, or_
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -155,24 +156,34 @@ def content_sketch(
 
 def _compiled_sketch(datas: Sequence[bytes]) -> tuple[int, ...]:
     """:func:`content_sketch` of the encoded lines ``datas``, by the compiled scanner."""
+    hashes, _ = shingle_sketch(datas, scan, SKETCH_SIZE, _CRC_TABLE)
+    return tuple(hashes)
+
+
+def shingle_sketch(
+    datas: Sequence[bytes], build: ModuleType, size: int, table: np.ndarray
+) -> tuple[list[int], list[int]]:
+    """The ``size`` smallest shingle hashes of the encoded lines ``datas`` by ``build``'s
+    ``shingle_sketch`` (the compiled scanner, or the tests' interpreted twin), and the
+    ``(start, end)`` of the shingle each hash is of, flat, in the joined lines."""
     blob = b"".join(datas)
     starts = np.fromiter(accumulate(map(len, datas), initial=0), np.intp, len(datas) + 1)
     cuts = np.empty(blob.count(0) + len(datas) + 1, np.intp)
-    hashes = np.empty(SKETCH_SIZE, np.ulonglong)
-    spans = np.empty(2 * SKETCH_SIZE, np.intp)
-    # memoryviews: the interpreted twin (tests) reads Python ints from them.
-    n = scan.shingle_sketch(
+    hashes = np.empty(size, np.ulonglong)
+    spans = np.empty(2 * size, np.intp)
+    # memoryviews: the interpreted twin reads Python ints from them.
+    n = build.shingle_sketch(
         blob,
         starts.data,
         len(datas),
         SHINGLE_WORDS,
-        SKETCH_SIZE,
-        _CRC_TABLE.data,
+        size,
+        table.data,
         cuts.data,
         hashes.data,
         spans.data,
     )
-    return tuple(hashes[:n].tolist())
+    return hashes[:n].tolist(), spans[: 2 * n].tolist()
 
 
 def sketch_similarity(a: Sequence[int], b: Sequence[int]) -> float:
