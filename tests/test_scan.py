@@ -23,7 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from normalize import compiled
-from normalize.boilerplate import repeats
+from normalize.boilerplate import model, repeats
 from normalize.config import BoilerplateConfig
 from normalize.extract.text import text_page
 
@@ -154,3 +154,62 @@ def test_a_scanner_built_from_other_sources_is_stale(tmp_path: Path) -> None:
     assert not compiled.stale(extension, "boilerplate.scan")
     sources.write_text(compiled.digest([folder / "scan.py"]) + "\n")
     assert compiled.stale(extension, "boilerplate.scan")
+
+
+#: Feature values as the classifier sees them: floats of any sign and size
+#: (zeros of both signs), and the ints and bools some HTML features are.
+VALUES = st.one_of(
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.sampled_from([0.0, -0.0, 1.0, 0.5]),
+    st.integers(-3, 3),
+    st.booleans(),
+)
+NAMES = ["a", "b", "c", "d", "e", "f"]
+FEATS = st.lists(st.dictionaries(st.sampled_from(NAMES), VALUES), max_size=20)
+WEIGHTS = st.dictionaries(
+    st.sampled_from(NAMES), st.floats(-1e6, 1e6).map(lambda w: round(w, 4)), min_size=1
+)
+
+
+def bits(xs: list[float]) -> list[str]:
+    """The floats as their exact values, the sign of a zero included."""
+    return [float(x).hex() for x in xs]
+
+
+@pytest.mark.parametrize("scan", BUILDS)
+@settings(max_examples=300, deadline=None)
+@given(WEIGHTS, FEATS)
+def test_the_logits_are_the_sums_of_the_interpreted_path(
+    scan: ModuleType, weights: dict[str, float], feats: list[dict[str, float]]
+) -> None:
+    """Each block's logit is the float that ``sum`` over ``map(mul, ...)`` gives (the
+    interpreted path), bit for bit."""
+    with mock.patch.object(model, "SCAN_COMPILED", False):
+        expected = model._logits(weights, feats)
+    assert bits(scan.logits(tuple(weights), tuple(weights.values()), feats)) == bits(expected)
+
+
+@pytest.mark.parametrize("scan", BUILDS)
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.floats(0.0, 1.0), max_size=20))
+def test_the_context_features_are_those_of_the_interpreted_path(
+    scan: ModuleType, probs: list[float]
+) -> None:
+    """The neighbours' probabilities and their means are the interpreted path's floats,
+    added to each block's features in the same order."""
+    expected: list[dict[str, float]] = [{"x": 1.0} for _ in probs]
+    with mock.patch.object(model, "SCAN_COMPILED", False):
+        model.add_context(expected, probs)
+    feats: list[dict[str, float]] = [{"x": 1.0} for _ in probs]
+    scan.add_context(feats, probs)
+    assert [list(f) for f in feats] == [list(f) for f in expected]
+    assert [bits(list(f.values())) for f in feats] == [bits(list(f.values())) for f in expected]
+
+
+@needs_extension
+def test_the_classifier_runs_the_compiled_loops_when_they_are_built() -> None:
+    """Where the extension is built the classifier calls it (else the tests above would
+    compare a path that never runs)."""
+    assert model.SCAN_COMPILED == (not compiled.pure_python())
+    if model.SCAN_COMPILED:
+        assert compiled.is_compiled(model.scan)

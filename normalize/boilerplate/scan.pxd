@@ -13,3 +13,12 @@ cpdef Py_ssize_t shingle_sketch(const unsigned char[::1] data, const Py_ssize_t[
                                 Py_ssize_t n_lines, Py_ssize_t shingle_words, Py_ssize_t size,
                                 const cython.uint[::1] table, Py_ssize_t[::1] cuts,
                                 cython.ulonglong[::1] hashes, Py_ssize_t[::1] spans) noexcept
+
+
+@cython.locals(n=Py_ssize_t, k=Py_ssize_t, z=double, w=double, v=double, f=dict)
+cpdef list logits(tuple names, tuple weights, list feats)
+
+
+@cython.locals(n=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t, lo=Py_ssize_t, hi=Py_ssize_t,
+               m=Py_ssize_t, s=double, f=dict)
+cpdef add_context(list feats, list probs)

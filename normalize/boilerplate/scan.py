@@ -10,7 +10,11 @@ the compiled build against this file and both against that path, bit for bit.
 
 :func:`shingle_hashes` hashes every word shingle of a page's content lines
 for its near-duplicate sketch (:func:`~normalize.boilerplate.repeats.content_sketch`)
-in one call per page, without a bytes object per shingle.
+in one call per page, without a bytes object per shingle. :func:`logits` and
+:func:`add_context` are the classifier's two loops over a page's blocks
+(:mod:`normalize.boilerplate.model`), one C loop each instead of a Python
+call per feature: the same products added in the same order, so the same
+floats.
 """
 
 from __future__ import annotations
@@ -155,3 +159,62 @@ def shingle_sketch(
             spans[2 * at] = a
             spans[2 * at + 1] = b
     return n
+
+
+def logits(
+    names: tuple[str, ...], weights: tuple[float, ...], feats: list[dict[str, float]]
+) -> list[float]:
+    """Each block's logit: ``weights[k] * f.get(names[k], 0.0)`` added up in the order of ``names``.
+
+    The terms and their order are those of ``sum(map(mul, weights, ...))``
+    (from 0.0, left to right; a feature a block lacks adds ``w * 0.0``), so
+    each logit is the same float.
+
+    >>> logits(("a", "b"), (2.0, -1.0), [{"a": 1.0, "b": 0.5}, {"b": 3.0}, {}])
+    [1.5, -3.0, 0.0]
+    """
+    out = []
+    n = len(names)
+    for f in feats:
+        z = 0.0
+        for k in range(n):
+            w = weights[k]
+            v = f.get(names[k], 0.0)
+            z += w * v
+        out.append(z)
+    return out
+
+
+def add_context(feats: list[dict[str, float]], probs: list[float]) -> None:
+    """Add the first stage's probabilities of the neighbours to each block's features.
+
+    ``ctx_p`` is the mean over the two blocks on each side, ``ctx_p_wide``
+    over six, ``prev_p`` and ``next_p`` the neighbours' (0.0 at the ends);
+    each sum is taken left to right from 0.0, as ``sum`` of the slices does.
+
+    >>> feats = [{}, {}, {}]
+    >>> add_context(feats, [0.5, 0.25, 1.0])
+    >>> feats[1]
+    {'ctx_p': 0.75, 'ctx_p_wide': 0.75, 'prev_p': 0.5, 'next_p': 1.0}
+    """
+    n = len(feats)
+    for i in range(n):
+        f = feats[i]
+        lo = i - 2 if i >= 2 else 0
+        hi = i + 3 if i + 3 <= n else n
+        s = 0.0
+        for j in range(lo, hi):
+            if j != i:
+                s += probs[j]
+        m = hi - lo - 1
+        f["ctx_p"] = s / (m if m > 1 else 1)
+        lo = i - 6 if i >= 6 else 0
+        hi = i + 7 if i + 7 <= n else n
+        s = 0.0
+        for j in range(lo, hi):
+            if j != i:
+                s += probs[j]
+        m = hi - lo - 1
+        f["ctx_p_wide"] = s / (m if m > 1 else 1)
+        f["prev_p"] = probs[i - 1] if i else 0.0
+        f["next_p"] = probs[i + 1] if i + 1 < n else 0.0
