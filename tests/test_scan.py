@@ -23,7 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from normalize import compiled
-from normalize.boilerplate import model, repeats
+from normalize.boilerplate import features, model, repeats, tokens
 from normalize.config import BoilerplateConfig
 from normalize.extract.text import text_page
 
@@ -213,3 +213,57 @@ def test_the_classifier_runs_the_compiled_loops_when_they_are_built() -> None:
     assert model.SCAN_COMPILED == (not compiled.pure_python())
     if model.SCAN_COMPILED:
         assert compiled.is_compiled(model.scan)
+
+
+def line_reference(text: str) -> tuple[int, str, bool, int, int, int, int, bool, int]:
+    """What the line patterns of the features (the path that runs interpreted) count."""
+    ws = features._ASCII_WORD.findall(text)
+    sent_end, sent_punct, comma, digit, urlish, nav_sep = features._ASCII_LINE_PATTERNS
+    return (
+        len(ws),
+        "\x00".join(ws).casefold(),
+        sent_end.search(text) is not None,
+        len(sent_punct.findall(text)),
+        len(comma.findall(text)),
+        len(digit.findall(text)),
+        len(features._ASCII_CAP_WORD_START.findall(text)),
+        urlish.search(text) is not None,
+        len(nav_sep.findall(text)),
+    )
+
+
+#: Lines of ASCII and General Punctuation (the scanner's domain), dense in what the
+#: patterns look for: ends of sentences and their closers, separators, URLs, the
+#: General Punctuation's spaces and word characters.
+LINE_PIECES = st.sampled_from(
+    list("aZ09_ .!?,;@|\n\t\"')]")
+    + ["\u2026", "\u201d", "\u2019", "\u2022", "\u2003", "\u200b", "\u200c", "\u2054", "\u205f"]
+    + ["http://", "https://", "www.", ".com", "Com", " | ", " \u2022 ", "Ab", "..."]
+)
+ASCII_LINES = st.lists(LINE_PIECES, max_size=30).map("".join)
+
+
+@pytest.mark.parametrize("scan", BUILDS)
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(ASCII_LINES, st.text(st.characters(max_codepoint=0x7F), max_size=40)))
+def test_the_line_scanner_counts_what_the_patterns_find(scan: ModuleType, text: str) -> None:
+    assert tokens._ascii_words(text)
+    assert scan.ascii_line(text) == line_reference(text)
+
+
+@pytest.mark.parametrize("scan", BUILDS)
+@settings(max_examples=100, deadline=None)
+@given(st.lists(ASCII_LINES, max_size=6))
+def test_a_page_of_ascii_lines_has_the_same_features_with_and_without_the_scanner(
+    scan: ModuleType, lines: list[str]
+) -> None:
+    """The scanner's counts make the same line features and feature values as the
+    patterns (their types included: a count of separators stays an int)."""
+    with mock.patch.object(features, "SCAN_COMPILED", False):
+        expected = [(x.n_words, x.folded_text, x.base, x.icon) for x in map(features._Line, lines)]
+    with (
+        mock.patch.object(features, "SCAN_COMPILED", True),
+        mock.patch.object(features, "scan", scan),
+    ):
+        got = [(x.n_words, x.folded_text, x.base, x.icon) for x in map(features._Line, lines)]
+    assert [repr(g) for g in got] == [repr(e) for e in expected]

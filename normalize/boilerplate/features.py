@@ -15,15 +15,26 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import repeat
+from typing import TYPE_CHECKING
 
 import regex
 
+from normalize import compiled
 from normalize.boilerplate.rules import _NAV_SEP, _SENT_END, Phrases, _short_rule, icon_strip
 from normalize.boilerplate.tokens import _ASCII_WORD, _ascii_words, _word_pattern, words
 from normalize.caches import RepeatCache
 from normalize.context import Context, default_context
 from normalize.document import Page
 from normalize.langpacks import LangPacks, phrase_key
+
+if TYPE_CHECKING:
+    from normalize.boilerplate import scan
+else:
+    scan = compiled.load("boilerplate.scan")
+#: Whether lines of ASCII words are read by the compiled scanner's one pass
+#: (:func:`~normalize.boilerplate.scan.ascii_line`) rather than by the patterns
+#: (faster interpreted than that pass).
+SCAN_COMPILED = compiled.is_compiled(scan)
 
 _SENT_PUNCT = regex.compile(r"[.!?…。！？।॥؟۔](?:\s|$)")
 _COMMA = regex.compile(r"[,،、，;؛]")
@@ -238,33 +249,44 @@ class _Line:
         self.text = text
         self.key = phrase_key(text)
         ascii_words = _ascii_words(text)
-        ws = (_ASCII_WORD if ascii_words else _word_pattern(text)).findall(text)
         # The words themselves are not kept (``tokens`` makes them again): the
-        # casefolded ones are, and a batch holds the lines of all its pages.
-        self.n_words = len(ws)
-        # Casefolding maps each character on its own (no context, unlike
-        # lower()), so the joined words fold into the folded words.
-        # The casefolded words, kept as one string (NUL between words): a
-        # list of strings costs several times the memory.
-        self._folded = "\x00".join(ws).casefold()
-        nw = len(ws)
-        sent_end, sent_punct, comma, digit, urlish, nav_sep = (
-            _ASCII_LINE_PATTERNS if ascii_words else _LINE_PATTERNS
-        )
-        end = sent_end.search(text) is not None
+        # casefolded ones are, and a batch holds the lines of all its pages,
+        # as one string (NUL between words): a list of strings costs several
+        # times the memory.
+        if ascii_words and SCAN_COMPILED:
+            # One pass of the compiled scanner counts what the patterns would.
+            nw, self._folded, end, n_sent, n_comma, n_digit, n_caps, url, n_nav = scan.ascii_line(
+                text
+            )
+        else:
+            ws = (_ASCII_WORD if ascii_words else _word_pattern(text)).findall(text)
+            nw = len(ws)
+            # Casefolding maps each character on its own (no context, unlike
+            # lower()), so the joined words fold into the folded words.
+            self._folded = "\x00".join(ws).casefold()
+            sent_end, sent_punct, comma, digit, urlish, nav_sep = (
+                _ASCII_LINE_PATTERNS if ascii_words else _LINE_PATTERNS
+            )
+            cap_word_start = _ASCII_CAP_WORD_START if ascii_words else _CAP_WORD_START
+            end = sent_end.search(text) is not None
+            n_sent = len(sent_punct.findall(text))
+            n_comma = len(comma.findall(text))
+            n_digit = len(digit.findall(text))
+            n_caps = len(cap_word_start.findall(text))
+            url = urlish.search(text) is not None
+            n_nav = len(nav_sep.findall(text))
+        self.n_words = nw
         self.base = (
             math.log1p(len(text)),
             math.log1p(nw),
             1.0 if nw < 4 else 0.0,
             1.0 if end else 0.0,
-            math.log1p(len(sent_punct.findall(text))),
-            min(1.0, len(comma.findall(text)) / nw) if nw else 0.0,
-            len(digit.findall(text)) / len(text) if text else 0.0,
-            len((_ASCII_CAP_WORD_START if ascii_words else _CAP_WORD_START).findall(text)) / nw
-            if nw
-            else 0.0,
-            1.0 if urlish.search(text) else 0.0,
-            min(3.0, len(nav_sep.findall(text))),
+            math.log1p(n_sent),
+            min(1.0, n_comma / nw) if nw else 0.0,
+            n_digit / len(text) if text else 0.0,
+            n_caps / nw if nw else 0.0,
+            1.0 if url else 0.0,
+            min(3.0, n_nav),
         )
         self.icon = not end and icon_strip(text)  # a strip never ends a sentence
         self._rule: str | None = None

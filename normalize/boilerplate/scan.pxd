@@ -22,3 +22,25 @@ cpdef list logits(tuple names, tuple weights, list feats)
 @cython.locals(n=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t, lo=Py_ssize_t, hi=Py_ssize_t,
                m=Py_ssize_t, s=double, f=dict)
 cpdef add_context(list feats, list probs)
+
+
+cdef bint _is_space(cython.uint o) noexcept
+cdef bint _is_word(cython.uint o) noexcept
+cdef bint _is_gp_word(cython.uint o) noexcept
+cdef bint _is_sent_end(cython.uint o) noexcept
+cdef bint _is_closer(cython.uint o) noexcept
+
+
+@cython.locals(m=Py_ssize_t, k=Py_ssize_t)
+cdef bint _has(str text, Py_ssize_t p, Py_ssize_t n, str s)
+
+
+@cython.locals(p=Py_ssize_t)
+cdef bint _ends_sentence(str text, Py_ssize_t end)
+
+
+@cython.locals(n=Py_ssize_t, m=Py_ssize_t, n_words=Py_ssize_t, sent=Py_ssize_t,
+               commas=Py_ssize_t, digits=Py_ssize_t, caps=Py_ssize_t, nav=Py_ssize_t,
+               nav_from=Py_ssize_t, p=Py_ssize_t, o=cython.uint, url=bint, prev_word=bint,
+               end=bint, out=bytearray)
+cpdef tuple ascii_line(str text)

@@ -218,3 +218,136 @@ def add_context(feats: list[dict[str, float]], probs: list[float]) -> None:
         f["ctx_p_wide"] = s / (m if m > 1 else 1)
         f["prev_p"] = probs[i - 1] if i else 0.0
         f["next_p"] = probs[i + 1] if i + 1 < n else 0.0
+
+
+# The line scanner: what a line of ASCII text says, in one pass ------------------
+
+
+def _is_space(o: int) -> bool:
+    """``\\s`` among ASCII and General Punctuation (the features' ``_GP_SPACE``)."""
+    return (
+        o == 32
+        or 9 <= o <= 13
+        or 0x2000 <= o <= 0x200A
+        or o == 0x2028
+        or o == 0x2029
+        or o == 0x202F
+        or o == 0x205F
+    )
+
+
+def _is_word(o: int) -> bool:
+    """A character of an ASCII word (``[A-Za-z0-9_]``)."""
+    return 97 <= o <= 122 or 65 <= o <= 90 or 48 <= o <= 57 or o == 95
+
+
+def _is_gp_word(o: int) -> bool:
+    """``\\w`` among ASCII and General Punctuation (the features' ``_GP_WORD``)."""
+    return _is_word(o) or o == 0x200C or o == 0x200D or o == 0x203F or o == 0x2040 or o == 0x2054
+
+
+def _is_sent_end(o: int) -> bool:
+    """A sentence's last character: ``.``, ``!``, ``?`` or ``…``."""
+    return o == 46 or o == 33 or o == 63 or o == 0x2026
+
+
+def _is_closer(o: int) -> bool:
+    """What may follow a sentence's end: a quote or a closing bracket (``"'”’)]``)."""
+    return o == 34 or o == 39 or o == 0x201D or o == 0x2019 or o == 41 or o == 93
+
+
+def _has(text: str, p: int, n: int, s: str) -> bool:
+    """Whether ``text[p:]`` starts with ``s`` (``p + len(s) <= n``)."""
+    m = len(s)
+    if p + m > n:
+        return False
+    for k in range(m):
+        if text[p + k] != s[k]:
+            return False
+    return True
+
+
+def _ends_sentence(text: str, end: int) -> bool:
+    """Whether ``text[:end]`` ends with a sentence's end and its closers."""
+    p = end - 1
+    while p >= 0 and _is_closer(ord(text[p])):
+        p -= 1
+    return p >= 0 and _is_sent_end(ord(text[p]))
+
+
+def ascii_line(text: str) -> tuple[int, str, bool, int, int, int, int, bool, int]:
+    """What a line says, for a line whose letters, marks and digits are ASCII.
+
+    Returns ``(words, folded, end, sent_punct, commas, digits, caps, urlish,
+    nav_seps)``, the counts of the line patterns of
+    :mod:`normalize.boilerplate.features` on such text (``_ASCII_LINE_PATTERNS``,
+    ``_ASCII_CAP_WORD_START`` and the words of ``_ASCII_WORD``), read in one
+    pass: the number of words, the casefolded words joined by NUL, whether
+    the line ends a sentence, the sentence ends before a space or the end,
+    ``,`` and ``;``, ASCII digits, capitals that start a word, whether it
+    has a URL, an address or ``.com``, and the ``" | "`` or ``" • "``
+    separators (each space read by one at most). The caller checks the
+    text is such text (:func:`~normalize.boilerplate.tokens._ascii_words`).
+
+    >>> ascii_line("Read more at www.Example.com | Home 2024.")
+    (8, 'read\\x00more\\x00at\\x00www\\x00example\\x00com\\x00home\\x002024', True, 1, 0, 4, 3, True, 1)
+    """
+    n = len(text)
+    out = bytearray(n)
+    m = 0
+    n_words = 0
+    sent = 0
+    commas = 0
+    digits = 0
+    caps = 0
+    url = False
+    nav = 0
+    nav_from = 0  # where a separator may start (after the last one's space)
+    prev_word = False
+    for p in range(n):
+        o = ord(text[p])
+        if not url and (o == 104 or o == 119):  # "h", "w"
+            url = (
+                _has(text, p, n, "http://")
+                or _has(text, p, n, "https://")
+                or _has(text, p, n, "www.")
+            )
+        if _is_word(o):
+            if not prev_word:
+                if n_words:
+                    out[m] = 0
+                    m += 1
+                n_words += 1
+                if 65 <= o <= 90:
+                    caps += 1
+            if 65 <= o <= 90:
+                out[m] = o + 32
+            else:
+                out[m] = o
+            m += 1
+            if 48 <= o <= 57:
+                digits += 1
+            prev_word = True
+            continue
+        prev_word = False
+        if _is_sent_end(o):
+            if p + 1 == n or _is_space(ord(text[p + 1])):
+                sent += 1
+            if o == 46 and not url and _has(text, p, n, ".com"):
+                url = p + 4 == n or not _is_gp_word(ord(text[p + 4]))
+        elif o == 44 or o == 59:
+            commas += 1
+        elif o == 64:
+            if not url and p + 1 < n and _is_gp_word(ord(text[p + 1])):
+                url = True
+        elif _is_space(o):
+            if (
+                p >= nav_from
+                and p + 2 < n
+                and (text[p + 1] == "|" or text[p + 1] == "\u2022")
+                and _is_space(ord(text[p + 2]))
+            ):
+                nav += 1
+                nav_from = p + 3
+    end = _ends_sentence(text, n) or (n > 0 and text[n - 1] == "\n" and _ends_sentence(text, n - 1))
+    return n_words, out[:m].decode("ascii"), end, sent, commas, digits, caps, url, nav
