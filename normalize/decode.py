@@ -733,6 +733,33 @@ _FTFY_HINT, _FTFY_LONE = _ftfy_hints(entities=True)
 _FTFY_HINT_NO_ENTITIES, _FTFY_LONE_NO_ENTITIES = _ftfy_hints(entities=False)
 
 
+#: The ASCII characters no hint without entities (:func:`_mojibake_hint`,
+#: :func:`_ftfy_hints`) can match or look at: letters, digits, punctuation but
+#: ``?``, and LF. Every character such a hint reads is non-ASCII, a control
+#: character, a space or ``?``.
+_HINT_FREE_BYTES = bytes(c for c in range(0x80) if 0x21 <= c <= 0x7E and c != 0x3F or c == 0x0A)
+
+
+def _hint_chars(text: str) -> str:
+    """``text`` without the characters of :data:`_HINT_FREE_BYTES`.
+
+    A hint without entities that matches ``text`` matches what is left
+    (the characters it reads are kept, in order, and stay side by side),
+    so a page whose remainder has no hint has none, and is searched no
+    further. Deleting ASCII bytes from UTF-8 (they are never part of a
+    longer sequence) is several times faster than the engine's scan of a
+    ``str``, and a page of markup is mostly ASCII: the remainder is short.
+
+    >>> _hint_chars("<p class=x>Caf\\u00e9 ok?</p>\\n")
+    ' é ?'
+    """
+    return (
+        text.encode("utf-8", "surrogatepass")
+        .translate(None, _HINT_FREE_BYTES)
+        .decode("utf-8", "surrogatepass")
+    )
+
+
 def _ftfy_could_change(line: str, entities: bool) -> bool:
     """Whether ftfy (without canonical rounds) could change ``line``.
 
@@ -803,8 +830,11 @@ _CJK_LETTER = regex.compile(
 )
 
 
-def fold_width(text: str) -> tuple[str, int]:
+def fold_width(text: str, hint_chars: str | None = None) -> tuple[str, int]:
     """Fold width forms, keeping fullwidth punctuation in CJK context; count the changes.
+
+    ``hint_chars`` is :func:`_hint_chars` of ``text``, if known: width forms
+    are non-ASCII, so a text whose remainder has none has none.
 
     Always folded: fullwidth Latin letters and digits (U+FF10–FF19,
     U+FF21–FF3A, U+FF41–FF5A) to ASCII, halfwidth katakana, Hangul and CJK
@@ -824,7 +854,7 @@ def fold_width(text: str) -> tuple[str, int]:
     >>> fold_width("（ＣＮＮ）报道：ｶﾀｶﾅ")
     ('（CNN）报道：カタカナ', 7)
     """
-    if not _WIDTH_FORM.search(text):
+    if not _WIDTH_FORM.search(text if hint_chars is None else hint_chars):
         return text, 0
     out: list[str] = []
     changed = 0
@@ -966,6 +996,7 @@ def repair_and_explain(
     config = config or DecodeConfig()
     entities = not html and config.unescape_html
     counts: Counter[str] = Counter()
+    hint_chars: str | None = None
     if config.fix_mojibake:
         canonical_config = None if html else canonical
         if canonical_config is None:
@@ -975,7 +1006,13 @@ def repair_and_explain(
         fixer: ftfy.TextFixerConfig | None = None
         out: list[str] = []
         done = 0
-        for start, end in _hinted_lines(text, hint):
+        if not entities:
+            # Most pages have no hint: found so in their few non-ASCII characters.
+            hint_chars = _hint_chars(text)
+            spans = _hinted_lines(text, hint) if hint.search(hint_chars) else iter(())
+        else:
+            spans = _hinted_lines(text, hint)
+        for start, end in spans:
             line = text[start:end]
             if canonical_config is None and not _ftfy_could_change(line, entities):
                 continue
@@ -988,6 +1025,9 @@ def repair_and_explain(
         if out:
             out.append(text[done:])
             text = "".join(out)
+            hint_chars = None
     if config.fold_width:
-        text, counts["fold_width"] = fold_width(text)
+        if hint_chars is None:
+            hint_chars = _hint_chars(text)
+        text, counts["fold_width"] = fold_width(text, hint_chars)
     return text, {name: n for name, n in counts.items() if n}

@@ -20,6 +20,7 @@ from normalize import canonicalize
 from normalize.canonical import CanonicalConfig
 from normalize.config import DecodeConfig
 from normalize.decode import (
+    _FTFY_HINT_NO_ENTITIES,
     _LINE,
     _MOJIBAKE_HINT,
     _MOJIBAKE_HINT_NO_ENTITIES,
@@ -27,6 +28,7 @@ from normalize.decode import (
     _binary_chars,
     _ftfy_config,
     _ftfy_could_change,
+    _hint_chars,
     _hinted_lines,
     _utf8_counts,
     declared_charset,
@@ -423,6 +425,39 @@ def test_lines_ftfy_could_not_change_are_lines_ftfy_leaves_alone(line: str) -> N
         for html, config in configs:
             fixed = ftfy.fix_and_explain(line, config=_ftfy_config(html, config))
             assert fixed.text == line, (line, fixed.explanation)
+
+
+@settings(max_examples=1000, deadline=None, derandomize=True)
+@given(
+    st.one_of(
+        st.text(_HINT_ALPHABET | st.sampled_from(list("<>=/\"'x9\n\r.,-")), max_size=16),
+        st.text(max_size=16),
+    )
+)
+# A hint whose characters stay side by side; marks whose run the deleted
+# letters join to an earlier run; a lost 0xA0 after a tag; "?" after a lead.
+@example("<b>Ã©</b>")
+@example("\u0301x\u0301\u200b©")
+@example("<p>Â</p> ")
+@example("café?")
+def test_a_text_whose_hint_chars_have_no_hint_has_none(text: str) -> None:
+    # The shortcut of repair_and_explain (and fold_width): a hint without
+    # entities is searched in the text only if it is in the remainder.
+    rest = _hint_chars(text)
+    for hint in (_FTFY_HINT_NO_ENTITIES, _MOJIBAKE_HINT_NO_ENTITIES):
+        if hint.search(text):
+            assert hint.search(rest), (text, rest)
+
+
+def test_hint_chars_keep_every_character_a_hint_without_entities_reads() -> None:
+    # Each deleted ASCII character, placed where a hint reads a character
+    # (after a lead, after a lost-0xA0 lead, after a mark, alone), is not read.
+    deleted = [chr(c) for c in range(0x80) if chr(c) not in _hint_chars(chr(c))]
+    assert "?" not in deleted and " " not in deleted and "\t" not in deleted
+    for ch in deleted:
+        for hint in (_FTFY_HINT_NO_ENTITIES, _MOJIBAKE_HINT_NO_ENTITIES):
+            for text in (f"Ã{ch}", f"Â{ch}", f"a\u0301{ch}", ch, f"Ã\u200b{ch}"):
+                assert not hint.search(text), (hint.pattern[:20], text)
 
 
 @settings(max_examples=300, deadline=None, derandomize=True)
