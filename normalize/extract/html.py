@@ -30,6 +30,7 @@ its ancestors (``share``, ``comment``, ``related``, ``breadcrumb``,
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -37,14 +38,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import lxml.etree
-import regex
 
 from normalize.boilerplate.tokens import _NO_SPACE_SCRIPT
 from normalize.canonical import canonical_blocks
 from normalize.config import BoilerplateConfig
 from normalize.document import Block, Page
 from normalize.extract import metadata
-from normalize.extract.text import text_page, tile
+from normalize.extract.text import text_page
 from normalize.langpacks import phrase_key
 
 
@@ -184,8 +184,6 @@ _ROLES = {"navigation": "in_nav", "banner": "in_header", "contentinfo": "in_foot
 #: A sibling of the main-content container whose prose score is at least this
 #: share of the container's is part of the article region (readability: 0.2).
 SIBLING_SHARE = 0.2
-#: Commas of the scripts' conventions (Latin, Arabic, CJK ideographic and fullwidth).
-_COMMAS = regex.compile(r"[,،、，]")
 #: Elements whose class words describe the whole page.
 _PAGE_TAGS = frozenset(["html", "body"])
 #: How many of the nearest enclosing elements lend their class/id words to a block.
@@ -284,20 +282,15 @@ class _Raw:
     is_title: bool = False
 
 
-def _tag_feature(tag: str) -> str:
-    if tag == "p":
-        return "tag_p"
-    if tag in HEADINGS:
-        return "tag_h"
-    if tag in ("li", "dt", "dd"):
-        return "tag_li"
-    if tag in ("td", "th"):
-        return "tag_td"
-    if tag in ("pre", "blockquote"):
-        return "tag_pre"
-    if tag in ("figcaption", "caption"):
-        return "tag_caption"
-    return "tag_other"
+#: The tag feature of a block's tag; any other tag is ``tag_other``.
+_TAG_FEATURES: dict[str, str] = {
+    "p": "tag_p",
+    **{h: "tag_h" for h in sorted(HEADINGS)},
+    **dict.fromkeys(("li", "dt", "dd"), "tag_li"),
+    **dict.fromkeys(("td", "th"), "tag_td"),
+    **dict.fromkeys(("pre", "blockquote"), "tag_pre"),
+    **dict.fromkeys(("figcaption", "caption"), "tag_caption"),
+}
 
 
 def cut_html(html: str, limit: int) -> str:
@@ -487,8 +480,7 @@ def page_of(
             kept_texts.append(t.strip("\n"))
             kept.append(r)
     _add_features(kept, kept_texts, feats, draft.own_hints)
-    _mark_title(kept, kept_texts, feats, meta)
-    title_needed = not any(f.get("is_title") for f in feats) and bool(meta.get("title"))
+    title_needed = not _mark_title(kept, kept_texts, feats, meta) and bool(meta.get("title"))
     if title_needed and title is not None:
         t = title.strip("\n")
         if t:
@@ -496,11 +488,13 @@ def page_of(
             feats.insert(0, {"is_title": 1.0, "tag_h": 1.0})
     if draft.truncated:
         meta["truncated"] = True
-    seps = ["\n\n"] * len(kept_texts)
-    if seps:
-        seps[-1] = ""
-    text, spans = tile(kept_texts, seps)
-    blocks = tuple(Block(s, e, features=f) for (s, e), f in zip(spans, feats, strict=True))
+    # The blocks joined by blank lines, each block's span with the blank line after it.
+    text = "\n\n".join(kept_texts)
+    ends = list(itertools.accumulate(len(t) + 2 for t in kept_texts))
+    starts = [0, *ends[:-1]] if ends else []
+    if ends:
+        ends[-1] -= 2
+    blocks = tuple(Block(s, e, features=f) for s, e, f in zip(starts, ends, feats, strict=True))
     return Page(text=text, blocks=blocks, metadata=meta, origin="html"), title_needed
 
 
@@ -834,8 +828,10 @@ def _add_features(
                 i -= 1
         ld = r.link_chars / n if n else 0.0
         if n >= 25 and ld < 0.3:
-            s = 1.0 + len(_COMMAS.findall(t)) + min(_prose_length(t) / 100.0, 3.0)
-            if (r.flags | _near_hints(r, ())) & _BAD_CANDIDATE:
+            s = 1.0 + _commas(t) + min(_prose_length(t) / 100.0, 3.0)
+            if not r.flags.isdisjoint(_BAD_CANDIDATE) or any(
+                not hints.isdisjoint(_BAD_CANDIDATE) for _, hints in r.near
+            ):
                 s *= 0.25  # prose in a comment list or a sidebar is not the article
             for level, a in enumerate(reversed(r.path[-3:])):
                 score[a] = score.get(a, 0.0) + s / (1 + level)
@@ -869,10 +865,12 @@ def _add_features(
         above = enclosing.get(a)
         own = score.get(a, 0.0)
         richest[a] = own if above is None else max(richest[above], own)
-    for r, t in zip(raws, texts, strict=True):
+    # Whether each block is inside the container (the later passes ask again).
+    inside = [best in r.path for r in raws] if best is not None else [False] * len(raws)
+    for r, t, in_container in zip(raws, texts, inside, strict=True):
         n = len(t)
         ld = min(1.0, r.link_chars / n) if n else 0.0
-        f: dict[str, float] = {_tag_feature(r.tag): 1.0, "link_density": ld}
+        f: dict[str, float] = {_TAG_FEATURES.get(r.tag, "tag_other"): 1.0, "link_density": ld}
         if ld > 0.9:
             f["all_link"] = 1.0
         if r.link_head and ld < 0.6:
@@ -885,15 +883,15 @@ def _add_features(
         if best_score > 0:
             # How prose-rich the richest region around this block is, relative to the page's best.
             f["region"] = (richest[r.path[-1]] if r.path else 0.0) / best_score
-        for flag in r.flags | _near_hints(r, page_level):
+        for flag in r.flags | (_near_hints(r, page_level) if r.near else _NO_HINTS):
             f[flag] = 1.0
-        if best is not None and best in r.path:
+        if in_container:
             f["in_container"] = 1.0
         feats.append(f)
     if best is not None:
         cont_ld = links.get(best, 0) / chars[best] if chars.get(best) else 0.0
-        for f in feats:
-            f["container_ld"] = cont_ld if f.get("in_container") else 0.0
+        for f, in_container in zip(feats, inside, strict=True):
+            f["container_ld"] = cont_ld if in_container else 0.0
     # Sibling of the container: inside the container's parent but not the container.
     if best is not None:
         parent = None
@@ -913,14 +911,24 @@ def _add_features(
                         sib = r.path[i + 1]
                         if sib != best and score.get(sib, 0.0) >= SIBLING_SHARE * best_score:
                             good.add(sib)
-            for r, f in zip(raws, feats, strict=True):
-                if not f.get("in_container") and parent in r.path:
+            for r, f, in_container in zip(raws, feats, inside, strict=True):
+                if in_container:
+                    f["in_region"] = 1.0
+                elif parent in r.path:
                     f["container_near"] = 1.0
                     i = r.path.index(parent)
                     if i + 1 < len(r.path) and r.path[i + 1] in good:
                         f["in_region"] = 1.0
-                if f.get("in_container"):
-                    f["in_region"] = 1.0
+
+
+def _commas(text: str) -> int:
+    """How many commas ``text`` holds, in the conventions of the scripts (Latin,
+    Arabic, CJK ideographic and fullwidth): four counts, no pattern.
+
+    >>> _commas("a, b، c、d，e"), _commas("none")
+    (4, 0)
+    """
+    return text.count(",") + text.count("،") + text.count("、") + text.count("，")
 
 
 def _prose_length(text: str) -> int:
@@ -933,6 +941,8 @@ def _prose_length(text: str) -> int:
     >>> _prose_length("Park hours"), _prose_length("公园开放时间")
     (10, 18)
     """
+    if text.isascii():
+        return len(text)
     return len(text) + 2 * len(_NO_SPACE_SCRIPT.findall(text))
 
 
@@ -947,8 +957,9 @@ def _near_hints(r: _Raw, skip: Sequence[int]) -> frozenset[str]:
 
 def _mark_title(
     raws: list[_Raw], texts: list[str], feats: list[dict[str, float]], meta: dict
-) -> None:
-    """Flag the block that is the title: an h1 (or heading) equal to or inside the metadata title."""
+) -> bool:
+    """Flag the block that is the title: an h1 (or heading) equal to or inside the
+    metadata title; whether there was one."""
     title_key = phrase_key(meta.get("title", ""))
     full_key = phrase_key(meta.pop("_full_title", ""))
     first_h1 = None
@@ -968,9 +979,11 @@ def _mark_title(
                 # The headline as the page shows it; a heading that is only
                 # another part of the <title> (the site name) is not it.
                 meta["title"] = texts[i]
-            return
+            return True
         if r.tag == "h1" and first_h1 is None:
             first_h1 = i
     if first_h1 is not None and not title_key:
         feats[first_h1]["is_title"] = 1.0
         meta["title"] = texts[first_h1]
+        return True
+    return False

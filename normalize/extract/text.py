@@ -1,31 +1,13 @@
 """Text to blocks: already-extracted text as a page of line blocks.
 
 Extracted text puts one visible block of the page per line, so every line is
-a block; :func:`tile` joins block texts so that the blocks tile the page text
-(the HTML reader uses it too).
+a block.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from normalize.config import BoilerplateConfig
 from normalize.document import Block, Page
-
-
-def tile(texts: Sequence[str], separators: Sequence[str]) -> tuple[str, list[tuple[int, int]]]:
-    """Join block texts with their separators; return the text and each block's span.
-
-    >>> tile(["a", "bc"], ["\\n\\n", ""])
-    ('a\\n\\nbc', [(0, 3), (3, 5)])
-    """
-    spans, parts, pos = [], [], 0
-    for t, sep in zip(texts, separators, strict=True):
-        piece = t + sep
-        parts.append(piece)
-        spans.append((pos, pos + len(piece)))
-        pos += len(piece)
-    return "".join(parts), spans
 
 
 def text_page(text: str, *, config: BoilerplateConfig) -> Page:
