@@ -214,3 +214,22 @@ def test_script_family_cases_cover_the_families():
     families = {c["family"] for c in cases}
     assert {"cjk", "brahmic", "arabic", "cyrillic", "greek", "hebrew", "georgian"} <= families
     assert {"armenian", "thai", "latin"} <= families
+
+
+@settings(max_examples=80, deadline=None, derandomize=True)
+@given(st.data())
+def test_letter_pattern_finds_exactly_the_letters_one_candidate_writes(data):
+    """The search for the letters only one candidate's pack lists finds each of them,
+    and nothing else, in any text (whatever module compiles the pattern)."""
+    from normalize.context import default_context
+    from normalize.scripts import SCRIPT_LANGUAGES
+    from normalize.segment import _letter_table
+
+    ctx = default_context()
+    for cands in SCRIPT_LANGUAGES.values():
+        table, pattern = _letter_table(tuple(cands), ctx)
+        if pattern is None:
+            continue
+        chars = sorted(table) + list("a-]^\\[.*ё eé\n") + ["\U0001f600", "\u0301"]
+        text = data.draw(st.lists(st.sampled_from(chars), max_size=40).map("".join))
+        assert pattern.findall(text) == [c for c in text if c in table]
