@@ -146,34 +146,46 @@ class LanguageIdentifier:
 
     #: Most candidate sets whose tables are kept (each is at most two megabytes).
     MAX_TABLES = 16
+    #: The tables kept per candidate set (:meth:`_table`): the columns langid
+    #: knows (``None`` when it knows every candidate) and their table.
+    Tables = dict[tuple[str, ...], tuple[list[int] | None, np.ndarray]]
     #: Emitting bytes whose table rows are gathered at once (at most a few
     #: megabytes of rows).
     CHUNK = 16_384
 
     def _table(
-        self, cols: np.ndarray, tables: dict[tuple[int, ...], np.ndarray] | None
-    ) -> np.ndarray:
-        """``state_logprob[:, cols]``, contiguous, kept in ``tables`` (by the tuple of
-        columns) when given: one per candidate set, a few per worker.
+        self, languages: Sequence[str], tables: Tables | None
+    ) -> tuple[list[int] | None, np.ndarray]:
+        """The positions in ``languages`` of those langid knows (``None``: all of them) and
+        ``state_logprob`` of their columns, contiguous; kept in ``tables`` (by the
+        tuple of languages) when given: one per candidate set, a few per worker.
 
-        It stays float32, half the memory to gather; the rows are added up in
-        float64, as they would be from a float64 copy.
+        The segmenter scores a page's pieces one candidate set at a time, so a
+        page asks for the same few sets again and again: what they need is
+        looked up once each. The table stays float32, half the memory to
+        gather; the rows are added up in float64, as they would be from a
+        float64 copy.
         """
-        key = tuple(cols.tolist())
-        table = tables.get(key) if tables is not None else None
-        if table is None:
-            table = np.ascontiguousarray(self.state_logprob[:, cols])
+        key = tuple(languages)
+        kept = tables.get(key) if tables is not None else None
+        if kept is None:
+            known = [i for i, lang in enumerate(key) if lang in self.index]
+            cols = self.columns([key[i] for i in known])
+            kept = (
+                None if len(known) == len(key) else known,
+                np.ascontiguousarray(self.state_logprob[:, cols]),
+            )
             if tables is not None:
                 if len(tables) >= self.MAX_TABLES:
                     tables.clear()
-                tables[key] = table
-        return table
+                tables[key] = kept
+        return kept
 
     def loglik(
         self,
         texts: Sequence[str],
         languages: Sequence[str],
-        tables: dict[tuple[int, ...], np.ndarray] | None = None,
+        tables: Tables | None = None,
     ) -> np.ndarray:
         """Log-likelihood of each text under each language: an array ``len(texts) × len(languages)``.
 
@@ -185,13 +197,12 @@ class LanguageIdentifier:
         >>> ll.shape, bool(ll[0, 1] > ll[0, 0]), ll[1].tolist()
         ((2, 3), True, [0.0, 0.0, -inf])
         """
+        known, table = self._table(languages, tables)
+        if texts and known is None and languages:
+            return (self._sums_compiled if COMPILED else self._sums)(texts, table)
         out = np.full((len(texts), len(languages)), -np.inf)
-        known = [i for i, lang in enumerate(languages) if lang in self.index]
-        if not texts or not known:
-            return out
-        cols = self.columns([languages[i] for i in known])
-        table = self._table(cols, tables)
-        out[:, known] = (self._sums_compiled if COMPILED else self._sums)(texts, table)
+        if texts and known:
+            out[:, known] = (self._sums_compiled if COMPILED else self._sums)(texts, table)
         return out
 
     def _sums(self, texts: Sequence[str], table: np.ndarray) -> np.ndarray:

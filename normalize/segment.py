@@ -55,6 +55,7 @@ from normalize.compiled import KERNELS_COMPILED, kernels
 from normalize.config import SegmentConfig
 from normalize.context import Context, default_context
 from normalize.document import NO_LANGUAGE, UNDETERMINED, Segment
+from normalize.identify import LanguageIdentifier
 from normalize.langpacks import SegmentPack, phrase_key
 from normalize.scripts import (
     SCRIPT_CODES,
@@ -527,7 +528,7 @@ def _hint_prior(
     ``<html lang>`` and the languages of its source's repeated chrome.
     :func:`_label` gives it only to the pieces a first decoding left unsure.
     """
-    if hints is None:
+    if hints is None or not (hints.html_lang or hints.source_langs):
         return None
     prior = np.zeros(len(cands))
     if hints.html_lang:
@@ -566,7 +567,7 @@ def _evidence(
     # in capitals ("NEWS WEB EASY", a shouted headline) has few of them and
     # is scored in lower case.
     scored = [t.lower() if t.isupper() else t for t in texts]
-    tables: dict[tuple[int, ...], np.ndarray] = ctx.owned("identify.tables", dict)
+    tables: LanguageIdentifier.Tables = ctx.owned("identify.tables", dict)
     scores = ctx.identifier.loglik(scored, cands, tables) * config.evidence_weight
     table, letters = _letter_table(cands, ctx)
     # One search over all the pieces first: most pages have no such letter.
@@ -758,15 +759,17 @@ def _decode_compiled(
     scores = np.ascontiguousarray(scores, dtype=np.float64)
     switch = np.ascontiguousarray(switch, dtype=np.float64)
     labels = np.empty(n, dtype=np.intp)
+    # One-dimensional arrays go to the kernels as they are (a typed
+    # memoryview takes any buffer); a table as its flat view.
     kernels.viterbi(
-        _flat(scores),
-        _flat(switch),
+        scores.reshape(-1),
+        switch,
         n,
         k,
-        _flat(np.empty(k)),
-        _flat(np.empty(n * k)),
-        _flat(np.empty(n, dtype=np.intp)),
-        _flat(labels),
+        np.empty(k),
+        np.empty(n * k),
+        np.empty(n, dtype=np.intp),
+        labels,
     )
     if temperature != 1.0:
         scores, switch = scores / temperature, switch / temperature
@@ -775,22 +778,17 @@ def _decode_compiled(
     like = np.maximum(np.exp(scores - scores.max(axis=1, keepdims=True)), 1e-300)
     conf = np.empty(n)
     kernels.posteriors(
-        _flat(like),
-        _flat(np.exp(-switch)),
+        like.reshape(-1),
+        np.exp(-switch),
         n,
         k,
-        _flat(labels),
-        _flat(np.empty(n * k)),
-        _flat(np.empty(n * k)),
-        _flat(np.empty(k)),
-        _flat(conf),
+        labels,
+        np.empty(n * k),
+        np.empty(n * k),
+        np.empty(k),
+        conf,
     )
     return labels, conf
-
-
-def _flat(array: np.ndarray) -> memoryview:
-    """A C-contiguous array as the flat buffer the core's kernels read and fill."""
-    return array.reshape(-1).data
 
 
 def _label(
@@ -818,12 +816,13 @@ def _label(
         # of 300,000 pieces; decode it in at most ``max_pieces`` windows of
         # consecutive pieces instead, so the time stays linear and small.
         size = -(-len(chain) // config.max_pieces)
-        windows = [chain[i : i + size] for i in range(0, len(chain), size)]
-        units = (
-            chain
-            if size == 1
-            else [_Piece(w[0].start, w[-1].end, w[0].script, group, w[0].before) for w in windows]
-        )
+        if size == 1:
+            units = chain
+        else:
+            windows = [chain[i : i + size] for i in range(0, len(chain), size)]
+            units = [
+                _Piece(w[0].start, w[-1].end, w[0].script, group, w[0].before) for w in windows
+            ]
         scores = _emissions(text, units, cands, config, ctx)
         switch = _switch_costs(units, config)
         labels, conf = _decode(scores, switch, config.confidence_temperature)
@@ -835,9 +834,13 @@ def _label(
             if unsure.any():
                 scores[unsure] += prior
                 labels, conf = _decode(scores, switch, config.confidence_temperature)
-        for window, lab, c in zip(windows, labels.tolist(), conf.tolist(), strict=False):
-            for p in window:
+        if size == 1:
+            for p, lab, c in zip(chain, labels.tolist(), conf.tolist(), strict=True):
                 p.lang, p.confidence = cands[lab], c
+        else:
+            for window, lab, c in zip(windows, labels.tolist(), conf.tolist(), strict=True):
+                for p in window:
+                    p.lang, p.confidence = cands[lab], c
         if len(chain) == 1 and _undecided(chain[0], config):
             chain[0].lang, chain[0].confidence = UNDETERMINED, 0.0
 

@@ -55,6 +55,7 @@ from normalize.document import (
     Segment,
     Stage,
 )
+from normalize.identify import LanguageIdentifier
 from normalize.scripts import SCRIPT_GROUP, SCRIPT_LANGUAGES, script_of
 from normalize.sentences import cap_length, split_sentences
 
@@ -558,7 +559,7 @@ def plausible_sources(
     for n, text in enumerate(texts):
         by_script.setdefault(main_script(text), []).append(n)
     identifier = ctx.identifier
-    tables: dict[tuple[int, ...], np.ndarray] = ctx.owned("identify.tables", dict)
+    tables: LanguageIdentifier.Tables = ctx.owned("identify.tables", dict)
     for script, members in by_script.items():
         langs = [lang for lang in SCRIPT_LANGUAGES.get(script, ()) if lang in identifier.index]
         if not any(lang in offered for lang in langs):

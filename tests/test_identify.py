@@ -69,3 +69,22 @@ def test_a_process_uses_saved_tables_without_importing_langid(tmp_path: Path) ->
     assert tables.is_file()
     assert _identifier_in_subprocess(tables) == "False"  # loaded, langid never imported
     assert _identifier_in_subprocess(tmp_path / "none.npz") == "True"  # built from langid
+
+
+def test_kept_tables_score_as_a_fresh_table_does(built: LanguageIdentifier) -> None:
+    """A candidate set's table and known columns, kept across calls (as a worker keeps
+    them), score every set as a fresh one does: known, unknown and no languages."""
+    from normalize.context import default_context
+
+    ident = default_context().identifier
+    tables: LanguageIdentifier.Tables = {}
+    for langs in (LANGS, LANGS[:5], ["xx"], [], LANGS, ["fr", "en"], LANGS[:5]):
+        for texts in (TEXTS, TEXTS[1:2], []):
+            kept = ident.loglik(texts, langs, tables)
+            fresh = ident.loglik(texts, langs)
+            assert kept.shape == (len(texts), len(langs))
+            assert kept.tobytes() == fresh.tobytes()
+            one_by_one = [ident.loglik([t], langs)[0] for t in texts]
+            assert kept.tolist() == [row.tolist() for row in one_by_one]
+            assert np.isneginf(kept[:, [i for i, lang in enumerate(langs) if lang == "xx"]]).all()
+    assert set(tables) == {tuple(LANGS), tuple(LANGS[:5]), ("xx",), (), ("fr", "en")}
