@@ -506,54 +506,75 @@ def process_batch(
     default context when omitted. ``watch`` is told which document each
     phase is on (see :data:`Watch`).
     """
+    return list(iter_batch(raws, config, ctx, watch=watch))
+
+
+def iter_batch(
+    raws: Sequence[RawDocument],
+    config: Config | None = None,
+    ctx: Context | None = None,
+    *,
+    watch: Watch = _no_watch,
+) -> Iterator[Document]:
+    """:func:`process_batch`, each record given as soon as it is finished.
+
+    A worker that serializes each record as it comes never holds the whole
+    batch's records as objects beside their serialized form: the batch's
+    peak memory is the pages and one form of the records, not both forms.
+    The record is the same; so is the order. With translation (one pass
+    over the batch's records) they come when the pass is over. While the
+    caller works on a record, the watch is still on that document.
+    """
     config = config or Config()
     ctx = ctx or default_context()
     try:
-        return _process_batch(raws, config, ctx, watch)
+        if config.translate.target:
+            from normalize import translate
+
+            docs = list(_process_batch(raws, config, ctx, watch))
+            watch(None)
+            yield from translate.translate_documents(docs, config.translate, ctx)
+        else:
+            yield from _process_batch(raws, config, ctx, watch)
     finally:
         watch(None)
 
 
 def _process_batch(
     raws: Sequence[RawDocument], config: Config, ctx: Context, watch: Watch
-) -> list[Document]:
+) -> Iterator[Document]:
     works: list[Work | None] = []
-    docs: list[Document | None] = []
+    failed: list[Document | None] = []
     for index, raw in enumerate(raws):
         if raw.error is not None:
             works.append(None)
-            docs.append(_error_doc(raw, raw.error))
+            failed.append(_error_doc(raw, raw.error))
             continue
         watch(index)
         work = Work(raw)
         error = _fold(PREPARE, work, config, ctx)
         if error is not None:
             works.append(None)
-            docs.append(_error_doc(raw, error))
+            failed.append(_error_doc(raw, error))
         else:
             works.append(work)
-            docs.append(None)
+            failed.append(None)
     watch(None)
     gather_evidence(works, config, ctx)
     for i in range(len(works)):
         # Let each page (and the analyses it holds) go once its record is made.
         pending, works[i] = works[i], None
         if pending is None:
+            doc, failed[i] = failed[i], None
+            assert doc is not None
+            yield doc
             continue
         watch(i)
         error = _fold(FINISH, pending, config, ctx)
-        assert pending.doc is not None
-        docs[i] = pending.doc if error is None else pending.doc.replace(errors=(error,))
-    watch(None)
-    out: list[Document] = []
-    for doc in docs:
+        doc = pending.doc
         assert doc is not None
-        out.append(doc)
-    if config.translate.target:
-        from normalize import translate
-
-        out = translate.translate_documents(out, config.translate, ctx)
-    return out
+        pending = None
+        yield doc if error is None else doc.replace(errors=(error,))
 
 
 def batched(items: Iterable[RawDocument], size: int) -> Iterator[list[RawDocument]]:

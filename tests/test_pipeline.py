@@ -360,3 +360,33 @@ def test_segments_are_cut_at_blocks_and_take_their_kind(
         if any(b.start <= s.start and s.end <= b.end and b.kind == CONTENT for b in blocks)
     ]
     assert {id(s) for s in in_one_content_block} <= {id(p) for p in pieces}
+
+
+def test_a_batchs_records_come_one_at_a_time_as_they_are_finished() -> None:
+    """``iter_batch`` gives each record before the next document's second phase runs.
+
+    A worker serializes each record as it comes, so it never holds the whole
+    batch's records as objects beside their serialized form; the records and
+    their order are those of ``process_batch``.
+    """
+    from normalize.document import ErrorRecord, RawDocument
+    from normalize.pipeline import iter_batch, process_batch
+
+    raws = [
+        RawDocument(id=str(i), source=f"site/{i}", data=f"Paragraph {i} of plain text.\n")
+        for i in range(3)
+    ]
+    raws.insert(1, RawDocument(id="bad", source="site/bad", data=b"", error=ErrorRecord(
+        "read", "unreadable", "cannot read", "site/bad")))  # fmt: skip
+    watched: list[int | None] = []
+    records = iter_batch(raws, Config(), watch=watched.append)
+    first = next(records)
+    # Both phases of document 0 ran, and the second phase of no other document.
+    second_phase = watched[watched.index(None) + 1 :]
+    assert first.id == "0" and second_phase == [0]
+    rest = list(records)
+    assert [d.id for d in rest] == ["bad", "1", "2"]
+    assert rest[0].errors[0].code == "unreadable"
+    assert [d.to_json() for d in [first, *rest]] == [
+        d.to_json() for d in process_batch(raws, Config())
+    ]

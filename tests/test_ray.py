@@ -109,7 +109,7 @@ def test_resume_is_the_same_on_both_engines(ray_cluster: None, tmp_path: Path) -
         out = tmp_path / f"{engine}.jsonl"
         run = dataclasses.replace(whole, engine=engine, output=str(out))
         done = CheckpointedFile(str(out), fingerprint=fingerprint(inputs, run))
-        done.write(b"".join(lines[:4]).decode("utf-8"))
+        done.write(b"".join(lines[:4]))
         done.commit(4, 0)
         done.close(complete=False)
         with open(done.partial, "ab") as partial:

@@ -145,7 +145,7 @@ def interrupt_after(out: Path, argv: list[str], whole: bytes, documents: int) ->
     run = _run_config(*argv, "-o", str(out))
     lines = whole.splitlines(keepends=True)
     done = CheckpointedFile(str(out), fingerprint=fingerprint(run_inputs(argv), run))
-    done.write(b"".join(lines[:documents]).decode("utf-8"))
+    done.write(b"".join(lines[:documents]))
     done.commit(documents, sum(b'"errors":[]' not in line for line in lines[:documents]))
     done.close(complete=False)
     with open(done.partial, "ab") as partial:
@@ -261,7 +261,7 @@ def test_a_damaged_checkpoint_is_refused_not_trusted(tmp_path: Path, damage) -> 
 
     out = tmp_path / "o.jsonl"
     first = CheckpointedFile(str(out), fingerprint="f")
-    first.write("".join(f'{{"id": "{i}", "text": "{"x" * 100}"}}\n' for i in range(8)))
+    first.write("".join(f'{{"id": "{i}", "text": "{"x" * 100}"}}\n' for i in range(8)).encode())
     first.commit(8, 0)
     first.close(complete=False)
     damage(out)
@@ -561,3 +561,22 @@ def test_a_worker_killed_while_it_sends_a_result_does_not_hang_the_run() -> None
         assert not thread.is_alive(), "the manager thread still waits for the rest of a result"
     finally:
         _STOPPED_POOL = None
+
+
+def test_jsonl_to_a_text_stream_without_bytes_writes_the_same_lines() -> None:
+    """Records are UTF-8 bytes; a text stream with no byte buffer (``io.StringIO``) gets them decoded."""
+    import io
+
+    from normalize.document import Document, RawDocument
+    from normalize.io.record import OutputRecord
+    from normalize.io.writers import JsonlWriter
+
+    doc = Document(id="é\u2028", text="ünï")
+    record = OutputRecord.of(doc, RawDocument(id="é", source=None, data="ünï"))
+    text, binary = io.StringIO(), io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+    for stream in (text, binary):
+        writer = JsonlWriter("-", stdout=stream)
+        writer.write(record)
+        writer.close()
+    assert text.getvalue().encode("utf-8") == binary.buffer.getvalue() == record.line + b"\n"
+    assert json.loads(record.line)["id"] == "é\u2028" and b"\\u2028" in record.line

@@ -34,7 +34,7 @@ from normalize.config import Config, RunConfig
 from normalize.document import Document, ErrorRecord, RawDocument, Skipped
 from normalize.io.readers import iter_inputs
 from normalize.io.record import OutputRecord
-from normalize.pipeline import batched, process_batch
+from normalize.pipeline import Watch, batched, iter_batch, process_batch
 
 T = TypeVar("T")
 
@@ -117,17 +117,27 @@ class _HardLimit:
         signal.setitimer(signal.ITIMER_PROF, self.seconds)
 
 
-def _worker_batch(batch: list[RawDocument], config: Config, progress: Any = None) -> list[Document]:
+def _watch(config: Config, progress: Any) -> Watch:
+    """The pipeline's watch: the hard time limit in a worker process, nothing elsewhere."""
     seconds = hard_limit(config)
     if seconds and multiprocessing.parent_process() is not None:
-        return process_batch(batch, config, watch=_HardLimit(seconds, progress))
-    return process_batch(batch, config)
+        return _HardLimit(seconds, progress)
+    return _unlimited
+
+
+def _unlimited(index: int | None) -> None:
+    return None
+
+
+def _worker_batch(batch: list[RawDocument], config: Config, progress: Any = None) -> list[Document]:
+    return process_batch(batch, config, watch=_watch(config, progress))
 
 
 def _worker_records(
     batch: list[RawDocument], config: Config, segments: str = "full", progress: Any = None
 ) -> list[OutputRecord]:
-    docs = _worker_batch(batch, config, progress)
+    """The batch's records, each serialized as soon as it is finished (see ``iter_batch``)."""
+    docs = iter_batch(batch, config, watch=_watch(config, progress))
     return [OutputRecord.of(doc, raw, segments) for doc, raw in zip(docs, batch, strict=True)]
 
 

@@ -134,7 +134,7 @@ class CheckpointedFile:
     ) -> None:
         self.target = target
         self._compress = compress
-        self._pending: list[str] = []
+        self._pending: list[bytes] = []
         self.fingerprint = fingerprint
         self.partial = f"{target}.partial"
         self.checkpoint = f"{target}.checkpoint"
@@ -228,15 +228,16 @@ class CheckpointedFile:
                 "changed); run again without --resume to start over"
             )
 
-    def write(self, text: str) -> None:
-        """Add ``text`` to the file (written, compressed as one frame, at the next commit)."""
-        self._pending.append(text)
-        self._records += text.count("\n")
+    def write(self, data: bytes) -> None:
+        """Add ``data`` (UTF-8 lines) to the file (written, compressed as one frame, at the
+        next commit)."""
+        self._pending.append(data)
+        self._records += data.count(b"\n")
 
     def _flush_pending(self) -> None:
         if not self._pending:
             return
-        data = "".join(self._pending).encode("utf-8")
+        data = b"".join(self._pending)
         self._pending = []
         if self._compress:
             data = self._compress(data)

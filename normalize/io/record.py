@@ -22,8 +22,13 @@ from normalize.translate import untranslated
 _LINE_BREAKS = {0x85: "\\u0085", 0x2028: "\\u2028", 0x2029: "\\u2029"}
 
 
-def json_line(doc: Document, segments: str = "full") -> str:
-    r"""A record as one JSONL line that every reader splits where it should, and UTF-8 can write.
+def json_line(doc: Document, segments: str = "full") -> bytes:
+    r"""A record as one JSONL line in UTF-8, which every reader splits where it should.
+
+    Encoded once, in the worker that made the record: the bytes are what a
+    worker sends and a writer writes (half the size of a ``str`` holding any
+    character beyond Latin-1, and nothing to decode or encode again in the
+    process that writes, which every worker waits on).
 
     U+0085, U+2028 and U+2029 are written as JSON escapes. A string that
     still holds a lone surrogate (which UTF-8 cannot encode) makes the
@@ -31,17 +36,19 @@ def json_line(doc: Document, segments: str = "full") -> str:
     record is written rather than stopping the run.
 
     >>> line = json_line(Document(id="a\u2028b\ud800"))
-    >>> "\u2028" in line, '"id":"a\\u2028b\\ud800"' in line
+    >>> "\u2028".encode() in line, b'"id":"a\\u2028b\\ud800"' in line
     (False, True)
     """
     line = doc.to_json_line(segments=segments)
     try:
-        line.encode("utf-8")
+        data = line.encode("utf-8")
     except UnicodeEncodeError:
-        return json.dumps(doc.to_json(segments=segments), ensure_ascii=True, separators=(",", ":"))
-    if "\x85" in line or "\u2028" in line or "\u2029" in line:
-        line = line.translate(_LINE_BREAKS)
-    return line
+        return json.dumps(
+            doc.to_json(segments=segments), ensure_ascii=True, separators=(",", ":")
+        ).encode("ascii")
+    if b"\xc2\x85" in data or b"\xe2\x80\xa8" in data or b"\xe2\x80\xa9" in data:
+        data = line.translate(_LINE_BREAKS).encode("utf-8")
+    return data
 
 
 def raw_size(raw: RawDocument) -> int:
@@ -59,8 +66,8 @@ class OutputRecord:
     """A finished document as the writers and the run's summary use it."""
 
     id: str
-    #: The record as one JSON line (no newline).
-    line: str
+    #: The record as one JSON line in UTF-8 (no newline): :func:`json_line`.
+    line: bytes
     #: The document's clean text (what ``--format text`` writes).
     text: str
     #: The messages of its error records.

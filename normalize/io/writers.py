@@ -27,7 +27,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from typing import Protocol, TextIO
+from typing import BinaryIO, Protocol, TextIO
 
 from normalize.config import RunConfig
 from normalize.io.checkpoint import CheckpointedFile, fingerprint
@@ -75,8 +75,14 @@ class JsonlWriter:
         self.resumed_documents = self.resumed_errors = 0
         self._failed = 0
         self._file: CheckpointedFile | None = None
+        self._binary: BinaryIO | None = None
         if target == "-":
             self._stream = stdout if stdout is not None else sys.stdout
+            # Lines are UTF-8 already: they go to the stream's bytes (its text layer,
+            # which nothing else writes to, flushed once so that order is kept).
+            self._binary = getattr(self._stream, "buffer", None)
+            if self._binary is not None:
+                self._stream.flush()
             return
         compress = COMPRESSORS.get(compression_of(target) or "")
         self._file = CheckpointedFile(
@@ -86,10 +92,12 @@ class JsonlWriter:
         self.resumed_errors = self._file.resumed_errors
 
     def write(self, record: OutputRecord) -> None:
-        if self._file is None:
-            self._stream.write(record.line + "\n")
+        if self._file is not None:
+            self._file.write(record.line + b"\n")
+        elif self._binary is not None:
+            self._binary.write(record.line + b"\n")
         else:
-            self._file.write(record.line + "\n")
+            self._stream.write(record.line.decode("utf-8") + "\n")
         self._failed += bool(record.errors)
 
     @property
@@ -99,7 +107,7 @@ class JsonlWriter:
 
     def commit(self, documents: int) -> None:
         if self._file is None:
-            self._stream.flush()
+            self._flush()
         else:
             self._file.commit(documents, self._failed)
         self._failed = 0
@@ -108,10 +116,15 @@ class JsonlWriter:
         if self._file is not None:
             self._file.close(complete)
         elif complete:
-            self._stream.flush()
+            self._flush()
         else:
             with contextlib.suppress(OSError):  # the failure was reported already
-                self._stream.flush()
+                self._flush()
+
+    def _flush(self) -> None:
+        if self._binary is not None:
+            self._binary.flush()
+        self._stream.flush()
 
     def __enter__(self) -> JsonlWriter:
         return self
@@ -161,7 +174,7 @@ class TextWriter:
     def write(self, record: OutputRecord) -> None:
         """Write the text under a temporary name and rename it: never a torn ``.txt``."""
         if record.errors:
-            self._error_file.write(record.line + "\n")
+            self._error_file.write(record.line + b"\n")
             self._failed += 1
             return
         name = text_file_name(record.id)
