@@ -414,7 +414,7 @@ def _start_and_wait_for_work(args: list[str], out: Path) -> subprocess.Popen:
 
 
 def test_workers_die_with_their_parent(tmp_path: Path) -> None:
-    corpus = make_corpus(tmp_path, 60)
+    corpus = make_corpus(tmp_path, 600)
     proc = _start_and_wait_for_work(
         [str(corpus), "--jobs", "2", "--batch-size", "2", "-q"], tmp_path / "o.jsonl"
     )
@@ -433,7 +433,9 @@ def test_workers_die_with_their_parent(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=lambda s: s.name)
 def test_an_interrupted_run_says_how_to_resume(tmp_path: Path, signum: int) -> None:
-    corpus = make_corpus(tmp_path, 60)
+    # Long enough (about a minute of work) that the signal always comes mid-run, even when a
+    # loaded machine leaves this process waiting between its look at the checkpoint and the kill.
+    corpus = make_corpus(tmp_path, 600)
     out = tmp_path / "o.jsonl"
     proc = _start_and_wait_for_work([str(corpus), "--jobs", "2", "--batch-size", "2", "-q"], out)
     os.kill(proc.pid, signum)
