@@ -465,14 +465,21 @@ def canonical_blocks(raw: Sequence[str], canonicalize: Callable[[str], str]) -> 
     >>> canonical_blocks([" a\\u00a0b ", "", "c"], canonicalize)
     ['a b', '', 'c']
     """
+    return _canonical_blocks(raw, canonicalize)[0]
+
+
+def _canonical_blocks(
+    raw: Sequence[str], canonicalize: Callable[[str], str]
+) -> tuple[list[str], bool]:
+    """:func:`canonical_blocks`, and whether the one call on the joined blocks was used."""
     raw = [r.strip() for r in raw]
     keep = [r for r in raw if r]
     joined = canonicalize("\n\n".join(keep))
     parts = joined.split("\n\n") if joined else []
     if len(parts) == len(keep):
         it = iter(parts)
-        return [next(it) if r else "" for r in raw]
-    return [canonicalize(r) for r in raw]
+        return [next(it) if r else "" for r in raw], True
+    return [canonicalize(r) for r in raw], False
 
 
 def canonicalize_blocks(
@@ -480,15 +487,24 @@ def canonicalize_blocks(
 ) -> tuple[list[str], dict[str, int]]:
     """:func:`canonical_blocks` in the canonical form, with what each rule changed.
 
+    The changes counted are those of the text kept: when the blocks are
+    canonicalized one by one, the changes of the joined attempt are not
+    counted as well.
+
     >>> canonicalize_blocks(["x\\u00a0\\u00a0y", "z\\r"])
     (['x y', 'z'], {'normalize_spaces': 1})
+    >>> canonicalize_blocks(["x\\u00a0\\u00a0y", "\\u200b"])  # one by one
+    (['x y', ''], {'normalize_spaces': 1, 'remove_invisibles': 1})
     """
-    counts: dict[str, int] = {}
+    calls: list[dict[str, int]] = []
 
     def one(text: str) -> str:
-        nonlocal counts
         out, changed = canonicalize_and_explain(text, config)
-        counts = add_counts(counts, changed)
+        calls.append(changed)
         return out
 
-    return canonical_blocks(raw, one), counts
+    texts, whole = _canonical_blocks(raw, one)
+    counts: dict[str, int] = {}
+    for changed in calls if whole else calls[1:]:
+        counts = add_counts(counts, changed)
+    return texts, counts

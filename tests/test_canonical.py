@@ -205,3 +205,34 @@ def test_the_mark_class_knows_every_non_starter() -> None:
         and not _MARK_RUN.match(chr(code) * 14)
     ]
     assert not missed, missed[:20]
+
+
+@given(st.lists(st.text(alphabet="ab \u00a0\u200b\u2029\r\n\t\ufeff", max_size=8), max_size=4))
+def test_block_changes_are_counted_once(blocks: list[str]) -> None:
+    """The changes of a page's blocks are those of the texts kept, never counted twice.
+
+    When the joined blocks do not split back (a block that canonicalizes to
+    nothing, a U+2029), each block is canonicalized on its own; the joined
+    attempt's changes were counted as well (15 of the 181 article pages).
+    """
+    from normalize.canonical import canonicalize_and_explain, canonicalize_blocks
+    from normalize.document import add_counts
+
+    texts, counts = canonicalize_blocks(blocks)
+    one_by_one: dict[str, int] = {}
+    for block in blocks:
+        one_by_one = add_counts(one_by_one, canonicalize_and_explain(block.strip())[1])
+    kept = [b.strip() for b in blocks if b.strip()]
+    joined = canonicalize("\n\n".join(kept))
+    if len(joined.split("\n\n") if joined else []) != len(kept):  # one by one
+        assert counts == one_by_one
+        assert texts == [canonicalize(b.strip()) for b in blocks]
+
+
+@pytest.mark.xfail(strict=True, reason="known failure: the joined blocks split back into as many "
+                   "parts when one block vanishes and another gains a blank line (U+2029), so the "
+                   "parts are given to the wrong blocks")  # fmt: skip
+def test_a_vanishing_block_beside_a_paragraph_separator_keeps_its_place() -> None:
+    from normalize.canonical import canonicalize_blocks
+
+    assert canonicalize_blocks(["\u200b", "a\u2029a"])[0] == ["", "a\n\na"]
