@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import signal
 import struct
 import subprocess
@@ -582,3 +583,55 @@ def test_jsonl_to_a_text_stream_without_bytes_writes_the_same_lines() -> None:
         writer.close()
     assert text.getvalue().encode("utf-8") == binary.buffer.getvalue() == record.line + b"\n"
     assert json.loads(record.line)["id"] == "é\u2028" and b"\\u2028" in record.line
+
+
+def _heap_given_back() -> int:
+    """MiB given back to the system when 32 blocks of 1 MiB are freed, after glibc's
+    dynamic threshold was raised by an 8 MiB block and with a 4 MiB block after them."""
+    import ctypes
+
+    libc = ctypes.CDLL(None)
+    libc.malloc.restype = ctypes.c_void_p
+    libc.malloc.argtypes = [ctypes.c_size_t]
+    libc.free.argtypes = [ctypes.c_void_p]
+
+    def rss() -> int:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+    first = libc.malloc(8 << 20)
+    ctypes.memset(first, 1, 8 << 20)
+    libc.free(first)  # glibc would now serve blocks up to 8 MiB from the heap
+    blocks = [libc.malloc(1 << 20) for _ in range(32)]
+    for block in blocks:
+        ctypes.memset(block, 1, 1 << 20)
+    after = libc.malloc(4 << 20)
+    ctypes.memset(after, 1, 4 << 20)
+    before = rss()
+    for block in blocks:
+        libc.free(block)
+    given = (before - rss()) >> 20
+    libc.free(after)
+    return given
+
+
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc",
+    reason="glibc's allocator",
+)
+def test_a_worker_gives_big_blocks_back_to_the_system() -> None:
+    """A worker's freed big blocks do not stay in its heap (a long run's RSS crept up)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from normalize.engines.local import _start_worker
+
+    # A fresh interpreter: a fork of this process would inherit its heap, whose free
+    # blocks glibc hands out before it maps new memory, whatever the threshold.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        1, context, initializer=_start_worker, initargs=(os.getpid(),)
+    ) as pool:
+        assert pool.submit(_heap_given_back).result(timeout=60) >= 30
+    with ProcessPoolExecutor(1, context) as pool:  # what glibc does by itself
+        assert pool.submit(_heap_given_back).result(timeout=60) < 8

@@ -49,10 +49,36 @@ T = TypeVar("T")
 WORKER_GC_THRESHOLDS = (100_000, 50, 100)
 
 
+#: glibc's threshold above which an allocation is a memory map of its own, given
+#: back to the system when freed (``M_MMAP_THRESHOLD``), fixed at its initial
+#: 128 KiB. Left alone, glibc raises it to the size of each such block freed (up
+#: to 32 MiB); after a few batches a batch's big buffers (its records pickled,
+#: about 4 MB for 256 documents) come from the heap instead, which fragments
+#: and keeps them. Measured on the 10,000 throughput documents, one job,
+#: medians of 3: peak RSS 99.6 -> 93.2 MiB (100 documents: 78.7 -> 79.0), with
+#: the same CPU time within the noise (in-process, mins of 4: 1.90 -> 1.92 s).
+MMAP_THRESHOLD = 128 * 1024
+_M_MMAP_THRESHOLD = -3
+
+
 def _start_worker(parent: int) -> None:
-    """Worker set-up: :func:`_die_with_parent`, and a collector tuned for batch work."""
+    """Worker set-up: :func:`_die_with_parent`, a collector tuned for batch work and
+    an allocator that gives big blocks back (:data:`MMAP_THRESHOLD`)."""
     _die_with_parent(parent)
     gc.set_threshold(*WORKER_GC_THRESHOLDS)
+    fix_mmap_threshold()
+
+
+def fix_mmap_threshold() -> bool:
+    """Fix glibc's ``M_MMAP_THRESHOLD`` (:data:`MMAP_THRESHOLD`); ``False`` where the C
+    library has no ``mallopt`` or refuses (not glibc: nothing to fix)."""
+    import ctypes
+
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return False
+    return bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD))
 
 
 def _die_with_parent(parent: int) -> None:
