@@ -19,9 +19,12 @@ cpdef Py_ssize_t shingle_sketch(const unsigned char[::1] data, const Py_ssize_t[
 cpdef list logits(tuple names, tuple weights, list feats)
 
 
-@cython.locals(n=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t, lo=Py_ssize_t, hi=Py_ssize_t,
-               m=Py_ssize_t, s=double, f=dict)
+@cython.locals(n=Py_ssize_t, i=Py_ssize_t, f=dict)
 cpdef add_context(list feats, list probs)
+
+
+@cython.locals(j=Py_ssize_t, lo=Py_ssize_t, hi=Py_ssize_t, m=Py_ssize_t, s=double)
+cdef double _mean_around(list probs, Py_ssize_t i, Py_ssize_t n, Py_ssize_t width)
 
 
 cdef bint _is_space(cython.uint o) noexcept

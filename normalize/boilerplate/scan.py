@@ -200,24 +200,22 @@ def add_context(feats: list[dict[str, float]], probs: list[float]) -> None:
     n = len(feats)
     for i in range(n):
         f = feats[i]
-        lo = i - 2 if i >= 2 else 0
-        hi = i + 3 if i + 3 <= n else n
-        s = 0.0
-        for j in range(lo, hi):
-            if j != i:
-                s += probs[j]
-        m = hi - lo - 1
-        f["ctx_p"] = s / (m if m > 1 else 1)
-        lo = i - 6 if i >= 6 else 0
-        hi = i + 7 if i + 7 <= n else n
-        s = 0.0
-        for j in range(lo, hi):
-            if j != i:
-                s += probs[j]
-        m = hi - lo - 1
-        f["ctx_p_wide"] = s / (m if m > 1 else 1)
+        f["ctx_p"] = _mean_around(probs, i, n, 2)
+        f["ctx_p_wide"] = _mean_around(probs, i, n, 6)
         f["prev_p"] = probs[i - 1] if i else 0.0
         f["next_p"] = probs[i + 1] if i + 1 < n else 0.0
+
+
+def _mean_around(probs: list[float], i: int, n: int, width: int) -> float:
+    """The mean of ``probs`` within ``width`` of ``i`` (``i`` left out), summed left to right."""
+    lo = i - width if i >= width else 0
+    hi = i + width + 1 if i + width + 1 <= n else n
+    s = 0.0
+    for j in range(lo, hi):
+        if j != i:
+            s += probs[j]
+    m = hi - lo - 1
+    return s / (m if m > 1 else 1)
 
 
 # The line scanner: what a line of ASCII text says, in one pass ------------------
