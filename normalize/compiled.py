@@ -50,9 +50,9 @@ def load(name: str) -> ModuleType:
         if not is_compiled(built) or not stale(Path(str(built.__file__)), name):
             return built
         log.warning(
-            "normalize: the compiled %s was not built from its source as it is now; running it "
-            "interpreted (same output, slower). Rebuild it: python setup.py build_ext --inplace, "
-            "or pip install -e .",
+            "the compiled %s was not built from its source as it is now; running it interpreted "
+            "(same output, slower). Rebuild it: make setup, or pip install -e . (python setup.py "
+            "build_ext --inplace needs Cython, the build extra)",
             name,
         )
     module = sys.modules.get(full)

@@ -313,3 +313,18 @@ def test_the_scanner_buffers_grow_with_the_pieces_not_the_text() -> None:
         tracemalloc.stop()
     assert len(pieces) == 20_000
     assert peak < 8 * len(text), peak
+
+
+def test_a_stale_core_says_once_how_to_rebuild_it(caplog) -> None:
+    """The warning names a rebuild that works in the Makefile's environment (which has
+    no Cython: pip builds with its own), and carries the log's prefix once."""
+    with (
+        mock.patch.dict(sys.modules),
+        mock.patch.object(compiled, "is_compiled", return_value=True),
+        mock.patch.object(compiled, "stale", return_value=True),
+        caplog.at_level("WARNING", logger=compiled.log.name),
+    ):
+        compiled.load("kernels")
+    (message,) = [r.getMessage() for r in caplog.records if r.name == compiled.log.name]
+    assert "make setup" in message and "pip install -e ." in message
+    assert not message.startswith("normalize:")
