@@ -31,6 +31,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import IO, Any, TypeVar
 
 from normalize.config import Config, RunConfig
+from normalize.context import default_context
 from normalize.document import Document, ErrorRecord, RawDocument, Skipped
 from normalize.io.readers import iter_inputs
 from normalize.io.record import OutputRecord
@@ -51,22 +52,29 @@ WORKER_GC_THRESHOLDS = (100_000, 50, 100)
 
 #: glibc's threshold above which an allocation is a memory map of its own, given
 #: back to the system when freed (``M_MMAP_THRESHOLD``), fixed at its initial
-#: 128 KiB. Left alone, glibc raises it to the size of each such block freed (up
-#: to 32 MiB); after a few batches a batch's big buffers (its records pickled,
-#: about 4 MB for 256 documents) come from the heap instead, which fragments
-#: and keeps them. Measured on the 10,000 throughput documents, one job,
-#: medians of 3: peak RSS 99.6 -> 93.2 MiB (100 documents: 78.7 -> 79.0), with
-#: the same CPU time within the noise (in-process, mins of 4: 1.90 -> 1.92 s).
+#: 128 KiB once a worker's first batch is done. Left alone, glibc raises it to
+#: the size of each such block freed (up to 32 MiB); after a few batches a
+#: batch's big buffers (its records pickled, about 4 MB for 256 documents) come
+#: from the heap instead, which fragments and keeps them. Measured on the
+#: 10,000 throughput documents, one job, medians of 3: peak RSS 99.6 -> 93.2
+#: MiB (100 documents: 78.7 -> 79.0). Fixed from the start, it cost the
+#: worker's start-up (loading the models maps and faults in every big
+#: temporary) about 0.04 s; after the first batch, nothing measurable.
 MMAP_THRESHOLD = 128 * 1024
 _M_MMAP_THRESHOLD = -3
 
 
 def _start_worker(parent: int) -> None:
-    """Worker set-up: :func:`_die_with_parent`, a collector tuned for batch work and
-    an allocator that gives big blocks back (:data:`MMAP_THRESHOLD`)."""
+    """Worker set-up: :func:`_die_with_parent`, and a collector tuned for batch work."""
     _die_with_parent(parent)
     gc.set_threshold(*WORKER_GC_THRESHOLDS)
-    fix_mmap_threshold()
+
+
+def _after_batch() -> None:
+    """In a worker process, once its first batch is done (its models loaded): an
+    allocator that gives big blocks back (:data:`MMAP_THRESHOLD`)."""
+    if multiprocessing.parent_process() is not None:
+        default_context().owned("engines.mmap_threshold", fix_mmap_threshold)
 
 
 def fix_mmap_threshold() -> bool:
@@ -156,7 +164,9 @@ def _unlimited(index: int | None) -> None:
 
 
 def _worker_batch(batch: list[RawDocument], config: Config, progress: Any = None) -> list[Document]:
-    return process_batch(batch, config, watch=_watch(config, progress))
+    docs = process_batch(batch, config, watch=_watch(config, progress))
+    _after_batch()
+    return docs
 
 
 def _worker_records(
@@ -164,7 +174,9 @@ def _worker_records(
 ) -> list[OutputRecord]:
     """The batch's records, each serialized as soon as it is finished (see ``iter_batch``)."""
     docs = iter_batch(batch, config, watch=_watch(config, progress))
-    return [OutputRecord.of(doc, raw, segments) for doc, raw in zip(docs, batch, strict=True)]
+    records = [OutputRecord.of(doc, raw, segments) for doc, raw in zip(docs, batch, strict=True)]
+    _after_batch()
+    return records
 
 
 def _child(work: Callable[..., Any], batch: list[RawDocument], config: Config, progress: Any,
