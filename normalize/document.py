@@ -125,6 +125,19 @@ class Segment:
     #: the language forced with ``--source-lang``.
     translation_source_lang: str | None = None
 
+    @property
+    def translated(self) -> bool:
+        """Whether any of the translation fields is set.
+
+        >>> Segment("a", 0, 1).translated, Segment("a", 0, 1, translation="b").translated
+        (False, True)
+        """
+        return not (
+            self.translation is None
+            and self.translation_covers is None
+            and self.translation_source_lang is None
+        )
+
     def to_json(self, *, text: bool = True) -> dict[str, Any]:
         """The segment as JSON: every field, null when absent; ``text`` null unless ``text``."""
         return {
@@ -167,9 +180,7 @@ class Segment:
             and math.isfinite(confidence)
             and type(self.start) is int
             and type(self.end) is int
-            and self.translation is None
-            and self.translation_covers is None
-            and self.translation_source_lang is None
+            and not self.translated
         ):
             try:
                 return (

@@ -369,9 +369,7 @@ def _split_at_blocks(segments: Sequence[Segment], blocks: Sequence[Block]) -> li
             and block.kind == CONTENT
             and seg.kind == CONTENT
             and seg.reason is None
-            and seg.translation is None
-            and seg.translation_covers is None
-            and seg.translation_source_lang is None
+            and not seg.translated
         ):
             append(seg)
             continue

@@ -31,7 +31,8 @@ if TYPE_CHECKING:
     from normalize.boilerplate import scan
 else:
     scan = compiled.load("boilerplate.scan")
-#: Whether lines of ASCII words are read by the compiled scanner's one pass
+#: Whether the boilerplate stage's compiled scanner runs (this package's one
+#: loader of it). Here: lines of ASCII words are read by its one pass
 #: (:func:`~normalize.boilerplate.scan.ascii_line`) rather than by the patterns
 #: (faster interpreted than that pass).
 SCAN_COMPILED = compiled.is_compiled(scan)

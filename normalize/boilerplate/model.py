@@ -15,24 +15,25 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import repeat
 from operator import mul
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from normalize import compiled
-from normalize.boilerplate.features import _Line, _text_features, page_lang, page_lines
+from normalize.boilerplate.features import (
+    SCAN_COMPILED,
+    _Line,
+    _text_features,
+    page_lang,
+    page_lines,
+    scan,
+)
 from normalize.boilerplate.rules import Phrases, all_phrases
 from normalize.config import BoilerplateConfig
 from normalize.context import Context, default_context
 from normalize.document import Page
 from normalize.langpacks import phrase_key
 
-if TYPE_CHECKING:
-    from normalize.boilerplate import scan
-else:
-    scan = compiled.load("boilerplate.scan")
-#: Whether the logits and the context features come from the compiled scanner's
-#: loops (else from the same sums taken through ``map`` and slices, faster
-#: interpreted than those loops).
-SCAN_COMPILED = compiled.is_compiled(scan)
+# With the scanner compiled (SCAN_COMPILED), the logits and the context features
+# come from its loops; else from the same sums taken through ``map`` and slices
+# (faster interpreted than those loops).
 
 _DEFAULT_CONFIG = BoilerplateConfig()
 

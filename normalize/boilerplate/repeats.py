@@ -17,23 +17,17 @@ from collections.abc import Mapping, Sequence
 from itertools import accumulate, chain, repeat
 from operator import lshift, or_
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 import numpy as np
 
-from normalize import compiled
-from normalize.boilerplate.features import _Line, page_lines
+from normalize.boilerplate.features import SCAN_COMPILED, _Line, page_lines, scan
 from normalize.config import BoilerplateConfig
 from normalize.context import Context, default_context
 from normalize.document import Page
 
-if TYPE_CHECKING:
-    from normalize.boilerplate import scan
-else:
-    scan = compiled.load("boilerplate.scan")
-#: Whether the shingles are hashed by the compiled scanner (else by zlib through map).
-SCAN_COMPILED = compiled.is_compiled(scan)
+# With the scanner compiled (SCAN_COMPILED), it hashes the shingles; else zlib through map.
 _CRC_TABLE = np.array(scan.crc_table(), np.uintc)
 
 
