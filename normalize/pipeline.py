@@ -41,16 +41,13 @@ from normalize.boilerplate import features
 from normalize.config import Config
 from normalize.context import Context, default_context
 from normalize.document import (
-    BOILERPLATE,
     CONTENT,
     NO_LANGUAGE,
     UNDETERMINED,
-    Block,
     Document,
     ErrorRecord,
     Page,
     RawDocument,
-    Segment,
     Stage,
     add_counts,
 )
@@ -271,10 +268,14 @@ def segment_text(work: Work, config: Config, ctx: Context) -> None:
     hints = segment.LanguageHints(
         html_lang=page.metadata.get("html_lang"), source_langs=work.source_langs
     )
-    lang_segments = segment.segment_languages(
-        page.text, config.segment.languages, hints=hints, config=config.segment, ctx=ctx
+    segments = segment.segment_languages(
+        page.text,
+        config.segment.languages,
+        hints=hints,
+        config=config.segment,
+        ctx=ctx,
+        blocks=page.blocks,
     )
-    segments = _split_at_blocks(lang_segments, page.blocks) if page.text else []
     content = [s for s in segments if s.kind == CONTENT]
     if config.keep_boilerplate:
         text = page.text
@@ -346,53 +347,6 @@ def _fold(steps: Sequence[Step], work: Work, config: Config, ctx: Context) -> Er
     except Exception as exc:  # noqa: BLE001 - one bad document must not stop a run
         return _internal_error(work.stage, exc, where)
     return None
-
-
-def _split_at_blocks(segments: Sequence[Segment], blocks: Sequence[Block]) -> list[Segment]:
-    """Cut language segments at block boundaries and give each piece its block's kind.
-
-    Both sequences tile the same text, so one merge walk suffices. A segment
-    that lies in one content block is its own piece (segments are immutable):
-    most are, and making each again would be one object per piece for nothing.
-    """
-    out: list[Segment] = []
-    append = out.append
-    ends = [b.end for b in blocks]
-    bi = 0
-    for seg in segments:
-        start, seg_end = seg.start, seg.end
-        while ends[bi] <= start:
-            bi += 1
-        block = blocks[bi]
-        if (
-            seg_end <= ends[bi]
-            and block.kind == CONTENT
-            and seg.kind == CONTENT
-            and seg.reason is None
-            and not seg.translated
-        ):
-            append(seg)
-            continue
-        text, lang, script, confidence = seg.text, seg.lang, seg.script, seg.confidence
-        while start < seg_end:
-            while ends[bi] <= start:
-                bi += 1
-            block = blocks[bi]
-            end = min(seg_end, ends[bi])
-            append(
-                Segment(
-                    text[start - seg.start : end - seg.start],
-                    start,
-                    end,
-                    lang,
-                    script,
-                    confidence,
-                    block.kind,
-                    block.reason if block.kind == BOILERPLATE else None,
-                )
-            )
-            start = end
-    return out
 
 
 def source_languages(

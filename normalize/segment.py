@@ -54,7 +54,7 @@ from normalize.caches import RepeatCache
 from normalize.compiled import KERNELS_COMPILED, kernels
 from normalize.config import SegmentConfig
 from normalize.context import Context, default_context
-from normalize.document import NO_LANGUAGE, UNDETERMINED, Segment
+from normalize.document import BOILERPLATE, CONTENT, NO_LANGUAGE, UNDETERMINED, Block, Segment
 from normalize.identify import LanguageIdentifier
 from normalize.langpacks import SegmentPack, phrase_key
 from normalize.scripts import (
@@ -884,6 +884,7 @@ def segment_languages(
     hints: LanguageHints | None = None,
     config: SegmentConfig | None = None,
     ctx: Context | None = None,
+    blocks: Sequence[Block] | None = None,
 ) -> list[Segment]:
     """Label a canonical text with segments of one language and script.
 
@@ -896,8 +897,19 @@ def segment_languages(
     identifier, the packs and the caches (the process's default context when
     omitted).
 
+    ``blocks`` (a page's: they tile ``text``) cut the segments at their
+    boundaries, and each segment takes its block's kind (and a boilerplate
+    block's reason). Each segment is made once, already cut: a page's
+    segments are tens of thousands of objects.
+
     >>> [(s.text, s.lang, s.script) for s in segment_languages("12:30 — Bonjour tout le monde !")]
     [('12:30 — ', 'zxx', 'Zyyy'), ('Bonjour tout le monde !', 'fr', 'Latn')]
+    >>> text = "Accueil | Actualités. Bonjour tout le monde !"
+    >>> blocks = [Block(0, 22, BOILERPLATE, "nav"), Block(22, 45)]
+    >>> [(s.text, s.lang, s.kind) for s in segment_languages(text, blocks=blocks)]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [('Accueil', 'fr', 'boilerplate'), (' | ', 'zxx', 'boilerplate'),
+     ('Actualités. ', 'fr', 'boilerplate'), ('Bonjour tout le monde !', 'fr', 'content')]
     >>> segment_languages("")
     []
     """
@@ -912,7 +924,7 @@ def segment_languages(
     pieces = _scanned_pieces(text, ctx) if COMPILED else _pieces(text)
     _label(text, pieces, languages, hints, config, ctx)
     _absorb_strays(text, pieces, config)
-    return _segments(text, pieces)
+    return _segments(text, pieces, blocks)
 
 
 #: What can follow a run of pieces and belong to its segment: a URL or e-mail
@@ -921,15 +933,27 @@ def segment_languages(
 _TRAILING_STARTS = frozenset(" \u00a0\u202f.!?…।॥۔؟。！？．")
 
 
-def _segments(text: str, pieces: Sequence[_Piece]) -> list[Segment]:
-    """The segments that tile ``text``: runs of labelled pieces, ``zxx`` between them.
+def _segments(
+    text: str, pieces: Sequence[_Piece], blocks: Sequence[Block] | None = None
+) -> list[Segment]:
+    """The segments that tile ``text``: runs of labelled pieces, ``zxx`` between them,
+    cut at ``blocks`` (one content block when ``None``).
 
     A run is the pieces of one language and script that only spaces, commas,
     sentence ends and URLs separate; its segment takes a URL and a sentence
     end right after it. The confidence of a segment is its pieces', weighted
     by their lengths.
     """
-    out: list[Segment] = []
+    return _cut_at_blocks(text, _spans(text, pieces), blocks)
+
+
+#: A stretch ``text[start:end]`` with its language, script and confidence.
+_Span = tuple[int, int, str, str, float]
+
+
+def _spans(text: str, pieces: Sequence[_Piece]) -> list[_Span]:
+    """The stretches of :func:`_segments` before they are cut at blocks, in order."""
+    out: list[_Span] = []
     pos = 0
     n = len(pieces)
     i = 0
@@ -956,7 +980,7 @@ def _segments(text: str, pieces: Sequence[_Piece]) -> list[Segment]:
             if stop:
                 end = stop.end()
         if start > pos:
-            out.append(Segment(text[pos:start], pos, start, NO_LANGUAGE, "Zyyy", 1.0))
+            out.append((pos, start, NO_LANGUAGE, "Zyyy", 1.0))
         if j == i + 1:
             size = first.end - first.start
             conf = first.confidence * size / size
@@ -965,11 +989,41 @@ def _segments(text: str, pieces: Sequence[_Piece]) -> list[Segment]:
             conf = sum(p.confidence * (p.end - p.start) for p in run) / sum(
                 p.end - p.start for p in run
             )
-        out.append(Segment(text[start:end], start, end, first.lang, first.script, conf))
+        out.append((start, end, first.lang, first.script, conf))
         pos = end
         i = j
     if pos < len(text):
-        out.append(Segment(text[pos:], pos, len(text), NO_LANGUAGE, "Zyyy", 1.0))
+        out.append((pos, len(text), NO_LANGUAGE, "Zyyy", 1.0))
+    return out
+
+
+def _cut_at_blocks(
+    text: str, spans: Sequence[_Span], blocks: Sequence[Block] | None
+) -> list[Segment]:
+    """A segment per span, or per part of a span in one block, with the block's kind.
+
+    Spans and blocks tile the same text, so one merge walk suffices.
+    """
+    reasons: list[str | None]
+    if blocks is None:
+        ends, kinds, reasons = [len(text)], [CONTENT], [None]
+    else:
+        ends = [b.end for b in blocks]
+        kinds = [b.kind for b in blocks]
+        reasons = [b.reason if b.kind == BOILERPLATE else None for b in blocks]
+    out: list[Segment] = []
+    append = out.append
+    bi = 0
+    for start, end, lang, script, conf in spans:
+        while ends[bi] <= start:
+            bi += 1
+        # Most spans lie in one block: a segment for each part of the others.
+        while (cut := ends[bi]) < end:
+            append(Segment(text[start:cut], start, cut, lang, script, conf, kinds[bi], reasons[bi]))
+            start = cut
+            while ends[bi] <= start:
+                bi += 1
+        append(Segment(text[start:end], start, end, lang, script, conf, kinds[bi], reasons[bi]))
     return out
 
 

@@ -7,12 +7,9 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from normalize import Config, Document, canonicalize, normalize_document
-from normalize.document import BOILERPLATE, CONTENT, NO_LANGUAGE, Block, Segment
-from normalize.pipeline import _split_at_blocks
+from normalize.document import CONTENT, NO_LANGUAGE
 from tests.conftest import ROOT, SEEDS
 
 SCHEMA = json.loads((ROOT / "normalize/schema/record.schema.json").read_text(encoding="utf-8"))
@@ -299,67 +296,6 @@ def test_unreadable_html_is_an_extract_error() -> None:
     doc = normalize_document(b"<!-- only a comment -->", format="html", source="c.html")
     [error] = doc.errors
     assert (error.stage, error.code) == ("extract", "bad_html")
-
-
-def _cut_every_piece(segments: list[Segment], blocks: list[Block]) -> list[Segment]:
-    """Segments cut at block boundaries, every piece made anew (the reference)."""
-    out = []
-    for seg in segments:
-        for block in blocks:
-            start, end = max(seg.start, block.start), min(seg.end, block.end)
-            if start < end:
-                reason = block.reason if block.kind == BOILERPLATE else None
-                out.append(
-                    Segment(
-                        seg.text[start - seg.start : end - seg.start],
-                        start,
-                        end,
-                        seg.lang,
-                        seg.script,
-                        seg.confidence,
-                        block.kind,
-                        reason,
-                    )
-                )
-    return out
-
-
-@st.composite
-def _tilings(draw: st.DrawFn) -> tuple[list[Segment], list[Block]]:
-    """A text tiled twice: by language segments and by blocks of either kind."""
-    text = draw(st.text("ab\n", min_size=1, max_size=40))
-
-    def cuts() -> list[int]:
-        inner = draw(st.sets(st.integers(1, len(text) - 1))) if len(text) > 1 else set()
-        return [0, *sorted(inner), len(text)]
-
-    seg_cuts, block_cuts = cuts(), cuts()
-    segments = [
-        Segment(text[a:b], a, b, draw(st.sampled_from(["en", "fr"])), "Latn", 0.5)
-        for a, b in zip(seg_cuts, seg_cuts[1:], strict=False)
-    ]
-    blocks = []
-    for a, b in zip(block_cuts, block_cuts[1:], strict=False):
-        chrome = draw(st.booleans())
-        blocks.append(Block(a, b, BOILERPLATE if chrome else CONTENT, "nav" if chrome else None))
-    return segments, blocks
-
-
-@given(_tilings())
-def test_segments_are_cut_at_blocks_and_take_their_kind(
-    tiling: tuple[list[Segment], list[Block]],
-) -> None:
-    """A segment inside one content block stays the same object; every piece is as if cut anew."""
-    segments, blocks = tiling
-    pieces = _split_at_blocks(segments, blocks)
-    assert pieces == _cut_every_piece(segments, blocks)
-    assert "".join(p.text for p in pieces) == "".join(s.text for s in segments)
-    in_one_content_block = [
-        s
-        for s in segments
-        if any(b.start <= s.start and s.end <= b.end and b.kind == CONTENT for b in blocks)
-    ]
-    assert {id(s) for s in in_one_content_block} <= {id(p) for p in pieces}
 
 
 def test_a_batchs_records_come_one_at_a_time_as_they_are_finished() -> None:

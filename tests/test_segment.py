@@ -12,10 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from normalize.document import NO_LANGUAGE
+from normalize.document import BOILERPLATE, CONTENT, NO_LANGUAGE, Block, Segment
 from normalize.segment import (
     LanguageHints,
     SegmentConfig,
+    _cut_at_blocks,
     dominant_language,
     segment_languages,
 )
@@ -233,3 +234,74 @@ def test_letter_pattern_finds_exactly_the_letters_one_candidate_writes(data):
         chars = sorted(table) + list("a-]^\\[.*ё eé\n") + ["\U0001f600", "\u0301"]
         text = data.draw(st.lists(st.sampled_from(chars), max_size=40).map("".join))
         assert pattern.findall(text) == [c for c in text if c in table]
+
+
+def _cut_every_piece(segments: list[Segment], blocks: list[Block]) -> list[Segment]:
+    """Segments cut at block boundaries, every piece made anew (the reference)."""
+    out = []
+    for seg in segments:
+        for block in blocks:
+            start, end = max(seg.start, block.start), min(seg.end, block.end)
+            if start < end:
+                reason = block.reason if block.kind == BOILERPLATE else None
+                out.append(
+                    Segment(
+                        seg.text[start - seg.start : end - seg.start],
+                        start,
+                        end,
+                        seg.lang,
+                        seg.script,
+                        seg.confidence,
+                        block.kind,
+                        reason,
+                    )
+                )
+    return out
+
+
+def _block_cuts(draw: st.DrawFn, text: str) -> list[Block]:
+    """Blocks of either kind that tile ``text``."""
+    inner = draw(st.sets(st.integers(1, len(text) - 1))) if len(text) > 1 else set()
+    cuts = [0, *sorted(inner), len(text)]
+    blocks = []
+    for a, b in zip(cuts, cuts[1:], strict=False):
+        chrome = draw(st.booleans())
+        blocks.append(Block(a, b, BOILERPLATE if chrome else CONTENT, "nav" if chrome else None))
+    return blocks
+
+
+@st.composite
+def _tilings(draw: st.DrawFn) -> tuple[str, list[Segment], list[Block]]:
+    """A text tiled twice: by language segments and by blocks of either kind."""
+    text = draw(st.text("ab\n", min_size=1, max_size=40))
+    inner = draw(st.sets(st.integers(1, len(text) - 1))) if len(text) > 1 else set()
+    cuts = [0, *sorted(inner), len(text)]
+    segments = [
+        Segment(text[a:b], a, b, draw(st.sampled_from(["en", "fr"])), "Latn", 0.5)
+        for a, b in zip(cuts, cuts[1:], strict=False)
+    ]
+    return text, segments, _block_cuts(draw, text)
+
+
+@given(_tilings())
+def test_spans_are_cut_at_blocks_and_take_their_kind(
+    tiling: tuple[str, list[Segment], list[Block]],
+) -> None:
+    """Every part of a span in one block is a segment with the block's kind, as if cut anew."""
+    text, segments, blocks = tiling
+    spans = [(s.start, s.end, s.lang, s.script, s.confidence) for s in segments]
+    assert _cut_at_blocks(text, spans, blocks) == _cut_every_piece(segments, blocks)
+    assert _cut_at_blocks(text, spans, None) == segments
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_segments_made_with_blocks_are_the_segments_cut_at_them(data: st.DataObject) -> None:
+    """``blocks`` gives the segments of the text alone, cut at the blocks and of their kind."""
+    words = st.sampled_from(["Home", "News", "होम", "दुनिया", "Привет", "мир", "bonjour", "2024"])
+    seps = st.sampled_from([" ", " > ", "\n", ". ", " | ", ", ", "\n\n"])
+    parts = data.draw(st.lists(st.tuples(words, seps), min_size=1, max_size=12))
+    text = "".join(w + s for w, s in parts)
+    blocks = _block_cuts(data.draw, text)
+    alone = segment_languages(text)
+    assert segment_languages(text, blocks=blocks) == _cut_every_piece(alone, blocks)
