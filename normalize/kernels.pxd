@@ -30,7 +30,7 @@ cpdef void posteriors(const double[::1] like, const double[::1] jump, Py_ssize_t
 @cython.locals(seen=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t, p=Py_ssize_t, state=Py_ssize_t,
                started=bint, row=Py_ssize_t, base=Py_ssize_t)
 cpdef void loglik(const unsigned char[::1] data, const Py_ssize_t[::1] offsets, Py_ssize_t n,
-                  const int[::1] nextmove, const unsigned char[::1] emitting,
+                  const unsigned short[::1] nextmove, const unsigned char[::1] emitting,
                   const float[::1] table, Py_ssize_t k, Py_ssize_t chunk, double[::1] acc,
                   double[::1] out) noexcept
 

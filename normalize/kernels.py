@@ -213,7 +213,7 @@ def loglik(
 ) -> None:
     """Add to ``out[i]`` (``n × k``) the table rows of the states text ``i`` passes through.
 
-    langid's automaton (``nextmove[(state << 8) | byte]``) walks the UTF-8
+    langid's automaton (``nextmove[(state << 8) | byte]``, 16-bit) walks the UTF-8
     bytes ``data[offsets[i] : offsets[i + 1]]`` of each text from its start
     state; every state that emits a feature (``emitting[state]``) adds its
     row of ``table`` (``states × k``, float32) to the text's sums, in

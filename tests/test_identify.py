@@ -32,6 +32,25 @@ def test_saved_tables_load_to_the_same_scores(built: LanguageIdentifier, tmp_pat
     assert np.array_equal(loaded.loglik(TEXTS, LANGS), built.loglik(TEXTS, LANGS))
 
 
+def test_transitions_are_16_bit_in_memory_and_32_bit_on_disk(
+    built: LanguageIdentifier, tmp_path: Path
+) -> None:
+    """Half the memory for the walk to read at random; the file keeps format 1's 32 bits
+    (an environment's saved tables are read by every checkout that uses it)."""
+    from langid import langid
+
+    model = langid.LanguageIdentifier.from_modelstring(langid.model, norm_probs=True)
+    assert built.nextmove.dtype == np.uint16
+    assert np.array_equal(built.nextmove, np.asarray(model.tk_nextmove))
+    path = tmp_path / "tables.npz"
+    built.save(path, model_fingerprint())
+    with np.load(path) as data:
+        assert data["nextmove"].dtype == np.int32
+        assert np.array_equal(data["nextmove"], built.nextmove)
+    loaded = LanguageIdentifier.load(path, model_fingerprint())
+    assert loaded is not None and loaded.nextmove.dtype == np.uint16
+
+
 def test_tables_of_another_model_or_unreadable_are_not_used(
     built: LanguageIdentifier, tmp_path: Path
 ) -> None:
