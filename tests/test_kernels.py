@@ -315,9 +315,11 @@ def test_the_scanner_buffers_grow_with_the_pieces_not_the_text() -> None:
     assert peak < 8 * len(text), peak
 
 
-def test_a_stale_core_says_once_how_to_rebuild_it(caplog) -> None:
+def test_a_stale_core_says_once_how_to_rebuild_it(caplog, monkeypatch) -> None:
     """The warning names a rebuild that works in the Makefile's environment (which has
     no Cython: pip builds with its own), and carries the log's prefix once."""
+    # The core is loaded (and found stale) only where the interpreted path is not forced.
+    monkeypatch.delenv(compiled.PURE_PYTHON_ENV, raising=False)
     with (
         mock.patch.dict(sys.modules),
         mock.patch.object(compiled, "is_compiled", return_value=True),
