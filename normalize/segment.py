@@ -288,9 +288,14 @@ def _sets_apart(gap: str) -> bool:
     return _ITEM_GAP.search(gap) is not None or _gap_kind(gap) == SENTENCE
 
 
-#: Code points whose character classes are made up front (the rest when met).
+#: Code points are classified by blocks of this many (``_CharClasses.cover``):
+#: a classification costs mostly per call, not per character, and a text's
+#: characters come from few blocks (a script's letters and punctuation).
+_BLOCK = 256
 _BMP = 0x10000
-_ASTRAL = regex.compile("[\U00010000-\U0010ffff]")
+#: The high bytes of UTF-16 surrogates, and the code points classified one by one.
+_SURROGATES = bytes(range(0xD8, 0xE0))
+_ONE_BY_ONE = re.compile(r"[\ud800-\udfff\U00010000-\U0010ffff]")
 #: Script ids of the compiled scanner: the word scripts' in ``_WORD_SCRIPTS``
 #: order (bit ``i`` of a class), then letters of no word script, then Han and kana.
 _SCANNER_SCRIPTS = (*(code for _, code in _WORD_SCRIPTS), UNKNOWN_SCRIPT, "Jpan")
@@ -303,9 +308,13 @@ class _CharClasses:
 
     Each flag is a ``[…]`` of the patterns the interpreted path matches with
     (``\\p{scx=…}``, ``\\p{L}``, ``\\p{M}``, ``\\s``, the separators), so the two
-    paths read characters alike. The Basic Multilingual Plane is classified
-    when the table is made (a few tens of milliseconds, once per context);
-    other code points (emoji, historic scripts) when a text first has them.
+    paths read characters alike. Code points are classified when a text first
+    has them (:meth:`cover`): those of the Basic Multilingual Plane by blocks
+    of :data:`_BLOCK`, the others (emoji, historic scripts) one by one. The
+    whole BMP up front cost every worker about 50 ms, most of the start-up of
+    a run on a small file, for the few blocks a run's texts use; the first
+    block (ASCII and Latin-1) is classified when the table is made. Class ids
+    follow the order classes are met in: they mean nothing outside the table.
     """
 
     def __init__(self) -> None:
@@ -335,12 +344,9 @@ class _CharClasses:
         ]
         #: Class 0: not classified yet.
         self.classes = np.zeros(0x110000, dtype=np.uint16)
-        values = self._info("".join(map(chr, range(_BMP))))
-        distinct, index = np.unique(values, return_inverse=True)
-        self.info = np.zeros(1 + len(distinct), dtype=np.uint64)
-        self.info[1:] = distinct
-        self.classes[:_BMP] = index + 1
-        self._ids = {int(v): i + 1 for i, v in enumerate(distinct)}
+        self.info = np.zeros(1, dtype=np.uint64)
+        self._ids: dict[int, int] = {}
+        self._classify(list(range(_BLOCK)))
 
     def _info(self, chars: str) -> np.ndarray:
         """The class value (scripts, flags, first script) of each of ``chars``."""
@@ -358,19 +364,42 @@ class _CharClasses:
             first[(scripts >> np.uint64(bit)) & np.uint64(1) == 1] = bit
         return scripts | (flags << np.uint64(flag_shift)) | (first << np.uint64(first_shift))
 
+    def _classify(self, codes: list[int]) -> None:
+        """Give each of ``codes`` (code points not classified yet) its class."""
+        values = self._info("".join(map(chr, codes))).tolist()
+        ids = self._ids
+        for value in values:
+            if value not in ids:
+                ids[value] = len(ids) + 1
+        self.classes[codes] = [ids[value] for value in values]
+        if len(ids) >= len(self.info):
+            self.info = np.array([0, *ids], dtype=np.uint64)
+        # The high byte of a BMP code point is its block: those classified.
+        self._covered = bytes(
+            b for b in range(_BMP // _BLOCK) if self.classes[b * _BLOCK] and b not in _SURROGATES
+        )
+
     def cover(self, text: str) -> None:
-        """Classify the code points beyond the BMP that ``text`` has and the table lacks."""
-        if not _ASTRAL.search(text):
+        """Classify the code points of ``text`` the table lacks: the blocks of those in the
+        BMP, and the others (and lone surrogates) themselves.
+
+        Most texts have none: an ASCII one (a check that costs nothing:
+        Python knows it of every string) never has, and another one is
+        checked by the high bytes of its UTF-16 code units, which name their
+        BMP blocks (surrogates stand for the code points beyond).
+        """
+        if text.isascii():
             return
-        new = sorted({c for c in _ASTRAL.findall(text) if not self.classes[ord(c)]})
-        if not new:
+        high = text.encode("utf-16-le", "surrogatepass")[1::2].translate(None, self._covered)
+        if not high:
             return
-        for char, value in zip(new, self._info("".join(new)).tolist(), strict=True):
-            cls = self._ids.get(value)
-            if cls is None:
-                cls = self._ids[value] = len(self.info)
-                self.info = np.append(self.info, np.uint64(value))
-            self.classes[ord(char)] = cls
+        blocks = set(high.translate(None, _SURROGATES))
+        codes = [b * _BLOCK + i for b in sorted(blocks) for i in range(_BLOCK)]
+        if len(blocks) < len(set(high)):
+            singles = {ord(c) for c in _ONE_BY_ONE.findall(text)}
+            codes += sorted(c for c in singles if not self.classes[c])
+        if codes:
+            self._classify(codes)
 
 
 def _char_classes(ctx: Context) -> _CharClasses:

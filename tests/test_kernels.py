@@ -249,6 +249,24 @@ def scanned(kernels: ModuleType, text: str) -> list:
         return segment._scanned_pieces(text, SCANNER_CONTEXT)
 
 
+def test_the_character_classes_are_made_when_a_text_first_has_them() -> None:
+    """The scanner's table classifies a block of the BMP, or a code point beyond it (or
+    a lone surrogate), when a text first has one, as a table of the whole plane would."""
+    table = segment._CharClasses()
+    assert table.classes[0xE9] and not table.classes[0x416]  # é, Ж
+    whole = table._info("".join(map(chr, range(0x10000))))
+    spread = "".join(chr(cp) for cp in range(0x80, 0x10000, 97))
+    for text in ["Жук", "中文 😀 ok", "a\ud800b", "𐌰\U00020000x", spread, "Жук 😀"]:
+        table.cover(text)
+        assert all(table.classes[ord(c)] for c in text), text
+    met = np.flatnonzero(table.classes)
+    bmp, beyond = met[met < 0x10000], met[met >= 0x10000]
+    assert (table.info[table.classes[bmp]] == whole[bmp]).all()
+    assert (table.info[table.classes[beyond]] == table._info("".join(map(chr, beyond)))).all()
+    assert table.classes[0x4FF] and not table.classes[0xD801] and not table.classes[0x1F601]
+    assert len(set(table.info.tolist())) == len(table.info)  # one class per value
+
+
 @pytest.mark.parametrize("kernels", BUILDS)
 @settings(max_examples=300, deadline=None)
 @given(SCANNED_TEXT)
