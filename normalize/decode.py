@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import bisect
 import codecs
+import functools
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -613,6 +614,7 @@ def _ftfy_config(html: bool, config: DecodeConfig) -> ftfy.TextFixerConfig:
     )
 
 
+@functools.cache
 def _mojibake_hint(entities: bool) -> re.Pattern[str]:
     """A pattern that finds every place where one of ftfy's fixes could act.
 
@@ -632,7 +634,9 @@ def _mojibake_hint(entities: bool) -> re.Pattern[str]:
     with accents, Hindi, Arabic, Chinese — has none of these and skips ftfy.
 
     It is a pattern of the standard ``re`` module, which matches these long
-    character sets about eight times faster than ``regex``.
+    character sets about eight times faster than ``regex``. Each variant is
+    compiled when first needed (a run of text needs the one with entities, a
+    run of HTML the other): compiling one costs a few milliseconds of start-up.
     """
     import ftfy.bad_codecs  # noqa: F401 - registers the sloppy codecs
     from ftfy import chardata
@@ -680,11 +684,7 @@ def _mojibake_hint(entities: bool) -> re.Pattern[str]:
     )
 
 
-_MOJIBAKE_HINT = _mojibake_hint(entities=True)
-#: The hint where ftfy does not unescape entities (HTML, or unescape_html off).
-_MOJIBAKE_HINT_NO_ENTITIES = _mojibake_hint(entities=False)
-
-
+@functools.cache
 def _ftfy_hints(entities: bool) -> tuple[re.Pattern[str], re.Pattern[str]]:
     """Where ftfy itself could change a line (no canonical round): (pairs or lone
     characters, lone characters).
@@ -699,7 +699,8 @@ def _ftfy_hints(entities: bool) -> tuple[re.Pattern[str], re.Pattern[str]]:
     space, ``?`` or U+FFFD standing for a lost continuation byte). The lone
     characters (C1 controls, ligatures, surrogates, terminal escapes and
     other controls, entities when ``entities``) are what ftfy's other fixes
-    act on, with no neighbour needed.
+    act on, with no neighbour needed. Compiled when first needed, as
+    :func:`_mojibake_hint`.
     """
     import ftfy.bad_codecs  # noqa: F401 - registers the sloppy codecs
     from ftfy import chardata
@@ -727,10 +728,6 @@ def _ftfy_hints(entities: bool) -> tuple[re.Pattern[str], re.Pattern[str]]:
         re.compile(f"[{first}](?:{'|'.join(alternatives)})"),
         re.compile(f"[{lone}]" + (f"|&{entity}" if entities else "")),
     )
-
-
-_FTFY_HINT, _FTFY_LONE = _ftfy_hints(entities=True)
-_FTFY_HINT_NO_ENTITIES, _FTFY_LONE_NO_ENTITIES = _ftfy_hints(entities=False)
 
 
 #: The ASCII characters no hint without entities (:func:`_mojibake_hint`,
@@ -776,9 +773,7 @@ def _ftfy_could_change(line: str, entities: bool) -> bool:
     >>> _ftfy_could_change("в Москве", entities=False)  # a cp1251 lead and a space
     False
     """
-    hint, lone = (
-        (_FTFY_HINT, _FTFY_LONE) if entities else (_FTFY_HINT_NO_ENTITIES, _FTFY_LONE_NO_ENTITIES)
-    )
+    hint, lone = _ftfy_hints(entities)
     if not hint.search(line):
         return False
     return lone.search(line) is not None or is_bad(line)
@@ -927,7 +922,7 @@ def _repair_line(
         if canonical_config is None:
             break
         canon, canon_counts = canonicalize_and_explain(body, canonical_config)
-        if canon == body or not _MOJIBAKE_HINT.search(canon):
+        if canon == body or not _mojibake_hint(True).search(canon):
             break
         # The repair of the canonical form decides whether there is another
         # round, and is that round's repair.
@@ -952,7 +947,7 @@ def _hinted_lines(text: str, hint: re.Pattern[str]) -> Iterator[tuple[int, int]]
     text (most of it, in a page of markup) is never cut into lines.
 
     >>> text = "ok\\nSchÃ¶n\\nfine\\nalso Ã©\\n"
-    >>> [text[s:e] for s, e in _hinted_lines(text, _MOJIBAKE_HINT)]
+    >>> [text[s:e] for s, e in _hinted_lines(text, _mojibake_hint(True))]
     ['SchÃ¶n\\n', 'also Ã©\\n']
     """
     if any(brk in text for brk in _OTHER_LINE_BREAKS):
@@ -1000,9 +995,9 @@ def repair_and_explain(
     if config.fix_mojibake:
         canonical_config = None if html else canonical
         if canonical_config is None:
-            hint = _FTFY_HINT if entities else _FTFY_HINT_NO_ENTITIES
+            hint = _ftfy_hints(entities)[0]
         else:
-            hint = _MOJIBAKE_HINT if entities else _MOJIBAKE_HINT_NO_ENTITIES
+            hint = _mojibake_hint(entities)
         fixer: ftfy.TextFixerConfig | None = None
         out: list[str] = []
         done = 0

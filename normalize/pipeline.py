@@ -34,7 +34,7 @@ import traceback
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from normalize import boilerplate, canonical, decode, segment
 from normalize.boilerplate import features
@@ -51,10 +51,12 @@ from normalize.document import (
     Stage,
     add_counts,
 )
-from normalize.extract import html as extract_html
 from normalize.extract.metadata import record_metadata
 from normalize.extract.text import text_page
 from normalize.sniff import sniff_format
+
+if TYPE_CHECKING:
+    from normalize.extract import html as extract_html
 
 log = logging.getLogger("normalize")
 
@@ -207,6 +209,8 @@ def decode_text(work: Work, config: Config, ctx: Context) -> None:
 def extract(work: Work, config: Config, ctx: Context) -> None:
     """HTML to blocks of raw text with their structure (text waits for its canonical form)."""
     if work.html:
+        from normalize.extract import html as extract_html  # see _html_page
+
         try:
             work.draft = extract_html.read_html(work.text, config.boilerplate)
         except ValueError as exc:
@@ -222,18 +226,8 @@ def canonicalize(work: Work, config: Config, ctx: Context) -> None:
     if draft is None:
         text, counts = canonical.canonicalize_and_explain(work.text, config.canonical)
         page = text_page(text, config=config.boilerplate)
-    elif draft.flat is not None:
-        text, counts = canonical.canonicalize_and_explain(draft.flat, config.canonical)
-        page, _ = extract_html.page_of(draft, [text], None, config.boilerplate)
     else:
-        texts, counts = canonical.canonicalize_blocks(draft.texts, config.canonical)
-        title: str | None = None
-        title_counts: dict[str, int] = {}
-        if draft.title is not None:
-            title, title_counts = canonical.canonicalize_and_explain(draft.title, config.canonical)
-        page, title_used = extract_html.page_of(draft, texts, title, config.boilerplate)
-        if title_used:
-            counts = add_counts(counts, title_counts)
+        page, counts = _html_page(draft, config)
     work.page, work.draft, work.text = page, None, ""
     work.changes = add_counts(work.changes, counts)
     raw = work.raw
@@ -247,6 +241,29 @@ def canonicalize(work: Work, config: Config, ctx: Context) -> None:
         steps=tuple(work.steps),
     )
     work.group = boilerplate.source_group(raw.source, metadata)
+
+
+def _html_page(draft: extract_html.HtmlDraft, config: Config) -> tuple[Page, dict[str, int]]:
+    """The page of an HTML draft's canonical blocks, and the changes of its canonical form.
+
+    The HTML reader is imported here and in :func:`extract`, by the first
+    page of HTML: a run of text never loads it (nor lxml).
+    """
+    from normalize.extract import html as extract_html
+
+    if draft.flat is not None:
+        text, counts = canonical.canonicalize_and_explain(draft.flat, config.canonical)
+        page, _ = extract_html.page_of(draft, [text], None, config.boilerplate)
+        return page, counts
+    texts, counts = canonical.canonicalize_blocks(draft.texts, config.canonical)
+    title: str | None = None
+    title_counts: dict[str, int] = {}
+    if draft.title is not None:
+        title, title_counts = canonical.canonicalize_and_explain(draft.title, config.canonical)
+    page, title_used = extract_html.page_of(draft, texts, title, config.boilerplate)
+    if title_used:
+        counts = add_counts(counts, title_counts)
+    return page, counts
 
 
 def mark_boilerplate(work: Work, config: Config, ctx: Context) -> None:

@@ -20,22 +20,24 @@ from normalize import canonicalize
 from normalize.canonical import CanonicalConfig
 from normalize.config import DecodeConfig
 from normalize.decode import (
-    _FTFY_HINT_NO_ENTITIES,
     _LINE,
-    _MOJIBAKE_HINT,
-    _MOJIBAKE_HINT_NO_ENTITIES,
     DecodeError,
     _binary_chars,
     _ftfy_config,
     _ftfy_could_change,
+    _ftfy_hints,
     _hint_chars,
     _hinted_lines,
+    _mojibake_hint,
     _utf8_counts,
     declared_charset,
     decode_bytes,
     repair_and_explain,
 )
 from tests.conftest import load_cases
+
+_MOJIBAKE_HINT, _MOJIBAKE_HINT_NO_ENTITIES = _mojibake_hint(True), _mojibake_hint(False)
+_FTFY_HINT_NO_ENTITIES = _ftfy_hints(False)[0]
 
 
 def build_input(spec: dict) -> tuple[bytes | str, bool]:

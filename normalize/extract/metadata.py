@@ -29,15 +29,17 @@ still has its comments: a date may be only there ("cached on 2019-03-04").
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import logging
 import re
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
-import lxml.etree
+if TYPE_CHECKING:
+    import lxml.etree
 
 log = logging.getLogger("normalize")
 
@@ -239,6 +241,7 @@ def _from_ld(root: lxml.etree._Element, found: dict[str, list[Any]]) -> None:
 
 def _from_markup(root: lxml.etree._Element, found: dict[str, list[Any]]) -> None:
     """Candidates from ``<meta>``, ``<link>``, ``rel`` and ``itemprop`` conventions."""
+    text_of = _xpath("string()", smart_strings=False)  # an element's text with its descendants'
     for el in root.iter("meta", "link", "a", "title", "h1"):
         tag = el.tag
         if tag == "meta":
@@ -257,17 +260,26 @@ def _from_markup(root: lxml.etree._Element, found: dict[str, list[Any]]) -> None
         elif tag == "a":
             rel = (el.get("rel") or "").lower().split()
             if "author" in rel:
-                found["rel_author"].append(_text(_TEXT(el)))
+                found["rel_author"].append(_text(text_of(el)))
             elif "tag" in rel:
-                found["category" if "category" in rel else "rel_tag"].append(_text(_TEXT(el)))
+                found["category" if "category" in rel else "rel_tag"].append(_text(text_of(el)))
         elif tag == "title":
-            found["html_title"].append(_text(_TEXT(el)))
+            found["html_title"].append(_text(text_of(el)))
         else:
-            found["h1"].append(_text(_TEXT(el)))
+            found["h1"].append(_text(text_of(el)))
+
+
+@functools.cache
+def _xpath(path: str, smart_strings: bool = True) -> lxml.etree.XPath:
+    """``path`` compiled, on first use: lxml is imported by the first page of HTML, never
+    by a run of text (which needs :func:`record_metadata` alone)."""
+    import lxml.etree
+
+    return lxml.etree.XPath(path, smart_strings=smart_strings)
 
 
 #: Elements that hold a byline: ``itemprop=author``, ``rel=author``, class ``byline``/``author``.
-_BYLINES = lxml.etree.XPath(
+_BYLINES = (
     "//*[@itemprop='author' or @rel='author' or contains(@class, 'byline')"
     " or contains(@class, 'author')]"
 )
@@ -276,7 +288,7 @@ _BYLINES = lxml.etree.XPath(
 def _markup_authors(root: lxml.etree._Element) -> list[str]:
     """Bylines in the body (read only when no header names an author: it walks every element)."""
     out: list[str] = []
-    for el in _BYLINES(root):
+    for el in _xpath(_BYLINES)(root):
         if len(out) >= 5:
             break
         if el.get("itemprop") != "author" and el.get("rel") != "author":
@@ -293,9 +305,6 @@ def _markup_authors(root: lxml.etree._Element) -> list[str]:
         # Text nodes joined with spaces: "Jane Doe<span>May 3</span>" is two pieces.
         out.append(_text(" ".join((name_el if name_el is not None else el).itertext())))
     return out
-
-
-_TEXT = lxml.etree.XPath("string()", smart_strings=False)
 
 
 def clean_author(text: str) -> str | None:

@@ -15,7 +15,6 @@ import json
 from dataclasses import dataclass
 
 from normalize.document import BOILERPLATE, NO_LANGUAGE, Document, RawDocument
-from normalize.translate import untranslated
 
 #: Characters that ``str.splitlines()`` (and many JSONL readers) take for line
 #: ends but JSON leaves raw in strings; escaped, a record stays one line.
@@ -102,5 +101,19 @@ class OutputRecord:
                 if seg.kind == BOILERPLATE and seg.lang != NO_LANGUAGE
             ),
             size=raw_size(raw),
-            untranslated=tuple((s, t, n) for (s, t), n in untranslated(doc).items()),
+            untranslated=_untranslated(doc),
         )
+
+
+def _untranslated(doc: Document) -> tuple[tuple[str, str, int], ...]:
+    """:attr:`OutputRecord.untranslated` of ``doc``.
+
+    Only a record with a missing-pack warning can have any: the translation
+    stack (and numpy with it) is imported for those alone, not by every run
+    that writes records.
+    """
+    if not any(w.code == "missing_pack" for w in doc.warnings):
+        return ()
+    from normalize.translate import untranslated
+
+    return tuple((s, t, n) for (s, t), n in untranslated(doc).items())

@@ -24,7 +24,6 @@ from typing import Any
 from normalize.document import Skipped
 from normalize.io.checkpoint import write_atomically
 from normalize.io.record import OutputRecord
-from normalize.packs import SUFFIX, pack_name
 
 _COUNTERS = (
     "errors",
@@ -144,6 +143,8 @@ class Summary:
                 top = ", ".join(f"{key} {n:,}" for key, n in counter.most_common(12))
                 lines.append(f"{title}: {top}")
         for pair, n in sorted(self.untranslated_documents.items()):
+            from normalize.packs import SUFFIX, pack_name
+
             source, target = pair.split("->")
             lines.append(
                 f"left untranslated, no {pair} pack: {n:,} documents, "
