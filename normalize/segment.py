@@ -44,6 +44,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -346,6 +347,7 @@ class _CharClasses:
         self.classes = np.zeros(0x110000, dtype=np.uint16)
         self.info = np.zeros(1, dtype=np.uint64)
         self._ids: dict[int, int] = {}
+        self._lock = threading.Lock()
         self._classify(list(range(_BLOCK)))
 
     def _info(self, chars: str) -> np.ndarray:
@@ -371,9 +373,11 @@ class _CharClasses:
         for value in values:
             if value not in ids:
                 ids[value] = len(ids) + 1
-        self.classes[codes] = [ids[value] for value in values]
         if len(ids) >= len(self.info):
             self.info = np.array([0, *ids], dtype=np.uint64)
+        # The classes after the values they name: a scan that another thread runs
+        # meanwhile never reads a class that ``info`` lacks.
+        self.classes[codes] = [ids[value] for value in values]
         # The high byte of a BMP code point is its block: those classified.
         self._covered = bytes(
             b for b in range(_BMP // _BLOCK) if self.classes[b * _BLOCK] and b not in _SURROGATES
@@ -393,13 +397,15 @@ class _CharClasses:
         high = text.encode("utf-16-le", "surrogatepass")[1::2].translate(None, self._covered)
         if not high:
             return
-        blocks = set(high.translate(None, _SURROGATES))
-        codes = [b * _BLOCK + i for b in sorted(blocks) for i in range(_BLOCK)]
-        if len(blocks) < len(set(high)):
-            singles = {ord(c) for c in _ONE_BY_ONE.findall(text)}
-            codes += sorted(c for c in singles if not self.classes[c])
-        if codes:
-            self._classify(codes)
+        with self._lock:  # threads that share a context classify one at a time
+            high = high.translate(None, self._covered)  # less what one did meanwhile
+            blocks = set(high.translate(None, _SURROGATES))
+            codes = [b * _BLOCK + i for b in sorted(blocks) for i in range(_BLOCK)]
+            if len(blocks) < len(set(high)):
+                singles = {ord(c) for c in _ONE_BY_ONE.findall(text)}
+                codes += sorted(c for c in singles if not self.classes[c])
+            if codes:
+                self._classify(codes)
 
 
 def _char_classes(ctx: Context) -> _CharClasses:
