@@ -16,6 +16,7 @@ Each process has its own (built on first use, after any fork).
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Hashable
 from typing import Generic, TypeVar
 
@@ -39,14 +40,17 @@ class RepeatCache(Generic[K, V]):
         self._size = size
         #: How many keys seen once are remembered (by hash): a few pages' worth.
         self._seen_size = seen if seen is not None else 4 * size
-        self._values: dict[K, V] = {}
-        self._seen: dict[int, None] = {}
+        # Ordered dicts drop their oldest entry at once; a plain dict's first
+        # entry is found past every slot freed by earlier drops (slower and
+        # slower until the dict is rebuilt).
+        self._values: OrderedDict[K, V] = OrderedDict()
+        self._seen: OrderedDict[int, None] = OrderedDict()
 
     def get(self, key: K) -> V | None:
         """The value kept for ``key`` (now the most recently used), or ``None``."""
-        value = self._values.pop(key, None)
+        value = self._values.get(key)
         if value is not None:
-            self._values[key] = value
+            self._values.move_to_end(key)
         return value
 
     def offer(self, key: K, value: V) -> None:
@@ -58,11 +62,11 @@ class RepeatCache(Generic[K, V]):
             del self._seen[digest]
             self._values[key] = value
             if len(self._values) > self._size:
-                del self._values[next(iter(self._values))]
+                self._values.popitem(last=False)
             return
         self._seen[digest] = None
         if len(self._seen) > self._seen_size:
-            del self._seen[next(iter(self._seen))]
+            self._seen.popitem(last=False)
 
     def __len__(self) -> int:
         return len(self._values)

@@ -19,6 +19,7 @@ from normalize.boilerplate import (
     mark_boilerplate,
     model,
     repeat_keys,
+    rules,
     source_group,
     tokens,
 )
@@ -431,3 +432,85 @@ def test_ascii_line_patterns_agree_with_the_unicode_ones_on_general_punctuation(
                 features._ASCII_LINE_PATTERNS, features._LINE_PATTERNS, strict=True
             ):
                 assert fast.findall(text) == slow.findall(text), (hex(ord(c)), ctx, slow)
+
+
+# Rules: each line's shortcuts give the rules' verdicts -----------------------------
+
+#: Pieces of chrome lines: phrases of the packs (plain and wildcard), their
+#: separators, clock times and dates, words and scripts the rules count.
+RULE_PIECES = st.sampled_from(
+    [
+        "Share",
+        "Leave a Reply",
+        "Follow",
+        "AsumeTech",
+        " on",
+        "Subscribe to",
+        " our ",
+        "newsletter",
+        "Sign up for",
+        "This article is more than",
+        " 5 years ",
+        "old",
+        "Abonnez-vous à",
+        " | ",
+        " • ",
+        " · ",
+        " > ",
+        " » ",
+        "Home",
+        "होम",
+        "दुनिया",
+        "10:37",
+        "0:00",
+        "November 9, 2018",
+        " 12 ",
+        "2018",
+        ".",
+        "!",
+        " ",
+        "x",
+        "北京",
+    ]
+)
+RULE_LINES = st.lists(RULE_PIECES, min_size=1, max_size=8).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(RULE_LINES)
+def test_a_lines_rule_is_the_rule_of_its_text(text: str) -> None:
+    """A line's rule (with its word count known: the clock and date rule needs the
+    words only of lines of two to seven) is what the rules give the text alone."""
+    line = features._Line(text)
+    assert line.n_words == len(tokens.words(text))
+    phrases = rules.all_phrases(Context())
+    assert line.rule(CONFIG.max_rule_chars, phrases) == rules.rule_reason(text, CONFIG)
+
+
+@settings(max_examples=300, deadline=None)
+@given(RULE_LINES)
+def test_the_wildcard_phrases_match_as_one_pattern_in_the_packs_order(text: str) -> None:
+    """The one pattern of the wildcard phrases names the reason of the first of
+    them that the key is, as trying each in turn does."""
+    ctx = Context()
+    patterns = [p for lang in ctx.packs.langs() for p in ctx.packs.pack(lang).patterns]
+    _, wildcards, groups = rules.all_phrases(ctx)
+    for key in (langpacks.phrase_key(text), *map(langpacks.phrase_key, text.split(" | "))):
+        first = next((reason for pat, reason in patterns if pat.match(key)), None)
+        assert rules._wildcard_reason(wildcards, groups, key) == first, key
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["Share", "Leave a Reply", "Home", "Tweet", "x", "", "!"]),
+        min_size=2,
+        max_size=5,
+    )
+)
+def test_a_strip_of_chrome_phrases_has_its_first_steps_reason(steps: list[str]) -> None:
+    """Steps joined by a navigation separator are chrome when every step with a
+    key is a chrome phrase, with the first one's reason; else the strip is not."""
+    reasons = [chrome_phrase(s) for s in steps if langpacks.phrase_key(s)]
+    expected = reasons[0] if reasons and all(reasons) else None
+    assert chrome_phrase(" | ".join(steps)) == expected

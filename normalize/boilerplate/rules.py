@@ -19,8 +19,9 @@ from normalize.config import BoilerplateConfig
 from normalize.context import Context, default_context
 from normalize.langpacks import LangPacks, phrase_key
 
-#: Chrome phrases of every pack (normalized phrase -> reason), and the wildcard ones.
-Phrases = tuple[Mapping[str, str], tuple[tuple[regex.Pattern[str], str], ...]]
+#: Chrome phrases of every pack (normalized phrase -> reason), and the wildcard
+#: ones as one pattern (:func:`_wildcards`) with the reason of each alternative.
+Phrases = tuple[Mapping[str, str], regex.Pattern[str] | None, tuple[tuple[int, str], ...]]
 
 
 def all_phrases(ctx: Context) -> Phrases:
@@ -38,7 +39,40 @@ def _gather_phrases(packs: LangPacks) -> Phrases:
         for k, v in pack.phrases.items():
             phrases.setdefault(k, v)
         patterns.extend(pack.patterns)
-    return phrases, tuple(patterns)
+    return (phrases, *_wildcards(patterns))
+
+
+def _wildcards(
+    patterns: Sequence[tuple[regex.Pattern[str], str]],
+) -> tuple[regex.Pattern[str] | None, tuple[tuple[int, str], ...]]:
+    """The wildcard phrases as one pattern, an alternation of theirs in their order,
+    and ``(group, reason)`` of each alternative (its group number in that pattern).
+
+    One match instead of one per phrase: the alternatives are tried in order,
+    so the first one that matches is that of the first phrase that matches.
+
+    >>> pat, groups = _wildcards([(regex.compile("^a (b)$"), "x"), (regex.compile("^a .$"), "y")])
+    >>> _wildcard_reason(pat, groups, "a c"), _wildcard_reason(pat, groups, "a b")
+    ('y', 'x')
+    """
+    if not patterns:
+        return None, ()
+    groups: list[tuple[int, str]] = []
+    group = 1
+    for pat, reason in patterns:
+        groups.append((group, reason))
+        group += 1 + pat.groups
+    return regex.compile("|".join(f"({pat.pattern})" for pat, _ in patterns)), tuple(groups)
+
+
+def _wildcard_reason(
+    pattern: regex.Pattern[str] | None, groups: Sequence[tuple[int, str]], key: str
+) -> str | None:
+    """The reason of the first wildcard phrase (:func:`_wildcards`) that ``key`` is."""
+    m = pattern.match(key) if pattern is not None else None
+    if m is None:
+        return None
+    return next(reason for group, reason in groups if m.start(group) >= 0)
 
 
 # Rules: named kinds of chrome ----------------------------------------------------
@@ -72,18 +106,27 @@ def _chrome_phrase(text: str, key: str | None, known: Phrases) -> str | None:
         key = phrase_key(text)
     if not key or len(key) > 120:
         return None
-    phrases, patterns = known
+    phrases, wildcards, groups = known
     if key in phrases:
         return phrases[key]
-    for pat, reason in patterns:
-        if pat.match(key):
-            return reason
+    reason = _wildcard_reason(wildcards, groups, key)
+    if reason is not None:
+        return reason
+    if "|" not in text and "•" not in text and "·" not in text:
+        return None  # no separator of _NAV_SEP
     parts = _NAV_SEP.split(text)
     if len(parts) > 1:
-        # "Share this | Subscribe": a strip of chrome phrases is chrome.
-        reasons = [_chrome_phrase(p, None, known) for p in parts if phrase_key(p)]
-        if reasons and all(reasons):
-            return reasons[0]
+        # "Share this | Subscribe": a strip of chrome phrases is chrome, the
+        # first step's reason; one step that is not ends the search.
+        first = None
+        for part in parts:
+            part_key = phrase_key(part)
+            if part_key:
+                reason = _chrome_phrase(part, part_key, known)
+                if not reason:
+                    return None
+                first = first or reason
+        return first
     return None
 
 
@@ -142,13 +185,14 @@ def timestamp(text: str) -> bool:
     return _timestamp(text, None)
 
 
-def _timestamp(text: str, toks: Sequence[str] | None) -> bool:
-    """:func:`timestamp`, given the line's words when they are known."""
+def _timestamp(text: str, n_words: int | None) -> bool:
+    """:func:`timestamp`, given the line's number of words when it is known."""
     text = text.strip()
     if _TIMESTAMP.match(text):
         return True
-    if toks is None:
-        toks = words(text)  # stripping only removes spaces, never word characters
+    if n_words is not None and not 2 <= n_words <= 7:
+        return False
+    toks = words(text)  # stripping only removes spaces, never word characters
     if not 2 <= len(toks) <= 7 or _SENT_END.search(text):
         return False
     nums = [t for t in toks if t.isdigit()]
@@ -178,14 +222,13 @@ def rule_reason(
     return _short_rule(text, key, None, all_phrases(ctx or default_context()))
 
 
-def _short_rule(
-    text: str, key: str | None, toks: Sequence[str] | None, phrases: Phrases
-) -> str | None:
-    """The rules of :func:`rule_reason` that only short text is checked against."""
+def _short_rule(text: str, key: str | None, n_words: int | None, phrases: Phrases) -> str | None:
+    """The rules of :func:`rule_reason` that only short text is checked against;
+    ``n_words`` is the number of its :func:`words` when known."""
     reason = _chrome_phrase(text, key, phrases)
     if reason:
         return reason
-    if _timestamp(text, toks):
+    if _timestamp(text, n_words):
         return "timestamp"
     if breadcrumb(text):
         return "breadcrumb"
