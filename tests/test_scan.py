@@ -267,3 +267,50 @@ def test_a_page_of_ascii_lines_has_the_same_features_with_and_without_the_scanne
     ):
         got = [(x.n_words, x.folded_text, x.base, x.icon) for x in map(features._Line, lines)]
     assert [repr(g) for g in got] == [repr(e) for e in expected]
+
+
+#: Lines of a page for the text features: ASCII lines, and longer ones of
+#: words, some stopwords, some ending a sentence (prose), some short.
+PAGE_WORDS = st.sampled_from(["the", "a", "of", "and", "cat", "Sat", "mat", "été", "дом", "42"])
+PROSE_LINES = st.builds(
+    lambda ws, end: " ".join(ws) + end,
+    st.lists(PAGE_WORDS, max_size=30),
+    st.sampled_from(["", ".", "!", ":", " | x"]),
+)
+STOPLISTS = st.one_of(
+    st.none(),
+    st.just(frozenset()),
+    st.frozensets(st.sampled_from(["the", "a", "of", "and", "дом"])),
+)
+
+
+@pytest.mark.parametrize("scan", BUILDS)
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(ASCII_LINES, PROSE_LINES), max_size=25), STOPLISTS)
+def test_the_text_features_are_those_of_the_interpreted_path(
+    scan: ModuleType, texts: list[str], stop: frozenset[str] | None
+) -> None:
+    """A page's text features are the interpreted loops' dicts: the same keys in the
+    same order, the same values (floats to the bit, ints where the line has ints)."""
+    lines = [features._Line(t) for t in texts]
+    folded = [line.folded for line in lines]
+    with mock.patch.object(features, "SCAN_COMPILED", False):
+        expected = features._text_features(lines, stop, folded)
+    with (
+        mock.patch.object(features, "SCAN_COMPILED", True),
+        mock.patch.object(features, "scan", scan),
+    ):
+        got = features._text_features(lines, stop, folded)
+        assert repr(features._text_features(lines, stop)) == repr(expected)
+    assert [list(f) for f in got] == [list(f) for f in expected]
+    assert repr(got) == repr(expected)
+    assert [bits(list(f.values())) for f in got] == [bits(list(f.values())) for f in expected]
+
+
+@pytest.mark.parametrize("scan", BUILDS)
+def test_the_text_features_want_the_words_of_every_line(scan: ModuleType) -> None:
+    """A page whose lines and lists of words differ in number is an error, not a
+    read past the end of a list."""
+    lines = [features._Line("The cat sat."), features._Line("On the mat.")]
+    with pytest.raises(ValueError, match="2 lines"):
+        scan.text_features(lines, frozenset({"the"}), [["the"]], 1.0, 2.0, float)

@@ -34,7 +34,9 @@ else:
 #: Whether the boilerplate stage's compiled scanner runs (this package's one
 #: loader of it). Here: lines of ASCII words are read by its one pass
 #: (:func:`~normalize.boilerplate.scan.ascii_line`) rather than by the patterns
-#: (faster interpreted than that pass).
+#: (faster interpreted than that pass), and a page's text features are made
+#: by its :func:`~normalize.boilerplate.scan.text_features` rather than by
+#: :func:`_text_features`' loops.
 SCAN_COMPILED = compiled.is_compiled(scan)
 
 _SENT_PUNCT = regex.compile(r"[.!?…。！？।॥؟۔](?:\s|$)")
@@ -402,6 +404,9 @@ def _text_features(
     in_stop = stop.__contains__ if stop else None
     if folded is None:
         folded = [line.folded for line in lines] if in_stop else [()] * n
+    if SCAN_COMPILED and isinstance(lines, list) and isinstance(folded, list):
+        # The same dicts from one compiled pass.
+        return scan.text_features(lines, stop, folded, _LOG_11, _LOG_13, math.log1p)
     feats: list[dict[str, float]] = []
     for i, (line, ws) in enumerate(zip(lines, folded, strict=True)):
         lc, lw, short, end, sent, comma, digit, caps, url, nav = line.base

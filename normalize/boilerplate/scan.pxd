@@ -47,3 +47,16 @@ cdef bint _ends_sentence(str text, Py_ssize_t end)
                nav_from=Py_ssize_t, p=Py_ssize_t, o=cython.uint, url=bint, prev_word=bint,
                end=bint, out=bytearray)
 cpdef tuple ascii_line(str text)
+
+
+# Counts that are divided are doubles: with cdivision, a C int over a C int truncates.
+@cython.locals(n=Py_ssize_t, last_pos=double, i=Py_ssize_t, j=Py_ssize_t, m=Py_ssize_t,
+               nw=double, count=Py_ssize_t, n_prose=Py_ssize_t, first=Py_ssize_t,
+               last=Py_ssize_t, lo=Py_ssize_t, hi=Py_ssize_t, width=Py_ssize_t,
+               ahead=Py_ssize_t, here=Py_ssize_t, no_stoplist=double, sd=double, ref=double,
+               rel=double, pr=double, total=double, dist=double, ctx_prose=double, base=tuple,
+               bases=list,
+               sds=list, long_sd=list, rels=list, prose=list, prose_idx=list, upto=list,
+               feats=list)
+cpdef list text_features(list lines, object stop, list folded, double log11, double log13,
+                         object log1p)

@@ -349,3 +349,153 @@ def ascii_line(text: str) -> tuple[int, str, bool, int, int, int, int, bool, int
                 nav_from = p + 3
     end = _ends_sentence(text, n) or (n > 0 and text[n - 1] == "\n" and _ends_sentence(text, n - 1))
     return n_words, out[:m].decode("ascii"), end, sent, commas, digits, caps, url, nav
+
+
+# The page's text features: one dict per block, in one pass ---------------------
+
+
+def text_features(
+    lines: list[Any],
+    stop: frozenset[str] | None,
+    folded: list[Any],
+    log11: float,
+    log13: float,
+    log1p: Any,
+) -> list[dict[str, float]]:
+    """The text features of a page's analysed lines (``_Line``: ``base`` and ``n_words``).
+
+    The dicts of :func:`~normalize.boilerplate.features._text_features`, their
+    keys in its order and their values the same floats: the same operations
+    on the same numbers (a count over a count, ``min`` and ``max`` as
+    comparisons, sums of zeros and ones, the ``base`` values as they are);
+    ``log1p`` is the caller's (``math.log1p``). ``folded`` are the lines'
+    casefolded words, read when there is a stoplist ``stop``; ``log11`` and
+    ``log13`` are ``log1p(10)`` and ``log1p(12)``: a long block has at least
+    ten words, prose at least twelve.
+
+    >>> import math
+    >>> class Line:
+    ...     def __init__(self, base, n_words):
+    ...         self.base, self.n_words = base, n_words
+    >>> lines = [Line((1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0), 0)]
+    >>> f = text_features(lines, None, [()], math.log1p(10), math.log1p(12), math.log1p)
+    >>> f[0]["no_stoplist"], f[0]["stop_rel"], f[0]["dist_prose"], f[0]["pos"], f[0]["nav_sep"]
+    (1.0, 1.0, 5.0, 0.0, 0)
+    """
+    n = len(lines)
+    if len(folded) != n:
+        raise ValueError(f"{n} lines but {len(folded)} lists of their words")
+    last_pos = n - 1 if n > 1 else 1
+    no_stoplist = 0.0 if stop else 1.0
+    bases = []
+    sds = []
+    long_sd = []
+    for i in range(n):
+        line = lines[i]
+        base = line.base
+        if len(base) != 10:
+            raise ValueError(f"a line's base features are 10 numbers, not {len(base)}")
+        bases.append(base)
+        sd = 0.0
+        if stop:
+            nw = line.n_words
+            if nw:
+                count = 0
+                for w in folded[i]:
+                    if w in stop:
+                        count += 1
+                sd = count / nw
+        sds.append(sd)
+        if base[1] >= log11:
+            long_sd.append(sd)
+    # Stopword density relative to the page's prose (the densest quarter of its long blocks).
+    long_sd.sort()
+    m = len(long_sd)
+    ref = long_sd[int(0.75 * (m - 1))] if m else 0.0
+    if ref < 0.15:
+        ref = 0.15
+    rels = []
+    prose = []
+    prose_idx = []
+    upto = [0.0]
+    total = 0.0
+    for i in range(n):
+        base = bases[i]
+        rel = 1.0
+        if stop:
+            sd = sds[i]
+            rel = sd / ref
+            if not rel < 2.0:
+                rel = 2.0
+        rels.append(rel)
+        pr = 1.0 if base[1] >= log13 and base[3] > 0 and rel >= 0.5 else 0.0
+        prose.append(pr)
+        if pr:
+            prose_idx.append(i)
+        total += pr
+        upto.append(total)
+    n_prose = len(prose_idx)
+    first = prose_idx[0] if n_prose else n
+    last = prose_idx[n_prose - 1] if n_prose else -1
+    feats = []
+    j = 0
+    for i in range(n):
+        base = bases[i]
+        if n_prose:
+            while j + 1 < n_prose:
+                ahead = prose_idx[j + 1] - i
+                here = prose_idx[j] - i
+                if abs(ahead) > abs(here):
+                    break
+                j += 1
+            dist = log1p(abs(prose_idx[j] - i))
+        else:
+            dist = 5.0
+        lo = i - 3 if i >= 3 else 0
+        hi = i + 4 if i + 4 <= n else n
+        width = hi - lo - 1
+        pr = prose[i]
+        ctx_prose = upto[hi] - upto[lo] - pr
+        ctx_prose /= width if width > 1 else 1
+        if i:
+            prev = bases[i - 1]
+            prev_words = prev[1]
+            prev_end = prev[3]
+        else:
+            prev_words = prev_end = 0.0
+        if i + 1 < n:
+            after = bases[i + 1]
+            next_words = after[1]
+            next_end = after[3]
+        else:
+            next_words = next_end = 0.0
+        feats.append(
+            {
+                "bias": 1.0,
+                "log_chars": base[0],
+                "log_words": base[1],
+                "short": base[2],
+                "stop": sds[i],
+                "no_stoplist": no_stoplist,
+                "end_punct": base[3],
+                "sent_punct": base[4],
+                "comma_rate": base[5],
+                "digit_ratio": base[6],
+                "cap_ratio": base[7],
+                "urlish": base[8],
+                "nav_sep": base[9],
+                "pos": i / last_pos,
+                "stop_rel": rels[i],
+                "prose": pr,
+                "dist_prose": dist,
+                "in_span": 1.0 if first <= i <= last else 0.0,
+                "after_span": 1.0 if i > last else 0.0,
+                "ctx_prose": ctx_prose,
+                "prev_words": prev_words,
+                "next_words": next_words,
+                "prev_end_punct": prev_end,
+                "next_end_punct": next_end,
+                "title_like": 0.0,
+            }
+        )
+    return feats
