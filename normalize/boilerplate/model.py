@@ -103,7 +103,7 @@ def _evidence(
     lines: Sequence[_Line],
     ctx: Context,
 ) -> _Evidence:
-    texts = [page.block_text(b) for b in page.blocks]
+    texts = [line.text for line in lines]  # each block's text, as its line analysed it
     phrases = all_phrases(ctx)
     keys = [line.key for line in lines]
     # Each line's words are split once, for the stoplist guess and the stopword density.
