@@ -514,3 +514,36 @@ def test_a_strip_of_chrome_phrases_has_its_first_steps_reason(steps: list[str]) 
     reasons = [chrome_phrase(s) for s in steps if langpacks.phrase_key(s)]
     expected = reasons[0] if reasons and all(reasons) else None
     assert chrome_phrase(" | ".join(steps)) == expected
+
+
+# The stoplist guess --------------------------------------------------------------
+
+#: One context for the examples below (its packs are read once).
+STOP_CTX = Context()
+
+#: Words that are stopwords of several packs, of one, and of none.
+STOP_SAMPLE = st.lists(
+    st.sampled_from(
+        ["the", "and", "a", "de", "la", "und", "der", "и", "в", "не", "का", "है", "e", "o", "cat"]
+    ),
+    max_size=60,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(STOP_SAMPLE, st.sampled_from([None, "en", "fr-FR", "de_DE", "xx", "RU"]))
+def test_the_stoplist_guess_is_the_most_covering_pack(words: list[str], hint: str | None) -> None:
+    """The guess is the hint's pack when it covers a tenth of the words, else the pack
+    covering most of them (the first by name of those that tie) when it covers a
+    twentieth, else none: counted here word by word in every pack."""
+    packs = STOP_CTX.packs
+    cover = {lang: sum(w in packs.pack(lang).stopwords for w in words) for lang in packs.langs()}
+    short = hint.split("-")[0].split("_")[0].lower() if hint else None
+    if not words:
+        expected = None
+    elif short and cover.get(short, 0) >= 0.1 * len(words):
+        expected = short
+    else:
+        best = min(cover, key=lambda lang: (-cover[lang], lang))
+        expected = best if cover[best] and cover[best] >= 0.05 * len(words) else None
+    assert features.guess_stoplist_lang(words, hint, ctx=STOP_CTX) == expected

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import repeat
 from typing import TYPE_CHECKING
 
+import numpy as np
 import regex
 
 from normalize import compiled
@@ -66,13 +66,16 @@ _ASCII_LINE_PATTERNS = (
 class _StopIndex:
     """Which languages' stoplists have each word, as a small id per set of languages.
 
-    Counting a page's words by id (an int hashes at once; a tuple of language
-    codes is hashed again at every lookup) and spreading each id's count over
-    its languages afterwards is one dict update per word.
+    A page's words are counted by id (one dict lookup per word), and the
+    counts are spread over the languages by one product with ``members``
+    (a few hundred sets by a few dozen languages) instead of a Python loop
+    over each set's languages.
     """
 
     ids: Mapping[str, int]  # word -> id of the set of languages whose stoplist has it
     langs: tuple[tuple[str, ...], ...]  # id -> those languages; 0 is no language
+    names: tuple[str, ...]  # every language of a set, sorted
+    members: np.ndarray  # members[id, k]: 1 when names[k] is in langs[id], else 0 (int64)
 
 
 def _stop_index(ctx: Context) -> _StopIndex:
@@ -90,7 +93,13 @@ def _make_stop_index(packs: LangPacks) -> _StopIndex:
             index.setdefault(w, []).append(lang)
     set_ids: dict[tuple[str, ...], int] = {(): 0}
     ids = {w: set_ids.setdefault(tuple(ls), len(set_ids)) for w, ls in index.items()}
-    return _StopIndex(ids, tuple(set_ids))
+    names = tuple(sorted({lang for ls in set_ids for lang in ls}))
+    column = {lang: k for k, lang in enumerate(names)}
+    members = np.zeros((len(set_ids), len(names)), np.int64)
+    for ls, set_id in set_ids.items():
+        for lang in ls:
+            members[set_id, column[lang]] = 1
+    return _StopIndex(ids, tuple(set_ids), names, members)
 
 
 def guess_stoplist_lang(
@@ -117,22 +126,20 @@ def guess_stoplist_lang(
     if not lowered:
         return None
     index = _stop_index(ctx or default_context())
-    # Count each word's set of languages, then spread: one dict update per
-    # word instead of one per (word, language).
-    by_set = Counter(map(index.ids.get, lowered, repeat(0)))
-    set_langs = index.langs
-    counts: dict[str, int] = {}
-    for set_id, c in by_set.items():
-        for lang in set_langs[set_id]:
-            counts[lang] = counts.get(lang, 0) + c
+    # Count each word's set of languages, then spread the counts over the
+    # languages (whole numbers: exact in any order).
+    set_ids = np.fromiter(map(index.ids.get, lowered, repeat(0)), np.intp, len(lowered))
+    counts = np.bincount(set_ids, minlength=len(index.langs)) @ index.members
     if hint:
         hint = hint.split("-")[0].split("_")[0].lower()
-        if counts.get(hint, 0) >= 0.1 * len(lowered):
+        if hint in index.names and counts[index.names.index(hint)] >= 0.1 * len(lowered):
             return hint
-    if not counts:
+    if not index.names:
         return None
-    best, n = min(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    return best if n >= 0.05 * len(lowered) else None
+    # The most covering language; of several, the first by name.
+    best = int(counts.argmax())
+    n = int(counts[best])
+    return index.names[best] if n and n >= 0.05 * len(lowered) else None
 
 
 #: Features every block has, computed from its text and its neighbours'.
