@@ -282,7 +282,13 @@ def phrase_key(text: str) -> str:
     >>> phrase_key("« Share it with a friend! »")
     'share it with a friend'
     """
-    text = " ".join(unicodedata.normalize("NFC", text).casefold().split())
+    text = unicodedata.normalize("NFC", text).casefold()
+    # Printable text has no space but " " (every other one is a control or
+    # separator character; a test checks every code point), so it needs no
+    # collapsing unless a space is doubled or at an edge: one fast check
+    # instead of a split and a join of every paragraph.
+    if not text.isprintable() or "  " in text or text[:1] == " " or text[-1:] == " ":
+        text = " ".join(text.split())
     i, j = 0, len(text)
     while i < j and _edge_char(text[i]):
         i += 1

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from normalize import langpacks
 from normalize.langpacks import LangPacks
@@ -63,3 +67,65 @@ def test_tables_are_made_where_none_can_be_kept(
     assert _stopwords(packs_folder, builds) == ["alpha", "beta"]
     assert _stopwords(packs_folder, builds) == ["alpha", "beta"]
     assert builds == ["built", "built"]
+
+
+# The phrase key -------------------------------------------------------------------
+
+
+def test_printable_text_has_no_space_but_the_space() -> None:
+    """What lets phrase_key skip collapsing printable text: every character that
+    ``str.split`` cuts at, but " ", is a control or separator character."""
+    for code in range(sys.maxunicode + 1):
+        c = chr(code)
+        if c.isspace() and c != " ":
+            assert not c.isprintable(), hex(code)
+
+
+#: Text dense in what the key collapses and strips: spaces of every kind, doubled
+#: or at the edges, punctuation, letters that casefold or compose.
+KEY_TEXT = st.lists(
+    st.sampled_from(
+        [
+            " ",
+            "  ",
+            "\t",
+            "\n",
+            "\xa0",
+            "\u2003",
+            "\u3000",
+            "\x1f",
+            "\x85",
+            "a",
+            "B",
+            "ß",
+            "é",
+            "e\u0301",
+            "İ",
+            "!",
+            "«",
+            "»",
+            "-",
+            "*",
+            "дом",
+            "北京",
+        ]
+    ),
+    max_size=12,
+).map("".join)
+
+
+def _key_reference(text: str) -> str:
+    """phrase_key by its definition: NFC, casefolded, spaces collapsed, edge punctuation gone."""
+    text = " ".join(unicodedata.normalize("NFC", text).casefold().split())
+    i, j = 0, len(text)
+    while i < j and langpacks._edge_char(text[i]):
+        i += 1
+    while j > i and langpacks._edge_char(text[j - 1]):
+        j -= 1
+    return text[i:j]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(KEY_TEXT, st.text(max_size=20)))
+def test_the_phrase_key_is_its_definition(text: str) -> None:
+    assert langpacks.phrase_key(text) == _key_reference(text)
