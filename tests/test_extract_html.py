@@ -16,10 +16,14 @@ from normalize.extract.html import (
     _CLASS_INDEX,
     _TAXONOMY_CLASS,
     _XML_DECL,
+    BLOCK_TAGS,
+    SKIP_TAGS,
+    _collapse_spaces,
     _drop_comments,
     _hints,
     _parse,
     _strip_tags,
+    _tag_info,
     cut_html,
     html_page,
 )
@@ -219,3 +223,30 @@ _CLASS_SEPARATORS = [" ", "-", "_", ":", ".", "/", "  ", "\t", "\n", "", "", "\u
 def test_class_hints_are_the_class_words_of_every_token(pieces: list[tuple[str, str]]) -> None:
     attrs = "".join(word + sep for word, sep in pieces)
     assert _hints.__wrapped__(attrs) == _hints_by_definition(attrs)
+
+
+#: Every kind of space the walk may meet: ASCII, Unicode spaces, line and paragraph separators.
+_SPACY_TEXT = st.text(
+    alphabet=st.sampled_from(
+        list("ab \t\n\r\x0b\x0c\x1c\x85\u00a0\u1680\u2000\u2028\u3000\u200bé")
+    ),
+    max_size=30,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_SPACY_TEXT)
+@example("\n  Some\ttext \n")
+def test_collapse_spaces_is_one_space_per_run_of_whitespace(text: str) -> None:
+    assert _collapse_spaces(text) == re.sub(r"\s+", " ", text)
+
+
+@pytest.mark.parametrize(
+    "tag", ["DIV", "Script", "noscript", "NoScript", "a", "br", "my-widget", ""]
+)
+def test_tag_info_is_what_the_tag_lists_say(tag: str) -> None:
+    low = tag.lower()
+    skip = not low or (low in SKIP_TAGS and low != "noscript")
+    is_block = low in BLOCK_TAGS or low == "noscript"
+    assert _tag_info(tag)[:3] == (low, skip, is_block)
+    assert _tag_info(lxml.etree.Comment)[1] is True  # a comment's subtree is never read
