@@ -318,7 +318,9 @@ def _parse(html: str, config: BoilerplateConfig) -> tuple[lxml.etree._Element, b
     # huge_tree lifts libxml2's nesting limit from 256 to 2048 levels (text nested
     # deeper is dropped by the parser); the input is already capped in size.
     # An XML declaration becomes a comment before the root, which nothing reads.
-    parser = lxml.etree.HTMLParser(encoding="utf-8", huge_tree=True)
+    # collect_ids=False: no table of the id attributes (nothing looks an
+    # element up by its id: no XPath id(), no getElementById), 15 % of the parse.
+    parser = lxml.etree.HTMLParser(encoding="utf-8", huge_tree=True, collect_ids=False)
     parser.set_element_class_lookup(_html_classes())
     try:
         root = lxml.etree.fromstring(html.encode("utf-8", "surrogatepass"), parser=parser)
