@@ -33,7 +33,7 @@ import functools
 import itertools
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -863,6 +863,7 @@ def _add_features(
     chars: dict[int, int] = {}
     links: dict[int, int] = {}
     enclosing: dict[int, int] = {}
+    bad = _BAD_CANDIDATE
     for r, t in zip(raws, texts, strict=True):
         n = len(t)
         path = r.path
@@ -874,14 +875,17 @@ def _add_features(
             while i and path[i] not in enclosing:
                 enclosing[path[i]] = path[i - 1]
                 i -= 1
-        ld = r.link_chars / n if n else 0.0
-        if n >= 25 and ld < 0.3:
+        if n >= 25 and r.link_chars / n < 0.3:
             s = 1.0 + _commas(t) + min(_prose_length(t) / 100.0, 3.0)
-            if not r.flags.isdisjoint(_BAD_CANDIDATE) or any(
-                not hints.isdisjoint(_BAD_CANDIDATE) for _, hints in r.near
-            ):
+            in_bad = not r.flags.isdisjoint(bad)
+            if not in_bad:
+                for _, hints in r.near:
+                    if not hints.isdisjoint(bad):
+                        in_bad = True
+                        break
+            if in_bad:
                 s *= 0.25  # prose in a comment list or a sidebar is not the article
-            for level, a in enumerate(reversed(r.path[-3:])):
+            for level, a in enumerate(reversed(path[-3:])):
                 score[a] = score.get(a, 0.0) + s / (1 + level)
     for a in sorted(enclosing, reverse=True):
         up = enclosing[a]
@@ -891,7 +895,7 @@ def _add_features(
     for a, s in score.items():
         ld = links.get(a, 0) / chars[a] if chars.get(a) else 0.0
         s *= 1.0 - ld
-        hints = own_hints.get(a, frozenset())
+        hints = own_hints.get(a, _NO_HINTS)
         if hints & _BAD_CANDIDATE:
             s *= 0.25
         elif hints & _GOOD_CANDIDATE:
@@ -900,23 +904,30 @@ def _add_features(
         if s > best_score:
             best, best_score = a, s
     # The container and its ancestors describe the page (a WordPress post's
-    # <article class="category-social-media">), not the blocks inside it.
-    page_level: tuple[int, ...] = ()
+    # <article class="category-social-media">), not the blocks inside it; the
+    # container's parent holds its siblings.
+    page_level: frozenset[int] = frozenset()
+    parent = None
     if best is not None:
         for r in raws:
             if best in r.path:
-                page_level = r.path[: r.path.index(best) + 1]
+                i = r.path.index(best)
+                page_level = frozenset(r.path[: i + 1])
+                parent = r.path[i - 1] if i else None
                 break
+    cont_ld = links.get(best, 0) / chars[best] if best is not None and chars.get(best) else 0.0
+    # Siblings of the container that score as prose too belong to the article
+    # (readability appends them: a body split over several divs).
+    sibling_score = SIBLING_SHARE * best_score
     # The best score of each block element and its ancestors (parents first).
     richest: dict[int, float] = {}
     for a in sorted(chars):
         above = enclosing.get(a)
         own = score.get(a, 0.0)
         richest[a] = own if above is None else max(richest[above], own)
-    # Whether each block is inside the container (the later passes ask again).
-    inside = [best in r.path for r in raws] if best is not None else [False] * len(raws)
-    for r, t, in_container in zip(raws, texts, inside, strict=True):
+    for r, t in zip(raws, texts, strict=True):
         n = len(t)
+        path = r.path
         ld = min(1.0, r.link_chars / n) if n else 0.0
         f: dict[str, float] = {_TAG_FEATURES.get(r.tag, "tag_other"): 1.0, "link_density": ld}
         if ld > 0.9:
@@ -930,43 +941,28 @@ def _add_features(
             f["log_links"] = math.log1p(r.n_links)
         if best_score > 0:
             # How prose-rich the richest region around this block is, relative to the page's best.
-            f["region"] = (richest[r.path[-1]] if r.path else 0.0) / best_score
+            f["region"] = (richest[path[-1]] if path else 0.0) / best_score
         for flag in r.flags | (_near_hints(r, page_level) if r.near else _NO_HINTS):
             f[flag] = 1.0
+        if best is None:
+            feats.append(f)
+            continue
+        in_container = best in path
         if in_container:
             f["in_container"] = 1.0
-        feats.append(f)
-    if best is not None:
-        cont_ld = links.get(best, 0) / chars[best] if chars.get(best) else 0.0
-        for f, in_container in zip(feats, inside, strict=True):
-            f["container_ld"] = cont_ld if in_container else 0.0
-    # Sibling of the container: inside the container's parent but not the container.
-    if best is not None:
-        parent = None
-        for r in raws:
-            if best in r.path:
-                i = r.path.index(best)
-                parent = r.path[i - 1] if i else None
-                break
+        f["container_ld"] = cont_ld if in_container else 0.0
+        # Sibling of the container: inside the container's parent but not the container.
         if parent is not None:
-            # Siblings of the container that score as prose too belong to the
-            # article (readability appends them: a body split over several divs).
-            good: set[int] = set()
-            for r in raws:
-                if parent in r.path:
-                    i = r.path.index(parent)
-                    if i + 1 < len(r.path):
-                        sib = r.path[i + 1]
-                        if sib != best and score.get(sib, 0.0) >= SIBLING_SHARE * best_score:
-                            good.add(sib)
-            for r, f, in_container in zip(raws, feats, inside, strict=True):
-                if in_container:
-                    f["in_region"] = 1.0
-                elif parent in r.path:
-                    f["container_near"] = 1.0
-                    i = r.path.index(parent)
-                    if i + 1 < len(r.path) and r.path[i + 1] in good:
+            if in_container:
+                f["in_region"] = 1.0
+            elif parent in path:
+                f["container_near"] = 1.0
+                i = path.index(parent) + 1
+                if i < len(path):
+                    sib = path[i]
+                    if sib != best and score.get(sib, 0.0) >= sibling_score:
                         f["in_region"] = 1.0
+        feats.append(f)
 
 
 def _commas(text: str) -> int:
@@ -994,7 +990,7 @@ def _prose_length(text: str) -> int:
     return len(text) + 2 * len(_NO_SPACE_SCRIPT.findall(text))
 
 
-def _near_hints(r: _Raw, skip: Sequence[int]) -> frozenset[str]:
+def _near_hints(r: _Raw, skip: Collection[int]) -> frozenset[str]:
     """The class-word hints of a block's nearest enclosing elements, but those of ``skip``."""
     out: frozenset[str] = frozenset()
     for el, hints in r.near:
