@@ -215,6 +215,15 @@ def test_width_forms_always_folded_fold_to_one_other_character() -> None:
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(_WIDTH_ALPHABET, max_size=40).map("".join))
+def test_fold_always_is_the_table_applied_to_every_character(text: str) -> None:
+    from normalize.decode import _WIDTH_ALWAYS, _fold_always
+
+    folded = text.translate(_WIDTH_ALWAYS)
+    assert _fold_always(text) == (folded, sum(a != b for a, b in zip(text, folded, strict=True)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_WIDTH_ALPHABET, max_size=40).map("".join))
 def test_fold_width_is_idempotent_and_keeps_cjk_punctuation(text: str) -> None:
     from normalize.decode import _FULLWIDTH_PUNCTUATION, fold_width
 
