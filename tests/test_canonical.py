@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
+import sys
 import unicodedata
 
 import pytest
+import regex
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from normalize.canonical import (
     _MARK_RUN,
+    _SPACES,
     MAX_COMBINING_MARKS,
     STEPS,
     CanonicalConfig,
@@ -18,6 +22,7 @@ from normalize.canonical import (
     canonicalize_and_explain,
     cap_combining_marks_n,
     is_canonical,
+    normalize_spaces_n,
 )
 from tests.conftest import load_cases
 
@@ -236,3 +241,18 @@ def test_a_vanishing_block_beside_a_paragraph_separator_keeps_its_place() -> Non
     from normalize.canonical import canonicalize_blocks
 
     assert canonicalize_blocks(["\u200b", "a\u2029a"])[0] == ["", "a\n\na"]
+
+
+def test_every_character_normalize_spaces_matches_is_whitespace_to_re() -> None:
+    # normalize_spaces_n looks for its pattern only inside runs of what re
+    # calls whitespace (LF aside): every character the pattern can match must be one.
+    everything = "".join(map(chr, range(sys.maxunicode + 1)))
+    matched = set(regex.findall(r"[^\S\n]|\p{Zs}", everything, regex.V1))
+    assert matched and all(re.fullmatch(r"[^\S\n]", ch) for ch in matched)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(hard_text, any_text))
+@example("a \u00a0\t b\n  c\u3000")
+def test_normalize_spaces_is_its_pattern_applied_to_the_whole_text(text: str) -> None:
+    assert normalize_spaces_n(text) == _SPACES.subn(" ", text)
