@@ -34,9 +34,8 @@ else:
 #: Whether the boilerplate stage's compiled scanner runs (this package's one
 #: loader of it). Here: lines of ASCII words are read by its one pass
 #: (:func:`~normalize.boilerplate.scan.ascii_line`) rather than by the patterns
-#: (faster interpreted than that pass), and a page's text features are made
-#: by its :func:`~normalize.boilerplate.scan.text_features` rather than by
-#: :func:`_text_features`' loops.
+#: (faster interpreted than that pass). A page's text features are always
+#: the scanner's (:func:`_text_features`), compiled or not.
 SCAN_COMPILED = compiled.is_compiled(scan)
 
 _SENT_PUNCT = regex.compile(r"[.!?…。！？।॥؟۔](?:\s|$)")
@@ -222,10 +221,6 @@ _LOG_13 = math.log1p(12)
 _LOG_11 = math.log1p(10)
 
 
-def _prose(f: Mapping[str, float]) -> bool:
-    return f["log_words"] >= _LOG_13 and f["end_punct"] > 0 and f["stop_rel"] >= 0.5
-
-
 #: A capital that starts a word of :data:`_WORD`: capitals are never Han or
 #: kana, so one starts a word unless a letter, mark, digit or "_" of another
 #: script comes right before it. One pass over the line instead of one match
@@ -404,65 +399,13 @@ def _text_features(
     folded: Sequence[Sequence[str]] | None = None,
 ) -> list[dict[str, float]]:
     """:func:`text_features` of the page's analysed lines; ``folded`` are their
-    casefolded words (each line's :attr:`_Line.folded`) when already split."""
-    n = len(lines)
-    last_pos = max(1, n - 1)
-    no_stoplist = 0.0 if stop else 1.0
-    in_stop = stop.__contains__ if stop else None
+    casefolded words (each line's :attr:`_Line.folded`) when already split.
+
+    The features are the scanner's one pass
+    (:func:`~normalize.boilerplate.scan.text_features`): compiled where the
+    scanner is, else the same source interpreted, about as fast as loops
+    written for the interpreter.
+    """
     if folded is None:
-        folded = [line.folded for line in lines] if in_stop else [()] * n
-    if SCAN_COMPILED and isinstance(lines, list) and isinstance(folded, list):
-        # The same dicts from one compiled pass.
-        return scan.text_features(lines, stop, folded, _LOG_11, _LOG_13, math.log1p)
-    feats: list[dict[str, float]] = []
-    for i, (line, ws) in enumerate(zip(lines, folded, strict=True)):
-        lc, lw, short, end, sent, comma, digit, caps, url, nav = line.base
-        nw = line.n_words
-        sd = sum(map(in_stop, ws)) / nw if in_stop and nw else 0.0
-        feats.append(
-            {
-                "bias": 1.0,
-                "log_chars": lc,
-                "log_words": lw,
-                "short": short,
-                "stop": sd,
-                "no_stoplist": no_stoplist,
-                "end_punct": end,
-                "sent_punct": sent,
-                "comma_rate": comma,
-                "digit_ratio": digit,
-                "cap_ratio": caps,
-                "urlish": url,
-                "nav_sep": nav,
-                "pos": i / last_pos,
-            }
-        )
-    # Stopword density relative to the page's prose: languages and stoplists differ
-    # in how dense prose is, a page's own long blocks say what prose looks like here.
-    long_sd = sorted(f["stop"] for f in feats if f["log_words"] >= _LOG_11)
-    ref = long_sd[int(0.75 * (len(long_sd) - 1))] if long_sd else 0.0
-    ref = max(ref, 0.15)
-    for f in feats:
-        f["stop_rel"] = min(2.0, f["stop"] / ref) if stop else 1.0
-        f["prose"] = 1.0 if _prose(f) else 0.0
-    prose_idx = [i for i, f in enumerate(feats) if f["prose"]]
-    first, last = (prose_idx[0], prose_idx[-1]) if prose_idx else (n, -1)
-    # Prefix counts of prose blocks (0/1 values: sums are exact in any order).
-    upto = [0.0]
-    for f in feats:
-        upto.append(upto[-1] + f["prose"])
-    j = 0
-    for i, f in enumerate(feats):
-        while j + 1 < len(prose_idx) and abs(prose_idx[j + 1] - i) <= abs(prose_idx[j] - i):
-            j += 1
-        f["dist_prose"] = math.log1p(abs(prose_idx[j] - i)) if prose_idx else 5.0
-        f["in_span"] = 1.0 if first <= i <= last else 0.0
-        f["after_span"] = 1.0 if i > last else 0.0
-        lo, hi = max(0, i - 3), min(n, i + 4)
-        f["ctx_prose"] = (upto[hi] - upto[lo] - f["prose"]) / max(1, hi - lo - 1)
-        f["prev_words"] = feats[i - 1]["log_words"] if i else 0.0
-        f["next_words"] = feats[i + 1]["log_words"] if i + 1 < n else 0.0
-        f["prev_end_punct"] = feats[i - 1]["end_punct"] if i else 0.0
-        f["next_end_punct"] = feats[i + 1]["end_punct"] if i + 1 < n else 0.0
-        f["title_like"] = 0.0
-    return feats
+        folded = [line.folded for line in lines] if stop else [()] * len(lines)
+    return scan.text_features(list(lines), stop, list(folded), _LOG_11, _LOG_13, math.log1p)
