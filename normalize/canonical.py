@@ -476,10 +476,11 @@ def canonical_blocks(raw: Sequence[str], canonicalize: Callable[[str], str]) -> 
     """Each raw block (stripped) through ``canonicalize``, in one call when that is
     the same thing.
 
-    Blocks hold no blank line, so the blocks joined with blank lines and
-    canonicalized split back into the same blocks (canonical rules act within
-    lines). When they do not (a block that canonicalizes to nothing, a
-    U+2029), each block is canonicalized on its own.
+    Canonical rules act within lines, and a blank line stays one, so the
+    blocks joined with a marked separator and canonicalized split back into
+    the blocks' canonical forms. When they do not (a block that
+    canonicalizes to nothing, a block that holds the mark), each block is
+    canonicalized on its own.
 
     >>> canonical_blocks([" a\\u00a0b ", "", "c"], canonicalize)
     ['a b', '', 'c']
@@ -493,12 +494,25 @@ def _canonical_blocks(
     """:func:`canonical_blocks`, and whether the one call on the joined blocks was used."""
     raw = [r.strip() for r in raw]
     keep = [r for r in raw if r]
-    joined = canonicalize("\n\n".join(keep))
-    parts = joined.split("\n\n") if joined else []
-    if len(parts) == len(keep):
-        it = iter(parts)
-        return [next(it) if r else "" for r in raw], True
+    if not any(_BLOCK_MARK in r for r in keep):
+        joined = canonicalize(_BLOCK_SEPARATOR.join(keep))
+        parts = joined.split(_BLOCK_SEPARATOR) if joined else []
+        # Every separator is still there, and whole: each part is one block's.
+        # A block that vanished leaves two marks one blank line apart, and a
+        # block that gained a blank line (U+2029) keeps its marks, so neither
+        # can pass for the other's part.
+        if len(parts) == len(keep) and joined.count(_BLOCK_MARK) == len(keep) - 1:
+            it = iter(parts)
+            return [next(it) if r else "" for r in raw], True
     return [canonicalize(r) for r in raw], False
+
+
+#: What :func:`_canonical_blocks` puts between blocks: a line no rule changes
+#: (ASCII punctuation between blank lines), so that where each block's
+#: canonical form ends is known whatever the block became; a page that
+#: holds the mark itself is canonicalized block by block.
+_BLOCK_MARK = "~|~"
+_BLOCK_SEPARATOR = "\n\n" + _BLOCK_MARK + "\n\n"
 
 
 def canonicalize_blocks(

@@ -217,30 +217,46 @@ def test_block_changes_are_counted_once(blocks: list[str]) -> None:
     """The changes of a page's blocks are those of the texts kept, never counted twice.
 
     When the joined blocks do not split back (a block that canonicalizes to
-    nothing, a U+2029), each block is canonicalized on its own; the joined
-    attempt's changes were counted as well (15 of the 181 article pages).
+    nothing), each block is canonicalized on its own; the joined attempt's
+    changes were counted as well (15 of the 181 article pages).
     """
-    from normalize.canonical import canonicalize_and_explain, canonicalize_blocks
+    from normalize.canonical import _canonical_blocks, canonicalize_and_explain, canonicalize_blocks
     from normalize.document import add_counts
 
     texts, counts = canonicalize_blocks(blocks)
     one_by_one: dict[str, int] = {}
     for block in blocks:
         one_by_one = add_counts(one_by_one, canonicalize_and_explain(block.strip())[1])
-    kept = [b.strip() for b in blocks if b.strip()]
-    joined = canonicalize("\n\n".join(kept))
-    if len(joined.split("\n\n") if joined else []) != len(kept):  # one by one
+    if not _canonical_blocks(blocks, canonicalize)[1]:  # one by one
         assert counts == one_by_one
         assert texts == [canonicalize(b.strip()) for b in blocks]
 
 
-@pytest.mark.xfail(strict=True, reason="known failure: the joined blocks split back into as many "
-                   "parts when one block vanishes and another gains a blank line (U+2029), so the "
-                   "parts are given to the wrong blocks")  # fmt: skip
 def test_a_vanishing_block_beside_a_paragraph_separator_keeps_its_place() -> None:
+    # One block vanishes and the other gains a blank line: the joined blocks
+    # split back into as many parts, which used to go to the wrong blocks.
     from normalize.canonical import canonicalize_blocks
 
     assert canonicalize_blocks(["\u200b", "a\u2029a"])[0] == ["", "a\n\na"]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.lists(
+        st.text(
+            alphabet="ab \u00a0\u200b\u200d\u2028\u2029\r\n\t\ufeff\u0301\u0915\u094d~|", max_size=8
+        ),
+        max_size=5,
+    )
+)
+@example(["\u200b", "a\u2029a"])
+@example(["a~|~b", "\u200b", "c"])
+@example(["a~\u200b|~b", "c"])
+def test_blocks_are_canonicalized_as_each_alone(blocks: list[str]) -> None:
+    """Whatever one call on the joined blocks does, each block gets its own canonical form."""
+    from normalize.canonical import canonical_blocks
+
+    assert canonical_blocks(blocks, canonicalize) == [canonicalize(b.strip()) for b in blocks]
 
 
 def test_every_character_normalize_spaces_matches_is_whitespace_to_re() -> None:
