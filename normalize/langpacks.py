@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+import numpy as np
 import regex
 
 log = logging.getLogger("normalize")
@@ -192,7 +193,8 @@ class LangPacks:
         the bytecode Python keeps of the modules; ``KEY`` hashes the path,
         size and modification time of every file of the packs and of
         normalize itself, so that an edited pack, or an edited function that
-        builds a table, never gets a stale one. Where the folder cannot be
+        builds a table, never gets a stale one; the versions of Python, regex
+        and numpy are in it too. Where the folder cannot be
         written, or a file cannot be read, the table is built as if there
         were none.
         """
@@ -215,7 +217,9 @@ class LangPacks:
     def _cache_key(self) -> str | None:
         """What the kept tables depend on, hashed; ``None`` when it cannot be known."""
         if self._key is None:
-            digest = hashlib.sha1(sys.version.encode())
+            # The libraries the tables are made with and kept by: regex's
+            # Unicode data decides phrase keys, numpy's pickles hold arrays.
+            digest = hashlib.sha1(f"{sys.version}\0{regex.__version__}\0{np.__version__}".encode())
             try:
                 for root in (self.folder, Path(__file__).resolve().parent):
                     for path in _files(root):
