@@ -46,7 +46,7 @@ from dataclasses import dataclass
 
 import ftfy
 import regex
-from ftfy.badness import is_bad
+from ftfy.badness import BADNESS_RE
 
 from normalize.canonical import CanonicalConfig, canonicalize_and_explain
 from normalize.config import DecodeConfig
@@ -776,7 +776,38 @@ def _ftfy_could_change(line: str, entities: bool) -> bool:
     hint, lone = _ftfy_hints(entities)
     if not hint.search(line):
         return False
-    return lone.search(line) is not None or is_bad(line)
+    return lone.search(line) is not None or _is_bad(line)
+
+
+#: How far a match of ftfy's badness pattern (``ftfy.badness.BADNESS_RE``)
+#: reaches from a non-ASCII character: every alternative of it needs one, and
+#: no match is longer than seven characters (tests/test_decode.py reads both
+#: off the pattern, so that a new ftfy with other alternatives fails there).
+_BADNESS_REACH = 6
+#: Runs of non-ASCII characters, gaps of up to twice the reach included: a
+#: run and the reach on each side is a window that no match crosses.
+_NON_ASCII_RUN = re.compile(rf"[^\x00-\x7f](?:[\x00-\x7f]{{0,{2 * _BADNESS_REACH}}}[^\x00-\x7f])*")
+
+
+def _is_bad(line: str) -> bool:
+    """``ftfy.badness.is_bad(line)``, searching only near the non-ASCII characters.
+
+    A match holds a non-ASCII character and reaches at most
+    :data:`_BADNESS_REACH` characters from it, so it lies in the window of
+    that character's run; ``search(line, pos, endpos)`` reads the window as
+    the pattern reads the whole line (its ``^`` still means the line's start).
+    The lines that get here are long lines of markup (a minified page is
+    one): ftfy's search runs over all of it, about 150 ns a character, and
+    a few hundred non-ASCII characters are spread over a hundred thousand.
+
+    >>> _is_bad("<p>" + "x" * 50 + "CafÃ©</p>"), _is_bad("<p>Café, São Paulo</p>")
+    (True, False)
+    """
+    search, reach, n = BADNESS_RE.search, _BADNESS_REACH, len(line)
+    for run in _NON_ASCII_RUN.finditer(line):
+        if search(line, max(run.start() - reach, 0), min(run.end() + reach, n)):
+            return True
+    return False
 
 
 def _width_tables() -> tuple[dict[int, str], dict[int, str]]:

@@ -12,6 +12,7 @@ import ftfy.bad_codecs  # registers sloppy-windows-1252
 import pytest
 from charset_normalizer import from_bytes
 from ftfy import chardata
+from ftfy.badness import BADNESS_RE, is_bad
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -20,6 +21,7 @@ from normalize import canonicalize
 from normalize.canonical import CanonicalConfig
 from normalize.config import DecodeConfig
 from normalize.decode import (
+    _BADNESS_REACH,
     _LINE,
     DecodeError,
     _binary_chars,
@@ -28,6 +30,7 @@ from normalize.decode import (
     _ftfy_hints,
     _hint_chars,
     _hinted_lines,
+    _is_bad,
     _mojibake_hint,
     _utf8_counts,
     declared_charset,
@@ -436,6 +439,54 @@ def test_lines_ftfy_could_not_change_are_lines_ftfy_leaves_alone(line: str) -> N
         for html, config in configs:
             fixed = ftfy.fix_and_explain(line, config=_ftfy_config(html, config))
             assert fixed.text == line, (line, fixed.explanation)
+
+
+def test_every_badness_match_holds_a_non_ascii_character_within_the_reach() -> None:
+    # What _is_bad's windows rest on, read off ftfy's pattern: each
+    # alternative has a character it must match that is not ASCII, and no
+    # match is longer than the reach and that character.
+    import re._parser as sre_parse
+
+    def non_ascii_only(item: tuple) -> bool:
+        op, arg = item
+        if op is sre_parse.LITERAL:
+            return arg >= 0x80
+        if op is sre_parse.IN and all(o in (sre_parse.LITERAL, sre_parse.RANGE) for o, _ in arg):
+            return min(a if o is sre_parse.LITERAL else a[0] for o, a in arg) >= 0x80
+        return False
+
+    tree = sre_parse.parse(BADNESS_RE.pattern, BADNESS_RE.flags)
+    assert tree.getwidth()[1] <= _BADNESS_REACH + 1
+    [(op, (_, branches))] = list(tree)
+    assert op is sre_parse.BRANCH and len(branches) > 30
+    for branch in branches:
+        assert any(non_ascii_only(item) for item in branch), branch
+
+
+_BADNESS_ALPHABET = sorted(
+    {ch for ch in BADNESS_RE.pattern if ch > "\x7f"} | {chr(c) for c in range(0x80, 0xA0)}
+)
+
+
+@settings(max_examples=1500, deadline=None, derandomize=True)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(_BADNESS_ALPHABET),
+            st.sampled_from(list("aZx 9.,?!\t")),
+            st.integers(0, 20).map(lambda n: "x" * n),
+            st.text(max_size=3),
+        ),
+        max_size=20,
+    ).map("".join)
+)
+@example("Ã ")
+@example("x" * 13 + "Ã ")
+@example("Ã" + "x" * 12 + "©")
+@example("ГўВЂВ™a")
+@example("aÂ " + "x" * 30)
+def test_is_bad_in_windows_is_ftfys_is_bad(line: str) -> None:
+    assert _is_bad(line) == is_bad(line)
 
 
 @settings(max_examples=1000, deadline=None, derandomize=True)
