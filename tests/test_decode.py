@@ -25,6 +25,7 @@ from normalize.decode import (
     _LINE,
     DecodeError,
     _binary_chars,
+    _controls_deleted,
     _ftfy_config,
     _ftfy_could_change,
     _ftfy_hints,
@@ -439,6 +440,40 @@ def test_lines_ftfy_could_not_change_are_lines_ftfy_leaves_alone(line: str) -> N
         for html, config in configs:
             fixed = ftfy.fix_and_explain(line, config=_ftfy_config(html, config))
             assert fixed.text == line, (line, fixed.explanation)
+
+
+_CONTROLS_ALPHABET = st.sampled_from(
+    list("ab <>&;[m1\t \x00\x07\x0b\x1b\x1f\x7f")
+    + ["\ufeff", "\u206a", "\ufffc", "\x85", "\x9d", "é", "Ã", "©", "ﬁ", "\ud800", "Ａ", "“"]
+)
+
+
+@settings(max_examples=1500, deadline=None, derandomize=True)
+@given(st.text(_CONTROLS_ALPHABET, max_size=12))
+@example("<style>\ufeff@font-face{}</style>")
+@example("a\ufeffb\x07c\u206a")
+@example("\ufeff\x1b[1m")
+@example("Ã\ufeff©")
+@example("plain")
+def test_controls_deleted_is_what_ftfy_makes_of_the_line(line: str) -> None:
+    # The shortcut of _repair_line for HTML: where it answers, ftfy gives the
+    # same text and no fix but remove_control_chars.
+    fixer = _ftfy_config(True, DecodeConfig())
+    deleted = _controls_deleted(line, fixer)
+    if deleted is None:
+        return
+    fixed = ftfy.fix_and_explain(line, config=fixer)
+    assert fixed.text == deleted
+    assert fixed.explanation == ([("apply", "remove_control_chars")] if deleted != line else [])
+
+
+def test_controls_deleted_answers_for_ascii_and_control_characters_alone() -> None:
+    html = _ftfy_config(True, DecodeConfig())
+    assert (
+        _controls_deleted("x" * 1000 + "\ufeff\x07" + "y" * 1000, html) == "x" * 1000 + "y" * 1000
+    )
+    assert _controls_deleted("caf\u00e9\ufeff", html) is None  # é: ftfy decides
+    assert _controls_deleted("\ufeff&amp;", _ftfy_config(False, DecodeConfig())) is None  # entities
 
 
 def test_every_badness_match_holds_a_non_ascii_character_within_the_reach() -> None:
