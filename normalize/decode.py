@@ -780,31 +780,49 @@ def _ftfy_could_change(line: str, entities: bool) -> bool:
 
 
 #: How far a match of ftfy's badness pattern (``ftfy.badness.BADNESS_RE``)
-#: reaches from a non-ASCII character: every alternative of it needs one, and
-#: no match is longer than seven characters (tests/test_decode.py reads both
-#: off the pattern, so that a new ftfy with other alternatives fails there).
+#: reaches from a character of :data:`_BADNESS_NEEDS`: every alternative of
+#: it needs one, and no match is longer than seven characters.
 _BADNESS_REACH = 6
-#: Runs of non-ASCII characters, gaps of up to twice the reach included: a
-#: run and the reach on each side is a window that no match crosses.
-_NON_ASCII_RUN = re.compile(rf"[^\x00-\x7f](?:[\x00-\x7f]{{0,{2 * _BADNESS_REACH}}}[^\x00-\x7f])*")
+#: Characters of which every match of ftfy's badness pattern holds one: for
+#: each alternative, the smallest class of non-ASCII characters it must match
+#: (tests/test_decode.py reads both off the pattern, so that a new ftfy with
+#: other alternatives fails there). Most letters of most scripts are not
+#: among them: a Cyrillic page's markup has a few of its letters (В, Г, Р, С,
+#: в), not all.
+_BADNESS_NEEDS = (
+    "\x80-\x9f\xa1-\xac\xae-\xb3\xb5\xb6\xb8-\xdd\xdf-\xfc\u0100-\u0107\u010c-\u0113"
+    "\u0116-\u011b\u011e\u011f\u0122\u0123\u012a\u012b\u012f\u0130\u0136\u0137"
+    "\u0139-\u013e\u0141-\u0143\u0145\u0147\u014c\u0150\u0152\u0153\u0155\u0158\u015a"
+    "\u015b\u015e-\u0162\u0164\u0165\u016a\u016e\u0170\u0172\u0178-\u017e\u0192\u02c6"
+    "\u02c7\u02d8\u02db-\u02dd\u0384\u0385\u0392\u0393\u039e\u039f\u03b2\u0412\u0413"
+    "\u0420\u0421\u0432\u0490\u0491\u2018\u201a\u201c-\u201e\u2020-\u2022\u2030\u2039"
+    "\u203a\u2044\u20a7\u20ac\u2116\u2122\u2202\u2206\u220f\u2211\u221a\u221e\u2229\u222b"
+    "\u2248\u2260\u2261\u2264\u2265\u2310\u2502\u250c\u2510\u2518\u251c\u2524\u252c\u253c"
+    "\u2550-\u256c\u2580\u2584\u2588\u258c\u2590-\u2593\u25ca\uf8ff\ufb01\ufb02\ufffd"
+)
+#: Runs of those characters, gaps of up to twice the reach included: a match
+#: lies within the reach of one run.
+_BADNESS_RUN = re.compile(
+    rf"[{_BADNESS_NEEDS}](?:[^{_BADNESS_NEEDS}]{{0,{2 * _BADNESS_REACH}}}[{_BADNESS_NEEDS}])*"
+)
 
 
 def _is_bad(line: str) -> bool:
-    """``ftfy.badness.is_bad(line)``, searching only near the non-ASCII characters.
+    """``ftfy.badness.is_bad(line)``, searching only near the characters it needs.
 
-    A match holds a non-ASCII character and reaches at most
+    A match holds a character of :data:`_BADNESS_NEEDS` and reaches at most
     :data:`_BADNESS_REACH` characters from it, so it lies in the window of
     that character's run; ``search(line, pos, endpos)`` reads the window as
     the pattern reads the whole line (its ``^`` still means the line's start).
     The lines that get here are long lines of markup (a minified page is
     one): ftfy's search runs over all of it, about 150 ns a character, and
-    a few hundred non-ASCII characters are spread over a hundred thousand.
+    a few hundred such characters are spread over a hundred thousand.
 
     >>> _is_bad("<p>" + "x" * 50 + "CafÃ©</p>"), _is_bad("<p>Café, São Paulo</p>")
     (True, False)
     """
     search, reach, n = BADNESS_RE.search, _BADNESS_REACH, len(line)
-    for run in _NON_ASCII_RUN.finditer(line):
+    for run in _BADNESS_RUN.finditer(line):
         if search(line, max(run.start() - reach, 0), min(run.end() + reach, n)):
             return True
     return False

@@ -21,6 +21,7 @@ from normalize import canonicalize
 from normalize.canonical import CanonicalConfig
 from normalize.config import DecodeConfig
 from normalize.decode import (
+    _BADNESS_NEEDS,
     _BADNESS_REACH,
     _LINE,
     DecodeError,
@@ -476,18 +477,25 @@ def test_controls_deleted_answers_for_ascii_and_control_characters_alone() -> No
     assert _controls_deleted("\ufeff&amp;", _ftfy_config(False, DecodeConfig())) is None  # entities
 
 
-def test_every_badness_match_holds_a_non_ascii_character_within_the_reach() -> None:
+def test_every_badness_match_holds_a_needed_character_within_the_reach() -> None:
     # What _is_bad's windows rest on, read off ftfy's pattern: each
-    # alternative has a character it must match that is not ASCII, and no
-    # match is longer than the reach and that character.
+    # alternative has an item it must match whose characters are all in
+    # _BADNESS_NEEDS, and no match is longer than the reach and that character.
     import re._parser as sre_parse
 
-    def non_ascii_only(item: tuple) -> bool:
+    needs_class = re.compile(f"[{_BADNESS_NEEDS}]")
+    needs = {c for c in range(0x80, 0x10000) if needs_class.fullmatch(chr(c))}
+    assert needs and not any(needs_class.fullmatch(chr(c)) for c in range(0x80))
+
+    def needed_only(item: tuple) -> bool:
         op, arg = item
         if op is sre_parse.LITERAL:
-            return arg >= 0x80
+            return arg in needs
         if op is sre_parse.IN and all(o in (sre_parse.LITERAL, sre_parse.RANGE) for o, _ in arg):
-            return min(a if o is sre_parse.LITERAL else a[0] for o, a in arg) >= 0x80
+            return all(
+                a in needs if o is sre_parse.LITERAL else needs.issuperset(range(a[0], a[1] + 1))
+                for o, a in arg
+            )
         return False
 
     tree = sre_parse.parse(BADNESS_RE.pattern, BADNESS_RE.flags)
@@ -495,7 +503,7 @@ def test_every_badness_match_holds_a_non_ascii_character_within_the_reach() -> N
     [(op, (_, branches))] = list(tree)
     assert op is sre_parse.BRANCH and len(branches) > 30
     for branch in branches:
-        assert any(non_ascii_only(item) for item in branch), branch
+        assert any(needed_only(item) for item in branch), branch
 
 
 _BADNESS_ALPHABET = sorted(
@@ -508,7 +516,7 @@ _BADNESS_ALPHABET = sorted(
     st.lists(
         st.one_of(
             st.sampled_from(_BADNESS_ALPHABET),
-            st.sampled_from(list("aZx 9.,?!\t")),
+            st.sampled_from(list("aZx 9.,?!\tоаеи中’")),
             st.integers(0, 20).map(lambda n: "x" * n),
             st.text(max_size=3),
         ),
