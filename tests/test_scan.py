@@ -10,6 +10,7 @@ tests/test_kernels.py.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import math
 import zlib
@@ -26,6 +27,7 @@ from hypothesis import strategies as st
 from normalize import compiled
 from normalize.boilerplate import features, model, repeats, tokens
 from normalize.config import BoilerplateConfig
+from normalize.context import default_context
 from normalize.extract.text import text_page
 
 PURE = compiled.source("boilerplate.scan")
@@ -358,17 +360,78 @@ def test_the_text_features_are_those_of_the_interpreted_path(
     folded = [line.folded for line in lines]
     expected = loop_text_features(lines, stop, folded)
     with mock.patch.object(features, "scan", scan):
-        got = features._text_features(lines, stop, folded)
-        assert repr(features._text_features(lines, stop)) == repr(expected)
+        got = features._text_features(lines, features.stop_counts(lines, stop))
+        assert repr(features.text_features(texts, stop)) == repr(expected)
     assert [list(f) for f in got] == [list(f) for f in expected]
     assert repr(got) == repr(expected)
     assert [bits(list(f.values())) for f in got] == [bits(list(f.values())) for f in expected]
 
 
 @pytest.mark.parametrize("scan", BUILDS)
-def test_the_text_features_want_the_words_of_every_line(scan: ModuleType) -> None:
-    """A page whose lines and lists of words differ in number is an error, not a
+def test_the_text_features_want_the_stopwords_of_every_line(scan: ModuleType) -> None:
+    """A page whose lines and counts of stopwords differ in number is an error, not a
     read past the end of a list."""
     lines = [features._Line("The cat sat."), features._Line("On the mat.")]
     with pytest.raises(ValueError, match="2 lines"):
-        scan.text_features(lines, frozenset({"the"}), [["the"]], 1.0, 2.0, float)
+        scan.text_features(lines, [1], 1.0, 2.0, float)
+
+
+@pytest.mark.parametrize("scan", BUILDS)
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["the", "of", "été", "дом", "x", "北"]), max_size=9)))
+def test_the_stop_set_ids_are_those_of_the_words(scan: ModuleType, lines: list[list[str]]) -> None:
+    """Each word of the NUL-joined lines gets its id in the index (0 when it has none), in
+    order: the ids that looking up the split words gives."""
+    index = {"the": 3, "été": 1, "дом": 2}
+    expected = [index.get(w, 0) for ws in lines for w in ws]
+    out = np.full(len(expected) + 1, 7, np.uintc)
+    assert scan.stop_set_ids(["\x00".join(ws) for ws in lines], index, out.data) == len(expected)
+    assert out.tolist() == [*expected, 7]
+
+
+@pytest.mark.parametrize("scan", BUILDS)
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.lists(st.integers(0, 9), max_size=20), max_size=8),
+    st.binary(min_size=10, max_size=10),
+)
+def test_the_stop_counts_count_the_ids_of_the_column(
+    scan: ModuleType, ids: list[list[int]], column: bytes
+) -> None:
+    """Each line's count is the number of its ids whose column byte is set (0 or 1)."""
+    column = bytes(b & 1 for b in column)
+    flat = np.array([i for line in ids for i in line], np.uintc)
+    got = scan.stop_counts(flat.data, [len(line) for line in ids], column)
+    assert got == [sum(column[i] for i in line) for line in ids]
+
+
+#: Words of several languages' stoplists (and none), in either case.
+STOP_WORDS = st.sampled_from(
+    ["the", "The", "and", "of", "cat", "le", "et", "la", "Die", "und", "и", "в", "это", "42", "été"]
+)
+STOP_PAGES = st.lists(st.lists(STOP_WORDS, max_size=40).map(" ".join), min_size=1, max_size=40)
+
+
+@pytest.mark.parametrize("scan", BUILDS)
+@settings(max_examples=150, deadline=None)
+@given(STOP_PAGES, st.sampled_from([None, "fr", "en-GB", "xx", 7]))
+def test_the_page_stoplist_is_that_of_the_words(
+    scan: ModuleType, texts: list[str], hint: object
+) -> None:
+    """The stoplist language and the stopwords per line that the lines' stop ids give are
+    the language the first thousand words give (:func:`page_lang`) and the counts of that
+    language's stopwords in each line's words (compiled or not)."""
+    ctx = default_context()
+    page = text_page("\n\n".join(texts), config=BoilerplateConfig())
+    page = dataclasses.replace(page, metadata={**page.metadata, "html_lang": hint})
+    lines = [features._Line(page.block_text(b)) for b in page.blocks]
+    folded = [line.folded for line in lines]
+    lang = features.page_lang(page, folded, folded=True, ctx=ctx)
+    stop = ctx.packs.pack(lang).stopwords if lang else None
+    expected = (lang, features.stop_counts(lines, stop))
+    for compiled_scan in (False, True):
+        with (
+            mock.patch.object(features, "SCAN_COMPILED", compiled_scan),
+            mock.patch.object(features, "scan", scan),
+        ):
+            assert features.page_stoplist(page, lines, ctx) == expected

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import repeat
 from typing import TYPE_CHECKING
@@ -71,10 +71,11 @@ class _StopIndex:
     over each set's languages.
     """
 
-    ids: Mapping[str, int]  # word -> id of the set of languages whose stoplist has it
+    ids: dict[str, int]  # word -> id of the set of languages whose stoplist has it
     langs: tuple[tuple[str, ...], ...]  # id -> those languages; 0 is no language
     names: tuple[str, ...]  # every language of a set, sorted
     members: np.ndarray  # members[id, k]: 1 when names[k] is in langs[id], else 0 (int64)
+    columns: tuple[bytes, ...]  # columns[k][id]: members[id, k], one byte per set
 
 
 def _stop_index(ctx: Context) -> _StopIndex:
@@ -98,7 +99,8 @@ def _make_stop_index(packs: LangPacks) -> _StopIndex:
     for ls, set_id in set_ids.items():
         for lang in ls:
             members[set_id, column[lang]] = 1
-    return _StopIndex(ids, tuple(set_ids), names, members)
+    columns = tuple(members[:, k].astype(np.uint8).tobytes() for k in range(len(names)))
+    return _StopIndex(ids, tuple(set_ids), names, members, columns)
 
 
 def guess_stoplist_lang(
@@ -107,6 +109,7 @@ def guess_stoplist_lang(
     *,
     folded: bool = False,
     ctx: Context | None = None,
+    set_ids: np.ndarray | None = None,
 ) -> str | None:
     """The language pack whose stopwords cover most of ``sample_words``.
 
@@ -114,31 +117,39 @@ def guess_stoplist_lang(
     least a tenth of the words: pages mislabel their language less often than
     they mix scripts, but a wrong label must not blind the stopword feature.
     ``folded`` says the words are already casefolded. The packs are those of
-    ``ctx`` (the default context when omitted).
+    ``ctx`` (the default context when omitted). ``set_ids`` are the casefolded
+    words' ids in the packs' stop index instead of the words, when known
+    (:meth:`_Line.stop_ids`: a page's lines hold them).
 
     >>> guess_stoplist_lang("the cat sat on the mat and it was fine".split())
     'en'
     >>> guess_stoplist_lang("это был очень хороший день и мы гуляли".split())
     'ru'
     """
-    lowered = list(sample_words[:1000]) if folded else [w.casefold() for w in sample_words[:1000]]
-    if not lowered:
-        return None
     index = _stop_index(ctx or default_context())
+    if set_ids is None:
+        lowered = (
+            list(sample_words[:1000]) if folded else [w.casefold() for w in sample_words[:1000]]
+        )
+        set_ids = np.fromiter(map(index.ids.get, lowered, repeat(0)), np.intp, len(lowered))
+    else:
+        set_ids = set_ids[:1000]
+    n_words = len(set_ids)
+    if not n_words:
+        return None
     # Count each word's set of languages, then spread the counts over the
     # languages (whole numbers: exact in any order).
-    set_ids = np.fromiter(map(index.ids.get, lowered, repeat(0)), np.intp, len(lowered))
     counts = np.bincount(set_ids, minlength=len(index.langs)) @ index.members
     if hint:
         hint = hint.split("-")[0].split("_")[0].lower()
-        if hint in index.names and counts[index.names.index(hint)] >= 0.1 * len(lowered):
+        if hint in index.names and counts[index.names.index(hint)] >= 0.1 * n_words:
             return hint
     if not index.names:
         return None
     # The most covering language; of several, the first by name.
     best = int(counts.argmax())
     n = int(counts[best])
-    return index.names[best] if n and n >= 0.05 * len(lowered) else None
+    return index.names[best] if n and n >= 0.05 * n_words else None
 
 
 #: Features every block has, computed from its text and its neighbours'.
@@ -248,7 +259,16 @@ class _Line:
     position, neighbours) are computed per page from ``folded``.
     """
 
-    __slots__ = ("_folded", "_rule", "_rule_src", "base", "icon", "key", "n_words", "text")
+    __slots__ = (
+        "_folded",
+        "_rule",
+        "_rule_src",
+        "base",
+        "icon",
+        "key",
+        "n_words",
+        "text",
+    )
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -380,6 +400,36 @@ def page_lang(
     )
 
 
+def page_stoplist(
+    page: Page, lines: Sequence[_Line], ctx: Context
+) -> tuple[str | None, list[int] | None]:
+    """The page's stoplist language (:func:`page_lang`, from its analysed lines) and
+    the number of that stoplist's words in each line (:func:`stop_counts`; ``None``
+    without a stoplist).
+
+    Compiled, each word of the page is looked up once in the packs' stop
+    index, read out of its line's casefolded text
+    (:func:`~normalize.boilerplate.scan.stop_set_ids`) without splitting the
+    line: the guess reads the first thousand words' ids, and a line's count
+    is that of its ids whose set of languages has the page's.
+    """
+    if not SCAN_COMPILED:
+        folded = [line.folded for line in lines]
+        lang = page_lang(page, folded, folded=True, ctx=ctx)
+        return lang, stop_counts(lines, ctx.packs.pack(lang).stopwords if lang else None, folded)
+    index = _stop_index(ctx)
+    n_words = [line.n_words for line in lines]
+    ids = np.empty(sum(n_words), np.uintc)
+    scan.stop_set_ids([line.folded_text for line in lines], index.ids, ids)
+    hint = page.metadata.get("html_lang")
+    lang = guess_stoplist_lang((), hint if isinstance(hint, str) else None, ctx=ctx, set_ids=ids)
+    if not lang:
+        return None, None
+    if lang not in index.names:
+        return lang, stop_counts(lines, ctx.packs.pack(lang).stopwords)
+    return lang, scan.stop_counts(ids, n_words, index.columns[index.names.index(lang)])
+
+
 def text_features(
     texts: Sequence[str], stop: frozenset[str] | None, ctx: Context | None = None
 ) -> list[dict[str, float]]:
@@ -390,22 +440,38 @@ def text_features(
     features instead of looking like a page without prose.
     """
     cache = line_cache(ctx or default_context())
-    return _text_features([_line(t, cache) for t in texts], stop)
+    lines = [_line(t, cache) for t in texts]
+    return _text_features(lines, stop_counts(lines, stop))
 
 
-def _text_features(
+def stop_counts(
     lines: Sequence[_Line],
-    stop: frozenset[str] | None,
+    stop: Collection[str] | None,
     folded: Sequence[Sequence[str]] | None = None,
-) -> list[dict[str, float]]:
-    """:func:`text_features` of the page's analysed lines; ``folded`` are their
-    casefolded words (each line's :attr:`_Line.folded`) when already split.
+) -> list[int] | None:
+    """The number of words of ``stop`` in each line (``None`` when there is no stoplist);
+    ``folded`` are the lines' casefolded words (:attr:`_Line.folded`) when already split.
+
+    >>> stop_counts([_Line("The cat and the dog."), _Line("Dogs")], frozenset({"the", "and"}))
+    [3, 0]
+    """
+    if not stop:
+        return None
+    if folded is None:
+        folded = [line.folded for line in lines]
+    has = stop.__contains__
+    return [sum(map(has, ws)) for ws in folded]
+
+
+def _text_features(lines: Sequence[_Line], stops: Sequence[int] | None) -> list[dict[str, float]]:
+    """:func:`text_features` of the page's analysed lines; ``stops`` is the number of
+    stopwords in each line (:func:`stop_counts`), ``None`` when the page has no stoplist.
 
     The features are the scanner's one pass
     (:func:`~normalize.boilerplate.scan.text_features`): compiled where the
     scanner is, else the same source interpreted, about as fast as loops
     written for the interpreter.
     """
-    if folded is None:
-        folded = [line.folded for line in lines] if stop else [()] * len(lines)
-    return scan.text_features(list(lines), stop, list(folded), _LOG_11, _LOG_13, math.log1p)
+    return scan.text_features(
+        list(lines), None if stops is None else list(stops), _LOG_11, _LOG_13, math.log1p
+    )

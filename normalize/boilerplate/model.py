@@ -21,8 +21,8 @@ from normalize.boilerplate.features import (
     SCAN_COMPILED,
     _Line,
     _text_features,
-    page_lang,
     page_lines,
+    page_stoplist,
     scan,
 )
 from normalize.boilerplate.rules import Phrases, all_phrases
@@ -106,11 +106,8 @@ def _evidence(
     texts = [line.text for line in lines]  # each block's text, as its line analysed it
     phrases = all_phrases(ctx)
     keys = [line.key for line in lines]
-    # Each line's words are split once, for the stoplist guess and the stopword density.
-    folded = [line.folded for line in lines]
-    lang = page_lang(page, folded, folded=True, ctx=ctx)
-    stop = ctx.packs.pack(lang).stopwords if lang else None
-    feats = _text_features(lines, stop or None, folded)
+    _, stops = page_stoplist(page, lines, ctx)
+    feats = _text_features(lines, stops)
     for f, b in zip(feats, page.blocks, strict=True):
         if b.features:
             f.update(b.features)

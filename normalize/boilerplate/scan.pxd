@@ -58,5 +58,13 @@ cpdef tuple ascii_line(str text)
                bases=list,
                sds=list, long_sd=list, rels=list, prose=list, prose_idx=list, upto=list,
                feats=list)
-cpdef list text_features(list lines, object stop, list folded, double log11, double log13,
-                         object log1p)
+cpdef list text_features(list lines, list stops, double log11, double log13, object log1p)
+
+
+@cython.locals(m=Py_ssize_t, i=Py_ssize_t, n=Py_ssize_t, a=Py_ssize_t, p=Py_ssize_t, text=str)
+cpdef Py_ssize_t stop_set_ids(list folded, dict ids, cython.uint[::1] out) except -1
+
+
+@cython.locals(m=Py_ssize_t, i=Py_ssize_t, end=Py_ssize_t, count=Py_ssize_t, out=list)
+cpdef list stop_counts(const cython.uint[::1] ids, list n_words,
+                       const unsigned char[::1] column)

@@ -351,13 +351,64 @@ def ascii_line(text: str) -> tuple[int, str, bool, int, int, int, int, bool, int
     return n_words, out[:m].decode("ascii"), end, sent, commas, digits, caps, url, nav
 
 
+# A page's stopwords: how many each line has -----------------------------------
+
+
+def stop_set_ids(folded: list[str], ids: dict[str, int], out: Buffer) -> int:
+    """The id in the stop index ``ids`` of each word of the lines ``folded`` (each
+    line's casefolded words joined by NUL), in order, to ``out``; 0 for a word
+    no stoplist has. Returns the number of words.
+
+    The words are looked up as the substrings between the NULs: the same
+    strings as the split lines' words, without a list of them per line.
+
+    >>> import numpy as np
+    >>> out = np.zeros(4, np.uintc)
+    >>> stop_set_ids(["the\x00cat", "", "of"], {"the": 2, "of": 1}, out.data), out.tolist()
+    (3, [2, 0, 1, 0])
+    """
+    m = 0
+    for i in range(len(folded)):
+        text = folded[i]
+        n = len(text)
+        if n == 0:
+            continue
+        a = 0
+        for p in range(n + 1):
+            if p == n or text[p] == "\x00":
+                got = ids.get(text[a:p])
+                out[m] = got if got is not None else 0
+                m += 1
+                a = p + 1
+    return m
+
+
+def stop_counts(ids: Buffer, n_words: list[int], column: bytes) -> list[int]:
+    """How many of each line's ids (the next ``n_words[i]`` of ``ids``) are ids of
+    word sets that a language's stoplist is in: ``column[id]`` is 1 for those.
+
+    >>> import numpy as np
+    >>> stop_counts(np.array([0, 2, 1, 2], np.uintc).data, [3, 0, 1], bytes([0, 0, 1]))
+    [1, 0, 1]
+    """
+    out = []
+    m = 0
+    for i in range(len(n_words)):
+        count = 0
+        end = m + n_words[i]
+        while m < end:
+            count += column[ids[m]]
+            m += 1
+        out.append(count)
+    return out
+
+
 # The page's text features: one dict per block, in one pass ---------------------
 
 
 def text_features(
     lines: list[Any],
-    stop: frozenset[str] | None,
-    folded: list[Any],
+    stops: list[int] | None,
     log11: float,
     log13: float,
     log1p: Any,
@@ -368,25 +419,25 @@ def text_features(
     keys in its order and their values the same floats: the same operations
     on the same numbers (a count over a count, ``min`` and ``max`` as
     comparisons, sums of zeros and ones, the ``base`` values as they are);
-    ``log1p`` is the caller's (``math.log1p``). ``folded`` are the lines'
-    casefolded words, read when there is a stoplist ``stop``; ``log11`` and
-    ``log13`` are ``log1p(10)`` and ``log1p(12)``: a long block has at least
-    ten words, prose at least twelve.
+    ``log1p`` is the caller's (``math.log1p``). ``stops`` is the number of
+    stopwords in each line, ``None`` when the page has no stoplist; ``log11``
+    and ``log13`` are ``log1p(10)`` and ``log1p(12)``: a long block has at
+    least ten words, prose at least twelve.
 
     >>> import math
     >>> class Line:
     ...     def __init__(self, base, n_words):
     ...         self.base, self.n_words = base, n_words
     >>> lines = [Line((1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0), 0)]
-    >>> f = text_features(lines, None, [()], math.log1p(10), math.log1p(12), math.log1p)
+    >>> f = text_features(lines, None, math.log1p(10), math.log1p(12), math.log1p)
     >>> f[0]["no_stoplist"], f[0]["stop_rel"], f[0]["dist_prose"], f[0]["pos"], f[0]["nav_sep"]
     (1.0, 1.0, 5.0, 0.0, 0)
     """
     n = len(lines)
-    if len(folded) != n:
-        raise ValueError(f"{n} lines but {len(folded)} lists of their words")
+    if stops is not None and len(stops) != n:
+        raise ValueError(f"{n} lines but {len(stops)} counts of their stopwords")
     last_pos = n - 1 if n > 1 else 1
-    no_stoplist = 0.0 if stop else 1.0
+    no_stoplist = 0.0 if stops is not None else 1.0
     bases = []
     sds = []
     long_sd = []
@@ -397,13 +448,10 @@ def text_features(
             raise ValueError(f"a line's base features are 10 numbers, not {len(base)}")
         bases.append(base)
         sd = 0.0
-        if stop:
+        if stops is not None:
             nw = line.n_words
             if nw:
-                count = 0
-                for w in folded[i]:
-                    if w in stop:
-                        count += 1
+                count = stops[i]
                 sd = count / nw
         sds.append(sd)
         if base[1] >= log11:
@@ -422,7 +470,7 @@ def text_features(
     for i in range(n):
         base = bases[i]
         rel = 1.0
-        if stop:
+        if stops is not None:
             sd = sds[i]
             rel = sd / ref
             if not rel < 2.0:
