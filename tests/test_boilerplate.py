@@ -4,10 +4,12 @@ invariants (blocks tile the text, repeats are order-independent), and bad input.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+import regex
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from normalize import langpacks
@@ -547,3 +549,98 @@ def test_the_stoplist_guess_is_the_most_covering_pack(words: list[str], hint: st
         best = min(cover, key=lambda lang: (-cover[lang], lang))
         expected = best if cover[best] and cover[best] >= 0.05 * len(words) else None
     assert features.guess_stoplist_lang(words, hint, ctx=STOP_CTX) == expected
+
+
+#: Short lines dense in what the clock, trail and icon rules look at: digits of
+#: several kinds (ASCII, Arabic-Indic, a superscript that is a digit to
+#: ``str.isdigit`` but not ``\p{Nd}``), colons, the trail separators, spaces,
+#: words sharing affixes.
+RULE_PIECES = st.sampled_from(
+    ["1", "20", "2018", "٣", "²", ":", " ", " > ", " » ", " / ", " :: ", "\\", "›", "→", "|"]
+    + ["Oct", "am", "Updated", "bookmarkicon", "cameraicon", "iconclose", "iconopen"]
+    + ["station", "nation", ".", "\u00a0", "\t", "x"]
+)
+RULE_LINES = st.lists(RULE_PIECES, max_size=16).map("".join)
+
+
+def old_timestamp(text: str, n_words: int | None) -> bool:
+    """The clock and date rule as it read before it was told about digits."""
+    text = text.strip()
+    if rules._TIMESTAMP.match(text):
+        return True
+    if n_words is not None and not 2 <= n_words <= 7:
+        return False
+    toks = tokens.words(text)
+    if not 2 <= len(toks) <= 7 or rules._SENT_END.search(text):
+        return False
+    nums = [t for t in toks if t.isdigit()]
+    alpha = [t for t in toks if not t.isdigit()]
+    return (
+        len(nums) >= 2
+        and len(alpha) <= 2
+        and all(len(t) <= 10 for t in alpha)
+        and (bool(rules._YEAR.search(text)) or ":" in text)
+    )
+
+
+def old_breadcrumb(text: str) -> bool:
+    """The trail rule as it read before it looked for a separator's character first."""
+    parts = rules._BREADCRUMB_SEP.split(text)
+    if len(parts) < 3 or rules._SENT_END.search(text):
+        return False
+    if len({sep.strip() for sep in rules._BREADCRUMB_SEP.findall(text)}) != 1:
+        return False
+    return all(0 < len(tokens.words(p)) <= 4 for p in parts[:-1])
+
+
+@settings(max_examples=500, deadline=None)
+@given(RULE_LINES)
+@example("² ²:")  # digits to str.isdigit, not to \p{Nd}, and a colon
+@example("٣ Oct ٣ 2018")
+@example("Home › News › World")
+@example("Home :: News :: World")
+@example("a \\ b \\ c")
+@example("a → b → c")
+def test_the_rules_read_what_a_line_knows_of_itself_as_they_read_the_text(text: str) -> None:
+    """A line's analysis says whether it has a decimal digit, and the clock rule told so
+    (or the trail rule, which looks for a separator first) decides as it does from
+    the text alone."""
+    line = features._Line(text)
+    digits = regex.search(r"\p{Nd}", text) is not None
+    assert (line.base[6] > 0.0) == digits
+    n_words = len(tokens.words(text))
+    for n in (None, n_words):
+        expected = old_timestamp(text, n)
+        assert rules._timestamp(text, n) == expected
+        assert rules._timestamp(text, n, digits) == expected
+    assert rules.breadcrumb(text) == old_breadcrumb(text)
+
+
+def old_icon_strip(text: str) -> bool:
+    """The icon-strip rule as it read before it compared distinct affixes first."""
+    toks = text.split()[:300]
+    if len(toks) < 6 or rules._SENT_END.search(text):
+        return False
+    need = 0.4 * len(toks)
+    long_toks = [t for t in map(str.casefold, toks) if len(t) >= 6]
+    if not long_toks or len(long_toks) < need:
+        return False
+    heads = Counter([t[:4] for t in long_toks])
+    tails = Counter([t[-4:] for t in long_toks])
+    return max(max(heads.values()), max(tails.values())) >= need
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["bookmarkicon", "cameraicon", "iconclose", "iconopen", "station", "nation", "a"]
+            + ["Straße", "STRASSE", "informations", "x" * 7, "ab"]
+        ),
+        max_size=20,
+    ).map(" ".join)
+)
+def test_the_icon_strip_rule_counts_affixes_only_when_they_may_be_shared_enough(
+    text: str,
+) -> None:
+    assert rules.icon_strip(text) == old_icon_strip(text)

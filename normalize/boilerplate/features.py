@@ -341,7 +341,7 @@ class _Line:
         if len(self.text) > max_rule_chars:
             return None
         if self._rule_src is not phrases:
-            self._rule = _short_rule(self.text, self.key, self.n_words, phrases)
+            self._rule = _short_rule(self.text, self.key, self.n_words, phrases, self.base[6] > 0.0)
             self._rule_src = phrases
         return self._rule
 

@@ -9,6 +9,7 @@ kind of chrome is a new function here and a branch of :func:`_short_rule`
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
@@ -78,6 +79,9 @@ def _wildcard_reason(
 # Rules: named kinds of chrome ----------------------------------------------------
 
 _BREADCRUMB_SEP = regex.compile(r"\s(?:>|»|›|→|/|\\|::|>>)\s")
+#: A character that every separator of :data:`_BREADCRUMB_SEP` has: a line
+#: without one is no trail, found without splitting it.
+_BREADCRUMB_CHAR = re.compile(r"[>»›→/\\:]")
 _TIMESTAMP = regex.compile(
     r"^(?:\d{1,2}:\d{2}(?::\d{2})?(?:\s*[/|-]\s*\d{1,2}:\d{2}(?::\d{2})?)?)$"
 )
@@ -138,6 +142,8 @@ def breadcrumb(text: str) -> bool:
     >>> breadcrumb("Sales grew 5% > inflation / wages in 2019, the report says.")
     False
     """
+    if _BREADCRUMB_CHAR.search(text) is None:
+        return False  # no separator, so one step
     parts = _BREADCRUMB_SEP.split(text)
     if len(parts) < 3 or _SENT_END.search(text):
         return False
@@ -166,9 +172,15 @@ def icon_strip(text: str) -> bool:
     # No affix is shared by more tokens than there are long ones.
     if not long_toks or len(long_toks) < need:
         return False
-    heads = Counter([t[:4] for t in long_toks])
-    tails = Counter([t[-4:] for t in long_toks])
-    return max(max(heads.values()), max(tails.values())) >= need
+    heads = [t[:4] for t in long_toks]
+    tails = [t[-4:] for t in long_toks]
+    # An affix on m tokens leaves at most n - m + 1 distinct ones among n: when
+    # both sets are larger than that for m = need, no affix is shared enough
+    # (prose, whose words seldom share one), and nothing needs counting.
+    most = len(long_toks) + 1 - need
+    if len(set(heads)) > most and len(set(tails)) > most:
+        return False
+    return max(max(Counter(heads).values()), max(Counter(tails).values())) >= need
 
 
 def timestamp(text: str) -> bool:
@@ -185,8 +197,12 @@ def timestamp(text: str) -> bool:
     return _timestamp(text, None)
 
 
-def _timestamp(text: str, n_words: int | None) -> bool:
-    """:func:`timestamp`, given the line's number of words when it is known."""
+def _timestamp(text: str, n_words: int | None, digits: bool | None = None) -> bool:
+    """:func:`timestamp`, given the line's number of words and whether it has a decimal
+    digit (``\\p{Nd}``) when they are known: a clock time, a year and the
+    patterns' ``\\d`` are digits, so a line with neither a digit nor ":" is none."""
+    if digits is False and ":" not in text:
+        return False
     text = text.strip()
     if _TIMESTAMP.match(text):
         return True
@@ -222,13 +238,20 @@ def rule_reason(
     return _short_rule(text, key, None, all_phrases(ctx or default_context()))
 
 
-def _short_rule(text: str, key: str | None, n_words: int | None, phrases: Phrases) -> str | None:
+def _short_rule(
+    text: str,
+    key: str | None,
+    n_words: int | None,
+    phrases: Phrases,
+    digits: bool | None = None,
+) -> str | None:
     """The rules of :func:`rule_reason` that only short text is checked against;
-    ``n_words`` is the number of its :func:`words` when known."""
+    ``n_words`` is the number of its :func:`words` and ``digits`` whether it has
+    a decimal digit, when known."""
     reason = _chrome_phrase(text, key, phrases)
     if reason:
         return reason
-    if _timestamp(text, n_words):
+    if _timestamp(text, n_words, digits):
         return "timestamp"
     if breadcrumb(text):
         return "breadcrumb"
