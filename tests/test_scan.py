@@ -116,7 +116,7 @@ def test_different_shingles_with_one_hash_count_twice(
     """Two different shingles with one hash both count, as in the interpreted path's set
     of shingles; the same shingle twice counts once."""
     assert zero_table_hash(b"aca") == zero_table_hash(b"bab")
-    zeros = np.zeros(256, np.uintc)
+    zeros = np.zeros(8 * 256, np.uintc)
     assert sketch(scan, lines, size, zeros) == reference(lines, size, zero_table_hash)
     assert sketch(scan, [["aca"], ["bab"], ["aca"]], 3, zeros) == [zero_table_hash(b"aca")] * 2
 
@@ -125,7 +125,7 @@ def test_different_shingles_with_one_hash_count_twice(
 @settings(max_examples=150, deadline=None)
 @given(LINES, st.sampled_from([1, 3, 64]))
 def test_compiled_sketch_equals_interpreted(lines: list[list[str]], size: int) -> None:
-    zeros = np.zeros(256, np.uintc)
+    zeros = np.zeros(8 * 256, np.uintc)
     for table in (repeats._CRC_TABLE, zeros):
         assert sketch(BUILT, lines, size, table) == sketch(PURE, lines, size, table)
 

@@ -8,6 +8,8 @@ cimport cython
                p=Py_ssize_t, q=Py_ssize_t, n_shingles=Py_ssize_t, s=Py_ssize_t, a=Py_ssize_t,
                b=Py_ssize_t, end=Py_ssize_t, last=Py_ssize_t, at=Py_ssize_t, j=Py_ssize_t, seen=bint,
                byte=cython.uint, crc=cython.uint, ad_lo=cython.uint, ad_hi=cython.uint,
+               low=cython.uint, b0=cython.uint, b1=cython.uint, b2=cython.uint, b3=cython.uint,
+               b4=cython.uint, b5=cython.uint, b6=cython.uint, b7=cython.uint,
                wide=cython.ulonglong, h=cython.ulonglong)
 cpdef Py_ssize_t shingle_sketch(const unsigned char[::1] data, const Py_ssize_t[::1] starts,
                                 Py_ssize_t n_lines, Py_ssize_t shingle_words, Py_ssize_t size,
