@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import math
+import unicodedata
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -24,7 +25,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from normalize import compiled
+from normalize import compiled, langpacks
 from normalize.boilerplate import features, model, repeats, tokens
 from normalize.config import BoilerplateConfig
 from normalize.context import default_context
@@ -263,13 +264,57 @@ def test_a_page_of_ascii_lines_has_the_same_features_with_and_without_the_scanne
     """The scanner's counts make the same line features and feature values as the
     patterns (their types included: a count of separators stays an int)."""
     with mock.patch.object(features, "SCAN_COMPILED", False):
-        expected = [(x.n_words, x.folded_text, x.base, x.icon) for x in map(features._Line, lines)]
+        expected = [
+            (x.key, x.n_words, x.folded_text, x.base, x.icon) for x in map(features._Line, lines)
+        ]
     with (
         mock.patch.object(features, "SCAN_COMPILED", True),
         mock.patch.object(features, "scan", scan),
     ):
-        got = [(x.n_words, x.folded_text, x.base, x.icon) for x in map(features._Line, lines)]
+        got = [
+            (x.key, x.n_words, x.folded_text, x.base, x.icon) for x in map(features._Line, lines)
+        ]
     assert [repr(g) for g in got] == [repr(e) for e in expected]
+
+
+#: Lines of any ASCII and General Punctuation characters (spaces of every kind,
+#: controls, edge punctuation, capitals), for the line's key.
+KEY_LINES = st.text(
+    st.one_of(
+        st.characters(max_codepoint=0x7F),
+        st.characters(min_codepoint=0x2000, max_codepoint=0x206F),
+        st.sampled_from(list(" \t\n\x1c\u2000\u2001\u2003\u2039\u203a\u2019\u2026|.!-AaZz")),
+    ),
+    max_size=30,
+)
+
+
+@pytest.mark.parametrize("scan", BUILDS)
+@settings(max_examples=500, deadline=None)
+@given(KEY_LINES)
+def test_the_line_scanner_makes_the_phrase_key(scan: ModuleType, text: str) -> None:
+    """On ASCII and General Punctuation, the scanner's key is ``phrase_key``'s, and its
+    other values those of :func:`ascii_line` and of the features made from its counts."""
+    assert tokens._ascii_words(text)
+    key, nw, folded, base, end = scan.ascii_analysis(text, features._KEY_CLASSES, math.log1p)
+    assert key == langpacks.phrase_key(text)
+    assert (nw, folded, end) == scan.ascii_line(text)[:3]
+    with mock.patch.object(features, "SCAN_COMPILED", False):
+        assert repr(base) == repr(features._Line(text).base)
+
+
+def test_general_punctuation_is_in_nfc_but_for_spaces_and_never_casefolds() -> None:
+    """What lets the scanner make a key without NFC and with ASCII casefolding only: the
+    characters of General Punctuation that NFC changes are spaces whose NFC forms are
+    spaces, and none of them casefolds."""
+    for o in range(0x2000, 0x2070):
+        c = chr(o)
+        nfc = unicodedata.normalize("NFC", c)
+        assert nfc == c or (c.isspace() and nfc.isspace()), hex(o)
+        assert c.casefold() == c, hex(o)
+    for o in range(128):
+        c = chr(o)
+        assert c.casefold() == (c.lower() if "A" <= c <= "Z" else c)
 
 
 #: Lines of a page for the text features: ASCII lines, and longer ones of

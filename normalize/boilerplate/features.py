@@ -25,7 +25,7 @@ from normalize.boilerplate.tokens import _ASCII_WORD, _ascii_words, _word_patter
 from normalize.caches import RepeatCache
 from normalize.context import Context, default_context
 from normalize.document import Page
-from normalize.langpacks import LangPacks, phrase_key
+from normalize.langpacks import LangPacks, _edge_char, phrase_key
 
 if TYPE_CHECKING:
     from normalize.boilerplate import scan
@@ -37,6 +37,9 @@ else:
 #: (faster interpreted than that pass). A page's text features are always
 #: the scanner's (:func:`_text_features`), compiled or not.
 SCAN_COMPILED = compiled.is_compiled(scan)
+#: The scanner's flags of ASCII and General Punctuation for a line's key
+#: (:func:`~normalize.boilerplate.scan.ascii_analysis`).
+_KEY_CLASSES = scan.key_classes(_edge_char)
 
 _SENT_PUNCT = regex.compile(r"[.!?…。！？।॥؟۔](?:\s|$)")
 _COMMA = regex.compile(r"[,،、，;؛]")
@@ -272,18 +275,20 @@ class _Line:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.key = phrase_key(text)
         ascii_words = _ascii_words(text)
         # The words themselves are not kept (``tokens`` makes them again): the
         # casefolded ones are, and a batch holds the lines of all its pages,
         # as one string (NUL between words): a list of strings costs several
         # times the memory.
         if ascii_words and SCAN_COMPILED:
-            # One pass of the compiled scanner counts what the patterns would.
-            nw, self._folded, end, n_sent, n_comma, n_digit, n_caps, url, n_nav = scan.ascii_line(
-                text
+            # One call of the compiled scanner: the key, and the counts the
+            # patterns would find turned into the features.
+            self.key, nw, self._folded, self.base, end = scan.ascii_analysis(
+                text, _KEY_CLASSES, math.log1p
             )
+            self.n_words = nw
         else:
+            self.key = phrase_key(text)
             ws = (_ASCII_WORD if ascii_words else _word_pattern(text)).findall(text)
             nw = len(ws)
             # Casefolding maps each character on its own (no context, unlike
@@ -300,19 +305,19 @@ class _Line:
             n_caps = len(cap_word_start.findall(text))
             url = urlish.search(text) is not None
             n_nav = len(nav_sep.findall(text))
-        self.n_words = nw
-        self.base = (
-            math.log1p(len(text)),
-            math.log1p(nw),
-            1.0 if nw < 4 else 0.0,
-            1.0 if end else 0.0,
-            math.log1p(n_sent),
-            min(1.0, n_comma / nw) if nw else 0.0,
-            n_digit / len(text) if text else 0.0,
-            n_caps / nw if nw else 0.0,
-            1.0 if url else 0.0,
-            min(3.0, n_nav),
-        )
+            self.n_words = nw
+            self.base = (
+                math.log1p(len(text)),
+                math.log1p(nw),
+                1.0 if nw < 4 else 0.0,
+                1.0 if end else 0.0,
+                math.log1p(n_sent),
+                min(1.0, n_comma / nw) if nw else 0.0,
+                n_digit / len(text) if text else 0.0,
+                n_caps / nw if nw else 0.0,
+                1.0 if url else 0.0,
+                min(3.0, n_nav),
+            )
         self.icon = not end and icon_strip(text)  # a strip never ends a sentence
         self._rule: str | None = None
         self._rule_src: object = None

@@ -70,3 +70,18 @@ cpdef Py_ssize_t stop_set_ids(list folded, dict ids, cython.uint[::1] out) excep
 @cython.locals(m=Py_ssize_t, i=Py_ssize_t, end=Py_ssize_t, count=Py_ssize_t, out=list)
 cpdef list stop_counts(const cython.uint[::1] ids, list n_words,
                        const unsigned char[::1] column)
+
+
+
+@cython.locals(out=bytearray, o=cython.uint)
+cpdef bytes key_classes(object is_edge)
+
+
+cdef cython.uint _key_flags(const unsigned char[::1] classes, cython.uint o) noexcept
+
+
+@cython.locals(n=Py_ssize_t, lo=Py_ssize_t, hi=Py_ssize_t, p=Py_ssize_t, o=cython.uint,
+               collapse=bint, upper=bint, gap=bint, key=str, nw=Py_ssize_t, n_sent=Py_ssize_t,
+               n_comma=Py_ssize_t, n_digit=Py_ssize_t, n_caps=Py_ssize_t, n_nav=object,
+               end=bint, url=bint)
+cpdef tuple ascii_analysis(str text, const unsigned char[::1] classes, object log1p)

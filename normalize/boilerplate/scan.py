@@ -396,6 +396,98 @@ def ascii_line(text: str) -> tuple[int, str, bool, int, int, int, int, bool, int
     return n_words, out[:m].decode("ascii"), end, sent, commas, digits, caps, url, nav
 
 
+#: The characters :func:`ascii_analysis` reads: ASCII (0-127), then General
+#: Punctuation (U+2000-U+206F) at 128 onwards; :func:`key_classes` flags each.
+GP_FIRST = 0x2000
+GP_END = 0x2070
+KEY_SPACE = 1  # whitespace to ``str.split``: runs of it become one space
+KEY_EDGE = 2  # stripped at a key's edges (``langpacks._PHRASE_EDGE``)
+
+
+def key_classes(is_edge: Any) -> bytes:
+    """The flags of :func:`ascii_analysis`' characters (:data:`KEY_SPACE`,
+    :data:`KEY_EDGE`), ``is_edge(c)`` saying whether ``c`` is an edge character.
+
+    >>> classes = key_classes(lambda c: not c.isalnum())
+    >>> classes[ord(" ")], classes[ord(".")], classes[ord("a")], classes[128 + 0x03]
+    (3, 2, 0, 3)
+    """
+    out = bytearray()
+    for o in (*range(128), *range(GP_FIRST, GP_END)):
+        c = chr(o)
+        out.append((KEY_SPACE if c.isspace() else 0) | (KEY_EDGE if is_edge(c) else 0))
+    return bytes(out)
+
+
+def _key_flags(classes: bytes, o: int) -> int:
+    """The :func:`key_classes` flags of an ASCII or General Punctuation character."""
+    # Literals: the module's names are Python objects to the compiled code.
+    return classes[o] if o < 128 else classes[o - 0x1F80]  # o - GP_FIRST + 128
+
+
+def ascii_analysis(text: str, classes: bytes, log1p: Any) -> tuple[str, int, str, tuple, bool]:
+    """A line of ASCII and General Punctuation analysed in one call: ``(key, words,
+    folded, base, end)``.
+
+    ``key`` is its ``langpacks.phrase_key``: the line between its first and
+    last characters that are neither spaces nor edge characters
+    (:func:`key_classes`), its runs of spaces made one space, casefolded.
+    Such text is in NFC already but for two spaces (U+2000 and U+2001, whose
+    NFC forms are spaces too), and only its ASCII capitals casefold.
+    ``words``, ``folded`` and ``end`` are those of :func:`ascii_line`;
+    ``base`` the line's ``_Line.base`` features from its counts, the same
+    floats (a count over a count in double precision, as Python divides two
+    ints) and the separators' count an int below three; ``log1p`` is the
+    caller's (``math.log1p``).
+
+    >>> import math
+    >>> from normalize.langpacks import _edge_char
+    >>> classes = key_classes(_edge_char)
+    >>> key, nw, folded, base, end = ascii_analysis(" Share  this | NOW! ", classes, math.log1p)
+    >>> key, nw, end, base[9]
+    ('share this | now', 3, True, 1)
+    """
+    n = len(text)
+    lo = 0
+    while lo < n and _key_flags(classes, ord(text[lo])):
+        lo += 1
+    hi = n
+    while hi > lo and _key_flags(classes, ord(text[hi - 1])):
+        hi -= 1
+    collapse = False
+    upper = False
+    gap = False
+    for p in range(lo, hi):
+        o = ord(text[p])
+        if _key_flags(classes, o) & 1:  # KEY_SPACE
+            if o != 32 or gap:
+                collapse = True
+            gap = True
+        else:
+            gap = False
+            if 65 <= o <= 90:
+                upper = True
+    key = text[lo:hi]
+    if collapse:
+        key = " ".join(key.split())
+    if upper:
+        key = key.casefold()
+    nw, folded, end, n_sent, n_comma, n_digit, n_caps, url, n_nav = ascii_line(text)
+    base = (
+        log1p(n),
+        log1p(nw),
+        1.0 if nw < 4 else 0.0,
+        1.0 if end else 0.0,
+        log1p(n_sent),
+        (min(1.0, float(n_comma) / nw) if nw else 0.0),
+        float(n_digit) / n if n else 0.0,
+        float(n_caps) / nw if nw else 0.0,
+        1.0 if url else 0.0,
+        n_nav if n_nav < 3 else 3.0,
+    )
+    return key, nw, folded, base, end
+
+
 # A page's stopwords: how many each line has -----------------------------------
 
 
