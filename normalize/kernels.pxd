@@ -35,6 +35,13 @@ cpdef void loglik(const unsigned char[::1] data, const Py_ssize_t[::1] offsets, 
                   double[::1] out) noexcept
 
 
+@cython.locals(i=Py_ssize_t, j=Py_ssize_t, w=Py_ssize_t, row=Py_ssize_t, col=Py_ssize_t,
+               hit=object, key=str, cols=object, words=list, found=bint)
+cpdef void word_bonuses(list keys, dict phrases, dict owner, double chrome, double stopword,
+                        Py_ssize_t cap, Py_ssize_t max_words, Py_ssize_t k,
+                        Py_ssize_t[::1] hits, double[::1] out) except *
+
+
 # The piece scanner. Its constants are C's (the module's CHAR_FLAGS names them).
 ctypedef unsigned long long u64
 cdef unsigned long long C_LETTER, C_MARK, C_SPACE, C_NEWLINE, C_STRUCT, C_DASH, C_STOP

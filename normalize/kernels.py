@@ -249,6 +249,51 @@ def loglik(
                 out[row + j] = out[row + j] + acc[j]
 
 
+def word_bonuses(
+    keys: list[str],
+    phrases: dict[str, tuple[int, ...]],
+    owner: dict[str, int],
+    chrome: float,
+    stopword: float,
+    cap: int,
+    max_words: int,
+    k: int,
+    hits: Buffer,
+    out: Buffer,
+) -> None:
+    """Add to ``out[i]`` (``len(keys) × k``) the word evidence of text ``i``'s phrase key.
+
+    The chrome bonus (``chrome``) to each column ``phrases[keys[i]]`` names,
+    in order; then the stopword bonus, ``stopword`` times the number of
+    ``keys[i]``'s first ``max_words`` words that ``owner`` gives a column
+    to, at most ``cap`` of them, to each such column. ``hits`` (``k``) is
+    scratch. The tables map strings to columns and could be any: the
+    segmenter's are a candidate set's chrome phrases and the stopwords one
+    candidate alone lists.
+    """
+    for j in range(k):
+        hits[j] = 0
+    for i in range(len(keys)):
+        key = keys[i]
+        row = i * k
+        cols = phrases.get(key)
+        if cols is not None:
+            for col in cols:
+                out[row + col] = out[row + col] + chrome
+        words = key.split(None, max_words)
+        found = False
+        for w in range(min(len(words), max_words)):
+            hit = owner.get(words[w])
+            if hit is not None:
+                hits[hit] += 1
+                found = True
+        if found:
+            for j in range(k):
+                if hits[j]:
+                    out[row + j] = out[row + j] + stopword * min(hits[j], cap)
+                    hits[j] = 0
+
+
 # The piece scanner: the flags of a character class (``info`` bits 40-55).
 #: A letter (``\p{L}``).
 C_LETTER = 1

@@ -11,6 +11,7 @@ missing one fails instead of leaving only the interpreted path tested.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import json
 import os
@@ -25,6 +26,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from normalize import compiled, identify, segment
+from normalize.config import SegmentConfig
 from normalize.context import Context
 from tests.conftest import FIXTURES, SEEDS, case_list, run_cli
 
@@ -177,6 +179,121 @@ def test_compiled_scoring_equals_interpreted(
     texts: list[str], langs: list[str], chunk: int
 ) -> None:
     assert sums(BUILT, texts, langs, chunk).tobytes() == sums(PURE, texts, langs, chunk).tobytes()
+
+
+# The word evidence of pieces: chrome phrases and stopwords.
+
+#: A candidate set whose packs share many words (the Latin script's, in part).
+WORD_CANDIDATES = ("en", "fr", "de", "es", "it", "nl", "pt")
+WORD_CONTEXT = Context()
+
+
+def word_pool() -> list[str]:
+    """Words and phrases the candidates' packs list (stopwords of one pack and of
+    several, chrome phrases), and words none lists."""
+    packs = [WORD_CONTEXT.packs.pack(lang) for lang in WORD_CANDIDATES]
+    pool: set[str] = {"zorblax", "Home", "NEWS", "x"}
+    for pack in packs:
+        pool.update(sorted(pack.stopwords)[:40])
+        pool.update(sorted(pack.phrases)[:15])
+    return sorted(pool)
+
+
+WORDS = word_pool()
+#: Pieces made of those words, in any case, with edge punctuation, long ones
+#: past the words read for stopwords.
+WORD_PIECES = st.lists(
+    st.builds(
+        lambda words, sep, edge, upper: (
+            (edge + sep.join(words) + edge)
+            if not upper
+            else (edge + sep.join(words) + edge).upper()
+        ),
+        st.lists(st.sampled_from(WORDS), min_size=1, max_size=70),
+        st.sampled_from([" ", "  ", " \u00a0"]),
+        st.sampled_from(["", "« ", ":", " "]),
+        st.booleans(),
+    ),
+    min_size=1,
+    max_size=10,
+)
+
+
+def evidence(kernels: ModuleType | None, texts: list[str], config: SegmentConfig) -> np.ndarray:
+    """segment._evidence with the word bonuses of ``kernels``, or of the interpreted
+    loop that runs where the core is not compiled (``None``)."""
+    with (
+        mock.patch.object(segment, "COMPILED", kernels is not None),
+        mock.patch.object(segment, "kernels", kernels),
+    ):
+        return segment._evidence(texts, WORD_CANDIDATES, config, WORD_CONTEXT)
+
+
+WORD_CONFIGS = st.builds(
+    SegmentConfig,
+    chrome_bonus=st.sampled_from([0.0, 1.5, 0.1]),
+    stopword_bonus=st.sampled_from([0.0, 0.6, 0.3]),
+    letter_cap=st.integers(1, 4),
+)
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+@settings(max_examples=150, deadline=None)
+@given(WORD_PIECES, WORD_CONFIGS)
+def test_word_evidence_equals_the_interpreted_loop_to_the_bit(
+    kernels: ModuleType, texts: list[str], config: SegmentConfig
+) -> None:
+    assert evidence(kernels, texts, config).tobytes() == evidence(None, texts, config).tobytes()
+
+
+def test_word_evidence_is_found() -> None:
+    """The pieces above do hit phrases and stopwords (else the test above proves little)."""
+    config = SegmentConfig()
+    phrases, owner = segment._word_tables(WORD_CANDIDATES, WORD_CONTEXT)
+    word = next(w for w in WORDS if w in owner)
+    phrase = next(p for p in WORDS if p in phrases)
+    plain = dataclasses.replace(config, chrome_bonus=0.0, stopword_bonus=0.0)
+    for kernels in (PURE, BUILT, None):
+        if kernels is None and BUILT is None:
+            continue
+        gain = evidence(kernels, [word, phrase], config) - evidence(kernels, [word, phrase], plain)
+        assert gain[0, owner[word]] > 0
+        assert all(gain[1, col] >= config.chrome_bonus for col in phrases[phrase])
+
+
+@needs_extension
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.text("ab c", max_size=30), max_size=8),
+    st.dictionaries(st.text("ab c", max_size=6), st.lists(st.integers(0, 4), max_size=3)),
+    st.dictionaries(st.text("abc", min_size=1, max_size=3), st.integers(0, 4)),
+    st.integers(1, 3),
+    st.integers(0, 6),
+)
+def test_compiled_word_bonuses_equal_interpreted(
+    keys: list[str],
+    phrases: dict[str, list[int]],
+    owner: dict[str, int],
+    cap: int,
+    max_words: int,
+) -> None:
+    def run(kernels: ModuleType) -> bytes:
+        out = np.linspace(-3.0, 1.0, len(keys) * 5)
+        kernels.word_bonuses(
+            keys,
+            {k: tuple(v) for k, v in phrases.items()},
+            owner,
+            0.7,
+            0.3,
+            cap,
+            max_words,
+            5,
+            np.empty(5, dtype=np.intp),
+            out,
+        )
+        return out.tobytes()
+
+    assert run(BUILT) == run(PURE)
 
 
 # The whole CLI, compiled against interpreted.
