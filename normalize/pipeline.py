@@ -297,7 +297,7 @@ def segment_text(work: Work, config: Config, ctx: Context) -> None:
     if config.keep_boilerplate:
         text = page.text
     else:
-        text = canonical.canonicalize("".join(s.text for s in content), config.canonical)
+        text = canonical.canonical_join("".join(s.text for s in content), config.canonical)
     summary = segment.language_summary(content)
     work.doc = doc.replace(
         text=text,

@@ -18,6 +18,7 @@ from normalize.canonical import (
     STEPS,
     CanonicalConfig,
     apply_steps,
+    canonical_join,
     canonicalize,
     canonicalize_and_explain,
     cap_combining_marks_n,
@@ -273,3 +274,33 @@ def test_every_character_normalize_spaces_matches_is_whitespace_to_re() -> None:
 @example("a \u00a0\t b\n  c\u3000")
 def test_normalize_spaces_is_its_pattern_applied_to_the_whole_text(text: str) -> None:
     assert normalize_spaces_n(text) == _SPACES.subn(" ", text)
+
+
+#: Blocks joined as a page's content is: canonical lines, and text that is
+#: not, with line breaks (and spaces) at the edges and between them.
+_JOINED = st.builds(
+    lambda edges, parts, canon: (
+        edges[0] + "".join(canonicalize(p) if canon else p for p in parts) + edges[1]
+    ),
+    st.tuples(*[st.sampled_from(["", "\n", "\n\n", "\n\n\n", " \n", "\n ", "\u200d\n"])] * 2),
+    st.lists(
+        st.one_of(hard_text, _MOSTLY_CLEAN, mark_runs, st.sampled_from(["\n", "\n\n"])),
+        max_size=5,
+    ),
+    st.booleans(),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_JOINED, st.booleans(), st.booleans(), st.booleans(), st.booleans())
+@example("\nHello world.\n\n", True, True, True, True)
+@example("a\n", False, True, True, True)
+@example("\n a", True, True, False, True)
+@example("\n\u0301a", True, True, True, True)
+def test_canonical_join_is_canonicalize(
+    text: str, collapse: bool, trim: bool, spaces: bool, nfc: bool
+) -> None:
+    config = CanonicalConfig(
+        collapse_blank_lines=collapse, trim_lines=trim, normalize_spaces=spaces, nfc=nfc
+    )
+    assert canonical_join(text, config) == canonicalize(text, config)
