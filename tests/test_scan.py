@@ -435,6 +435,19 @@ def test_the_stop_set_ids_are_those_of_the_words(scan: ModuleType, lines: list[l
 
 
 @pytest.mark.parametrize("scan", BUILDS)
+def test_the_stop_ids_are_not_written_or_read_past_their_buffers(scan: ModuleType) -> None:
+    """More words than room for their ids, fewer ids than words, or an id past the
+    column: errors, not writes or reads past the end of a buffer (the compiled
+    core checks no index)."""
+    with pytest.raises(ValueError, match="more words than the 2 ids"):
+        scan.stop_set_ids(["the\x00cat", "of"], {"the": 1}, np.zeros(2, np.uintc).data)
+    with pytest.raises(ValueError, match="3 words, but there are 2 ids"):
+        scan.stop_counts(np.zeros(2, np.uintc).data, [2, 1], bytes([0, 1]))
+    with pytest.raises(ValueError, match="id 5 is not in a column of 2"):
+        scan.stop_counts(np.array([1, 5], np.uintc).data, [2], bytes([0, 1]))
+
+
+@pytest.mark.parametrize("scan", BUILDS)
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(st.lists(st.integers(0, 9), max_size=20), max_size=8),

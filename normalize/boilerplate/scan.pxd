@@ -63,11 +63,13 @@ cpdef tuple ascii_line(str text)
 cpdef list text_features(list lines, list stops, double log11, double log13, object log1p)
 
 
-@cython.locals(m=Py_ssize_t, i=Py_ssize_t, n=Py_ssize_t, a=Py_ssize_t, p=Py_ssize_t, text=str)
+@cython.locals(m=Py_ssize_t, i=Py_ssize_t, n=Py_ssize_t, a=Py_ssize_t, p=Py_ssize_t, text=str,
+               room=Py_ssize_t)
 cpdef Py_ssize_t stop_set_ids(list folded, dict ids, cython.uint[::1] out) except -1
 
 
-@cython.locals(m=Py_ssize_t, i=Py_ssize_t, end=Py_ssize_t, count=Py_ssize_t, out=list)
+@cython.locals(m=Py_ssize_t, i=Py_ssize_t, end=Py_ssize_t, count=Py_ssize_t, out=list,
+               total=Py_ssize_t, width=Py_ssize_t)
 cpdef list stop_counts(const cython.uint[::1] ids, list n_words,
                        const unsigned char[::1] column)
 

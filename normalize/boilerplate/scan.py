@@ -505,6 +505,7 @@ def stop_set_ids(folded: list[str], ids: dict[str, int], out: Buffer) -> int:
     (3, [2, 0, 1, 0])
     """
     m = 0
+    room = len(out)
     for i in range(len(folded)):
         text = folded[i]
         n = len(text)
@@ -513,6 +514,8 @@ def stop_set_ids(folded: list[str], ids: dict[str, int], out: Buffer) -> int:
         a = 0
         for p in range(n + 1):
             if p == n or text[p] == "\x00":
+                if m == room:  # the compiled core does not check its writes
+                    raise ValueError(f"the lines have more words than the {room} ids of out")
                 got = ids.get(text[a:p])
                 out[m] = got if got is not None else 0
                 m += 1
@@ -528,12 +531,20 @@ def stop_counts(ids: Buffer, n_words: list[int], column: bytes) -> list[int]:
     >>> stop_counts(np.array([0, 2, 1, 2], np.uintc).data, [3, 0, 1], bytes([0, 0, 1]))
     [1, 0, 1]
     """
+    total = 0
+    for i in range(len(n_words)):
+        total += n_words[i]
+    if total > len(ids):  # the compiled core does not check its reads
+        raise ValueError(f"the lines have {total} words, but there are {len(ids)} ids")
+    width = len(column)
     out = []
     m = 0
     for i in range(len(n_words)):
         count = 0
         end = m + n_words[i]
         while m < end:
+            if ids[m] >= width:
+                raise ValueError(f"id {ids[m]} is not in a column of {width} word sets")
             count += column[ids[m]]
             m += 1
         out.append(count)
