@@ -271,6 +271,9 @@ def word_bonuses(
     segmenter's are a candidate set's chrome phrases and the stopwords one
     candidate alone lists.
     """
+    # The compiled core checks no index: the sizes and columns are checked here.
+    if len(hits) < k or len(out) < len(keys) * k:
+        raise ValueError(f"hits needs {k} cells and out {len(keys)} rows of {k}")
     for j in range(k):
         hits[j] = 0
     for i in range(len(keys)):
@@ -279,13 +282,18 @@ def word_bonuses(
         cols = phrases.get(key)
         if cols is not None:
             for col in cols:
+                if col < 0 or col >= k:
+                    raise ValueError(f"column {col} of phrase {key!r} is not one of {k}")
                 out[row + col] = out[row + col] + chrome
         words = key.split(None, max_words)
         found = False
         for w in range(min(len(words), max_words)):
             hit = owner.get(words[w])
             if hit is not None:
-                hits[hit] += 1
+                col = hit
+                if col < 0 or col >= k:
+                    raise ValueError(f"column {col} of word {words[w]!r} is not one of {k}")
+                hits[col] += 1
                 found = True
         if found:
             for j in range(k):

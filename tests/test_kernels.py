@@ -261,6 +261,26 @@ def test_word_evidence_is_found() -> None:
         assert all(gain[1, col] >= config.chrome_bonus for col in phrases[phrase])
 
 
+@pytest.mark.parametrize("kernels", BUILDS)
+def test_word_bonuses_are_not_written_past_their_buffers(kernels: ModuleType) -> None:
+    """A column past the candidates, or buffers too small for them: errors, not writes
+    past the end of a buffer (the compiled core checks no index)."""
+
+    def run(phrases: dict[str, tuple[int, ...]], owner: dict[str, int], rows: int = 1) -> None:
+        out, hits = np.zeros(rows * 2), np.empty(2, dtype=np.intp)
+        kernels.word_bonuses(["the cat"], phrases, owner, 1.0, 1.0, 3, 50, 2, hits, out)
+
+    run({"the cat": (1,)}, {"the": 0})  # in range
+    with pytest.raises(ValueError, match="column 2 of phrase 'the cat'"):
+        run({"the cat": (0, 2)}, {})
+    with pytest.raises(ValueError, match="column 5 of word 'cat'"):
+        run({}, {"cat": 5})
+    with pytest.raises(ValueError, match="column -1 of word 'the'"):
+        run({}, {"the": -1})
+    with pytest.raises(ValueError, match="out 1 rows of 2"):
+        run({}, {}, rows=0)
+
+
 @needs_extension
 @settings(max_examples=150, deadline=None)
 @given(
