@@ -303,6 +303,15 @@ def test_the_line_scanner_makes_the_phrase_key(scan: ModuleType, text: str) -> N
         assert repr(base) == repr(features._Line(text).base)
 
 
+@pytest.mark.parametrize("scan", BUILDS)
+@pytest.mark.parametrize("text", ["café", "é", "  Ø  ", "…\u3000", "a\U0001f600", "\x7f\u2070"])
+def test_the_line_scanner_refuses_other_characters(scan: ModuleType, text: str) -> None:
+    """A character beyond ASCII and General Punctuation is an error, not a read before
+    or past the flags' table (the compiled core checks no index)."""
+    with pytest.raises(ValueError, match="neither ASCII nor General Punctuation"):
+        scan.ascii_analysis(text, features._KEY_CLASSES, math.log1p)
+
+
 def test_general_punctuation_is_in_nfc_but_for_spaces_and_never_casefolds() -> None:
     """What lets the scanner make a key without NFC and with ASCII casefolding only: the
     characters of General Punctuation that NFC changes are spaces whose NFC forms are

@@ -422,7 +422,11 @@ def key_classes(is_edge: Any) -> bytes:
 def _key_flags(classes: bytes, o: int) -> int:
     """The :func:`key_classes` flags of an ASCII or General Punctuation character."""
     # Literals: the module's names are Python objects to the compiled code.
-    return classes[o] if o < 128 else classes[o - 0x1F80]  # o - GP_FIRST + 128
+    if o < 128:
+        return classes[o]
+    if 0x2000 <= o < 0x2070:  # GP_FIRST <= o < GP_END
+        return classes[o - 0x1F80]  # o - GP_FIRST + 128
+    return 0  # no other character is read from the table (ascii_analysis refuses them)
 
 
 def ascii_analysis(text: str, classes: bytes, log1p: Any) -> tuple[str, int, str, tuple, bool]:
@@ -459,6 +463,9 @@ def ascii_analysis(text: str, classes: bytes, log1p: Any) -> tuple[str, int, str
     gap = False
     for p in range(lo, hi):
         o = ord(text[p])
+        if o >= 128 and not 0x2000 <= o < 0x2070:
+            # Flagged 0, so between lo and hi: every character is checked.
+            raise ValueError(f"{text[p]!r} is neither ASCII nor General Punctuation")
         if _key_flags(classes, o) & 1:  # KEY_SPACE
             if o != 32 or gap:
                 collapse = True
