@@ -301,6 +301,21 @@ def test_the_line_scanner_makes_the_phrase_key(scan: ModuleType, text: str) -> N
     assert (nw, folded, end) == scan.ascii_line(text)[:3]
     with mock.patch.object(features, "SCAN_COMPILED", False):
         assert repr(base) == repr(features._Line(text).base)
+    # The features' definition, written out: the one base_features implements.
+    nw, _, end, n_sent, n_comma, n_digit, n_caps, url, n_nav = scan.ascii_line(text)
+    defined = (
+        math.log1p(len(text)),
+        math.log1p(nw),
+        1.0 if nw < 4 else 0.0,
+        1.0 if end else 0.0,
+        math.log1p(n_sent),
+        min(1.0, n_comma / nw) if nw else 0.0,
+        n_digit / len(text) if text else 0.0,
+        n_caps / nw if nw else 0.0,
+        1.0 if url else 0.0,
+        min(3.0, n_nav),
+    )
+    assert repr(base) == repr(defined)
 
 
 @pytest.mark.parametrize("scan", BUILDS)

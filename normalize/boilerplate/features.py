@@ -306,17 +306,8 @@ class _Line:
             url = urlish.search(text) is not None
             n_nav = len(nav_sep.findall(text))
             self.n_words = nw
-            self.base = (
-                math.log1p(len(text)),
-                math.log1p(nw),
-                1.0 if nw < 4 else 0.0,
-                1.0 if end else 0.0,
-                math.log1p(n_sent),
-                min(1.0, n_comma / nw) if nw else 0.0,
-                n_digit / len(text) if text else 0.0,
-                n_caps / nw if nw else 0.0,
-                1.0 if url else 0.0,
-                min(3.0, n_nav),
+            self.base = scan.base_features(
+                len(text), nw, end, n_sent, n_comma, n_digit, n_caps, url, n_nav, math.log1p
             )
         self.icon = not end and icon_strip(text)  # a strip never ends a sentence
         self._rule: str | None = None
@@ -430,8 +421,7 @@ def page_stoplist(
     lang = guess_stoplist_lang((), hint if isinstance(hint, str) else None, ctx=ctx, set_ids=ids)
     if not lang:
         return None, None
-    if lang not in index.names:
-        return lang, stop_counts(lines, ctx.packs.pack(lang).stopwords)
+    # The guess is one of the index's languages (the hint only when it is one).
     return lang, scan.stop_counts(ids, n_words, index.columns[index.names.index(lang)])
 
 

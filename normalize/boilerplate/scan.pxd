@@ -87,3 +87,8 @@ cdef cython.uint _key_flags(const unsigned char[::1] classes, cython.uint o) noe
                n_comma=Py_ssize_t, n_digit=Py_ssize_t, n_caps=Py_ssize_t, n_nav=object,
                end=bint, url=bint)
 cpdef tuple ascii_analysis(str text, const unsigned char[::1] classes, object log1p)
+
+
+cpdef tuple base_features(Py_ssize_t n, Py_ssize_t nw, bint end, Py_ssize_t n_sent,
+                          Py_ssize_t n_comma, Py_ssize_t n_digit, Py_ssize_t n_caps, bint url,
+                          object n_nav, object log1p)

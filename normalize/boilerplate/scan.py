@@ -480,7 +480,35 @@ def ascii_analysis(text: str, classes: bytes, log1p: Any) -> tuple[str, int, str
     if upper:
         key = key.casefold()
     nw, folded, end, n_sent, n_comma, n_digit, n_caps, url, n_nav = ascii_line(text)
-    base = (
+    base = base_features(n, nw, end, n_sent, n_comma, n_digit, n_caps, url, n_nav, log1p)
+    return key, nw, folded, base, end
+
+
+def base_features(
+    n: int,
+    nw: int,
+    end: bool,
+    n_sent: int,
+    n_comma: int,
+    n_digit: int,
+    n_caps: int,
+    url: bool,
+    n_nav: int,
+    log1p: Any,
+) -> tuple:
+    """A line's base features (``_Line.base``) from its length ``n`` and counts: the
+    one definition, for lines the scanner analyses and those the patterns do.
+
+    A count over a count is divided in double precision, as Python divides
+    two ints (both below 2**53); the separators' count stays an int below
+    three, as ``min(3.0, n_nav)`` gives it. ``log1p`` is the caller's
+    (``math.log1p``).
+
+    >>> import math
+    >>> base_features(10, 2, True, 1, 1, 0, 1, False, 4, math.log1p)[2:]
+    (1.0, 1.0, 0.6931471805599453, 0.5, 0.0, 0.5, 0.0, 3.0)
+    """
+    return (
         log1p(n),
         log1p(nw),
         1.0 if nw < 4 else 0.0,
@@ -492,7 +520,6 @@ def ascii_analysis(text: str, classes: bytes, log1p: Any) -> tuple[str, int, str
         1.0 if url else 0.0,
         n_nav if n_nav < 3 else 3.0,
     )
-    return key, nw, folded, base, end
 
 
 # A page's stopwords: how many each line has -----------------------------------
