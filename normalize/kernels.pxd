@@ -7,14 +7,20 @@ cimport cython
 @cython.locals(i=Py_ssize_t, blocks_end=Py_ssize_t, half=Py_ssize_t, res=double,
                r0=double, r1=double, r2=double, r3=double,
                r4=double, r5=double, r6=double, r7=double)
-cpdef double pairwise_sum(const double[::1] a, Py_ssize_t lo, Py_ssize_t n) noexcept
+cpdef double pairwise_sum(const double[::1] a, Py_ssize_t lo, Py_ssize_t n) except? -1
+
+
+@cython.locals(i=Py_ssize_t, blocks_end=Py_ssize_t, half=Py_ssize_t, res=double,
+               r0=double, r1=double, r2=double, r3=double,
+               r4=double, r5=double, r6=double, r7=double)
+cdef double _pairwise_sum(const double[::1] a, Py_ssize_t lo, Py_ssize_t n) noexcept
 
 
 @cython.locals(i=Py_ssize_t, j=Py_ssize_t, top=Py_ssize_t, label=Py_ssize_t,
                row=Py_ssize_t, prev=Py_ssize_t, floor=double, v=double)
 cpdef void viterbi(const double[::1] scores, const double[::1] cost, Py_ssize_t n,
                    Py_ssize_t k, double[::1] best, double[::1] history,
-                   Py_ssize_t[::1] tops, Py_ssize_t[::1] labels) noexcept
+                   Py_ssize_t[::1] tops, Py_ssize_t[::1] labels) except *
 
 
 @cython.locals(i=Py_ssize_t, j=Py_ssize_t, t=Py_ssize_t, last=Py_ssize_t,
@@ -24,15 +30,15 @@ cpdef void viterbi(const double[::1] scores, const double[::1] cost, Py_ssize_t 
                f_sum=double, b_sum=double, stay=double)
 cpdef void posteriors(const double[::1] like, const double[::1] jump, Py_ssize_t n,
                       Py_ssize_t k, const Py_ssize_t[::1] labels, double[::1] fwd,
-                      double[::1] msg, double[::1] row, double[::1] out) noexcept
+                      double[::1] msg, double[::1] row, double[::1] out) except *
 
 
 @cython.locals(seen=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t, p=Py_ssize_t, state=Py_ssize_t,
-               started=bint, row=Py_ssize_t, base=Py_ssize_t)
+               started=bint, row=Py_ssize_t, base=Py_ssize_t, states=Py_ssize_t)
 cpdef void loglik(const unsigned char[::1] data, const Py_ssize_t[::1] offsets, Py_ssize_t n,
                   const unsigned short[::1] nextmove, const unsigned char[::1] emitting,
                   const float[::1] table, Py_ssize_t k, Py_ssize_t chunk, double[::1] acc,
-                  double[::1] out) noexcept
+                  double[::1] out) except *
 
 
 @cython.locals(i=Py_ssize_t, j=Py_ssize_t, w=Py_ssize_t, row=Py_ssize_t, col=Py_ssize_t,
@@ -51,33 +57,35 @@ cdef Py_ssize_t FLAG_SHIFT, FIRST_SHIFT, NO_SCRIPT
 cdef Py_ssize_t GAP_SOFT, GAP_SENTENCE, GAP_STRUCT, GAP_LINE, APART
 
 
+# The scanner's helpers are C functions only: they read the text and tables
+# scan_pieces has checked, at the positions it gives them.
 @cython.locals(i=Py_ssize_t, f=u64, prev=u64, structure=bint,
                sentence=bint, item=bint)
-cpdef Py_ssize_t gap_kind(str text, Py_ssize_t lo, Py_ssize_t hi,
-                          const unsigned short[::1] classes,
-                          const unsigned long long[::1] info) noexcept
+cdef Py_ssize_t gap_kind(str text, Py_ssize_t lo, Py_ssize_t hi,
+                         const unsigned short[::1] classes,
+                         const unsigned long long[::1] info) noexcept
 
 
 @cython.locals(i=Py_ssize_t, x=u64, cont=u64)
-cpdef Py_ssize_t word_end(str text, Py_ssize_t pos, Py_ssize_t n, u64 script,
-                          const unsigned short[::1] classes,
-                          const unsigned long long[::1] info) noexcept
+cdef Py_ssize_t word_end(str text, Py_ssize_t pos, Py_ssize_t n, u64 script,
+                         const unsigned short[::1] classes,
+                         const unsigned long long[::1] info) noexcept
 
 
 @cython.locals(i=Py_ssize_t)
-cpdef bint has_prefix(str text, Py_ssize_t pos, Py_ssize_t n, str prefix) noexcept
+cdef bint has_prefix(str text, Py_ssize_t pos, Py_ssize_t n, str prefix) noexcept
 
 
-cpdef Py_ssize_t run_end(str text, Py_ssize_t pos, Py_ssize_t n, u64 flag,
-                         const unsigned short[::1] classes,
-                         const unsigned long long[::1] info) noexcept
+cdef Py_ssize_t run_end(str text, Py_ssize_t pos, Py_ssize_t n, u64 flag,
+                        const unsigned short[::1] classes,
+                        const unsigned long long[::1] info) noexcept
 
 
 @cython.locals(start=Py_ssize_t, end=Py_ssize_t, at=Py_ssize_t, found=Py_ssize_t,
                label=Py_ssize_t)
-cpdef Py_ssize_t url_end(str text, Py_ssize_t pos, Py_ssize_t n, bint schemes, bint emails,
-                         const unsigned short[::1] classes,
-                         const unsigned long long[::1] info) noexcept
+cdef Py_ssize_t url_end(str text, Py_ssize_t pos, Py_ssize_t n, bint schemes, bint emails,
+                        const unsigned short[::1] classes,
+                        const unsigned long long[::1] info) noexcept
 
 
 @cython.locals(n=Py_ssize_t, g=Py_ssize_t, count=Py_ssize_t, pos=Py_ssize_t,
@@ -85,11 +93,11 @@ cpdef Py_ssize_t url_end(str text, Py_ssize_t pos, Py_ssize_t n, bint schemes, b
                apart=Py_ssize_t, x=u64, f=u64, first=u64, urls=bint, after_url=bint,
                carried=Py_ssize_t, start=Py_ssize_t,
                script=Py_ssize_t, bit=u64, end=Py_ssize_t, gap=Py_ssize_t, kind=Py_ssize_t,
-               group=Py_ssize_t)
+               group=Py_ssize_t, m=Py_ssize_t, ch=Py_UCS4)
 cpdef Py_ssize_t scan_pieces(str text, bint schemes, bint emails,
                              const unsigned short[::1] classes,
                              const unsigned long long[::1] info, const Py_ssize_t[::1] groups,
                              Py_ssize_t hani, Py_ssize_t jpan, Py_ssize_t other,
                              Py_ssize_t[::1] pending, Py_ssize_t[::1] starts,
                              Py_ssize_t[::1] ends, unsigned char[::1] scripts,
-                             unsigned char[::1] before, unsigned char[::1] item)
+                             unsigned char[::1] before, unsigned char[::1] item) except -2

@@ -54,6 +54,14 @@ def pairwise_sum(a: Buffer, lo: int, n: int) -> float:
     >>> pairwise_sum(memoryview(row), 0, 300) == row.sum() != sum(row.tolist())
     True
     """
+    # The compiled core checks no index: the range is checked here, once.
+    if lo < 0 or n < 0 or lo + n > len(a):
+        raise ValueError(f"a[{lo}:{lo + n}] is not within the {len(a)} numbers of a")
+    return _pairwise_sum(a, lo, n)
+
+
+def _pairwise_sum(a: Buffer, lo: int, n: int) -> float:
+    """:func:`pairwise_sum` of a range the caller has checked."""
     if n < 8:
         res = 0.0
         for i in range(lo, lo + n):
@@ -87,7 +95,7 @@ def pairwise_sum(a: Buffer, lo: int, n: int) -> float:
         return res
     half = n // 2
     half -= half % 8
-    return pairwise_sum(a, lo, half) + pairwise_sum(a, lo + half, n - half)
+    return _pairwise_sum(a, lo, half) + _pairwise_sum(a, lo + half, n - half)
 
 
 def viterbi(
@@ -109,6 +117,18 @@ def viterbi(
     ``best`` (``k``), ``history`` (``n × k``) and ``tops`` (``n``) are
     scratch buffers. Ties go to the lowest column, as with numpy's argmax.
     """
+    # The compiled core checks no index: the sizes are checked here.
+    if n < 1 or k < 1:
+        raise ValueError(f"a path needs a piece and a candidate, not {n} and {k}")
+    if (
+        len(scores) < n * k
+        or len(history) < n * k
+        or len(cost) < n
+        or len(tops) < n
+        or len(labels) < n
+        or len(best) < k
+    ):
+        raise ValueError(f"scores and history need {n} rows of {k}; cost, tops, labels {n}")
     for j in range(k):
         best[j] = scores[j]
         history[j] = scores[j]
@@ -161,9 +181,25 @@ def posteriors(
     one on the reversed chain (``m[i] = mix(m[i+1]) * like[i]``).
     ``fwd`` and ``msg`` (``n × k``) and ``row`` (``k``) are scratch buffers.
     """
+    # The compiled core checks no index: the sizes and labels are checked here.
+    if n < 1 or k < 1:
+        raise ValueError(f"posteriors need a piece and a candidate, not {n} and {k}")
+    if (
+        len(like) < n * k
+        or len(fwd) < n * k
+        or len(msg) < n * k
+        or len(jump) < n
+        or len(labels) < n
+        or len(out) < n
+        or len(row) < k
+    ):
+        raise ValueError(f"like, fwd and msg need {n} rows of {k}; jump, labels, out {n}")
+    for i in range(n):
+        if labels[i] < 0 or labels[i] >= k:
+            raise ValueError(f"label {labels[i]} of piece {i} is not one of {k}")
     last = (n - 1) * k
-    first_sum = pairwise_sum(like, 0, k)
-    last_sum = pairwise_sum(like, last, k)
+    first_sum = _pairwise_sum(like, 0, k)
+    last_sum = _pairwise_sum(like, last, k)
     for j in range(k):
         fwd[j] = like[j] / first_sum
         msg[last + j] = like[last + j] / last_sum
@@ -181,8 +217,8 @@ def posteriors(
         for j in range(k):
             fwd[f_to + j] = (fwd[f_from + j] * f_stay + f_jump) * like[f_to + j]
             msg[b_to + j] = (msg[b_from + j] * b_stay + b_jump) * like[b_to + j]
-        f_sum = pairwise_sum(fwd, f_to, k)
-        b_sum = pairwise_sum(msg, b_to, k)
+        f_sum = _pairwise_sum(fwd, f_to, k)
+        b_sum = _pairwise_sum(msg, b_to, k)
         for j in range(k):
             fwd[f_to + j] = fwd[f_to + j] / f_sum
             msg[b_to + j] = msg[b_to + j] / b_sum
@@ -196,7 +232,7 @@ def posteriors(
         else:
             for j in range(k):
                 row[j] = fwd[at + j] * 1.0
-        out[i] = row[labels[i]] / pairwise_sum(row, 0, k)
+        out[i] = row[labels[i]] / _pairwise_sum(row, 0, k)
 
 
 def loglik(
@@ -222,13 +258,34 @@ def loglik(
     within a chunk one after the other from the first, then each chunk's
     sum to ``out``. ``acc`` (``k``) is a scratch buffer.
     """
+    # The compiled core checks no index: the sizes, the texts' offsets and
+    # every state the automaton moves to are checked here.
+    states = len(nextmove) >> 8
+    if n < 0 or k < 0 or chunk < 1:
+        raise ValueError(f"n ({n}) and k ({k}) are counts and chunk ({chunk}) positive")
+    if (
+        len(nextmove) != states << 8
+        or len(emitting) < states
+        or len(table) < states * k
+        or len(offsets) < n + 1
+        or len(out) < n * k
+        or len(acc) < k
+    ):
+        raise ValueError(
+            f"nextmove needs 256 moves per state, emitting and table a row per state, "
+            f"offsets {n + 1} items, out {n} rows of {k}"
+        )
     seen = 0
     for i in range(n):
+        if offsets[i] < 0 or offsets[i] > offsets[i + 1] or offsets[i + 1] > len(data):
+            raise ValueError(f"text {i} is not within the {len(data)} bytes of data")
         state = 0
         started = False
         row = i * k
         for p in range(offsets[i], offsets[i + 1]):
             state = nextmove[(state << 8) | data[p]]
+            if state >= states:
+                raise ValueError(f"state {state} is not one of the automaton's {states}")
             if not emitting[state]:
                 continue
             base = state * k
@@ -523,7 +580,22 @@ def scan_pieces(
     the text has more pieces than the buffers have room for (never more
     than its length).
     """
+    # The compiled core checks no index: the tables' sizes, the class of every
+    # character of the text and each script's group are checked here, so the
+    # loops below (and the helpers they call) read only within them.
     n = len(text)
+    if len(classes) < 0x110000 or not 0 <= other < len(groups):
+        raise ValueError(f"classes needs a class per code point, groups a group for {other}")
+    m = len(starts)
+    if len(ends) < m or len(scripts) < m or len(before) < m or len(item) < m:
+        raise ValueError(f"ends, scripts, before and item need the {m} items of starts")
+    for ch in text:
+        g = classes[ord(ch)]
+        if g >= len(info):
+            raise ValueError(f"{ch!r} has class {g}, which info lacks")
+        g = (info[g] >> FIRST_SHIFT) & 0xFF
+        if g != NO_SCRIPT and g >= len(groups):
+            raise ValueError(f"{ch!r} is of script {g}, which groups lacks")
     for g in range(len(pending)):
         pending[g] = -1
     urls = schemes or emails
@@ -592,6 +664,8 @@ def scan_pieces(
             continue
         carried = GAP_SOFT
         group = groups[script]
+        if group < 0 or group >= len(pending):
+            raise ValueError(f"group {group} of script {script} has no slot in pending")
         if cur_group >= 0 and kind == GAP_SOFT and group == cur_group:
             ends[count - 1] = end
             if script != scripts[count - 1] and group == hani:

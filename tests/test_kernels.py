@@ -485,3 +485,99 @@ def test_a_stale_core_says_once_how_to_rebuild_it(caplog, monkeypatch) -> None:
     (message,) = [r.getMessage() for r in caplog.records if r.name == compiled.log.name]
     assert "make setup" in message and "pip install -e ." in message
     assert not message.startswith("normalize:")
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+def test_the_decoding_loops_refuse_sizes_their_buffers_lack(kernels: ModuleType) -> None:
+    """Sizes, ranges and labels the buffers cannot hold: errors, not reads or writes past
+    the end of a buffer (the compiled core checks no index; before these checks each of
+    these calls crashed the compiled process)."""
+    f8, ip = (lambda n: np.zeros(n)), (lambda n: np.zeros(n, dtype=np.intp))
+    kernels.viterbi(f8(4), f8(2), 2, 2, f8(2), f8(4), ip(2), ip(2))  # in range
+    with pytest.raises(ValueError, match="not 0 and 2"):
+        kernels.viterbi(f8(4), f8(2), 0, 2, f8(2), f8(4), ip(2), ip(2))
+    with pytest.raises(ValueError, match="need 1000 rows of 2"):
+        kernels.viterbi(f8(4), f8(2), 1000, 2, f8(2), f8(4), ip(2), ip(2))
+    labels = np.array([0, 1], dtype=np.intp)
+    kernels.posteriors(f8(4) + 1, f8(2), 2, 2, labels, f8(4), f8(4), f8(2), f8(2))
+    with pytest.raises(ValueError, match="label 7 of piece 1 is not one of 2"):
+        kernels.posteriors(f8(4) + 1, f8(2), 2, 2, labels * 7, f8(4), f8(4), f8(2), f8(2))
+    with pytest.raises(ValueError, match="need 3 rows of 2"):
+        kernels.posteriors(f8(4) + 1, f8(3), 3, 2, ip(3), f8(6), f8(6), f8(2), f8(3))
+    assert kernels.pairwise_sum(f8(4) + 1, 1, 3) == 3.0
+    with pytest.raises(ValueError, match=r"a\[2:7\] is not within the 4 numbers"):
+        kernels.pairwise_sum(f8(4), 2, 5)
+    with pytest.raises(ValueError, match="not within"):
+        kernels.pairwise_sum(f8(4), -1, 2)
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+def test_the_langid_loop_refuses_offsets_and_states_outside_its_tables(
+    kernels: ModuleType,
+) -> None:
+    """langid's automaton run on texts past the data, or moving to a state its tables
+    lack, or with chunks of no bytes: errors (the compiled core checks no index)."""
+    data = np.frombuffer(b"abcd", dtype=np.uint8)
+    one_state = np.zeros(256, dtype=np.uint16)
+    emitting, table = np.ones(1, dtype=np.uint8), np.ones(2, dtype=np.float32)
+
+    def run(offsets: list[int], nextmove: np.ndarray = one_state, chunk: int = 8) -> np.ndarray:
+        out = np.zeros(2 * (len(offsets) - 1))
+        offs = np.array(offsets, dtype=np.intp)
+        args = (len(offsets) - 1, nextmove, emitting, table, 2, chunk, np.zeros(2), out)
+        kernels.loglik(data, offs, *args)
+        return out
+
+    assert run([0, 4]).tolist() == [4.0, 4.0]  # in range: a row per emitting byte
+    with pytest.raises(ValueError, match="text 0 is not within the 4 bytes"):
+        run([0, 100])
+    with pytest.raises(ValueError, match="text 1 is not within"):
+        run([0, 3, 1])
+    with pytest.raises(ValueError, match="state 1 is not one of the automaton's 1"):
+        run([0, 4], one_state + 1)
+    with pytest.raises(ValueError, match="256 moves per state"):
+        run([0, 4], one_state[:100])
+    with pytest.raises(ValueError, match=r"chunk \(0\) positive"):
+        run([0, 4], chunk=0)
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+def test_the_piece_scanner_refuses_tables_that_lack_a_character(kernels: ModuleType) -> None:
+    """A class table shorter than Unicode, a class ``info`` lacks, a script ``groups``
+    lacks, a group with no slot, or item buffers shorter than ``starts``: errors, not
+    reads past a table (the compiled core checks no index)."""
+    letter = PURE.C_LETTER << PURE.FLAG_SHIFT
+    no_script = PURE.NO_SCRIPT << PURE.FIRST_SHIFT
+
+    def run(classes: np.ndarray, info: list[int], groups: list[int], room: int = 8) -> int:
+        items = [np.zeros(room, dtype=np.uint8) for _ in range(3)]
+        return kernels.scan_pieces(
+            "ab cd",
+            False,
+            False,
+            classes,
+            np.array(info, dtype=np.uint64),
+            np.array(groups, dtype=np.intp),
+            0,
+            1,
+            1,
+            np.zeros(2, dtype=np.intp),
+            np.zeros(8, dtype=np.intp),
+            np.zeros(room, dtype=np.intp),
+            *items,
+        )
+
+    classes = np.zeros(0x110000, dtype=np.uint16)
+    classes[[ord("a"), ord("b"), ord("c"), ord("d")]] = 1
+    latin = letter | 1  # a letter of script 0, its first script
+    assert run(classes, [no_script, latin], [0, 1]) == 1  # in range: one piece
+    with pytest.raises(ValueError, match="a class per code point"):
+        run(classes[:1000], [no_script, latin], [0, 1])
+    with pytest.raises(ValueError, match="'a' has class 1, which info lacks"):
+        run(classes, [no_script], [0, 1])
+    with pytest.raises(ValueError, match="'a' is of script 200, which groups lacks"):
+        run(classes, [no_script, letter | 200 << PURE.FIRST_SHIFT], [0, 1])
+    with pytest.raises(ValueError, match="group 5 of script 0 has no slot"):
+        run(classes, [no_script, latin], [5, 1])
+    with pytest.raises(ValueError, match="need the 8 items of starts"):
+        run(classes, [no_script, latin], [0, 1], room=4)

@@ -517,3 +517,43 @@ def test_the_page_stoplist_is_that_of_the_words(
             mock.patch.object(features, "scan", scan),
         ):
             assert features.page_stoplist(page, lines, ctx) == expected
+
+
+@pytest.mark.parametrize("scan", BUILDS)
+def test_the_sketch_refuses_lines_its_buffers_cannot_hold(scan: ModuleType) -> None:
+    """Lines past the data, more words than ``cuts`` has room for, or no room for a hash:
+    errors, not writes past a buffer (the compiled core checks no index)."""
+    blob = b"a\x00b\x00c"
+
+    def run(starts: list[int], cuts: int = 4, size: int = 2) -> int:
+        return scan.shingle_sketch(
+            blob,
+            np.array(starts, dtype=np.intp).data,
+            len(starts) - 1,
+            2,
+            size,
+            repeats._CRC_TABLE.data,
+            np.zeros(cuts, dtype=np.intp).data,
+            np.zeros(max(size, 1), dtype=np.ulonglong).data,
+            np.zeros(2 * max(size, 1), dtype=np.intp).data,
+        )
+
+    assert run([0, 5]) == 2  # in range: "a b" and "b c"
+    with pytest.raises(ValueError, match="line 0 is not within the 5 bytes"):
+        run([0, 50])
+    with pytest.raises(ValueError, match="line 1 is not within"):
+        run([0, 5, 2])
+    with pytest.raises(ValueError, match="line 0 has more words than cuts has room for"):
+        run([0, 5], cuts=3)
+    with pytest.raises(ValueError, match=r"size \(0\)"):
+        run([0, 5], size=0)
+
+
+@pytest.mark.parametrize("scan", BUILDS)
+def test_the_model_loops_refuse_lists_of_other_lengths(scan: ModuleType) -> None:
+    """Fewer weights than names, or probabilities than blocks: errors, not reads past a
+    list (the compiled core checks no index)."""
+    with pytest.raises(ValueError, match="1 weights for 2 names"):
+        scan.logits(("a", "b"), (1.0,), [{"a": 1.0}])
+    with pytest.raises(ValueError, match="1 probabilities for 3 blocks"):
+        scan.add_context([{}, {}, {}], [0.5])

@@ -14,7 +14,7 @@ cimport cython
 cpdef Py_ssize_t shingle_sketch(const unsigned char[::1] data, const Py_ssize_t[::1] starts,
                                 Py_ssize_t n_lines, Py_ssize_t shingle_words, Py_ssize_t size,
                                 const cython.uint[::1] table, Py_ssize_t[::1] cuts,
-                                cython.ulonglong[::1] hashes, Py_ssize_t[::1] spans) noexcept
+                                cython.ulonglong[::1] hashes, Py_ssize_t[::1] spans) except -1
 
 
 @cython.locals(n=Py_ssize_t, k=Py_ssize_t, z=double, w=double, v=double, f=dict)

@@ -87,18 +87,35 @@ def shingle_sketch(
     dropped at once, so the page costs about one pass over its bytes per
     word of a shingle.
     """
+    # The compiled core checks no index: the sizes and the lines' offsets are
+    # checked here, and each line's words against the room in ``cuts``.
+    if size < 1 or shingle_words < 1 or n_lines < 0:
+        raise ValueError(f"size ({size}) and shingle_words ({shingle_words}) must be positive")
+    if (
+        len(hashes) < size
+        or len(spans) < 2 * size
+        or len(starts) < n_lines + 1
+        or len(table) < 2048
+    ):
+        raise ValueError(f"hashes needs {size} items, spans {2 * size}, starts {n_lines + 1}")
     n = 0
     for li in range(n_lines):
         lo = starts[li]
         hi = starts[li + 1]
+        if lo < 0 or lo > hi or hi > len(data):
+            raise ValueError(f"line {li} is not within the {len(data)} bytes of data")
         if lo == hi:
             continue
+        if len(cuts) < 2:
+            raise ValueError(f"line {li} has more words than cuts has room for")
         # cuts[w]: the offset just before word w (a NUL, or lo - 1); cuts[nw] = hi.
         nw = 0
         cuts[0] = lo - 1
         for p in range(lo, hi):
             if data[p] == 0:
                 nw += 1
+                if nw + 1 >= len(cuts):
+                    raise ValueError(f"line {li} has more words than cuts has room for")
                 cuts[nw] = p
         nw += 1
         cuts[nw] = hi
@@ -220,6 +237,8 @@ def logits(
     """
     out = []
     n = len(names)
+    if len(weights) != n:  # the compiled core checks no index
+        raise ValueError(f"{len(weights)} weights for {n} names")
     for f in feats:
         z = 0.0
         for k in range(n):
@@ -243,6 +262,8 @@ def add_context(feats: list[dict[str, float]], probs: list[float]) -> None:
     {'ctx_p': 0.75, 'ctx_p_wide': 0.75, 'prev_p': 0.5, 'next_p': 1.0}
     """
     n = len(feats)
+    if len(probs) != n:  # the compiled core checks no index
+        raise ValueError(f"{len(probs)} probabilities for {n} blocks")
     for i in range(n):
         f = feats[i]
         f["ctx_p"] = _mean_around(probs, i, n, 2)
