@@ -33,7 +33,8 @@ $(PY):
 # The compiled core (setup.py): the editable install builds it in place, so
 # it is rebuilt whenever its sources change and never left stale.
 CORE_SOURCES := setup.py normalize/kernels.py normalize/kernels.pxd \
-	normalize/boilerplate/scan.py normalize/boilerplate/scan.pxd
+	normalize/boilerplate/scan.py normalize/boilerplate/scan.pxd \
+	normalize/jsonl.py normalize/jsonl.pxd
 
 $(VENV)/.core: pyproject.toml $(CORE_SOURCES) | $(PY)
 	$(call quietly,installing normalize (editable) with its test and lint tools into $(VENV)/,$(PIP) install -e '$(CORE)')

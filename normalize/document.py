@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring
 from typing import Any
@@ -325,12 +325,21 @@ class Document:
             "translated_lang": self.translated_lang,
         }
 
-    def to_json_line(self, *, segments: str = "full") -> str:
+    def to_json_line(
+        self,
+        *,
+        segments: str = "full",
+        write_segments: Callable[[Sequence[Segment], bool], str] | None = None,
+    ) -> str:
         """One JSONL line (no trailing newline); UTF-8 characters are kept as they are.
 
         ``json.dumps(self.to_json(segments=segments), ensure_ascii=False,
         separators=(",", ":"))``, byte for byte, with the segments written by
-        :meth:`Segment.to_json_line` (most of a record, and most of its cost).
+        :meth:`Segment.to_json_line` (most of a record, and most of its cost),
+        or by ``write_segments(segments, with_text)``, which writes their
+        objects comma-separated in the same bytes (the compiled
+        :func:`normalize.jsonl.segments_json`, which the ground floor does
+        not import).
         """
         if segments == "none" or not self.segments:
             return json.dumps(
@@ -346,7 +355,10 @@ class Document:
             {key: record[key] for key in keys[at + 1 :]}, ensure_ascii=False, separators=(",", ":")
         )
         text = segments == "full"
-        written = ",".join([seg.to_json_line(text=text) for seg in self.segments])
+        if write_segments is not None:
+            written = write_segments(self.segments, text)
+        else:
+            written = ",".join([seg.to_json_line(text=text) for seg in self.segments])
         return f'{head[:-1]},"segments":[{written}],{tail[1:]}'
 
     @classmethod

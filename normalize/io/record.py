@@ -13,8 +13,19 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from normalize import compiled
 from normalize.document import BOILERPLATE, NO_LANGUAGE, Document, RawDocument
+
+if TYPE_CHECKING:
+    from normalize import jsonl
+else:
+    jsonl = compiled.load("jsonl")
+#: Whether a record's segments are written by the compiled loop
+#: (:func:`normalize.jsonl.segments_json`) or by each segment's own method
+#: (faster than the same loop interpreted).
+JSONL_COMPILED = compiled.is_compiled(jsonl)
 
 #: Characters that ``str.splitlines()`` (and many JSONL readers) take for line
 #: ends but JSON leaves raw in strings; escaped, a record stays one line.
@@ -38,16 +49,19 @@ def json_line(doc: Document, segments: str = "full") -> bytes:
     >>> "\u2028".encode() in line, b'"id":"a\\u2028b\\ud800"' in line
     (False, True)
     """
-    line = doc.to_json_line(segments=segments)
+    write = jsonl.segments_json if JSONL_COMPILED else None
+    line = doc.to_json_line(segments=segments, write_segments=write)
+    # Looked for in the str: its search is 15 times as fast as in the UTF-8
+    # bytes, where the lead byte of U+2028 (that of every General Punctuation
+    # character: ’ “ ” – …) is common.
+    if "\u2028" in line or "\u2029" in line or "\x85" in line:
+        line = line.translate(_LINE_BREAKS)
     try:
-        data = line.encode("utf-8")
+        return line.encode("utf-8")
     except UnicodeEncodeError:
         return json.dumps(
             doc.to_json(segments=segments), ensure_ascii=True, separators=(",", ":")
         ).encode("ascii")
-    if b"\xc2\x85" in data or b"\xe2\x80\xa8" in data or b"\xe2\x80\xa9" in data:
-        data = line.translate(_LINE_BREAKS).encode("utf-8")
-    return data
 
 
 def raw_size(raw: RawDocument) -> int:
