@@ -13,7 +13,7 @@ import math
 import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from itertools import repeat
+from itertools import accumulate, repeat
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -106,13 +106,49 @@ def _make_stop_index(packs: LangPacks) -> _StopIndex:
     return _StopIndex(ids, tuple(set_ids), names, members, columns)
 
 
+@dataclass(frozen=True, slots=True)
+class _StopTable:
+    """The stop index as the compiled scanner reads it: the stopwords filed in an
+    open-addressing table by the hash of their code points
+    (:func:`~normalize.boilerplate.scan.stop_table`), and each set's languages
+    as numbers (columns of :attr:`_StopIndex.names`), one run per set.
+
+    A page's words are looked up in it while they are read out of its lines,
+    without a string per word (:func:`~normalize.boilerplate.scan.stop_set_ids`).
+    """
+
+    words: list[str]  # the stopwords; word i's set of languages is word_sets[i]
+    word_sets: np.ndarray  # uintc
+    slots: np.ndarray  # uintc: (hash, word i + 1 or 0) pairs, a power of two over twice the words
+    set_starts: np.ndarray  # intp: set s's languages are set_langs[set_starts[s]:set_starts[s + 1]]
+    set_langs: np.ndarray  # intp
+
+
+def _stop_table(ctx: Context) -> _StopTable:
+    """The :class:`_StopTable` of the context's packs, made once per context (a few
+    milliseconds compiled: only the compiled path reads it)."""
+    return ctx.owned("boilerplate.stop_table", lambda: _make_stop_table(_stop_index(ctx)))
+
+
+def _make_stop_table(index: _StopIndex) -> _StopTable:
+    words = list(index.ids)
+    word_sets = np.fromiter(index.ids.values(), np.uintc, len(words))
+    slots = np.zeros(2 << (2 * len(words)).bit_length(), np.uintc)
+    scan.stop_table(words, slots.data)
+    column = {lang: k for k, lang in enumerate(index.names)}
+    set_langs = np.array([column[lang] for ls in index.langs for lang in ls], np.intp)
+    set_starts = np.fromiter(
+        accumulate(map(len, index.langs), initial=0), np.intp, len(index.langs) + 1
+    )
+    return _StopTable(words, word_sets, slots, set_starts, set_langs)
+
+
 def guess_stoplist_lang(
     sample_words: Sequence[str],
     hint: str | None = None,
     *,
     folded: bool = False,
     ctx: Context | None = None,
-    set_ids: np.ndarray | None = None,
 ) -> str | None:
     """The language pack whose stopwords cover most of ``sample_words``.
 
@@ -120,9 +156,7 @@ def guess_stoplist_lang(
     least a tenth of the words: pages mislabel their language less often than
     they mix scripts, but a wrong label must not blind the stopword feature.
     ``folded`` says the words are already casefolded. The packs are those of
-    ``ctx`` (the default context when omitted). ``set_ids`` are the casefolded
-    words' ids in the packs' stop index instead of the words, when known
-    (:meth:`_Line.stop_ids`: a page's lines hold them).
+    ``ctx`` (the default context when omitted).
 
     >>> guess_stoplist_lang("the cat sat on the mat and it was fine".split())
     'en'
@@ -130,29 +164,31 @@ def guess_stoplist_lang(
     'ru'
     """
     index = _stop_index(ctx or default_context())
-    if set_ids is None:
-        lowered = (
-            list(sample_words[:1000]) if folded else [w.casefold() for w in sample_words[:1000]]
-        )
-        set_ids = np.fromiter(map(index.ids.get, lowered, repeat(0)), np.intp, len(lowered))
-    else:
-        set_ids = set_ids[:1000]
-    n_words = len(set_ids)
-    if not n_words:
+    lowered = list(sample_words[:1000]) if folded else [w.casefold() for w in sample_words[:1000]]
+    set_ids = np.fromiter(map(index.ids.get, lowered, repeat(0)), np.intp, len(lowered))
+    if not len(set_ids):
         return None
     # Count each word's set of languages, then spread the counts over the
     # languages (whole numbers: exact in any order).
     counts = np.bincount(set_ids, minlength=len(index.langs)) @ index.members
+    return _best_covering(counts.tolist(), len(set_ids), hint, index.names)
+
+
+def _best_covering(
+    counts: Sequence[int], n_words: int, hint: str | None, names: Sequence[str]
+) -> str | None:
+    """The choice of :func:`guess_stoplist_lang` from how many of ``n_words`` words each
+    language of ``names`` covers."""
     if hint:
         hint = hint.split("-")[0].split("_")[0].lower()
-        if hint in index.names and counts[index.names.index(hint)] >= 0.1 * n_words:
+        if hint in names and counts[names.index(hint)] >= 0.1 * n_words:
             return hint
-    if not index.names:
+    if not names:
         return None
     # The most covering language; of several, the first by name.
-    best = int(counts.argmax())
-    n = int(counts[best])
-    return index.names[best] if n and n >= 0.05 * n_words else None
+    best = max(range(len(names)), key=counts.__getitem__)
+    n = counts[best]
+    return names[best] if n and n >= 0.05 * n_words else None
 
 
 #: Features every block has, computed from its text and its neighbours'.
@@ -404,21 +440,36 @@ def page_stoplist(
     without a stoplist).
 
     Compiled, each word of the page is looked up once in the packs' stop
-    index, read out of its line's casefolded text
-    (:func:`~normalize.boilerplate.scan.stop_set_ids`) without splitting the
-    line: the guess reads the first thousand words' ids, and a line's count
-    is that of its ids whose set of languages has the page's.
+    table (:class:`_StopTable`), hashed as it is read out of its line's
+    casefolded text (:func:`~normalize.boilerplate.scan.stop_set_ids`)
+    without splitting the line: the guess counts the first thousand words'
+    languages (:func:`~normalize.boilerplate.scan.stop_lang_counts`), and a
+    line's count is that of its ids whose set of languages has the page's.
     """
     if not SCAN_COMPILED:
         folded = [line.folded for line in lines]
         lang = page_lang(page, folded, folded=True, ctx=ctx)
         return lang, stop_counts(lines, ctx.packs.pack(lang).stopwords if lang else None, folded)
     index = _stop_index(ctx)
+    table = _stop_table(ctx)
     n_words = [line.n_words for line in lines]
     ids = np.empty(sum(n_words), np.uintc)
-    scan.stop_set_ids([line.folded_text for line in lines], index.ids, ids)
+    scan.stop_set_ids(
+        [line.folded_text for line in lines],
+        table.words,
+        table.word_sets,
+        table.slots,
+        ids,
+    )
+    n_sample = min(1000, len(ids))
+    if not n_sample:
+        return None, None
+    counts = np.zeros(len(index.names), np.intp)
+    scan.stop_lang_counts(ids, n_sample, table.set_starts, table.set_langs, counts)
     hint = page.metadata.get("html_lang")
-    lang = guess_stoplist_lang((), hint if isinstance(hint, str) else None, ctx=ctx, set_ids=ids)
+    lang = _best_covering(
+        counts.tolist(), n_sample, hint if isinstance(hint, str) else None, index.names
+    )
     if not lang:
         return None, None
     # The guess is one of the index's languages (the hint only when it is one).

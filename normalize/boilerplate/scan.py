@@ -546,36 +546,158 @@ def base_features(
 # A page's stopwords: how many each line has -----------------------------------
 
 
-def stop_set_ids(folded: list[str], ids: dict[str, int], out: Buffer) -> int:
-    """The id in the stop index ``ids`` of each word of the lines ``folded`` (each
-    line's casefolded words joined by NUL), in order, to ``out``; 0 for a word
-    no stoplist has. Returns the number of words.
+#: FNV-1a's 32-bit offset basis and prime: the hash of a word's code points that
+#: :func:`stop_table` files the stopwords by and :func:`stop_set_ids` looks them up by.
+FNV_BASIS = 2166136261
+FNV_PRIME = 16777619
 
-    The words are looked up as the substrings between the NULs: the same
-    strings as the split lines' words, without a list of them per line.
+
+def word_hash(text: str, a: int, b: int) -> int:
+    """FNV-1a (32 bits) of the code points of ``text[a:b]``: a word's slot in a stop table.
+
+    >>> word_hash("the", 0, 3) == word_hash("other", 2, 5), word_hash("", 0, 0)
+    (True, 2166136261)
+    """
+    low32 = 0xFFFFFFFF  # a C number compiled: the literal in the loop would be an object
+    h = 2166136261  # FNV_BASIS (literals: the module's names are objects compiled)
+    for p in range(a, b):
+        h = ((h ^ ord(text[p])) * 16777619) & low32  # FNV_PRIME
+    return h
+
+
+def stop_table(words: list[str], slots: Buffer) -> None:
+    """File ``words`` in the open-addressing table ``slots``: slot ``s`` is the pair
+    ``slots[2s]``, ``slots[2s + 1]``; word ``i`` goes to the first free one (whose
+    second item is 0) from its :func:`word_hash`'s low bits on, as its hash and
+    ``i + 1``. A lookup reads a slot's hash beside its word: one cache line.
+
+    ``slots`` has twice a power of two of items, more slots than words, all 0.
 
     >>> import numpy as np
-    >>> out = np.zeros(4, np.uintc)
-    >>> stop_set_ids(["the\x00cat", "", "of"], {"the": 2, "of": 1}, out.data), out.tolist()
-    (3, [2, 0, 1, 0])
+    >>> slots = np.zeros(8, np.uintc)
+    >>> stop_table(["the", "of"], slots.data)
+    >>> sorted(slots[1::2].tolist()), word_hash("of", 0, 2) in slots[0::2]
+    ([0, 0, 1, 2], True)
     """
+    size = len(slots) // 2
+    n = len(words)
+    if size & (size - 1) or size <= n or len(slots) != 2 * size:
+        raise ValueError(
+            f"a table of {n} words needs twice a power of two of items above them, not {len(slots)}"
+        )
+    mask = size - 1
+    for i in range(n):
+        w = words[i]
+        h = word_hash(w, 0, len(w))
+        s = h & mask
+        while slots[2 * s + 1] != 0:
+            s = (s + 1) & mask
+        slots[2 * s] = h
+        slots[2 * s + 1] = i + 1
+
+
+def stop_set_ids(
+    folded: list[str], words: list[str], word_sets: Buffer, slots: Buffer, out: Buffer
+) -> int:
+    """The id of the set of languages whose stoplists have each word of the lines
+    ``folded`` (each line's casefolded words joined by NUL), in order, to ``out``;
+    0 for a word no stoplist has. Returns the number of words.
+
+    The stopwords are ``words`` (word ``i``'s set is ``word_sets[i]``), filed in
+    ``slots`` by :func:`stop_table`. Each word of a line is hashed as it is
+    read and compared with the stopwords of its slot and the next ones that
+    have its hash, code point by code point: no string per word, no dict
+    lookup.
+
+    >>> import numpy as np
+    >>> slots = np.zeros(8, np.uintc)
+    >>> stop_table(["the", "of"], slots.data)
+    >>> out, sets = np.zeros(4, np.uintc), np.array([2, 1], np.uintc)
+    >>> stop_set_ids(["the\x00cat", "", "of"], ["the", "of"], sets.data, slots.data, out.data)
+    3
+    >>> out.tolist()
+    [2, 0, 1, 0]
+    """
+    size = len(slots) // 2
+    n_stop = len(words)
+    if size & (size - 1) or size <= n_stop or len(slots) != 2 * size or len(word_sets) != n_stop:
+        raise ValueError(
+            f"{n_stop} stopwords with {len(word_sets)} sets in a table of {len(slots)} items"
+        )
+    mask = size - 1
+    low32 = 0xFFFFFFFF  # a C number compiled: the literal in the loop would be an object
     m = 0
     room = len(out)
     for i in range(len(folded)):
         text = folded[i]
-        n = len(text)
-        if n == 0:
+        if len(text) == 0:
             continue
         a = 0
-        for p in range(n + 1):
-            if p == n or text[p] == "\x00":
-                if m == room:  # the compiled core does not check its writes
-                    raise ValueError(f"the lines have more words than the {room} ids of out")
-                got = ids.get(text[a:p])
-                out[m] = got if got is not None else 0
-                m += 1
-                a = p + 1
+        p = 0
+        h = 2166136261  # FNV_BASIS
+        # One more step than characters: the end of the line ends its last word.
+        for c in text + "\x00":
+            o = ord(c)
+            if o != 0:
+                h = ((h ^ o) * 16777619) & low32  # FNV_PRIME
+                p += 1
+                continue
+            if m == room:  # the compiled core does not check its writes
+                raise ValueError(f"the lines have more words than the {room} ids of out")
+            got = 0
+            s = h & mask
+            while slots[2 * s + 1] != 0:
+                if slots[2 * s] == h:
+                    k = slots[2 * s + 1] - 1
+                    if k >= n_stop:  # nor its reads
+                        raise ValueError(f"slot {s} holds word {k + 1} of {n_stop}")
+                    w = words[k]
+                    if len(w) == p - a:
+                        q = 0
+                        while q < p - a and w[q] == text[a + q]:
+                            q += 1
+                        if q == p - a:
+                            got = word_sets[k]
+                            break
+                s = (s + 1) & mask
+            out[m] = got
+            m += 1
+            p += 1
+            a = p
+            h = 2166136261
     return m
+
+
+def stop_lang_counts(
+    ids: Buffer, n: int, set_starts: Buffer, set_langs: Buffer, counts: Buffer
+) -> None:
+    """Add to ``counts[k]`` how many of the first ``n`` ``ids`` language ``k``'s
+    stoplist has: the languages of set ``s`` are ``set_langs[set_starts[s] :
+    set_starts[s + 1]]``.
+
+    >>> import numpy as np
+    >>> ids = np.array([1, 2, 0, 2], np.uintc)
+    >>> starts, langs = np.array([0, 0, 1, 3], np.intp), np.array([0, 0, 1], np.intp)
+    >>> counts = np.zeros(2, np.intp)
+    >>> stop_lang_counts(ids.data, 4, starts.data, langs.data, counts.data)
+    >>> counts.tolist()
+    [3, 2]
+    """
+    if n > len(ids):
+        raise ValueError(f"{n} ids asked for, but there are {len(ids)}")
+    n_sets = len(set_starts) - 1
+    n_langs = len(counts)
+    for i in range(n):
+        s = ids[i]
+        if s >= n_sets:
+            raise ValueError(f"id {s} is not one of {n_sets} word sets")
+        if set_starts[s + 1] > len(set_langs):
+            raise ValueError(f"set {s} ends past the {len(set_langs)} languages of the sets")
+        for j in range(set_starts[s], set_starts[s + 1]):
+            k = set_langs[j]
+            if k < 0 or k >= n_langs:
+                raise ValueError(f"set {s} names language {k} of {n_langs}")
+            counts[k] += 1
 
 
 def stop_counts(ids: Buffer, n_words: list[int], column: bytes) -> list[int]:
