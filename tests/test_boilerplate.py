@@ -421,6 +421,24 @@ def test_template_class_words_do_not_name_blocks() -> None:
     assert feats["Facebook"].get("cls_share")
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        st.one_of(
+            st.characters(max_codepoint=0x7F),
+            st.characters(min_codepoint=0x2000, max_codepoint=0x206F),
+            st.sampled_from(list("aZ_09 ") + ["é", "北", "д", "٣", "ǅ"]),
+        ),
+        max_size=40,
+    )
+)
+def test_a_lines_lettered_words_are_its_words_with_a_letter(text: str) -> None:
+    """The title's count of words with a letter, read without making the words on a
+    line of ASCII letters and digits, is the count over the line's words."""
+    line = features._Line(text)
+    assert model._lettered_words(line) == sum(any(c.isalpha() for c in w) for w in line.tokens)
+
+
 def test_ascii_line_patterns_agree_with_the_unicode_ones_on_general_punctuation() -> None:
     """The ``re`` line patterns give the ``regex`` ones' matches on every character of
     ASCII and General Punctuation, next to letters, digits, spaces and the marks."""

@@ -11,6 +11,7 @@ line), rules and structure (:func:`structural_reason`), then the model.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import repeat
@@ -26,6 +27,7 @@ from normalize.boilerplate.features import (
     scan,
 )
 from normalize.boilerplate.rules import Phrases, all_phrases
+from normalize.boilerplate.tokens import _ascii_words
 from normalize.config import BoilerplateConfig
 from normalize.context import Context, default_context
 from normalize.document import Page
@@ -159,17 +161,32 @@ def _find_title(
         return None
     max_rule_chars = _DEFAULT_CONFIG.max_rule_chars
     for i, line in enumerate(lines[:8]):
-        if not 4 <= line.n_words <= 30:
-            continue
-        ws = line.tokens
+        # A line's number of words is that of its tokens (:func:`words`).
         if (
-            4 <= len(ws) <= 30
-            and sum(any(c.isalpha() for c in w) for w in ws) >= 0.75 * len(ws)
+            4 <= line.n_words <= 30
+            and _lettered_words(line) >= 0.75 * line.n_words
             and not line.text.rstrip().endswith(".")
             and line.rule(max_rule_chars, phrases) is None
         ):
             return i
     return None
+
+
+#: A word of a line whose letters and digits are ASCII (``tokens._ASCII_WORD``) with
+#: a letter in it: the tokens are maximal runs, so each such run matches once.
+_ASCII_LETTERED_WORD = re.compile(r"[A-Za-z0-9_]*[A-Za-z][A-Za-z0-9_]*")
+
+
+def _lettered_words(line: _Line) -> int:
+    """How many of the line's words (:attr:`_Line.tokens`) have a letter (``str.isalpha``)
+    in them; on a line whose letters and digits are ASCII, without making its words.
+
+    >>> _lettered_words(_Line("The 2 cats_ at 10_000 — ok…")), _lettered_words(_Line("Ça 3 va"))
+    (4, 2)
+    """
+    if _ascii_words(line.text):
+        return len(_ASCII_LETTERED_WORD.findall(line.text))
+    return sum(any(c.isalpha() for c in w) for w in line.tokens)
 
 
 def structural_reason(f: Mapping[str, float]) -> str | None:
