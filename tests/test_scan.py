@@ -180,17 +180,84 @@ def bits(xs: list[float]) -> list[str]:
     return [float(x).hex() for x in xs]
 
 
+#: Stage-2 weights: the features' and the context features' (which a block may
+#: already have: the second stage reads the values the first stage's step wrote).
+CONTEXT_NAMES = ["ctx_p", "ctx_p_wide", "prev_p", "next_p"]
+STAGE2_WEIGHTS = st.dictionaries(
+    st.sampled_from(NAMES + CONTEXT_NAMES),
+    st.floats(-1e6, 1e6).map(lambda w: round(w, 4)),
+    min_size=1,
+)
+CONTEXT_FEATS = st.lists(
+    st.dictionaries(st.sampled_from(NAMES + CONTEXT_NAMES[:2]), VALUES), max_size=20
+)
+
+
 @pytest.mark.parametrize("scan", BUILDS)
 @settings(max_examples=300, deadline=None)
-@given(WEIGHTS, FEATS)
-def test_the_logits_are_the_sums_of_the_interpreted_path(
-    scan: ModuleType, weights: dict[str, float], feats: list[dict[str, float]]
+@given(WEIGHTS, STAGE2_WEIGHTS, st.one_of(FEATS, CONTEXT_FEATS))
+def test_the_probabilities_are_those_of_the_interpreted_path(
+    scan: ModuleType,
+    stage1: dict[str, float],
+    stage2: dict[str, float],
+    feats: list[dict[str, float]],
 ) -> None:
-    """Each block's logit is the float that ``sum`` over ``map(mul, ...)`` gives (the
-    interpreted path), bit for bit."""
+    """Each block's P(content) is the float that the interpreted path's sums over ``map``
+    and slices give, bit for bit, and its features get the same context features in
+    the same order."""
+    two_stage = {"stage1": stage1, "stage2": stage2}
+    expected = [dict(f) for f in feats]
     with mock.patch.object(model, "SCAN_COMPILED", False):
-        expected = model._logits(weights, feats)
-    assert bits(scan.logits(tuple(weights), tuple(weights.values()), feats)) == bits(expected)
+        want = model.content_probabilities(expected, two_stage)
+    got_feats = [dict(f) for f in feats]
+    with (
+        mock.patch.object(model, "SCAN_COMPILED", True),
+        mock.patch.object(model, "scan", scan),
+    ):
+        got = model.content_probabilities(got_feats, two_stage)
+    assert bits(got) == bits(want)
+    assert [list(f) for f in got_feats] == [list(f) for f in expected]
+    assert [bits(list(f.values())) for f in got_feats] == [bits(list(f.values())) for f in expected]
+
+
+@pytest.mark.parametrize("scan", BUILDS)
+def test_the_probabilities_check_their_columns(scan: ModuleType) -> None:
+    """Columns past the features, weights that are not one per column, or too few rows:
+    errors, not reads or writes past a buffer (the compiled core checks no index)."""
+    cols, weights = np.array([0, 1], np.intp), np.array([1.0, 2.0])
+    context = np.full(4, -1, np.intp)
+    feats = [{"a": 1.0}, {"b": 2.0}]
+
+    def run(**kw: object) -> list[float]:
+        args: dict[str, object] = {
+            "names": ["a", "b"],
+            "cols1": cols,
+            "weights1": weights,
+            "cols2": cols,
+            "weights2": weights,
+            "context": context,
+            "feats": feats,
+            "exp": math.exp,
+            "rows": np.empty(4),
+        }
+        args.update(kw)
+        return scan.content_probabilities(
+            *(v.data if isinstance(v, np.ndarray) else v for v in args.values())
+        )
+
+    assert len(run()) == 2
+    with pytest.raises(ValueError, match="column 2 is not one of 2"):
+        run(cols2=np.array([0, 2], np.intp))
+    with pytest.raises(ValueError, match="column -1 is not one of 2"):
+        run(cols1=np.array([-1, 0], np.intp))
+    with pytest.raises(ValueError, match="2 and 2 columns for 1 and 2 weights"):
+        run(weights1=np.array([1.0]))
+    with pytest.raises(ValueError, match="context column 2 is not one of 2"):
+        run(context=np.array([-1, 2, -1, -1], np.intp))
+    with pytest.raises(ValueError, match=r"3 context columns \(4\)"):
+        run(context=np.full(3, -1, np.intp))
+    with pytest.raises(ValueError, match="2 blocks of 2 features need 4 numbers, not 3"):
+        run(rows=np.empty(3))
 
 
 @pytest.mark.parametrize("scan", BUILDS)
@@ -654,9 +721,7 @@ def test_the_sketch_refuses_lines_its_buffers_cannot_hold(scan: ModuleType) -> N
 
 @pytest.mark.parametrize("scan", BUILDS)
 def test_the_model_loops_refuse_lists_of_other_lengths(scan: ModuleType) -> None:
-    """Fewer weights than names, or probabilities than blocks: errors, not reads past a
-    list (the compiled core checks no index)."""
-    with pytest.raises(ValueError, match="1 weights for 2 names"):
-        scan.logits(("a", "b"), (1.0,), [{"a": 1.0}])
+    """Fewer probabilities than blocks: an error, not a read past a list (the compiled
+    core checks no index; the probabilities' columns are checked above)."""
     with pytest.raises(ValueError, match="1 probabilities for 3 blocks"):
         scan.add_context([{}, {}, {}], [0.5])

@@ -18,6 +18,8 @@ from itertools import repeat
 from operator import mul
 from typing import Any
 
+import numpy as np
+
 from normalize.boilerplate.features import (
     SCAN_COMPILED,
     _Line,
@@ -33,9 +35,9 @@ from normalize.context import Context, default_context
 from normalize.document import Page
 from normalize.langpacks import phrase_key
 
-# With the scanner compiled (SCAN_COMPILED), the logits and the context features
-# come from its loops; else from the same sums taken through ``map`` and slices
-# (faster interpreted than those loops).
+# With the scanner compiled (SCAN_COMPILED), the probabilities and the context
+# features come from its loops; else from the same sums taken through ``map`` and
+# slices (faster interpreted than those loops).
 
 _DEFAULT_CONFIG = BoilerplateConfig()
 
@@ -53,8 +55,6 @@ def _logits(weights: Mapping[str, float], feats: Sequence[Mapping[str, float]]) 
     to 0.5 either way).
     """
     names, ws = tuple(weights), tuple(weights.values())
-    if SCAN_COMPILED and isinstance(feats, list):
-        return scan.logits(names, ws, feats)
     return [sum(map(mul, ws, map(f.get, names, repeat(0.0)))) for f in feats]
 
 
@@ -81,8 +81,63 @@ def add_context(feats: list[dict[str, float]], probs: list[float]) -> None:
         f["next_p"] = probs[i + 1] if i + 1 < n else 0.0
 
 
-def content_probabilities(feats: list[dict[str, float]], model: Mapping[str, Any]) -> list[float]:
-    """P(content) per block from a two-stage model (``stage1``, ``stage2`` weight maps)."""
+@dataclass(frozen=True, slots=True)
+class _Columns:
+    """A two-stage model as the compiled scanner reads it
+    (:func:`~normalize.boilerplate.scan.content_probabilities`): the features either
+    stage weighs, and each stage's terms as columns of them and weights."""
+
+    names: list[str]
+    cols1: np.ndarray  # intp
+    weights1: np.ndarray  # float64
+    cols2: np.ndarray
+    weights2: np.ndarray
+    context: np.ndarray  # intp: the columns of ctx_p, ctx_p_wide, prev_p, next_p (-1: none)
+
+
+#: The context features in the order the scanner's ``context`` columns name them.
+_CONTEXT_ORDER = ("ctx_p", "ctx_p_wide", "prev_p", "next_p")
+
+
+def _columns(model: Mapping[str, Any]) -> _Columns:
+    names = list(dict.fromkeys([*model["stage1"], *model["stage2"]]))
+    column = {name: k for k, name in enumerate(names)}
+
+    def terms(weights: Mapping[str, float]) -> tuple[np.ndarray, np.ndarray]:
+        return (
+            np.array([column[name] for name in weights], np.intp),
+            np.array(list(weights.values()), np.float64),
+        )
+
+    context = np.array([column.get(name, -1) for name in _CONTEXT_ORDER], np.intp)
+    return _Columns(names, *terms(model["stage1"]), *terms(model["stage2"]), context)
+
+
+def content_probabilities(
+    feats: list[dict[str, float]], model: Mapping[str, Any], columns: _Columns | None = None
+) -> list[float]:
+    """P(content) per block from a two-stage model (``stage1``, ``stage2`` weight maps);
+    ``columns`` are the model's :func:`_columns` when already made.
+
+    With the scanner compiled, one call per page
+    (:func:`~normalize.boilerplate.scan.content_probabilities`) reads each block's
+    features once for both stages; else the same sums are taken through ``map``
+    and slices (faster interpreted than those loops).
+    """
+    if SCAN_COMPILED:
+        columns = columns or _columns(model)
+        # memoryviews: the interpreted twin reads Python numbers from them.
+        return scan.content_probabilities(
+            columns.names,
+            columns.cols1.data,
+            columns.weights1.data,
+            columns.cols2.data,
+            columns.weights2.data,
+            columns.context.data,
+            feats,
+            math.exp,
+            np.empty(len(feats) * len(columns.names)).data,
+        )
     p1 = [_sigmoid(z) for z in _logits(model["stage1"], feats)]
     add_context(feats, p1)
     return [_sigmoid(z) for z in _logits(model["stage2"], feats)]
@@ -262,7 +317,8 @@ def classify(
         lines = page_lines(page, ctx)
     ev = _evidence(page, repeated, config, lines, ctx)
     model = HTML_MODEL if page.origin == "html" else TEXT_MODEL
-    probs = content_probabilities(ev.feats, model) if ev.feats else []
+    columns = ctx.owned(("boilerplate.model_columns", page.origin), lambda: _columns(model))
+    probs = content_probabilities(ev.feats, model, columns) if ev.feats else []
     threshold = config.threshold
     free = [p for i, p in enumerate(probs) if i != ev.title_index and not ev.forced[i]]
     rescue = False

@@ -17,8 +17,17 @@ cpdef Py_ssize_t shingle_sketch(const unsigned char[::1] data, const Py_ssize_t[
                                 cython.ulonglong[::1] hashes, Py_ssize_t[::1] spans) except -1
 
 
-@cython.locals(n=Py_ssize_t, k=Py_ssize_t, z=double, w=double, v=double, f=dict)
-cpdef list logits(tuple names, tuple weights, list feats)
+@cython.locals(n=Py_ssize_t, m=Py_ssize_t, n1=Py_ssize_t, n2=Py_ssize_t, k=Py_ssize_t,
+               i=Py_ssize_t, u=Py_ssize_t, at=Py_ssize_t, z=double, ctx_p=double, wide=double,
+               prev=double, after=double, f=dict, p1=list, out=list)
+cpdef list content_probabilities(list names, const Py_ssize_t[::1] cols1,
+                                 const double[::1] weights1, const Py_ssize_t[::1] cols2,
+                                 const double[::1] weights2, const Py_ssize_t[::1] context,
+                                 list feats, object exp, double[::1] rows)
+
+
+@cython.locals(e=double)
+cdef double _sigmoid(double z, object exp) except? -1.0
 
 
 @cython.locals(n=Py_ssize_t, i=Py_ssize_t, f=dict)

@@ -10,11 +10,11 @@ the compiled build against this file and both against that path, bit for bit.
 
 :func:`shingle_hashes` hashes every word shingle of a page's content lines
 for its near-duplicate sketch (:func:`~normalize.boilerplate.repeats.content_sketch`)
-in one call per page, without a bytes object per shingle. :func:`logits` and
-:func:`add_context` are the classifier's two loops over a page's blocks
-(:mod:`normalize.boilerplate.model`), one C loop each instead of a Python
-call per feature: the same products added in the same order, so the same
-floats.
+in one call per page, without a bytes object per shingle.
+:func:`content_probabilities` is the classifier's two-stage model over a
+page's blocks (:mod:`normalize.boilerplate.model`) in one call, each block's
+features read once, and :func:`add_context` its step between the stages: the
+same products added in the same order, so the same floats.
 """
 
 from __future__ import annotations
@@ -223,30 +223,105 @@ def shingle_sketch(
     return n
 
 
-def logits(
-    names: tuple[str, ...], weights: tuple[float, ...], feats: list[dict[str, float]]
+def content_probabilities(
+    names: list[str],
+    cols1: Buffer,
+    weights1: Buffer,
+    cols2: Buffer,
+    weights2: Buffer,
+    context: Buffer,
+    feats: list[dict[str, float]],
+    exp: Any,
+    rows: Buffer,
 ) -> list[float]:
-    """Each block's logit: ``weights[k] * f.get(names[k], 0.0)`` added up in the order of ``names``.
+    """P(content) of each block by the two-stage model, in one call per page.
 
-    The terms and their order are those of ``sum(map(mul, weights, ...))``
-    (from 0.0, left to right; a feature a block lacks adds ``w * 0.0``), so
-    each logit is the same float.
+    ``names`` are the features either stage weighs; stage 1's ``k``-th term is
+    ``weights1[k]`` times the block's feature ``names[cols1[k]]`` (stage 2's
+    likewise). Each block's features are read once into ``rows`` (``len(feats)``
+    rows of ``len(names)`` numbers, ``f.get(name, 0.0)``); a stage's logit adds
+    its terms in their order from 0.0, the products and sums of ``sum(map(mul,
+    ...))``, and its sigmoid is that of :func:`~normalize.boilerplate.model._sigmoid`
+    with ``exp`` (the caller's ``math.exp``): the same floats. Between the stages
+    the neighbours' first-stage probabilities are added to each block's
+    features as :func:`add_context` adds them, and to its row where ``context``
+    (the columns of ``ctx_p``, ``ctx_p_wide``, ``prev_p`` and ``next_p``, -1 for
+    one no stage weighs) says.
 
-    >>> logits(("a", "b"), (2.0, -1.0), [{"a": 1.0, "b": 0.5}, {"b": 3.0}, {}])
-    [1.5, -3.0, 0.0]
+    >>> import math
+    >>> import numpy as np
+    >>> cols, weights = np.array([0, 1], np.intp), np.array([2.0, -1.0])
+    >>> context = np.array([-1, -1, 1, -1], np.intp)
+    >>> feats = [{"a": 1.0}, {"a": -1.0}]
+    >>> p = content_probabilities(["a", "prev_p"], cols, weights, cols, weights, context,
+    ...                           feats, math.exp, np.empty(4))
+    >>> [round(x, 4) for x in p], feats[1]["prev_p"] == 1 / (1 + math.exp(-2.0))
+    ([0.8808, 0.0467], True)
     """
-    out = []
-    n = len(names)
-    if len(weights) != n:  # the compiled core checks no index
-        raise ValueError(f"{len(weights)} weights for {n} names")
-    for f in feats:
+    n = len(feats)
+    m = len(names)
+    n1 = len(cols1)
+    n2 = len(cols2)
+    # The compiled core checks none of its reads and writes: the sizes are checked here.
+    if len(weights1) != n1 or len(weights2) != n2 or len(context) != 4:
+        raise ValueError(
+            f"{n1} and {n2} columns for {len(weights1)} and {len(weights2)} weights, "
+            f"{len(context)} context columns (4)"
+        )
+    if len(rows) < n * m:
+        raise ValueError(f"{n} blocks of {m} features need {n * m} numbers, not {len(rows)}")
+    for k in range(n1):
+        if not 0 <= cols1[k] < m:
+            raise ValueError(f"column {cols1[k]} is not one of {m} features")
+    for k in range(n2):
+        if not 0 <= cols2[k] < m:
+            raise ValueError(f"column {cols2[k]} is not one of {m} features")
+    for k in range(4):
+        if not -1 <= context[k] < m:
+            raise ValueError(f"context column {context[k]} is not one of {m} features")
+    p1 = []
+    for i in range(n):
+        f = feats[i]
+        at = i * m
+        for u in range(m):
+            rows[at + u] = f.get(names[u], 0.0)
         z = 0.0
-        for k in range(n):
-            w = weights[k]
-            v = f.get(names[k], 0.0)
-            z += w * v
-        out.append(z)
+        for k in range(n1):
+            z += weights1[k] * rows[at + cols1[k]]
+        p1.append(_sigmoid(z, exp))
+    out = []
+    for i in range(n):
+        f = feats[i]
+        at = i * m
+        ctx_p = _mean_around(p1, i, n, 2)
+        wide = _mean_around(p1, i, n, 6)
+        prev = p1[i - 1] if i else 0.0
+        after = p1[i + 1] if i + 1 < n else 0.0
+        f["ctx_p"] = ctx_p
+        f["ctx_p_wide"] = wide
+        f["prev_p"] = prev
+        f["next_p"] = after
+        if context[0] >= 0:
+            rows[at + context[0]] = ctx_p
+        if context[1] >= 0:
+            rows[at + context[1]] = wide
+        if context[2] >= 0:
+            rows[at + context[2]] = prev
+        if context[3] >= 0:
+            rows[at + context[3]] = after
+        z = 0.0
+        for k in range(n2):
+            z += weights2[k] * rows[at + cols2[k]]
+        out.append(_sigmoid(z, exp))
     return out
+
+
+def _sigmoid(z: float, exp: Any) -> float:
+    """The logistic function of ``z`` with ``exp`` (``math.exp``), as the model computes it."""
+    if z >= 0:
+        return 1.0 / (1.0 + exp(-z))
+    e = exp(z)
+    return e / (1.0 + e)
 
 
 def add_context(feats: list[dict[str, float]], probs: list[float]) -> None:
