@@ -385,6 +385,56 @@ def test_the_line_scanner_makes_the_phrase_key(scan: ModuleType, text: str) -> N
     assert repr(base) == repr(defined)
 
 
+#: Pieces of lines of any script: the line patterns' sentence ends, closers, commas,
+#: separators and URL parts, Han, kana, capitals of several scripts and marks,
+#: digits of other scripts, spaces of every kind, and any other character.
+UNICODE_PIECES = st.one_of(
+    st.sampled_from(
+        list("aZ09_ .!?,;@|\n\t\"')]»·•…。！？।॥؟۔،、，؛")
+        + ["http://", "https://", "www.", ".com", ".comé", "@é", " | ", " · ", " • ", "\u3000"]
+        + ["北京", "ひらがな", "カタカナ", "々", "〇", "Ärger", "Ωμέγα", "Дом", "ǅ", "e\u0301"]
+        + ["٣", "१२", "\u00a0", "\u2028", "\x1c", "\u200c", "\U0001d400", "\U0001f600"]
+    ),
+    st.characters(),
+)
+UNICODE_LINES = st.lists(UNICODE_PIECES, max_size=25).map("".join)
+
+
+@pytest.mark.parametrize("scan", BUILDS)
+@settings(max_examples=500, deadline=None)
+@given(UNICODE_LINES)
+def test_the_unicode_scanner_counts_what_the_patterns_find(scan: ModuleType, text: str) -> None:
+    """A line of any script analysed with the character flags has the key, words, casefolded
+    words, features (their types included) and icon-strip verdict of the patterns' path."""
+    with mock.patch.object(features, "SCAN_COMPILED", False):
+        line = features._Line(text)
+        expected = (line.key, line.n_words, line.folded_text, repr(line.base), line.icon)
+    chars = features._LineChars()
+    with (
+        mock.patch.object(features, "SCAN_COMPILED", True),
+        mock.patch.object(features, "scan", scan),
+        mock.patch.object(tokens, "_ascii_words", lambda text: False),
+        mock.patch.object(features, "_ascii_words", lambda text: False),
+    ):
+        line = features._Line(text, chars)
+        got = (line.key, line.n_words, line.folded_text, repr(line.base), line.icon)
+    assert got == expected
+
+
+@pytest.mark.parametrize("scan", BUILDS)
+def test_the_unicode_scanner_asks_for_the_flags_it_lacks(scan: ModuleType) -> None:
+    """A code point whose flags are not made yet is named, not read as no class; a table
+    that does not cover every code point is refused (the compiled core checks no index)."""
+    chars = features._LineChars()
+    assert scan.unicode_line("ab\u4e2d", chars.flags) == (-1, ord("a"))
+    chars.cover(ord("a"))
+    assert scan.unicode_line("ab\u4e2d", chars.flags) == (-1, 0x4E2D)
+    chars.cover(0x4E2D)
+    assert scan.unicode_line("ab\u4e2d", chars.flags)[:2] == (2, "ab\x00\u4e2d")
+    with pytest.raises(ValueError, match="cover 256 code points"):
+        scan.unicode_line("a", chars.flags[:256])
+
+
 @pytest.mark.parametrize("scan", BUILDS)
 @pytest.mark.parametrize("text", ["café", "é", "  Ø  ", "…\u3000", "a\U0001f600", "\x7f\u2070"])
 def test_the_line_scanner_refuses_other_characters(scan: ModuleType, text: str) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, repeat
@@ -290,6 +291,49 @@ LINE_CACHE_CHARS = 400
 LINE_CACHE_SIZE = 1024
 
 
+class _LineChars:
+    """The character flags :func:`~normalize.boilerplate.scan.unicode_line` reads: a
+    byte per code point, each flag a class of the line patterns matched by
+    ``regex`` itself (so both paths read characters alike).
+
+    Code points get their flags when a line first has them (:meth:`cover`), by
+    blocks of 256: a text's characters come from few blocks, and a block costs
+    a few pattern scans of 256 characters.
+    """
+
+    #: Each flag's pattern, with the flags of the line patterns' own (only the
+    #: words' set difference needs ``regex.V1``).
+    _TESTS = (
+        (scan.CHAR_WORD, r"[[\p{L}\p{M}\p{N}_]--[\p{Han}\p{Hiragana}\p{Katakana}]]+", regex.V1),
+        (scan.CHAR_CJK, r"[\p{Han}\p{Hiragana}\p{Katakana}]+", 0),
+        (scan.CHAR_SPACE, r"\s+", 0),
+        (scan.CHAR_W, r"\w+", 0),
+        (scan.CHAR_DIGIT, r"\p{Nd}+", 0),
+        (scan.CHAR_UPPER, r"\p{Lu}+", 0),
+    )
+
+    def __init__(self) -> None:
+        self.flags = np.zeros(0x110000, np.uint8)
+        self._tests = [(bit, regex.compile(pattern, flags)) for bit, pattern, flags in self._TESTS]
+        self._lock = threading.Lock()
+
+    def cover(self, code: int) -> None:
+        """Make the flags of the block of 256 code points that ``code`` is in."""
+        base = code & ~0xFF
+        chars = "".join(map(chr, range(base, base + 256)))
+        block = np.full(256, scan.CHAR_SEEN, np.uint8)
+        for bit, pattern in self._tests:
+            for m in pattern.finditer(chars):
+                block[m.start() : m.end()] |= bit
+        with self._lock:
+            self.flags[base : base + 256] = block
+
+
+def line_chars(ctx: Context) -> _LineChars:
+    """The character flags of the lines' scanner, made once per context (worker)."""
+    return ctx.owned("boilerplate.line_chars", _LineChars)
+
+
 class _Line:
     """What a block's text says on its own, whatever page it is on.
 
@@ -309,7 +353,7 @@ class _Line:
         "text",
     )
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, chars: _LineChars | None = None) -> None:
         self.text = text
         ascii_words = _ascii_words(text)
         # The words themselves are not kept (``tokens`` makes them again): the
@@ -323,6 +367,20 @@ class _Line:
                 text, _KEY_CLASSES, math.log1p
             )
             self.n_words = nw
+        elif chars is not None and SCAN_COMPILED:
+            # The compiled scanner's one pass with the character flags of
+            # ``chars`` (made for the blocks of code points the line has).
+            self.key = phrase_key(text)
+            counts = scan.unicode_line(text, chars.flags)
+            while counts[0] < 0:
+                chars.cover(counts[1])
+                counts = scan.unicode_line(text, chars.flags)
+            nw, joined, end, n_sent, n_comma, n_digit, n_caps, url, n_nav = counts
+            self._folded = joined.casefold()
+            self.n_words = nw
+            self.base = scan.base_features(
+                len(text), nw, end, n_sent, n_comma, n_digit, n_caps, url, n_nav, math.log1p
+            )
         else:
             self.key = phrase_key(text)
             ws = (_ASCII_WORD if ascii_words else _word_pattern(text)).findall(text)
@@ -383,13 +441,13 @@ def line_cache(ctx: Context) -> RepeatCache[str, _Line]:
     return ctx.owned("boilerplate.lines", lambda: RepeatCache(LINE_CACHE_SIZE))
 
 
-def _line(text: str, cache: RepeatCache[str, _Line]) -> _Line:
+def _line(text: str, cache: RepeatCache[str, _Line], chars: _LineChars) -> _Line:
     """The analysis of one line, from the cache when it is short and repeats."""
     if len(text) > LINE_CACHE_CHARS:
-        return _Line(text)
+        return _Line(text, chars)
     line = cache.get(text)
     if line is None:
-        line = _Line(text)
+        line = _Line(text, chars)
         cache.offer(text, line)
     return line
 
@@ -398,8 +456,8 @@ def page_lines(page: Page, ctx: Context) -> list[_Line]:
     """The analysis of each block's text. Both the cross-document pass and the
     classifier read them: the pipeline makes them once per page and hands them
     to both."""
-    cache = line_cache(ctx)
-    return [_line(page.block_text(b), cache) for b in page.blocks]
+    cache, chars = line_cache(ctx), line_chars(ctx)
+    return [_line(page.block_text(b), cache, chars) for b in page.blocks]
 
 
 def page_lang(
@@ -485,8 +543,9 @@ def text_features(
     ``no_stoplist`` is set, so a language without a pack is judged by the other
     features instead of looking like a page without prose.
     """
-    cache = line_cache(ctx or default_context())
-    lines = [_line(t, cache) for t in texts]
+    ctx = ctx or default_context()
+    cache, chars = line_cache(ctx), line_chars(ctx)
+    lines = [_line(t, cache, chars) for t in texts]
     return _text_features(lines, stop_counts(lines, stop))
 
 

@@ -60,6 +60,21 @@ cdef bint _ends_sentence(str text, Py_ssize_t end)
 cpdef tuple ascii_line(str text)
 
 
+cdef bint _is_stop(cython.uint o) noexcept
+cdef bint _is_any_closer(cython.uint o) noexcept
+
+
+@cython.locals(p=Py_ssize_t)
+cdef bint _ends_any_sentence(str text, Py_ssize_t end)
+
+
+@cython.locals(n=Py_ssize_t, p=Py_ssize_t, o=cython.uint, f=cython.uint, prev=cython.uint,
+               sep=cython.uint, pieces=list, n_words=Py_ssize_t, sent=Py_ssize_t,
+               commas=Py_ssize_t, digits=Py_ssize_t, caps=Py_ssize_t, nav=Py_ssize_t,
+               nav_from=Py_ssize_t, run=Py_ssize_t, url=bint, end=bint)
+cpdef tuple unicode_line(str text, const unsigned char[::1] flags)
+
+
 # Counts that are divided are doubles: with cdivision, a C int over a C int truncates.
 @cython.locals(n=Py_ssize_t, last_pos=double, i=Py_ssize_t, j=Py_ssize_t, m=Py_ssize_t,
                nw=double, count=Py_ssize_t, n_prose=Py_ssize_t, first=Py_ssize_t,

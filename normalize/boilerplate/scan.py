@@ -492,6 +492,137 @@ def ascii_line(text: str) -> tuple[int, str, bool, int, int, int, int, bool, int
     return n_words, out[:m].decode("ascii"), end, sent, commas, digits, caps, url, nav
 
 
+# The line scanner for any text: what a line says, by a table of character flags --
+
+
+#: The flags of a code point that :func:`unicode_line` reads (one byte each, in a
+#: table of every code point that the caller fills by blocks as lines need
+#: them): each is a class of the features' patterns, matched by that pattern.
+CHAR_SEEN = 0x80  # the flags are made
+CHAR_WORD = 1  # in a run of a word: [\p{L}\p{M}\p{N}_] but Han and kana
+CHAR_CJK = 2  # a word on its own: [\p{Han}\p{Hiragana}\p{Katakana}]
+CHAR_SPACE = 4  # \s
+CHAR_W = 8  # \w
+CHAR_DIGIT = 16  # \p{Nd}
+CHAR_UPPER = 32  # \p{Lu}
+
+
+def _is_stop(o: int) -> bool:
+    """A sentence's end of any script (``[.!?…。！？।॥؟۔]``)."""
+    return (
+        o == 46
+        or o == 33
+        or o == 63
+        or o == 0x2026
+        or o == 0x3002
+        or o == 0xFF01
+        or o == 0xFF1F
+        or o == 0x0964
+        or o == 0x0965
+        or o == 0x061F
+        or o == 0x06D4
+    )
+
+
+def _is_any_closer(o: int) -> bool:
+    """What may follow a sentence's end in any script (``"'”’»)]``)."""
+    return _is_closer(o) or o == 0xBB
+
+
+def _ends_any_sentence(text: str, end: int) -> bool:
+    """Whether ``text[:end]`` ends with a sentence's end (any script) and its closers."""
+    p = end - 1
+    while p >= 0 and _is_any_closer(ord(text[p])):
+        p -= 1
+    return p >= 0 and _is_stop(ord(text[p]))
+
+
+def unicode_line(text: str, flags: Buffer) -> tuple:
+    """What a line of any script says: ``(words, joined, end, sent_punct, commas,
+    digits, caps, urlish, nav_seps)``, the counts of the line patterns of
+    :mod:`normalize.boilerplate.features` (``_LINE_PATTERNS``, ``_CAP_WORD_START``
+    and the words of ``tokens.words``) read in one pass; or ``(-1, code)`` when
+    the flags of the code point ``code`` are not made yet (the caller makes
+    them and asks again).
+
+    ``flags[o]`` are the :data:`CHAR_SEEN`… flags of code point ``o`` (a table
+    of all of them). ``joined`` is the line's words joined by NUL (the caller
+    casefolds them): runs of word characters, and each Han or kana character
+    on its own. The other values are :func:`ascii_line`'s, of any script:
+    whether the line ends a sentence (``[.!?…。！？।॥؟۔]``, closers after it,
+    a newline after those), the sentence ends before a space or the end, the
+    commas (``[,،、，;؛]``), the decimal digits, the capitals that start a word,
+    whether it has a URL, an address or ``.com`` and the ``" | "``, ``" • "``
+    or ``" · "`` separators (each space read by one at most).
+    """
+    n = len(text)
+    if len(flags) < 0x110000:  # the compiled core does not check its reads
+        raise ValueError(f"the flags cover {len(flags)} code points, not all 1114112")
+    for p in range(n):
+        o = ord(text[p])
+        if not flags[o] & 0x80:  # CHAR_SEEN
+            return -1, o
+    pieces = []
+    n_words = 0
+    sent = 0
+    commas = 0
+    digits = 0
+    caps = 0
+    url = False
+    nav = 0
+    nav_from = 0  # where a separator may start (after the last one's space)
+    run = -1  # where the word being read started
+    prev = 0  # the flags of the character before
+    for p in range(n):
+        o = ord(text[p])
+        f = flags[o]
+        if f & 2:  # CHAR_CJK
+            if run >= 0:
+                pieces.append(text[run:p])
+                run = -1
+            pieces.append(text[p])
+        elif f & 1:  # CHAR_WORD
+            if run < 0:
+                run = p
+        elif run >= 0:
+            pieces.append(text[run:p])
+            run = -1
+        if f & 16:  # CHAR_DIGIT
+            digits += 1
+        if f & 32 and not prev & 1:  # a capital after no word character
+            caps += 1
+        prev = f
+        if not url and (o == 104 or o == 119):  # "h", "w"
+            url = (
+                _has(text, p, n, "http://")
+                or _has(text, p, n, "https://")
+                or _has(text, p, n, "www.")
+            )
+        if _is_stop(o):
+            if p + 1 == n or flags[ord(text[p + 1])] & 4:  # CHAR_SPACE
+                sent += 1
+            if o == 46 and not url and _has(text, p, n, ".com"):
+                url = p + 4 == n or not flags[ord(text[p + 4])] & 8  # CHAR_W
+        elif o == 44 or o == 59 or o == 0x060C or o == 0x3001 or o == 0xFF0C or o == 0x061B:
+            commas += 1
+        elif o == 64:
+            if not url and p + 1 < n and flags[ord(text[p + 1])] & 8:  # CHAR_W
+                url = True
+        elif f & 4:  # CHAR_SPACE
+            if p >= nav_from and p + 2 < n and flags[ord(text[p + 2])] & 4:
+                sep = ord(text[p + 1])
+                if sep == 124 or sep == 0x2022 or sep == 0xB7:  # "|", "•", "·"
+                    nav += 1
+                    nav_from = p + 3
+    if run >= 0:
+        pieces.append(text[run:n])
+    n_words = len(pieces)
+    end = _ends_any_sentence(text, n) or (
+        n > 0 and text[n - 1] == "\n" and _ends_any_sentence(text, n - 1)
+    )
+    return n_words, "\x00".join(pieces), end, sent, commas, digits, caps, url, nav
+
+
 #: The characters :func:`ascii_analysis` reads: ASCII (0-127), then General
 #: Punctuation (U+2000-U+206F) at 128 onwards; :func:`key_classes` flags each.
 GP_FIRST = 0x2000
