@@ -101,3 +101,15 @@ cpdef Py_ssize_t scan_pieces(str text, bint schemes, bint emails,
                              Py_ssize_t[::1] pending, Py_ssize_t[::1] starts,
                              Py_ssize_t[::1] ends, unsigned char[::1] scripts,
                              unsigned char[::1] before, unsigned char[::1] item) except -2
+
+
+# Segments: fields set without the class's frozen __setattr__ (CPython's C function).
+from cpython.object cimport PyObject_GenericSetAttr
+cdef bint compiled
+
+cdef int set_field(object obj, str name, object value) except -1
+
+@cython.locals(nb=Py_ssize_t, last=Py_ssize_t, limit=Py_ssize_t, bi=Py_ssize_t,
+               start=Py_ssize_t, end=Py_ssize_t, cut=Py_ssize_t, out=list, span=tuple)
+cpdef list cut_segments(type segment, str text, list spans, list ends, list kinds,
+                        list reasons)

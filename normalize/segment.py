@@ -1084,6 +1084,8 @@ def _cut_at_blocks(
         ends = [b.end for b in blocks]
         kinds = [b.kind for b in blocks]
         reasons = [b.reason if b.kind == BOILERPLATE else None for b in blocks]
+    if COMPILED:
+        return kernels.cut_segments(Segment, text, list(spans), ends, kinds, reasons)
     out: list[Segment] = []
     append = out.append
     bi = 0

@@ -15,6 +15,7 @@ import dataclasses
 import importlib
 import json
 import os
+import pickle
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -28,6 +29,7 @@ from hypothesis import strategies as st
 from normalize import compiled, identify, segment
 from normalize.config import SegmentConfig
 from normalize.context import Context
+from normalize.document import BOILERPLATE, CONTENT, Block, Segment
 from tests.conftest import FIXTURES, SEEDS, case_list, run_cli
 
 PURE = compiled.source("kernels")
@@ -314,6 +316,114 @@ def test_compiled_word_bonuses_equal_interpreted(
         return out.tobytes()
 
     assert run(BUILT) == run(PURE)
+
+
+# Segments cut at blocks.
+
+
+@st.composite
+def cuts(draw: st.DrawFn) -> tuple[str, list, list[Block]]:
+    """A text, spans that tile it (as ``segment._spans`` makes them) and blocks that
+    tile it (as a page's do), with kinds and reasons."""
+    text = draw(st.text("ab é.\nж", min_size=1, max_size=60))
+
+    def tiling() -> list[tuple[int, int]]:
+        inner = (
+            draw(st.sets(st.integers(1, len(text) - 1), max_size=12)) if len(text) > 1 else set()
+        )
+        bounds = [0, *sorted(inner), len(text)]
+        return list(zip(bounds, bounds[1:], strict=False))
+
+    labels = st.sampled_from([("en", "Latn"), ("zxx", "Zyyy"), ("ru", "Cyrl"), ("und", "Zzzz")])
+    spans = [
+        (a, b, *draw(labels), draw(st.floats(0, 1, allow_subnormal=False))) for a, b in tiling()
+    ]
+    kinds = st.sampled_from([(CONTENT, None), (BOILERPLATE, "nav"), (BOILERPLATE, "footer")])
+    blocks = [Block(a, b, *draw(kinds)) for a, b in tiling()]
+    return text, spans, blocks
+
+
+def cut(kernels: ModuleType | None, text: str, spans: list, blocks: list[Block] | None) -> list:
+    """segment._cut_at_blocks by the kernel of ``kernels``, or its own walk (``None``)."""
+    with (
+        mock.patch.object(segment, "kernels", kernels),
+        mock.patch.object(segment, "COMPILED", kernels is not None),
+    ):
+        return segment._cut_at_blocks(text, spans, blocks)
+
+
+def fields(segments: list[Segment]) -> list[tuple]:
+    """Every field of each segment with its type: equal segments could differ in
+    a field's type (1 == 1.0) or miss a field the kernel forgot."""
+    return [tuple((v, type(v)) for v in dataclasses.astuple(s)) for s in segments]
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+@settings(max_examples=200, deadline=None)
+@given(cuts(), st.booleans())
+def test_segments_are_cut_at_blocks_as_the_interpreted_walk(
+    kernels: ModuleType, case: tuple, whole: bool
+) -> None:
+    text, spans, blocks = case
+    made = cut(kernels, text, spans, None if whole else blocks)
+    assert fields(made) == fields(cut(None, text, spans, None if whole else blocks))
+    assert "".join(s.text for s in made) == text
+
+
+def test_the_kernel_sets_every_field_of_a_segment() -> None:
+    """cut_segments sets fields by name, not through the class: a field added to
+    Segment must be added there too."""
+    names = tuple(f.name for f in dataclasses.fields(Segment))
+    assert PURE.SEGMENT_FIELDS == names
+    assert all(f.default is None for f in dataclasses.fields(Segment)[8:])
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+def test_segments_the_kernel_makes_are_segments(kernels: ModuleType) -> None:
+    """What users do with a document's segments: compare, print, pickle (workers
+    return documents), replace and convert them; and they stay frozen."""
+    text = "Accueil | Bonjour"
+    made = kernels.cut_segments(
+        Segment,
+        text,
+        [(0, 7, "fr", "Latn", 0.5), (7, 10, "zxx", "Zyyy", 1.0), (10, 17, "fr", "Latn", 0.75)],
+        [10, 17],
+        [BOILERPLATE, CONTENT],
+        ["nav", None],
+    )
+    seg = made[0]
+    assert seg == Segment("Accueil", 0, 7, "fr", "Latn", 0.5, BOILERPLATE, "nav")
+    assert repr(seg) == repr(Segment("Accueil", 0, 7, "fr", "Latn", 0.5, BOILERPLATE, "nav"))
+    assert hash(seg) == hash(Segment("Accueil", 0, 7, "fr", "Latn", 0.5, BOILERPLATE, "nav"))
+    assert pickle.loads(pickle.dumps(made)) == made
+    assert dataclasses.replace(seg, lang="en").lang == "en"
+    assert dataclasses.asdict(made[2])["translation_covers"] is None
+    assert made[2].to_json_line() == Segment("Bonjour", 10, 17, "fr", "Latn", 0.75).to_json_line()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        seg.lang = "en"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+def test_cut_segments_checks_that_the_blocks_cover_the_spans(kernels: ModuleType) -> None:
+    """Blocks that stop short of a span, or lists of other lengths: errors, not reads
+    past the end of a list (the compiled core checks no index)."""
+
+    def run(spans: list, ends: list[int], kinds: int = 2, reasons: int = 2) -> list:
+        return kernels.cut_segments(
+            Segment, "abcdef", spans, ends, [CONTENT] * kinds, [None] * reasons
+        )
+
+    assert len(run([(0, 6, "en", "Latn", 1.0)], [3, 6])) == 2
+    with pytest.raises(ValueError, match="span 0:6 is not within the blocks' 0:5"):
+        run([(0, 6, "en", "Latn", 1.0)], [3, 5])
+    with pytest.raises(ValueError, match="span -1:2"):
+        run([(-1, 2, "en", "Latn", 1.0)], [3, 6])
+    with pytest.raises(ValueError, match="span 4:2"):
+        run([(4, 2, "en", "Latn", 1.0)], [3, 6])
+    with pytest.raises(ValueError, match="2 block ends, 1 kinds and 2 reasons"):
+        run([], [3, 6], kinds=1)
+    with pytest.raises(ValueError, match="0 block ends"):
+        run([], [], kinds=0, reasons=0)
 
 
 # The whole CLI, compiled against interpreted.
