@@ -113,3 +113,10 @@ cdef int set_field(object obj, str name, object value) except -1
                start=Py_ssize_t, end=Py_ssize_t, cut=Py_ssize_t, out=list, span=tuple)
 cpdef list cut_segments(type segment, str text, list spans, list ends, list kinds,
                         list reasons)
+
+
+@cython.locals(i=Py_ssize_t, k=Py_ssize_t, out=list)
+cpdef list make_pieces(type piece, Py_ssize_t count, const Py_ssize_t[::1] starts,
+                       const Py_ssize_t[::1] ends, const unsigned char[::1] scripts,
+                       const unsigned char[::1] before, const unsigned char[::1] item,
+                       tuple names, tuple groups, str lang)

@@ -807,3 +807,45 @@ def cut_segments(
         set_field(seg, "translation_source_lang", None)
         out.append(seg)
     return out
+
+
+def make_pieces(
+    piece: type,
+    count: int,
+    starts: Buffer,
+    ends: Buffer,
+    scripts: Buffer,
+    before: Buffer,
+    item: Buffer,
+    names: tuple[str, ...],
+    groups: tuple[str, ...],
+    lang: str,
+) -> list[Any]:
+    """The first ``count`` pieces :func:`scan_pieces` found, as ``piece`` objects.
+
+    Each is ``piece(start, end, names[script], groups[script], before,
+    bool(item), lang, 0.0)`` (``segment._Piece``), made compiled without
+    calling the class (as :func:`cut_segments`). Raises ValueError when a
+    buffer is shorter than ``count`` or a script is not one of ``names``.
+    """
+    if min(len(starts), len(ends), len(scripts), len(before), len(item)) < count or count < 0:
+        raise ValueError(f"the buffers hold fewer than {count} pieces")
+    if len(groups) != len(names):
+        raise ValueError(f"{len(names)} script names but {len(groups)} groups")
+    out = []
+    new = object.__new__
+    for i in range(count):
+        k = scripts[i]
+        if k >= len(names):
+            raise ValueError(f"script {k} of piece {i} is not one of {len(names)}")
+        p: Any = new(piece)
+        set_field(p, "start", starts[i])
+        set_field(p, "end", ends[i])
+        set_field(p, "script", names[k])
+        set_field(p, "group", groups[k])
+        set_field(p, "before", before[i])
+        set_field(p, "item", item[i] != 0)
+        set_field(p, "lang", lang)
+        set_field(p, "confidence", 0.0)
+        out.append(p)
+    return out

@@ -446,18 +446,18 @@ def _scanned_pieces(text: str, ctx: Context) -> list[_Piece]:
         if count >= 0:
             break
         capacity = n
-    names, groups = _SCANNER_SCRIPTS, _SCANNER_GROUPS
-    return [
-        _Piece(start, end, names[k], groups[k], b, bool(i))
-        for start, end, k, b, i in zip(
-            starts[:count].tolist(),
-            ends[:count].tolist(),
-            scripts[:count].tolist(),
-            before[:count].tolist(),
-            item[:count].tolist(),
-            strict=True,
-        )
-    ]
+    return kernels.make_pieces(
+        _Piece,
+        count,
+        starts,
+        ends,
+        scripts,
+        before,
+        item,
+        _SCANNER_SCRIPTS,
+        _SCANNER_GROUPS,
+        UNDETERMINED,
+    )
 
 
 #: The group of each scanner script, as the id of the group's first script.

@@ -535,6 +535,33 @@ def test_the_scanner_cuts_the_case_files_as_the_patterns(kernels: ModuleType) ->
         assert scanned(kernels, text) == segment._pieces(text), text[:80]
 
 
+@pytest.mark.parametrize("kernels", BUILDS)
+def test_make_pieces_checks_its_buffers_and_scripts(kernels: ModuleType) -> None:
+    """A count past the buffers, or a script past the names: errors, not reads past
+    the end of a buffer or tuple (the compiled core checks no index)."""
+
+    def run(count: int, script: int = 1, groups: tuple[str, ...] = ("Latn", "Cyrl")) -> list:
+        ids = np.array([0, 4], dtype=np.intp)
+        flags = np.array([script, 0], dtype=np.uint8)
+        names = ("Latn", "Cyrl")
+        return kernels.make_pieces(
+            segment._Piece, count, ids, ids + 3, flags, flags, flags, names, groups, "und"
+        )
+
+    assert run(2) == [
+        segment._Piece(0, 3, "Cyrl", "Cyrl", 1, True),
+        segment._Piece(4, 7, "Latn", "Latn", 0),
+    ]
+    with pytest.raises(ValueError, match="fewer than 3 pieces"):
+        run(3)
+    with pytest.raises(ValueError, match="fewer than -1 pieces"):
+        run(-1)
+    with pytest.raises(ValueError, match="script 2 of piece 0 is not one of 2"):
+        run(2, script=2)
+    with pytest.raises(ValueError, match="2 script names but 1 groups"):
+        run(2, groups=("Latn",))
+
+
 def test_an_extension_built_from_other_sources_is_stale(tmp_path: Path) -> None:
     """A pull or rebase that changes the core's source without a rebuild runs it
     interpreted instead of a compiled core that no longer matches its callers;
