@@ -35,6 +35,7 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from pathlib import Path
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -249,8 +250,10 @@ class LanguageIdentifier:
         """:meth:`_sums` by the compiled core's automaton walk
         (:func:`normalize.kernels.loglik`): the same numbers, bit for bit."""
         encoded = [t.encode("utf-8") for t in texts]
-        offsets = np.zeros(len(encoded) + 1, dtype=np.intp)
-        np.cumsum([len(b) for b in encoded], out=offsets[1:])
+        # Where each text starts in the joined bytes, and where the last ends.
+        offsets = np.fromiter(
+            accumulate(map(len, encoded), initial=0), dtype=np.intp, count=len(encoded) + 1
+        )
         k = table.shape[1]
         res = np.zeros((len(texts), k))
         kernels.loglik(

@@ -562,16 +562,37 @@ def _hint_prior(
     ``None`` when it says nothing about these candidates: the page's
     ``<html lang>`` and the languages of its source's repeated chrome.
     :func:`_label` gives it only to the pieces a first decoding left unsure.
+    Read-only: pages of one site ask for the same few, made once.
     """
     if hints is None or not (hints.html_lang or hints.source_langs):
         return None
+    return _make_hint_prior(
+        cands,
+        hints.html_lang,
+        hints.source_langs,
+        config.html_lang_bonus,
+        config.source_lang_bonus,
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _make_hint_prior(
+    cands: tuple[str, ...],
+    html_lang: str | None,
+    source_langs: tuple[str, ...],
+    html_lang_bonus: float,
+    source_lang_bonus: float,
+) -> np.ndarray | None:
     prior = np.zeros(len(cands))
-    if hints.html_lang:
-        html = hints.html_lang.lower().replace("_", "-").split("-")[0]
-        prior += [config.html_lang_bonus if lang == html else 0.0 for lang in cands]
-    for src in set(hints.source_langs):
-        prior += [config.source_lang_bonus if lang == src else 0.0 for lang in cands]
-    return prior if prior.any() else None
+    if html_lang:
+        html = html_lang.lower().replace("_", "-").split("-")[0]
+        prior += [html_lang_bonus if lang == html else 0.0 for lang in cands]
+    for src in set(source_langs):
+        prior += [source_lang_bonus if lang == src else 0.0 for lang in cands]
+    if not prior.any():
+        return None
+    prior.flags.writeable = False
+    return prior
 
 
 #: Pieces of at most this many characters have their evidence rows cached:
