@@ -34,7 +34,8 @@ $(PY):
 # it is rebuilt whenever its sources change and never left stale.
 CORE_SOURCES := setup.py normalize/kernels.py normalize/kernels.pxd \
 	normalize/boilerplate/scan.py normalize/boilerplate/scan.pxd \
-	normalize/jsonl.py normalize/jsonl.pxd
+	normalize/jsonl.py normalize/jsonl.pxd \
+	normalize/extract/walk.py normalize/extract/walk.pxd
 
 $(VENV)/.core: pyproject.toml $(CORE_SOURCES) | $(PY)
 	$(call quietly,installing normalize (editable) with its test and lint tools into $(VENV)/,$(PIP) install -e '$(CORE)')

@@ -24,7 +24,12 @@ ROOT = Path(__file__).resolve().parent
 LANG_PACKS = ROOT / "lang_packs"
 
 #: Modules compiled by Cython (their source stays the one of the interpreted path).
-COMPILED = ["normalize.kernels", "normalize.boilerplate.scan", "normalize.jsonl"]
+COMPILED = [
+    "normalize.kernels",
+    "normalize.boilerplate.scan",
+    "normalize.jsonl",
+    "normalize.extract.walk",
+]
 #: The suffix of the file beside each extension that holds its sources_digest.
 SOURCES_SUFFIX = ".sources"
 #: -ffp-contract=off: no fused multiply-add, whose single rounding would make

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 
 import lxml.etree
 import pytest
@@ -13,17 +12,10 @@ from hypothesis import strategies as st
 from normalize import normalize_document
 from normalize.config import BoilerplateConfig
 from normalize.extract.html import (
-    _CLASS_INDEX,
-    _TAXONOMY_CLASS,
     _XML_DECL,
-    BLOCK_TAGS,
-    SKIP_TAGS,
-    _collapse_spaces,
     _drop_comments,
-    _hints,
     _parse,
     _strip_tags,
-    _tag_info,
     cut_html,
     html_page,
 )
@@ -184,69 +176,3 @@ def test_htmldate_reads_a_date_that_only_a_comment_gives() -> None:
     doc = normalize_document(html.encode("utf-8"), source="page.html")
     assert doc.metadata.get("date") == "2019-03-04"
     assert "cached" not in doc.text
-
-
-def _hints_by_definition(attrs: str) -> frozenset[str]:
-    """The class words of a class/id string, token by token, as CLASS_WORDS defines them."""
-    names = [n for n in attrs.lower().split() if not _TAXONOMY_CLASS.match(n)]
-    out = set()
-    for tok in re.split(r"[\s_\-:./]+", " ".join(names)):
-        name = _CLASS_INDEX.get(tok)
-        if name is None and len(tok) > 6:
-            # The longest class word of five letters or more that starts the token.
-            starts = [w for w in _CLASS_INDEX if len(w) >= 5 and tok.startswith(w)]
-            name = _CLASS_INDEX[max(starts, key=len)] if starts else None
-        if name:
-            out.add(name)
-    return frozenset(out)
-
-
-_CLASS_PIECES = [
-    *_CLASS_INDEX, "x", "ab", "post", "12345", "category", "tag", "tags", "status", "type", "term",
-    "commentlist", "sharebarx", "advertisements", "Nav", "NAVBAR", "İ", "K", "ß", "é",
-]  # fmt: skip
-_CLASS_SEPARATORS = [" ", "-", "_", ":", ".", "/", "  ", "\t", "\n", "", "", "\u00a0", "\u3000"]
-
-
-@settings(max_examples=500, deadline=None)
-@given(
-    st.lists(
-        st.tuples(st.sampled_from(_CLASS_PIECES), st.sampled_from(_CLASS_SEPARATORS)),
-        min_size=1,
-        max_size=8,
-    )
-)
-@example(
-    [("post", " "), ("category-social-media", " "), ("tag-newsletter", " "), ("share-bar", "")]
-)
-@example([("commentlist", " "), ("ad", "-"), ("header", " "), ("load", "")])
-def test_class_hints_are_the_class_words_of_every_token(pieces: list[tuple[str, str]]) -> None:
-    attrs = "".join(word + sep for word, sep in pieces)
-    assert _hints.__wrapped__(attrs) == _hints_by_definition(attrs)
-
-
-#: Every kind of space the walk may meet: ASCII, Unicode spaces, line and paragraph separators.
-_SPACY_TEXT = st.text(
-    alphabet=st.sampled_from(
-        list("ab \t\n\r\x0b\x0c\x1c\x85\u00a0\u1680\u2000\u2028\u3000\u200bé")
-    ),
-    max_size=30,
-)
-
-
-@settings(max_examples=500, deadline=None)
-@given(_SPACY_TEXT)
-@example("\n  Some\ttext \n")
-def test_collapse_spaces_is_one_space_per_run_of_whitespace(text: str) -> None:
-    assert _collapse_spaces(text) == re.sub(r"\s+", " ", text)
-
-
-@pytest.mark.parametrize(
-    "tag", ["DIV", "Script", "noscript", "NoScript", "a", "br", "my-widget", ""]
-)
-def test_tag_info_is_what_the_tag_lists_say(tag: str) -> None:
-    low = tag.lower()
-    skip = not low or (low in SKIP_TAGS and low != "noscript")
-    is_block = low in BLOCK_TAGS or low == "noscript"
-    assert _tag_info(tag)[:3] == (low, skip, is_block)
-    assert _tag_info(lxml.etree.Comment)[1] is True  # a comment's subtree is never read

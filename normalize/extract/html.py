@@ -29,16 +29,16 @@ its ancestors (``share``, ``comment``, ``related``, ``breadcrumb``,
 
 from __future__ import annotations
 
-import functools
 import itertools
 import math
 import re
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import lxml.etree
 
+from normalize import compiled
 from normalize.boilerplate.tokens import _NO_SPACE_SCRIPT
 from normalize.canonical import canonical_blocks
 from normalize.config import BoilerplateConfig
@@ -46,6 +46,15 @@ from normalize.document import Block, Page
 from normalize.extract import metadata
 from normalize.extract.text import text_page
 from normalize.langpacks import phrase_key
+
+if TYPE_CHECKING:
+    from normalize.extract import walk
+    from normalize.extract.walk import RawBlock
+else:
+    walk = compiled.load("extract.walk")
+    RawBlock = walk.RawBlock
+#: Whether the walk over the tree runs compiled (:mod:`normalize.extract.walk`).
+WALK_COMPILED = compiled.is_compiled(walk)
 
 
 class BoilerplateError(ValueError):
@@ -60,138 +69,13 @@ class BoilerplateError(ValueError):
         self.code = code
 
 
-#: Elements whose content is never visible text (in a browser with scripts
-#: on, and without ruby annotations: furigana over 子 is not body text).
-#: ``noscript`` is read when it holds the page's text (:func:`_noscript_verdicts`).
-SKIP_TAGS = frozenset(
-    [
-        "script",
-        "style",
-        "template",
-        "noscript",
-        "noembed",
-        "noframes",
-        "rt",
-        "rp",
-        "rtc",
-        "svg",
-        "math",
-        "iframe",
-        "object",
-        "embed",
-        "canvas",
-        "video",
-        "audio",
-        "head",
-        "select",
-        "option",
-        "datalist",
-        "button",
-        "input",
-        "textarea",
-        "map",
-        "picture",
-        "source",
-        "track",
-    ]
-)
-#: Elements that start and end a block.
-BLOCK_TAGS = frozenset(
-    [
-        "p",
-        "div",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "li",
-        "ul",
-        "ol",
-        "dl",
-        "dt",
-        "dd",
-        "table",
-        "tr",
-        "td",
-        "th",
-        "tbody",
-        "thead",
-        "tfoot",
-        "caption",
-        "blockquote",
-        "pre",
-        "section",
-        "article",
-        "aside",
-        "nav",
-        "header",
-        "footer",
-        "main",
-        "form",
-        "fieldset",
-        "legend",
-        "figure",
-        "figcaption",
-        "address",
-        "hr",
-        "center",
-        "details",
-        "summary",
-        "menu",
-        "body",
-        "html",
-        "dialog",
-    ]
-)
+SKIP_TAGS = walk.SKIP_TAGS
+BLOCK_TAGS = walk.BLOCK_TAGS
+_NO_HINTS: frozenset[str] = frozenset()
 HEADINGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
-
-#: Class/id words of the named kinds of chrome. A word matches a whole token of a
-#: class or id split at "-", "_" and spaces, or (for the longer ones) a prefix of it.
-CLASS_WORDS: dict[str, tuple[str, ...]] = {
-    "cls_breadcrumb": ("breadcrumb", "breadcrumbs", "crumbs", "crumb"),
-    "cls_comments": ("comment", "comments", "disqus", "respond", "replies", "discussion"),
-    "cls_share": ("share", "sharing", "social", "sharebar", "addthis", "sociallinks"),
-    "cls_subscribe": ("subscribe", "newsletter", "signup", "subscription", "paywall"),
-    "cls_cookie": ("cookie", "cookies", "consent", "gdpr"),
-    "cls_related": (
-        "related", "recommended", "recommendations", "popular", "trending", "outbrain",
-        "taboola", "promo", "teaser", "readmore", "more", "mostread", "recirc", "also",
-    ),
-    "cls_ads": ("ad", "ads", "advert", "advertisement", "sponsor", "sponsored", "banner", "dfp"),
-    "cls_nav": ("nav", "navbar", "navigation", "menu", "masthead", "topbar", "skip", "pagination"),
-    "cls_footer": ("footer", "copyright", "colophon", "bottom"),
-    "cls_sidebar": ("sidebar", "widget", "rail", "aside", "sidebox"),
-    "cls_meta": ("byline", "author", "date", "meta", "tags", "tag", "category", "credit",
-                 "caption", "timestamp", "dateline", "info", "toolbar", "tools"),
-    "cls_good": ("article", "content", "post", "entry", "story", "body", "text", "main",
-                 "blog", "prose", "articlebody"),
-}  # fmt: skip
-_CLASS_INDEX = {w: name for name, ws in CLASS_WORDS.items() for w in ws}
-_CLASS_PREFIX = re.compile(
-    "(" + "|".join(sorted((w for w in _CLASS_INDEX if len(w) >= 5), key=len, reverse=True)) + ")"
-)
-_SPLIT_CLASS = re.compile(r"[\s_\-:./]+")
-_STRUCT = {"nav": "in_nav", "header": "in_header", "footer": "in_footer", "aside": "in_aside",
-           "form": "in_form", "article": "in_article", "main": "in_main", "menu": "in_nav",
-           "ul": "in_list", "ol": "in_list", "table": "in_table", "figure": "in_figure",
-           "dialog": "in_dialog"}  # fmt: skip
-_ROLES = {"navigation": "in_nav", "banner": "in_header", "contentinfo": "in_footer",
-          "complementary": "in_aside", "main": "in_main", "article": "in_article",
-          "search": "in_form", "menu": "in_nav", "menubar": "in_nav", "dialog": "in_dialog",
-          "alertdialog": "in_dialog"}  # fmt: skip
 #: A sibling of the main-content container whose prose score is at least this
 #: share of the container's is part of the article region (readability: 0.2).
 SIBLING_SHARE = 0.2
-#: Elements whose class words describe the whole page.
-_PAGE_TAGS = frozenset(["html", "body"])
-#: How many of the nearest enclosing elements lend their class/id words to a block.
-NEAR_CLASS_LEVELS = 5
-#: An element's text with its descendants' (what lxml.html's ``text_content`` is).
-_TEXT_CONTENT = lxml.etree.XPath("string()", smart_strings=False)
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
-_WS = re.compile(r"\s+")
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 
 
@@ -202,84 +86,7 @@ def class_hints(el: lxml.etree._Element) -> frozenset[str]:
     >>> sorted(class_hints(f('<div class="post-share social_links" id="sideBar"></div>')))
     ['cls_good', 'cls_share', 'cls_sidebar']
     """
-    return _attr_hints(dict(el.items()))
-
-
-def _attr_hints(attrs: dict[str, str]) -> frozenset[str]:
-    """:func:`class_hints` from an element's attributes.
-
-    Each attribute is looked up on its own (a space splits tokens anyway), so
-    a site's class names stay cached however unique its ids are.
-    """
-    out: frozenset[str] = frozenset()
-    for name in ("class", "id", "itemprop"):
-        value = attrs.get(name)
-        if value:
-            out = out | _hints(value) if out else _hints(value)
-    return out
-
-
-#: Class names that file a page in the site's taxonomy (WordPress's
-#: ``post_class``/``body_class``: ``category-social-media``, ``tag-share``,
-#: ``format-standard``; Drupal's ``taxonomy-term-…``): they say what the page
-#: is about, never what a block is.
-_TAXONOMY_CLASS = re.compile(
-    r"(?:category|tag|tags|post_tag|post-tag|format|status|type|taxonomy|term)[-_]"
-)
-#: A :data:`_TAXONOMY_CLASS` name anywhere in a class string (at a name's start).
-_TAXONOMY_NAME = re.compile(r"(?<!\S)" + _TAXONOMY_CLASS.pattern)
-#: The first five letters of the words matched as a token's prefix: a token
-#: that starts otherwise needs no look at :data:`_CLASS_PREFIX`.
-_PREFIX_STARTS = frozenset(w[:5] for w in _CLASS_INDEX if len(w) >= 5)
-_NO_HINTS: frozenset[str] = frozenset()
-
-
-@functools.lru_cache(maxsize=8192)
-def _hints(attrs: str) -> frozenset[str]:
-    """Class-word features of a class/id string (cached: sites repeat their class names).
-
-    >>> sorted(_hints("post category-social-media tag-newsletter share-bar"))
-    ['cls_good', 'cls_share']
-    """
-    low = attrs.lower()
-    if _TAXONOMY_NAME.search(low):
-        low = " ".join(n for n in low.split() if not _TAXONOMY_CLASS.match(n))
-    out: set[str] | None = None
-    for tok in _SPLIT_CLASS.split(low):
-        name = _CLASS_INDEX.get(tok)
-        if name is None:
-            # Most tokens name nothing: "post", "12345", "wp", "block-editor".
-            if len(tok) <= 6 or tok[:5] not in _PREFIX_STARTS:
-                continue
-            m = _CLASS_PREFIX.match(tok)
-            if m is None:
-                continue
-            name = _CLASS_INDEX[m.group(1)]
-        if out is None:
-            out = {name}
-        else:
-            out.add(name)
-    return _NO_HINTS if out is None else frozenset(out)
-
-
-@dataclass(slots=True)
-class _Raw:
-    """A block while it is being read."""
-
-    parts: list[str] = field(default_factory=list)
-    link_chars: int = 0
-    #: How many links lend text to the block, and the last one that did.
-    n_links: int = 0
-    last_link: int = 0
-    #: The block's first text is a link's (a teaser's linked headline).
-    link_head: bool = False
-    tag: str = "div"
-    flags: frozenset[str] = frozenset()
-    #: Class/id hints of the nearest enclosing elements, by element id: the
-    #: container's own words are taken out once it is known.
-    near: tuple[tuple[int, frozenset[str]], ...] = ()
-    path: tuple[int, ...] = ()
-    is_title: bool = False
+    return walk.attr_hints(dict(el.items()))
 
 
 #: The tag feature of a block's tag; any other tag is ``tag_other``.
@@ -416,7 +223,7 @@ class HtmlDraft:
     """
 
     metadata: dict[str, Any]
-    raws: list[_Raw]
+    raws: list[RawBlock]
     own_hints: dict[int, frozenset[str]]
     truncated: bool
     flat: str | None = None
@@ -476,7 +283,7 @@ def page_of(
         return Page(page.text, page.blocks, {**meta, "flattened": True}, origin="text"), False
     kept_texts: list[str] = []
     feats: list[dict[str, float]] = []
-    kept: list[_Raw] = []
+    kept: list[RawBlock] = []
     for r, t in zip(draft.raws, texts, strict=False):
         if t.strip():
             kept_texts.append(t.strip("\n"))
@@ -600,213 +407,16 @@ def _noscript_verdicts(body: lxml.etree._Element) -> dict[lxml.etree._Element, s
     return out
 
 
-def _collapse_spaces(text: str) -> str:
-    """``text`` with every run of whitespace one space (source line breaks are not
-    visible), its edges kept as one space: ``re.sub(r"\\s+", " ", text)``, several
-    times faster on a paragraph (``str.split`` and ``\\s`` know the same spaces).
-
-    >>> _collapse_spaces("\\n  Some\\ttext,\\n  more "), _collapse_spaces("  "), _collapse_spaces("")
-    (' Some text, more ', ' ', '')
-    """
-    words = text.split()
-    if not words:
-        return " " if text else ""
-    out = " ".join(words)
-    if text[0].isspace():
-        out = " " + out
-    if text[-1].isspace():
-        out += " "
-    return out
-
-
-#: What the walk needs of a tag, in one lookup: (the tag, lower-cased; skip its
-#: subtree (a ``noscript`` is decided per element); it starts and ends a block;
-#: its structural flag; its class words describe the page; it is a link).
-_TagInfo = tuple[str, bool, bool, str | None, bool, bool]
-
-
-def _tag_info(tag: object) -> _TagInfo:
-    """:data:`_TagInfo` of an element's ``tag`` as lxml gives it (a comment's or a
-    processing instruction's is not a string: its subtree is skipped).
-
-    >>> _tag_info("DIV"), _tag_info("script")[:3]
-    (('div', False, True, None, False, False), ('script', True, False))
-    """
-    if not isinstance(tag, str):
-        return ("", True, False, None, False, False)
-    tag = tag.lower()
-    return (
-        tag,
-        not tag or (tag in SKIP_TAGS and tag != "noscript"),
-        tag in BLOCK_TAGS or tag == "noscript",
-        _STRUCT.get(tag),
-        tag in _PAGE_TAGS,
-        tag == "a",
-    )
-
-
 def _walk(
     body: lxml.etree._Element, config: BoilerplateConfig, own_hints: dict[int, frozenset[str]]
-) -> list[_Raw]:
-    """Blocks of visible text in document order (iterative; bounded by max_depth/max_blocks).
+) -> list[RawBlock]:
+    """Blocks of visible text in document order (:func:`normalize.extract.walk.walk`,
+    compiled where it was built), with the ``noscript`` elements to read.
 
     ``own_hints`` receives the hints of each block element's own class/id/tag.
-
-    The loop is written for speed (it touches every element of every page):
-    what a tag means is looked up once per page (:func:`_tag_info`), a skipped
-    element's attributes are not read, whitespace-only texts (most of a page's,
-    its indentation) are handled inline, other texts by :func:`add`, and an
-    element's class-word hints are looked up once per page for each (class,
-    id, itemprop) it carries.
     """
-    raws: list[_Raw] = []
-    cur = _Raw()
-    parts = cur.parts
-    # One entry per open element: (is_block, structural flags of it and all its
-    # ancestors, element id, the id of the link it is in (0: none), its own
-    # class/id hints).
-    none: frozenset[str] = frozenset()
-    top = (False, none, -1, 0, none)
-    stack: list[tuple[bool, frozenset[str], int, int, frozenset[str]]] = [top]
-    # The ids and tags of the open block elements (a block's path and tag;
-    # "div" for text outside every block element). The stack's first entry
-    # stands for what is outside the walked element.
-    block_ids: list[int] = []
-    block_tags: list[str] = ["div"]
-    # The class-word hints of each (class, id, itemprop) met on the page.
-    hints: dict[tuple[str | None, str | None, str | None], frozenset[str]] = {}
-    # What each tag met on the page means (:func:`_tag_info`).
-    tag_infos: dict[object, _TagInfo] = {}
-    ids = 0
-    brs = 0
-    max_depth, max_blocks = config.max_depth, config.max_blocks
-    hidden_style = _HIDDEN_STYLE.search
-    collapse = _collapse_spaces
-
-    def add(text: str) -> None:
-        """Add a text that is not only whitespace to the current block."""
-        nonlocal brs
-        text = collapse(text)
-        brs = 0
-        entry = stack[-1]
-        if not parts:
-            cur.tag = block_tags[-1]
-            # Structure counts from any ancestor (a nav is a nav however deep);
-            # class words only from the nearest ones, because a wrapper's
-            # "has-sidebar" or "comments-open" says nothing about a paragraph.
-            cur.flags = entry[1]
-            cur.near = tuple([(e[2], e[4]) for e in stack[-NEAR_CLASS_LEVELS:] if e[4]])
-            cur.path = tuple(block_ids)
-        parts.append(text)
-        link = entry[3]
-        if link:
-            cur.link_chars += len(text.strip())
-            if link != cur.last_link:
-                if not cur.n_links and len(parts) == 1:
-                    cur.link_head = True
-                cur.n_links += 1
-                cur.last_link = link
-
     noscripts = _noscript_verdicts(body) if body.find(".//noscript") is not None else {}
-    walker = lxml.etree.iterwalk(body, events=("start", "end"))
-    depth = 0
-    for event, el in walker:
-        if event == "start":
-            depth += 1
-            info = tag_infos.get(el.tag)
-            if info is None:
-                info = tag_infos[el.tag] = _tag_info(el.tag)
-            tag, skip, is_block, struct, page_level, is_link = info
-            if skip or (tag == "noscript" and el not in noscripts):
-                walker.skip_subtree()
-                stack.append((False, stack[-1][1], -1, 0, none))
-                continue
-            # One read of the attributes (the HTML parser keeps no duplicates).
-            items = el.items()
-            attrs = dict(items) if items else None
-            if attrs is not None and (
-                "hidden" in attrs
-                or (attrs.get("aria-hidden") == "true" and not is_block)
-                or ("style" in attrs and hidden_style(attrs["style"] or ""))
-            ):
-                walker.skip_subtree()
-                stack.append((False, stack[-1][1], -1, 0, none))
-                continue
-            if depth > max_depth:
-                stack.append((False, stack[-1][1], -1, 0, none))
-                text = el.text
-                if text:
-                    if not text.isspace():
-                        add(text)
-                    elif parts:
-                        parts.append("\n" if text == "\n" else " ")
-                continue
-            if tag == "br":
-                brs += 1
-                if brs >= 2:
-                    if parts:
-                        raws.append(cur)
-                        cur = _Raw()
-                        parts = cur.parts
-                elif parts:
-                    parts.append("\n")
-            elif is_block and parts:
-                raws.append(cur)
-                cur = _Raw()
-                parts = cur.parts
-            parent = stack[-1]
-            flags = parent[1]
-            own = none
-            if attrs is not None:
-                # The classes of <html> and <body> describe the page (WordPress puts
-                # the post's categories there: "category-social-media"), not a block.
-                if not page_level:
-                    key = (attrs.get("class"), attrs.get("id"), attrs.get("itemprop"))
-                    if key != (None, None, None):
-                        own = hints.get(key)  # type: ignore[assignment]
-                        if own is None:
-                            own = hints[key] = _attr_hints(attrs)
-                if not struct and "role" in attrs:
-                    struct = _ROLES.get((attrs["role"] or "").lower())
-            if tag == "noscript" and noscripts[el] == "notice":
-                struct = "noscript_notice"
-            if struct:
-                flags = flags | {struct}
-            ids += 1
-            if is_block:
-                if own or struct:
-                    own_hints[ids] = own | {struct} if struct else own
-                block_ids.append(ids)
-                block_tags.append(tag)
-            stack.append((is_block, flags, ids, ids if is_link else parent[3], own))
-            text = el.text
-            if text:  # most texts and tails are None: no call
-                if not text.isspace():
-                    add(text)
-                elif parts:
-                    # Whitespace (and a lone br) never starts a block; inside one it
-                    # is a space, or the line break a br asked for.
-                    parts.append("\n" if text == "\n" else " ")
-        else:
-            depth -= 1
-            if stack.pop()[0]:
-                block_ids.pop()
-                block_tags.pop()
-                if parts:
-                    raws.append(cur)
-                    cur = _Raw()
-                    parts = cur.parts
-            if len(raws) >= max_blocks:
-                break
-            tail = el.tail
-            if tail:
-                if not tail.isspace():
-                    add(tail)
-                elif parts:
-                    parts.append("\n" if tail == "\n" else " ")
-    if parts:
-        raws.append(cur)
-    return raws
+    return walk.walk(body, config.max_depth, config.max_blocks, noscripts, own_hints)
 
 
 #: Hints that make an element a poor main-content candidate, and good ones
@@ -834,7 +444,7 @@ _GOOD_CANDIDATE = frozenset(["cls_good", "in_article", "in_main"])
 
 
 def _add_features(
-    raws: list[_Raw],
+    raws: list[RawBlock],
     texts: list[str],
     feats: list[dict[str, float]],
     own_hints: dict[int, frozenset[str]],
@@ -990,7 +600,7 @@ def _prose_length(text: str) -> int:
     return len(text) + 2 * len(_NO_SPACE_SCRIPT.findall(text))
 
 
-def _near_hints(r: _Raw, skip: Collection[int]) -> frozenset[str]:
+def _near_hints(r: RawBlock, skip: Collection[int]) -> frozenset[str]:
     """The class-word hints of a block's nearest enclosing elements, but those of ``skip``."""
     out: frozenset[str] = frozenset()
     for el, hints in r.near:
@@ -1000,7 +610,7 @@ def _near_hints(r: _Raw, skip: Collection[int]) -> frozenset[str]:
 
 
 def _mark_title(
-    raws: list[_Raw], texts: list[str], feats: list[dict[str, float]], meta: dict
+    raws: list[RawBlock], texts: list[str], feats: list[dict[str, float]], meta: dict
 ) -> bool:
     """Flag the block that is the title: an h1 (or heading) equal to or inside the
     metadata title; whether there was one."""

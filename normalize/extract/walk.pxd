@@ -1,0 +1,69 @@
+# The C types of normalize/extract/walk.py for Cython's pure-Python mode:
+# setup.py compiles that module with these declarations; interpreted, this
+# file is not read.
+cimport cython
+
+
+@cython.final
+cdef class RawBlock:
+    cdef public list parts
+    cdef public Py_ssize_t link_chars, n_links, last_link
+    cdef public bint link_head
+    cdef public str tag
+    cdef public frozenset flags
+    cdef public tuple near, path
+
+
+@cython.final
+cdef class TagInfo:
+    cdef readonly str tag
+    cdef readonly bint skip, is_block, page_level, is_link, is_br, is_noscript
+    cdef readonly Py_ssize_t struct
+
+
+@cython.locals(low=str, struct=object)
+cpdef TagInfo tag_info(object tag)
+
+
+@cython.final
+cdef class _Frame:
+    cdef bint is_block
+    cdef Py_ssize_t flags, number, link, own
+
+
+@cython.final
+cdef class _Walk:
+    cdef list raws
+    cdef RawBlock cur
+    cdef list parts, frames
+    cdef Py_ssize_t top
+    cdef list block_ids, block_tags
+    cdef Py_ssize_t brs
+    cdef dict names
+
+    @cython.locals(out=frozenset)
+    cdef frozenset names_of(self, Py_ssize_t mask)
+
+    @cython.locals(frame=_Frame)
+    cdef void push(self, bint is_block, Py_ssize_t flags, Py_ssize_t number, Py_ssize_t link,
+                   Py_ssize_t own) except *
+
+    cdef void close(self) except *
+
+    cdef void space(self, str text) except *
+
+    @cython.locals(frame=_Frame, cur=RawBlock, parts=list, near=list, i=Py_ssize_t, f=_Frame,
+                   link=Py_ssize_t, n=Py_ssize_t)
+    cdef void add(self, str text) except *
+
+
+@cython.locals(words=list, out=str)
+cpdef str collapse_spaces(str text)
+
+
+@cython.locals(state=_Walk, frames=list, tag_infos=dict, value_hints=dict, ids=Py_ssize_t,
+               depth=Py_ssize_t, info=TagInfo, parent=_Frame, frame=_Frame, items=list,
+               name=str, value=str, hidden=bint, own=Py_ssize_t, struct=Py_ssize_t,
+               link=Py_ssize_t, text=str, tail=str)
+cpdef list walk(object body, Py_ssize_t max_depth, Py_ssize_t max_blocks, dict noscripts,
+                dict own_hints)
