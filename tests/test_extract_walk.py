@@ -57,13 +57,12 @@ def read(build: ModuleType, html: str, max_depth: int = 30, max_blocks: int = 10
     noscripts = (
         extract_html._noscript_verdicts(body) if body.find(".//noscript") is not None else {}
     )
-    own: dict[int, frozenset[str]] = {}
-    raws = build.walk(body, max_depth, max_blocks, noscripts, own)
+    raws, own = build.walk(body, max_depth, max_blocks, noscripts)
     blocks = [
         (r.parts, r.link_chars, r.n_links, r.last_link, r.link_head, r.tag, r.flags, r.near, r.path)
         for r in raws
     ]
-    return blocks, own
+    return blocks, {n: own.get(n, frozenset()) for n in sorted(own.values)}
 
 
 TAGS = ["div", "p", "span", "a", "b", "br", "nav", "ul", "li", "h1", "td", "script", "noscript",

@@ -49,10 +49,10 @@ from normalize.langpacks import phrase_key
 
 if TYPE_CHECKING:
     from normalize.extract import walk
-    from normalize.extract.walk import RawBlock
+    from normalize.extract.walk import BlockHints, RawBlock
 else:
     walk = compiled.load("extract.walk")
-    RawBlock = walk.RawBlock
+    RawBlock, BlockHints = walk.RawBlock, walk.BlockHints
 #: Whether the walk over the tree runs compiled (:mod:`normalize.extract.walk`).
 WALK_COMPILED = compiled.is_compiled(walk)
 
@@ -224,7 +224,7 @@ class HtmlDraft:
 
     metadata: dict[str, Any]
     raws: list[RawBlock]
-    own_hints: dict[int, frozenset[str]]
+    own_hints: BlockHints
     truncated: bool
     flat: str | None = None
 
@@ -253,8 +253,7 @@ def read_html(html: str, config: BoilerplateConfig) -> HtmlDraft:
     body = root.find("body")
     if body is None:
         body = root
-    own_hints: dict[int, frozenset[str]] = {}
-    raws = _walk(body, config, own_hints)
+    raws, own_hints = _walk(body, config)
     if not raws:
         flat = _strip_tags(html)
         if flat.strip():
@@ -408,15 +407,13 @@ def _noscript_verdicts(body: lxml.etree._Element) -> dict[lxml.etree._Element, s
 
 
 def _walk(
-    body: lxml.etree._Element, config: BoilerplateConfig, own_hints: dict[int, frozenset[str]]
-) -> list[RawBlock]:
-    """Blocks of visible text in document order (:func:`normalize.extract.walk.walk`,
-    compiled where it was built), with the ``noscript`` elements to read.
-
-    ``own_hints`` receives the hints of each block element's own class/id/tag.
-    """
+    body: lxml.etree._Element, config: BoilerplateConfig
+) -> tuple[list[RawBlock], BlockHints]:
+    """Blocks of visible text in document order, and the hints of each block
+    element's own class/id/tag (:func:`normalize.extract.walk.walk`, compiled
+    where it was built), with the ``noscript`` elements to read."""
     noscripts = _noscript_verdicts(body) if body.find(".//noscript") is not None else {}
-    return walk.walk(body, config.max_depth, config.max_blocks, noscripts, own_hints)
+    return walk.walk(body, config.max_depth, config.max_blocks, noscripts)
 
 
 #: Hints that make an element a poor main-content candidate, and good ones
@@ -447,7 +444,7 @@ def _add_features(
     raws: list[RawBlock],
     texts: list[str],
     feats: list[dict[str, float]],
-    own_hints: dict[int, frozenset[str]],
+    own_hints: BlockHints,
 ) -> None:
     """Structural features, and the main-content container.
 

@@ -12,18 +12,20 @@ element is made cheap to ask: what a tag means is looked up once per page
 (:class:`TagInfo`, :func:`tag_info`); the class-word hints and the
 structural flags an element carries are bits of one integer
 (:data:`FEATURES`), turned into the frozensets of feature names a block
-holds once per page for each combination met; the class-word hints of an
-attribute value are looked up once per page; whitespace-only texts (most of
-a page's, its indentation) never reach :meth:`_Walk.add`.
+holds once per page for each combination met; an element's class-word hints
+are worked out only when a block asks for them (the elements around the
+start of a block's text, and the block elements the main-content search
+scores: most elements are neither), once per page for each attribute
+value; whitespace-only texts (most of a page's, its indentation) never
+reach :meth:`_Walk.add`.
 
 >>> import lxml.etree
 >>> body = lxml.etree.fromstring("<html><body><nav class=menu><a href=/>Home</a></nav>"
 ...     "<p>Some <b>bold</b> text.</p></body></html>", lxml.etree.HTMLParser())[0]
->>> own: dict[int, frozenset[str]] = {}
->>> raws = walk(body, 30, 100, {}, own)
+>>> raws, own = walk(body, 30, 100, {})
 >>> [("".join(r.parts), r.tag, sorted(r.flags), r.n_links) for r in raws]
 [('Home', 'nav', ['in_nav'], 1), ('Some bold text.', 'p', [], 0)]
->>> sorted(own[2])
+>>> sorted(own.get(2, frozenset()))
 ['cls_nav', 'in_nav']
 """
 
@@ -319,7 +321,7 @@ def tag_info(tag: object) -> TagInfo:
 class _Frame:
     """An open element on the walk's stack."""
 
-    __slots__ = ("is_block", "flags", "number", "link", "own")
+    __slots__ = ("is_block", "flags", "number", "link", "own", "cls", "ident", "prop")
 
     def __init__(self) -> None:
         self.is_block = False
@@ -329,15 +331,19 @@ class _Frame:
         self.number = -1
         #: The number of the link it is in (0: none).
         self.link = 0
-        #: Its own class-word hints (a mask).
+        #: Its own class-word hints (a mask; -1 until a block asks for them).
         self.own = 0
+        #: Its class, id and itemprop (None: absent, empty, or not read).
+        self.cls: str | None = None
+        self.ident: str | None = None
+        self.prop: str | None = None
 
 
 class _Walk:
     """The state of one walk: the blocks read, the one being read, the open elements."""
 
     __slots__ = ("raws", "cur", "parts", "frames", "top", "block_ids", "block_tags", "brs",
-                 "names")  # fmt: skip
+                 "names", "value_hints")  # fmt: skip
 
     def __init__(self) -> None:
         self.raws: list[RawBlock] = []
@@ -355,6 +361,8 @@ class _Walk:
         self.brs = 0
         # The feature names of each mask met on the page.
         self.names: dict[int, frozenset[str]] = {0: _NO_HINTS}
+        # The class-word hints (a mask) of each class, id and itemprop value met on the page.
+        self.value_hints: dict[str, int] = {}
 
     def names_of(self, mask: int) -> frozenset[str]:
         """The feature names of the bits of ``mask``."""
@@ -364,7 +372,44 @@ class _Walk:
             self.names[mask] = out
         return out
 
-    def push(self, is_block: bool, flags: int, number: int, link: int, own: int) -> None:
+    def value_mask(self, value: str) -> int:
+        """The class-word hints of a class, id or itemprop value, as a mask."""
+        bits = self.value_hints.get(value)
+        if bits is None:
+            bits = 0
+            for hint in hints(value):
+                bits |= _BITS[hint]
+            self.value_hints[value] = bits
+        return bits
+
+    def attrs_mask(self, cls: str | None, ident: str | None, prop: str | None) -> int:
+        """The class-word hints of an element's class, id and itemprop, as a mask."""
+        own = 0
+        if cls:
+            own |= self.value_mask(cls)
+        if ident:
+            own |= self.value_mask(ident)
+        if prop:
+            own |= self.value_mask(prop)
+        return own
+
+    def own_of(self, frame: _Frame) -> int:
+        """The class-word hints of a frame's element (worked out the first time)."""
+        if frame.own < 0:
+            frame.own = self.attrs_mask(frame.cls, frame.ident, frame.prop)
+        return frame.own
+
+    def push(
+        self,
+        is_block: bool,
+        flags: int,
+        number: int,
+        link: int,
+        own: int,
+        cls: str | None,
+        ident: str | None,
+        prop: str | None,
+    ) -> None:
         """Open an element's frame."""
         self.top += 1
         if self.top == len(self.frames):
@@ -375,6 +420,14 @@ class _Walk:
         frame.number = number
         frame.link = link
         frame.own = own
+        frame.cls = cls
+        frame.ident = ident
+        frame.prop = prop
+
+    def skip(self) -> None:
+        """Open the frame of an element whose hints and links are not read."""
+        parent = self.frames[self.top]
+        self.push(False, parent.flags, -1, 0, 0, None, None, None)
 
     def close(self) -> None:
         """End the block being read (it has text) and start the next."""
@@ -404,8 +457,9 @@ class _Walk:
             near = []
             for i in range(max(0, self.top - NEAR_CLASS_LEVELS + 1), self.top + 1):
                 f = self.frames[i]
-                if f.own:
-                    near.append((f.number, self.names_of(f.own)))
+                own = self.own_of(f)
+                if own:
+                    near.append((f.number, self.names_of(own)))
             cur.near = tuple(near)
             cur.path = tuple(self.block_ids)
         parts.append(text)
@@ -422,25 +476,47 @@ class _Walk:
                 cur.last_link = link
 
 
+class BlockHints:
+    """The hints of each block element's own class, id, itemprop and tag (its
+    structural flag), by its number in document order: what :func:`walk` read,
+    worked out when asked (most elements are never asked about).
+    """
+
+    __slots__ = ("state", "values")
+
+    def __init__(self, state: _Walk) -> None:
+        self.state = state
+        #: Each block element's class, id, itemprop and structural flag (a mask).
+        self.values: dict[int, tuple[str | None, str | None, str | None, int]] = {}
+
+    def get(self, number: int, default: frozenset[str]) -> frozenset[str]:
+        """The hints of the block element ``number``, or ``default`` if it has none."""
+        values = self.values.get(number)
+        if values is None:
+            return default
+        cls, ident, prop, struct = values
+        mask = self.state.attrs_mask(cls, ident, prop) | struct
+        return self.state.names_of(mask) if mask else default
+
+
 def walk(
     body: lxml.etree._Element,
     max_depth: int,
     max_blocks: int,
     noscripts: Mapping[object, str],
-    own_hints: dict[int, frozenset[str]],
-) -> list[RawBlock]:
+) -> tuple[list[RawBlock], BlockHints]:
     """Blocks of visible text in document order (iterative; bounded by ``max_depth``
-    and ``max_blocks``), from lxml's ``iterwalk`` over ``body``.
+    and ``max_blocks``), from lxml's ``iterwalk`` over ``body``, and the hints of
+    the block elements they name in their paths.
 
     ``noscripts`` are the ``noscript`` elements to read, with their verdict
-    (``content`` or ``notice``); ``own_hints`` receives the hints of each
-    block element's own class/id/tag, by its number in document order.
+    (``content`` or ``notice``).
     """
     state = _Walk()
     frames = state.frames
+    own_hints = BlockHints(state)
+    block_values = own_hints.values
     tag_infos: dict[object, TagInfo] = {}
-    # The class-word hints (a mask) of each class, id and itemprop value met on the page.
-    value_hints: dict[str, int] = {}
     ids = 0
     depth = 0
     hidden_style = _HIDDEN_STYLE.search
@@ -455,25 +531,19 @@ def walk(
                 info = tag_infos[tag] = tag_info(tag)
             if info.skip or (info.is_noscript and el not in noscripts):
                 walker.skip_subtree()
-                state.push(False, parent.flags, -1, 0, 0)
+                state.skip()
                 continue
             # One read of the attributes (the HTML parser keeps no duplicates).
             items = el.items()
             hidden = False
-            role = None
-            own = 0
+            role = cls = ident = prop = None
             for name, value in items:
-                if name == "class" or name == "id" or name == "itemprop":
-                    # The classes of <html> and <body> describe the page (WordPress
-                    # puts the post's categories there), not a block.
-                    if value and not info.page_level:
-                        bits = value_hints.get(value)
-                        if bits is None:
-                            bits = 0
-                            for hint in hints(value):
-                                bits |= _BITS[hint]
-                            value_hints[value] = bits
-                        own |= bits
+                if name == "class":
+                    cls = value
+                elif name == "id":
+                    ident = value
+                elif name == "itemprop":
+                    prop = value
                 elif name == "hidden":
                     hidden = True
                 elif name == "aria-hidden":
@@ -486,10 +556,10 @@ def walk(
                     role = value
             if hidden:
                 walker.skip_subtree()
-                state.push(False, parent.flags, -1, 0, 0)
+                state.skip()
                 continue
             if depth > max_depth:
-                state.push(False, parent.flags, -1, 0, 0)
+                state.skip()
                 text = el.text
                 if text:
                     if not text.isspace():
@@ -512,13 +582,20 @@ def walk(
             if info.is_noscript and noscripts[el] == "notice":
                 struct = _BITS[NOSCRIPT_NOTICE]
             ids += 1
+            # The classes of <html> and <body> describe the page (WordPress puts
+            # the post's categories there), not a block. The others' hints are
+            # worked out when a block asks (-1: not yet).
+            own = 0 if info.page_level or not (cls or ident or prop) else -1
             if info.is_block:
                 if own or struct:
-                    own_hints[ids] = state.names_of(own | struct)
+                    block_values[ids] = (cls, ident, prop, struct)
                 state.block_ids.append(ids)
                 state.block_tags.append(info.tag)
             link = ids if info.is_link else parent.link
-            state.push(info.is_block, parent.flags | struct, ids, link, own)
+            if own:
+                state.push(info.is_block, parent.flags | struct, ids, link, own, cls, ident, prop)
+            else:
+                state.push(info.is_block, parent.flags | struct, ids, link, 0, None, None, None)
             text = el.text
             if text:  # most texts and tails are None: no call
                 if not text.isspace():
@@ -544,4 +621,4 @@ def walk(
                     state.parts.append("\n" if tail == "\n" else " ")
     if state.parts:
         state.raws.append(state.cur)
-    return state.raws
+    return state.raws, own_hints
