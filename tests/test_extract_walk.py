@@ -2,8 +2,8 @@
 
 Both builds are checked on the same trees (random markup from hypothesis, the
 HTML case file, the article-extraction pages when the bench data is there):
-the blocks they read, with every field, and the hints of the block elements
-must be equal. The helpers of the walk are checked on both builds against
+the blocks they read, with every field, the hints of the block elements and
+the blocks' structural features (to the bit) must be equal. The helpers of the walk are checked on both builds against
 their definitions.
 """
 
@@ -58,11 +58,13 @@ def read(build: ModuleType, html: str, max_depth: int = 30, max_blocks: int = 10
         extract_html._noscript_verdicts(body) if body.find(".//noscript") is not None else {}
     )
     raws, own = build.walk(body, max_depth, max_blocks, noscripts)
+    kept = [r for r in raws if "".join(r.parts).strip()]
+    feats = build.block_features(kept, ["".join(r.parts).strip() for r in kept], own)
     blocks = [
         (r.parts, r.link_chars, r.n_links, r.last_link, r.link_head, r.tag, r.flags, r.near, r.path)
         for r in raws
     ]
-    return blocks, {n: own.get(n, frozenset()) for n in sorted(own.values)}
+    return blocks, {n: own.get(n, frozenset()) for n in sorted(own.values)}, feats
 
 
 TAGS = ["div", "p", "span", "a", "b", "br", "nav", "ul", "li", "h1", "td", "script", "noscript",
@@ -123,6 +125,25 @@ def test_both_builds_read_the_article_pages_alike() -> None:
     for path in sorted(ARTICLES.iterdir())[:60]:
         html = gzip.open(path).read().decode("utf-8", "replace")
         assert read(BUILT, html) == read(PURE, html), path.name
+
+
+@pytest.mark.parametrize("build", BUILDS)
+def test_block_features_refuse_texts_that_do_not_match_the_blocks(build: ModuleType) -> None:
+    raws, own = build.walk(lxml.etree.fromstring("<div><p>a</p><p>b</p></div>"), 30, 100, {})
+    with pytest.raises(ValueError, match="one text per block"):
+        build.block_features(raws, ["a"], own)
+
+
+@pytest.mark.parametrize("build", BUILDS)
+def test_the_container_is_the_element_richest_in_prose(build: ModuleType) -> None:
+    prose = "A sentence of prose, long enough to count, with commas, here."
+    html = (
+        "<html><body><div class=sidebar><p>Menu</p><p>Links</p></div>"
+        f"<article><p>{prose}</p><p>{prose}</p></article></body></html>"
+    )
+    feats = read(build, html)[2]
+    assert [f.get("in_container", 0.0) for f in feats] == [0.0, 0.0, 1.0, 1.0]
+    assert feats[0]["cls_sidebar"] == 1.0 and "cls_sidebar" not in feats[2]
 
 
 def _hints_by_definition(build: ModuleType, attrs: str) -> frozenset[str]:

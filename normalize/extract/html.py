@@ -30,16 +30,14 @@ its ancestors (``share``, ``comment``, ``related``, ``breadcrumb``,
 from __future__ import annotations
 
 import itertools
-import math
 import re
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import lxml.etree
 
 from normalize import compiled
-from normalize.boilerplate.tokens import _NO_SPACE_SCRIPT
 from normalize.canonical import canonical_blocks
 from normalize.config import BoilerplateConfig
 from normalize.document import Block, Page
@@ -71,11 +69,7 @@ class BoilerplateError(ValueError):
 
 SKIP_TAGS = walk.SKIP_TAGS
 BLOCK_TAGS = walk.BLOCK_TAGS
-_NO_HINTS: frozenset[str] = frozenset()
 HEADINGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
-#: A sibling of the main-content container whose prose score is at least this
-#: share of the container's is part of the article region (readability: 0.2).
-SIBLING_SHARE = 0.2
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 
 
@@ -87,17 +81,6 @@ def class_hints(el: lxml.etree._Element) -> frozenset[str]:
     ['cls_good', 'cls_share', 'cls_sidebar']
     """
     return walk.attr_hints(dict(el.items()))
-
-
-#: The tag feature of a block's tag; any other tag is ``tag_other``.
-_TAG_FEATURES: dict[str, str] = {
-    "p": "tag_p",
-    **{h: "tag_h" for h in sorted(HEADINGS)},
-    **dict.fromkeys(("li", "dt", "dd"), "tag_li"),
-    **dict.fromkeys(("td", "th"), "tag_td"),
-    **dict.fromkeys(("pre", "blockquote"), "tag_pre"),
-    **dict.fromkeys(("figcaption", "caption"), "tag_caption"),
-}
 
 
 def cut_html(html: str, limit: int) -> str:
@@ -281,13 +264,13 @@ def page_of(
         page = text_page(texts[0], config=config)
         return Page(page.text, page.blocks, {**meta, "flattened": True}, origin="text"), False
     kept_texts: list[str] = []
-    feats: list[dict[str, float]] = []
     kept: list[RawBlock] = []
     for r, t in zip(draft.raws, texts, strict=False):
         if t.strip():
             kept_texts.append(t.strip("\n"))
             kept.append(r)
-    _add_features(kept, kept_texts, feats, draft.own_hints)
+    # Structural features, and the main-content container (compiled where built).
+    feats = walk.block_features(kept, kept_texts, draft.own_hints)
     title_needed = not _mark_title(kept, kept_texts, feats, meta) and bool(meta.get("title"))
     if title_needed and title is not None:
         t = title.strip("\n")
@@ -414,196 +397,6 @@ def _walk(
     where it was built), with the ``noscript`` elements to read."""
     noscripts = _noscript_verdicts(body) if body.find(".//noscript") is not None else {}
     return walk.walk(body, config.max_depth, config.max_blocks, noscripts)
-
-
-#: Hints that make an element a poor main-content candidate, and good ones
-#: (readability weighs candidates by their class names the same way).
-_BAD_CANDIDATE = frozenset(
-    [
-        "cls_comments",
-        "cls_sidebar",
-        "cls_footer",
-        "cls_related",
-        "cls_nav",
-        "cls_share",
-        "cls_ads",
-        "cls_subscribe",
-        "cls_cookie",
-        "cls_breadcrumb",
-        "in_nav",
-        "in_footer",
-        "in_aside",
-        "in_header",
-        "in_form",
-    ]
-)
-_GOOD_CANDIDATE = frozenset(["cls_good", "in_article", "in_main"])
-
-
-def _add_features(
-    raws: list[RawBlock],
-    texts: list[str],
-    feats: list[dict[str, float]],
-    own_hints: BlockHints,
-) -> None:
-    """Structural features, and the main-content container.
-
-    The container is found as readability does: every prose-like block (25+
-    characters, few links) credits its three nearest block ancestors (the
-    parent fully, the grandparent a half, the next a third) with one point,
-    one per comma of any script and up to three for its length
-    (:func:`_prose_length`), a quarter as much when class words put it in a
-    comment list or a sidebar; the best-credited element, discounted by its
-    link density and weighed by its own class words, is the container. Its
-    siblings that score :data:`SIBLING_SHARE` of it are the rest of the
-    article region (``in_region``).
-
-    Class words of the container and its ancestors describe the page, not a
-    block, so a block's ``cls_*`` features come only from the elements
-    below the container (and from its own).
-    """
-    score: dict[int, float] = {}
-    # Characters and link characters of each block element, its descendants'
-    # included: each block counts for its innermost element, which passes
-    # its sums on to its parent (elements are numbered in document order, so
-    # a child's number is greater than its parent's).
-    chars: dict[int, int] = {}
-    links: dict[int, int] = {}
-    enclosing: dict[int, int] = {}
-    bad = _BAD_CANDIDATE
-    for r, t in zip(raws, texts, strict=True):
-        n = len(t)
-        path = r.path
-        if path:
-            a = path[-1]
-            chars[a] = chars.get(a, 0) + n
-            links[a] = links.get(a, 0) + r.link_chars
-            i = len(path) - 1
-            while i and path[i] not in enclosing:
-                enclosing[path[i]] = path[i - 1]
-                i -= 1
-        if n >= 25 and r.link_chars / n < 0.3:
-            s = 1.0 + _commas(t) + min(_prose_length(t) / 100.0, 3.0)
-            in_bad = not r.flags.isdisjoint(bad)
-            if not in_bad:
-                for _, hints in r.near:
-                    if not hints.isdisjoint(bad):
-                        in_bad = True
-                        break
-            if in_bad:
-                s *= 0.25  # prose in a comment list or a sidebar is not the article
-            for level, a in enumerate(reversed(path[-3:])):
-                score[a] = score.get(a, 0.0) + s / (1 + level)
-    for a in sorted(enclosing, reverse=True):
-        up = enclosing[a]
-        chars[up] = chars.get(up, 0) + chars[a]
-        links[up] = links.get(up, 0) + links[a]
-    best, best_score = None, 0.0
-    for a, s in score.items():
-        ld = links.get(a, 0) / chars[a] if chars.get(a) else 0.0
-        s *= 1.0 - ld
-        hints = own_hints.get(a, _NO_HINTS)
-        if hints & _BAD_CANDIDATE:
-            s *= 0.25
-        elif hints & _GOOD_CANDIDATE:
-            s *= 1.25
-        score[a] = s
-        if s > best_score:
-            best, best_score = a, s
-    # The container and its ancestors describe the page (a WordPress post's
-    # <article class="category-social-media">), not the blocks inside it; the
-    # container's parent holds its siblings.
-    page_level: frozenset[int] = frozenset()
-    parent = None
-    if best is not None:
-        for r in raws:
-            if best in r.path:
-                i = r.path.index(best)
-                page_level = frozenset(r.path[: i + 1])
-                parent = r.path[i - 1] if i else None
-                break
-    cont_ld = links.get(best, 0) / chars[best] if best is not None and chars.get(best) else 0.0
-    # Siblings of the container that score as prose too belong to the article
-    # (readability appends them: a body split over several divs).
-    sibling_score = SIBLING_SHARE * best_score
-    # The best score of each block element and its ancestors (parents first).
-    richest: dict[int, float] = {}
-    for a in sorted(chars):
-        above = enclosing.get(a)
-        own = score.get(a, 0.0)
-        richest[a] = own if above is None else max(richest[above], own)
-    for r, t in zip(raws, texts, strict=True):
-        n = len(t)
-        path = r.path
-        ld = min(1.0, r.link_chars / n) if n else 0.0
-        f: dict[str, float] = {_TAG_FEATURES.get(r.tag, "tag_other"): 1.0, "link_density": ld}
-        if ld > 0.9:
-            f["all_link"] = 1.0
-        if r.link_head and ld < 0.6:
-            # A linked headline and then text of its own: a teaser of another page.
-            f["link_head"] = 1.0
-        if r.n_links:
-            # Many links in one block are a tag cloud or a link strip, however
-            # long it is; prose links a few words here and there.
-            f["log_links"] = math.log1p(r.n_links)
-        if best_score > 0:
-            # How prose-rich the richest region around this block is, relative to the page's best.
-            f["region"] = (richest[path[-1]] if path else 0.0) / best_score
-        for flag in r.flags | (_near_hints(r, page_level) if r.near else _NO_HINTS):
-            f[flag] = 1.0
-        if best is None:
-            feats.append(f)
-            continue
-        in_container = best in path
-        if in_container:
-            f["in_container"] = 1.0
-        f["container_ld"] = cont_ld if in_container else 0.0
-        # Sibling of the container: inside the container's parent but not the container.
-        if parent is not None:
-            if in_container:
-                f["in_region"] = 1.0
-            elif parent in path:
-                f["container_near"] = 1.0
-                i = path.index(parent) + 1
-                if i < len(path):
-                    sib = path[i]
-                    if sib != best and score.get(sib, 0.0) >= sibling_score:
-                        f["in_region"] = 1.0
-        feats.append(f)
-
-
-def _commas(text: str) -> int:
-    """How many commas ``text`` holds, in the conventions of the scripts (Latin,
-    Arabic, CJK ideographic and fullwidth): four counts, no pattern.
-
-    >>> _commas("a, b، c、d，e"), _commas("none")
-    (4, 0)
-    """
-    return text.count(",") + text.count("،") + text.count("、") + text.count("，")
-
-
-def _prose_length(text: str) -> int:
-    """The length of ``text`` in Latin-alphabet characters' worth of prose.
-
-    A Han or kana character carries about what a word and its space do in
-    Latin script (three characters on average), so a Chinese paragraph
-    scores as long as its translation would, not a third of it.
-
-    >>> _prose_length("Park hours"), _prose_length("公园开放时间")
-    (10, 18)
-    """
-    if text.isascii():
-        return len(text)
-    return len(text) + 2 * len(_NO_SPACE_SCRIPT.findall(text))
-
-
-def _near_hints(r: RawBlock, skip: Collection[int]) -> frozenset[str]:
-    """The class-word hints of a block's nearest enclosing elements, but those of ``skip``."""
-    out: frozenset[str] = frozenset()
-    for el, hints in r.near:
-        if el not in skip:
-            out = out | hints
-    return out
 
 
 def _mark_title(

@@ -88,3 +88,17 @@ cpdef str collapse_spaces(str text)
                link=Py_ssize_t, text=str, tail=str, cls=str, ident=str, prop=str,
                own_hints=BlockHints)
 cpdef tuple walk(object body, Py_ssize_t max_depth, Py_ssize_t max_blocks, dict noscripts)
+
+
+@cython.locals(score=dict, chars=dict, links=dict, enclosing=dict, richest=dict, k=Py_ssize_t,
+               r=RawBlock, t=str, n=Py_ssize_t, path=tuple, m=Py_ssize_t, i=Py_ssize_t,
+               level=Py_ssize_t, s=double, in_bad=bint, pair=tuple, ld=double, hints=frozenset,
+               best_score=double, cont_ld=double, sibling_score=double, own=double,
+               above=double, feats=list, f=dict, in_container=bint, page_level=frozenset)
+cpdef list block_features(list raws, list texts, BlockHints own_hints)
+
+
+cpdef Py_ssize_t commas(str text) except -1
+
+
+cpdef Py_ssize_t prose_length(str text) except -1

@@ -1,4 +1,5 @@
-"""The walk over an HTML page's tree into blocks of raw text, compiled with Cython when it can be.
+"""The walk over an HTML page's tree into blocks of raw text, and the blocks' structural
+features, compiled with Cython when it can be.
 
 Like :mod:`normalize.kernels`, this module is plain Python that setup.py
 also compiles in Cython's pure-Python mode (``walk.pxd`` beside it gives the
@@ -17,9 +18,13 @@ are worked out only when a block asks for them (the elements around the
 start of a block's text, and the block elements the main-content search
 scores: most elements are neither), once per page for each attribute
 value; whitespace-only texts (most of a page's, its indentation) never
-reach :meth:`_Walk.add`.
+reach :meth:`_Walk.add`. :func:`block_features` then finds the page's
+main-content container and gives each block its features, once the
+canonical stage has given the blocks their texts.
 
 >>> import lxml.etree
+
+from normalize.boilerplate.tokens import _NO_SPACE_SCRIPT
 >>> body = lxml.etree.fromstring("<html><body><nav class=menu><a href=/>Home</a></nav>"
 ...     "<p>Some <b>bold</b> text.</p></body></html>", lxml.etree.HTMLParser())[0]
 >>> raws, own = walk(body, 30, 100, {})
@@ -32,10 +37,13 @@ reach :meth:`_Walk.add`.
 from __future__ import annotations
 
 import functools
+import math
 import re
 from collections.abc import Mapping
 
 import lxml.etree
+
+from normalize.boilerplate.tokens import _NO_SPACE_SCRIPT
 
 #: Elements whose content is never visible text (in a browser with scripts
 #: on, and without ruby annotations: furigana over 子 is not body text).
@@ -622,3 +630,223 @@ def walk(
     if state.parts:
         state.raws.append(state.cur)
     return state.raws, own_hints
+
+
+#: A sibling of the main-content container whose prose score is at least this
+#: share of the container's is part of the article region (readability: 0.2).
+SIBLING_SHARE = 0.2
+#: Hints that make an element a poor main-content candidate, and good ones
+#: (readability weighs candidates by their class names the same way).
+_BAD_CANDIDATE = frozenset(
+    [
+        "cls_comments",
+        "cls_sidebar",
+        "cls_footer",
+        "cls_related",
+        "cls_nav",
+        "cls_share",
+        "cls_ads",
+        "cls_subscribe",
+        "cls_cookie",
+        "cls_breadcrumb",
+        "in_nav",
+        "in_footer",
+        "in_aside",
+        "in_header",
+        "in_form",
+    ]
+)
+_GOOD_CANDIDATE = frozenset(["cls_good", "in_article", "in_main"])
+#: The tag feature of a block's tag; any other tag is ``tag_other``.
+TAG_FEATURES: dict[str, str] = {
+    "p": "tag_p",
+    **dict.fromkeys(("h1", "h2", "h3", "h4", "h5", "h6"), "tag_h"),
+    **dict.fromkeys(("li", "dt", "dd"), "tag_li"),
+    **dict.fromkeys(("td", "th"), "tag_td"),
+    **dict.fromkeys(("pre", "blockquote"), "tag_pre"),
+    **dict.fromkeys(("figcaption", "caption"), "tag_caption"),
+}
+
+
+def block_features(
+    raws: list[RawBlock], texts: list[str], own_hints: BlockHints
+) -> list[dict[str, float]]:
+    """Each block's structural features, and the main-content container.
+
+    ``texts`` are the blocks' canonical texts, one per block of ``raws``.
+    The container is found as readability does: every prose-like block (25+
+    characters, few links) credits its three nearest block ancestors (the
+    parent fully, the grandparent a half, the next a third) with one point,
+    one per comma of any script and up to three for its length
+    (:func:`prose_length`), a quarter as much when class words put it in a
+    comment list or a sidebar; the best-credited element, discounted by its
+    link density and weighed by its own class words, is the container. Its
+    siblings that score :data:`SIBLING_SHARE` of it are the rest of the
+    article region (``in_region``).
+
+    Class words of the container and its ancestors describe the page, not a
+    block, so a block's ``cls_*`` features come only from the elements
+    below the container (and from its own).
+    """
+    if len(texts) != len(raws):
+        raise ValueError(f"{len(texts)} texts for {len(raws)} blocks: give one text per block")
+    score: dict[int, float] = {}
+    # Characters and link characters of each block element, its descendants'
+    # included: each block counts for its innermost element, which passes
+    # its sums on to its parent (elements are numbered in document order, so
+    # a child's number is greater than its parent's).
+    chars: dict[int, int] = {}
+    links: dict[int, int] = {}
+    enclosing: dict[int, int] = {}
+    bad = _BAD_CANDIDATE
+    for k in range(len(raws)):
+        r = raws[k]
+        t = texts[k]
+        n = len(t)
+        path = r.path
+        m = len(path)
+        if m:
+            a = path[m - 1]
+            chars[a] = chars.get(a, 0) + n
+            links[a] = links.get(a, 0) + r.link_chars
+            i = m - 1
+            while i and path[i] not in enclosing:
+                enclosing[path[i]] = path[i - 1]
+                i -= 1
+        if n >= 25 and float(r.link_chars) / n < 0.3:
+            s = 1.0 + commas(t) + min(prose_length(t) / 100.0, 3.0)
+            in_bad = not r.flags.isdisjoint(bad)
+            if not in_bad:
+                for pair in r.near:
+                    if not pair[1].isdisjoint(bad):
+                        in_bad = True
+                        break
+            if in_bad:
+                s *= 0.25  # prose in a comment list or a sidebar is not the article
+            # The three nearest block ancestors, the parent first.
+            level = 0
+            i = m - 1
+            while i >= 0 and level < 3:
+                a = path[i]
+                score[a] = score.get(a, 0.0) + s / (1 + level)
+                level += 1
+                i -= 1
+    for a in sorted(enclosing, reverse=True):
+        up = enclosing[a]
+        chars[up] = chars.get(up, 0) + chars[a]
+        links[up] = links.get(up, 0) + links[a]
+    best = -1
+    best_score = 0.0
+    for a, s in score.items():
+        n = chars.get(a, 0)
+        ld = float(links.get(a, 0)) / n if n else 0.0
+        s *= 1.0 - ld
+        hints = own_hints.get(a, _NO_HINTS)
+        if not hints.isdisjoint(_BAD_CANDIDATE):
+            s *= 0.25
+        elif not hints.isdisjoint(_GOOD_CANDIDATE):
+            s *= 1.25
+        score[a] = s
+        if s > best_score:
+            best = a
+            best_score = s
+    # The container and its ancestors describe the page (a WordPress post's
+    # <article class="category-social-media">), not the blocks inside it; the
+    # container's parent holds its siblings (-1: none).
+    page_level: frozenset[int] = frozenset()
+    parent = -1
+    cont_ld = 0.0
+    if best >= 0:
+        for r in raws:
+            path = r.path
+            if best in path:
+                i = path.index(best)
+                page_level = frozenset(path[: i + 1])
+                parent = path[i - 1] if i else -1
+                break
+        n = chars.get(best, 0)
+        if n:
+            cont_ld = float(links.get(best, 0)) / n
+    # Siblings of the container that score as prose too belong to the article
+    # (readability appends them: a body split over several divs).
+    sibling_score = SIBLING_SHARE * best_score
+    # The best score of each block element and its ancestors (parents first).
+    richest: dict[int, float] = {}
+    for a in sorted(chars):
+        own = score.get(a, 0.0)
+        if a in enclosing:
+            above = richest[enclosing[a]]
+            if not own > above:
+                own = above
+        richest[a] = own
+    feats: list[dict[str, float]] = []
+    for k in range(len(raws)):
+        r = raws[k]
+        n = len(texts[k])
+        path = r.path
+        m = len(path)
+        ld = min(1.0, float(r.link_chars) / n) if n else 0.0
+        f: dict[str, float] = {TAG_FEATURES.get(r.tag, "tag_other"): 1.0, "link_density": ld}
+        if ld > 0.9:
+            f["all_link"] = 1.0
+        if r.link_head and ld < 0.6:
+            # A linked headline and then text of its own: a teaser of another page.
+            f["link_head"] = 1.0
+        if r.n_links:
+            # Many links in one block are a tag cloud or a link strip, however
+            # long it is; prose links a few words here and there.
+            f["log_links"] = math.log1p(r.n_links)
+        if best_score > 0:
+            # How prose-rich the richest region around this block is, relative to the page's best.
+            f["region"] = (richest[path[m - 1]] if m else 0.0) / best_score
+        for flag in r.flags:
+            f[flag] = 1.0
+        for pair in r.near:
+            if pair[0] not in page_level:
+                for flag in pair[1]:
+                    f[flag] = 1.0
+        if best < 0:
+            feats.append(f)
+            continue
+        in_container = best in path
+        if in_container:
+            f["in_container"] = 1.0
+        f["container_ld"] = cont_ld if in_container else 0.0
+        # Sibling of the container: inside the container's parent but not the container.
+        if parent >= 0:
+            if in_container:
+                f["in_region"] = 1.0
+            elif parent in path:
+                f["container_near"] = 1.0
+                i = path.index(parent) + 1
+                if i < m:
+                    sib = path[i]
+                    if sib != best and score.get(sib, 0.0) >= sibling_score:
+                        f["in_region"] = 1.0
+        feats.append(f)
+    return feats
+
+
+def commas(text: str) -> int:
+    """How many commas ``text`` holds, in the conventions of the scripts (Latin,
+    Arabic, CJK ideographic and fullwidth): four counts, no pattern.
+
+    >>> commas("a, b، c、d，e"), commas("none")
+    (4, 0)
+    """
+    return text.count(",") + text.count("،") + text.count("、") + text.count("，")
+
+
+def prose_length(text: str) -> int:
+    """The length of ``text`` in Latin-alphabet characters' worth of prose.
+
+    A Han or kana character carries about what a word and its space do in
+    Latin script (three characters on average), so a Chinese paragraph
+    scores as long as its translation would, not a third of it.
+
+    >>> prose_length("Park hours"), prose_length("公园开放时间")
+    (10, 18)
+    """
+    if text.isascii():
+        return len(text)
+    return len(text) + 2 * len(_NO_SPACE_SCRIPT.findall(text))
