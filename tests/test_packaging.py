@@ -63,6 +63,29 @@ def test_an_installed_wheel_gives_the_checkouts_output(tmp_path: Path) -> None:
         check=True,
     )
     assert Path(where.stdout.strip()).is_relative_to(site), where.stdout
+    # Each extension of the compiled core is installed with its .py and .pxd, and
+    # loads: without the .pxd it could not be vouched for (normalize.compiled.stale)
+    # and its module would run interpreted.
+    package = site / "normalize"
+    built = [
+        ".".join(so.relative_to(package).parts).split(".cpython")[0]
+        for so in sorted(package.rglob("*.so"))
+    ]
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from normalize import compiled; print(*("
+            "compiled.is_compiled(compiled.load(n)) for n in sys.argv[1:]))",
+            *built,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=elsewhere,
+        env=installed_env,
+        check=True,
+    )
+    assert loaded.stdout.split() == ["True"] * len(built), (built, loaded.stdout, loaded.stderr)
 
     outputs = {}
     for name, cwd, env in (("installed", elsewhere, installed_env), ("checkout", ROOT, _env())):
