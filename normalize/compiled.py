@@ -1,7 +1,7 @@
 """Which build of the compiled core runs: the C extension, or the same module interpreted.
 
 The core's modules (``normalize.kernels``, ``normalize.boilerplate.scan``,
-``normalize.jsonl``)
+``normalize.extract.walk``, ``normalize.jsonl``: setup.py's ``COMPILED``)
 are plain Python that setup.py also compiles with Cython. Python imports
 the extension when it was built (it sits beside the ``.py`` and wins), the ``.py`` otherwise; the callers
 run the compiled loops, or numpy's vectorised steps where the core is

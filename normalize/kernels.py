@@ -737,6 +737,33 @@ def set_field(obj: object, name: str, value: object) -> None:
         object.__setattr__(obj, name, value)
 
 
+def _segment(
+    segment: type,
+    text: str,
+    start: object,
+    end: object,
+    lang: object,
+    script: object,
+    conf: object,
+    kind: object,
+    reason: object,
+) -> Any:
+    """A ``segment`` of these fields (the others ``None``), made without calling the class."""
+    seg: Any = object.__new__(segment)
+    set_field(seg, "text", text)
+    set_field(seg, "start", start)
+    set_field(seg, "end", end)
+    set_field(seg, "lang", lang)
+    set_field(seg, "script", script)
+    set_field(seg, "confidence", conf)
+    set_field(seg, "kind", kind)
+    set_field(seg, "reason", reason)
+    set_field(seg, "translation", None)
+    set_field(seg, "translation_covers", None)
+    set_field(seg, "translation_source_lang", None)
+    return seg
+
+
 def cut_segments(
     segment: type,
     text: str,
@@ -762,7 +789,6 @@ def cut_segments(
     last = nb - 1
     limit = ends[last]
     out = []
-    new = object.__new__
     bi = 0
     for span in spans:
         start_obj, end_obj, lang, script, conf = span
@@ -776,36 +802,36 @@ def cut_segments(
         while bi < last and ends[bi] < end:
             cut_obj = ends[bi]
             cut = cut_obj
-            seg: Any = new(segment)
-            set_field(seg, "text", text[start:cut])
-            set_field(seg, "start", start_obj)
-            set_field(seg, "end", cut_obj)
-            set_field(seg, "lang", lang)
-            set_field(seg, "script", script)
-            set_field(seg, "confidence", conf)
-            set_field(seg, "kind", kinds[bi])
-            set_field(seg, "reason", reasons[bi])
-            set_field(seg, "translation", None)
-            set_field(seg, "translation_covers", None)
-            set_field(seg, "translation_source_lang", None)
-            out.append(seg)
+            out.append(
+                _segment(
+                    segment,
+                    text[start:cut],
+                    start_obj,
+                    cut_obj,
+                    lang,
+                    script,
+                    conf,
+                    kinds[bi],
+                    reasons[bi],
+                )
+            )
             start_obj = cut_obj
             start = cut
             while bi < last and ends[bi] <= start:
                 bi += 1
-        seg = new(segment)
-        set_field(seg, "text", text[start:end])
-        set_field(seg, "start", start_obj)
-        set_field(seg, "end", end_obj)
-        set_field(seg, "lang", lang)
-        set_field(seg, "script", script)
-        set_field(seg, "confidence", conf)
-        set_field(seg, "kind", kinds[bi])
-        set_field(seg, "reason", reasons[bi])
-        set_field(seg, "translation", None)
-        set_field(seg, "translation_covers", None)
-        set_field(seg, "translation_source_lang", None)
-        out.append(seg)
+        out.append(
+            _segment(
+                segment,
+                text[start:end],
+                start_obj,
+                end_obj,
+                lang,
+                script,
+                conf,
+                kinds[bi],
+                reasons[bi],
+            )
+        )
     return out
 
 

@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -64,3 +66,31 @@ def run_cli(
         env={**os.environ, **(env or {})},
         timeout=600,
     )
+
+
+def core_builds(name: str) -> tuple[ModuleType, ModuleType | None, Any, list[Any]]:
+    """The builds of the compiled core's module ``normalize.<name>`` that the tests compare:
+    ``(interpreted, compiled or None, needs_extension mark, BUILDS params)``.
+
+    The interpreted one is the ``.py`` run as it is (``compiled.source``), the
+    compiled one the extension Python imports when it was built; a test
+    parametrized over ``BUILDS`` runs on both, skipping the compiled one where
+    the extension is absent (``make test`` then fails elsewhere:
+    ``NORMALIZE_EXPECT_COMPILED``).
+    """
+    import importlib
+
+    from normalize import compiled
+
+    pure = compiled.source(name)
+    built = importlib.import_module(f"normalize.{name}")
+    if not compiled.is_compiled(built):
+        built = None
+    needs_extension = pytest.mark.skipif(
+        built is None, reason="the extension is not built (python setup.py build_ext --inplace)"
+    )
+    builds = [
+        pytest.param(pure, id="interpreted"),
+        pytest.param(built, id="compiled", marks=needs_extension),
+    ]
+    return pure, built, needs_extension, builds

@@ -23,19 +23,9 @@ from hypothesis import strategies as st
 from normalize import compiled
 from normalize.config import BoilerplateConfig
 from normalize.extract import html as extract_html
-from tests.conftest import FIXTURES, case_list
+from tests.conftest import FIXTURES, case_list, core_builds
 
-PURE = compiled.source("extract.walk")
-BUILT = importlib.import_module("normalize.extract.walk")
-if not compiled.is_compiled(BUILT):
-    BUILT = None
-needs_extension = pytest.mark.skipif(
-    BUILT is None, reason="the extension is not built (python setup.py build_ext --inplace)"
-)
-BUILDS = [
-    pytest.param(PURE, id="interpreted"),
-    pytest.param(BUILT, id="compiled", marks=needs_extension),
-]
+PURE, BUILT, needs_extension, BUILDS = core_builds("extract.walk")
 ARTICLES = FIXTURES.parent.parent / "shared" / "bench" / "article-extraction" / "html"
 
 

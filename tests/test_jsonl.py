@@ -12,7 +12,6 @@ infinities, or repeat within a record, and translations.
 from __future__ import annotations
 
 import doctest
-import importlib
 import json
 import os
 from types import ModuleType
@@ -22,21 +21,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from normalize import compiled
 from normalize.document import Document, Segment
 from normalize.io import record
+from tests.conftest import core_builds
 
-PURE = compiled.source("jsonl")
-BUILT = importlib.import_module("normalize.jsonl")
-if not compiled.is_compiled(BUILT):
-    BUILT = None
-needs_extension = pytest.mark.skipif(
-    BUILT is None, reason="the extension is not built (python setup.py build_ext --inplace)"
-)
-BUILDS = [
-    pytest.param(PURE, id="interpreted"),
-    pytest.param(BUILT, id="compiled", marks=needs_extension),
-]
+PURE, BUILT, needs_extension, BUILDS = core_builds("jsonl")
 
 #: Text with what JSON escapes, what it leaves raw (U+2028, DEL, non-ASCII)
 #: and lone surrogates.

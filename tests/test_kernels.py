@@ -12,7 +12,6 @@ missing one fails instead of leaving only the interpreted path tested.
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import json
 import os
 import pickle
@@ -30,21 +29,10 @@ from normalize import compiled, identify, segment
 from normalize.config import SegmentConfig
 from normalize.context import Context
 from normalize.document import BOILERPLATE, CONTENT, Block, Segment
-from tests.conftest import FIXTURES, SEEDS, case_list, run_cli
+from tests.conftest import FIXTURES, SEEDS, case_list, core_builds, run_cli
 
-PURE = compiled.source("kernels")
-BUILT = importlib.import_module("normalize.kernels")
-if not compiled.is_compiled(BUILT):
-    BUILT = None
+PURE, BUILT, needs_extension, BUILDS = core_builds("kernels")
 LID_MIXED = FIXTURES.parent.parent / "shared" / "bench" / "lid-mixed" / "dev.jsonl"
-
-needs_extension = pytest.mark.skipif(
-    BUILT is None, reason="the extension is not built (python setup.py build_ext --inplace)"
-)
-BUILDS = [
-    pytest.param(PURE, id="interpreted"),
-    pytest.param(BUILT, id="compiled", marks=needs_extension),
-]
 
 
 def test_the_extension_is_built_where_expected() -> None:

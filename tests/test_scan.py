@@ -11,7 +11,6 @@ tests/test_kernels.py.
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import math
 import unicodedata
 import zlib
@@ -30,18 +29,9 @@ from normalize.boilerplate import features, model, repeats, tokens
 from normalize.config import BoilerplateConfig
 from normalize.context import default_context
 from normalize.extract.text import text_page
+from tests.conftest import core_builds
 
-PURE = compiled.source("boilerplate.scan")
-BUILT = importlib.import_module("normalize.boilerplate.scan")
-if not compiled.is_compiled(BUILT):
-    BUILT = None
-needs_extension = pytest.mark.skipif(
-    BUILT is None, reason="the extension is not built (python setup.py build_ext --inplace)"
-)
-BUILDS = [
-    pytest.param(PURE, id="interpreted"),
-    pytest.param(BUILT, id="compiled", marks=needs_extension),
-]
+PURE, BUILT, needs_extension, BUILDS = core_builds("boilerplate.scan")
 
 #: Words from a small vocabulary, so that shingles repeat within a page; some
 #: of them outside ASCII (several UTF-8 bytes) and long enough for Adler-32's
@@ -667,9 +657,22 @@ def test_the_stop_ids_are_not_written_or_read_past_their_buffers(scan: ModuleTyp
         scan.stop_lang_counts(np.array([2], np.uintc).data, 1, starts.data, langs.data, counts.data)
     with pytest.raises(ValueError, match="set 1 names language 3 of 2"):
         scan.stop_lang_counts(np.array([1], np.uintc).data, 1, starts.data, langs.data, counts.data)
-    with pytest.raises(ValueError, match="set 1 ends past the 1 languages"):
+    with pytest.raises(ValueError, match="set 1 is not within the 1 languages"):
         scan.stop_lang_counts(
             np.array([1], np.uintc).data, 1, starts.data, langs[:1].data, counts.data
+        )
+    with pytest.raises(ValueError, match="set 1 is not within"):  # a negative start
+        bad = np.array([0, -5, 2], np.intp)
+        scan.stop_lang_counts(np.array([1], np.uintc).data, 1, bad.data, langs.data, counts.data)
+    with pytest.raises(ValueError, match=r"text\[2:9\] is not within its 3 characters"):
+        scan.word_hash("the", 2, 9)
+    with pytest.raises(ValueError, match="not within"):
+        scan.word_hash("the", -1, 2)
+    # A table with no empty slot (stop_table always leaves one) is not searched forever.
+    full = np.array([scan.word_hash("x", 0, 1), 1] * 4, np.uintc)
+    with pytest.raises(ValueError, match="the table's 4 slots are all taken"):
+        scan.stop_set_ids(
+            ["the"], ["x"], np.ones(1, np.uintc).data, full.data, np.zeros(2, np.uintc).data
         )
 
 

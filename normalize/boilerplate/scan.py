@@ -764,6 +764,8 @@ def word_hash(text: str, a: int, b: int) -> int:
     >>> word_hash("the", 0, 3) == word_hash("other", 2, 5), word_hash("", 0, 0)
     (True, 2166136261)
     """
+    if a < 0 or b < a or b > len(text):  # the compiled core does not check its reads
+        raise ValueError(f"text[{a}:{b}] is not within its {len(text)} characters")
     low32 = 0xFFFFFFFF  # a C number compiled: the literal in the loop would be an object
     h = 2166136261  # FNV_BASIS (literals: the module's names are objects compiled)
     for p in range(a, b):
@@ -852,7 +854,11 @@ def stop_set_ids(
                 raise ValueError(f"the lines have more words than the {room} ids of out")
             got = 0
             s = h & mask
+            probes = 0
             while slots[2 * s + 1] != 0:
+                probes += 1
+                if probes > size:  # a table with no empty slot would be searched forever
+                    raise ValueError(f"the table's {size} slots are all taken")
                 if slots[2 * s] == h:
                     k = slots[2 * s + 1] - 1
                     if k >= n_stop:  # nor its reads
@@ -897,8 +903,8 @@ def stop_lang_counts(
         s = ids[i]
         if s >= n_sets:
             raise ValueError(f"id {s} is not one of {n_sets} word sets")
-        if set_starts[s + 1] > len(set_langs):
-            raise ValueError(f"set {s} ends past the {len(set_langs)} languages of the sets")
+        if set_starts[s] < 0 or set_starts[s + 1] > len(set_langs):
+            raise ValueError(f"set {s} is not within the {len(set_langs)} languages of the sets")
         for j in range(set_starts[s], set_starts[s + 1]):
             k = set_langs[j]
             if k < 0 or k >= n_langs:
