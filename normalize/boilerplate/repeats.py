@@ -265,26 +265,30 @@ def _candidate_pairs(
     two places it is in (a sketch holds a hash twice only when two shingles collide,
     and then pairs a document with itself); the counts are one product of the
     documents' hash-count matrix with itself, in blocks of :data:`_PAIR_ROWS` rows
-    (whole numbers: exact in floating point in any order).
+    (whole numbers: exact in floating point in any order). The hashes in two
+    places or more are found by sorting all of them (``np.unique``), not one dict
+    entry per hash.
 
     >>> _candidate_pairs([(1, 2, 3), (4, 5, 6), (1, 2, 3), (1, 2, 7)], 0.8)
     [(0, 2)]
     """
-    by_hash: dict[int, list[int]] = {}
-    for i, sketch in enumerate(sketches):
-        for h in sketch:
-            by_hash.setdefault(h, []).append(i)
-    shared_cols = [docs for docs in by_hash.values() if len(docs) > 1]
-    if not shared_cols:
-        return []
     n = len(sketches)
-    counts = np.zeros((n, len(shared_cols)))
-    rows = np.fromiter(chain.from_iterable(shared_cols), np.intp)
-    cols = np.repeat(np.arange(len(shared_cols)), [len(docs) for docs in shared_cols])
-    np.add.at(counts, (rows, cols), 1.0)
+    sizes = np.array([len(sketch) for sketch in sketches], np.float64)
+    hashes = np.fromiter(chain.from_iterable(sketches), np.uint64, int(sizes.sum()))
+    # A column per hash in two places or more (sorted: the sums below are exact
+    # in any order of the columns), a row per document.
+    distinct, where, places = np.unique(hashes, return_inverse=True, return_counts=True)
+    shared_col = np.cumsum(places > 1) - 1
+    in_shared = (places > 1)[where]
+    if not in_shared.any():
+        return []
+    rows = np.repeat(np.arange(n), sizes.astype(np.intp))[in_shared]
+    cols = shared_col[where[in_shared]]
+    width = int(shared_col[-1]) + 1
+    counts = np.bincount(rows * width + cols, minlength=n * width).reshape(n, width)
+    counts = counts.astype(np.float64)
     # A document with a hash c times pairs with itself c(c - 1) / 2 times.
     self_pairs = ((counts * counts).sum(axis=1) - counts.sum(axis=1)) / 2
-    sizes = np.array([len(sketch) for sketch in sketches], np.float64)
     pairs: list[tuple[int, int]] = []
     for lo in range(0, n, _PAIR_ROWS):
         hi = min(n, lo + _PAIR_ROWS)
