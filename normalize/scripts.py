@@ -14,6 +14,8 @@ question, and a change of script is the surest language boundary there is.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
+from typing import Any
 
 import regex
 
@@ -179,3 +181,23 @@ def validate_languages(codes: tuple[str, ...] | list[str]) -> tuple[str, ...]:
             "no candidate language given: name at least one ISO 639-1 code (e.g. --languages en,hi)"
         )
     return tuple(codes)
+
+
+def mark_matches(out: Any, chars: str, tests: Iterable[tuple[int, Any]]) -> None:
+    """OR ``bit`` into ``out[i]`` (a numpy array, one item per character) for each
+    character ``chars[i]`` that ``pattern`` matches, for each ``(bit, pattern)``.
+
+    The compiled scanners' character tables (the segmenter's classes, the
+    boilerplate lines' flags) are filled this way, by the very patterns the
+    interpreted path runs, so that both read a character alike.
+
+    >>> import numpy as np
+    >>> out = np.zeros(4, np.uint8)
+    >>> mark_matches(out, "a1 b", [(1, regex.compile(r"\\p{L}+")), (2, regex.compile(r"\\w+"))])
+    >>> out.tolist()
+    [3, 2, 0, 3]
+    """
+    for bit, pattern in tests:
+        value = out.dtype.type(bit)
+        for m in pattern.finditer(chars):
+            out[m.start() : m.end()] |= value

@@ -63,6 +63,7 @@ from normalize.scripts import (
     SCRIPT_GROUP,
     SCRIPT_LANGUAGES,
     UNKNOWN_SCRIPT,
+    mark_matches,
     validate_languages,
 )
 
@@ -354,12 +355,8 @@ class _CharClasses:
         """The class value (scripts, flags, first script) of each of ``chars``."""
         scripts = np.zeros(len(chars), dtype=np.uint64)
         flags = np.zeros(len(chars), dtype=np.uint64)
-        for bits, pattern, out in (
-            *((b, p, scripts) for b, p in self._tests),
-            *((b, p, flags) for b, p in self._flag_tests),
-        ):
-            for m in pattern.finditer(chars):
-                out[m.start() : m.end()] |= np.uint64(bits)
+        mark_matches(scripts, chars, self._tests)
+        mark_matches(flags, chars, self._flag_tests)
         flag_shift, first_shift, no_script = self._shift
         first = np.full(len(chars), no_script, dtype=np.uint64)
         for bit in range(len(self._tests) - 1, -1, -1):

@@ -27,6 +27,7 @@ from normalize.caches import RepeatCache
 from normalize.context import Context, default_context
 from normalize.document import Page
 from normalize.langpacks import LangPacks, _edge_char, phrase_key
+from normalize.scripts import mark_matches
 
 if TYPE_CHECKING:
     from normalize.boilerplate import scan
@@ -322,9 +323,7 @@ class _LineChars:
         base = code & ~0xFF
         chars = "".join(map(chr, range(base, base + 256)))
         block = np.full(256, scan.CHAR_SEEN, np.uint8)
-        for bit, pattern in self._tests:
-            for m in pattern.finditer(chars):
-                block[m.start() : m.end()] |= bit
+        mark_matches(block, chars, self._tests)
         with self._lock:
             self.flags[base : base + 256] = block
 
