@@ -326,3 +326,27 @@ def test_a_batchs_records_come_one_at_a_time_as_they_are_finished() -> None:
     assert [d.to_json() for d in [first, *rest]] == [
         d.to_json() for d in process_batch(raws, Config())
     ]
+
+
+def test_time_limit_puts_the_callers_alarm_handler_back() -> None:
+    """Inside the block a late document raises DocumentTimeout; after it, on time or
+    late, SIGALRM has the caller's handler again and no timer is left running."""
+    import signal
+    import time
+
+    from normalize.pipeline import DocumentTimeout, time_limit
+
+    def mine(signum: int, frame: object) -> None:
+        raise AssertionError("the caller's handler ran")
+
+    before = signal.signal(signal.SIGALRM, mine)
+    try:
+        with time_limit(5.0):
+            assert signal.getsignal(signal.SIGALRM) is not mine
+        assert signal.getsignal(signal.SIGALRM) is mine
+        with pytest.raises(DocumentTimeout), time_limit(0.01):
+            time.sleep(1)
+        assert signal.getsignal(signal.SIGALRM) is mine
+        assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    finally:
+        signal.signal(signal.SIGALRM, before)
