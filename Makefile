@@ -60,7 +60,7 @@ $(VENV)/.bench: pyproject.toml $(VENV)/.translate
 
 # langid's model as arrays that load in milliseconds instead of a second and a
 # half per process (normalize/identify.py); rebuilt when langid changes.
-TABLES := $(VENV)/share/normalize/langid-tables.npz
+TABLES := $(VENV)/share/normalize/langid-tables.npy
 $(TABLES): $(VENV)/.core
 	$(call quietly,saving langid's tables for fast loading,$(PY) -m normalize.identify)
 
