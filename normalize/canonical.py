@@ -23,8 +23,10 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import regex
 
+from normalize.compiled import KERNELS_COMPILED, kernels
 from normalize.config import CanonicalConfig
 from normalize.document import add_counts
 
@@ -93,7 +95,8 @@ MAX_COMBINING_MARKS = 30
 #: A run that might exceed :data:`MAX_COMBINING_MARKS` once decomposed: a
 #: base decomposes to at most 3 trailing marks and a mark to at most 2, so
 #: 14 marks in a row is where the exact count starts to matter.
-_MARK_RUN = regex.compile(f"[{_NON_STARTER}]{{14,}}", regex.V1)
+_MARK_RUN_LENGTH = 14
+_MARK_RUN = regex.compile(f"[{_NON_STARTER}]{{{_MARK_RUN_LENGTH},}}", regex.V1)
 
 
 # Configuration ------------------------------------------------------------
@@ -327,12 +330,11 @@ class _Triggers:
     sequences: tuple[str, ...]
     edges: str
 
-    def found_in(self, text: str) -> bool:
+    def found_beside_chars(self, text: str) -> bool:
+        """Whether a trigger other than a character (a sequence, an edge) is in ``text``."""
         if text and self.edges and (text[0] in self.edges or text[-1] in self.edges):
             return True
-        if any(seq in text for seq in self.sequences):
-            return True
-        return self.chars is not None and self.chars.search(text) is not None
+        return any(seq in text for seq in self.sequences)
 
 
 @functools.lru_cache(maxsize=64)
@@ -398,21 +400,69 @@ def _enabled(config: CanonicalConfig) -> tuple[str, ...]:
     return tuple(name for name, _ in STEPS if getattr(config, name))
 
 
+@functools.lru_cache(maxsize=64)
+def _char_table(names: tuple[str, ...]) -> np.ndarray:
+    """:func:`normalize.kernels.canonical_flags`' table for the rules ``names``: the
+    character triggers of those rules and the marks, of every BMP character.
+
+    Filled by the very patterns the interpreted check searches with
+    (:data:`_MARK_RUN`'s class, :func:`_triggers`' class), so that both read a
+    character alike; made once per configuration in a process (3 ms).
+    """
+    from normalize.scripts import mark_matches
+
+    table = np.zeros(kernels.CANON_TABLE_SIZE, np.uint8)
+    bmp = np.arange(kernels.CANON_TABLE_SIZE, dtype="<u4").tobytes()
+    chars = bmp.decode("utf-32-le", "surrogatepass")
+    tests: list[tuple[int, re.Pattern[str] | regex.Pattern[str]]] = [(kernels.CANON_MARK, _MARKS)]
+    trigger_chars = _triggers(names).chars
+    if trigger_chars is not None:
+        tests.append((kernels.CANON_TRIGGER, trigger_chars))
+    mark_matches(table, chars, tests)
+    return table
+
+
+#: The marks of :data:`_MARK_RUN`, one run at a time.
+_MARKS = regex.compile(f"[{_NON_STARTER}]+", regex.V1)
+
+
 def is_canonical(text: str, config: CanonicalConfig | None = None) -> bool:
     """Whether no rule would change ``text``: one search, no rewriting.
 
     Most text a pipeline handles is already canonical (the pieces of a page
-    after the canonical stage), so this shortcut saves a dozen passes.
+    after the canonical stage), so this shortcut saves a dozen passes. The
+    compiled core looks for the rules' characters and for a run of marks in
+    one pass (:func:`normalize.kernels.canonical_flags`); interpreted, two
+    patterns search for them.
 
     >>> is_canonical("Café au lait\\nnext line"), is_canonical("a\\u00a0b")
     (True, False)
     """
     config = config or _DEFAULT
-    if _triggers(_enabled(config)).found_in(text):
+    enabled = _enabled(config)
+    triggers = _triggers(enabled)
+    if triggers.found_beside_chars(text):
         return False
-    if text.isascii():
-        return True
-    if config.cap_combining_marks and _MARK_RUN.search(text) and cap_combining_marks_n(text)[1]:
+    if KERNELS_COMPILED:
+        flags = kernels.canonical_flags(text, _char_table(enabled), _MARK_RUN_LENGTH)
+        if flags & kernels.CANON_TRIGGER:
+            return False
+        if not flags & kernels.CANON_NON_ASCII:
+            return True
+        # The table has no entry beyond the BMP, where no rule has a trigger
+        # character (a test checks) but marks are: the pattern decides then.
+        marks = (
+            _MARK_RUN.search(text) is not None
+            if flags & kernels.CANON_ASTRAL
+            else bool(flags & kernels.CANON_MARK)
+        )
+    else:
+        if triggers.chars is not None and triggers.chars.search(text):
+            return False
+        if text.isascii():
+            return True
+        marks = _MARK_RUN.search(text) is not None
+    if config.cap_combining_marks and marks and cap_combining_marks_n(text)[1]:
         return False
     return not config.nfc or unicodedata.is_normalized("NFC", text)
 

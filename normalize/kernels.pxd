@@ -4,6 +4,11 @@
 cimport cython
 
 
+@cython.locals(flags=int, marks=Py_ssize_t, ch=Py_UCS4, code=Py_ssize_t, entry=int,
+               trigger=int, mark=int, non_ascii=int, astral=int)
+cpdef int canonical_flags(str text, const unsigned char[::1] table, Py_ssize_t run) except -1
+
+
 @cython.locals(i=Py_ssize_t, blocks_end=Py_ssize_t, half=Py_ssize_t, res=double,
                r0=double, r1=double, r2=double, r3=double,
                r4=double, r5=double, r6=double, r7=double)

@@ -49,6 +49,66 @@ if TYPE_CHECKING:
 #: eight accumulators (``PW_BLOCKSIZE`` in numpy's loops).
 PW_BLOCKSIZE = 128
 
+#: Bits of :func:`canonical_flags`' table (one entry per BMP character) and result.
+#: Table and result: a character some canonical rule acts on (a trigger).
+CANON_TRIGGER = 1
+#: Table: a non-starter (a combining mark); result: a run of them at least ``run`` long.
+CANON_MARK = 2
+#: Result: a character beyond ASCII.
+CANON_NON_ASCII = 4
+#: Result: a character beyond the BMP, which the table does not cover.
+CANON_ASTRAL = 8
+#: Size of :func:`canonical_flags`' table: the Basic Multilingual Plane.
+CANON_TABLE_SIZE = 0x10000
+
+
+def canonical_flags(text: str, table: Buffer, run: int) -> int:
+    """What a check of ``text`` for the canonical form needs, in one pass over it.
+
+    ``table`` has an entry per BMP character (:data:`CANON_TABLE_SIZE`) with
+    the bits :data:`CANON_TRIGGER` and :data:`CANON_MARK`. The result ORs
+    ``CANON_TRIGGER`` when a trigger is in ``text``, ``CANON_MARK`` when
+    ``run`` characters in a row are marks, ``CANON_NON_ASCII`` and
+    ``CANON_ASTRAL`` when it has characters beyond ASCII and beyond the BMP
+    (those have no entry: the caller decides for them; an astral character
+    ends a run of marks here).
+
+    >>> import numpy as np
+    >>> table = np.zeros(CANON_TABLE_SIZE, np.uint8)
+    >>> table[0xA0], table[0x301] = CANON_TRIGGER, CANON_MARK
+    >>> canonical_flags("plain", table, 2), canonical_flags("a\u00a0b", table, 2)
+    (0, 5)
+    >>> canonical_flags("e\u0301\u0301", table, 2), canonical_flags("e\u0301x\u0301", table, 2)
+    (6, 4)
+    """
+    if len(table) < CANON_TABLE_SIZE:
+        raise ValueError(f"a table of {len(table)} entries, not {CANON_TABLE_SIZE}")
+    if run < 1:
+        raise ValueError(f"a run of {run} marks")
+    # The bits as C ints (compiled, the module's names are Python objects).
+    trigger, mark, non_ascii, astral = CANON_TRIGGER, CANON_MARK, CANON_NON_ASCII, CANON_ASTRAL
+    flags = 0
+    marks = 0
+    for ch in text:
+        code = ord(ch)
+        if code < 0x80:
+            entry = table[code]
+        elif code < 0x10000:
+            flags |= non_ascii
+            entry = table[code]
+        else:
+            flags |= non_ascii | astral
+            entry = 0
+        if entry & trigger:
+            flags |= trigger
+        if entry & mark:
+            marks += 1
+            if marks >= run:
+                flags |= mark
+        else:
+            marks = 0
+    return flags
+
 
 def pairwise_sum(a: Buffer, lo: int, n: int) -> float:
     """The sum of ``a[lo : lo + n]`` exactly as numpy's ``sum`` adds a contiguous row.

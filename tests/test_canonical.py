@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sys
 import unicodedata
+from typing import Any
 
 import pytest
 import regex
@@ -25,7 +26,7 @@ from normalize.canonical import (
     is_canonical,
     normalize_spaces_n,
 )
-from tests.conftest import load_cases
+from tests.conftest import core_builds, load_cases
 
 
 @pytest.mark.parametrize("case", load_cases("canonical_cases.json"))
@@ -304,3 +305,81 @@ def test_canonical_join_is_canonicalize(
         collapse_blank_lines=collapse, trim_lines=trim, normalize_spaces=spaces, nfc=nfc
     )
     assert canonical_join(text, config) == canonicalize(text, config)
+
+
+# The compiled check (one pass: kernels.canonical_flags) against the two
+# patterns of the interpreted one.
+KERNELS, KERNELS_BUILT, NEEDS_KERNELS, KERNEL_BUILDS = core_builds("kernels")
+_ODD = "a \u00a0\u200b\u0301\u0327\u094d\u0f73\u2019\u2013\ufeff\r\t\n\x85\U0001f600\U0001d165"
+
+
+def _is_canonical_by(text: str, config: CanonicalConfig, compiled: bool) -> bool:
+    """:func:`is_canonical` by the compiled check or by the interpreted one."""
+    from normalize import canonical
+
+    saved = canonical.KERNELS_COMPILED
+    canonical.KERNELS_COMPILED = compiled
+    try:
+        return canonical.is_canonical(text, config)
+    finally:
+        canonical.KERNELS_COMPILED = saved
+
+
+@NEEDS_KERNELS
+@settings(max_examples=400, deadline=None)
+@given(
+    st.text(alphabet=st.one_of(st.sampled_from(_ODD), st.characters()), max_size=60),
+    st.booleans(),
+    st.booleans(),
+)
+@example("e" + "\u0301" * 13, False, True)
+@example("e" + "\u0301" * 14, False, True)
+@example("e" + "\u0301" * 40, False, True)
+@example("e" + "\u0301" * 7 + "\U0001d165" + "\u0301" * 7, False, True)
+@example("\U0001f600" + "\u0301" * 40, False, True)
+@example("x" * 3 + "\u2019", True, True)
+def test_compiled_and_interpreted_checks_agree(text: str, uncurl: bool, nfc: bool) -> None:
+    config = CanonicalConfig(uncurl_quotes=uncurl, ascii_dashes=uncurl, nfc=nfc)
+    assert _is_canonical_by(text, config, True) == _is_canonical_by(text, config, False)
+
+
+@pytest.mark.parametrize("build", KERNEL_BUILDS)
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.one_of(st.sampled_from(_ODD), st.characters()), max_size=40))
+def test_canonical_flags_of_both_builds(build: Any, text: str) -> None:
+    """The kernel's flags, by the definition: triggers, a run of marks, beyond ASCII, astral."""
+    from normalize import canonical
+
+    config = CanonicalConfig(uncurl_quotes=True, ascii_dashes=True)
+    table = canonical._char_table(canonical._enabled(config))
+    run = canonical._MARK_RUN_LENGTH
+    expected = 0
+    bmp = "".join(ch if ord(ch) < 0x10000 else "\n" for ch in text)
+    if canonical._triggers(canonical._enabled(config)).chars.search(bmp):
+        expected |= KERNELS.CANON_TRIGGER
+    if canonical._MARK_RUN.search(bmp):
+        expected |= KERNELS.CANON_MARK
+    if not text.isascii():
+        expected |= KERNELS.CANON_NON_ASCII
+    if any(ord(ch) >= 0x10000 for ch in text):
+        expected |= KERNELS.CANON_ASTRAL
+    assert build.canonical_flags(text, table, run) == expected
+
+
+@pytest.mark.parametrize("build", KERNEL_BUILDS)
+def test_canonical_flags_refuses_a_short_table_or_run(build: Any) -> None:
+    import numpy as np
+
+    with pytest.raises(ValueError, match="table"):
+        build.canonical_flags("abc", np.zeros(0x100, np.uint8), 14)
+    with pytest.raises(ValueError, match="run"):
+        build.canonical_flags("abc", np.zeros(0x10000, np.uint8), 0)
+
+
+def test_no_rule_has_a_trigger_character_beyond_the_bmp() -> None:
+    """What lets the compiled check leave astral characters out of its table."""
+    from normalize import canonical
+
+    every = tuple(name for name, _ in STEPS)
+    astral = "".join(map(chr, range(0x10000, 0x110000)))
+    assert canonical._triggers(every).chars.search(astral) is None
