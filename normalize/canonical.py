@@ -330,11 +330,31 @@ class _Triggers:
     sequences: tuple[str, ...]
     edges: str
 
+    def at_edges(self, text: str) -> bool:
+        """Whether an edge trigger is at an edge of ``text``."""
+        return bool(text and self.edges and (text[0] in self.edges or text[-1] in self.edges))
+
     def found_beside_chars(self, text: str) -> bool:
         """Whether a trigger other than a character (a sequence, an edge) is in ``text``."""
-        if text and self.edges and (text[0] in self.edges or text[-1] in self.edges):
-            return True
-        return any(seq in text for seq in self.sequences)
+        return self.at_edges(text) or any(seq in text for seq in self.sequences)
+
+    @property
+    def sequence_flags(self) -> int:
+        """The bits of :func:`normalize.kernels.canonical_flags` that tell the sequences."""
+        flags = 0
+        for seq in self.sequences:
+            flags |= _SEQUENCE_FLAGS[seq]
+        return flags
+
+
+#: The bit of :func:`normalize.kernels.canonical_flags` that tells each sequence
+#: of :data:`SEQUENCE_TRIGGERS` (the kernel looks for these and no other).
+_SEQUENCE_FLAGS = {
+    "  ": kernels.CANON_SPACES,
+    "\n ": kernels.CANON_LINE_SPACE,
+    " \n": kernels.CANON_LINE_SPACE,
+    "\n\n\n": kernels.CANON_BLANK_LINES,
+}
 
 
 @functools.lru_cache(maxsize=64)
@@ -422,6 +442,13 @@ def _char_table(names: tuple[str, ...]) -> np.ndarray:
     return table
 
 
+@functools.lru_cache(maxsize=64)
+def _trigger_flags(names: tuple[str, ...]) -> int:
+    """The bits of :func:`normalize.kernels.canonical_flags` that tell a trigger of the
+    rules ``names``: their characters and their sequences."""
+    return kernels.CANON_TRIGGER | _triggers(names).sequence_flags
+
+
 #: The marks of :data:`_MARK_RUN`, one run at a time.
 _MARKS = regex.compile(f"[{_NON_STARTER}]+", regex.V1)
 
@@ -431,9 +458,9 @@ def is_canonical(text: str, config: CanonicalConfig | None = None) -> bool:
 
     Most text a pipeline handles is already canonical (the pieces of a page
     after the canonical stage), so this shortcut saves a dozen passes. The
-    compiled core looks for the rules' characters and for a run of marks in
-    one pass (:func:`normalize.kernels.canonical_flags`); interpreted, two
-    patterns search for them.
+    compiled core looks for the rules' characters and sequences and for a
+    run of marks in one pass (:func:`normalize.kernels.canonical_flags`);
+    interpreted, substring tests and two patterns search for them.
 
     >>> is_canonical("Café au lait\\nnext line"), is_canonical("a\\u00a0b")
     (True, False)
@@ -441,11 +468,11 @@ def is_canonical(text: str, config: CanonicalConfig | None = None) -> bool:
     config = config or _DEFAULT
     enabled = _enabled(config)
     triggers = _triggers(enabled)
-    if triggers.found_beside_chars(text):
-        return False
     if KERNELS_COMPILED:
+        if triggers.at_edges(text):
+            return False
         flags = kernels.canonical_flags(text, _char_table(enabled), _MARK_RUN_LENGTH)
-        if flags & kernels.CANON_TRIGGER:
+        if flags & _trigger_flags(enabled):
             return False
         if not flags & kernels.CANON_NON_ASCII:
             return True
@@ -457,6 +484,8 @@ def is_canonical(text: str, config: CanonicalConfig | None = None) -> bool:
             else bool(flags & kernels.CANON_MARK)
         )
     else:
+        if triggers.found_beside_chars(text):
+            return False
         if triggers.chars is not None and triggers.chars.search(text):
             return False
         if text.isascii():

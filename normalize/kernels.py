@@ -58,6 +58,12 @@ CANON_MARK = 2
 CANON_NON_ASCII = 4
 #: Result: a character beyond the BMP, which the table does not cover.
 CANON_ASTRAL = 8
+#: Result: two spaces in a row (``"  "``).
+CANON_SPACES = 16
+#: Result: a space beside a line break (``"\n "`` or ``" \n"``).
+CANON_LINE_SPACE = 32
+#: Result: three line breaks in a row (``"\n\n\n"``).
+CANON_BLANK_LINES = 64
 #: Size of :func:`canonical_flags`' table: the Basic Multilingual Plane.
 CANON_TABLE_SIZE = 0x10000
 
@@ -71,7 +77,9 @@ def canonical_flags(text: str, table: Buffer, run: int) -> int:
     ``run`` characters in a row are marks, ``CANON_NON_ASCII`` and
     ``CANON_ASTRAL`` when it has characters beyond ASCII and beyond the BMP
     (those have no entry: the caller decides for them; an astral character
-    ends a run of marks here).
+    ends a run of marks here), and :data:`CANON_SPACES`,
+    :data:`CANON_LINE_SPACE` and :data:`CANON_BLANK_LINES` for the sequences
+    of spaces and line breaks that rules act on.
 
     >>> import numpy as np
     >>> table = np.zeros(CANON_TABLE_SIZE, np.uint8)
@@ -80,6 +88,10 @@ def canonical_flags(text: str, table: Buffer, run: int) -> int:
     (0, 5)
     >>> canonical_flags("e\u0301\u0301", table, 2), canonical_flags("e\u0301x\u0301", table, 2)
     (6, 4)
+    >>> canonical_flags("a  b", table, 2), canonical_flags("a \\nb", table, 2)
+    (16, 32)
+    >>> canonical_flags("a\\n\\nb", table, 2), canonical_flags("a\\n\\n\\nb", table, 2)
+    (0, 64)
     """
     if len(table) < CANON_TABLE_SIZE:
         raise ValueError(f"a table of {len(table)} entries, not {CANON_TABLE_SIZE}")
@@ -87,18 +99,37 @@ def canonical_flags(text: str, table: Buffer, run: int) -> int:
         raise ValueError(f"a run of {run} marks")
     # The bits as C ints (compiled, the module's names are Python objects).
     trigger, mark, non_ascii, astral = CANON_TRIGGER, CANON_MARK, CANON_NON_ASCII, CANON_ASTRAL
+    spaces, line_space, blank_lines = CANON_SPACES, CANON_LINE_SPACE, CANON_BLANK_LINES
     flags = 0
     marks = 0
+    breaks = 0
+    prev = 0
     for ch in text:
         code = ord(ch)
         if code < 0x80:
             entry = table[code]
+            if code == 0x20:
+                if prev == 0x20:
+                    flags |= spaces
+                elif prev == 0x0A:
+                    flags |= line_space
+            elif code == 0x0A:
+                if prev == 0x20:
+                    flags |= line_space
+                breaks += 1
+                if breaks >= 3:
+                    flags |= blank_lines
+            if code != 0x0A:
+                breaks = 0
         elif code < 0x10000:
             flags |= non_ascii
             entry = table[code]
         else:
             flags |= non_ascii | astral
             entry = 0
+        if code >= 0x80:
+            breaks = 0
+        prev = code
         if entry & trigger:
             flags |= trigger
         if entry & mark:

@@ -310,7 +310,7 @@ def test_canonical_join_is_canonicalize(
 # The compiled check (one pass: kernels.canonical_flags) against the two
 # patterns of the interpreted one.
 KERNELS, KERNELS_BUILT, NEEDS_KERNELS, KERNEL_BUILDS = core_builds("kernels")
-_ODD = "a \u00a0\u200b\u0301\u0327\u094d\u0f73\u2019\u2013\ufeff\r\t\n\x85\U0001f600\U0001d165"
+_ODD = "a  \n\n\u00a0\u200b\u0301\u0327\u094d\u0f73\u2019\u2013\ufeff\r\t\n\x85\U0001f600\U0001d165"
 
 
 def _is_canonical_by(text: str, config: CanonicalConfig, compiled: bool) -> bool:
@@ -338,6 +338,12 @@ def _is_canonical_by(text: str, config: CanonicalConfig, compiled: bool) -> bool
 @example("e" + "\u0301" * 7 + "\U0001d165" + "\u0301" * 7, False, True)
 @example("\U0001f600" + "\u0301" * 40, False, True)
 @example("x" * 3 + "\u2019", True, True)
+@example("a  b", False, True)
+@example("a \nb", False, True)
+@example("a\n\n\nb", False, True)
+@example("a\n\n\u0301\nb", False, True)
+@example(" a", False, True)
+@example("a\n", False, True)
 def test_compiled_and_interpreted_checks_agree(text: str, uncurl: bool, nfc: bool) -> None:
     config = CanonicalConfig(uncurl_quotes=uncurl, ascii_dashes=uncurl, nfc=nfc)
     assert _is_canonical_by(text, config, True) == _is_canonical_by(text, config, False)
@@ -363,6 +369,12 @@ def test_canonical_flags_of_both_builds(build: Any, text: str) -> None:
         expected |= KERNELS.CANON_NON_ASCII
     if any(ord(ch) >= 0x10000 for ch in text):
         expected |= KERNELS.CANON_ASTRAL
+    if "  " in text:
+        expected |= KERNELS.CANON_SPACES
+    if "\n " in text or " \n" in text:
+        expected |= KERNELS.CANON_LINE_SPACE
+    if "\n\n\n" in text:
+        expected |= KERNELS.CANON_BLANK_LINES
     assert build.canonical_flags(text, table, run) == expected
 
 
