@@ -443,8 +443,12 @@ def ascii_line(text: str) -> tuple[int, str, bool, int, int, int, int, bool, int
     nav = 0
     nav_from = 0  # where a separator may start (after the last one's space)
     prev_word = False
-    for p in range(n):
-        o = ord(text[p])
+    # The characters by iteration (compiled: read in place, the string's kind
+    # looked at once) and their offsets counted beside them.
+    p = -1
+    for c in text:
+        p += 1
+        o = ord(c)
         if not url and (o == 104 or o == 119):  # "h", "w"
             url = (
                 _has(text, p, n, "http://")
@@ -558,8 +562,8 @@ def unicode_line(text: str, flags: Buffer) -> tuple:
     n = len(text)
     if len(flags) < 0x110000:  # the compiled core does not check its reads
         raise ValueError(f"the flags cover {len(flags)} code points, not all 1114112")
-    for p in range(n):
-        o = ord(text[p])
+    for c in text:
+        o = ord(c)
         if not flags[o] & 0x80:  # CHAR_SEEN
             return -1, o
     pieces = []
@@ -573,14 +577,16 @@ def unicode_line(text: str, flags: Buffer) -> tuple:
     nav_from = 0  # where a separator may start (after the last one's space)
     run = -1  # where the word being read started
     prev = 0  # the flags of the character before
-    for p in range(n):
-        o = ord(text[p])
+    p = -1
+    for c in text:
+        p += 1
+        o = ord(c)
         f = flags[o]
         if f & 2:  # CHAR_CJK
             if run >= 0:
                 pieces.append(text[run:p])
                 run = -1
-            pieces.append(text[p])
+            pieces.append(c)
         elif f & 1:  # CHAR_WORD
             if run < 0:
                 run = p
@@ -688,11 +694,12 @@ def ascii_analysis(text: str, classes: bytes, log1p: Any) -> tuple[str, int, str
     collapse = False
     upper = False
     gap = False
-    for p in range(lo, hi):
-        o = ord(text[p])
+    key = text[lo:hi]
+    for c in key:
+        o = ord(c)
         if o >= 128 and not 0x2000 <= o < 0x2070:
             # Flagged 0, so between lo and hi: every character is checked.
-            raise ValueError(f"{text[p]!r} is neither ASCII nor General Punctuation")
+            raise ValueError(f"{c!r} is neither ASCII nor General Punctuation")
         if _key_flags(classes, o) & 1:  # KEY_SPACE
             if o != 32 or gap:
                 collapse = True
@@ -701,7 +708,6 @@ def ascii_analysis(text: str, classes: bytes, log1p: Any) -> tuple[str, int, str
             gap = False
             if 65 <= o <= 90:
                 upper = True
-    key = text[lo:hi]
     if collapse:
         key = " ".join(key.split())
     if upper:
