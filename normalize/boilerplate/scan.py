@@ -239,7 +239,8 @@ def content_probabilities(
     ``names`` are the features either stage weighs; stage 1's ``k``-th term is
     ``weights1[k]`` times the block's feature ``names[cols1[k]]`` (stage 2's
     likewise). Each block's features are read once into ``rows`` (``len(feats)``
-    rows of ``len(names)`` numbers, ``f.get(name, 0.0)``); a stage's logit adds
+    rows of ``len(names)`` numbers, ``f.get(name, 0.0)``, from the block's items);
+    ``names`` are all different. A stage's logit adds
     its terms in their order from 0.0, the products and sums of ``sum(map(mul,
     ...))``, and its sigmoid is that of :func:`~normalize.boilerplate.model._sigmoid`
     with ``exp`` (the caller's ``math.exp``): the same floats. Between the stages
@@ -279,12 +280,23 @@ def content_probabilities(
     for k in range(4):
         if not -1 <= context[k] < m:
             raise ValueError(f"context column {context[k]} is not one of {m} features")
+    column = {}
+    for u in range(m):
+        column[names[u]] = u
+    if len(column) != m:
+        raise ValueError(f"the {m} feature names are not all different")
     p1 = []
     for i in range(n):
         f = feats[i]
         at = i * m
+        # A block has about half of the names (the structure's features are
+        # sparse): its row is read from its own items, the names it lacks 0.0.
         for u in range(m):
-            rows[at + u] = f.get(names[u], 0.0)
+            rows[at + u] = 0.0
+        for name, value in f.items():
+            u = column.get(name, -1)
+            if u >= 0:
+                rows[at + u] = value
         z = 0.0
         for k in range(n1):
             z += weights1[k] * rows[at + cols1[k]]
@@ -354,7 +366,7 @@ def _mean_around(probs: list[float], i: int, n: int, width: int) -> float:
     s = 0.0
     for j in range(lo, hi):
         if j != i:
-            s += probs[j]
+            s += float(probs[j])  # compiled, a sum of doubles (no number object per term)
     m = hi - lo - 1
     return s / (m if m > 1 else 1)
 
