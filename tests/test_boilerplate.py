@@ -662,3 +662,21 @@ def test_the_icon_strip_rule_counts_affixes_only_when_they_may_be_shared_enough(
     text: str,
 ) -> None:
     assert rules.icon_strip(text) == old_icon_strip(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    RULE_LINES
+    | st.lists(st.sampled_from(["iconopen", "iconclose", "a", "ab"]), max_size=8).map(" ".join)
+)
+@example("a b c d e f")  # six tokens in the fewest characters
+@example("a b c d ef")
+@example("iconopen iconclose iconopen iconclose iconopen iconclose.")
+@example("iconopen iconclose iconopen iconclose iconopen iconclose")
+def test_a_lines_icon_verdict_is_the_rule_on_its_text(text: str) -> None:
+    """A line asks the icon rule only when it ends no sentence, and the rule's cheap
+    refusals (too short for six tokens) keep its verdict on the text."""
+    expected = old_icon_strip(text)
+    assert rules.icon_strip(text) == expected
+    assert features._Line(text).icon == expected
+    assert features._Line(text, features.line_chars(STOP_CTX)).icon == expected

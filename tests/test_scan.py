@@ -248,6 +248,8 @@ def test_the_probabilities_check_their_columns(scan: ModuleType) -> None:
         run(context=np.full(3, -1, np.intp))
     with pytest.raises(ValueError, match="2 blocks of 2 features need 4 numbers, not 3"):
         run(rows=np.empty(3))
+    with pytest.raises(ValueError, match="the 2 feature names are not all different"):
+        run(names=["a", "a"])
 
 
 @pytest.mark.parametrize("scan", BUILDS)

@@ -21,7 +21,7 @@ import numpy as np
 import regex
 
 from normalize import compiled
-from normalize.boilerplate.rules import _NAV_SEP, _SENT_END, Phrases, _short_rule, icon_strip
+from normalize.boilerplate.rules import _NAV_SEP, _SENT_END, Phrases, _icon_labels, _short_rule
 from normalize.boilerplate.tokens import _ASCII_WORD, _ascii_words, _word_pattern, words
 from normalize.caches import RepeatCache
 from normalize.context import Context, default_context
@@ -402,7 +402,8 @@ class _Line:
             self.base = scan.base_features(
                 len(text), nw, end, n_sent, n_comma, n_digit, n_caps, url, n_nav, math.log1p
             )
-        self.icon = not end and icon_strip(text)  # a strip never ends a sentence
+        # A strip never ends a sentence (``end`` is the search of ``rules._SENT_END``).
+        self.icon = not end and _icon_labels(text)
         self._rule: str | None = None
         self._rule_src: object = None
 

@@ -176,6 +176,7 @@ def _evidence(
     forced: list[str | None] = []
     prev_key = None
     max_rule_chars = config.max_rule_chars
+    blocks = page.blocks
     for i, (line, k) in enumerate(zip(lines, keys, strict=True)):
         reason = None
         if i == title_index:
@@ -187,7 +188,10 @@ def _evidence(
         elif k and k == prev_key:
             reason = "duplicate_line"
         else:
-            reason = line.rule(max_rule_chars, phrases) or structural_reason(feats[i])
+            # Only a block with structural features (HTML) can have a structural reason.
+            reason = line.rule(max_rule_chars, phrases) or (
+                structural_reason(feats[i]) if blocks[i].features else None
+            )
         forced.append(reason)
         if k:
             prev_key = k

@@ -164,8 +164,16 @@ def icon_strip(text: str) -> bool:
     >>> icon_strip("The nation's station ran a relation of the situation and information.")
     False
     """
+    return _SENT_END.search(text) is None and _icon_labels(text)
+
+
+def _icon_labels(text: str) -> bool:
+    """:func:`icon_strip` of text that ends no sentence (an analysed line knows whether
+    it does: ``_Line`` asks only this)."""
+    if len(text) < 11:
+        return False  # six tokens and the five spaces between them
     toks = text.split()[:300]
-    if len(toks) < 6 or _SENT_END.search(text):
+    if len(toks) < 6:
         return False
     need = 0.4 * len(toks)
     long_toks = [t for t in map(str.casefold, toks) if len(t) >= 6]

@@ -19,7 +19,7 @@ cpdef Py_ssize_t shingle_sketch(const unsigned char[::1] data, const Py_ssize_t[
 
 @cython.locals(n=Py_ssize_t, m=Py_ssize_t, n1=Py_ssize_t, n2=Py_ssize_t, k=Py_ssize_t,
                i=Py_ssize_t, u=Py_ssize_t, at=Py_ssize_t, z=double, ctx_p=double, wide=double,
-               prev=double, after=double, f=dict, p1=list, out=list)
+               prev=double, after=double, f=dict, p1=list, out=list, column=dict)
 cpdef list content_probabilities(list names, const Py_ssize_t[::1] cols1,
                                  const double[::1] weights1, const Py_ssize_t[::1] cols2,
                                  const double[::1] weights2, const Py_ssize_t[::1] context,
@@ -56,7 +56,7 @@ cdef bint _ends_sentence(str text, Py_ssize_t end)
 @cython.locals(n=Py_ssize_t, m=Py_ssize_t, n_words=Py_ssize_t, sent=Py_ssize_t,
                commas=Py_ssize_t, digits=Py_ssize_t, caps=Py_ssize_t, nav=Py_ssize_t,
                nav_from=Py_ssize_t, p=Py_ssize_t, o=cython.uint, url=bint, prev_word=bint,
-               end=bint, out=bytearray)
+               end=bint, out=bytearray, c=Py_UCS4)
 cpdef tuple ascii_line(str text)
 
 
@@ -71,7 +71,7 @@ cdef bint _ends_any_sentence(str text, Py_ssize_t end)
 @cython.locals(n=Py_ssize_t, p=Py_ssize_t, o=cython.uint, f=cython.uint, prev=cython.uint,
                sep=cython.uint, pieces=list, n_words=Py_ssize_t, sent=Py_ssize_t,
                commas=Py_ssize_t, digits=Py_ssize_t, caps=Py_ssize_t, nav=Py_ssize_t,
-               nav_from=Py_ssize_t, run=Py_ssize_t, url=bint, end=bint)
+               nav_from=Py_ssize_t, run=Py_ssize_t, url=bint, end=bint, c=Py_UCS4)
 cpdef tuple unicode_line(str text, const unsigned char[::1] flags)
 
 
@@ -127,7 +127,7 @@ cdef cython.uint _key_flags(const unsigned char[::1] classes, cython.uint o) noe
 @cython.locals(n=Py_ssize_t, lo=Py_ssize_t, hi=Py_ssize_t, p=Py_ssize_t, o=cython.uint,
                collapse=bint, upper=bint, gap=bint, key=str, nw=Py_ssize_t, n_sent=Py_ssize_t,
                n_comma=Py_ssize_t, n_digit=Py_ssize_t, n_caps=Py_ssize_t, n_nav=object,
-               end=bint, url=bint)
+               end=bint, url=bint, c=Py_UCS4)
 cpdef tuple ascii_analysis(str text, const unsigned char[::1] classes, object log1p)
 
 

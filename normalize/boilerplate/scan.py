@@ -239,7 +239,8 @@ def content_probabilities(
     ``names`` are the features either stage weighs; stage 1's ``k``-th term is
     ``weights1[k]`` times the block's feature ``names[cols1[k]]`` (stage 2's
     likewise). Each block's features are read once into ``rows`` (``len(feats)``
-    rows of ``len(names)`` numbers, ``f.get(name, 0.0)``); a stage's logit adds
+    rows of ``len(names)`` numbers, ``f.get(name, 0.0)``, from the block's items);
+    ``names`` are all different. A stage's logit adds
     its terms in their order from 0.0, the products and sums of ``sum(map(mul,
     ...))``, and its sigmoid is that of :func:`~normalize.boilerplate.model._sigmoid`
     with ``exp`` (the caller's ``math.exp``): the same floats. Between the stages
@@ -279,12 +280,23 @@ def content_probabilities(
     for k in range(4):
         if not -1 <= context[k] < m:
             raise ValueError(f"context column {context[k]} is not one of {m} features")
+    column = {}
+    for u in range(m):
+        column[names[u]] = u
+    if len(column) != m:
+        raise ValueError(f"the {m} feature names are not all different")
     p1 = []
     for i in range(n):
         f = feats[i]
         at = i * m
+        # A block has about half of the names (the structure's features are
+        # sparse): its row is read from its own items, the names it lacks 0.0.
         for u in range(m):
-            rows[at + u] = f.get(names[u], 0.0)
+            rows[at + u] = 0.0
+        for name, value in f.items():
+            u = column.get(name, -1)
+            if u >= 0:
+                rows[at + u] = value
         z = 0.0
         for k in range(n1):
             z += weights1[k] * rows[at + cols1[k]]
@@ -354,7 +366,7 @@ def _mean_around(probs: list[float], i: int, n: int, width: int) -> float:
     s = 0.0
     for j in range(lo, hi):
         if j != i:
-            s += probs[j]
+            s += float(probs[j])  # compiled, a sum of doubles (no number object per term)
     m = hi - lo - 1
     return s / (m if m > 1 else 1)
 
@@ -443,8 +455,12 @@ def ascii_line(text: str) -> tuple[int, str, bool, int, int, int, int, bool, int
     nav = 0
     nav_from = 0  # where a separator may start (after the last one's space)
     prev_word = False
-    for p in range(n):
-        o = ord(text[p])
+    # The characters by iteration (compiled: read in place, the string's kind
+    # looked at once) and their offsets counted beside them.
+    p = -1
+    for c in text:
+        p += 1
+        o = ord(c)
         if not url and (o == 104 or o == 119):  # "h", "w"
             url = (
                 _has(text, p, n, "http://")
@@ -558,8 +574,8 @@ def unicode_line(text: str, flags: Buffer) -> tuple:
     n = len(text)
     if len(flags) < 0x110000:  # the compiled core does not check its reads
         raise ValueError(f"the flags cover {len(flags)} code points, not all 1114112")
-    for p in range(n):
-        o = ord(text[p])
+    for c in text:
+        o = ord(c)
         if not flags[o] & 0x80:  # CHAR_SEEN
             return -1, o
     pieces = []
@@ -573,14 +589,16 @@ def unicode_line(text: str, flags: Buffer) -> tuple:
     nav_from = 0  # where a separator may start (after the last one's space)
     run = -1  # where the word being read started
     prev = 0  # the flags of the character before
-    for p in range(n):
-        o = ord(text[p])
+    p = -1
+    for c in text:
+        p += 1
+        o = ord(c)
         f = flags[o]
         if f & 2:  # CHAR_CJK
             if run >= 0:
                 pieces.append(text[run:p])
                 run = -1
-            pieces.append(text[p])
+            pieces.append(c)
         elif f & 1:  # CHAR_WORD
             if run < 0:
                 run = p
@@ -688,11 +706,12 @@ def ascii_analysis(text: str, classes: bytes, log1p: Any) -> tuple[str, int, str
     collapse = False
     upper = False
     gap = False
-    for p in range(lo, hi):
-        o = ord(text[p])
+    key = text[lo:hi]
+    for c in key:
+        o = ord(c)
         if o >= 128 and not 0x2000 <= o < 0x2070:
             # Flagged 0, so between lo and hi: every character is checked.
-            raise ValueError(f"{text[p]!r} is neither ASCII nor General Punctuation")
+            raise ValueError(f"{c!r} is neither ASCII nor General Punctuation")
         if _key_flags(classes, o) & 1:  # KEY_SPACE
             if o != 32 or gap:
                 collapse = True
@@ -701,7 +720,6 @@ def ascii_analysis(text: str, classes: bytes, log1p: Any) -> tuple[str, int, str
             gap = False
             if 65 <= o <= 90:
                 upper = True
-    key = text[lo:hi]
     if collapse:
         key = " ".join(key.split())
     if upper:
