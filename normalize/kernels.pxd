@@ -59,9 +59,9 @@ cdef Py_ssize_t GAP_SOFT, GAP_SENTENCE, GAP_STRUCT, GAP_LINE, APART
 
 # The scanner's helpers are C functions only: they read the text and tables
 # scan_pieces has checked, at the positions it gives them.
-@cython.locals(i=Py_ssize_t, f=u64, prev=u64, structure=bint,
-               sentence=bint, item=bint)
-cdef Py_ssize_t gap_kind(str text, Py_ssize_t lo, Py_ssize_t hi,
+@cython.locals(i=Py_ssize_t, end=Py_ssize_t, f=u64, prev=u64, structure=bint,
+               sentence=bint, item=bint, urls=bint)
+cdef Py_ssize_t gap_kind(str text, Py_ssize_t lo, Py_ssize_t hi, bint schemes, bint emails,
                          const unsigned short[::1] classes,
                          const unsigned long long[::1] info) noexcept
 
@@ -101,6 +101,16 @@ cpdef Py_ssize_t scan_pieces(str text, bint schemes, bint emails,
                              Py_ssize_t[::1] pending, Py_ssize_t[::1] starts,
                              Py_ssize_t[::1] ends, unsigned char[::1] scripts,
                              unsigned char[::1] before, unsigned char[::1] item) except -2
+
+
+# Spans: the runs of labelled pieces.
+@cython.locals(n=Py_ssize_t, count=Py_ssize_t, last=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t,
+               k=Py_ssize_t, start=Py_ssize_t, end=Py_ssize_t, limit=Py_ssize_t,
+               at=Py_ssize_t, url=Py_ssize_t, stop=Py_ssize_t, pos=Py_ssize_t,
+               size=Py_ssize_t, urls=bint, stops=u64, ch=Py_UCS4, out=list, weighted=list)
+cpdef list spans(str text, list pieces, bint schemes, bint emails,
+                 const unsigned short[::1] classes, const unsigned long long[::1] info,
+                 str none_lang, str none_script)
 
 
 # Segments: fields set without the class's frozen __setattr__ (CPython's C function).

@@ -432,21 +432,41 @@ CHAR_FLAGS = {
 }
 
 
-def gap_kind(text: str, lo: int, hi: int, classes: Buffer, info: Buffer) -> int:
+def gap_kind(
+    text: str,
+    lo: int,
+    hi: int,
+    schemes: bool,
+    emails: bool,
+    classes: Buffer,
+    info: Buffer,
+) -> int:
     """How strongly ``text[lo:hi]`` separates the tokens around it (``segment._gap_kind``).
 
     A line break is a line; a separator character, or a dash with white
     space on one side, a structure; a sentence end a sentence; anything
     else (spaces, commas, digits) soft. Bits 16 and up of the result say
-    whether the gap also sets items apart (``segment._sets_apart``).
+    whether the gap also sets items apart (``segment._sets_apart``). Each
+    URL or e-mail address in the gap (:func:`url_end`, of the kinds
+    ``schemes`` and ``emails`` ask for; the scanner's gaps have none) counts
+    as one space, as ``_URL.sub(" ", gap)`` would make it: between two
+    pieces, a link is no separator of its own.
     """
     structure = False
     sentence = False
     item = False
     prev = 0
     f = 0
-    for i in range(lo, hi):
-        f = (info[classes[ord(text[i])]] >> FLAG_SHIFT) & 0xFFFF
+    urls = schemes or emails
+    i = lo
+    while i < hi:
+        end = url_end(text, i, hi, schemes, emails, classes, info) if urls else -1
+        if end > i:
+            f = C_SPACE
+            i = end
+        else:
+            f = (info[classes[ord(text[i])]] >> FLAG_SHIFT) & 0xFFFF
+            i += 1
         if f & C_NEWLINE:
             return GAP_LINE | APART
         if f & C_STRUCT:
@@ -657,7 +677,7 @@ def scan_pieces(
         elif pos == last_end + 1 and text[last_end] == " ":
             gap = carried
         else:
-            gap = gap_kind(text, last_end, pos, classes, info)
+            gap = gap_kind(text, last_end, pos, False, False, classes, info)
             if (gap & (APART - 1)) < carried:
                 gap = (gap & APART) | carried
         kind = gap & (APART - 1)
@@ -693,7 +713,7 @@ def scan_pieces(
             # The gap before this piece sets the previous one apart too; with
             # URLs between them, it is all that lies between the two pieces.
             if after_url:
-                gap = gap_kind(text, ends[count - 1], start, classes, info)
+                gap = gap_kind(text, ends[count - 1], start, False, False, classes, info)
             apart = 1 if gap & APART else 0
             item[count - 1] = 1 if apart_before or apart else 0
             apart_before = apart
@@ -704,6 +724,115 @@ def scan_pieces(
         item[count - 1] = 1
         item[0] = 1
     return count
+
+
+# Spans.
+def spans(
+    text: str,
+    pieces: list[Any],
+    schemes: bool,
+    emails: bool,
+    classes: Buffer,
+    info: Buffer,
+    none_lang: str,
+    none_script: str,
+) -> list[tuple[int, int, str, str, float]]:
+    """The stretches ``(start, end, lang, script, confidence)`` that tile ``text``:
+    runs of labelled ``pieces``, ``(none_lang, none_script)`` stretches between them.
+
+    ``pieces`` are in text order, each with ``start``, ``end``, ``lang``,
+    ``script`` and ``confidence`` (``segment._Piece``). A run is pieces of
+    one language and script that no gap stronger than a sentence end
+    separates (:func:`gap_kind`, a URL or e-mail address in it counting as a
+    space); its stretch takes what follows it up to the next piece when that
+    is a URL or address after spaces (``[ \\u00a0]+``), then an optional
+    space and a run of sentence ends (``[ \\u00a0\\u202f]?`` and ``. ! ? …
+    । ॥ ۔ ؟ 。 ！ ？ ．``). Its confidence is its pieces', weighted by their
+    lengths (the weighted terms added by Python's ``sum``, as the original
+    sum did). ``schemes`` and ``emails`` say which URLs the text may have
+    (``segment._url_kinds``); ``classes`` and ``info`` are the scanner's
+    tables, which must classify every character of ``text``. Raises
+    ValueError when a piece is empty, out of the text or out of order.
+    """
+    # The compiled core checks no index: the tables, the pieces' bounds and the
+    # class of every character between pieces (all that is read) are checked here.
+    n = len(text)
+    if len(classes) < 0x110000:
+        raise ValueError("classes needs a class per code point")
+    count = len(pieces)
+    last = 0
+    for i in range(count + 1):
+        if i < count:
+            start = pieces[i].start
+            end = pieces[i].end
+        else:
+            start = end = n
+        if start < last or end < start or (end == start and i < count) or end > n:
+            raise ValueError(f"piece {start}:{end} is empty, out of order or not within 0:{n}")
+        for k in range(last if i else start, start):
+            if classes[ord(text[k])] >= len(info):
+                raise ValueError(f"{text[k]!r} has class {classes[ord(text[k])]}, which info lacks")
+        last = end
+    urls = schemes or emails
+    stops = C_STOP | C_FULL_STOP
+    out = []
+    pos = 0
+    i = 0
+    while i < count:
+        first = pieces[i]
+        lang = first.lang
+        script = first.script
+        end = first.end
+        j = i + 1
+        while j < count:
+            p = pieces[j]
+            if p.lang != lang or p.script != script:
+                break
+            start = p.start
+            if not (start == end + 1 and text[end] == " ") and (
+                gap_kind(text, end, start, schemes, emails, classes, info) & (APART - 1)
+                > GAP_SENTENCE
+            ):
+                break
+            end = p.end
+            j += 1
+        limit = pieces[j].start if j < count else n
+        start = first.start
+        if urls:
+            at = end
+            while at < limit and (text[at] == " " or text[at] == "\u00a0"):
+                at += 1
+            if at > end:
+                url = url_end(text, at, limit, schemes, emails, classes, info)
+                if url >= 0:
+                    end = url
+        at = end
+        if at < limit and (text[at] == " " or text[at] == "\u00a0" or text[at] == "\u202f"):
+            at += 1
+        stop = at
+        while stop < limit and (info[classes[ord(text[stop])]] >> FLAG_SHIFT) & stops:
+            stop += 1
+        if stop > at:
+            end = stop
+        if start > pos:
+            out.append((pos, start, none_lang, none_script, 1.0))
+        if j == i + 1:
+            size = first.end - start
+            conf = first.confidence * size / size
+        else:
+            weighted = []
+            size = 0
+            for k in range(i, j):
+                p = pieces[k]
+                weighted.append(p.confidence * (p.end - p.start))
+                size += p.end - p.start
+            conf = sum(weighted) / size
+        out.append((start, end, lang, script, conf))
+        pos = end
+        i = j
+    if pos < n:
+        out.append((pos, n, none_lang, none_script, 1.0))
+    return out
 
 
 # Segments.

@@ -164,11 +164,6 @@ _STRUCT = regex.compile(rf"[{_STRUCT_CHARS}]|\s[{_DASHES}]+|[{_DASHES}]+\s")
 #: Separators between menu items and crumbs.
 _ITEM_GAP = regex.compile(rf"\n|[{_ITEM_CHARS}]|\s[{_DASHES}]+|[{_DASHES}]+\s")
 _SENTENCE_END = regex.compile(rf"[{_STOPS}](?=\s)|[{_STOPS}]$|[{_FULL_STOPS}]")
-#: A URL or e-mail address right after a run ends its sentence: it stays in the segment.
-_TRAILING_URL = regex.compile(r"[ \u00a0]+(?:" + _URL.pattern + ")")
-#: Literal characters only, so :mod:`re` matches it as :mod:`regex` would, several
-#: times faster (as the candidates' letters in ``_make_letter_table``).
-_TRAILING_STOP = re.compile(r"[ \u00a0\u202f]?[.!?…।॥۔؟。！？．]+")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -185,16 +180,6 @@ def _gap_kind(gap: str) -> int:
     if _SENTENCE_END.search(gap):
         return SENTENCE
     return SOFT
-
-
-@functools.lru_cache(maxsize=4096)
-def _gap_kind_around_urls(gap: str) -> int:
-    """:func:`_gap_kind` of a gap whose URLs and e-mail addresses count as a space.
-
-    >>> _gap_kind_around_urls(" https://example.org/a?b "), _gap_kind(" https://example.org/a?b ")
-    (0, 2)
-    """
-    return _gap_kind(_URL.sub(" ", gap))
 
 
 @dataclass(slots=True)
@@ -1015,17 +1000,11 @@ def segment_languages(
     pieces = _scanned_pieces(text, ctx) if COMPILED else _pieces(text)
     _label(text, pieces, languages, hints, config, ctx)
     _absorb_strays(text, pieces, config)
-    return _segments(text, pieces, blocks)
-
-
-#: What can follow a run of pieces and belong to its segment: a URL or e-mail
-#: address after a space, a sentence end (the first characters the two
-#: patterns need, checked before matching them).
-_TRAILING_STARTS = frozenset(" \u00a0\u202f.!?…।॥۔؟。！？．")
+    return _segments(text, pieces, ctx, blocks)
 
 
 def _segments(
-    text: str, pieces: Sequence[_Piece], blocks: Sequence[Block] | None = None
+    text: str, pieces: list[_Piece], ctx: Context, blocks: Sequence[Block] | None = None
 ) -> list[Segment]:
     """The segments that tile ``text``: runs of labelled pieces, ``zxx`` between them,
     cut at ``blocks`` (one content block when ``None``).
@@ -1035,57 +1014,21 @@ def _segments(
     end right after it. The confidence of a segment is its pieces', weighted
     by their lengths.
     """
-    return _cut_at_blocks(text, _spans(text, pieces), blocks)
+    return _cut_at_blocks(text, _spans(text, pieces, ctx), blocks)
 
 
 #: A stretch ``text[start:end]`` with its language, script and confidence.
 _Span = tuple[int, int, str, str, float]
 
 
-def _spans(text: str, pieces: Sequence[_Piece]) -> list[_Span]:
-    """The stretches of :func:`_segments` before they are cut at blocks, in order."""
-    out: list[_Span] = []
-    pos = 0
-    n = len(pieces)
-    i = 0
-    # A text without "://", "www." or "@" holds no URL or address to take.
-    urls = any(_url_kinds(text))
-    while i < n:
-        first = pieces[i]
-        j = i + 1
-        while j < n:
-            p, prev = pieces[j], pieces[j - 1]
-            if p.lang != prev.lang or p.script != prev.script:
-                break
-            gap = text[prev.end : p.start]
-            if gap != " " and _gap_kind_around_urls(gap) > SENTENCE:
-                break
-            j += 1
-        limit = pieces[j].start if j < n else len(text)
-        start, end = first.start, pieces[j - 1].end
-        if end < limit and text[end] in _TRAILING_STARTS:
-            url = _TRAILING_URL.match(text, end, limit) if urls else None
-            if url:
-                end = url.end()
-            stop = _TRAILING_STOP.match(text, end, limit)
-            if stop:
-                end = stop.end()
-        if start > pos:
-            out.append((pos, start, NO_LANGUAGE, "Zyyy", 1.0))
-        if j == i + 1:
-            size = first.end - first.start
-            conf = first.confidence * size / size
-        else:
-            run = pieces[i:j]
-            conf = sum(p.confidence * (p.end - p.start) for p in run) / sum(
-                p.end - p.start for p in run
-            )
-        out.append((start, end, first.lang, first.script, conf))
-        pos = end
-        i = j
-    if pos < len(text):
-        out.append((pos, len(text), NO_LANGUAGE, "Zyyy", 1.0))
-    return out
+def _spans(text: str, pieces: list[_Piece], ctx: Context) -> list[_Span]:
+    """The stretches of :func:`_segments` before they are cut at blocks, in order
+    (:func:`normalize.kernels.spans`, which reads the gaps with the scanner's tables)."""
+    table = _char_classes(ctx)
+    table.cover(text)
+    return kernels.spans(
+        text, pieces, *_url_kinds(text), table.classes, table.info, NO_LANGUAGE, "Zyyy"
+    )
 
 
 def _cut_at_blocks(

@@ -22,6 +22,7 @@ from unittest import mock
 
 import numpy as np
 import pytest
+import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -304,6 +305,113 @@ def test_compiled_word_bonuses_equal_interpreted(
         return out.tobytes()
 
     assert run(BUILT) == run(PURE)
+
+
+# Spans: the runs of labelled pieces.
+
+_URL_PATTERN = segment._URL.pattern
+#: What may follow a run and belong to its segment, as patterns: a URL or e-mail
+#: address after spaces, a sentence end after an optional space.
+TRAILING_URL = regex.compile(r"[ \u00a0]+(?:" + _URL_PATTERN + ")")
+TRAILING_STOP = regex.compile(r"[ \u00a0\u202f]?[.!?…।॥۔؟。！？．]+")
+
+
+def reference_spans(text: str, pieces: list) -> list[tuple]:
+    """kernels.spans by its definition, in patterns: the gaps' URLs and addresses
+    replaced by a space before their kind is read, what trails a run matched."""
+    out: list[tuple] = []
+    pos, n, i = 0, len(pieces), 0
+    while i < n:
+        first = pieces[i]
+        j = i + 1
+        while j < n:
+            p, prev = pieces[j], pieces[j - 1]
+            if p.lang != prev.lang or p.script != prev.script:
+                break
+            gap = text[prev.end : p.start]
+            if gap != " " and segment._gap_kind(segment._URL.sub(" ", gap)) > segment.SENTENCE:
+                break
+            j += 1
+        limit = pieces[j].start if j < n else len(text)
+        start, end = first.start, pieces[j - 1].end
+        if url := TRAILING_URL.match(text, end, limit):
+            end = url.end()
+        if stop := TRAILING_STOP.match(text, end, limit):
+            end = stop.end()
+        if start > pos:
+            out.append((pos, start, "zxx", "Zyyy", 1.0))
+        run = pieces[i:j]
+        size = sum(p.end - p.start for p in run)
+        conf = sum([p.confidence * (p.end - p.start) for p in run]) / size
+        out.append((start, end, first.lang, first.script, conf))
+        pos, i = end, j
+    if pos < len(text):
+        out.append((pos, len(text), "zxx", "Zyyy", 1.0))
+    return out
+
+
+def spans(kernels: ModuleType, text: str, pieces: list) -> list[tuple]:
+    """segment._spans by the kernel of ``kernels``."""
+    with mock.patch.object(segment, "kernels", kernels):
+        return segment._spans(text, pieces, SCANNER_CONTEXT)
+
+
+@st.composite
+def labelled(draw: st.DrawFn) -> tuple[str, list]:
+    """A text and its pieces (as the scanner cuts them), labelled in runs as the
+    decoder labels them: neighbours often share a language."""
+    text = draw(SCANNED_TEXT)
+    pieces = segment._pieces(text)
+    langs = st.sampled_from(["en", "fr", "und"])
+    confs = st.sampled_from([0.0, 0.25, 1.0 / 3.0, 0.9, 1.0])
+    lang = draw(langs)
+    for p in pieces:
+        if draw(st.integers(0, 3)) == 0:
+            lang = draw(langs)
+        p.lang, p.confidence = lang, draw(confs)
+        if draw(st.integers(0, 5)) == 0:
+            p.script = "Latn"  # a stray given its neighbours' script
+    return text, pieces
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+@settings(max_examples=300, deadline=None)
+@given(labelled())
+def test_spans_are_their_definition(kernels: ModuleType, case: tuple) -> None:
+    text, pieces = case
+    made = spans(kernels, text, pieces)
+    assert made == reference_spans(text, pieces)
+    assert [type(v) for span in made for v in span] == [int, int, str, str, float] * len(made)
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+def test_spans_take_urls_and_sentence_ends_as_their_definition(kernels: ModuleType) -> None:
+    texts = [
+        "Read https://example.org/a?b=(1) then mail ana.b+c@mail.example.co.uk. Or www.x.y!",
+        "Écrivez à contact@exemple.fr — ou lisez http:// www. @ a@b a@b. x@y.z. fin",
+        "होम > दुनिया https://bbc.com/hindi|संपर्क: info@bbc.co.uk (International)",
+        "See\u00a0 www.example.org\u202f!! and 12@x.org-y. next\nline a-http://b.c d",
+    ]
+    for text in texts:
+        pieces = segment._pieces(text)
+        for p in pieces:
+            p.lang, p.confidence = "en", 0.5
+        assert spans(kernels, text, pieces) == reference_spans(text, pieces), text
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+def test_spans_check_the_pieces(kernels: ModuleType) -> None:
+    """Pieces out of the text, empty or out of order: errors, not reads past the
+    end of the text (the compiled core checks no index)."""
+
+    def run(*bounds: tuple[int, int]) -> list:
+        pieces = [segment._Piece(a, b, "Latn", "Latn", lang="en") for a, b in bounds]
+        return spans(kernels, "ab cd ef", pieces)
+
+    assert run((0, 2), (3, 5)) == [(0, 5, "en", "Latn", 0.0), (5, 8, "zxx", "Zyyy", 1.0)]
+    for bounds in [((0, 2), (3, 9)), ((3, 5), (0, 2)), ((0, 2), (4, 4)), ((-1, 2),)]:
+        with pytest.raises(ValueError, match="empty, out of order or not within 0:8"):
+            run(*bounds)
 
 
 # Segments cut at blocks.
