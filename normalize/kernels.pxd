@@ -113,6 +113,15 @@ cpdef list spans(str text, list pieces, bint schemes, bint emails,
                  str none_lang, str none_script)
 
 
+# Letters.
+@cython.locals(n=Py_ssize_t, ch=Py_UCS4)
+cpdef Py_ssize_t count_letters(str text) except -1
+
+
+@cython.locals(n=Py_ssize_t)
+cpdef void letter_totals(list segments, str skip, dict letters, dict confident) except *
+
+
 # Segments: fields set without the class's frozen __setattr__ (CPython's C function).
 from cpython.object cimport PyObject_GenericSetAttr
 cdef bint compiled

@@ -835,6 +835,37 @@ def spans(
     return out
 
 
+# Letters.
+def count_letters(text: str) -> int:
+    """How many characters of ``text`` are letters (``str.isalpha``).
+
+    >>> count_letters("Hi, there 42"), count_letters("होम > दुनिया")
+    (7, 5)
+    """
+    n = 0
+    for ch in text:
+        if ch.isalpha():
+            n += 1
+    return n
+
+
+def letter_totals(
+    segments: list[Any], skip: str, letters: dict[str, int], confident: dict[str, float]
+) -> None:
+    """Add each segment's letters to ``letters[lang]``, and its letters times its
+    confidence to ``confident[lang]``, in order, but for segments of language ``skip``.
+
+    Segments have ``text``, ``lang`` and ``confidence`` (``document.Segment``).
+    """
+    for seg in segments:
+        lang = seg.lang
+        if lang == skip:
+            continue
+        n = count_letters(seg.text)
+        letters[lang] = letters.get(lang, 0) + n
+        confident[lang] = confident.get(lang, 0.0) + n * seg.confidence
+
+
 # Segments.
 #: The fields :func:`cut_segments` sets, in the order of ``Segment``'s: every
 #: one (a test checks it), the last three ``None``.

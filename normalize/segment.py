@@ -1063,20 +1063,14 @@ def _cut_at_blocks(
     return out
 
 
-_ASCII_LETTERS = bytes(range(ord("A"), ord("Z") + 1)) + bytes(range(ord("a"), ord("z") + 1))
-
-
 def _count_letters(text: str) -> int:
-    """How many characters of ``text`` are letters (``str.isalpha``).
-
-    ASCII text, most of the web, is counted by deleting its letters in C.
+    """How many characters of ``text`` are letters (``str.isalpha``;
+    :func:`normalize.kernels.count_letters`).
 
     >>> _count_letters("Hi, there 42"), _count_letters("होम > दुनिया")
     (7, 5)
     """
-    if text.isascii():
-        return len(text) - len(text.encode("ascii").translate(None, _ASCII_LETTERS))
-    return sum(map(str.isalpha, text))
+    return kernels.count_letters(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -1112,12 +1106,12 @@ def language_summary(segments: Sequence[Segment]) -> LanguageSummary:
     """
     letters: dict[str, int] = {}
     confident: dict[str, float] = {}
-    for s in segments:
-        if s.lang == NO_LANGUAGE:
-            continue
-        n = _count_letters(s.text)
-        letters[s.lang] = letters.get(s.lang, 0) + n
-        confident[s.lang] = confident.get(s.lang, 0.0) + n * s.confidence
+    kernels.letter_totals(
+        segments if isinstance(segments, list) else list(segments),
+        NO_LANGUAGE,
+        letters,
+        confident,
+    )
     total = sum(letters.values())
     if not total:
         return LanguageSummary(UNDETERMINED, 0.0, ())

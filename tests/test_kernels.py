@@ -414,6 +414,47 @@ def test_spans_check_the_pieces(kernels: ModuleType) -> None:
             run(*bounds)
 
 
+# Letters.
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+def test_letters_are_what_str_isalpha_says(kernels: ModuleType) -> None:
+    every = "".join(map(chr, range(sys.maxunicode + 1)))
+    assert [c for c in every if kernels.count_letters(c)] == [c for c in every if c.isalpha()]
+    assert kernels.count_letters(every) == sum(map(str.isalpha, every))
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.text("ab 1é.ж中\u0301", max_size=8),
+            st.sampled_from(["en", "fr", "zxx", "und"]),
+            st.floats(0, 1, allow_subnormal=False),
+        ),
+        max_size=12,
+    )
+)
+def test_letter_totals_add_up_in_order(kernels: ModuleType, parts: list) -> None:
+    """The letters and confidence-weighted letters of each language, the weighted ones
+    added in the segments' order (a float sum in another order could round differently)."""
+    segments = [Segment(t, 0, len(t), lang, "Latn", conf) for t, lang, conf in parts]
+    letters: dict[str, int] = {}
+    confident: dict[str, float] = {}
+    kernels.letter_totals(segments, "zxx", letters, confident)
+    expected: dict[str, int] = {}
+    weighted: dict[str, float] = {}
+    for seg in segments:
+        if seg.lang != "zxx":
+            n = sum(map(str.isalpha, seg.text))
+            expected[seg.lang] = expected.get(seg.lang, 0) + n
+            weighted[seg.lang] = weighted.get(seg.lang, 0.0) + n * seg.confidence
+    assert letters == expected
+    assert list(confident) == list(weighted)
+    assert [v.hex() for v in confident.values()] == [v.hex() for v in weighted.values()]
+
+
 # Segments cut at blocks.
 
 
