@@ -48,6 +48,19 @@ cpdef void word_bonuses(list keys, dict phrases, dict owner, double chrome, doub
                         Py_ssize_t[::1] hits, double[::1] out) except *
 
 
+# Evidence rows kept across documents.
+@cython.locals(n=Py_ssize_t, i=Py_ssize_t, start=Py_ssize_t, end=Py_ssize_t, piece=str,
+               where=object)
+cpdef void piece_rows(str text, list pieces, Py_ssize_t short_chars, Py_ssize_t max_chars,
+                      object context, object get, list rows, dict missing,
+                      unsigned char[::1] short) except *
+
+
+@cython.locals(m=Py_ssize_t, j=Py_ssize_t, i=Py_ssize_t, piece=str)
+cpdef void offer_rows(list todo, object fresh, dict missing, list rows, Py_ssize_t max_chars,
+                      object context, object offer) except *
+
+
 # The piece scanner. Its constants are C's (the module's CHAR_FLAGS names them).
 ctypedef unsigned long long u64
 cdef unsigned long long C_LETTER, C_MARK, C_SPACE, C_NEWLINE, C_STRUCT, C_DASH, C_STOP

@@ -367,6 +367,78 @@ def word_bonuses(
                     hits[j] = 0
 
 
+# Evidence rows kept across documents.
+def piece_rows(
+    text: str,
+    pieces: list[Any],
+    short_chars: int,
+    max_chars: int,
+    context: object,
+    get: Any,
+    rows: list[Any],
+    missing: dict[str, list[int]],
+    short: Buffer,
+) -> None:
+    """Look up each piece's evidence row: append ``get((context, piece_text))`` to
+    ``rows`` (``None`` for a piece longer than ``max_chars``, which is not kept),
+    and list the pieces whose row is missing under their text in ``missing``, in
+    order; ``short[i]`` says whether piece ``i`` stands apart and has at most
+    ``short_chars`` characters (a menu item or crumb, which pools its evidence).
+
+    ``pieces`` have ``start``, ``end`` and ``item`` (``segment._Piece``);
+    ``get`` is a cache's (``caches.RepeatCache.get``). Raises ValueError when a
+    piece is not within ``text`` or ``short`` has no room for every piece.
+    """
+    # The compiled core checks no index: the buffer and the pieces are checked here.
+    n = len(text)
+    if len(short) < len(pieces):
+        raise ValueError(f"short needs the {len(pieces)} items of pieces")
+    for i in range(len(pieces)):
+        p = pieces[i]
+        start = p.start
+        end = p.end
+        if start < 0 or end < start or end > n:
+            raise ValueError(f"piece {start}:{end} is not within 0:{n}")
+        piece = text[start:end]
+        short[i] = 1 if p.item and end - start <= short_chars else 0
+        row = get((context, piece)) if end - start <= max_chars else None
+        rows.append(row)
+        if row is None:
+            where = missing.get(piece)
+            if where is None:
+                missing[piece] = [i]
+            else:
+                where.append(i)
+
+
+def offer_rows(
+    todo: list[str],
+    fresh: Any,
+    missing: dict[str, list[int]],
+    rows: list[Any],
+    max_chars: int,
+    context: object,
+    offer: Any,
+) -> None:
+    """Put the rows computed for the missing pieces in their places and offer them
+    to the cache: ``fresh[j]`` is the row of text ``todo[j]``, whose pieces
+    ``missing`` lists (:func:`piece_rows`); a text of at most ``max_chars`` is
+    offered as ``offer((context, text), copy of its row)`` (a row of its own,
+    which does not keep ``fresh`` alive). Raises ValueError when a piece is not
+    one of ``rows``.
+    """
+    m = len(rows)
+    for j in range(len(todo)):
+        piece = todo[j]
+        row = fresh[j]
+        for i in missing[piece]:
+            if i < 0 or i >= m:
+                raise ValueError(f"piece {i} is not one of the {m} rows")
+            rows[i] = row
+        if len(piece) <= max_chars:
+            offer((context, piece), row.copy())
+
+
 # The piece scanner: the flags of a character class (``info`` bits 40-55).
 #: A letter (``\p{L}``).
 C_LETTER = 1

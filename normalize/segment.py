@@ -674,9 +674,16 @@ def _word_bonuses_compiled(
 
 
 def _cached_evidence(
-    texts: Sequence[str], cands: tuple[str, ...], config: SegmentConfig, ctx: Context
+    text: str,
+    pieces: list[_Piece],
+    cands: tuple[str, ...],
+    config: SegmentConfig,
+    ctx: Context,
+    short: np.ndarray,
 ) -> np.ndarray:
-    """:func:`_evidence`, with the rows of short pieces taken from and kept in the cache.
+    """:func:`_evidence` of each piece, with the rows of short pieces taken from and kept
+    in the cache; ``short`` (a byte per piece) is set to whether each is a short item
+    (:func:`normalize.kernels.piece_rows`, which looks the rows up).
 
     Rows are computed exactly as without the cache (each piece is scored on
     its own), so results do not depend on what was seen before.
@@ -697,38 +704,39 @@ def _cached_evidence(
         ),
         object,
     )
-    rows: list[np.ndarray | None] = [
-        cache.get((context, t)) if len(t) <= CACHE_PIECE_CHARS else None for t in texts
-    ]
+    rows: list[np.ndarray | None] = []
     missing: dict[str, list[int]] = {}
-    for i, row in enumerate(rows):
-        if row is None:
-            missing.setdefault(texts[i], []).append(i)
+    kernels.piece_rows(
+        text,
+        pieces,
+        config.short_chars,
+        CACHE_PIECE_CHARS,
+        context,
+        cache.get,
+        rows,
+        missing,
+        short,
+    )
     if missing:
         todo = list(missing)
         fresh = _evidence(todo, cands, config, ctx)
-        for t, row in zip(todo, fresh, strict=False):
-            for i in missing[t]:
-                rows[i] = row
-            if len(t) <= CACHE_PIECE_CHARS:
-                cache.offer((context, t), row.copy())
+        kernels.offer_rows(todo, fresh, missing, rows, CACHE_PIECE_CHARS, context, cache.offer)
     return np.array(rows) if rows else np.empty((0, len(cands)))
 
 
 def _emissions(
     text: str,
-    pieces: Sequence[_Piece],
+    pieces: list[_Piece],
     cands: tuple[str, ...],
     config: SegmentConfig,
     ctx: Context,
 ) -> np.ndarray:
-    texts = [text[p.start : p.end] for p in pieces]
-    scores = _cached_evidence(texts, cands, config, ctx)
-    if config.short_pool and config.short_chars:
-        short = np.array([p.item and p.end - p.start <= config.short_chars for p in pieces])
-        if short.sum() > 1:
-            pooled = scores[short].sum(axis=0)
-            scores[short] += config.short_pool * (pooled - scores[short])
+    # Short pieces that stand apart (menu items, crumbs), filled with the rows.
+    short = np.empty(len(pieces), dtype=np.bool_)
+    scores = _cached_evidence(text, pieces, cands, config, ctx, short.view(np.uint8))
+    if config.short_pool and config.short_chars and short.sum() > 1:
+        pooled = scores[short].sum(axis=0)
+        scores[short] += config.short_pool * (pooled - scores[short])
     scores += _priors(cands, config, ctx)
     return scores
 

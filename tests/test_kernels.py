@@ -307,6 +307,52 @@ def test_compiled_word_bonuses_equal_interpreted(
     assert run(BUILT) == run(PURE)
 
 
+# Evidence rows kept across documents.
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+def test_evidence_rows_are_kept_for_short_pieces_seen_before(kernels: ModuleType) -> None:
+    """Each piece's row is its own evidence whatever the cache holds; the cache keeps
+    the rows of short pieces from their second sighting on, never a long one's."""
+    long = "Une phrase assez longue pour ne jamais être gardée dans le cache des lignes."
+    text = f"Accueil | Actualités | Accueil\n{long}\nContact | Accueil"
+    pieces = segment._pieces(text)
+    cands = ("en", "fr", "es")
+    config, ctx = SegmentConfig(), Context()
+    texts = [text[p.start : p.end] for p in pieces]
+    expected = segment._evidence(texts, cands, config, ctx)
+    kept = []
+    with mock.patch.object(segment, "kernels", kernels):
+        for _ in range(3):
+            short = np.empty(len(pieces), dtype=np.uint8)
+            rows = segment._cached_evidence(text, pieces, cands, config, ctx, short)
+            assert rows.tobytes() == expected.tobytes()
+            assert short.tolist() == [len(t) <= config.short_chars for t in texts]
+            kept.append(len(segment._row_cache(ctx)))
+    assert kept == [0, 3, 3]  # Accueil, Actualités, Contact: not the sentence
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+def test_evidence_rows_check_the_pieces(kernels: ModuleType) -> None:
+    """Pieces out of the text, a buffer without room for every piece, a piece that is
+    not one of the rows: errors, not writes past the end (the compiled core checks
+    no index)."""
+    pieces = [segment._Piece(0, 2, "Latn", "Latn"), segment._Piece(3, 9, "Latn", "Latn")]
+
+    def probe(text: str, room: int) -> None:
+        short = np.empty(room, dtype=np.uint8)
+        kernels.piece_rows(text, pieces, 5, 64, None, {}.get, [], {}, short)
+
+    probe("ab cdefgh", 2)
+    with pytest.raises(ValueError, match="piece 3:9 is not within 0:8"):
+        probe("ab cdefg", 2)
+    with pytest.raises(ValueError, match="short needs the 2 items"):
+        probe("ab cdefgh", 1)
+    fresh = np.zeros((1, 3))
+    with pytest.raises(ValueError, match="piece 2 is not one of the 2 rows"):
+        kernels.offer_rows(["ab"], fresh, {"ab": [0, 2]}, [None, None], 64, None, print)
+
+
 # Spans: the runs of labelled pieces.
 
 _URL_PATTERN = segment._URL.pattern
