@@ -41,9 +41,13 @@ cpdef void loglik(const unsigned char[::1] data, const Py_ssize_t[::1] offsets, 
                   double[::1] out) except *
 
 
+@cython.locals(i=Py_ssize_t, j=Py_ssize_t, key=str)
+cpdef str phrase_key(str text, object is_edge)
+
+
 @cython.locals(i=Py_ssize_t, j=Py_ssize_t, w=Py_ssize_t, row=Py_ssize_t, col=Py_ssize_t,
                hit=object, key=str, cols=object, words=list, found=bint)
-cpdef void word_bonuses(list keys, dict phrases, dict owner, double chrome, double stopword,
+cpdef void word_bonuses(list texts, object is_edge, dict phrases, dict owner, double chrome, double stopword,
                         Py_ssize_t cap, Py_ssize_t max_words, Py_ssize_t k,
                         Py_ssize_t[::1] hits, double[::1] out) except *
 

@@ -28,6 +28,7 @@ passes ``-ffp-contract=off``).
 
 from __future__ import annotations
 
+import unicodedata
 from typing import TYPE_CHECKING
 
 try:
@@ -314,8 +315,37 @@ def loglik(
                 out[row + j] = out[row + j] + acc[j]
 
 
+def phrase_key(text: str, is_edge: Any) -> str:
+    """The form phrases are compared in (``langpacks.phrase_key``): NFC, casefolded,
+    spaces collapsed, the characters ``is_edge`` says are punctuation, symbols or
+    spaces gone at the edges.
+
+    Only the edges are looked at (character by character), so a long
+    paragraph costs its casefold and split, not a regex scan. Printable text
+    has no space but " " (every other one is a control or separator
+    character; a test checks every code point), so it needs no collapsing
+    unless a space is doubled or at an edge: one fast check instead of a
+    split and a join of every paragraph.
+
+    >>> phrase_key("« Share it with a  friend! »", lambda c: not c.isalnum())
+    'share it with a  friend'
+    """
+    key = unicodedata.normalize("NFC", text).casefold()
+    j = len(key)
+    if not key.isprintable() or "  " in key or (j and (key[0] == " " or key[j - 1] == " ")):
+        key = " ".join(key.split())
+        j = len(key)
+    i = 0
+    while i < j and is_edge(key[i]):
+        i += 1
+    while j > i and is_edge(key[j - 1]):
+        j -= 1
+    return key[i:j]
+
+
 def word_bonuses(
-    keys: list[str],
+    texts: list[str],
+    is_edge: Any,
     phrases: dict[str, tuple[int, ...]],
     owner: dict[str, int],
     chrome: float,
@@ -326,23 +356,24 @@ def word_bonuses(
     hits: Buffer,
     out: Buffer,
 ) -> None:
-    """Add to ``out[i]`` (``len(keys) × k``) the word evidence of text ``i``'s phrase key.
+    """Add to ``out[i]`` (``len(texts) × k``) the word evidence of text ``i``'s phrase key
+    (:func:`phrase_key`, whose edges ``is_edge`` says).
 
-    The chrome bonus (``chrome``) to each column ``phrases[keys[i]]`` names,
+    The chrome bonus (``chrome``) to each column ``phrases[key]`` names,
     in order; then the stopword bonus, ``stopword`` times the number of
-    ``keys[i]``'s first ``max_words`` words that ``owner`` gives a column
+    the key's first ``max_words`` words that ``owner`` gives a column
     to, at most ``cap`` of them, to each such column. ``hits`` (``k``) is
     scratch. The tables map strings to columns and could be any: the
     segmenter's are a candidate set's chrome phrases and the stopwords one
     candidate alone lists.
     """
     # The compiled core checks no index: the sizes and columns are checked here.
-    if len(hits) < k or len(out) < len(keys) * k:
-        raise ValueError(f"hits needs {k} cells and out {len(keys)} rows of {k}")
+    if len(hits) < k or len(out) < len(texts) * k:
+        raise ValueError(f"hits needs {k} cells and out {len(texts)} rows of {k}")
     for j in range(k):
         hits[j] = 0
-    for i in range(len(keys)):
-        key = keys[i]
+    for i in range(len(texts)):
+        key = phrase_key(texts[i], is_edge)
         row = i * k
         cols = phrases.get(key)
         if cols is not None:

@@ -57,7 +57,7 @@ from normalize.config import SegmentConfig
 from normalize.context import Context, default_context
 from normalize.document import BOILERPLATE, CONTENT, NO_LANGUAGE, UNDETERMINED, Block, Segment
 from normalize.identify import LanguageIdentifier
-from normalize.langpacks import SegmentPack, phrase_key
+from normalize.langpacks import SegmentPack, _edge_char, phrase_key
 from normalize.scripts import (
     SCRIPT_CODES,
     SCRIPT_GROUP,
@@ -659,7 +659,8 @@ def _word_bonuses_compiled(
     numbers, bit for bit (each cell gets the same additions in the same order)."""
     k = scores.shape[1]
     kernels.word_bonuses(
-        [phrase_key(t) for t in texts],
+        texts if isinstance(texts, list) else list(texts),
+        _edge_char,
         phrases,
         owner,
         config.chrome_bonus,

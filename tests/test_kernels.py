@@ -30,6 +30,7 @@ from normalize import compiled, identify, segment
 from normalize.config import SegmentConfig
 from normalize.context import Context
 from normalize.document import BOILERPLATE, CONTENT, Block, Segment
+from normalize.langpacks import _edge_char
 from tests.conftest import FIXTURES, SEEDS, case_list, core_builds, run_cli
 
 PURE, BUILT, needs_extension, BUILDS = core_builds("kernels")
@@ -259,7 +260,7 @@ def test_word_bonuses_are_not_written_past_their_buffers(kernels: ModuleType) ->
 
     def run(phrases: dict[str, tuple[int, ...]], owner: dict[str, int], rows: int = 1) -> None:
         out, hits = np.zeros(rows * 2), np.empty(2, dtype=np.intp)
-        kernels.word_bonuses(["the cat"], phrases, owner, 1.0, 1.0, 3, 50, 2, hits, out)
+        kernels.word_bonuses(["the cat"], _edge_char, phrases, owner, 1.0, 1.0, 3, 50, 2, hits, out)
 
     run({"the cat": (1,)}, {"the": 0})  # in range
     with pytest.raises(ValueError, match="column 2 of phrase 'the cat'"):
@@ -292,6 +293,7 @@ def test_compiled_word_bonuses_equal_interpreted(
         out = np.linspace(-3.0, 1.0, len(keys) * 5)
         kernels.word_bonuses(
             keys,
+            _edge_char,
             {k: tuple(v) for k, v in phrases.items()},
             owner,
             0.7,
