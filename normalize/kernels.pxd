@@ -130,6 +130,19 @@ cpdef list spans(str text, list pieces, bint schemes, bint emails,
                  str none_lang, str none_script)
 
 
+# Labels.
+@cython.locals(n=Py_ssize_t, windows=Py_ssize_t, w=Py_ssize_t, i=Py_ssize_t)
+cpdef void set_labels(list chain, const Py_ssize_t[::1] labels, const double[::1] conf,
+                      tuple cands, Py_ssize_t size) except *
+
+
+@cython.locals(n=Py_ssize_t, last=Py_ssize_t, i=Py_ssize_t, k=Py_ssize_t, start=Py_ssize_t,
+               end=Py_ssize_t)
+cpdef void absorb_strays(str text, list pieces, Py_ssize_t stray_letters,
+                         const unsigned short[::1] classes,
+                         const unsigned long long[::1] info) except *
+
+
 # Letters.
 @cython.locals(n=Py_ssize_t, ch=Py_UCS4)
 cpdef Py_ssize_t count_letters(str text) except -1

@@ -938,6 +938,79 @@ def spans(
     return out
 
 
+# Labels.
+def set_labels(
+    chain: list[Any], labels: Buffer, conf: Buffer, cands: tuple[str, ...], size: int
+) -> None:
+    """Give piece ``i`` of ``chain`` the label of its window of ``size`` pieces: language
+    ``cands[labels[i // size]]``, confidence ``conf[i // size]``.
+
+    Raises ValueError when ``labels`` or ``conf`` has no item for a window, or a
+    label is not one of ``cands``.
+    """
+    n = len(chain)
+    if size < 1:
+        raise ValueError(f"windows of {size} pieces")
+    windows = (n + size - 1) // size
+    if len(labels) < windows or len(conf) < windows:
+        raise ValueError(f"labels and conf need the {windows} items of the windows")
+    for w in range(windows):
+        if labels[w] < 0 or labels[w] >= len(cands):
+            raise ValueError(f"label {labels[w]} of window {w} is not one of {len(cands)}")
+    for i in range(n):
+        p = chain[i]
+        p.lang = cands[labels[i // size]]
+        p.confidence = float(conf[i // size])
+
+
+def absorb_strays(
+    text: str, pieces: list[Any], stray_letters: int, classes: Buffer, info: Buffer
+) -> None:
+    """Give a piece of at most ``stray_letters`` characters between two pieces of
+    another group, which share a language and script, their language and
+    script and the lower of their confidences, when no gap stronger than a
+    sentence end (:func:`gap_kind`) lies on either side of it; in text order,
+    so a piece given a label passes it on as the one before the next.
+
+    ``pieces`` have ``start``, ``end``, ``group``, ``lang``, ``script`` and
+    ``confidence`` (``segment._Piece``); ``classes`` and ``info`` are the
+    scanner's tables, which must classify the characters between pieces.
+    Raises ValueError when a piece is not within ``text`` or out of order.
+    """
+    # The compiled core checks no index: the pieces' bounds and the class of every
+    # character between them (all that is read) are checked here.
+    n = len(text)
+    if len(classes) < 0x110000:
+        raise ValueError("classes needs a class per code point")
+    last = 0
+    for i in range(len(pieces)):
+        start = pieces[i].start
+        end = pieces[i].end
+        if start < last or end < start or end > n:
+            raise ValueError(f"piece {start}:{end} is out of order or not within 0:{n}")
+        for k in range(last if i else start, start):
+            if classes[ord(text[k])] >= len(info):
+                raise ValueError(f"{text[k]!r} has class {classes[ord(text[k])]}, which info lacks")
+        last = end
+    for i in range(1, len(pieces) - 1):
+        p = pieces[i]
+        before = pieces[i - 1]
+        after = pieces[i + 1]
+        if (
+            p.end - p.start <= stray_letters
+            and p.group != before.group
+            and before.lang == after.lang
+            and before.script == after.script
+            and gap_kind(text, before.end, p.start, False, False, classes, info) & (APART - 1)
+            <= GAP_SENTENCE
+            and gap_kind(text, p.end, after.start, False, False, classes, info) & (APART - 1)
+            <= GAP_SENTENCE
+        ):
+            p.lang = before.lang
+            p.script = before.script
+            p.confidence = min(before.confidence, after.confidence)
+
+
 # Letters.
 def count_letters(text: str) -> int:
     """How many characters of ``text`` are letters (``str.isalpha``).

@@ -394,15 +394,16 @@ def _char_classes(ctx: Context) -> _CharClasses:
     return ctx.owned("segment.char_classes", _CharClasses)
 
 
-def _scanned_pieces(text: str, ctx: Context) -> list[_Piece]:
+def _scanned_pieces(text: str, ctx: Context, urls: tuple[bool, bool] | None = None) -> list[_Piece]:
     """:func:`_pieces` by the compiled core's scanner (:func:`normalize.kernels.scan_pieces`):
-    the same pieces."""
+    the same pieces (``urls`` is :func:`_url_kinds` of the text when known)."""
     table = _char_classes(ctx)
     table.cover(text)
     n = len(text)
     # Room for a piece every 16 characters (pages have one every 30 to 80),
     # and for one per character, the most there can be, when that is short.
     capacity = min(n, 64 + n // 16)
+    schemes, emails = urls or _url_kinds(text)
     while True:
         starts = np.empty(capacity, dtype=np.intp)
         ends = np.empty(capacity, dtype=np.intp)
@@ -411,7 +412,8 @@ def _scanned_pieces(text: str, ctx: Context) -> list[_Piece]:
         item = np.empty(capacity, dtype=np.uint8)
         count = kernels.scan_pieces(
             text,
-            *_url_kinds(text),
+            schemes,
+            emails,
             table.classes,
             table.info,
             _SCANNER_GROUP_IDS,
@@ -901,9 +903,8 @@ def _label(
         # of 300,000 pieces; decode it in at most ``max_pieces`` windows of
         # consecutive pieces instead, so the time stays linear and small.
         size = -(-len(chain) // config.max_pieces)
-        if size == 1:
-            units = chain
-        else:
+        units = chain
+        if size > 1:
             windows = [chain[i : i + size] for i in range(0, len(chain), size)]
             units = [
                 _Piece(w[0].start, w[-1].end, w[0].script, group, w[0].before) for w in windows
@@ -919,13 +920,7 @@ def _label(
             if unsure.any():
                 scores[unsure] += prior
                 labels, conf = _decode(scores, switch, config.confidence_temperature)
-        if size == 1:
-            for p, lab, c in zip(chain, labels.tolist(), conf.tolist(), strict=True):
-                p.lang, p.confidence = cands[lab], c
-        else:
-            for window, lab, c in zip(windows, labels.tolist(), conf.tolist(), strict=True):
-                for p in window:
-                    p.lang, p.confidence = cands[lab], c
+        kernels.set_labels(chain, labels, conf, cands, size)
         if len(chain) == 1 and _undecided(chain[0], config):
             chain[0].lang, chain[0].confidence = UNDETERMINED, 0.0
 
@@ -940,26 +935,18 @@ def _undecided(piece: _Piece, config: SegmentConfig) -> bool:
 # Output ----------------------------------------------------------------------------
 
 
-def _absorb_strays(text: str, pieces: Sequence[_Piece], config: SegmentConfig) -> None:
-    """Give a letter or two of another script inside running text the language around it.
+def _absorb_strays(text: str, pieces: list[_Piece], config: SegmentConfig, ctx: Context) -> None:
+    """Give a letter or two of another script inside running text the language around it
+    (:func:`normalize.kernels.absorb_strays`).
 
     Scraped text writes the odd foreign letter inside a sentence: a Latin
     "F." or "p." in Bulgarian and Ukrainian, Greek β in Persian, a Latin i
     typed for Cyrillic і. Such a stray is part of its sentence, not a
     language switch.
     """
-    for i in range(1, len(pieces) - 1):
-        p, before, after = pieces[i], pieces[i - 1], pieces[i + 1]
-        if (
-            p.end - p.start <= config.stray_letters
-            and p.group != before.group
-            and before.lang == after.lang
-            and before.script == after.script
-            and _gap_kind(text[before.end : p.start]) <= SENTENCE
-            and _gap_kind(text[p.end : after.start]) <= SENTENCE
-        ):
-            p.lang, p.script = before.lang, before.script
-            p.confidence = min(before.confidence, after.confidence)
+    table = _char_classes(ctx)
+    table.cover(text)
+    kernels.absorb_strays(text, pieces, config.stray_letters, table.classes, table.info)
 
 
 def segment_languages(
@@ -1006,37 +993,34 @@ def segment_languages(
     if not text:
         return []
     ctx = ctx or default_context()
-    pieces = _scanned_pieces(text, ctx) if COMPILED else _pieces(text)
+    urls = _url_kinds(text)
+    pieces = _scanned_pieces(text, ctx, urls) if COMPILED else _pieces(text)
     _label(text, pieces, languages, hints, config, ctx)
-    _absorb_strays(text, pieces, config)
-    return _segments(text, pieces, ctx, blocks)
-
-
-def _segments(
-    text: str, pieces: list[_Piece], ctx: Context, blocks: Sequence[Block] | None = None
-) -> list[Segment]:
-    """The segments that tile ``text``: runs of labelled pieces, ``zxx`` between them,
-    cut at ``blocks`` (one content block when ``None``).
-
-    A run is the pieces of one language and script that only spaces, commas,
-    sentence ends and URLs separate; its segment takes a URL and a sentence
-    end right after it. The confidence of a segment is its pieces', weighted
-    by their lengths.
-    """
-    return _cut_at_blocks(text, _spans(text, pieces, ctx), blocks)
+    _absorb_strays(text, pieces, config, ctx)
+    return _cut_at_blocks(text, _spans(text, pieces, ctx, urls), blocks)
 
 
 #: A stretch ``text[start:end]`` with its language, script and confidence.
 _Span = tuple[int, int, str, str, float]
 
 
-def _spans(text: str, pieces: list[_Piece], ctx: Context) -> list[_Span]:
-    """The stretches of :func:`_segments` before they are cut at blocks, in order
-    (:func:`normalize.kernels.spans`, which reads the gaps with the scanner's tables)."""
+def _spans(
+    text: str, pieces: list[_Piece], ctx: Context, urls: tuple[bool, bool] | None = None
+) -> list[_Span]:
+    """The stretches that tile ``text``, in order: runs of labelled pieces, ``zxx``
+    between them (:func:`normalize.kernels.spans`, which reads the gaps with the
+    scanner's tables; ``urls`` is :func:`_url_kinds` of the text when known).
+
+    A run is the pieces of one language and script that only spaces, commas,
+    sentence ends and URLs separate; its stretch takes a URL and a sentence
+    end right after it. The confidence of a stretch is its pieces', weighted
+    by their lengths. :func:`_cut_at_blocks` makes them segments.
+    """
     table = _char_classes(ctx)
     table.cover(text)
+    schemes, emails = urls or _url_kinds(text)
     return kernels.spans(
-        text, pieces, *_url_kinds(text), table.classes, table.info, NO_LANGUAGE, "Zyyy"
+        text, pieces, schemes, emails, table.classes, table.info, NO_LANGUAGE, "Zyyy"
     )
 
 

@@ -462,6 +462,69 @@ def test_spans_check_the_pieces(kernels: ModuleType) -> None:
             run(*bounds)
 
 
+# Labels.
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+def test_labels_go_to_the_pieces_of_their_windows(kernels: ModuleType) -> None:
+    chain = [segment._Piece(i, i + 1, "Latn", "Latn") for i in range(5)]
+    labels, conf = np.array([1, 0, 1], dtype=np.intp), np.array([0.5, 0.25, 1.0])
+    kernels.set_labels(chain, labels, conf, ("en", "fr"), 2)
+    assert [(p.lang, p.confidence) for p in chain] == [
+        ("fr", 0.5),
+        ("fr", 0.5),
+        ("en", 0.25),
+        ("en", 0.25),
+        ("fr", 1.0),
+    ]
+    assert all(type(p.confidence) is float for p in chain)  # not numpy's float64
+    with pytest.raises(ValueError, match="need the 5 items of the windows"):
+        kernels.set_labels(chain, labels, conf, ("en", "fr"), 1)
+    with pytest.raises(ValueError, match="label 1 of window 0 is not one of 1"):
+        kernels.set_labels(chain, labels, conf, ("en",), 2)
+    with pytest.raises(ValueError, match="windows of 0 pieces"):
+        kernels.set_labels(chain, labels, conf, ("en", "fr"), 0)
+
+
+def reference_absorb(text: str, pieces: list, stray_letters: int) -> None:
+    """kernels.absorb_strays by its definition, with the gaps' kinds read by patterns."""
+    for i in range(1, len(pieces) - 1):
+        p, before, after = pieces[i], pieces[i - 1], pieces[i + 1]
+        if (
+            p.end - p.start <= stray_letters
+            and p.group != before.group
+            and before.lang == after.lang
+            and before.script == after.script
+            and segment._gap_kind(text[before.end : p.start]) <= segment.SENTENCE
+            and segment._gap_kind(text[p.end : after.start]) <= segment.SENTENCE
+        ):
+            p.lang, p.script = before.lang, before.script
+            p.confidence = min(before.confidence, after.confidence)
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+@settings(max_examples=300, deadline=None)
+@given(st.data(), st.integers(1, 3))
+def test_strays_are_absorbed_as_their_definition(
+    kernels: ModuleType, data: st.DataObject, stray_letters: int
+) -> None:
+    text, pieces = data.draw(labelled())
+    expected = [dataclasses.replace(p) for p in pieces]
+    reference_absorb(text, expected, stray_letters)
+    with mock.patch.object(segment, "kernels", kernels):
+        config = SegmentConfig(stray_letters=stray_letters)
+        segment._absorb_strays(text, pieces, config, SCANNER_CONTEXT)
+    assert pieces == expected
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+def test_absorbing_strays_checks_the_pieces(kernels: ModuleType) -> None:
+    table = segment._char_classes(SCANNER_CONTEXT)
+    pieces = [segment._Piece(0, 2, "Latn", "Latn"), segment._Piece(1, 9, "Cyrl", "Cyrl")]
+    with pytest.raises(ValueError, match="piece 1:9 is out of order or not within 0:8"):
+        kernels.absorb_strays("ab cd ef", pieces, 2, table.classes, table.info)
+
+
 # Letters.
 
 
