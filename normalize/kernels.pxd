@@ -162,6 +162,10 @@ cdef int set_field(object obj, str name, object value) except -1
 cdef object _segment(type segment, str text, object start, object end, object lang,
                      object script, object conf, object kind, object reason)
 
+@cython.locals(ends=list, kinds=list, reasons=list)
+cpdef tuple block_table(tuple blocks, str boilerplate)
+
+
 @cython.locals(nb=Py_ssize_t, last=Py_ssize_t, limit=Py_ssize_t, bi=Py_ssize_t,
                start=Py_ssize_t, end=Py_ssize_t, cut=Py_ssize_t, out=list, span=tuple)
 cpdef list cut_segments(type segment, str text, list spans, list ends, list kinds,

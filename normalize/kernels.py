@@ -1100,6 +1100,23 @@ def _segment(
     return seg
 
 
+def block_table(
+    blocks: tuple[Any, ...], boilerplate: str
+) -> tuple[list[int], list[str], list[str | None]]:
+    """The ends, kinds and reasons of ``blocks`` (``document.Block``) as
+    :func:`cut_segments` takes them: a block's reason only when its kind is
+    ``boilerplate`` (a content block's is ``None``)."""
+    ends = []
+    kinds = []
+    reasons = []
+    for b in blocks:
+        kind = b.kind
+        ends.append(b.end)
+        kinds.append(kind)
+        reasons.append(b.reason if kind == boilerplate else None)
+    return ends, kinds, reasons
+
+
 def cut_segments(
     segment: type,
     text: str,

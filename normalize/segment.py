@@ -1035,9 +1035,7 @@ def _cut_at_blocks(
     if blocks is None:
         ends, kinds, reasons = [len(text)], [CONTENT], [None]
     else:
-        ends = [b.end for b in blocks]
-        kinds = [b.kind for b in blocks]
-        reasons = [b.reason if b.kind == BOILERPLATE else None for b in blocks]
+        ends, kinds, reasons = kernels.block_table(tuple(blocks), BOILERPLATE)
     if COMPILED:
         return kernels.cut_segments(Segment, text, list(spans), ends, kinds, reasons)
     out: list[Segment] = []

@@ -594,7 +594,7 @@ def cuts(draw: st.DrawFn) -> tuple[str, list, list[Block]]:
 def cut(kernels: ModuleType | None, text: str, spans: list, blocks: list[Block] | None) -> list:
     """segment._cut_at_blocks by the kernel of ``kernels``, or its own walk (``None``)."""
     with (
-        mock.patch.object(segment, "kernels", kernels),
+        mock.patch.object(segment, "kernels", kernels or PURE),
         mock.patch.object(segment, "COMPILED", kernels is not None),
     ):
         return segment._cut_at_blocks(text, spans, blocks)
@@ -616,6 +616,18 @@ def test_segments_are_cut_at_blocks_as_the_interpreted_walk(
     made = cut(kernels, text, spans, None if whole else blocks)
     assert fields(made) == fields(cut(None, text, spans, None if whole else blocks))
     assert "".join(s.text for s in made) == text
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+@settings(max_examples=100, deadline=None)
+@given(cuts())
+def test_the_block_table_is_the_blocks_fields(kernels: ModuleType, case: tuple) -> None:
+    blocks = tuple(case[2])
+    assert kernels.block_table(blocks, BOILERPLATE) == (
+        [b.end for b in blocks],
+        [b.kind for b in blocks],
+        [b.reason if b.kind == BOILERPLATE else None for b in blocks],
+    )
 
 
 def test_the_kernel_sets_every_field_of_a_segment() -> None:
