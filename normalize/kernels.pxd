@@ -47,11 +47,28 @@ cpdef void loglik(const unsigned char[::1] data, const Py_ssize_t[::1] offsets, 
                   double[::1] out) except *
 
 
+@cython.locals(i=Py_ssize_t, j=Py_ssize_t, key=str)
+cpdef str phrase_key(str text, object is_edge)
+
+
 @cython.locals(i=Py_ssize_t, j=Py_ssize_t, w=Py_ssize_t, row=Py_ssize_t, col=Py_ssize_t,
                hit=object, key=str, cols=object, words=list, found=bint)
-cpdef void word_bonuses(list keys, dict phrases, dict owner, double chrome, double stopword,
+cpdef void word_bonuses(list texts, object is_edge, dict phrases, dict owner, double chrome, double stopword,
                         Py_ssize_t cap, Py_ssize_t max_words, Py_ssize_t k,
                         Py_ssize_t[::1] hits, double[::1] out) except *
+
+
+# Evidence rows kept across documents.
+@cython.locals(n=Py_ssize_t, i=Py_ssize_t, start=Py_ssize_t, end=Py_ssize_t, piece=str,
+               where=object)
+cpdef void piece_rows(str text, list pieces, Py_ssize_t short_chars, Py_ssize_t max_chars,
+                      object context, object get, list rows, dict missing,
+                      unsigned char[::1] short) except *
+
+
+@cython.locals(m=Py_ssize_t, j=Py_ssize_t, i=Py_ssize_t, piece=str)
+cpdef void offer_rows(list todo, object fresh, dict missing, list rows, Py_ssize_t max_chars,
+                      object context, object offer) except *
 
 
 # The piece scanner. Its constants are C's (the module's CHAR_FLAGS names them).
@@ -65,9 +82,9 @@ cdef Py_ssize_t GAP_SOFT, GAP_SENTENCE, GAP_STRUCT, GAP_LINE, APART
 
 # The scanner's helpers are C functions only: they read the text and tables
 # scan_pieces has checked, at the positions it gives them.
-@cython.locals(i=Py_ssize_t, f=u64, prev=u64, structure=bint,
-               sentence=bint, item=bint)
-cdef Py_ssize_t gap_kind(str text, Py_ssize_t lo, Py_ssize_t hi,
+@cython.locals(i=Py_ssize_t, end=Py_ssize_t, f=u64, prev=u64, structure=bint,
+               sentence=bint, item=bint, urls=bint)
+cdef Py_ssize_t gap_kind(str text, Py_ssize_t lo, Py_ssize_t hi, bint schemes, bint emails,
                          const unsigned short[::1] classes,
                          const unsigned long long[::1] info) noexcept
 
@@ -109,6 +126,38 @@ cpdef Py_ssize_t scan_pieces(str text, bint schemes, bint emails,
                              unsigned char[::1] before, unsigned char[::1] item) except -2
 
 
+# Spans: the runs of labelled pieces.
+@cython.locals(n=Py_ssize_t, count=Py_ssize_t, last=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t,
+               k=Py_ssize_t, start=Py_ssize_t, end=Py_ssize_t, limit=Py_ssize_t,
+               at=Py_ssize_t, url=Py_ssize_t, stop=Py_ssize_t, pos=Py_ssize_t,
+               size=Py_ssize_t, urls=bint, stops=u64, ch=Py_UCS4, out=list, weighted=list)
+cpdef list spans(str text, list pieces, bint schemes, bint emails,
+                 const unsigned short[::1] classes, const unsigned long long[::1] info,
+                 str none_lang, str none_script)
+
+
+# Labels.
+@cython.locals(n=Py_ssize_t, windows=Py_ssize_t, w=Py_ssize_t, i=Py_ssize_t)
+cpdef void set_labels(list chain, const Py_ssize_t[::1] labels, const double[::1] conf,
+                      tuple cands, Py_ssize_t size) except *
+
+
+@cython.locals(n=Py_ssize_t, last=Py_ssize_t, i=Py_ssize_t, k=Py_ssize_t, start=Py_ssize_t,
+               end=Py_ssize_t)
+cpdef void absorb_strays(str text, list pieces, Py_ssize_t stray_letters,
+                         const unsigned short[::1] classes,
+                         const unsigned long long[::1] info) except *
+
+
+# Letters.
+@cython.locals(n=Py_ssize_t, ch=Py_UCS4)
+cpdef Py_ssize_t count_letters(str text) except -1
+
+
+@cython.locals(n=Py_ssize_t)
+cpdef void letter_totals(list segments, str skip, dict letters, dict confident) except *
+
+
 # Segments: fields set without the class's frozen __setattr__ (CPython's C function).
 from cpython.object cimport PyObject_GenericSetAttr
 cdef bint compiled
@@ -118,6 +167,10 @@ cdef int set_field(object obj, str name, object value) except -1
 
 cdef object _segment(type segment, str text, object start, object end, object lang,
                      object script, object conf, object kind, object reason)
+
+@cython.locals(ends=list, kinds=list, reasons=list)
+cpdef tuple block_table(tuple blocks, str boilerplate)
+
 
 @cython.locals(nb=Py_ssize_t, last=Py_ssize_t, limit=Py_ssize_t, bi=Py_ssize_t,
                start=Py_ssize_t, end=Py_ssize_t, cut=Py_ssize_t, out=list, span=tuple)

@@ -28,6 +28,7 @@ passes ``-ffp-contract=off``).
 
 from __future__ import annotations
 
+import unicodedata
 from typing import TYPE_CHECKING
 
 try:
@@ -405,8 +406,37 @@ def loglik(
                 out[row + j] = out[row + j] + acc[j]
 
 
+def phrase_key(text: str, is_edge: Any) -> str:
+    """The form phrases are compared in (``langpacks.phrase_key``): NFC, casefolded,
+    spaces collapsed, the characters ``is_edge`` says are punctuation, symbols or
+    spaces gone at the edges.
+
+    Only the edges are looked at (character by character), so a long
+    paragraph costs its casefold and split, not a regex scan. Printable text
+    has no space but " " (every other one is a control or separator
+    character; a test checks every code point), so it needs no collapsing
+    unless a space is doubled or at an edge: one fast check instead of a
+    split and a join of every paragraph.
+
+    >>> phrase_key("« Share it with a  friend! »", lambda c: not c.isalnum())
+    'share it with a  friend'
+    """
+    key = unicodedata.normalize("NFC", text).casefold()
+    j = len(key)
+    if not key.isprintable() or "  " in key or (j and (key[0] == " " or key[j - 1] == " ")):
+        key = " ".join(key.split())
+        j = len(key)
+    i = 0
+    while i < j and is_edge(key[i]):
+        i += 1
+    while j > i and is_edge(key[j - 1]):
+        j -= 1
+    return key[i:j]
+
+
 def word_bonuses(
-    keys: list[str],
+    texts: list[str],
+    is_edge: Any,
     phrases: dict[str, tuple[int, ...]],
     owner: dict[str, int],
     chrome: float,
@@ -417,23 +447,24 @@ def word_bonuses(
     hits: Buffer,
     out: Buffer,
 ) -> None:
-    """Add to ``out[i]`` (``len(keys) × k``) the word evidence of text ``i``'s phrase key.
+    """Add to ``out[i]`` (``len(texts) × k``) the word evidence of text ``i``'s phrase key
+    (:func:`phrase_key`, whose edges ``is_edge`` says).
 
-    The chrome bonus (``chrome``) to each column ``phrases[keys[i]]`` names,
+    The chrome bonus (``chrome``) to each column ``phrases[key]`` names,
     in order; then the stopword bonus, ``stopword`` times the number of
-    ``keys[i]``'s first ``max_words`` words that ``owner`` gives a column
+    the key's first ``max_words`` words that ``owner`` gives a column
     to, at most ``cap`` of them, to each such column. ``hits`` (``k``) is
     scratch. The tables map strings to columns and could be any: the
     segmenter's are a candidate set's chrome phrases and the stopwords one
     candidate alone lists.
     """
     # The compiled core checks no index: the sizes and columns are checked here.
-    if len(hits) < k or len(out) < len(keys) * k:
-        raise ValueError(f"hits needs {k} cells and out {len(keys)} rows of {k}")
+    if len(hits) < k or len(out) < len(texts) * k:
+        raise ValueError(f"hits needs {k} cells and out {len(texts)} rows of {k}")
     for j in range(k):
         hits[j] = 0
-    for i in range(len(keys)):
-        key = keys[i]
+    for i in range(len(texts)):
+        key = phrase_key(texts[i], is_edge)
         row = i * k
         cols = phrases.get(key)
         if cols is not None:
@@ -456,6 +487,78 @@ def word_bonuses(
                 if hits[j]:
                     out[row + j] = out[row + j] + stopword * min(hits[j], cap)
                     hits[j] = 0
+
+
+# Evidence rows kept across documents.
+def piece_rows(
+    text: str,
+    pieces: list[Any],
+    short_chars: int,
+    max_chars: int,
+    context: object,
+    get: Any,
+    rows: list[Any],
+    missing: dict[str, list[int]],
+    short: Buffer,
+) -> None:
+    """Look up each piece's evidence row: append ``get((context, piece_text))`` to
+    ``rows`` (``None`` for a piece longer than ``max_chars``, which is not kept),
+    and list the pieces whose row is missing under their text in ``missing``, in
+    order; ``short[i]`` says whether piece ``i`` stands apart and has at most
+    ``short_chars`` characters (a menu item or crumb, which pools its evidence).
+
+    ``pieces`` have ``start``, ``end`` and ``item`` (``segment._Piece``);
+    ``get`` is a cache's (``caches.RepeatCache.get``). Raises ValueError when a
+    piece is not within ``text`` or ``short`` has no room for every piece.
+    """
+    # The compiled core checks no index: the buffer and the pieces are checked here.
+    n = len(text)
+    if len(short) < len(pieces):
+        raise ValueError(f"short needs the {len(pieces)} items of pieces")
+    for i in range(len(pieces)):
+        p = pieces[i]
+        start = p.start
+        end = p.end
+        if start < 0 or end < start or end > n:
+            raise ValueError(f"piece {start}:{end} is not within 0:{n}")
+        piece = text[start:end]
+        short[i] = 1 if p.item and end - start <= short_chars else 0
+        row = get((context, piece)) if end - start <= max_chars else None
+        rows.append(row)
+        if row is None:
+            where = missing.get(piece)
+            if where is None:
+                missing[piece] = [i]
+            else:
+                where.append(i)
+
+
+def offer_rows(
+    todo: list[str],
+    fresh: Any,
+    missing: dict[str, list[int]],
+    rows: list[Any],
+    max_chars: int,
+    context: object,
+    offer: Any,
+) -> None:
+    """Put the rows computed for the missing pieces in their places and offer them
+    to the cache: ``fresh[j]`` is the row of text ``todo[j]``, whose pieces
+    ``missing`` lists (:func:`piece_rows`); a text of at most ``max_chars`` is
+    offered as ``offer((context, text), copy of its row)`` (a row of its own,
+    which does not keep ``fresh`` alive). Raises ValueError when a piece is not
+    one of ``rows``.
+    """
+    m = len(rows)
+    for j in range(len(todo)):
+        piece = todo[j]
+        row = fresh[j]
+        for i in missing[piece]:
+            if i < 0 or i >= m:
+                raise ValueError(f"piece {i} is not one of the {m} rows")
+            rows[i] = row
+        if len(piece) <= max_chars:
+            offer((context, piece), row.copy())
 
 
 # The piece scanner: the flags of a character class (``info`` bits 40-55).
@@ -523,21 +626,41 @@ CHAR_FLAGS = {
 }
 
 
-def gap_kind(text: str, lo: int, hi: int, classes: Buffer, info: Buffer) -> int:
+def gap_kind(
+    text: str,
+    lo: int,
+    hi: int,
+    schemes: bool,
+    emails: bool,
+    classes: Buffer,
+    info: Buffer,
+) -> int:
     """How strongly ``text[lo:hi]`` separates the tokens around it (``segment._gap_kind``).
 
     A line break is a line; a separator character, or a dash with white
     space on one side, a structure; a sentence end a sentence; anything
     else (spaces, commas, digits) soft. Bits 16 and up of the result say
-    whether the gap also sets items apart (``segment._sets_apart``).
+    whether the gap also sets items apart (``segment._sets_apart``). Each
+    URL or e-mail address in the gap (:func:`url_end`, of the kinds
+    ``schemes`` and ``emails`` ask for; the scanner's gaps have none) counts
+    as one space, as ``_URL.sub(" ", gap)`` would make it: between two
+    pieces, a link is no separator of its own.
     """
     structure = False
     sentence = False
     item = False
     prev = 0
     f = 0
-    for i in range(lo, hi):
-        f = (info[classes[ord(text[i])]] >> FLAG_SHIFT) & 0xFFFF
+    urls = schemes or emails
+    i = lo
+    while i < hi:
+        end = url_end(text, i, hi, schemes, emails, classes, info) if urls else -1
+        if end > i:
+            f = C_SPACE
+            i = end
+        else:
+            f = (info[classes[ord(text[i])]] >> FLAG_SHIFT) & 0xFFFF
+            i += 1
         if f & C_NEWLINE:
             return GAP_LINE | APART
         if f & C_STRUCT:
@@ -748,7 +871,7 @@ def scan_pieces(
         elif pos == last_end + 1 and text[last_end] == " ":
             gap = carried
         else:
-            gap = gap_kind(text, last_end, pos, classes, info)
+            gap = gap_kind(text, last_end, pos, False, False, classes, info)
             if (gap & (APART - 1)) < carried:
                 gap = (gap & APART) | carried
         kind = gap & (APART - 1)
@@ -784,7 +907,7 @@ def scan_pieces(
             # The gap before this piece sets the previous one apart too; with
             # URLs between them, it is all that lies between the two pieces.
             if after_url:
-                gap = gap_kind(text, ends[count - 1], start, classes, info)
+                gap = gap_kind(text, ends[count - 1], start, False, False, classes, info)
             apart = 1 if gap & APART else 0
             item[count - 1] = 1 if apart_before or apart else 0
             apart_before = apart
@@ -795,6 +918,219 @@ def scan_pieces(
         item[count - 1] = 1
         item[0] = 1
     return count
+
+
+# Spans.
+def spans(
+    text: str,
+    pieces: list[Any],
+    schemes: bool,
+    emails: bool,
+    classes: Buffer,
+    info: Buffer,
+    none_lang: str,
+    none_script: str,
+) -> list[tuple[int, int, str, str, float]]:
+    """The stretches ``(start, end, lang, script, confidence)`` that tile ``text``:
+    runs of labelled ``pieces``, ``(none_lang, none_script)`` stretches between them.
+
+    ``pieces`` are in text order, each with ``start``, ``end``, ``lang``,
+    ``script`` and ``confidence`` (``segment._Piece``). A run is pieces of
+    one language and script that no gap stronger than a sentence end
+    separates (:func:`gap_kind`, a URL or e-mail address in it counting as a
+    space); its stretch takes what follows it up to the next piece when that
+    is a URL or address after spaces (``[ \\u00a0]+``), then an optional
+    space and a run of sentence ends (``[ \\u00a0\\u202f]?`` and ``. ! ? …
+    । ॥ ۔ ؟ 。 ！ ？ ．``). Its confidence is its pieces', weighted by their
+    lengths (the weighted terms added by Python's ``sum``, as the original
+    sum did). ``schemes`` and ``emails`` say which URLs the text may have
+    (``segment._url_kinds``); ``classes`` and ``info`` are the scanner's
+    tables, which must classify every character of ``text``. Raises
+    ValueError when a piece is empty, out of the text or out of order.
+    """
+    # The compiled core checks no index: the tables, the pieces' bounds and the
+    # class of every character between pieces (all that is read) are checked here.
+    n = len(text)
+    if len(classes) < 0x110000:
+        raise ValueError("classes needs a class per code point")
+    count = len(pieces)
+    last = 0
+    for i in range(count + 1):
+        if i < count:
+            start = pieces[i].start
+            end = pieces[i].end
+        else:
+            start = end = n
+        if start < last or end < start or (end == start and i < count) or end > n:
+            raise ValueError(f"piece {start}:{end} is empty, out of order or not within 0:{n}")
+        for k in range(last if i else start, start):
+            if classes[ord(text[k])] >= len(info):
+                raise ValueError(f"{text[k]!r} has class {classes[ord(text[k])]}, which info lacks")
+        last = end
+    urls = schemes or emails
+    stops = C_STOP | C_FULL_STOP
+    out = []
+    pos = 0
+    i = 0
+    while i < count:
+        first = pieces[i]
+        lang = first.lang
+        script = first.script
+        end = first.end
+        j = i + 1
+        while j < count:
+            p = pieces[j]
+            if p.lang != lang or p.script != script:
+                break
+            start = p.start
+            if not (start == end + 1 and text[end] == " ") and (
+                gap_kind(text, end, start, schemes, emails, classes, info) & (APART - 1)
+                > GAP_SENTENCE
+            ):
+                break
+            end = p.end
+            j += 1
+        limit = pieces[j].start if j < count else n
+        start = first.start
+        if urls:
+            at = end
+            while at < limit and (text[at] == " " or text[at] == "\u00a0"):
+                at += 1
+            if at > end:
+                url = url_end(text, at, limit, schemes, emails, classes, info)
+                if url >= 0:
+                    end = url
+        at = end
+        if at < limit and (text[at] == " " or text[at] == "\u00a0" or text[at] == "\u202f"):
+            at += 1
+        stop = at
+        while stop < limit and (info[classes[ord(text[stop])]] >> FLAG_SHIFT) & stops:
+            stop += 1
+        if stop > at:
+            end = stop
+        if start > pos:
+            out.append((pos, start, none_lang, none_script, 1.0))
+        if j == i + 1:
+            size = first.end - start
+            conf = first.confidence * size / size
+        else:
+            weighted = []
+            size = 0
+            for k in range(i, j):
+                p = pieces[k]
+                weighted.append(p.confidence * (p.end - p.start))
+                size += p.end - p.start
+            conf = sum(weighted) / size
+        out.append((start, end, lang, script, conf))
+        pos = end
+        i = j
+    if pos < n:
+        out.append((pos, n, none_lang, none_script, 1.0))
+    return out
+
+
+# Labels.
+def set_labels(
+    chain: list[Any], labels: Buffer, conf: Buffer, cands: tuple[str, ...], size: int
+) -> None:
+    """Give piece ``i`` of ``chain`` the label of its window of ``size`` pieces: language
+    ``cands[labels[i // size]]``, confidence ``conf[i // size]``.
+
+    Raises ValueError when ``labels`` or ``conf`` has no item for a window, or a
+    label is not one of ``cands``.
+    """
+    n = len(chain)
+    if size < 1:
+        raise ValueError(f"windows of {size} pieces")
+    windows = (n + size - 1) // size
+    if len(labels) < windows or len(conf) < windows:
+        raise ValueError(f"labels and conf need the {windows} items of the windows")
+    for w in range(windows):
+        if labels[w] < 0 or labels[w] >= len(cands):
+            raise ValueError(f"label {labels[w]} of window {w} is not one of {len(cands)}")
+    for i in range(n):
+        p = chain[i]
+        p.lang = cands[labels[i // size]]
+        p.confidence = float(conf[i // size])
+
+
+def absorb_strays(
+    text: str, pieces: list[Any], stray_letters: int, classes: Buffer, info: Buffer
+) -> None:
+    """Give a piece of at most ``stray_letters`` characters between two pieces of
+    another group, which share a language and script, their language and
+    script and the lower of their confidences, when no gap stronger than a
+    sentence end (:func:`gap_kind`) lies on either side of it; in text order,
+    so a piece given a label passes it on as the one before the next.
+
+    ``pieces`` have ``start``, ``end``, ``group``, ``lang``, ``script`` and
+    ``confidence`` (``segment._Piece``); ``classes`` and ``info`` are the
+    scanner's tables, which must classify the characters between pieces.
+    Raises ValueError when a piece is not within ``text`` or out of order.
+    """
+    # The compiled core checks no index: the pieces' bounds and the class of every
+    # character between them (all that is read) are checked here.
+    n = len(text)
+    if len(classes) < 0x110000:
+        raise ValueError("classes needs a class per code point")
+    last = 0
+    for i in range(len(pieces)):
+        start = pieces[i].start
+        end = pieces[i].end
+        if start < last or end < start or end > n:
+            raise ValueError(f"piece {start}:{end} is out of order or not within 0:{n}")
+        for k in range(last if i else start, start):
+            if classes[ord(text[k])] >= len(info):
+                raise ValueError(f"{text[k]!r} has class {classes[ord(text[k])]}, which info lacks")
+        last = end
+    for i in range(1, len(pieces) - 1):
+        p = pieces[i]
+        before = pieces[i - 1]
+        after = pieces[i + 1]
+        if (
+            p.end - p.start <= stray_letters
+            and p.group != before.group
+            and before.lang == after.lang
+            and before.script == after.script
+            and gap_kind(text, before.end, p.start, False, False, classes, info) & (APART - 1)
+            <= GAP_SENTENCE
+            and gap_kind(text, p.end, after.start, False, False, classes, info) & (APART - 1)
+            <= GAP_SENTENCE
+        ):
+            p.lang = before.lang
+            p.script = before.script
+            p.confidence = min(before.confidence, after.confidence)
+
+
+# Letters.
+def count_letters(text: str) -> int:
+    """How many characters of ``text`` are letters (``str.isalpha``).
+
+    >>> count_letters("Hi, there 42"), count_letters("होम > दुनिया")
+    (7, 5)
+    """
+    n = 0
+    for ch in text:
+        if ch.isalpha():
+            n += 1
+    return n
+
+
+def letter_totals(
+    segments: list[Any], skip: str, letters: dict[str, int], confident: dict[str, float]
+) -> None:
+    """Add each segment's letters to ``letters[lang]``, and its letters times its
+    confidence to ``confident[lang]``, in order, but for segments of language ``skip``.
+
+    Segments have ``text``, ``lang`` and ``confidence`` (``document.Segment``).
+    """
+    for seg in segments:
+        lang = seg.lang
+        if lang == skip:
+            continue
+        n = count_letters(seg.text)
+        letters[lang] = letters.get(lang, 0) + n
+        confident[lang] = confident.get(lang, 0.0) + n * seg.confidence
 
 
 # Segments.
@@ -853,6 +1189,23 @@ def _segment(
     set_field(seg, "translation_covers", None)
     set_field(seg, "translation_source_lang", None)
     return seg
+
+
+def block_table(
+    blocks: tuple[Any, ...], boilerplate: str
+) -> tuple[list[int], list[str], list[str | None]]:
+    """The ends, kinds and reasons of ``blocks`` (``document.Block``) as
+    :func:`cut_segments` takes them: a block's reason only when its kind is
+    ``boilerplate`` (a content block's is ``None``)."""
+    ends = []
+    kinds = []
+    reasons = []
+    for b in blocks:
+        kind = b.kind
+        ends.append(b.end)
+        kinds.append(kind)
+        reasons.append(b.reason if kind == boilerplate else None)
+    return ends, kinds, reasons
 
 
 def cut_segments(

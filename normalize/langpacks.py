@@ -22,7 +22,6 @@ import os
 import pickle
 import sys
 import tempfile
-import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +29,8 @@ from typing import TypeVar
 
 import numpy as np
 import regex
+
+from normalize.compiled import kernels
 
 log = logging.getLogger("normalize")
 
@@ -276,26 +277,12 @@ def _edge_char(c: str) -> bool:
 
 
 def phrase_key(text: str) -> str:
-    """The form phrases are compared in: NFC, casefolded, spaces collapsed, edge punctuation gone.
-
-    Only the edges are looked at (character by character), so a long
-    paragraph costs its casefold and split, not a regex scan.
+    """The form phrases are compared in: NFC, casefolded, spaces collapsed, edge punctuation gone
+    (:func:`normalize.kernels.phrase_key`, with :func:`_edge_char` for the edges).
 
     >>> phrase_key("  Leave a  Reply: ")
     'leave a reply'
     >>> phrase_key("« Share it with a friend! »")
     'share it with a friend'
     """
-    text = unicodedata.normalize("NFC", text).casefold()
-    # Printable text has no space but " " (every other one is a control or
-    # separator character; a test checks every code point), so it needs no
-    # collapsing unless a space is doubled or at an edge: one fast check
-    # instead of a split and a join of every paragraph.
-    if not text.isprintable() or "  " in text or text[:1] == " " or text[-1:] == " ":
-        text = " ".join(text.split())
-    i, j = 0, len(text)
-    while i < j and _edge_char(text[i]):
-        i += 1
-    while j > i and _edge_char(text[j - 1]):
-        j -= 1
-    return text[i:j]
+    return kernels.phrase_key(text, _edge_char)

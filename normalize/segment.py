@@ -57,7 +57,7 @@ from normalize.config import SegmentConfig
 from normalize.context import Context, default_context
 from normalize.document import BOILERPLATE, CONTENT, NO_LANGUAGE, UNDETERMINED, Block, Segment
 from normalize.identify import LanguageIdentifier
-from normalize.langpacks import SegmentPack, phrase_key
+from normalize.langpacks import SegmentPack, _edge_char, phrase_key
 from normalize.scripts import (
     SCRIPT_CODES,
     SCRIPT_GROUP,
@@ -164,11 +164,6 @@ _STRUCT = regex.compile(rf"[{_STRUCT_CHARS}]|\s[{_DASHES}]+|[{_DASHES}]+\s")
 #: Separators between menu items and crumbs.
 _ITEM_GAP = regex.compile(rf"\n|[{_ITEM_CHARS}]|\s[{_DASHES}]+|[{_DASHES}]+\s")
 _SENTENCE_END = regex.compile(rf"[{_STOPS}](?=\s)|[{_STOPS}]$|[{_FULL_STOPS}]")
-#: A URL or e-mail address right after a run ends its sentence: it stays in the segment.
-_TRAILING_URL = regex.compile(r"[ \u00a0]+(?:" + _URL.pattern + ")")
-#: Literal characters only, so :mod:`re` matches it as :mod:`regex` would, several
-#: times faster (as the candidates' letters in ``_make_letter_table``).
-_TRAILING_STOP = re.compile(r"[ \u00a0\u202f]?[.!?…।॥۔؟。！？．]+")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -185,16 +180,6 @@ def _gap_kind(gap: str) -> int:
     if _SENTENCE_END.search(gap):
         return SENTENCE
     return SOFT
-
-
-@functools.lru_cache(maxsize=4096)
-def _gap_kind_around_urls(gap: str) -> int:
-    """:func:`_gap_kind` of a gap whose URLs and e-mail addresses count as a space.
-
-    >>> _gap_kind_around_urls(" https://example.org/a?b "), _gap_kind(" https://example.org/a?b ")
-    (0, 2)
-    """
-    return _gap_kind(_URL.sub(" ", gap))
 
 
 @dataclass(slots=True)
@@ -409,15 +394,16 @@ def _char_classes(ctx: Context) -> _CharClasses:
     return ctx.owned("segment.char_classes", _CharClasses)
 
 
-def _scanned_pieces(text: str, ctx: Context) -> list[_Piece]:
+def _scanned_pieces(text: str, ctx: Context, urls: tuple[bool, bool] | None = None) -> list[_Piece]:
     """:func:`_pieces` by the compiled core's scanner (:func:`normalize.kernels.scan_pieces`):
-    the same pieces."""
+    the same pieces (``urls`` is :func:`_url_kinds` of the text when known)."""
     table = _char_classes(ctx)
     table.cover(text)
     n = len(text)
     # Room for a piece every 16 characters (pages have one every 30 to 80),
     # and for one per character, the most there can be, when that is short.
     capacity = min(n, 64 + n // 16)
+    schemes, emails = urls or _url_kinds(text)
     while True:
         starts = np.empty(capacity, dtype=np.intp)
         ends = np.empty(capacity, dtype=np.intp)
@@ -426,7 +412,8 @@ def _scanned_pieces(text: str, ctx: Context) -> list[_Piece]:
         item = np.empty(capacity, dtype=np.uint8)
         count = kernels.scan_pieces(
             text,
-            *_url_kinds(text),
+            schemes,
+            emails,
             table.classes,
             table.info,
             _SCANNER_GROUP_IDS,
@@ -674,7 +661,8 @@ def _word_bonuses_compiled(
     numbers, bit for bit (each cell gets the same additions in the same order)."""
     k = scores.shape[1]
     kernels.word_bonuses(
-        [phrase_key(t) for t in texts],
+        texts if isinstance(texts, list) else list(texts),
+        _edge_char,
         phrases,
         owner,
         config.chrome_bonus,
@@ -689,9 +677,16 @@ def _word_bonuses_compiled(
 
 
 def _cached_evidence(
-    texts: Sequence[str], cands: tuple[str, ...], config: SegmentConfig, ctx: Context
+    text: str,
+    pieces: list[_Piece],
+    cands: tuple[str, ...],
+    config: SegmentConfig,
+    ctx: Context,
+    short: np.ndarray,
 ) -> np.ndarray:
-    """:func:`_evidence`, with the rows of short pieces taken from and kept in the cache.
+    """:func:`_evidence` of each piece, with the rows of short pieces taken from and kept
+    in the cache; ``short`` (a byte per piece) is set to whether each is a short item
+    (:func:`normalize.kernels.piece_rows`, which looks the rows up).
 
     Rows are computed exactly as without the cache (each piece is scored on
     its own), so results do not depend on what was seen before.
@@ -712,38 +707,39 @@ def _cached_evidence(
         ),
         object,
     )
-    rows: list[np.ndarray | None] = [
-        cache.get((context, t)) if len(t) <= CACHE_PIECE_CHARS else None for t in texts
-    ]
+    rows: list[np.ndarray | None] = []
     missing: dict[str, list[int]] = {}
-    for i, row in enumerate(rows):
-        if row is None:
-            missing.setdefault(texts[i], []).append(i)
+    kernels.piece_rows(
+        text,
+        pieces,
+        config.short_chars,
+        CACHE_PIECE_CHARS,
+        context,
+        cache.get,
+        rows,
+        missing,
+        short,
+    )
     if missing:
         todo = list(missing)
         fresh = _evidence(todo, cands, config, ctx)
-        for t, row in zip(todo, fresh, strict=False):
-            for i in missing[t]:
-                rows[i] = row
-            if len(t) <= CACHE_PIECE_CHARS:
-                cache.offer((context, t), row.copy())
+        kernels.offer_rows(todo, fresh, missing, rows, CACHE_PIECE_CHARS, context, cache.offer)
     return np.array(rows) if rows else np.empty((0, len(cands)))
 
 
 def _emissions(
     text: str,
-    pieces: Sequence[_Piece],
+    pieces: list[_Piece],
     cands: tuple[str, ...],
     config: SegmentConfig,
     ctx: Context,
 ) -> np.ndarray:
-    texts = [text[p.start : p.end] for p in pieces]
-    scores = _cached_evidence(texts, cands, config, ctx)
-    if config.short_pool and config.short_chars:
-        short = np.array([p.item and p.end - p.start <= config.short_chars for p in pieces])
-        if short.sum() > 1:
-            pooled = scores[short].sum(axis=0)
-            scores[short] += config.short_pool * (pooled - scores[short])
+    # Short pieces that stand apart (menu items, crumbs), filled with the rows.
+    short = np.empty(len(pieces), dtype=np.bool_)
+    scores = _cached_evidence(text, pieces, cands, config, ctx, short.view(np.uint8))
+    if config.short_pool and config.short_chars and short.sum() > 1:
+        pooled = scores[short].sum(axis=0)
+        scores[short] += config.short_pool * (pooled - scores[short])
     scores += _priors(cands, config, ctx)
     return scores
 
@@ -907,9 +903,8 @@ def _label(
         # of 300,000 pieces; decode it in at most ``max_pieces`` windows of
         # consecutive pieces instead, so the time stays linear and small.
         size = -(-len(chain) // config.max_pieces)
-        if size == 1:
-            units = chain
-        else:
+        units = chain
+        if size > 1:
             windows = [chain[i : i + size] for i in range(0, len(chain), size)]
             units = [
                 _Piece(w[0].start, w[-1].end, w[0].script, group, w[0].before) for w in windows
@@ -925,13 +920,7 @@ def _label(
             if unsure.any():
                 scores[unsure] += prior
                 labels, conf = _decode(scores, switch, config.confidence_temperature)
-        if size == 1:
-            for p, lab, c in zip(chain, labels.tolist(), conf.tolist(), strict=True):
-                p.lang, p.confidence = cands[lab], c
-        else:
-            for window, lab, c in zip(windows, labels.tolist(), conf.tolist(), strict=True):
-                for p in window:
-                    p.lang, p.confidence = cands[lab], c
+        kernels.set_labels(chain, labels, conf, cands, size)
         if len(chain) == 1 and _undecided(chain[0], config):
             chain[0].lang, chain[0].confidence = UNDETERMINED, 0.0
 
@@ -946,26 +935,18 @@ def _undecided(piece: _Piece, config: SegmentConfig) -> bool:
 # Output ----------------------------------------------------------------------------
 
 
-def _absorb_strays(text: str, pieces: Sequence[_Piece], config: SegmentConfig) -> None:
-    """Give a letter or two of another script inside running text the language around it.
+def _absorb_strays(text: str, pieces: list[_Piece], config: SegmentConfig, ctx: Context) -> None:
+    """Give a letter or two of another script inside running text the language around it
+    (:func:`normalize.kernels.absorb_strays`).
 
     Scraped text writes the odd foreign letter inside a sentence: a Latin
     "F." or "p." in Bulgarian and Ukrainian, Greek β in Persian, a Latin i
     typed for Cyrillic і. Such a stray is part of its sentence, not a
     language switch.
     """
-    for i in range(1, len(pieces) - 1):
-        p, before, after = pieces[i], pieces[i - 1], pieces[i + 1]
-        if (
-            p.end - p.start <= config.stray_letters
-            and p.group != before.group
-            and before.lang == after.lang
-            and before.script == after.script
-            and _gap_kind(text[before.end : p.start]) <= SENTENCE
-            and _gap_kind(text[p.end : after.start]) <= SENTENCE
-        ):
-            p.lang, p.script = before.lang, before.script
-            p.confidence = min(before.confidence, after.confidence)
+    table = _char_classes(ctx)
+    table.cover(text)
+    kernels.absorb_strays(text, pieces, config.stray_letters, table.classes, table.info)
 
 
 def segment_languages(
@@ -1012,80 +993,35 @@ def segment_languages(
     if not text:
         return []
     ctx = ctx or default_context()
-    pieces = _scanned_pieces(text, ctx) if COMPILED else _pieces(text)
+    urls = _url_kinds(text)
+    pieces = _scanned_pieces(text, ctx, urls) if COMPILED else _pieces(text)
     _label(text, pieces, languages, hints, config, ctx)
-    _absorb_strays(text, pieces, config)
-    return _segments(text, pieces, blocks)
-
-
-#: What can follow a run of pieces and belong to its segment: a URL or e-mail
-#: address after a space, a sentence end (the first characters the two
-#: patterns need, checked before matching them).
-_TRAILING_STARTS = frozenset(" \u00a0\u202f.!?…।॥۔؟。！？．")
-
-
-def _segments(
-    text: str, pieces: Sequence[_Piece], blocks: Sequence[Block] | None = None
-) -> list[Segment]:
-    """The segments that tile ``text``: runs of labelled pieces, ``zxx`` between them,
-    cut at ``blocks`` (one content block when ``None``).
-
-    A run is the pieces of one language and script that only spaces, commas,
-    sentence ends and URLs separate; its segment takes a URL and a sentence
-    end right after it. The confidence of a segment is its pieces', weighted
-    by their lengths.
-    """
-    return _cut_at_blocks(text, _spans(text, pieces), blocks)
+    _absorb_strays(text, pieces, config, ctx)
+    return _cut_at_blocks(text, _spans(text, pieces, ctx, urls), blocks)
 
 
 #: A stretch ``text[start:end]`` with its language, script and confidence.
 _Span = tuple[int, int, str, str, float]
 
 
-def _spans(text: str, pieces: Sequence[_Piece]) -> list[_Span]:
-    """The stretches of :func:`_segments` before they are cut at blocks, in order."""
-    out: list[_Span] = []
-    pos = 0
-    n = len(pieces)
-    i = 0
-    # A text without "://", "www." or "@" holds no URL or address to take.
-    urls = any(_url_kinds(text))
-    while i < n:
-        first = pieces[i]
-        j = i + 1
-        while j < n:
-            p, prev = pieces[j], pieces[j - 1]
-            if p.lang != prev.lang or p.script != prev.script:
-                break
-            gap = text[prev.end : p.start]
-            if gap != " " and _gap_kind_around_urls(gap) > SENTENCE:
-                break
-            j += 1
-        limit = pieces[j].start if j < n else len(text)
-        start, end = first.start, pieces[j - 1].end
-        if end < limit and text[end] in _TRAILING_STARTS:
-            url = _TRAILING_URL.match(text, end, limit) if urls else None
-            if url:
-                end = url.end()
-            stop = _TRAILING_STOP.match(text, end, limit)
-            if stop:
-                end = stop.end()
-        if start > pos:
-            out.append((pos, start, NO_LANGUAGE, "Zyyy", 1.0))
-        if j == i + 1:
-            size = first.end - first.start
-            conf = first.confidence * size / size
-        else:
-            run = pieces[i:j]
-            conf = sum(p.confidence * (p.end - p.start) for p in run) / sum(
-                p.end - p.start for p in run
-            )
-        out.append((start, end, first.lang, first.script, conf))
-        pos = end
-        i = j
-    if pos < len(text):
-        out.append((pos, len(text), NO_LANGUAGE, "Zyyy", 1.0))
-    return out
+def _spans(
+    text: str, pieces: list[_Piece], ctx: Context, urls: tuple[bool, bool] | None = None
+) -> list[_Span]:
+    """The stretches that tile ``text``, in order: runs of labelled pieces, ``zxx``
+    between them (:func:`normalize.kernels.spans`, which reads the gaps with the
+    scanner's tables; ``urls`` is :func:`_url_kinds` of the text when known).
+
+    A run is the pieces of one language and script that only spaces, commas,
+    sentence ends and URLs separate; its stretch takes a URL and a sentence
+    end right after it. The confidence of a stretch is its pieces', weighted
+    by their lengths. :func:`_cut_at_blocks` makes them segments.
+    """
+    table = _char_classes(ctx)
+    table.cover(text)
+    schemes, emails = urls or _url_kinds(text)
+    return kernels.spans(
+        text, pieces, schemes, emails, table.classes, table.info, NO_LANGUAGE, "Zyyy"
+    )
 
 
 def _cut_at_blocks(
@@ -1099,9 +1035,7 @@ def _cut_at_blocks(
     if blocks is None:
         ends, kinds, reasons = [len(text)], [CONTENT], [None]
     else:
-        ends = [b.end for b in blocks]
-        kinds = [b.kind for b in blocks]
-        reasons = [b.reason if b.kind == BOILERPLATE else None for b in blocks]
+        ends, kinds, reasons = kernels.block_table(tuple(blocks), BOILERPLATE)
     if COMPILED:
         return kernels.cut_segments(Segment, text, list(spans), ends, kinds, reasons)
     out: list[Segment] = []
@@ -1120,20 +1054,14 @@ def _cut_at_blocks(
     return out
 
 
-_ASCII_LETTERS = bytes(range(ord("A"), ord("Z") + 1)) + bytes(range(ord("a"), ord("z") + 1))
-
-
 def _count_letters(text: str) -> int:
-    """How many characters of ``text`` are letters (``str.isalpha``).
-
-    ASCII text, most of the web, is counted by deleting its letters in C.
+    """How many characters of ``text`` are letters (``str.isalpha``;
+    :func:`normalize.kernels.count_letters`).
 
     >>> _count_letters("Hi, there 42"), _count_letters("होम > दुनिया")
     (7, 5)
     """
-    if text.isascii():
-        return len(text) - len(text.encode("ascii").translate(None, _ASCII_LETTERS))
-    return sum(map(str.isalpha, text))
+    return kernels.count_letters(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -1169,12 +1097,12 @@ def language_summary(segments: Sequence[Segment]) -> LanguageSummary:
     """
     letters: dict[str, int] = {}
     confident: dict[str, float] = {}
-    for s in segments:
-        if s.lang == NO_LANGUAGE:
-            continue
-        n = _count_letters(s.text)
-        letters[s.lang] = letters.get(s.lang, 0) + n
-        confident[s.lang] = confident.get(s.lang, 0.0) + n * s.confidence
+    kernels.letter_totals(
+        segments if isinstance(segments, list) else list(segments),
+        NO_LANGUAGE,
+        letters,
+        confident,
+    )
     total = sum(letters.values())
     if not total:
         return LanguageSummary(UNDETERMINED, 0.0, ())

@@ -22,6 +22,7 @@ from unittest import mock
 
 import numpy as np
 import pytest
+import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -29,6 +30,7 @@ from normalize import compiled, identify, segment
 from normalize.config import SegmentConfig
 from normalize.context import Context
 from normalize.document import BOILERPLATE, CONTENT, Block, Segment
+from normalize.langpacks import _edge_char
 from tests.conftest import FIXTURES, SEEDS, case_list, core_builds, run_cli
 
 PURE, BUILT, needs_extension, BUILDS = core_builds("kernels")
@@ -258,7 +260,7 @@ def test_word_bonuses_are_not_written_past_their_buffers(kernels: ModuleType) ->
 
     def run(phrases: dict[str, tuple[int, ...]], owner: dict[str, int], rows: int = 1) -> None:
         out, hits = np.zeros(rows * 2), np.empty(2, dtype=np.intp)
-        kernels.word_bonuses(["the cat"], phrases, owner, 1.0, 1.0, 3, 50, 2, hits, out)
+        kernels.word_bonuses(["the cat"], _edge_char, phrases, owner, 1.0, 1.0, 3, 50, 2, hits, out)
 
     run({"the cat": (1,)}, {"the": 0})  # in range
     with pytest.raises(ValueError, match="column 2 of phrase 'the cat'"):
@@ -291,6 +293,7 @@ def test_compiled_word_bonuses_equal_interpreted(
         out = np.linspace(-3.0, 1.0, len(keys) * 5)
         kernels.word_bonuses(
             keys,
+            _edge_char,
             {k: tuple(v) for k, v in phrases.items()},
             owner,
             0.7,
@@ -304,6 +307,263 @@ def test_compiled_word_bonuses_equal_interpreted(
         return out.tobytes()
 
     assert run(BUILT) == run(PURE)
+
+
+# Evidence rows kept across documents.
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+def test_evidence_rows_are_kept_for_short_pieces_seen_before(kernels: ModuleType) -> None:
+    """Each piece's row is its own evidence whatever the cache holds; the cache keeps
+    the rows of short pieces from their second sighting on, never a long one's."""
+    long = "Une phrase assez longue pour ne jamais être gardée dans le cache des lignes."
+    text = f"Accueil | Actualités | Accueil\n{long}\nContact | Accueil"
+    pieces = segment._pieces(text)
+    cands = ("en", "fr", "es")
+    config, ctx = SegmentConfig(), Context()
+    texts = [text[p.start : p.end] for p in pieces]
+    expected = segment._evidence(texts, cands, config, ctx)
+    kept = []
+    with mock.patch.object(segment, "kernels", kernels):
+        for _ in range(3):
+            short = np.empty(len(pieces), dtype=np.uint8)
+            rows = segment._cached_evidence(text, pieces, cands, config, ctx, short)
+            assert rows.tobytes() == expected.tobytes()
+            assert short.tolist() == [len(t) <= config.short_chars for t in texts]
+            kept.append(len(segment._row_cache(ctx)))
+    assert kept == [0, 3, 3]  # Accueil, Actualités, Contact: not the sentence
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+def test_evidence_rows_check_the_pieces(kernels: ModuleType) -> None:
+    """Pieces out of the text, a buffer without room for every piece, a piece that is
+    not one of the rows: errors, not writes past the end (the compiled core checks
+    no index)."""
+    pieces = [segment._Piece(0, 2, "Latn", "Latn"), segment._Piece(3, 9, "Latn", "Latn")]
+
+    def probe(text: str, room: int) -> None:
+        short = np.empty(room, dtype=np.uint8)
+        kernels.piece_rows(text, pieces, 5, 64, None, {}.get, [], {}, short)
+
+    probe("ab cdefgh", 2)
+    with pytest.raises(ValueError, match="piece 3:9 is not within 0:8"):
+        probe("ab cdefg", 2)
+    with pytest.raises(ValueError, match="short needs the 2 items"):
+        probe("ab cdefgh", 1)
+    fresh = np.zeros((1, 3))
+    with pytest.raises(ValueError, match="piece 2 is not one of the 2 rows"):
+        kernels.offer_rows(["ab"], fresh, {"ab": [0, 2]}, [None, None], 64, None, print)
+
+
+# Spans: the runs of labelled pieces.
+
+_URL_PATTERN = segment._URL.pattern
+#: What may follow a run and belong to its segment, as patterns: a URL or e-mail
+#: address after spaces, a sentence end after an optional space.
+TRAILING_URL = regex.compile(r"[ \u00a0]+(?:" + _URL_PATTERN + ")")
+TRAILING_STOP = regex.compile(r"[ \u00a0\u202f]?[.!?…।॥۔؟。！？．]+")
+
+
+def reference_spans(text: str, pieces: list) -> list[tuple]:
+    """kernels.spans by its definition, in patterns: the gaps' URLs and addresses
+    replaced by a space before their kind is read, what trails a run matched."""
+    out: list[tuple] = []
+    pos, n, i = 0, len(pieces), 0
+    while i < n:
+        first = pieces[i]
+        j = i + 1
+        while j < n:
+            p, prev = pieces[j], pieces[j - 1]
+            if p.lang != prev.lang or p.script != prev.script:
+                break
+            gap = text[prev.end : p.start]
+            if gap != " " and segment._gap_kind(segment._URL.sub(" ", gap)) > segment.SENTENCE:
+                break
+            j += 1
+        limit = pieces[j].start if j < n else len(text)
+        start, end = first.start, pieces[j - 1].end
+        if url := TRAILING_URL.match(text, end, limit):
+            end = url.end()
+        if stop := TRAILING_STOP.match(text, end, limit):
+            end = stop.end()
+        if start > pos:
+            out.append((pos, start, "zxx", "Zyyy", 1.0))
+        run = pieces[i:j]
+        size = sum(p.end - p.start for p in run)
+        conf = sum([p.confidence * (p.end - p.start) for p in run]) / size
+        out.append((start, end, first.lang, first.script, conf))
+        pos, i = end, j
+    if pos < len(text):
+        out.append((pos, len(text), "zxx", "Zyyy", 1.0))
+    return out
+
+
+def spans(kernels: ModuleType, text: str, pieces: list) -> list[tuple]:
+    """segment._spans by the kernel of ``kernels``."""
+    with mock.patch.object(segment, "kernels", kernels):
+        return segment._spans(text, pieces, SCANNER_CONTEXT)
+
+
+@st.composite
+def labelled(draw: st.DrawFn) -> tuple[str, list]:
+    """A text and its pieces (as the scanner cuts them), labelled in runs as the
+    decoder labels them: neighbours often share a language."""
+    text = draw(SCANNED_TEXT)
+    pieces = segment._pieces(text)
+    langs = st.sampled_from(["en", "fr", "und"])
+    confs = st.sampled_from([0.0, 0.25, 1.0 / 3.0, 0.9, 1.0])
+    lang = draw(langs)
+    for p in pieces:
+        if draw(st.integers(0, 3)) == 0:
+            lang = draw(langs)
+        p.lang, p.confidence = lang, draw(confs)
+        if draw(st.integers(0, 5)) == 0:
+            p.script = "Latn"  # a stray given its neighbours' script
+    return text, pieces
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+@settings(max_examples=300, deadline=None)
+@given(labelled())
+def test_spans_are_their_definition(kernels: ModuleType, case: tuple) -> None:
+    text, pieces = case
+    made = spans(kernels, text, pieces)
+    assert made == reference_spans(text, pieces)
+    assert [type(v) for span in made for v in span] == [int, int, str, str, float] * len(made)
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+def test_spans_take_urls_and_sentence_ends_as_their_definition(kernels: ModuleType) -> None:
+    texts = [
+        "Read https://example.org/a?b=(1) then mail ana.b+c@mail.example.co.uk. Or www.x.y!",
+        "Écrivez à contact@exemple.fr — ou lisez http:// www. @ a@b a@b. x@y.z. fin",
+        "होम > दुनिया https://bbc.com/hindi|संपर्क: info@bbc.co.uk (International)",
+        "See\u00a0 www.example.org\u202f!! and 12@x.org-y. next\nline a-http://b.c d",
+    ]
+    for text in texts:
+        pieces = segment._pieces(text)
+        for p in pieces:
+            p.lang, p.confidence = "en", 0.5
+        assert spans(kernels, text, pieces) == reference_spans(text, pieces), text
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+def test_spans_check_the_pieces(kernels: ModuleType) -> None:
+    """Pieces out of the text, empty or out of order: errors, not reads past the
+    end of the text (the compiled core checks no index)."""
+
+    def run(*bounds: tuple[int, int]) -> list:
+        pieces = [segment._Piece(a, b, "Latn", "Latn", lang="en") for a, b in bounds]
+        return spans(kernels, "ab cd ef", pieces)
+
+    assert run((0, 2), (3, 5)) == [(0, 5, "en", "Latn", 0.0), (5, 8, "zxx", "Zyyy", 1.0)]
+    for bounds in [((0, 2), (3, 9)), ((3, 5), (0, 2)), ((0, 2), (4, 4)), ((-1, 2),)]:
+        with pytest.raises(ValueError, match="empty, out of order or not within 0:8"):
+            run(*bounds)
+
+
+# Labels.
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+def test_labels_go_to_the_pieces_of_their_windows(kernels: ModuleType) -> None:
+    chain = [segment._Piece(i, i + 1, "Latn", "Latn") for i in range(5)]
+    labels, conf = np.array([1, 0, 1], dtype=np.intp), np.array([0.5, 0.25, 1.0])
+    kernels.set_labels(chain, labels, conf, ("en", "fr"), 2)
+    assert [(p.lang, p.confidence) for p in chain] == [
+        ("fr", 0.5),
+        ("fr", 0.5),
+        ("en", 0.25),
+        ("en", 0.25),
+        ("fr", 1.0),
+    ]
+    assert all(type(p.confidence) is float for p in chain)  # not numpy's float64
+    with pytest.raises(ValueError, match="need the 5 items of the windows"):
+        kernels.set_labels(chain, labels, conf, ("en", "fr"), 1)
+    with pytest.raises(ValueError, match="label 1 of window 0 is not one of 1"):
+        kernels.set_labels(chain, labels, conf, ("en",), 2)
+    with pytest.raises(ValueError, match="windows of 0 pieces"):
+        kernels.set_labels(chain, labels, conf, ("en", "fr"), 0)
+
+
+def reference_absorb(text: str, pieces: list, stray_letters: int) -> None:
+    """kernels.absorb_strays by its definition, with the gaps' kinds read by patterns."""
+    for i in range(1, len(pieces) - 1):
+        p, before, after = pieces[i], pieces[i - 1], pieces[i + 1]
+        if (
+            p.end - p.start <= stray_letters
+            and p.group != before.group
+            and before.lang == after.lang
+            and before.script == after.script
+            and segment._gap_kind(text[before.end : p.start]) <= segment.SENTENCE
+            and segment._gap_kind(text[p.end : after.start]) <= segment.SENTENCE
+        ):
+            p.lang, p.script = before.lang, before.script
+            p.confidence = min(before.confidence, after.confidence)
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+@settings(max_examples=300, deadline=None)
+@given(st.data(), st.integers(1, 3))
+def test_strays_are_absorbed_as_their_definition(
+    kernels: ModuleType, data: st.DataObject, stray_letters: int
+) -> None:
+    text, pieces = data.draw(labelled())
+    expected = [dataclasses.replace(p) for p in pieces]
+    reference_absorb(text, expected, stray_letters)
+    with mock.patch.object(segment, "kernels", kernels):
+        config = SegmentConfig(stray_letters=stray_letters)
+        segment._absorb_strays(text, pieces, config, SCANNER_CONTEXT)
+    assert pieces == expected
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+def test_absorbing_strays_checks_the_pieces(kernels: ModuleType) -> None:
+    table = segment._char_classes(SCANNER_CONTEXT)
+    pieces = [segment._Piece(0, 2, "Latn", "Latn"), segment._Piece(1, 9, "Cyrl", "Cyrl")]
+    with pytest.raises(ValueError, match="piece 1:9 is out of order or not within 0:8"):
+        kernels.absorb_strays("ab cd ef", pieces, 2, table.classes, table.info)
+
+
+# Letters.
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+def test_letters_are_what_str_isalpha_says(kernels: ModuleType) -> None:
+    every = "".join(map(chr, range(sys.maxunicode + 1)))
+    assert [c for c in every if kernels.count_letters(c)] == [c for c in every if c.isalpha()]
+    assert kernels.count_letters(every) == sum(map(str.isalpha, every))
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.text("ab 1é.ж中\u0301", max_size=8),
+            st.sampled_from(["en", "fr", "zxx", "und"]),
+            st.floats(0, 1, allow_subnormal=False),
+        ),
+        max_size=12,
+    )
+)
+def test_letter_totals_add_up_in_order(kernels: ModuleType, parts: list) -> None:
+    """The letters and confidence-weighted letters of each language, the weighted ones
+    added in the segments' order (a float sum in another order could round differently)."""
+    segments = [Segment(t, 0, len(t), lang, "Latn", conf) for t, lang, conf in parts]
+    letters: dict[str, int] = {}
+    confident: dict[str, float] = {}
+    kernels.letter_totals(segments, "zxx", letters, confident)
+    expected: dict[str, int] = {}
+    weighted: dict[str, float] = {}
+    for seg in segments:
+        if seg.lang != "zxx":
+            n = sum(map(str.isalpha, seg.text))
+            expected[seg.lang] = expected.get(seg.lang, 0) + n
+            weighted[seg.lang] = weighted.get(seg.lang, 0.0) + n * seg.confidence
+    assert letters == expected
+    assert list(confident) == list(weighted)
+    assert [v.hex() for v in confident.values()] == [v.hex() for v in weighted.values()]
 
 
 # Segments cut at blocks.
@@ -334,7 +594,7 @@ def cuts(draw: st.DrawFn) -> tuple[str, list, list[Block]]:
 def cut(kernels: ModuleType | None, text: str, spans: list, blocks: list[Block] | None) -> list:
     """segment._cut_at_blocks by the kernel of ``kernels``, or its own walk (``None``)."""
     with (
-        mock.patch.object(segment, "kernels", kernels),
+        mock.patch.object(segment, "kernels", kernels or PURE),
         mock.patch.object(segment, "COMPILED", kernels is not None),
     ):
         return segment._cut_at_blocks(text, spans, blocks)
@@ -356,6 +616,18 @@ def test_segments_are_cut_at_blocks_as_the_interpreted_walk(
     made = cut(kernels, text, spans, None if whole else blocks)
     assert fields(made) == fields(cut(None, text, spans, None if whole else blocks))
     assert "".join(s.text for s in made) == text
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+@settings(max_examples=100, deadline=None)
+@given(cuts())
+def test_the_block_table_is_the_blocks_fields(kernels: ModuleType, case: tuple) -> None:
+    blocks = tuple(case[2])
+    assert kernels.block_table(blocks, BOILERPLATE) == (
+        [b.end for b in blocks],
+        [b.kind for b in blocks],
+        [b.reason if b.kind == BOILERPLATE else None for b in blocks],
+    )
 
 
 def test_the_kernel_sets_every_field_of_a_segment() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import unicodedata
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from hypothesis import given, settings
@@ -12,6 +13,9 @@ from hypothesis import strategies as st
 
 from normalize import langpacks
 from normalize.langpacks import LangPacks
+from tests.conftest import core_builds
+
+_, _, _, KERNEL_BUILDS = core_builds("kernels")
 
 
 @pytest.fixture
@@ -142,3 +146,10 @@ def _key_reference(text: str) -> str:
 @given(st.one_of(KEY_TEXT, st.text(max_size=20)))
 def test_the_phrase_key_is_its_definition(text: str) -> None:
     assert langpacks.phrase_key(text) == _key_reference(text)
+
+
+@pytest.mark.parametrize("kernels", KERNEL_BUILDS)
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(KEY_TEXT, st.text(max_size=20)))
+def test_both_builds_of_the_phrase_key_are_its_definition(kernels: ModuleType, text: str) -> None:
+    assert kernels.phrase_key(text, langpacks._edge_char) == _key_reference(text)
