@@ -136,10 +136,16 @@ def test_the_container_is_the_element_richest_in_prose(build: ModuleType) -> Non
     assert feats[0]["cls_sidebar"] == 1.0 and "cls_sidebar" not in feats[2]
 
 
+#: Class names that file a page in the site's taxonomy (WordPress, Drupal).
+_TAXONOMY_CLASS = re.compile(
+    r"(?:category|tag|tags|post_tag|post-tag|format|status|type|taxonomy|term)[-_]"
+)
+
+
 def _hints_by_definition(build: ModuleType, attrs: str) -> frozenset[str]:
     """The class words of a class/id string, token by token, as CLASS_WORDS defines them."""
     index = build._CLASS_INDEX
-    names = [n for n in attrs.lower().split() if not build._TAXONOMY_CLASS.match(n)]
+    names = [n for n in attrs.lower().split() if not _TAXONOMY_CLASS.match(n)]
     out = set()
     for tok in re.split(r"[\s_\-:./]+", " ".join(names)):
         name = index.get(tok)
