@@ -166,6 +166,23 @@ _CLASS_SEPARATORS = [" ", "-", "_", ":", ".", "/", "  ", "\t", "\n", "", "", "\u
 
 
 @pytest.mark.parametrize("build", BUILDS)
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab ,’—\u2e7f\u2e80公园カナひら\ud800\U00020000"))))
+@example("Park hours")
+@example("公园开放时间")
+def test_prose_length_counts_a_no_space_character_as_three(build: ModuleType, text: str) -> None:
+    no_space = [ch for ch in text if PURE._NO_SPACE_SCRIPT.match(ch)]
+    assert build.prose_length(text) == len(text) + 2 * len(no_space)
+
+
+def test_no_han_hiragana_or_katakana_comes_before_the_prose_length_shortcut() -> None:
+    # prose_length counts no character of a text without one of _FROM_HAN.
+    below = "".join(map(chr, range(0x2E80)))
+    assert PURE._FROM_HAN.search(below) is None
+    assert not PURE._NO_SPACE_SCRIPT.search(below)
+
+
+@pytest.mark.parametrize("build", BUILDS)
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(

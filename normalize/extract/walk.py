@@ -200,6 +200,11 @@ _TAXONOMY_NAMES = tuple(
 #: that starts otherwise needs no look at :data:`_CLASS_PREFIX`.
 _PREFIX_STARTS = frozenset(w[:5] for w in _CLASS_INDEX if len(w) >= 5)
 _NO_HINTS: frozenset[str] = frozenset()
+#: The code points from the first of Han, Hiragana and Katakana (U+2E80) up: a
+#: text without one has no character of :data:`_NO_SPACE_SCRIPT`, which this
+#: standard-library class rules out several times faster (most pages' prose
+#: is not ASCII, for a curly quote or a dash, and holds none).
+_FROM_HAN = re.compile("[\u2e80-\U0010ffff]")
 
 
 @functools.lru_cache(maxsize=8192)
@@ -852,6 +857,6 @@ def prose_length(text: str) -> int:
     >>> prose_length("Park hours"), prose_length("公园开放时间")
     (10, 18)
     """
-    if text.isascii():
+    if text.isascii() or _FROM_HAN.search(text) is None:
         return len(text)
     return len(text) + 2 * len(_NO_SPACE_SCRIPT.findall(text))
