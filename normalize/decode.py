@@ -105,6 +105,9 @@ class Decoded:
     #: ``declared_charset``, ``weak_encoding_evidence``, ``mixed_encodings``);
     #: the pipeline fills in ``where``.
     warnings: tuple[ErrorRecord, ...] = ()
+    #: The bytes when they are ``text`` in UTF-8 (valid UTF-8, read as it is),
+    #: else None: the repair reads them instead of encoding the text again.
+    utf8: bytes | None = None
 
 
 def _bom(data: bytes) -> tuple[str, int] | None:
@@ -594,7 +597,7 @@ def decode_bytes(
                 changes["legacy_bytes"] -= invalid
         if not changes.get("legacy_bytes", 1):
             del changes["legacy_bytes"]
-    return Decoded(text, encoding, changes, tuple(warnings))
+    return Decoded(text, encoding, changes, tuple(warnings), data if valid_utf8 else None)
 
 
 def _ftfy_config(html: bool, config: DecodeConfig) -> ftfy.TextFixerConfig:
@@ -737,8 +740,9 @@ def _ftfy_hints(entities: bool) -> tuple[re.Pattern[str], re.Pattern[str]]:
 _HINT_FREE_BYTES = bytes(c for c in range(0x80) if 0x21 <= c <= 0x7E and c != 0x3F or c == 0x0A)
 
 
-def _hint_chars(text: str) -> str:
-    """``text`` without the characters of :data:`_HINT_FREE_BYTES`.
+def _hint_chars(text: str, utf8: bytes | None = None) -> str:
+    """``text`` without the characters of :data:`_HINT_FREE_BYTES`; ``utf8`` is
+    ``text`` in UTF-8, if known (encoding a page costs as much as the deletion).
 
     A hint without entities that matches ``text`` matches what is left
     (the characters it reads are kept, in order, and stay side by side),
@@ -750,11 +754,9 @@ def _hint_chars(text: str) -> str:
     >>> _hint_chars("<p class=x>Caf\\u00e9 ok?</p>\\n")
     ' é ?'
     """
-    return (
-        text.encode("utf-8", "surrogatepass")
-        .translate(None, _HINT_FREE_BYTES)
-        .decode("utf-8", "surrogatepass")
-    )
+    if utf8 is None:
+        utf8 = text.encode("utf-8", "surrogatepass")
+    return utf8.translate(None, _HINT_FREE_BYTES).decode("utf-8", "surrogatepass")
 
 
 def _ftfy_could_change(line: str, entities: bool) -> bool:
@@ -1084,6 +1086,7 @@ def repair_and_explain(
     html: bool = False,
     config: DecodeConfig | None = None,
     canonical: CanonicalConfig | None = None,
+    utf8: bytes | None = None,
 ) -> tuple[str, dict[str, int]]:
     """Repair mojibake and encoding damage with ftfy, counting its fixes.
 
@@ -1092,7 +1095,8 @@ def repair_and_explain(
     in any script are such lines. With ``canonical`` (a text, not HTML), a
     line whose canonical form still holds mojibake is repaired again (see
     :func:`_repair_line`); without it, a line goes to ftfy only if ftfy
-    could change it (:func:`_ftfy_could_change`).
+    could change it (:func:`_ftfy_could_change`). ``utf8`` is ``text`` in
+    UTF-8, if known (:attr:`Decoded.utf8`).
 
     >>> repair_and_explain("SchÃ¶n")
     ('Schön', {'fix_encoding': 1})
@@ -1118,7 +1122,7 @@ def repair_and_explain(
         done = 0
         if not entities:
             # Most pages have no hint: found so in their few non-ASCII characters.
-            hint_chars = _hint_chars(text)
+            hint_chars = _hint_chars(text, utf8)
             spans = _hinted_lines(text, hint) if hint.search(hint_chars) else iter(())
         else:
             spans = _hinted_lines(text, hint)
@@ -1135,9 +1139,9 @@ def repair_and_explain(
         if out:
             out.append(text[done:])
             text = "".join(out)
-            hint_chars = None
+            hint_chars = utf8 = None
     if config.fold_width:
         if hint_chars is None:
-            hint_chars = _hint_chars(text)
+            hint_chars = _hint_chars(text, utf8)
         text, counts["fold_width"] = fold_width(text, hint_chars)
     return text, {name: n for name, n in counts.items() if n}

@@ -187,6 +187,7 @@ def read(work: Work, config: Config, ctx: Context) -> None:
 def decode_text(work: Work, config: Config, ctx: Context) -> None:
     """Bytes to text (a ``str`` input is text already), then encoding repair."""
     raw, data = work.raw, work.raw.data
+    utf8: bytes | None = None
     if isinstance(data, bytes):
         try:
             decoded = decode.decode_bytes(
@@ -194,14 +195,14 @@ def decode_text(work: Work, config: Config, ctx: Context) -> None:
             )
         except decode.DecodeError as exc:
             raise StageError(exc.code, f"{raw.source}: {exc}") from exc
-        text = decoded.text
+        text, utf8 = decoded.text, decoded.utf8
         work.metadata["encoding"] = decoded.encoding
         work.changes = add_counts(work.changes, decoded.changes)
         work.warnings.extend(dataclasses.replace(w, where=raw.source) for w in decoded.warnings)
     else:
         text = data
     work.text, repaired = decode.repair_and_explain(
-        text, html=work.html, config=config.decode, canonical=config.canonical
+        text, html=work.html, config=config.decode, canonical=config.canonical, utf8=utf8
     )
     work.changes = add_counts(work.changes, repaired)
 

@@ -583,3 +583,31 @@ def test_binary_characters_counted_in_utf8_bytes_are_those_of_the_text(text: str
     counted = len(re.findall(r"[\ufffd\x00-\x08\x0e-\x1f]", text))
     assert _binary_chars(text) == counted
     assert _binary_chars(text, text.encode("utf-8")) == counted
+
+
+@pytest.mark.parametrize(
+    ("data", "utf8"),
+    [
+        ("Café, São Paulo ’".encode(), True),
+        (b"plain ascii", True),
+        ("\ufeffCafé".encode(), False),  # the BOM is not in the text
+        ("Привет, как дела?".encode("cp1251"), False),
+        ("café crème ".encode() + b"\xff", False),  # U+FFFD stands for a byte
+    ],
+)
+def test_decoded_bytes_are_kept_only_when_they_are_the_text_in_utf8(data, utf8) -> None:
+    decoded = decode_bytes(data)
+    assert decoded.utf8 == (data if utf8 else None)
+    if utf8:
+        assert decoded.text.encode("utf-8") == data
+
+
+@given(st.text(st.characters(exclude_categories=("Cs",)), max_size=40))
+@example("SchÃ¶n ＬＯＵＤ\n")
+@example("<p>Café ok?</p>\nAÃ§Ã£o")
+def test_the_repair_given_the_text_in_utf8_is_the_repair_without(text: str) -> None:
+    for html in (True, False):
+        for canonical in (None, CanonicalConfig()):
+            assert repair_and_explain(
+                text, html=html, canonical=canonical, utf8=text.encode("utf-8")
+            ) == repair_and_explain(text, html=html, canonical=canonical)
