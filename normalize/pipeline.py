@@ -76,6 +76,9 @@ class Work:
     steps: list[str] = field(default_factory=list)
     #: The decoded text (``decode``).
     text: str = ""
+    #: The decoded text in UTF-8 when the input's bytes are it (``decode``):
+    #: the HTML parser reads them rather than encode the page again.
+    utf8: bytes | None = None
     #: The page as read, before canonical form (``extract``).
     draft: extract_html.HtmlDraft | None = None
     #: The page of canonical blocks (``canonical``), marked (``boilerplate``).
@@ -204,6 +207,7 @@ def decode_text(work: Work, config: Config, ctx: Context) -> None:
     work.text, repaired = decode.repair_and_explain(
         text, html=work.html, config=config.decode, canonical=config.canonical, utf8=utf8
     )
+    work.utf8 = utf8 if work.text == text else None
     work.changes = add_counts(work.changes, repaired)
 
 
@@ -213,7 +217,7 @@ def extract(work: Work, config: Config, ctx: Context) -> None:
         from normalize.extract import html as extract_html  # see _html_page
 
         try:
-            work.draft = extract_html.read_html(work.text, config.boilerplate)
+            work.draft = extract_html.read_html(work.text, config.boilerplate, utf8=work.utf8)
         except ValueError as exc:
             code = getattr(exc, "code", "bad_html")
             raise StageError(code, f"{work.raw.source}: {exc}") from exc
@@ -229,7 +233,7 @@ def canonicalize(work: Work, config: Config, ctx: Context) -> None:
         page = text_page(text, config=config.boilerplate)
     else:
         page, counts = _html_page(draft, config)
-    work.page, work.draft, work.text = page, None, ""
+    work.page, work.draft, work.text, work.utf8 = page, None, "", None
     work.changes = add_counts(work.changes, counts)
     raw = work.raw
     metadata = record_metadata(raw.metadata, {**work.metadata, **page.metadata}, raw.source)
