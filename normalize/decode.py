@@ -67,18 +67,23 @@ _BINARY_CONTROL_BYTES = bytes([*range(0x09), *range(0x0E, 0x20)])
 
 def _binary_chars(text: str, utf8: bytes | None = None) -> int:
     """How many U+FFFD and control characters ``text`` holds (what binary data
-    decodes to); ``utf8`` is the valid UTF-8 that ``text`` was decoded from, if so.
+    decodes to); ``utf8`` is the valid UTF-8 that ``text`` was decoded from, if
+    so, or those bytes less ASCII bytes that are none of those control
+    characters (:func:`_hint_bytes`).
 
     In valid UTF-8 each of those control characters is one byte of its
-    own, and deleting bytes is many times faster than searching a ``str``:
-    most pages are valid UTF-8 and hold none.
+    own and U+FFFD is always the bytes EF BF BD, which deleting ASCII bytes
+    keeps whole; deleting and counting bytes is many times faster than
+    searching a ``str``: most pages are valid UTF-8 and hold none.
 
     >>> _binary_chars("a\\x00b\\ufffd\\t"), _binary_chars("a\\x00b\\ufffd\\t", "a\\x00b\\ufffd\\t".encode())
     (2, 2)
     """
     if utf8 is None:
         return len(_BINARY_CHARS.findall(text))
-    return text.count("\ufffd") + len(utf8) - len(utf8.translate(None, _BINARY_CONTROL_BYTES))
+    return (
+        utf8.count(b"\xef\xbf\xbd") + len(utf8) - len(utf8.translate(None, _BINARY_CONTROL_BYTES))
+    )
 
 
 #: How many bytes of a page are searched for a charset declaration (the HTML
@@ -106,8 +111,11 @@ class Decoded:
     #: the pipeline fills in ``where``.
     warnings: tuple[ErrorRecord, ...] = ()
     #: The bytes when they are ``text`` in UTF-8 (valid UTF-8, read as it is),
-    #: else None: the repair reads them instead of encoding the text again.
+    #: else None: the HTML parser reads them instead of the text encoded again.
     utf8: bytes | None = None
+    #: The characters of ``text`` a hint of mojibake reads (:func:`_hint_chars`)
+    #: when ``utf8`` is known: they are found with the binary check's deletion.
+    hint_chars: str | None = None
 
 
 def _bom(data: bytes) -> tuple[str, int] | None:
@@ -575,8 +583,9 @@ def decode_bytes(
         encoding = "utf-8"
         text = data.decode("utf-8", errors="replace")
 
+    hint_bytes = _hint_bytes(data) if valid_utf8 else None
     if text:
-        bad = _binary_chars(text, data if valid_utf8 else None)
+        bad = _binary_chars(text, hint_bytes)
         ascii_text = data.isascii() and b"\0" not in data
         if bad / len(text) > config.max_binary_ratio and not ascii_text:
             raise DecodeError(
@@ -597,7 +606,10 @@ def decode_bytes(
                 changes["legacy_bytes"] -= invalid
         if not changes.get("legacy_bytes", 1):
             del changes["legacy_bytes"]
-    return Decoded(text, encoding, changes, tuple(warnings), data if valid_utf8 else None)
+    if hint_bytes is None:
+        return Decoded(text, encoding, changes, tuple(warnings))
+    hint_chars = hint_bytes.decode("utf-8", "surrogatepass")
+    return Decoded(text, encoding, changes, tuple(warnings), data, hint_chars)
 
 
 def _ftfy_config(html: bool, config: DecodeConfig) -> ftfy.TextFixerConfig:
@@ -740,9 +752,13 @@ def _ftfy_hints(entities: bool) -> tuple[re.Pattern[str], re.Pattern[str]]:
 _HINT_FREE_BYTES = bytes(c for c in range(0x80) if 0x21 <= c <= 0x7E and c != 0x3F or c == 0x0A)
 
 
-def _hint_chars(text: str, utf8: bytes | None = None) -> str:
-    """``text`` without the characters of :data:`_HINT_FREE_BYTES`; ``utf8`` is
-    ``text`` in UTF-8, if known (encoding a page costs as much as the deletion).
+def _hint_bytes(utf8: bytes) -> bytes:
+    """UTF-8 without the bytes of :data:`_HINT_FREE_BYTES` (:func:`_hint_chars` in UTF-8)."""
+    return utf8.translate(None, _HINT_FREE_BYTES)
+
+
+def _hint_chars(text: str) -> str:
+    """``text`` without the characters of :data:`_HINT_FREE_BYTES`.
 
     A hint without entities that matches ``text`` matches what is left
     (the characters it reads are kept, in order, and stay side by side),
@@ -754,9 +770,7 @@ def _hint_chars(text: str, utf8: bytes | None = None) -> str:
     >>> _hint_chars("<p class=x>Caf\\u00e9 ok?</p>\\n")
     ' é ?'
     """
-    if utf8 is None:
-        utf8 = text.encode("utf-8", "surrogatepass")
-    return utf8.translate(None, _HINT_FREE_BYTES).decode("utf-8", "surrogatepass")
+    return _hint_bytes(text.encode("utf-8", "surrogatepass")).decode("utf-8", "surrogatepass")
 
 
 def _ftfy_could_change(line: str, entities: bool) -> bool:
@@ -1086,7 +1100,7 @@ def repair_and_explain(
     html: bool = False,
     config: DecodeConfig | None = None,
     canonical: CanonicalConfig | None = None,
-    utf8: bytes | None = None,
+    hint_chars: str | None = None,
 ) -> tuple[str, dict[str, int]]:
     """Repair mojibake and encoding damage with ftfy, counting its fixes.
 
@@ -1095,8 +1109,8 @@ def repair_and_explain(
     in any script are such lines. With ``canonical`` (a text, not HTML), a
     line whose canonical form still holds mojibake is repaired again (see
     :func:`_repair_line`); without it, a line goes to ftfy only if ftfy
-    could change it (:func:`_ftfy_could_change`). ``utf8`` is ``text`` in
-    UTF-8, if known (:attr:`Decoded.utf8`).
+    could change it (:func:`_ftfy_could_change`). ``hint_chars`` are
+    :func:`_hint_chars` of ``text``, if known (:attr:`Decoded.hint_chars`).
 
     >>> repair_and_explain("SchÃ¶n")
     ('Schön', {'fix_encoding': 1})
@@ -1110,7 +1124,8 @@ def repair_and_explain(
     config = config or DecodeConfig()
     entities = not html and config.unescape_html
     counts: Counter[str] = Counter()
-    hint_chars: str | None = None
+    # The hint characters of the text as it is now (None: not known).
+    known = hint_chars
     if config.fix_mojibake:
         canonical_config = None if html else canonical
         if canonical_config is None:
@@ -1122,8 +1137,9 @@ def repair_and_explain(
         done = 0
         if not entities:
             # Most pages have no hint: found so in their few non-ASCII characters.
-            hint_chars = _hint_chars(text, utf8)
-            spans = _hinted_lines(text, hint) if hint.search(hint_chars) else iter(())
+            if known is None:
+                known = _hint_chars(text)
+            spans = _hinted_lines(text, hint) if hint.search(known) else iter(())
         else:
             spans = _hinted_lines(text, hint)
         for start, end in spans:
@@ -1139,9 +1155,9 @@ def repair_and_explain(
         if out:
             out.append(text[done:])
             text = "".join(out)
-            hint_chars = utf8 = None
+            known = None
     if config.fold_width:
-        if hint_chars is None:
-            hint_chars = _hint_chars(text, utf8)
-        text, counts["fold_width"] = fold_width(text, hint_chars)
+        if known is None:
+            known = _hint_chars(text)
+        text, counts["fold_width"] = fold_width(text, known)
     return text, {name: n for name, n in counts.items() if n}

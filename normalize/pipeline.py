@@ -191,6 +191,7 @@ def decode_text(work: Work, config: Config, ctx: Context) -> None:
     """Bytes to text (a ``str`` input is text already), then encoding repair."""
     raw, data = work.raw, work.raw.data
     utf8: bytes | None = None
+    hint_chars: str | None = None
     if isinstance(data, bytes):
         try:
             decoded = decode.decode_bytes(
@@ -198,14 +199,18 @@ def decode_text(work: Work, config: Config, ctx: Context) -> None:
             )
         except decode.DecodeError as exc:
             raise StageError(exc.code, f"{raw.source}: {exc}") from exc
-        text, utf8 = decoded.text, decoded.utf8
+        text, utf8, hint_chars = decoded.text, decoded.utf8, decoded.hint_chars
         work.metadata["encoding"] = decoded.encoding
         work.changes = add_counts(work.changes, decoded.changes)
         work.warnings.extend(dataclasses.replace(w, where=raw.source) for w in decoded.warnings)
     else:
         text = data
     work.text, repaired = decode.repair_and_explain(
-        text, html=work.html, config=config.decode, canonical=config.canonical, utf8=utf8
+        text,
+        html=work.html,
+        config=config.decode,
+        canonical=config.canonical,
+        hint_chars=hint_chars,
     )
     work.utf8 = utf8 if work.text == text else None
     work.changes = add_counts(work.changes, repaired)

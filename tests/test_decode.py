@@ -30,6 +30,7 @@ from normalize.decode import (
     _ftfy_config,
     _ftfy_could_change,
     _ftfy_hints,
+    _hint_bytes,
     _hint_chars,
     _hinted_lines,
     _is_bad,
@@ -598,6 +599,7 @@ def test_binary_characters_counted_in_utf8_bytes_are_those_of_the_text(text: str
 def test_decoded_bytes_are_kept_only_when_they_are_the_text_in_utf8(data, utf8) -> None:
     decoded = decode_bytes(data)
     assert decoded.utf8 == (data if utf8 else None)
+    assert decoded.hint_chars == (_hint_chars(decoded.text) if utf8 else None)
     if utf8:
         assert decoded.text.encode("utf-8") == data
 
@@ -605,9 +607,16 @@ def test_decoded_bytes_are_kept_only_when_they_are_the_text_in_utf8(data, utf8) 
 @given(st.text(st.characters(exclude_categories=("Cs",)), max_size=40))
 @example("SchÃ¶n ＬＯＵＤ\n")
 @example("<p>Café ok?</p>\nAÃ§Ã£o")
-def test_the_repair_given_the_text_in_utf8_is_the_repair_without(text: str) -> None:
+def test_the_repair_given_the_hint_chars_is_the_repair_without(text: str) -> None:
     for html in (True, False):
         for canonical in (None, CanonicalConfig()):
             assert repair_and_explain(
-                text, html=html, canonical=canonical, utf8=text.encode("utf-8")
+                text, html=html, canonical=canonical, hint_chars=_hint_chars(text)
             ) == repair_and_explain(text, html=html, canonical=canonical)
+
+
+@given(st.text(st.characters(exclude_categories=("Cs",))))
+@example("a\x00b\ufffd\t\x1f\x0e\r\n\x7f\x85")
+def test_binary_characters_counted_in_the_hint_bytes_are_those_of_the_text(text: str) -> None:
+    counted = len(re.findall(r"[\ufffd\x00-\x08\x0e-\x1f]", text))
+    assert _binary_chars(text, _hint_bytes(text.encode("utf-8"))) == counted
