@@ -1065,6 +1065,43 @@ def _controls_deleted(line: str, fixer: ftfy.TextFixerConfig) -> str | None:
     return rest
 
 
+#: How many pairs found in a text's hint characters are looked up in the text
+#: (:func:`_ftfy_hint_in`) before the text itself is searched.
+_MAX_PAIRS_LOOKED_UP = 16
+
+
+def _ftfy_hint_in(text: str, hint_chars: str, hint: re.Pattern[str]) -> bool:
+    """Whether ``hint``, one of :func:`_ftfy_hints` without entities, matches ``text``,
+    whose :func:`_hint_chars` are ``hint_chars``.
+
+    Such a hint reads one character, or two side by side, and looks behind at
+    nothing before them: it matches ``text`` where ``text`` holds a string it
+    matches alone. ``hint_chars`` hold each such pair of ``text`` side by side
+    (nothing between them was deleted), among pairs that the deletion of
+    ASCII brought together (an "é" and the next "’" of a page): a pair found
+    there is looked up in ``text``, or its first character is a hint alone
+    (every character of ``hint_chars`` is one of ``text``). That costs a
+    fraction of the pattern's pass over a whole page whose few non-ASCII
+    characters only seemed to pair.
+
+    >>> hint = _ftfy_hints(False)[0]
+    >>> _ftfy_hint_in("<b>Ã©</b>", "Ã©", hint), _ftfy_hint_in("Ã<b>©</b>", "Ã©", hint)
+    (True, False)
+    """
+    tried: set[str] = set()
+    pos = 0
+    while (m := hint.search(hint_chars, pos)) is not None:
+        found = m.group()
+        if found not in tried:
+            if len(found) == 1 or hint.match(found[0]) or found in text:
+                return True
+            if len(tried) == _MAX_PAIRS_LOOKED_UP:
+                return hint.search(text) is not None
+            tried.add(found)
+        pos = m.start() + 1
+    return False
+
+
 #: The line breaks of :data:`_LINE` but LF: a text without them is cut at LF only.
 _OTHER_LINE_BREAKS = ("\r", "\x0b", "\x0c", "\u2028", "\u2029")
 
@@ -1139,7 +1176,11 @@ def repair_and_explain(
             # Most pages have no hint: found so in their few non-ASCII characters.
             if known is None:
                 known = _hint_chars(text)
-            spans = _hinted_lines(text, hint) if hint.search(known) else iter(())
+            if canonical_config is None:
+                found = _ftfy_hint_in(text, known, hint)
+            else:
+                found = hint.search(known) is not None
+            spans = _hinted_lines(text, hint) if found else iter(())
         else:
             spans = _hinted_lines(text, hint)
         for start, end in spans:

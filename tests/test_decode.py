@@ -29,6 +29,7 @@ from normalize.decode import (
     _controls_deleted,
     _ftfy_config,
     _ftfy_could_change,
+    _ftfy_hint_in,
     _ftfy_hints,
     _hint_bytes,
     _hint_chars,
@@ -553,6 +554,30 @@ def test_a_text_whose_hint_chars_have_no_hint_has_none(text: str) -> None:
     for hint in (_FTFY_HINT_NO_ENTITIES, _MOJIBAKE_HINT_NO_ENTITIES):
         if hint.search(text):
             assert hint.search(rest), (text, rest)
+
+
+@settings(max_examples=1000, deadline=None, derandomize=True)
+@given(
+    st.one_of(
+        st.text(_HINT_ALPHABET | st.sampled_from(list("<>=/\"'x9 \n\r.,-?’é—")), max_size=16),
+        st.text(max_size=16),
+    )
+)
+@example("<b>Ã©</b>")
+@example("Ã<b>©</b>")
+@example("\ufb01x")  # a ligature: a lead of MacRoman, and a hint alone
+@example("вa в")
+def test_a_ftfy_hint_is_in_the_text_when_found_from_its_hint_chars(text: str) -> None:
+    found = _ftfy_hint_in(text, _hint_chars(text), _FTFY_HINT_NO_ENTITIES)
+    assert found == (_FTFY_HINT_NO_ENTITIES.search(text) is not None), text
+
+
+def test_a_ftfy_hint_in_a_text_with_many_pairs_that_only_seem_to_pair() -> None:
+    # More pairs than are looked up: the text itself is searched.
+    leads = "ÃÂÅÎÐÙâãð"
+    text = "".join(f"{a}x{b}y" for a in leads for b in "©®¯°±²³´µ") + "Ã©"
+    found = _ftfy_hint_in(text, _hint_chars(text), _FTFY_HINT_NO_ENTITIES)
+    assert found and not _ftfy_hint_in(text[:-2], _hint_chars(text[:-2]), _FTFY_HINT_NO_ENTITIES)
 
 
 def test_hint_chars_keep_every_character_a_hint_without_entities_reads() -> None:
