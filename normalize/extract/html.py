@@ -343,9 +343,11 @@ _JS_NOTICE = re.compile(r"java\s*script", re.IGNORECASE)
 #: Notices are a sentence or two; a longer ``noscript`` is a page's own text.
 MAX_NOTICE_CHARS = 400
 _MARKUP_TEXT = re.compile(r"<[a-zA-Z/!]")
+#: (``descendant::`` steps, not ``//``: libxml2 reads ``//`` before a step with a
+#: predicate as a step over the children of every node.)
 _OUTSIDE_TEXT = lxml.etree.XPath(
-    "//body//text()[not(ancestor::noscript or ancestor::script or ancestor::style"
-    " or ancestor::template)]",
+    "/descendant::body/descendant::text()[not(ancestor::noscript or ancestor::script"
+    " or ancestor::style or ancestor::template)]",
     smart_strings=False,
 )
 

@@ -243,7 +243,9 @@ def _from_ld(root: lxml.etree._Element, found: dict[str, list[Any]]) -> None:
 
 #: The links that carry a ``rel`` (an author's, a tag's): most of a page's links
 #: carry none, and XPath finds the others without a Python step per link.
-_REL_LINKS = ".//a[@rel]"
+#: (``descendant::``, not ``.//``: libxml2 reads ``//`` with a predicate as a
+#: step over every node's children.)
+_REL_LINKS = "descendant::a[@rel]"
 
 
 def _from_markup(root: lxml.etree._Element, found: dict[str, list[Any]]) -> None:
@@ -289,10 +291,12 @@ def _xpath(path: str, smart_strings: bool = True) -> lxml.etree.XPath:
     return lxml.etree.XPath(path, smart_strings=smart_strings)
 
 
-#: Elements that hold a byline: ``itemprop=author``, ``rel=author``, class ``byline``/``author``.
+#: Elements that hold a byline: ``itemprop=author``, ``rel=author``, class ``byline``/``author``
+#: (every element of the page, in document order: the class is read once, and only
+#: where there is one).
 _BYLINES = (
-    "//*[@itemprop='author' or @rel='author' or contains(@class, 'byline')"
-    " or contains(@class, 'author')]"
+    "/descendant::*[@class[contains(., 'byline') or contains(., 'author')]"
+    " or @itemprop='author' or @rel='author']"
 )
 
 
