@@ -97,6 +97,19 @@ MAX_COMBINING_MARKS = 30
 #: 14 marks in a row is where the exact count starts to matter.
 _MARK_RUN_LENGTH = 14
 _MARK_RUN = regex.compile(f"[{_NON_STARTER}]{{{_MARK_RUN_LENGTH},}}", regex.V1)
+#: 14 characters in a row from U+0300 up, where the non-starters begin (a test
+#: checks that none comes before): a text without such a run has no run of
+#: :data:`_MARK_RUN`, and the standard library rules that out several times
+#: faster than ``regex`` looks for one (a class first: its fast scan skips the
+#: Latin-1 part of a page).
+_LONG_RUN_FROM_U0300 = re.compile(
+    f"[\u0300-\U0010ffff][\u0300-\U0010ffff]{{{_MARK_RUN_LENGTH - 1},}}"
+)
+
+
+def _mark_run_in(text: str) -> bool:
+    """Whether ``text`` holds a run of :data:`_MARK_RUN`."""
+    return _LONG_RUN_FROM_U0300.search(text) is not None and _MARK_RUN.search(text) is not None
 
 
 # Configuration ------------------------------------------------------------
@@ -194,8 +207,11 @@ def remove_stray_joiners_n(text: str) -> tuple[str, int]:
 #: (LF aside) or one other than U+0020. Every character :data:`_SPACES`
 #: matches is whitespace to ``re`` (a test checks every code point), so each
 #: of its matches lies inside one such run; ``re`` finds the runs several
-#: times faster than ``regex`` scans a page with the whole pattern.
-_SPACE_RUN = re.compile(r"[^\S\n]{2,}|[^\S\n\x20]")
+#: times faster than ``regex`` scans a page with the whole pattern. The class
+#: comes first (``[^\S\n]{2,}|[^\S\n\x20]`` with the first character taken
+#: out), so that ``re`` skips to each whitespace character instead of trying
+#: both alternatives at every character.
+_SPACE_RUN = re.compile(r"[^\S\n](?:[^\S\n]+|(?<=[^\S\n\x20]))")
 
 
 def normalize_spaces_n(text: str) -> tuple[str, int]:
@@ -228,7 +244,7 @@ def cap_combining_marks_n(text: str) -> tuple[str, int]:
     >>> len(text), n
     (33, 10)
     """
-    if text.isascii():
+    if text.isascii() or not _mark_run_in(text):
         return text, 0
     dropped = 0
 
@@ -479,9 +495,7 @@ def is_canonical(text: str, config: CanonicalConfig | None = None) -> bool:
         # The table has no entry beyond the BMP, where no rule has a trigger
         # character (a test checks) but marks are: the pattern decides then.
         marks = (
-            _MARK_RUN.search(text) is not None
-            if flags & kernels.CANON_ASTRAL
-            else bool(flags & kernels.CANON_MARK)
+            _mark_run_in(text) if flags & kernels.CANON_ASTRAL else bool(flags & kernels.CANON_MARK)
         )
     else:
         if triggers.found_beside_chars(text):
@@ -490,7 +504,7 @@ def is_canonical(text: str, config: CanonicalConfig | None = None) -> bool:
             return False
         if text.isascii():
             return True
-        marks = _MARK_RUN.search(text) is not None
+        marks = _mark_run_in(text)
     if config.cap_combining_marks and marks and cap_combining_marks_n(text)[1]:
         return False
     return not config.nfc or unicodedata.is_normalized("NFC", text)

@@ -67,18 +67,23 @@ _BINARY_CONTROL_BYTES = bytes([*range(0x09), *range(0x0E, 0x20)])
 
 def _binary_chars(text: str, utf8: bytes | None = None) -> int:
     """How many U+FFFD and control characters ``text`` holds (what binary data
-    decodes to); ``utf8`` is the valid UTF-8 that ``text`` was decoded from, if so.
+    decodes to); ``utf8`` is the valid UTF-8 that ``text`` was decoded from, if
+    so, or those bytes less ASCII bytes that are none of those control
+    characters (:func:`_hint_bytes`).
 
     In valid UTF-8 each of those control characters is one byte of its
-    own, and deleting bytes is many times faster than searching a ``str``:
-    most pages are valid UTF-8 and hold none.
+    own and U+FFFD is always the bytes EF BF BD, which deleting ASCII bytes
+    keeps whole; deleting and counting bytes is many times faster than
+    searching a ``str``: most pages are valid UTF-8 and hold none.
 
     >>> _binary_chars("a\\x00b\\ufffd\\t"), _binary_chars("a\\x00b\\ufffd\\t", "a\\x00b\\ufffd\\t".encode())
     (2, 2)
     """
     if utf8 is None:
         return len(_BINARY_CHARS.findall(text))
-    return text.count("\ufffd") + len(utf8) - len(utf8.translate(None, _BINARY_CONTROL_BYTES))
+    return (
+        utf8.count(b"\xef\xbf\xbd") + len(utf8) - len(utf8.translate(None, _BINARY_CONTROL_BYTES))
+    )
 
 
 #: How many bytes of a page are searched for a charset declaration (the HTML
@@ -105,6 +110,12 @@ class Decoded:
     #: ``declared_charset``, ``weak_encoding_evidence``, ``mixed_encodings``);
     #: the pipeline fills in ``where``.
     warnings: tuple[ErrorRecord, ...] = ()
+    #: The bytes when they are ``text`` in UTF-8 (valid UTF-8, read as it is),
+    #: else None: the HTML parser reads them instead of the text encoded again.
+    utf8: bytes | None = None
+    #: The characters of ``text`` a hint of mojibake reads (:func:`_hint_chars`)
+    #: when ``utf8`` is known: they are found with the binary check's deletion.
+    hint_chars: str | None = None
 
 
 def _bom(data: bytes) -> tuple[str, int] | None:
@@ -572,8 +583,9 @@ def decode_bytes(
         encoding = "utf-8"
         text = data.decode("utf-8", errors="replace")
 
+    hint_bytes = _hint_bytes(data) if valid_utf8 else None
     if text:
-        bad = _binary_chars(text, data if valid_utf8 else None)
+        bad = _binary_chars(text, hint_bytes)
         ascii_text = data.isascii() and b"\0" not in data
         if bad / len(text) > config.max_binary_ratio and not ascii_text:
             raise DecodeError(
@@ -594,7 +606,10 @@ def decode_bytes(
                 changes["legacy_bytes"] -= invalid
         if not changes.get("legacy_bytes", 1):
             del changes["legacy_bytes"]
-    return Decoded(text, encoding, changes, tuple(warnings))
+    if hint_bytes is None:
+        return Decoded(text, encoding, changes, tuple(warnings))
+    hint_chars = hint_bytes.decode("utf-8", "surrogatepass")
+    return Decoded(text, encoding, changes, tuple(warnings), data, hint_chars)
 
 
 def _ftfy_config(html: bool, config: DecodeConfig) -> ftfy.TextFixerConfig:
@@ -737,6 +752,11 @@ def _ftfy_hints(entities: bool) -> tuple[re.Pattern[str], re.Pattern[str]]:
 _HINT_FREE_BYTES = bytes(c for c in range(0x80) if 0x21 <= c <= 0x7E and c != 0x3F or c == 0x0A)
 
 
+def _hint_bytes(utf8: bytes) -> bytes:
+    """UTF-8 without the bytes of :data:`_HINT_FREE_BYTES` (:func:`_hint_chars` in UTF-8)."""
+    return utf8.translate(None, _HINT_FREE_BYTES)
+
+
 def _hint_chars(text: str) -> str:
     """``text`` without the characters of :data:`_HINT_FREE_BYTES`.
 
@@ -750,11 +770,7 @@ def _hint_chars(text: str) -> str:
     >>> _hint_chars("<p class=x>Caf\\u00e9 ok?</p>\\n")
     ' é ?'
     """
-    return (
-        text.encode("utf-8", "surrogatepass")
-        .translate(None, _HINT_FREE_BYTES)
-        .decode("utf-8", "surrogatepass")
-    )
+    return _hint_bytes(text.encode("utf-8", "surrogatepass")).decode("utf-8", "surrogatepass")
 
 
 def _ftfy_could_change(line: str, entities: bool) -> bool:
@@ -1049,6 +1065,43 @@ def _controls_deleted(line: str, fixer: ftfy.TextFixerConfig) -> str | None:
     return rest
 
 
+#: How many pairs found in a text's hint characters are looked up in the text
+#: (:func:`_ftfy_hint_in`) before the text itself is searched.
+_MAX_PAIRS_LOOKED_UP = 16
+
+
+def _ftfy_hint_in(text: str, hint_chars: str, hint: re.Pattern[str]) -> bool:
+    """Whether ``hint``, one of :func:`_ftfy_hints` without entities, matches ``text``,
+    whose :func:`_hint_chars` are ``hint_chars``.
+
+    Such a hint reads one character, or two side by side, and looks behind at
+    nothing before them: it matches ``text`` where ``text`` holds a string it
+    matches alone. ``hint_chars`` hold each such pair of ``text`` side by side
+    (nothing between them was deleted), among pairs that the deletion of
+    ASCII brought together (an "é" and the next "’" of a page): a pair found
+    there is looked up in ``text``, or its first character is a hint alone
+    (every character of ``hint_chars`` is one of ``text``). That costs a
+    fraction of the pattern's pass over a whole page whose few non-ASCII
+    characters only seemed to pair.
+
+    >>> hint = _ftfy_hints(False)[0]
+    >>> _ftfy_hint_in("<b>Ã©</b>", "Ã©", hint), _ftfy_hint_in("Ã<b>©</b>", "Ã©", hint)
+    (True, False)
+    """
+    tried: set[str] = set()
+    pos = 0
+    while (m := hint.search(hint_chars, pos)) is not None:
+        found = m.group()
+        if found not in tried:
+            if len(found) == 1 or hint.match(found[0]) or found in text:
+                return True
+            if len(tried) == _MAX_PAIRS_LOOKED_UP:
+                return hint.search(text) is not None
+            tried.add(found)
+        pos = m.start() + 1
+    return False
+
+
 #: The line breaks of :data:`_LINE` but LF: a text without them is cut at LF only.
 _OTHER_LINE_BREAKS = ("\r", "\x0b", "\x0c", "\u2028", "\u2029")
 
@@ -1084,6 +1137,7 @@ def repair_and_explain(
     html: bool = False,
     config: DecodeConfig | None = None,
     canonical: CanonicalConfig | None = None,
+    hint_chars: str | None = None,
 ) -> tuple[str, dict[str, int]]:
     """Repair mojibake and encoding damage with ftfy, counting its fixes.
 
@@ -1092,7 +1146,8 @@ def repair_and_explain(
     in any script are such lines. With ``canonical`` (a text, not HTML), a
     line whose canonical form still holds mojibake is repaired again (see
     :func:`_repair_line`); without it, a line goes to ftfy only if ftfy
-    could change it (:func:`_ftfy_could_change`).
+    could change it (:func:`_ftfy_could_change`). ``hint_chars`` are
+    :func:`_hint_chars` of ``text``, if known (:attr:`Decoded.hint_chars`).
 
     >>> repair_and_explain("SchÃ¶n")
     ('Schön', {'fix_encoding': 1})
@@ -1106,7 +1161,8 @@ def repair_and_explain(
     config = config or DecodeConfig()
     entities = not html and config.unescape_html
     counts: Counter[str] = Counter()
-    hint_chars: str | None = None
+    # The hint characters of the text as it is now (None: not known).
+    known = hint_chars
     if config.fix_mojibake:
         canonical_config = None if html else canonical
         if canonical_config is None:
@@ -1118,8 +1174,13 @@ def repair_and_explain(
         done = 0
         if not entities:
             # Most pages have no hint: found so in their few non-ASCII characters.
-            hint_chars = _hint_chars(text)
-            spans = _hinted_lines(text, hint) if hint.search(hint_chars) else iter(())
+            if known is None:
+                known = _hint_chars(text)
+            if canonical_config is None:
+                found = _ftfy_hint_in(text, known, hint)
+            else:
+                found = hint.search(known) is not None
+            spans = _hinted_lines(text, hint) if found else iter(())
         else:
             spans = _hinted_lines(text, hint)
         for start, end in spans:
@@ -1135,9 +1196,9 @@ def repair_and_explain(
         if out:
             out.append(text[done:])
             text = "".join(out)
-            hint_chars = None
+            known = None
     if config.fold_width:
-        if hint_chars is None:
-            hint_chars = _hint_chars(text)
-        text, counts["fold_width"] = fold_width(text, hint_chars)
+        if known is None:
+            known = _hint_chars(text)
+        text, counts["fold_width"] = fold_width(text, known)
     return text, {name: n for name, n in counts.items() if n}

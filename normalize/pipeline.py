@@ -76,6 +76,9 @@ class Work:
     steps: list[str] = field(default_factory=list)
     #: The decoded text (``decode``).
     text: str = ""
+    #: The decoded text in UTF-8 when the input's bytes are it (``decode``):
+    #: the HTML parser reads them rather than encode the page again.
+    utf8: bytes | None = None
     #: The page as read, before canonical form (``extract``).
     draft: extract_html.HtmlDraft | None = None
     #: The page of canonical blocks (``canonical``), marked (``boilerplate``).
@@ -199,6 +202,8 @@ def read(work: Work, config: Config, ctx: Context) -> None:
 def decode_text(work: Work, config: Config, ctx: Context) -> None:
     """Bytes to text (a ``str`` input is text already), then encoding repair."""
     raw, data = work.raw, work.raw.data
+    utf8: bytes | None = None
+    hint_chars: str | None = None
     if isinstance(data, bytes):
         try:
             decoded = decode.decode_bytes(
@@ -206,15 +211,20 @@ def decode_text(work: Work, config: Config, ctx: Context) -> None:
             )
         except decode.DecodeError as exc:
             raise StageError(exc.code, f"{raw.source}: {exc}") from exc
-        text = decoded.text
+        text, utf8, hint_chars = decoded.text, decoded.utf8, decoded.hint_chars
         work.metadata["encoding"] = decoded.encoding
         work.changes = add_counts(work.changes, decoded.changes)
         work.warnings.extend(dataclasses.replace(w, where=raw.source) for w in decoded.warnings)
     else:
         text = data
     work.text, repaired = decode.repair_and_explain(
-        text, html=work.html, config=config.decode, canonical=config.canonical
+        text,
+        html=work.html,
+        config=config.decode,
+        canonical=config.canonical,
+        hint_chars=hint_chars,
     )
+    work.utf8 = utf8 if work.text == text else None
     work.changes = add_counts(work.changes, repaired)
 
 
@@ -224,7 +234,7 @@ def extract(work: Work, config: Config, ctx: Context) -> None:
         from normalize.extract import html as extract_html  # see _html_page
 
         try:
-            work.draft = extract_html.read_html(work.text, config.boilerplate)
+            work.draft = extract_html.read_html(work.text, config.boilerplate, utf8=work.utf8)
         except ValueError as exc:
             code = getattr(exc, "code", "bad_html")
             raise StageError(code, f"{work.raw.source}: {exc}") from exc
@@ -240,7 +250,7 @@ def canonicalize(work: Work, config: Config, ctx: Context) -> None:
         page = text_page(text, config=config.boilerplate)
     else:
         page, counts = _html_page(draft, config)
-    work.page, work.draft, work.text = page, None, ""
+    work.page, work.draft, work.text, work.utf8 = page, None, "", None
     work.changes = add_counts(work.changes, counts)
     raw = work.raw
     metadata = record_metadata(raw.metadata, {**work.metadata, **page.metadata}, raw.source)

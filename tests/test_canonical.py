@@ -13,7 +13,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from normalize.canonical import (
+    _LONG_RUN_FROM_U0300,
     _MARK_RUN,
+    _SPACE_RUN,
     _SPACES,
     MAX_COMBINING_MARKS,
     STEPS,
@@ -212,6 +214,25 @@ def test_the_mark_class_knows_every_non_starter() -> None:
         and not _MARK_RUN.match(chr(code) * 14)
     ]
     assert not missed, missed[:20]
+
+
+def test_no_non_starter_comes_before_the_mark_run_shortcut() -> None:
+    """A run of _MARK_RUN is a run of _LONG_RUN_FROM_U0300 (every non-starter is U+0300 or later)."""
+    below = [code for code in range(0x300) if _MARK_RUN.match(chr(code) * 14)]
+    assert not below
+    assert _LONG_RUN_FROM_U0300.search("\u0300" * 14) and not _LONG_RUN_FROM_U0300.search(
+        "\u0300" * 13 + "a" + "\u0300" * 13
+    )
+
+
+@given(st.text(alphabet="ab \u00a0\u3000\t\n\r\x0b\u2028\u200b", max_size=30))
+@example("a  b\u00a0c \u00a0 \n \t")
+def test_the_space_runs_are_those_of_their_definition(text: str) -> None:
+    """Two or more whitespace characters but LF in a row, or one other than U+0020."""
+    definition = re.compile(r"[^\S\n]{2,}|[^\S\n\x20]")
+    assert [m.span() for m in _SPACE_RUN.finditer(text)] == [
+        m.span() for m in definition.finditer(text)
+    ]
 
 
 @settings(deadline=None)  # a loaded machine took 355 ms for one example

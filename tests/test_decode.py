@@ -29,7 +29,9 @@ from normalize.decode import (
     _controls_deleted,
     _ftfy_config,
     _ftfy_could_change,
+    _ftfy_hint_in,
     _ftfy_hints,
+    _hint_bytes,
     _hint_chars,
     _hinted_lines,
     _is_bad,
@@ -554,6 +556,30 @@ def test_a_text_whose_hint_chars_have_no_hint_has_none(text: str) -> None:
             assert hint.search(rest), (text, rest)
 
 
+@settings(max_examples=1000, deadline=None, derandomize=True)
+@given(
+    st.one_of(
+        st.text(_HINT_ALPHABET | st.sampled_from(list("<>=/\"'x9 \n\r.,-?’é—")), max_size=16),
+        st.text(max_size=16),
+    )
+)
+@example("<b>Ã©</b>")
+@example("Ã<b>©</b>")
+@example("\ufb01x")  # a ligature: a lead of MacRoman, and a hint alone
+@example("вa в")
+def test_a_ftfy_hint_is_in_the_text_when_found_from_its_hint_chars(text: str) -> None:
+    found = _ftfy_hint_in(text, _hint_chars(text), _FTFY_HINT_NO_ENTITIES)
+    assert found == (_FTFY_HINT_NO_ENTITIES.search(text) is not None), text
+
+
+def test_a_ftfy_hint_in_a_text_with_many_pairs_that_only_seem_to_pair() -> None:
+    # More pairs than are looked up: the text itself is searched.
+    leads = "ÃÂÅÎÐÙâãð"
+    text = "".join(f"{a}x{b}y" for a in leads for b in "©®¯°±²³´µ") + "Ã©"
+    found = _ftfy_hint_in(text, _hint_chars(text), _FTFY_HINT_NO_ENTITIES)
+    assert found and not _ftfy_hint_in(text[:-2], _hint_chars(text[:-2]), _FTFY_HINT_NO_ENTITIES)
+
+
 def test_hint_chars_keep_every_character_a_hint_without_entities_reads() -> None:
     # Each deleted ASCII character, placed where a hint reads a character
     # (after a lead, after a lost-0xA0 lead, after a mark, alone), is not read.
@@ -583,3 +609,39 @@ def test_binary_characters_counted_in_utf8_bytes_are_those_of_the_text(text: str
     counted = len(re.findall(r"[\ufffd\x00-\x08\x0e-\x1f]", text))
     assert _binary_chars(text) == counted
     assert _binary_chars(text, text.encode("utf-8")) == counted
+
+
+@pytest.mark.parametrize(
+    ("data", "utf8"),
+    [
+        ("Café, São Paulo ’".encode(), True),
+        (b"plain ascii", True),
+        ("\ufeffCafé".encode(), False),  # the BOM is not in the text
+        ("Привет, как дела?".encode("cp1251"), False),
+        ("café crème ".encode() + b"\xff", False),  # U+FFFD stands for a byte
+    ],
+)
+def test_decoded_bytes_are_kept_only_when_they_are_the_text_in_utf8(data, utf8) -> None:
+    decoded = decode_bytes(data)
+    assert decoded.utf8 == (data if utf8 else None)
+    assert decoded.hint_chars == (_hint_chars(decoded.text) if utf8 else None)
+    if utf8:
+        assert decoded.text.encode("utf-8") == data
+
+
+@given(st.text(st.characters(exclude_categories=("Cs",)), max_size=40))
+@example("SchÃ¶n ＬＯＵＤ\n")
+@example("<p>Café ok?</p>\nAÃ§Ã£o")
+def test_the_repair_given_the_hint_chars_is_the_repair_without(text: str) -> None:
+    for html in (True, False):
+        for canonical in (None, CanonicalConfig()):
+            assert repair_and_explain(
+                text, html=html, canonical=canonical, hint_chars=_hint_chars(text)
+            ) == repair_and_explain(text, html=html, canonical=canonical)
+
+
+@given(st.text(st.characters(exclude_categories=("Cs",))))
+@example("a\x00b\ufffd\t\x1f\x0e\r\n\x7f\x85")
+def test_binary_characters_counted_in_the_hint_bytes_are_those_of_the_text(text: str) -> None:
+    counted = len(re.findall(r"[\ufffd\x00-\x08\x0e-\x1f]", text))
+    assert _binary_chars(text, _hint_bytes(text.encode("utf-8"))) == counted

@@ -18,6 +18,7 @@ from normalize.extract.html import (
     _strip_tags,
     cut_html,
     html_page,
+    read_html,
 )
 from tests.conftest import load_cases
 
@@ -79,6 +80,22 @@ def test_cut_page_leaves_no_tag_fragment(deep: bool) -> None:
     assert page.metadata.get("truncated") or page.metadata.get("flattened")
     assert "Some text that is kept." in page.text
     assert "<" not in page.text and "cla" not in page.text
+
+
+@pytest.mark.parametrize("limit", [None, 40])
+def test_the_page_given_in_utf8_reads_as_the_page(limit: int | None) -> None:
+    # The bytes a page was decoded from spare its encoding, never change its
+    # reading: a page cut at the limit is encoded again (the bytes are the whole page).
+    html = "<html><body><p>Café ’quoted’ text.</p><div>更多的文字</div><p>tail</p></body></html>"
+    config = BoilerplateConfig() if limit is None else BoilerplateConfig(max_html_chars=limit)
+
+    def fields(draft):
+        blocks = [(r.parts, r.tag, r.flags, r.path) for r in draft.raws]
+        return draft.metadata, blocks, draft.truncated, draft.flat
+
+    given = read_html(html, config, utf8=html.encode("utf-8"))
+    assert fields(given) == fields(read_html(html, config))
+    assert given.truncated == (limit is not None)
 
 
 def test_cut_html() -> None:

@@ -136,10 +136,16 @@ def test_the_container_is_the_element_richest_in_prose(build: ModuleType) -> Non
     assert feats[0]["cls_sidebar"] == 1.0 and "cls_sidebar" not in feats[2]
 
 
+#: Class names that file a page in the site's taxonomy (WordPress, Drupal).
+_TAXONOMY_CLASS = re.compile(
+    r"(?:category|tag|tags|post_tag|post-tag|format|status|type|taxonomy|term)[-_]"
+)
+
+
 def _hints_by_definition(build: ModuleType, attrs: str) -> frozenset[str]:
     """The class words of a class/id string, token by token, as CLASS_WORDS defines them."""
     index = build._CLASS_INDEX
-    names = [n for n in attrs.lower().split() if not build._TAXONOMY_CLASS.match(n)]
+    names = [n for n in attrs.lower().split() if not _TAXONOMY_CLASS.match(n)]
     out = set()
     for tok in re.split(r"[\s_\-:./]+", " ".join(names)):
         name = index.get(tok)
@@ -157,6 +163,23 @@ _CLASS_PIECES = [
     "term", "commentlist", "sharebarx", "advertisements", "Nav", "NAVBAR", "İ", "K", "ß", "é",
 ]  # fmt: skip
 _CLASS_SEPARATORS = [" ", "-", "_", ":", ".", "/", "  ", "\t", "\n", "", "", "\u00a0", "\u3000"]
+
+
+@pytest.mark.parametrize("build", BUILDS)
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab ,’—\u2e7f\u2e80公园カナひら\ud800\U00020000"))))
+@example("Park hours")
+@example("公园开放时间")
+def test_prose_length_counts_a_no_space_character_as_three(build: ModuleType, text: str) -> None:
+    no_space = [ch for ch in text if PURE._NO_SPACE_SCRIPT.match(ch)]
+    assert build.prose_length(text) == len(text) + 2 * len(no_space)
+
+
+def test_no_han_hiragana_or_katakana_comes_before_the_prose_length_shortcut() -> None:
+    # prose_length counts no character of a text without one of _FROM_HAN.
+    below = "".join(map(chr, range(0x2E80)))
+    assert PURE._FROM_HAN.search(below) is None
+    assert not PURE._NO_SPACE_SCRIPT.search(below)
 
 
 @pytest.mark.parametrize("build", BUILDS)
