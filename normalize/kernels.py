@@ -1,4 +1,5 @@
-"""The segmenter's inner loops, compiled with Cython when a compiler is there.
+"""The segmenter's inner loops (and the canonical check's), compiled with Cython
+when a compiler is there.
 
 This module is plain Python. When normalize is installed (``pip install
 .``, ``pip install -e .``, ``make``), setup.py compiles it with Cython in
@@ -7,17 +8,25 @@ arguments and locals, and the same source becomes a C extension that Python
 imports instead of this file. :mod:`normalize.compiled` says which one was
 loaded (``NORMALIZE_PURE_PYTHON=1`` forces this file).
 
-The callers use these loops only when they are compiled: interpreted,
-numpy's vectorised steps that compute the same numbers are faster than
-loops in Python, and run instead. The loops stay runnable interpreted, as
-the twin of the compiled build: ``tests/test_kernels.py`` checks the
-compiled build against this file and both against numpy's steps, bit for
-bit, and the CLI's output with and without the compiled core, byte for byte.
+The callers use the numeric loops and the scanners only when they are
+compiled: interpreted, numpy's vectorised steps and the patterns that
+compute the same are faster than loops in Python, and run instead. The
+bookkeeping loops (spans, labels, strays, the row cache's lookups, phrase
+keys, letter counts) are called by both builds: interpreted, this file
+runs them, plain Python like the code they replaced. Every loop stays runnable interpreted, as the twin of the
+compiled build: ``tests/test_kernels.py`` checks the compiled build against
+this file and both against numpy's steps or the patterns, bit for bit, and
+the CLI's output with and without the compiled core, byte for byte.
 
-The kernels take and fill flat buffers of numbers (numpy arrays or
-``memoryview`` objects of them, row-major): they know nothing of pieces,
-languages or packs, so a change to the evidence around them (a new prior)
-does not touch them.
+The numeric kernels (the decoder's passes, langid's walk, the bonuses)
+take and fill flat buffers of numbers (numpy arrays or ``memoryview``
+objects of them, row-major) and know nothing of languages or packs, so a
+change to the evidence around them (a new prior) does not touch them. The
+segmenter's bookkeeping kernels (:func:`spans`, :func:`set_labels`,
+:func:`absorb_strays`, :func:`piece_rows`, :func:`make_pieces`,
+:func:`cut_segments`) read and write its pieces' and segments' fields by
+name: a field renamed in ``segment._Piece`` or ``document.Segment`` is
+renamed here too (the tests run both builds on every case file).
 
 Numbers are bit-identical to numpy's: what numpy computes with a
 transcendental function (``exp``) is computed by the caller with numpy,
@@ -151,7 +160,7 @@ def pairwise_sum(a: Buffer, lo: int, n: int) -> float:
 
     >>> import numpy as np
     >>> row = np.random.default_rng(0).random(300) ** 9
-    >>> pairwise_sum(memoryview(row), 0, 300) == row.sum() != sum(row.tolist())
+    >>> bool(pairwise_sum(memoryview(row), 0, 300) == row.sum() != sum(row.tolist()))
     True
     """
     # The compiled core checks no index: the range is checked here, once.
@@ -419,7 +428,7 @@ def phrase_key(text: str, is_edge: Any) -> str:
     split and a join of every paragraph.
 
     >>> phrase_key("« Share it with a  friend! »", lambda c: not c.isalnum())
-    'share it with a  friend'
+    'share it with a friend'
     """
     key = unicodedata.normalize("NFC", text).casefold()
     j = len(key)

@@ -68,6 +68,32 @@ def run_cli(
     )
 
 
+def run_doctests(pure: ModuleType) -> Any:
+    """The examples in the docstrings of ``pure``, the interpreted build of a module of
+    the compiled core (:func:`core_builds`); pytest's doctest collection skips those
+    modules.
+
+    doctest takes only the functions of the module that ``sys.modules`` holds under
+    their module's name, which is the compiled build where it was built (or another
+    copy of the interpreted one): none of ``pure``'s. So ``pure`` stands there while
+    its examples run, and a run that found none fails.
+    """
+    import doctest
+
+    saved = sys.modules.get(pure.__name__)
+    sys.modules[pure.__name__] = pure
+    try:
+        results = doctest.testmod(pure)
+    finally:
+        if saved is None:
+            del sys.modules[pure.__name__]
+        else:
+            sys.modules[pure.__name__] = saved
+    assert results.attempted > 0, f"no example found in {pure.__name__}"
+    assert results.failed == 0
+    return results
+
+
 def core_builds(name: str) -> tuple[ModuleType, ModuleType | None, Any, list[Any]]:
     """The builds of the compiled core's module ``normalize.<name>`` that the tests compare:
     ``(interpreted, compiled or None, needs_extension mark, BUILDS params)``.

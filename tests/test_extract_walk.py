@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from normalize import compiled
 from normalize.config import BoilerplateConfig
 from normalize.extract import html as extract_html
-from tests.conftest import FIXTURES, case_list, core_builds
+from tests.conftest import FIXTURES, case_list, core_builds, run_doctests
 
 PURE, BUILT, needs_extension, BUILDS = core_builds("extract.walk")
 ARTICLES = FIXTURES.parent.parent / "shared" / "bench" / "article-extraction" / "html"
@@ -31,9 +31,7 @@ ARTICLES = FIXTURES.parent.parent / "shared" / "bench" / "article-extraction" / 
 
 def test_the_walk_doctests() -> None:
     """The examples in normalize/extract/walk.py (pytest's doctest collection skips the module)."""
-    import doctest
-
-    assert doctest.testmod(PURE).failed == 0
+    run_doctests(PURE)
 
 
 def read(build: ModuleType, html: str, max_depth: int = 30, max_blocks: int = 10_000) -> tuple:

@@ -11,7 +11,6 @@ infinities, or repeat within a record, and translations.
 
 from __future__ import annotations
 
-import doctest
 import json
 import os
 from types import ModuleType
@@ -23,7 +22,7 @@ from hypothesis import strategies as st
 
 from normalize.document import Document, Segment
 from normalize.io import record
-from tests.conftest import core_builds
+from tests.conftest import core_builds, run_doctests
 
 PURE, BUILT, needs_extension, BUILDS = core_builds("jsonl")
 
@@ -71,7 +70,7 @@ def test_the_extension_is_built_where_expected() -> None:
 
 def test_the_doctests() -> None:
     """The examples in normalize/jsonl.py (pytest's doctest collection skips the module)."""
-    assert doctest.testmod(PURE).failed == 0
+    run_doctests(PURE)
 
 
 @pytest.mark.parametrize("jsonl", BUILDS)

@@ -31,7 +31,7 @@ from normalize.config import SegmentConfig
 from normalize.context import Context
 from normalize.document import BOILERPLATE, CONTENT, Block, Segment
 from normalize.langpacks import _edge_char
-from tests.conftest import FIXTURES, SEEDS, case_list, core_builds, run_cli
+from tests.conftest import FIXTURES, SEEDS, case_list, core_builds, run_cli, run_doctests
 
 PURE, BUILT, needs_extension, BUILDS = core_builds("kernels")
 LID_MIXED = FIXTURES.parent.parent / "shared" / "bench" / "lid-mixed" / "dev.jsonl"
@@ -55,9 +55,7 @@ def test_the_environment_forces_the_interpreted_core(monkeypatch: pytest.MonkeyP
 
 def test_the_kernels_doctests() -> None:
     """The examples in normalize/kernels.py (pytest's doctest collection skips the module)."""
-    import doctest
-
-    assert doctest.testmod(PURE).failed == 0
+    run_doctests(PURE)
 
 
 def decode(kernels: ModuleType | None, chain: tuple) -> tuple[np.ndarray, np.ndarray]:

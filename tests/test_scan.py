@@ -29,7 +29,7 @@ from normalize.boilerplate import features, model, repeats, tokens
 from normalize.config import BoilerplateConfig
 from normalize.context import default_context
 from normalize.extract.text import text_page
-from tests.conftest import core_builds
+from tests.conftest import core_builds, run_doctests
 
 PURE, BUILT, needs_extension, BUILDS = core_builds("boilerplate.scan")
 
@@ -43,9 +43,7 @@ LINES = st.lists(st.lists(WORDS, max_size=12), max_size=12)
 def test_the_scan_doctests() -> None:
     """The examples in normalize/boilerplate/scan.py (the module is compiled: pytest's
     doctest collection skips it)."""
-    import doctest
-
-    assert doctest.testmod(PURE).failed == 0
+    run_doctests(PURE)
 
 
 def reference(

@@ -23,8 +23,6 @@ main-content container and gives each block its features, once the
 canonical stage has given the blocks their texts.
 
 >>> import lxml.etree
-
-from normalize.boilerplate.tokens import _NO_SPACE_SCRIPT
 >>> body = lxml.etree.fromstring("<html><body><nav class=menu><a href=/>Home</a></nav>"
 ...     "<p>Some <b>bold</b> text.</p></body></html>", lxml.etree.HTMLParser())[0]
 >>> raws, own = walk(body, 30, 100, {})
