@@ -354,14 +354,6 @@ class _Triggers:
         """Whether a trigger other than a character (a sequence, an edge) is in ``text``."""
         return self.at_edges(text) or any(seq in text for seq in self.sequences)
 
-    @property
-    def sequence_flags(self) -> int:
-        """The bits of :func:`normalize.kernels.canonical_flags` that tell the sequences."""
-        flags = 0
-        for seq in self.sequences:
-            flags |= _SEQUENCE_FLAGS[seq]
-        return flags
-
 
 #: The bit of :func:`normalize.kernels.canonical_flags` that tells each sequence
 #: of :data:`SEQUENCE_TRIGGERS` (the kernel looks for these and no other).
@@ -437,32 +429,31 @@ def _enabled(config: CanonicalConfig) -> tuple[str, ...]:
 
 
 @functools.lru_cache(maxsize=64)
-def _char_table(names: tuple[str, ...]) -> np.ndarray:
-    """:func:`normalize.kernels.canonical_flags`' table for the rules ``names``: the
-    character triggers of those rules and the marks, of every BMP character.
+def _compiled_check(names: tuple[str, ...]) -> tuple[_Triggers, np.ndarray, int]:
+    """What the compiled check needs for the rules ``names``: their triggers,
+    :func:`normalize.kernels.canonical_flags`' table (the rules' trigger
+    characters and the marks, of every BMP character) and the bits of its
+    result that tell a trigger (a character or a sequence). One lookup per
+    text: a text or block is checked in a microsecond.
 
-    Filled by the very patterns the interpreted check searches with
-    (:data:`_MARK_RUN`'s class, :func:`_triggers`' class), so that both read a
-    character alike; made once per configuration in a process (3 ms).
+    The table is filled by the very patterns the interpreted check searches
+    with (:data:`_MARK_RUN`'s class, :func:`_triggers`' class), so that both
+    read a character alike; made once per configuration in a process (3 ms).
     """
     from normalize.scripts import mark_matches
 
+    triggers = _triggers(names)
     table = np.zeros(kernels.CANON_TABLE_SIZE, np.uint8)
     bmp = np.arange(kernels.CANON_TABLE_SIZE, dtype="<u4").tobytes()
     chars = bmp.decode("utf-32-le", "surrogatepass")
     tests: list[tuple[int, re.Pattern[str] | regex.Pattern[str]]] = [(kernels.CANON_MARK, _MARKS)]
-    trigger_chars = _triggers(names).chars
-    if trigger_chars is not None:
-        tests.append((kernels.CANON_TRIGGER, trigger_chars))
+    if triggers.chars is not None:
+        tests.append((kernels.CANON_TRIGGER, triggers.chars))
     mark_matches(table, chars, tests)
-    return table
-
-
-@functools.lru_cache(maxsize=64)
-def _trigger_flags(names: tuple[str, ...]) -> int:
-    """The bits of :func:`normalize.kernels.canonical_flags` that tell a trigger of the
-    rules ``names``: their characters and their sequences."""
-    return kernels.CANON_TRIGGER | _triggers(names).sequence_flags
+    flags = kernels.CANON_TRIGGER
+    for seq in triggers.sequences:
+        flags |= _SEQUENCE_FLAGS[seq]
+    return triggers, table, flags
 
 
 #: The marks of :data:`_MARK_RUN`, one run at a time.
@@ -483,12 +474,12 @@ def is_canonical(text: str, config: CanonicalConfig | None = None) -> bool:
     """
     config = config or _DEFAULT
     enabled = _enabled(config)
-    triggers = _triggers(enabled)
     if KERNELS_COMPILED:
+        triggers, table, trigger_flags = _compiled_check(enabled)
         if triggers.at_edges(text):
             return False
-        flags = kernels.canonical_flags(text, _char_table(enabled), _MARK_RUN_LENGTH)
-        if flags & _trigger_flags(enabled):
+        flags = kernels.canonical_flags(text, table, _MARK_RUN_LENGTH)
+        if flags & trigger_flags:
             return False
         if not flags & kernels.CANON_NON_ASCII:
             return True
@@ -498,6 +489,7 @@ def is_canonical(text: str, config: CanonicalConfig | None = None) -> bool:
             _mark_run_in(text) if flags & kernels.CANON_ASTRAL else bool(flags & kernels.CANON_MARK)
         )
     else:
+        triggers = _triggers(enabled)
         if triggers.found_beside_chars(text):
             return False
         if triggers.chars is not None and triggers.chars.search(text):

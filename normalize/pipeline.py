@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from normalize import boilerplate, canonical, decode, segment
 from normalize.boilerplate import features
+from normalize.compiled import kernels
 from normalize.config import Config
 from normalize.context import Context, default_context
 from normalize.document import (
@@ -410,7 +411,7 @@ def source_languages(
     letters: dict[str, int] = defaultdict(int)
     for seg in segs:
         if seg.lang not in (NO_LANGUAGE, UNDETERMINED):
-            letters[seg.lang] += segment._count_letters(seg.text)
+            letters[seg.lang] += kernels.count_letters(seg.text)
     return tuple(sorted(lang for lang, n in letters.items() if n >= 3))
 
 

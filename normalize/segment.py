@@ -1054,16 +1054,6 @@ def _cut_at_blocks(
     return out
 
 
-def _count_letters(text: str) -> int:
-    """How many characters of ``text`` are letters (``str.isalpha``;
-    :func:`normalize.kernels.count_letters`).
-
-    >>> _count_letters("Hi, there 42"), _count_letters("होम > दुनिया")
-    (7, 5)
-    """
-    return kernels.count_letters(text)
-
-
 @dataclass(frozen=True, slots=True)
 class LanguageSummary:
     """A document's languages, from the letters of its segments."""

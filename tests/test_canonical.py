@@ -378,7 +378,7 @@ def test_canonical_flags_of_both_builds(build: Any, text: str) -> None:
     from normalize import canonical
 
     config = CanonicalConfig(uncurl_quotes=True, ascii_dashes=True)
-    table = canonical._char_table(canonical._enabled(config))
+    table = canonical._compiled_check(canonical._enabled(config))[1]
     run = canonical._MARK_RUN_LENGTH
     expected = 0
     bmp = "".join(ch if ord(ch) < 0x10000 else "\n" for ch in text)
