@@ -27,6 +27,10 @@ their imports and a warm-up call. Measured in this one run:
 - the text and HTML rates again with normalize's start-up taken off (the
   median CPU of its run on one small file, below), as the references are
   timed and as a long run sees normalize;
+- where normalize's CPU goes: each stage's share of an in-process run over
+  the same text documents and HTML pages (one worker's work, batches of 256
+  as the CLI makes them, the worker's collector thresholds), beside the
+  CLI's start-up: what any further speed-up has to cut;
 - start-up: the CLI on one small file, CPU and wall time, beside a bare
   ``python -c pass`` and the first run after the tables made from the
   language packs were removed (a fresh install's first run: it builds them,
@@ -220,6 +224,104 @@ def reference(name: str, path: Path) -> tuple[float, int]:
     return float(seconds), int(units)
 
 
+def stage_seconds(path: Path) -> tuple[float, dict[str, float]]:
+    """CPU seconds of an in-process run over ``path`` (a text JSONL file or a folder of
+    HTML pages), and of each stage in it: the best of three runs after a warm-up.
+
+    Each step of the pipeline's tables (``pipeline.PREPARE``, ``FINISH``), the
+    batch's evidence pass and the writing of the records are timed by wrapping
+    them; what is left is the pipeline's own glue.
+    """
+    import gc
+
+    from normalize import pipeline
+    from normalize.config import Config
+    from normalize.context import default_context
+    from normalize.document import RawDocument
+    from normalize.engines.local import WORKER_GC_THRESHOLDS
+    from normalize.io.record import json_line
+
+    if path.is_dir():
+        raws = [
+            RawDocument(id=p.name, source=p.name, data=p.read_bytes(), format="html")
+            for p in sorted(path.glob("*.html"))
+        ]
+    else:
+        with path.open(encoding="utf-8") as f:
+            raws = [
+                RawDocument(id=r["id"], source=r["url"], data=r["text"], format="text")
+                for r in map(json.loads, f)
+            ]
+    spent: dict[str, float] = {}
+
+    def timed(name: str, run):  # type: ignore[no-untyped-def]
+        def call(*args, **kwargs):  # type: ignore[no-untyped-def]
+            started = time.process_time()
+            try:
+                return run(*args, **kwargs)
+            finally:
+                spent[name] = spent.get(name, 0.0) + time.process_time() - started
+
+        return call
+
+    for table in ("PREPARE", "FINISH"):
+        steps = getattr(pipeline, table)
+        setattr(
+            pipeline,
+            table,
+            tuple(pipeline.Step(s.name, timed(str(s.name), s.run), s.label, s.when) for s in steps),
+        )
+    pipeline.gather_evidence = timed("evidence pass", pipeline.gather_evidence)
+    write = timed("record JSON", json_line)
+    gc.set_threshold(*WORKER_GC_THRESHOLDS)
+    config, ctx = Config(), default_context()
+
+    def one() -> float:
+        spent.clear()
+        started = time.process_time()
+        for i in range(0, len(raws), 256):
+            for doc in pipeline.process_batch(raws[i : i + 256], config, ctx):
+                write(doc)
+        return time.process_time() - started
+
+    one()
+    best, stages = float("inf"), {}
+    for _ in range(RUNS):
+        total = one()
+        if total < best:
+            best, stages = total, dict(spent)
+    return best, stages
+
+
+def run_stages(path: Path) -> tuple[float, dict[str, float]]:
+    """:func:`stage_seconds` in a fresh pinned process."""
+    proc = subprocess.run(
+        [*PIN, sys.executable, __file__, "--stages", str(path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, **ONE_THREAD},
+        check=True,
+    )
+    total, stages = json.loads(proc.stdout)
+    return total, stages
+
+
+def stage_row(
+    kind: str, total: float, stages: dict[str, float], start_up: float
+) -> tuple[str, str, str, str]:
+    """One row: the in-process seconds and each stage's share, largest first."""
+    glue = total - sum(stages.values())
+    parts = sorted([*stages.items(), ("glue", glue)], key=lambda kv: -kv[1])
+    shares = ", ".join(f"{name} {100 * s / total:.0f}%" for name, s in parts if s / total >= 0.005)
+    return (
+        f"  {kind} in process, by stage",
+        f"{total:.2f} s CPU",
+        f"{shares}; CLI start-up {start_up:.2f} s",
+        "",
+    )
+
+
 def median_rate(runs: list[tuple[float, float]]) -> tuple[float, float, float]:
     """Median, min and max of units per CPU second over ``(seconds, units)`` runs."""
     rates = sorted(units / seconds for seconds, units in runs)
@@ -245,6 +347,9 @@ def main() -> int:
     if sys.argv[1:2] == ["--reference"]:
         seconds, units = REFERENCES[sys.argv[2]](Path(sys.argv[3]))
         print(seconds, units)
+        return 0
+    if sys.argv[1:2] == ["--stages"]:
+        print(json.dumps(stage_seconds(Path(sys.argv[2]))))
         return 0
     subprocess.run(
         [sys.executable, "-m", "compileall", "-q", str(ROOT / "normalize")],
@@ -385,10 +490,14 @@ def main() -> int:
         # The references are timed after their imports and a warm-up; normalize
         # with its start-up. The same runs without it (the start-up's median CPU
         # taken off each), as a long run sees them:
-        for at, name, runs, units, ref, fmt in (
-            (1, "text MB/s", norm, size / 1e6, naive, ".2f"),
-            (4, "HTML pages/s", norm_h, pages, traf, ".1f"),
+        # Then where the CPU goes: each stage's share of an in-process run.
+        for name, runs, units, ref, fmt, kind, path in (
+            ("text MB/s", norm, size / 1e6, naive, ".2f", "text", text),
+            ("HTML pages/s", norm_h, pages, traf, ".1f", "HTML", html),
         ):
+            at = next(i for i, row in enumerate(rows) if row[0].startswith(name)) + 1
+            total, stages = run_stages(path)
+            rows.insert(at, stage_row(kind, total, stages, cpu_s))
             steady = statistics.median(units / (cpu - cpu_s) for cpu, _, _ in runs)
             rows.insert(
                 at,
