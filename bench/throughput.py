@@ -55,7 +55,9 @@ import sys
 import tempfile
 import time
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "fixtures" / "seeds"
@@ -254,8 +256,8 @@ def stage_seconds(path: Path) -> tuple[float, dict[str, float]]:
             ]
     spent: dict[str, float] = {}
 
-    def timed(name: str, run):  # type: ignore[no-untyped-def]
-        def call(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def timed(name: str, run: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
             started = time.process_time()
             try:
                 return run(*args, **kwargs)
