@@ -80,6 +80,7 @@ def segments_json(segments: Sequence[Any], text: bool) -> str:
     # The written confidence of each float seen in this call (zeros aside:
     # 0.0 and -0.0 are one key but two texts).
     written: dict[float, str] = {}
+    opened, closed = ('"', '",') if text else ("null", ",")
     for seg in segments:
         conf = seg.confidence
         s_text = seg.text
@@ -119,10 +120,12 @@ def segments_json(segments: Sequence[Any], text: bool) -> str:
             continue
         start = seg.start
         end = seg.end
-        quoted = f'"{escaped(s_text)}"' if text else "null"
+        # The text between its quotes goes into the segment's string as it is
+        # (not quoted in a string of its own first: a copy of every text).
+        body = escaped(s_text) if text else ""
         why = "null" if reason is None else f'"{escaped(reason)}"'
         parts.append(
-            f'{{"text":{quoted},"start":{start},"end":{end},'
+            f'{{"text":{opened}{body}{closed}"start":{start},"end":{end},'
             f'"lang":"{escaped(lang)}","script":"{escaped(script)}",'
             f'"confidence":{shown},"kind":"{escaped(kind)}","reason":{why},'
             '"translation":null,"translation_covers":null,"translation_source_lang":null}'
