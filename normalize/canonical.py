@@ -97,19 +97,26 @@ MAX_COMBINING_MARKS = 30
 #: 14 marks in a row is where the exact count starts to matter.
 _MARK_RUN_LENGTH = 14
 _MARK_RUN = regex.compile(f"[{_NON_STARTER}]{{{_MARK_RUN_LENGTH},}}", regex.V1)
-#: 14 characters in a row from U+0300 up, where the non-starters begin (a test
-#: checks that none comes before): a text without such a run has no run of
-#: :data:`_MARK_RUN`, and the standard library rules that out several times
-#: faster than ``regex`` looks for one (a class first: its fast scan skips the
-#: Latin-1 part of a page).
-_LONG_RUN_FROM_U0300 = re.compile(
-    f"[\u0300-\U0010ffff][\u0300-\U0010ffff]{{{_MARK_RUN_LENGTH - 1},}}"
-)
+
+
+@functools.cache
+def _long_run_from_u0300() -> re.Pattern[str]:
+    """14 characters in a row from U+0300 up, where the non-starters begin (a test
+    checks that none comes before): a text without such a run has no run of
+    :data:`_MARK_RUN`, and the standard library rules that out several times
+    faster than ``regex`` looks for one (a class first: its fast scan skips the
+    Latin-1 part of a page).
+
+    Compiled when first needed (about 9 ms: ``re`` lays out the class over the
+    whole BMP): only text beyond ASCII is looked at, and a small run of ASCII
+    text never is.
+    """
+    return re.compile(f"[\u0300-\U0010ffff][\u0300-\U0010ffff]{{{_MARK_RUN_LENGTH - 1},}}")
 
 
 def _mark_run_in(text: str) -> bool:
     """Whether ``text`` holds a run of :data:`_MARK_RUN`."""
-    return _LONG_RUN_FROM_U0300.search(text) is not None and _MARK_RUN.search(text) is not None
+    return _long_run_from_u0300().search(text) is not None and _MARK_RUN.search(text) is not None
 
 
 # Configuration ------------------------------------------------------------
@@ -312,7 +319,7 @@ _DEFAULT = CanonicalConfig()
 
 #: Zs characters other than U+0020, as ``regex`` (which the rules use) knows them.
 _ZS = regex.compile(r"\p{Zs}")
-_OTHER_SPACES = "".join(ch for ch in map(chr, range(0x3001)) if ch != " " and _ZS.match(ch))
+_OTHER_SPACES = "".join(_ZS.findall("".join(map(chr, range(0x3001))))).replace(" ", "")
 
 #: What each rule can act on: characters (the body of a character class),
 #: character sequences (:data:`SEQUENCE_TRIGGERS`), characters at the start

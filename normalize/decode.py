@@ -881,13 +881,23 @@ _WIDTH_FORM = re.compile(
 _FULLWIDTH_PUNCTUATION = re.compile(
     "[" + re.escape("".join(map(chr, sorted(_WIDTH_PUNCTUATION)))) + "]"
 )
-#: Letters that decide the context of fullwidth punctuation: every letter but
-#: Latin ones (fullwidth or not), which CJK text also writes (ＮＨＫ, CNN).
-_CONTEXT_LETTER = regex.compile(r"[\p{L}--\p{scx=Latin}]", regex.V1)
-#: CJK letters, by Script_Extensions (so that ー and 々 count).
-_CJK_LETTER = regex.compile(
-    r"[\p{scx=Han}\p{scx=Hiragana}\p{scx=Katakana}\p{scx=Hangul}\p{scx=Bopomofo}]"
-)
+
+
+@functools.cache
+def _context_letters() -> tuple[regex.Pattern[str], regex.Pattern[str]]:
+    """The letters that decide the context of fullwidth punctuation (every letter
+    but Latin ones, fullwidth or not, which CJK text also writes: ＮＨＫ, CNN), and
+    the CJK letters among them (by Script_Extensions, so that ー and 々 count).
+
+    Compiled when a line first has fullwidth punctuation (a few milliseconds
+    that most runs never need).
+    """
+    return (
+        regex.compile(r"[\p{L}--\p{scx=Latin}]", regex.V1),
+        regex.compile(
+            r"[\p{scx=Han}\p{scx=Hiragana}\p{scx=Katakana}\p{scx=Hangul}\p{scx=Bopomofo}]"
+        ),
+    )
 
 
 def fold_width(text: str, hint_chars: str | None = None) -> tuple[str, int]:
@@ -951,8 +961,9 @@ def _fold_char(m: re.Match[str]) -> str:
 
 def _fold_punctuation(line: str) -> tuple[str, int]:
     """Fold the fullwidth punctuation of one line that is not in CJK context."""
+    context_letter, cjk_letter = _context_letters()
     letters = [
-        (m.start(), bool(_CJK_LETTER.match(m.group()))) for m in _CONTEXT_LETTER.finditer(line)
+        (m.start(), bool(cjk_letter.match(m.group()))) for m in context_letter.finditer(line)
     ]
     starts = [pos for pos, _ in letters]
     chars = list(line)

@@ -8,6 +8,10 @@ cimport cython
 cpdef str escaped(str s)
 
 
+@cython.locals(shown=str)
+cdef str four_places(double x)
+
+
 @cython.locals(parts=list, written=dict, start=Py_ssize_t, end=Py_ssize_t, shown=str,
-               found=str, quoted=str, why=str)
+               found=str, body=str, why=str, opened=str, closed=str)
 cpdef str segments_json(object segments, bint text)

@@ -39,6 +39,30 @@ def escaped(s: str) -> str:
     return s
 
 
+#: Below this size a float rounded to four places is written as its digits
+#: (:func:`four_places`): ``repr`` uses no exponent, and two numbers of four
+#: places are much further apart than two neighbouring floats.
+_FIXED_BELOW = 1e9
+
+
+def four_places(x: float) -> str:
+    """``repr(round(x, 4))`` for a nonzero ``x`` of size below :data:`_FIXED_BELOW`.
+
+    ``round`` makes the decimal digits of ``x`` to four places (``dtoa``'s
+    correctly rounded mode, the one ``f"{x:.4f}"`` uses too), reads them back
+    as a float, and ``repr`` writes the shortest digits that read back as
+    that float: those digits, without trailing zeros, since a number with
+    fewer places is at least 0.0001 away, which is many floats away at
+    this size. One formatting instead of two and a parse (segments rarely
+    share a confidence, so most of them pay for it).
+
+    >>> four_places(0.98765), four_places(0.5), four_places(-0.00004), four_places(12.0)
+    ('0.9877', '0.5', '-0.0', '12.0')
+    """
+    shown = f"{x:.4f}".rstrip("0")
+    return shown + "0" if shown.endswith(".") else shown
+
+
 def segments_json(segments: Sequence[Any], text: bool) -> str:
     """The JSON objects of ``segments``, comma-separated (a record's ``segments`` array
     without its brackets): each ``segment.to_json_line(text=text)``, the same bytes.
@@ -56,6 +80,7 @@ def segments_json(segments: Sequence[Any], text: bool) -> str:
     # The written confidence of each float seen in this call (zeros aside:
     # 0.0 and -0.0 are one key but two texts).
     written: dict[float, str] = {}
+    opened, closed = ('"', '",') if text else ("null", ",")
     for seg in segments:
         conf = seg.confidence
         s_text = seg.text
@@ -83,8 +108,11 @@ def segments_json(segments: Sequence[Any], text: bool) -> str:
         else:
             found = written.get(conf)
             if found is None:
-                rounded = round(conf, 4)
-                found = float.__repr__(rounded) if math.isfinite(rounded) else ""
+                if -_FIXED_BELOW < conf < _FIXED_BELOW:
+                    found = four_places(conf)
+                else:
+                    rounded = round(conf, 4)
+                    found = float.__repr__(rounded) if math.isfinite(rounded) else ""
                 written[conf] = found
             shown = found
         if not shown:  # NaN or infinite: json's own words for them
@@ -92,10 +120,12 @@ def segments_json(segments: Sequence[Any], text: bool) -> str:
             continue
         start = seg.start
         end = seg.end
-        quoted = f'"{escaped(s_text)}"' if text else "null"
+        # The text between its quotes goes into the segment's string as it is
+        # (not quoted in a string of its own first: a copy of every text).
+        body = escaped(s_text) if text else ""
         why = "null" if reason is None else f'"{escaped(reason)}"'
         parts.append(
-            f'{{"text":{quoted},"start":{start},"end":{end},'
+            f'{{"text":{opened}{body}{closed}"start":{start},"end":{end},'
             f'"lang":"{escaped(lang)}","script":"{escaped(script)}",'
             f'"confidence":{shown},"kind":"{escaped(kind)}","reason":{why},'
             '"translation":null,"translation_covers":null,"translation_source_lang":null}'

@@ -12,6 +12,7 @@ infinities, or repeat within a record, and translations.
 from __future__ import annotations
 
 import json
+import math
 import os
 from types import ModuleType
 from unittest import mock
@@ -116,3 +117,45 @@ def test_a_records_line_is_the_same_with_and_without_the_compiled_writer(segment
     assert line.decode() == json.dumps(
         doc.to_json(segments=segments), ensure_ascii=False, separators=(",", ":")
     )
+
+
+#: Confidences whose four places are hard to get right: halves of the fourth
+#: place (ties, and the floats beside them), values that round up to a whole
+#: number, and sizes up to the edge of the digit path (``jsonl._FIXED_BELOW``).
+HARD_CONFIDENCES = [
+    *((k + 0.5) / 10000 for k in range(0, 10000, 7)),
+    *(math.nextafter((k + 0.5) / 10000, side) for k in range(0, 10000, 13) for side in (0, 2)),
+    0.99995,
+    0.999949999,
+    9.99995,
+    123456.78915,
+    999999999.99995,
+    math.nextafter(1e9, 0),
+    1e9,
+    1e-4,
+    5e-5,
+    math.nextafter(5e-5, 0),
+    -0.00015,
+    -0.98765,
+]
+
+
+@pytest.mark.parametrize("jsonl", BUILDS)
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.floats(-2.0, 2.0),
+            st.floats(-1e10, 1e10),
+            st.sampled_from(HARD_CONFIDENCES),
+        ),
+        max_size=8,
+    )
+)
+def test_a_confidence_is_written_as_repr_of_its_rounding(
+    jsonl: ModuleType, confidences: list[float]
+) -> None:
+    """The digits written for a confidence (:func:`normalize.jsonl.four_places`, for
+    most of them) are ``repr(round(c, 4))``, as ``json.dumps`` writes them."""
+    segments = [Segment("x", 0, 1, confidence=c) for c in [*confidences, *HARD_CONFIDENCES]]
+    assert jsonl.segments_json(segments, True) == json_dumps(segments, True)

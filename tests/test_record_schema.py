@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import jsonschema
@@ -10,7 +11,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from normalize import Config, Document, normalize_document
-from normalize.document import SCHEMA_VERSION, SEGMENT_MODES, RawDocument, Segment
+from normalize.document import SCHEMA_VERSION, SEGMENT_MODES, ErrorRecord, RawDocument, Segment
 from normalize.io.arrow import record_json_schema, record_schema
 from normalize.pipeline import process_batch
 from tests.warc_fixtures import ENGLISH_PAGE, RUSSIAN_PAGE
@@ -141,3 +142,52 @@ def test_a_record_line_is_json_dumps_of_the_record(
     )
     expected = json.dumps(doc.to_json(segments=mode), ensure_ascii=False, separators=(",", ":"))
     assert doc.to_json_line(segments=mode) == expected
+
+
+_STRINGS = st.one_of(st.none(), st.text(max_size=8), st.integers(-2, 2), st.booleans())
+_ERRORS = st.lists(
+    st.builds(ErrorRecord, _STRINGS, _STRINGS, st.text(max_size=12), _STRINGS), max_size=2
+)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    st.fixed_dictionaries(
+        {
+            "id": st.one_of(st.text(max_size=8), st.integers()),
+            "source": _STRINGS,
+            "text": st.text(max_size=20),
+            "lang": _STRINGS,
+            "lang_confidence": _FLOATS,
+            "lang_shares": st.lists(st.tuples(_STRINGS, _FLOATS), max_size=3).map(tuple),
+            "changes": st.dictionaries(
+                st.text(max_size=6), st.one_of(st.integers(), st.booleans(), _FLOATS), max_size=3
+            ),
+            "errors": _ERRORS.map(tuple),
+            "warnings": _ERRORS.map(tuple),
+            "steps": st.lists(_STRINGS, max_size=3).map(tuple),
+            "translated_text": _STRINGS,
+            "translated_lang": _STRINGS,
+        }
+    ),
+    st.lists(_SEGMENTS, max_size=2),
+    st.sampled_from(SEGMENT_MODES),
+)
+def test_every_field_of_a_record_line_is_written_as_json_dumps_writes_it(
+    fields: dict, segments: list[Segment], mode: str
+) -> None:
+    """Each field written directly (:meth:`Document.to_json_line`), whatever type it
+    holds: strings that need escapes, ints and booleans where numbers or strings
+    go, NaN and infinities, null."""
+    doc = Document(segments=tuple(segments), **fields)
+    expected = json.dumps(doc.to_json(segments=mode), ensure_ascii=False, separators=(",", ":"))
+    assert doc.to_json_line(segments=mode) == expected
+
+
+def test_a_replaced_record_is_what_dataclasses_replace_makes() -> None:
+    doc = Document("a", text="x", metadata={"url": "u"}, steps=("decode",))
+    changed = {"text": "y", "lang": "en", "steps": ("decode", "segment")}
+    assert doc.replace(**changed) == dataclasses.replace(doc, **changed)
+    assert doc.replace() == doc
+    with pytest.raises(TypeError, match="no field 'texts'"):
+        doc.replace(texts="y")

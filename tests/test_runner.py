@@ -638,3 +638,23 @@ def test_a_worker_gives_big_blocks_back_to_the_system() -> None:
         assert pool.submit(_heap_given_back).result(timeout=60) >= 30
     with ProcessPoolExecutor(1, context) as pool:  # what glibc does by itself
         assert pool.submit(_heap_given_back).result(timeout=60) < 8
+
+
+def test_a_line_written_alone_is_checkpointed_as_written_with_its_newline(tmp_path: Path) -> None:
+    """``CheckpointedFile.write_line`` (what the JSONL writer uses) leaves the same file
+    and checkpoint as ``write`` of the line and its newline."""
+    from normalize.io.checkpoint import CheckpointedFile
+
+    outs = []
+    for name in ("lines", "whole"):
+        f = CheckpointedFile(str(tmp_path / f"{name}.jsonl"), fingerprint="k")
+        for line in (b'{"id":"a"}', b'{"id":"\xc3\xa9"}'):
+            if name == "lines":
+                f.write_line(line)
+            else:
+                f.write(line + b"\n")
+        f.commit(2, 0)
+        outs.append((Path(f.partial).read_bytes(), json.loads(Path(f.checkpoint).read_text())))
+        f.close()
+    assert outs[0] == outs[1]
+    assert outs[0][1]["records"] == 2

@@ -234,6 +234,12 @@ class CheckpointedFile:
         self._pending.append(data)
         self._records += data.count(b"\n")
 
+    def write_line(self, line: bytes) -> None:
+        """:meth:`write` of ``line + b"\\n"``, for a ``line`` that holds no newline (a
+        JSONL record): neither copied to append the newline nor searched for others."""
+        self._pending += (line, b"\n")
+        self._records += 1
+
     def _flush_pending(self) -> None:
         if not self._pending:
             return

@@ -93,7 +93,7 @@ class JsonlWriter:
 
     def write(self, record: OutputRecord) -> None:
         if self._file is not None:
-            self._file.write(record.line + b"\n")
+            self._file.write_line(record.line)
         elif self._binary is not None:
             self._binary.write(record.line + b"\n")
         else:
@@ -174,7 +174,7 @@ class TextWriter:
     def write(self, record: OutputRecord) -> None:
         """Write the text under a temporary name and rename it: never a torn ``.txt``."""
         if record.errors:
-            self._error_file.write(record.line + b"\n")
+            self._error_file.write_line(record.line)
             self._failed += 1
             return
         name = text_file_name(record.id)
