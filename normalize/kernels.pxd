@@ -22,21 +22,40 @@ cpdef double pairwise_sum(const double[::1] a, Py_ssize_t lo, Py_ssize_t n) exce
 cdef double _pairwise_sum(const double[::1] a, Py_ssize_t lo, Py_ssize_t n) noexcept
 
 
+# The decoder: a chain's labels and their posteriors, in one work buffer.
+cdef double LIKE_FLOOR
+
+cpdef Py_ssize_t decode_work_size(Py_ssize_t n, Py_ssize_t k)
+
+
+@cython.locals(history=Py_ssize_t, best=Py_ssize_t, at=Py_ssize_t, i=Py_ssize_t,
+               j=Py_ssize_t, row=Py_ssize_t, peak=double, v=double)
+cpdef Py_ssize_t decode_begin(const double[::1] scores, const double[::1] cost, Py_ssize_t n,
+                              Py_ssize_t k, double temperature, double[::1] work,
+                              Py_ssize_t[::1] ints) except -1
+
+
+@cython.locals(i=Py_ssize_t, like=Py_ssize_t)
+cpdef void decode_end(double[::1] work, Py_ssize_t n, Py_ssize_t k,
+                      const Py_ssize_t[::1] ints, double[::1] conf) except *
+
+
 @cython.locals(i=Py_ssize_t, j=Py_ssize_t, top=Py_ssize_t, label=Py_ssize_t,
                row=Py_ssize_t, prev=Py_ssize_t, floor=double, v=double)
-cpdef void viterbi(const double[::1] scores, const double[::1] cost, Py_ssize_t n,
-                   Py_ssize_t k, double[::1] best, double[::1] history,
-                   Py_ssize_t[::1] tops, Py_ssize_t[::1] labels) except *
+cdef void _viterbi(const double[::1] scores, const double[::1] cost, Py_ssize_t n,
+                   Py_ssize_t k, double[::1] work, Py_ssize_t best, Py_ssize_t history,
+                   Py_ssize_t[::1] tops, Py_ssize_t tops_at, Py_ssize_t[::1] labels) noexcept
 
 
 @cython.locals(i=Py_ssize_t, j=Py_ssize_t, t=Py_ssize_t, last=Py_ssize_t,
                at=Py_ssize_t, nxt=Py_ssize_t, f_from=Py_ssize_t, f_to=Py_ssize_t,
-               b_from=Py_ssize_t, b_to=Py_ssize_t, first_sum=double, last_sum=double,
+               b_from=Py_ssize_t, b_to=Py_ssize_t, fwd=Py_ssize_t, msg=Py_ssize_t,
+               row=Py_ssize_t, first_sum=double, last_sum=double,
                f_jump=double, f_stay=double, b_jump=double, b_stay=double,
                f_sum=double, b_sum=double, stay=double)
-cpdef void posteriors(const double[::1] like, const double[::1] jump, Py_ssize_t n,
-                      Py_ssize_t k, const Py_ssize_t[::1] labels, double[::1] fwd,
-                      double[::1] msg, double[::1] row, double[::1] out) except *
+cdef void _posteriors(double[::1] work, Py_ssize_t like, Py_ssize_t jump, Py_ssize_t n,
+                      Py_ssize_t k, const Py_ssize_t[::1] labels, Py_ssize_t scratch,
+                      double[::1] out) noexcept
 
 
 @cython.locals(seen=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t, p=Py_ssize_t, state=Py_ssize_t,

@@ -207,141 +207,219 @@ def _pairwise_sum(a: Buffer, lo: int, n: int) -> float:
     return _pairwise_sum(a, lo, half) + _pairwise_sum(a, lo + half, n - half)
 
 
-def viterbi(
+#: The floor of the posteriors' likelihoods: it keeps every row sum positive
+#: (an underflow to zero would make it 0/0).
+LIKE_FLOOR = 1e-300
+
+
+def decode_work_size(n: int, k: int) -> int:
+    """The numbers of the work buffer :func:`decode_begin` and :func:`decode_end` share
+    for a chain of ``n`` pieces of ``k`` candidates.
+
+    >>> decode_work_size(3, 2)
+    31
+    """
+    return 4 * n * k + n + 2 * k
+
+
+def decode_begin(
     scores: Buffer,
     cost: Buffer,
     n: int,
     k: int,
-    best: Buffer,
-    history: Buffer,
-    tops: Buffer,
-    labels: Buffer,
-) -> None:
-    """Fill ``labels`` with the best path through ``n`` pieces of ``k`` candidates.
+    temperature: float,
+    work: Buffer,
+    ints: Buffer,
+) -> int:
+    """Label a chain of ``n`` pieces of ``k`` candidates (its best path, into
+    ``ints[:n]``) and lay out the exponents of its posteriors in ``work``; return
+    where they start.
 
     ``scores`` is ``n × k`` (row-major), ``cost[i]`` the cost of switching
     language before piece ``i`` (staying is free). With one cost for every
     switch, the best previous state is either the same language or the
-    overall best (``tops[i]``), so each step is linear in ``k``.
-    ``best`` (``k``), ``history`` (``n × k``) and ``tops`` (``n``) are
-    scratch buffers. Ties go to the lowest column, as with numpy's argmax.
+    overall best, so each step is linear in ``k``; ties go to the lowest
+    column, as with numpy's argmax. ``work`` holds
+    :func:`decode_work_size` numbers, ``ints`` ``2 n`` (the second half is
+    scratch). The exponents, at the returned offset, are ``n × k`` scores
+    divided by ``temperature`` less their row's maximum (NaN when a row has
+    one, as numpy's), then ``n`` switching costs divided by ``temperature``
+    and negated: the caller takes their exponentials in place (with numpy,
+    whose ``exp`` the interpreted steps use) before :func:`decode_end`.
     """
     # The compiled core checks no index: the sizes are checked here.
     if n < 1 or k < 1:
         raise ValueError(f"a path needs a piece and a candidate, not {n} and {k}")
     if (
         len(scores) < n * k
-        or len(history) < n * k
         or len(cost) < n
-        or len(tops) < n
-        or len(labels) < n
-        or len(best) < k
+        or len(work) < decode_work_size(n, k)
+        or len(ints) < 2 * n
     ):
-        raise ValueError(f"scores and history need {n} rows of {k}; cost, tops, labels {n}")
-    for j in range(k):
-        best[j] = scores[j]
-        history[j] = scores[j]
-    tops[0] = 0
-    for i in range(1, n):
-        top = 0
-        for j in range(1, k):
-            if best[j] > best[top]:
-                top = j
-        tops[i] = top
-        floor = best[top] - cost[i]
-        row = i * k
-        for j in range(k):
-            v = best[j]
-            if v < floor:
-                v = floor
-            v += scores[row + j]
-            best[j] = v
-            history[row + j] = v
-    label = 0
-    for j in range(1, k):
-        if best[j] > best[label]:
-            label = j
-    labels[n - 1] = label
-    for i in range(n - 1, 0, -1):
-        prev = (i - 1) * k
-        top = tops[i]
-        if history[prev + label] < history[prev + top] - cost[i]:
-            label = top
-        labels[i - 1] = label
+        raise ValueError(
+            f"scores need {n} rows of {k}, cost {n} items, ints {2 * n} and work "
+            f"{decode_work_size(n, k)}"
+        )
+    history = 0
+    best = n * k
+    _viterbi(scores, cost, n, k, work, best, history, ints, n, ints)
+    at = best + k
+    for i in range(n * k):
+        work[at + i] = scores[i]
+    for i in range(n):
+        work[at + n * k + i] = cost[i]
+    if temperature != 1.0:
+        for i in range(at, at + n * k + n):
+            work[i] = work[i] / temperature
+    for i in range(n):
+        row = at + i * k
+        peak = work[row]
+        for j in range(row + 1, row + k):
+            # numpy's maximum: a NaN anywhere is the row's.
+            if work[j] > peak or work[j] != work[j]:
+                peak = work[j]
+        for j in range(row, row + k):
+            work[j] = work[j] - peak
+    for i in range(at + n * k, at + n * k + n):
+        work[i] = -work[i]
+    return at
 
 
-def posteriors(
-    like: Buffer,
-    jump: Buffer,
-    n: int,
-    k: int,
-    labels: Buffer,
-    fwd: Buffer,
-    msg: Buffer,
-    row: Buffer,
-    out: Buffer,
-) -> None:
-    """Fill ``out[i]`` with the posterior probability of ``labels[i]`` at piece ``i``.
+def decode_end(work: Buffer, n: int, k: int, ints: Buffer, conf: Buffer) -> None:
+    """Fill ``conf[i]`` with the posterior probability of piece ``i``'s label
+    (``ints[i]``), from the exponentials of what :func:`decode_begin` laid out in
+    ``work`` (taken in place).
 
-    Forward-backward in probability space: ``like`` (``n × k``) are the
-    pieces' likelihoods relative to their best (floored above zero), the
-    transition is 1 to stay and ``jump[i]`` to switch before piece ``i``,
-    every row rescaled to sum to one. The backward pass runs as the forward
-    one on the reversed chain (``m[i] = mix(m[i+1]) * like[i]``).
-    ``fwd`` and ``msg`` (``n × k``) and ``row`` (``k``) are scratch buffers.
+    Forward-backward in probability space: the likelihoods are the
+    exponentials of the scores (relative to their row's best), floored at
+    :data:`LIKE_FLOOR`; the transition is 1 to stay and the exponential of
+    the negated cost to switch, every row rescaled to sum to one.
     """
     # The compiled core checks no index: the sizes and labels are checked here.
     if n < 1 or k < 1:
         raise ValueError(f"posteriors need a piece and a candidate, not {n} and {k}")
-    if (
-        len(like) < n * k
-        or len(fwd) < n * k
-        or len(msg) < n * k
-        or len(jump) < n
-        or len(labels) < n
-        or len(out) < n
-        or len(row) < k
-    ):
-        raise ValueError(f"like, fwd and msg need {n} rows of {k}; jump, labels, out {n}")
+    if len(work) < decode_work_size(n, k) or len(ints) < n or len(conf) < n:
+        raise ValueError(f"work needs {decode_work_size(n, k)} numbers, ints and conf {n}")
     for i in range(n):
-        if labels[i] < 0 or labels[i] >= k:
-            raise ValueError(f"label {labels[i]} of piece {i} is not one of {k}")
-    last = (n - 1) * k
-    first_sum = _pairwise_sum(like, 0, k)
-    last_sum = _pairwise_sum(like, last, k)
+        if ints[i] < 0 or ints[i] >= k:
+            raise ValueError(f"label {ints[i]} of piece {i} is not one of {k}")
+    like = n * k + k
+    for i in range(like, like + n * k):
+        # numpy's maximum: a NaN stays.
+        if work[i] < LIKE_FLOOR:
+            work[i] = LIKE_FLOOR
+    _posteriors(work, like, like + n * k, n, k, ints, like + n * k + n, conf)
+
+
+def _viterbi(
+    scores: Buffer,
+    cost: Buffer,
+    n: int,
+    k: int,
+    work: Buffer,
+    best: int,
+    history: int,
+    tops: Buffer,
+    tops_at: int,
+    labels: Buffer,
+) -> None:
+    """The best path of :func:`decode_begin` into ``labels[:n]``, with ``work[best :
+    best + k]``, ``work[history : history + n * k]`` and ``tops[tops_at : tops_at +
+    n]`` as scratch, all checked by the caller."""
     for j in range(k):
-        fwd[j] = like[j] / first_sum
-        msg[last + j] = like[last + j] / last_sum
+        work[best + j] = scores[j]
+        work[history + j] = scores[j]
+    tops[tops_at] = 0
+    for i in range(1, n):
+        top = 0
+        for j in range(1, k):
+            if work[best + j] > work[best + top]:
+                top = j
+        tops[tops_at + i] = top
+        floor = work[best + top] - cost[i]
+        row = i * k
+        for j in range(k):
+            v = work[best + j]
+            if v < floor:
+                v = floor
+            v += scores[row + j]
+            work[best + j] = v
+            work[history + row + j] = v
+    label = 0
+    for j in range(1, k):
+        if work[best + j] > work[best + label]:
+            label = j
+    labels[n - 1] = label
+    for i in range(n - 1, 0, -1):
+        prev = history + (i - 1) * k
+        top = tops[tops_at + i]
+        if work[prev + label] < work[prev + top] - cost[i]:
+            label = top
+        labels[i - 1] = label
+
+
+def _posteriors(
+    work: Buffer,
+    like: int,
+    jump: int,
+    n: int,
+    k: int,
+    labels: Buffer,
+    scratch: int,
+    out: Buffer,
+) -> None:
+    """The posteriors of :func:`decode_end`: the likelihoods ``work[like : like + n *
+    k]``, the jumps ``work[jump : jump + n]``, ``2 n k + k`` numbers of scratch from
+    ``work[scratch]``, all checked by the caller.
+
+    The backward pass runs as the forward one on the reversed chain
+    (``m[i] = mix(m[i+1]) * like[i]``).
+    """
+    fwd = scratch
+    msg = fwd + n * k
+    row = msg + n * k
+    last = (n - 1) * k
+    first_sum = _pairwise_sum(work, like, k)
+    last_sum = _pairwise_sum(work, like + last, k)
+    for j in range(k):
+        work[fwd + j] = work[like + j] / first_sum
+        work[msg + last + j] = work[like + last + j] / last_sum
     for t in range(n - 1):
         # Forward to piece t + 1, backward to piece n - 2 - t; rows sum to
         # one, so mixing with the uniform jump is ``x * stay + jump``.
-        f_jump = jump[t + 1]
+        f_jump = work[jump + t + 1]
         f_stay = 1.0 - f_jump
-        b_jump = jump[n - 1 - t]
+        b_jump = work[jump + n - 1 - t]
         b_stay = 1.0 - b_jump
         f_from = t * k
         f_to = f_from + k
         b_from = (n - 1 - t) * k
         b_to = b_from - k
         for j in range(k):
-            fwd[f_to + j] = (fwd[f_from + j] * f_stay + f_jump) * like[f_to + j]
-            msg[b_to + j] = (msg[b_from + j] * b_stay + b_jump) * like[b_to + j]
-        f_sum = _pairwise_sum(fwd, f_to, k)
-        b_sum = _pairwise_sum(msg, b_to, k)
+            work[fwd + f_to + j] = (work[fwd + f_from + j] * f_stay + f_jump) * work[
+                like + f_to + j
+            ]
+            work[msg + b_to + j] = (work[msg + b_from + j] * b_stay + b_jump) * work[
+                like + b_to + j
+            ]
+        f_sum = _pairwise_sum(work, fwd + f_to, k)
+        b_sum = _pairwise_sum(work, msg + b_to, k)
         for j in range(k):
-            fwd[f_to + j] = fwd[f_to + j] / f_sum
-            msg[b_to + j] = msg[b_to + j] / b_sum
+            work[fwd + f_to + j] = work[fwd + f_to + j] / f_sum
+            work[msg + b_to + j] = work[msg + b_to + j] / b_sum
     for i in range(n):
         at = i * k
         if i < n - 1:
-            stay = 1.0 - jump[i + 1]
+            stay = 1.0 - work[jump + i + 1]
             nxt = at + k
             for j in range(k):
-                row[j] = fwd[at + j] * (msg[nxt + j] * stay + jump[i + 1])
+                work[row + j] = work[fwd + at + j] * (
+                    work[msg + nxt + j] * stay + work[jump + i + 1]
+                )
         else:
             for j in range(k):
-                row[j] = fwd[at + j] * 1.0
-        out[i] = row[labels[i]] / _pairwise_sum(row, 0, k)
+                work[row + j] = work[fwd + at + j] * 1.0
+        out[i] = work[row + labels[i]] / _pairwise_sum(work, row, k)
 
 
 def loglik(

@@ -840,42 +840,26 @@ def _posteriors(scores: np.ndarray, switch: np.ndarray) -> np.ndarray:
 def _decode_compiled(
     scores: np.ndarray, switch: np.ndarray, temperature: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_decode` by the compiled core's loops (:func:`normalize.kernels.viterbi`,
-    :func:`normalize.kernels.posteriors`); the exponentials stay numpy's."""
+    """:func:`_decode` by the compiled core's loops (:func:`normalize.kernels.decode_begin`,
+    :func:`normalize.kernels.decode_end`); the exponentials between them stay numpy's.
+
+    The loops share one work buffer, and numpy takes all the chain's
+    exponentials in one call, in place: a chain of short rows spends its
+    time on calls, not arithmetic.
+    """
     n, k = scores.shape
     scores = np.ascontiguousarray(scores, dtype=np.float64)
     switch = np.ascontiguousarray(switch, dtype=np.float64)
-    labels = np.empty(n, dtype=np.intp)
-    # One-dimensional arrays go to the kernels as they are (a typed
-    # memoryview takes any buffer); a table as its flat view.
-    kernels.viterbi(
-        scores.reshape(-1),
-        switch,
-        n,
-        k,
-        np.empty(k),
-        np.empty(n * k),
-        np.empty(n, dtype=np.intp),
-        labels,
-    )
-    if temperature != 1.0:
-        scores, switch = scores / temperature, switch / temperature
-    # Likelihoods relative to each row's best; the floor keeps every row sum
-    # positive (an underflow to zero would make it 0/0).
-    like = np.maximum(np.exp(scores - scores.max(axis=1, keepdims=True)), 1e-300)
+    work = np.empty(kernels.decode_work_size(n, k))
+    # The labels, then the decoder's scratch.
+    ints = np.empty(2 * n, dtype=np.intp)
+    # A table goes to the kernels as its flat view.
+    at = kernels.decode_begin(scores.reshape(-1), switch, n, k, temperature, work, ints)
+    exponents = work[at : at + n * k + n]
+    np.exp(exponents, out=exponents)
     conf = np.empty(n)
-    kernels.posteriors(
-        like.reshape(-1),
-        np.exp(-switch),
-        n,
-        k,
-        labels,
-        np.empty(n * k),
-        np.empty(n * k),
-        np.empty(k),
-        conf,
-    )
-    return labels, conf
+    kernels.decode_end(work, n, k, ints, conf)
+    return ints[:n], conf
 
 
 def _label(

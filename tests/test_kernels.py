@@ -107,6 +107,31 @@ def test_compiled_decoding_equals_interpreted(chain: tuple) -> None:
     assert built[1].tobytes() == pure[1].tobytes()
 
 
+DEGENERATE_CHAINS = [
+    # A row without a finite score (every candidate one langid lacks): NaN
+    # exponents, as numpy's steps make them.
+    ([[-np.inf, -np.inf], [0.0, -1.0], [-2.0, -np.inf]], [0.0, 2.0, 0.5], 1.0),
+    ([[-np.inf] * 3, [-np.inf] * 3], [0.0, 2.0], 1.0),
+    ([[np.nan, 1.0], [0.0, -1.0], [-2.0, -3.0]], [0.0, 2.0, 0.5], 1.7),
+    # Signed zeros as a row's maximum.
+    ([[-0.0, 0.0], [0.0, -0.0]], [0.0, 2.0], 1.0),
+]
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+@pytest.mark.parametrize("chain", DEGENERATE_CHAINS)
+@pytest.mark.filterwarnings("ignore:invalid value")
+def test_decoding_rows_without_a_finite_best_equals_numpys_steps(
+    kernels: ModuleType, chain: tuple
+) -> None:
+    """NaN and infinite scores take the same path as in numpy's steps, to the bit."""
+    scores, cost, temperature = np.array(chain[0]), np.array(chain[1]), chain[2]
+    labels, conf = decode(kernels, (scores, cost, temperature))
+    expected_labels, expected_conf = decode(None, (scores, cost, temperature))
+    assert labels.tolist() == expected_labels.tolist()
+    assert conf.tobytes() == expected_conf.tobytes()
+
+
 @pytest.mark.parametrize("kernels", BUILDS)
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.floats(0, 1e6, allow_subnormal=False), max_size=600), st.integers(0, 3))
@@ -888,17 +913,26 @@ def test_the_decoding_loops_refuse_sizes_their_buffers_lack(kernels: ModuleType)
     the end of a buffer (the compiled core checks no index; before these checks each of
     these calls crashed the compiled process)."""
     f8, ip = (lambda n: np.zeros(n)), (lambda n: np.zeros(n, dtype=np.intp))
-    kernels.viterbi(f8(4), f8(2), 2, 2, f8(2), f8(4), ip(2), ip(2))  # in range
+    size = kernels.decode_work_size(2, 2)
+    assert kernels.decode_begin(f8(4), f8(2), 2, 2, 1.0, f8(size), ip(4)) >= 0  # in range
     with pytest.raises(ValueError, match="not 0 and 2"):
-        kernels.viterbi(f8(4), f8(2), 0, 2, f8(2), f8(4), ip(2), ip(2))
+        kernels.decode_begin(f8(4), f8(2), 0, 2, 1.0, f8(size), ip(4))
     with pytest.raises(ValueError, match="need 1000 rows of 2"):
-        kernels.viterbi(f8(4), f8(2), 1000, 2, f8(2), f8(4), ip(2), ip(2))
-    labels = np.array([0, 1], dtype=np.intp)
-    kernels.posteriors(f8(4) + 1, f8(2), 2, 2, labels, f8(4), f8(4), f8(2), f8(2))
+        kernels.decode_begin(f8(4), f8(2), 1000, 2, 1.0, f8(size), ip(4))
+    with pytest.raises(ValueError, match="ints 4 and work 22"):
+        kernels.decode_begin(f8(4), f8(2), 2, 2, 1.0, f8(size - 1), ip(4))
+    with pytest.raises(ValueError, match="ints 4 and work 22"):
+        kernels.decode_begin(f8(4), f8(2), 2, 2, 1.0, f8(size), ip(3))
+    labels = np.array([0, 1, 0, 0], dtype=np.intp)
+    kernels.decode_end(f8(size), 2, 2, labels, f8(2))
     with pytest.raises(ValueError, match="label 7 of piece 1 is not one of 2"):
-        kernels.posteriors(f8(4) + 1, f8(2), 2, 2, labels * 7, f8(4), f8(4), f8(2), f8(2))
-    with pytest.raises(ValueError, match="need 3 rows of 2"):
-        kernels.posteriors(f8(4) + 1, f8(3), 3, 2, ip(3), f8(6), f8(6), f8(2), f8(3))
+        kernels.decode_end(f8(size), 2, 2, labels * 7, f8(2))
+    with pytest.raises(ValueError, match="label -1 of piece 0 is not one of 2"):
+        kernels.decode_end(f8(size), 2, 2, -labels - 1, f8(2))
+    with pytest.raises(ValueError, match="work needs 31 numbers, ints and conf 3"):
+        kernels.decode_end(f8(size), 3, 2, ip(3), f8(3))
+    with pytest.raises(ValueError, match="work needs 22 numbers, ints and conf 2"):
+        kernels.decode_end(f8(size), 2, 2, labels, f8(1))
     assert kernels.pairwise_sum(f8(4) + 1, 1, 3) == 3.0
     with pytest.raises(ValueError, match=r"a\[2:7\] is not within the 4 numbers"):
         kernels.pairwise_sum(f8(4), 2, 5)
