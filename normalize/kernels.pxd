@@ -70,6 +70,14 @@ cpdef void loglik(const unsigned char[::1] data, const Py_ssize_t[::1] offsets, 
 cpdef str phrase_key(str text, object is_edge)
 
 
+@cython.locals(m=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t, row=Py_ssize_t, code=Py_ssize_t,
+               first=Py_ssize_t, last=Py_ssize_t, lo=Py_ssize_t, hi=Py_ssize_t,
+               mid=Py_ssize_t, found=bint, ch=Py_UCS4, text=str)
+cpdef void letter_bonuses(list texts, const Py_ssize_t[::1] codes, const Py_ssize_t[::1] cols,
+                          double bonus, Py_ssize_t cap, Py_ssize_t k, Py_ssize_t[::1] hits,
+                          double[::1] out) except *
+
+
 @cython.locals(i=Py_ssize_t, j=Py_ssize_t, w=Py_ssize_t, row=Py_ssize_t, col=Py_ssize_t,
                hit=object, key=str, cols=object, words=list, found=bint)
 cpdef void word_bonuses(list texts, object is_edge, dict phrases, dict owner, double chrome, double stopword,

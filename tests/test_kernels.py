@@ -276,6 +276,69 @@ def test_word_evidence_is_found() -> None:
         assert all(gain[1, col] >= config.chrome_bonus for col in phrases[phrase])
 
 
+#: Candidate sets with letters only one of them writes (Latin, Cyrillic, Arabic).
+LETTER_CANDIDATES = (
+    ("en", "fr", "de", "es", "pl", "cs", "ro", "hu", "tr"),
+    ("ru", "uk", "bg", "sr", "mk", "be"),
+    ("ar", "fa", "ur", "ps"),
+)
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+@pytest.mark.parametrize("cands", LETTER_CANDIDATES)
+@settings(max_examples=60, deadline=None)
+@given(data=st.data(), cap=st.integers(1, 4), bonus=st.sampled_from([1.5, 0.1, 0.0]))
+def test_letter_evidence_equals_the_interpreted_search_to_the_bit(
+    kernels: ModuleType, cands: tuple[str, ...], data: st.DataObject, cap: int, bonus: float
+) -> None:
+    """The compiled core's letter count adds what the pattern's search adds, in any text:
+    the letters of one candidate, of several, and characters around and between them."""
+    letters = segment._letter_table(cands, WORD_CONTEXT)
+    assert letters.pattern is not None
+    chars = sorted(letters.columns) + list("aé ёя\n") + ["\U0001f600", "\u0301", "\u00ff"]
+    texts = data.draw(
+        st.lists(st.lists(st.sampled_from(chars), max_size=30).map("".join), min_size=1)
+    )
+    config = SegmentConfig(letter_bonus=bonus, letter_cap=cap, chrome_bonus=0.0, stopword_bonus=0.0)
+    with mock.patch.object(segment, "_word_tables", side_effect=AssertionError):
+
+        def run(kernels: ModuleType | None) -> bytes:
+            with (
+                mock.patch.object(segment, "COMPILED", kernels is not None),
+                mock.patch.object(segment, "kernels", kernels),
+            ):
+                return segment._evidence(texts, cands, config, WORD_CONTEXT).tobytes()
+
+        assert run(kernels) == run(None)
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+def test_letter_bonuses_check_their_tables(kernels: ModuleType) -> None:
+    """Columns past the candidates, letters out of order, buffers too small: errors, not
+    reads or writes past the end of a buffer (the compiled core checks no index)."""
+    ip = lambda *v: np.array(v, dtype=np.intp)  # noqa: E731
+
+    def run(codes: np.ndarray, cols: np.ndarray, rows: int = 2, k: int = 2) -> np.ndarray:
+        out = np.zeros(rows * k)
+        kernels.letter_bonuses(["ab", "bcb"], codes, cols, 1.0, 5, k, np.empty(k, np.intp), out)
+        return out
+
+    assert run(ip(98, 99), ip(1, 0)).tolist() == [0.0, 1.0, 1.0, 2.0]
+    assert run(ip(), ip()).tolist() == [0.0] * 4
+    with pytest.raises(ValueError, match="column 2 of letter 1 is not one of 2"):
+        run(ip(98, 99), ip(1, 2))
+    with pytest.raises(ValueError, match="column -1 of letter 0"):
+        run(ip(98), ip(-1))
+    with pytest.raises(ValueError, match="letter 1 is not after letter 0"):
+        run(ip(99, 98), ip(0, 0))
+    with pytest.raises(ValueError, match="letter 1 is not after letter 0"):
+        run(ip(98, 98), ip(0, 0))
+    with pytest.raises(ValueError, match="out 2 rows of 2, cols 2 items"):
+        run(ip(98, 99), ip(0))
+    with pytest.raises(ValueError, match="out 2 rows of 2"):
+        run(ip(98, 99), ip(0, 1), rows=1)
+
+
 @pytest.mark.parametrize("kernels", BUILDS)
 def test_word_bonuses_are_not_written_past_their_buffers(kernels: ModuleType) -> None:
     """A column past the candidates, or buffers too small for them: errors, not writes
