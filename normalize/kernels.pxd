@@ -86,16 +86,30 @@ cpdef void word_bonuses(list texts, object is_edge, dict phrases, dict owner, do
 
 
 # Evidence rows kept across documents.
+from libc.string cimport memcpy
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
+
 @cython.locals(n=Py_ssize_t, i=Py_ssize_t, start=Py_ssize_t, end=Py_ssize_t, piece=str,
-               where=object)
+               where=object, row=object)
 cpdef void piece_rows(str text, list pieces, Py_ssize_t short_chars, Py_ssize_t max_chars,
-                      object context, object get, list rows, dict missing,
-                      unsigned char[::1] short) except *
+                      object context, object get, Py_ssize_t k, double[::1] out,
+                      dict missing, unsigned char[::1] short) except *
 
 
 @cython.locals(m=Py_ssize_t, j=Py_ssize_t, i=Py_ssize_t, piece=str)
-cpdef void offer_rows(list todo, object fresh, dict missing, list rows, Py_ssize_t max_chars,
-                      object context, object offer) except *
+cpdef void offer_rows(list todo, const double[::1] fresh, dict missing, Py_ssize_t k,
+                      double[::1] out, Py_ssize_t max_chars, object context,
+                      object offer) except *
+
+
+cdef void copy_numbers(const double[::1] src, Py_ssize_t at, double[::1] out, Py_ssize_t to,
+                       Py_ssize_t k) noexcept
+
+
+cdef void copy_row(bytes row, double[::1] out, Py_ssize_t to, Py_ssize_t k) noexcept
+
+
+cdef bytes row_bytes(const double[::1] src, Py_ssize_t at, Py_ssize_t k)
 
 
 # The piece scanner. Its constants are C's (the module's CHAR_FLAGS names them).

@@ -655,24 +655,28 @@ def piece_rows(
     max_chars: int,
     context: object,
     get: Any,
-    rows: list[Any],
+    k: int,
+    out: Buffer,
     missing: dict[str, list[int]],
     short: Buffer,
 ) -> None:
-    """Look up each piece's evidence row: append ``get((context, piece_text))`` to
-    ``rows`` (``None`` for a piece longer than ``max_chars``, which is not kept),
-    and list the pieces whose row is missing under their text in ``missing``, in
-    order; ``short[i]`` says whether piece ``i`` stands apart and has at most
+    """Look up each piece's evidence row, ``get((context, piece_text))``: a kept row
+    (``k`` numbers as bytes, :func:`offer_rows`) is copied to row ``i`` of ``out``
+    (``len(pieces) × k``); the pieces whose row is missing (and those longer than
+    ``max_chars``, which are not kept) are listed under their text in ``missing``,
+    in order. ``short[i]`` says whether piece ``i`` stands apart and has at most
     ``short_chars`` characters (a menu item or crumb, which pools its evidence).
 
     ``pieces`` have ``start``, ``end`` and ``item`` (``segment._Piece``);
     ``get`` is a cache's (``caches.RepeatCache.get``). Raises ValueError when a
-    piece is not within ``text`` or ``short`` has no room for every piece.
+    piece is not within ``text``, ``short`` or ``out`` has no room for every
+    piece, or a kept row is not ``k`` numbers.
     """
-    # The compiled core checks no index: the buffer and the pieces are checked here.
+    # The compiled core checks no index: the buffers, the pieces and the rows are
+    # checked here.
     n = len(text)
-    if len(short) < len(pieces):
-        raise ValueError(f"short needs the {len(pieces)} items of pieces")
+    if len(short) < len(pieces) or k < 0 or len(out) < len(pieces) * k:
+        raise ValueError(f"short needs the {len(pieces)} items of pieces, out {len(pieces)} rows")
     for i in range(len(pieces)):
         p = pieces[i]
         start = p.start
@@ -682,41 +686,72 @@ def piece_rows(
         piece = text[start:end]
         short[i] = 1 if p.item and end - start <= short_chars else 0
         row = get((context, piece)) if end - start <= max_chars else None
-        rows.append(row)
-        if row is None:
-            where = missing.get(piece)
-            if where is None:
-                missing[piece] = [i]
-            else:
-                where.append(i)
+        if row is not None:
+            if len(row) != k * 8:
+                raise ValueError(f"a kept row of {len(row)} bytes, not {k} numbers")
+            copy_row(row, out, i * k, k)
+            continue
+        where = missing.get(piece)
+        if where is None:
+            missing[piece] = [i]
+        else:
+            where.append(i)
 
 
 def offer_rows(
     todo: list[str],
-    fresh: Any,
+    fresh: Buffer,
     missing: dict[str, list[int]],
-    rows: list[Any],
+    k: int,
+    out: Buffer,
     max_chars: int,
     context: object,
     offer: Any,
 ) -> None:
     """Put the rows computed for the missing pieces in their places and offer them
-    to the cache: ``fresh[j]`` is the row of text ``todo[j]``, whose pieces
-    ``missing`` lists (:func:`piece_rows`); a text of at most ``max_chars`` is
-    offered as ``offer((context, text), copy of its row)`` (a row of its own,
-    which does not keep ``fresh`` alive). Raises ValueError when a piece is not
-    one of ``rows``.
+    to the cache: ``fresh[j]`` (``len(todo) × k``) is the row of text ``todo[j]``,
+    which is copied to the rows of ``out`` that ``missing`` lists for it
+    (:func:`piece_rows`); a text of at most ``max_chars`` is offered as
+    ``offer((context, text), its row as bytes)`` (``k`` float64, native order: a
+    small immutable object of its own, which :func:`piece_rows` copies back).
+    Raises ValueError when a piece is not one of the rows of ``out``.
     """
-    m = len(rows)
+    if k < 0 or len(fresh) < len(todo) * k:
+        raise ValueError(f"fresh needs {len(todo)} rows of {k}")
+    m = len(out) // k if k else 0
     for j in range(len(todo)):
         piece = todo[j]
-        row = fresh[j]
         for i in missing[piece]:
             if i < 0 or i >= m:
                 raise ValueError(f"piece {i} is not one of the {m} rows")
-            rows[i] = row
+            copy_numbers(fresh, j * k, out, i * k, k)
         if len(piece) <= max_chars:
-            offer((context, piece), row.copy())
+            offer((context, piece), row_bytes(fresh, j * k, k))
+
+
+def copy_numbers(src: Buffer, at: int, out: Buffer, to: int, k: int) -> None:
+    """``out[to : to + k] = src[at : at + k]`` (ranges the caller has checked)."""
+    if compiled:
+        memcpy(cython.address(out[to]), cython.address(src[at]), k * 8)  # type: ignore[name-defined]  # noqa: F821
+    else:
+        out[to : to + k] = src[at : at + k]
+
+
+def copy_row(row: bytes, out: Buffer, to: int, k: int) -> None:
+    """``out[to : to + k]`` = the ``k`` numbers of ``row`` (sizes the caller has checked)."""
+    if compiled:
+        memcpy(cython.address(out[to]), PyBytes_AS_STRING(row), k * 8)  # type: ignore[name-defined]  # noqa: F821
+    else:
+        out[to : to + k] = memoryview(row).cast("d")
+
+
+def row_bytes(src: Buffer, at: int, k: int) -> bytes:
+    """The numbers ``src[at : at + k]`` as bytes (a range the caller has checked)."""
+    if compiled:
+        return PyBytes_FromStringAndSize(  # type: ignore[name-defined]  # noqa: F821
+            cython.cast(cython.p_char, cython.address(src[at])), k * 8
+        )
+    return bytes(memoryview(src)[at : at + k])
 
 
 # The piece scanner: the flags of a character class (``info`` bits 40-55).

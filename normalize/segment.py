@@ -601,11 +601,12 @@ CACHE_PIECE_CHARS = 64
 CACHE_ROWS = 8192
 
 
-def _row_cache(ctx: Context) -> RepeatCache[tuple[object, str], np.ndarray]:
+def _row_cache(ctx: Context) -> RepeatCache[tuple[object, str], bytes]:
     """The context's cache of evidence rows (built on first use, in the worker).
 
-    A row depends on the piece's text, the candidates and the evidence
-    settings, which together are the key; the prior, the pooling and the
+    A row (its numbers as bytes: small, immutable, and copied into a
+    page's scores without a numpy call) depends on the piece's text, the
+    candidates and the evidence settings, which together are the key; the prior, the pooling and the
     hints depend on the page and are added afterwards. Only pieces seen in
     an earlier call are kept (:class:`~normalize.caches.RepeatCache`).
     """
@@ -746,7 +747,10 @@ def _cached_evidence(
         ),
         object,
     )
-    rows: list[np.ndarray | None] = []
+    k = len(cands)
+    scores = np.empty((len(pieces), k))
+    # A view of the scores (a C-ordered array of their own), row after row.
+    flat = scores.reshape(-1)
     missing: dict[str, list[int]] = {}
     kernels.piece_rows(
         text,
@@ -755,15 +759,18 @@ def _cached_evidence(
         CACHE_PIECE_CHARS,
         context,
         cache.get,
-        rows,
+        k,
+        flat,
         missing,
         short,
     )
     if missing:
         todo = list(missing)
         fresh = _evidence(todo, cands, config, ctx)
-        kernels.offer_rows(todo, fresh, missing, rows, CACHE_PIECE_CHARS, context, cache.offer)
-    return np.array(rows) if rows else np.empty((0, len(cands)))
+        kernels.offer_rows(
+            todo, fresh.reshape(-1), missing, k, flat, CACHE_PIECE_CHARS, context, cache.offer
+        )
+    return scores
 
 
 def _emissions(

@@ -427,18 +427,53 @@ def test_evidence_rows_check_the_pieces(kernels: ModuleType) -> None:
     no index)."""
     pieces = [segment._Piece(0, 2, "Latn", "Latn"), segment._Piece(3, 9, "Latn", "Latn")]
 
-    def probe(text: str, room: int) -> None:
-        short = np.empty(room, dtype=np.uint8)
-        kernels.piece_rows(text, pieces, 5, 64, None, {}.get, [], {}, short)
+    def probe(text: str, room: int, rows: int = 2, kept: object = None) -> np.ndarray:
+        short, out = np.empty(room, dtype=np.uint8), np.zeros(rows * 3)
+        kernels.piece_rows(text, pieces, 5, 64, None, lambda key: kept, 3, out, {}, short)
+        return out
 
     probe("ab cdefgh", 2)
+    assert probe("ab cdefgh", 2, kept=np.arange(3.0).tobytes()).tolist() == [0, 1, 2] * 2
     with pytest.raises(ValueError, match="piece 3:9 is not within 0:8"):
         probe("ab cdefg", 2)
     with pytest.raises(ValueError, match="short needs the 2 items"):
         probe("ab cdefgh", 1)
-    fresh = np.zeros((1, 3))
+    with pytest.raises(ValueError, match="out 2 rows"):
+        probe("ab cdefgh", 2, rows=1)
+    with pytest.raises(ValueError, match="a kept row of 16 bytes, not 3 numbers"):
+        probe("ab cdefgh", 2, kept=np.arange(2.0).tobytes())
+    fresh, out = np.arange(3.0), np.zeros(6)
+    kernels.offer_rows(["ab"], fresh, {"ab": [1]}, 3, out, 64, None, print)
+    assert out.tolist() == [0, 0, 0, 0, 1, 2]
     with pytest.raises(ValueError, match="piece 2 is not one of the 2 rows"):
-        kernels.offer_rows(["ab"], fresh, {"ab": [0, 2]}, [None, None], 64, None, print)
+        kernels.offer_rows(["ab"], fresh, {"ab": [0, 2]}, 3, out, 64, None, print)
+    with pytest.raises(ValueError, match="fresh needs 2 rows of 3"):
+        kernels.offer_rows(["ab", "c"], fresh, {"ab": [0], "c": [1]}, 3, out, 64, None, print)
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+def test_kept_rows_are_the_numbers_of_the_fresh_ones(kernels: ModuleType) -> None:
+    """A row offered to the cache is its numbers as bytes, which come back the same."""
+    offered: list = []
+    fresh = np.array([[1.5, -np.inf, 2.0**-1074], [-0.0, np.nan, 7.0]])
+    out = np.zeros(6)
+    kernels.offer_rows(
+        ["a", "b"],
+        fresh.reshape(-1),
+        {"a": [1], "b": [0]},
+        3,
+        out,
+        64,
+        0,
+        lambda key, row: offered.append((key, row)),
+    )
+    assert [key for key, _ in offered] == [(0, "a"), (0, "b")]
+    assert [row for _, row in offered] == [fresh[0].tobytes(), fresh[1].tobytes()]
+    assert out.tobytes() == fresh[::-1].tobytes()
+    again, short = np.zeros(3), np.empty(1, dtype=np.uint8)
+    piece = [segment._Piece(0, 1, "Latn", "Latn")]
+    kernels.piece_rows("a", piece, 5, 64, 0, dict(offered).get, 3, again, {}, short)
+    assert again.tobytes() == fresh[0].tobytes()
 
 
 # Spans: the runs of labelled pieces.
