@@ -58,12 +58,13 @@ cdef void _posteriors(double[::1] work, Py_ssize_t like, Py_ssize_t jump, Py_ssi
                       double[::1] out) noexcept
 
 
-@cython.locals(seen=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t, p=Py_ssize_t, state=Py_ssize_t,
-               started=bint, row=Py_ssize_t, base=Py_ssize_t, states=Py_ssize_t)
-cpdef void loglik(const unsigned char[::1] data, const Py_ssize_t[::1] offsets, Py_ssize_t n,
-                  const unsigned short[::1] nextmove, const unsigned char[::1] emitting,
-                  const float[::1] table, Py_ssize_t k, Py_ssize_t chunk, double[::1] acc,
-                  double[::1] out) except *
+@cython.locals(seen=Py_ssize_t, n=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t, b=Py_ssize_t,
+               state=Py_ssize_t, started=bint, row=Py_ssize_t, base=Py_ssize_t,
+               states=Py_ssize_t, text=str, ch=Py_UCS4, code=Py_ssize_t, size=Py_ssize_t,
+               byte=Py_ssize_t)
+cpdef void loglik(list texts, const unsigned short[::1] nextmove,
+                  const unsigned char[::1] emitting, const float[::1] table, Py_ssize_t k,
+                  Py_ssize_t chunk, double[::1] acc, double[::1] out) except *
 
 
 @cython.locals(i=Py_ssize_t, j=Py_ssize_t, key=str)

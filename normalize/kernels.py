@@ -423,9 +423,7 @@ def _posteriors(
 
 
 def loglik(
-    data: Buffer,
-    offsets: Buffer,
-    n: int,
+    texts: list[str],
     nextmove: Buffer,
     emitting: Buffer,
     table: Buffer,
@@ -434,60 +432,82 @@ def loglik(
     acc: Buffer,
     out: Buffer,
 ) -> None:
-    """Add to ``out[i]`` (``n × k``) the table rows of the states text ``i`` passes through.
+    """Add to ``out[i]`` (``len(texts) × k``) the table rows of the states text ``i``
+    passes through.
 
     langid's automaton (``nextmove[(state << 8) | byte]``, 16-bit) walks the UTF-8
-    bytes ``data[offsets[i] : offsets[i + 1]]`` of each text from its start
-    state; every state that emits a feature (``emitting[state]``) adds its
-    row of ``table`` (``states × k``, float32) to the text's sums, in
+    bytes of each text from its start state (encoded here, a code point at a
+    time, as ``str.encode`` encodes them: no bytes object per text, no joined
+    copy of them all); every state that emits a feature (``emitting[state]``)
+    adds its row of ``table`` (``states × k``, float32) to the text's sums, in
     float64. The rows are added in the order numpy's ``add.reduceat`` adds
     them over chunks of ``chunk`` emitting bytes (counted across the texts):
     within a chunk one after the other from the first, then each chunk's
-    sum to ``out``. ``acc`` (``k``) is a scratch buffer.
+    sum to ``out``. ``acc`` (``k``) is a scratch buffer. A text with a lone
+    surrogate, which UTF-8 cannot encode, raises ``str.encode``'s error.
     """
-    # The compiled core checks no index: the sizes, the texts' offsets and
-    # every state the automaton moves to are checked here.
+    # The compiled core checks no index: the sizes and every state the
+    # automaton moves to are checked here.
     states = len(nextmove) >> 8
-    if n < 0 or k < 0 or chunk < 1:
-        raise ValueError(f"n ({n}) and k ({k}) are counts and chunk ({chunk}) positive")
+    n = len(texts)
+    if k < 0 or chunk < 1:
+        raise ValueError(f"k ({k}) is a count and chunk ({chunk}) positive")
     if (
         len(nextmove) != states << 8
         or len(emitting) < states
         or len(table) < states * k
-        or len(offsets) < n + 1
         or len(out) < n * k
         or len(acc) < k
     ):
         raise ValueError(
             f"nextmove needs 256 moves per state, emitting and table a row per state, "
-            f"offsets {n + 1} items, out {n} rows of {k}"
+            f"out {n} rows of {k}"
         )
     seen = 0
     for i in range(n):
-        if offsets[i] < 0 or offsets[i] > offsets[i + 1] or offsets[i + 1] > len(data):
-            raise ValueError(f"text {i} is not within the {len(data)} bytes of data")
+        text = texts[i]
         state = 0
         started = False
         row = i * k
-        for p in range(offsets[i], offsets[i + 1]):
-            state = nextmove[(state << 8) | data[p]]
-            if state >= states:
-                raise ValueError(f"state {state} is not one of the automaton's {states}")
-            if not emitting[state]:
-                continue
-            base = state * k
-            if started and seen % chunk == 0:
-                for j in range(k):
-                    out[row + j] = out[row + j] + acc[j]
-                started = False
-            if started:
-                for j in range(k):
-                    acc[j] = acc[j] + table[base + j]
+        for ch in text:
+            code = ord(ch)
+            # The code point's UTF-8 bytes: how many, then each in turn.
+            if code < 0x80:
+                size = 1
+            elif code < 0x800:
+                size = 2
+            elif code < 0x10000:
+                if 0xD800 <= code < 0xE000:
+                    text.encode("utf-8")  # raises UnicodeEncodeError
+                    raise ValueError(f"a lone surrogate in text {i}")
+                size = 3
             else:
-                for j in range(k):
-                    acc[j] = table[base + j]
-                started = True
-            seen += 1
+                size = 4
+            for b in range(size):
+                if size == 1:
+                    byte = code
+                elif b == 0:
+                    byte = ((0xF00 >> size) & 0xF0) | (code >> (6 * (size - 1)))
+                else:
+                    byte = 0x80 | ((code >> (6 * (size - 1 - b))) & 0x3F)
+                state = nextmove[(state << 8) | byte]
+                if state >= states:
+                    raise ValueError(f"state {state} is not one of the automaton's {states}")
+                if not emitting[state]:
+                    continue
+                base = state * k
+                if started and seen % chunk == 0:
+                    for j in range(k):
+                        out[row + j] = out[row + j] + acc[j]
+                    started = False
+                if started:
+                    for j in range(k):
+                        acc[j] = acc[j] + table[base + j]
+                else:
+                    for j in range(k):
+                        acc[j] = table[base + j]
+                    started = True
+                seen += 1
         if started:
             for j in range(k):
                 out[row + j] = out[row + j] + acc[j]

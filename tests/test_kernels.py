@@ -1039,33 +1039,42 @@ def test_the_decoding_loops_refuse_sizes_their_buffers_lack(kernels: ModuleType)
 
 
 @pytest.mark.parametrize("kernels", BUILDS)
-def test_the_langid_loop_refuses_offsets_and_states_outside_its_tables(
-    kernels: ModuleType,
-) -> None:
-    """langid's automaton run on texts past the data, or moving to a state its tables
-    lack, or with chunks of no bytes: errors (the compiled core checks no index)."""
-    data = np.frombuffer(b"abcd", dtype=np.uint8)
+def test_the_langid_loop_refuses_states_outside_its_tables(kernels: ModuleType) -> None:
+    """langid's automaton moving to a state its tables lack, tables or buffers too small,
+    chunks of no bytes: errors (the compiled core checks no index)."""
     one_state = np.zeros(256, dtype=np.uint16)
     emitting, table = np.ones(1, dtype=np.uint8), np.ones(2, dtype=np.float32)
 
-    def run(offsets: list[int], nextmove: np.ndarray = one_state, chunk: int = 8) -> np.ndarray:
-        out = np.zeros(2 * (len(offsets) - 1))
-        offs = np.array(offsets, dtype=np.intp)
-        args = (len(offsets) - 1, nextmove, emitting, table, 2, chunk, np.zeros(2), out)
-        kernels.loglik(data, offs, *args)
+    def run(
+        texts: list[str], nextmove: np.ndarray = one_state, chunk: int = 8, rows: int = 1
+    ) -> np.ndarray:
+        out = np.zeros(2 * rows)
+        kernels.loglik(texts, nextmove, emitting, table, 2, chunk, np.zeros(2), out)
         return out
 
-    assert run([0, 4]).tolist() == [4.0, 4.0]  # in range: a row per emitting byte
-    with pytest.raises(ValueError, match="text 0 is not within the 4 bytes"):
-        run([0, 100])
-    with pytest.raises(ValueError, match="text 1 is not within"):
-        run([0, 3, 1])
+    assert run(["abcd"]).tolist() == [4.0, 4.0]  # in range: a row per emitting byte
+    assert run(["é"]).tolist() == [2.0, 2.0]  # two UTF-8 bytes
     with pytest.raises(ValueError, match="state 1 is not one of the automaton's 1"):
-        run([0, 4], one_state + 1)
+        run(["abcd"], one_state + 1)
     with pytest.raises(ValueError, match="256 moves per state"):
-        run([0, 4], one_state[:100])
+        run(["abcd"], one_state[:100])
     with pytest.raises(ValueError, match=r"chunk \(0\) positive"):
-        run([0, 4], chunk=0)
+        run(["abcd"], chunk=0)
+    with pytest.raises(ValueError, match="out 2 rows of 2"):
+        run(["ab", "cd"])
+    # A lone surrogate: what str.encode raises, as before the walk encoded the texts.
+    with pytest.raises(UnicodeEncodeError):
+        run(["ab\ud800cd"])
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+def test_the_langid_loop_encodes_every_length_of_utf8(kernels: ModuleType) -> None:
+    """Code points at the edges of UTF-8's one- to four-byte forms are walked as the
+    bytes str.encode gives them."""
+    edges = [0x41, 0x7F, 0x80, 0x7FF, 0x800, 0xD7FF, 0xE000, 0xFFFF, 0x10000, 0x10FFFF]
+    texts = ["".join(map(chr, edges)), "a" + chr(0x1F600) + "é中", "x"]
+    langs = list(IDENTIFIER.languages[:20])
+    assert sums(kernels, texts, langs, 5).tobytes() == sums(None, texts, langs, 5).tobytes()
 
 
 @pytest.mark.parametrize("kernels", BUILDS)
