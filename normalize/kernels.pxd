@@ -58,6 +58,12 @@ cdef void _posteriors(double[::1] work, Py_ssize_t like, Py_ssize_t jump, Py_ssi
                       double[::1] out) noexcept
 
 
+@cython.locals(m=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t, row=Py_ssize_t)
+cpdef void pool_rows(double[::1] scores, Py_ssize_t n, Py_ssize_t k,
+                     const unsigned char[::1] short, bint pool_on, double pool,
+                     const double[::1] priors, double[::1] pooled) except *
+
+
 @cython.locals(seen=Py_ssize_t, n=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t, b=Py_ssize_t,
                state=Py_ssize_t, started=bint, row=Py_ssize_t, base=Py_ssize_t,
                states=Py_ssize_t, text=str, ch=Py_UCS4, code=Py_ssize_t, size=Py_ssize_t,

@@ -422,6 +422,54 @@ def _posteriors(
         out[i] = work[row + labels[i]] / _pairwise_sum(work, row, k)
 
 
+def pool_rows(
+    scores: Buffer,
+    n: int,
+    k: int,
+    short: Buffer,
+    pool_on: bool,
+    pool: float,
+    priors: Buffer,
+    pooled: Buffer,
+) -> None:
+    """Pool the evidence of a chain's short items, then add the priors, in place:
+    the segmenter's emissions from its pieces' evidence ``scores`` (``n × k``).
+
+    When ``pool_on`` and more than one piece is short (``short[i]``), each short
+    row moves ``pool`` of the way to their sum (``s + pool * (sum - s)``); the
+    sum adds the short rows one after the other from the first, as numpy's sum
+    over the rows of a table of two columns or more does. Then ``priors[j]`` is
+    added to column ``j`` of every row. ``pooled`` (``k``) is scratch.
+    """
+    # The compiled core checks no index: the sizes are checked here.
+    if n < 0 or k < 2:
+        raise ValueError(f"n ({n}) is a count and k ({k}) at least 2")
+    if len(scores) < n * k or len(short) < n or len(priors) < k or len(pooled) < k:
+        raise ValueError(f"scores need {n} rows of {k}, short {n} items, priors and pooled {k}")
+    if pool_on:
+        m = 0
+        for i in range(n):
+            if short[i]:
+                row = i * k
+                if m == 0:
+                    for j in range(k):
+                        pooled[j] = scores[row + j]
+                else:
+                    for j in range(k):
+                        pooled[j] = pooled[j] + scores[row + j]
+                m += 1
+        if m > 1:
+            for i in range(n):
+                if short[i]:
+                    row = i * k
+                    for j in range(k):
+                        scores[row + j] = scores[row + j] + pool * (pooled[j] - scores[row + j])
+    for i in range(n):
+        row = i * k
+        for j in range(k):
+            scores[row + j] = scores[row + j] + priors[j]
+
+
 def loglik(
     texts: list[str],
     nextmove: Buffer,

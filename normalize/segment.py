@@ -783,7 +783,23 @@ def _emissions(
     # Short pieces that stand apart (menu items, crumbs), filled with the rows.
     short = np.empty(len(pieces), dtype=np.bool_)
     scores = _cached_evidence(text, pieces, cands, config, ctx, short.view(np.uint8))
-    if config.short_pool and config.short_chars and short.sum() > 1:
+    pool_on = bool(config.short_pool and config.short_chars)
+    if COMPILED:
+        # The same steps in one call (kernels.pool_rows), the same numbers.
+        k = len(cands)
+        priors = _priors(cands, config, ctx)
+        kernels.pool_rows(
+            scores.reshape(-1),
+            len(pieces),
+            k,
+            short.view(np.uint8),
+            pool_on,
+            config.short_pool,
+            priors,
+            np.empty(k),
+        )
+        return scores
+    if pool_on and short.sum() > 1:
         pooled = scores[short].sum(axis=0)
         scores[short] += config.short_pool * (pooled - scores[short])
     scores += _priors(cands, config, ctx)

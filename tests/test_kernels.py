@@ -132,6 +132,65 @@ def test_decoding_rows_without_a_finite_best_equals_numpys_steps(
     assert conf.tobytes() == expected_conf.tobytes()
 
 
+def emissions(
+    kernels: ModuleType | None, scores: np.ndarray, short: np.ndarray, config: SegmentConfig
+) -> np.ndarray:
+    """segment._emissions of pieces whose evidence is ``scores`` and ``short``, by the
+    loop of ``kernels`` or by numpy's steps (``None``)."""
+    n, k = scores.shape
+
+    def evidence(text, pieces, cands, config, ctx, out_short):  # noqa: ANN001, ANN202
+        out_short[:] = short
+        return scores.copy()
+
+    with (
+        mock.patch.object(segment, "COMPILED", kernels is not None),
+        mock.patch.object(segment, "kernels", kernels),
+        mock.patch.object(segment, "_cached_evidence", evidence),
+    ):
+        cands = IDENTIFIER.languages[:k]
+        return segment._emissions("", [None] * n, cands, config, WORD_CONTEXT)
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+@settings(max_examples=100, deadline=None)
+@given(
+    st.integers(0, 300),
+    st.integers(2, 40),
+    st.integers(0, 2**32 - 1),
+    st.sampled_from([0.35, 0.0, 1.0, 0.9]),
+    st.sampled_from([24, 0]),
+)
+@pytest.mark.filterwarnings("ignore:invalid value")
+def test_pooling_short_items_equals_numpys_steps_to_the_bit(
+    kernels: ModuleType, n: int, k: int, seed: int, pool: float, short_chars: int
+) -> None:
+    """The compiled emissions (pooled short items, priors) are numpy's, bit for bit: the
+    pooled sum adds the rows in numpy's order (one after the other, not pairwise)."""
+    rng = np.random.default_rng(seed)
+    scores = rng.normal(-40.0, 30.0, (n, k)) * rng.random((n, k)) ** 4
+    scores[rng.random((n, k)) < 0.05] = -np.inf if seed % 3 == 0 else 0.0
+    short = rng.random(n) < rng.random()
+    config = SegmentConfig(short_pool=pool, short_chars=short_chars)
+    got = emissions(kernels, scores, short, config)
+    expected = emissions(None, scores, short, config)
+    assert got.tobytes() == expected.tobytes()
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+def test_pooling_refuses_sizes_its_buffers_lack(kernels: ModuleType) -> None:
+    f8, u1 = (lambda n: np.zeros(n)), (lambda n: np.zeros(n, dtype=np.uint8))
+    kernels.pool_rows(f8(6), 3, 2, u1(3), True, 0.5, f8(2), f8(2))  # in range
+    with pytest.raises(ValueError, match="k \\(1\\) at least 2"):
+        kernels.pool_rows(f8(6), 6, 1, u1(6), True, 0.5, f8(1), f8(1))
+    with pytest.raises(ValueError, match="scores need 4 rows of 2"):
+        kernels.pool_rows(f8(6), 4, 2, u1(4), True, 0.5, f8(2), f8(2))
+    with pytest.raises(ValueError, match="short 3 items"):
+        kernels.pool_rows(f8(6), 3, 2, u1(2), True, 0.5, f8(2), f8(2))
+    with pytest.raises(ValueError, match="priors and pooled 2"):
+        kernels.pool_rows(f8(6), 3, 2, u1(3), True, 0.5, f8(1), f8(2))
+
+
 @pytest.mark.parametrize("kernels", BUILDS)
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.floats(0, 1e6, allow_subnormal=False), max_size=600), st.integers(0, 3))
