@@ -206,14 +206,37 @@ cpdef Py_ssize_t count_letters(str text) except -1
 cpdef void letter_totals(list segments, str skip, dict letters, dict confident) except *
 
 
-# Segments: fields set without the class's frozen __setattr__ (CPython's C function).
-from cpython.object cimport PyObject_GenericSetAttr
+# Segments and pieces: fields written in their slots (as CPython's member descriptors do).
+from cpython.ref cimport Py_INCREF
+cdef extern from "structmember.h":
+    ctypedef struct PyMemberDef:
+        int type
+        Py_ssize_t offset
+        int flags
+    enum: T_OBJECT_EX
+    enum: READONLY
+cdef extern from "Python.h":
+    ctypedef struct PyMemberDescrObject:
+        PyMemberDef *d_member
 cdef bint compiled
 
-cdef int set_field(object obj, str name, object value) except -1
+@cython.locals(out=list, offset=Py_ssize_t)
+cpdef list slot_offsets(type cls, tuple names)
+
+ctypedef PyMemberDescrObject* Descr
+
+@cython.locals(d=cython.p_void)
+cdef int _member_type(object descr) noexcept
+@cython.locals(d=cython.p_void)
+cdef int _member_flags(object descr) noexcept
+@cython.locals(d=cython.p_void)
+cdef Py_ssize_t _member_offset(object descr) noexcept
+
+@cython.locals(slot=cython.p_char)
+cdef void set_new_field(object obj, Py_ssize_t offset, str name, object value) noexcept
 
 
-cdef object _segment(type segment, str text, object start, object end, object lang,
+cdef object _segment(type segment, list at, str text, object start, object end, object lang,
                      object script, object conf, object kind, object reason)
 
 @cython.locals(ends=list, kinds=list, reasons=list)
@@ -221,12 +244,12 @@ cpdef tuple block_table(tuple blocks, str boilerplate)
 
 
 @cython.locals(nb=Py_ssize_t, last=Py_ssize_t, limit=Py_ssize_t, bi=Py_ssize_t,
-               start=Py_ssize_t, end=Py_ssize_t, cut=Py_ssize_t, out=list, span=tuple)
+               start=Py_ssize_t, end=Py_ssize_t, cut=Py_ssize_t, out=list, span=tuple, at=list)
 cpdef list cut_segments(type segment, str text, list spans, list ends, list kinds,
                         list reasons)
 
 
-@cython.locals(i=Py_ssize_t, k=Py_ssize_t, out=list)
+@cython.locals(i=Py_ssize_t, k=Py_ssize_t, out=list, at=list)
 cpdef list make_pieces(type piece, Py_ssize_t count, const Py_ssize_t[::1] starts,
                        const Py_ssize_t[::1] ends, const unsigned char[::1] scripts,
                        const unsigned char[::1] before, const unsigned char[::1] item,

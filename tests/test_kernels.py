@@ -12,6 +12,7 @@ missing one fails instead of leaving only the interpreted path tested.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
 import os
 import pickle
@@ -816,6 +817,47 @@ def test_the_kernel_sets_every_field_of_a_segment() -> None:
     names = tuple(f.name for f in dataclasses.fields(Segment))
     assert PURE.SEGMENT_FIELDS == names
     assert all(f.default is None for f in dataclasses.fields(Segment)[8:])
+    # make_pieces likewise, for segment._Piece.
+    assert tuple(f.name for f in dataclasses.fields(segment._Piece)) == PURE.PIECE_FIELDS
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+def test_fields_are_written_only_in_slots_that_hold_any_object(kernels: ModuleType) -> None:
+    """The kernels write a new object's fields straight into its slots: a name that is
+    not such a slot of the class itself is an error, not a write somewhere else."""
+
+    class Slotted:
+        __slots__ = ("a", "b")
+        c = property(lambda self: 1)
+
+    class Sub(Slotted):
+        __slots__ = ()
+
+    assert len(kernels.slot_offsets(Slotted, ("a", "b"))) == 2
+    for cls, name in ((Slotted, "c"), (Slotted, "z"), (Sub, "a"), (Segment, "__init__")):
+        with pytest.raises(ValueError, match=f"'{name}' is not a slot of {cls.__name__}"):
+            kernels.slot_offsets(cls, ("a", name) if cls is Slotted else (name,))
+    if kernels is BUILT:
+        # Compiled, members of C types that hold a C number or are read-only too.
+        with pytest.raises(ValueError, match="'__dictoffset__' is not a slot of type that"):
+            kernels.slot_offsets(type, ("__dictoffset__",))
+        with pytest.raises(ValueError, match="'stop' is not a slot of slice that"):
+            kernels.slot_offsets(slice, ("stop",))
+
+
+@needs_extension
+def test_fields_written_in_slots_hold_their_references() -> None:
+    """Each field written holds one reference to its value, released with the object."""
+    lang = "".join(["x", "yz"])
+    before = sys.getrefcount(lang)
+    segs = BUILT.cut_segments(
+        Segment, "hello world", [(0, 11, lang, "Latn", 0.5)], [5, 11], ["a", "b"], [None, "n"]
+    )
+    assert sys.getrefcount(lang) - before == 2
+    assert [s.lang for s in segs] == [lang, lang]
+    del segs
+    gc.collect()
+    assert sys.getrefcount(lang) == before
 
 
 @pytest.mark.parametrize("kernels", BUILDS)
