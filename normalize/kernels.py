@@ -574,10 +574,17 @@ def phrase_key(text: str, is_edge: Any) -> str:
     unless a space is doubled or at an edge: one fast check instead of a
     split and a join of every paragraph.
 
+    ASCII text (which Python knows without a scan) is its own NFC and its
+    casefold is its lower case, which Python makes with a fast table where
+    casefold looks every character up in the full folding.
+
     >>> phrase_key("« Share it with a  friend! »", lambda c: not c.isalnum())
     'share it with a friend'
     """
-    key = unicodedata.normalize("NFC", text).casefold()
+    if text.isascii():
+        key = text.lower()
+    else:
+        key = unicodedata.normalize("NFC", text).casefold()
     j = len(key)
     if not key.isprintable() or "  " in key or (j and (key[0] == " " or key[j - 1] == " ")):
         key = " ".join(key.split())
