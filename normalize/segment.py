@@ -606,9 +606,10 @@ def _row_cache(ctx: Context) -> RepeatCache[tuple[object, str], bytes]:
 
     A row (its numbers as bytes: small, immutable, and copied into a
     page's scores without a numpy call) depends on the piece's text, the
-    candidates and the evidence settings, which together are the key; the prior, the pooling and the
-    hints depend on the page and are added afterwards. Only pieces seen in
-    an earlier call are kept (:class:`~normalize.caches.RepeatCache`).
+    candidates and the evidence settings, which together are the key; the
+    prior, the pooling and the hints depend on the page and are added
+    afterwards. Only pieces seen in an earlier call are kept
+    (:class:`~normalize.caches.RepeatCache`).
     """
     return ctx.owned("segment.rows", lambda: RepeatCache(CACHE_ROWS))
 
@@ -674,7 +675,8 @@ def _letter_bonuses_compiled(
     """The letter bonuses of :func:`_evidence` by the compiled core's loop
     (:func:`normalize.kernels.letter_bonuses`), added to ``scores`` in place: the same
     numbers, bit for bit (each cell gets the same addition), without the pattern's
-    search of every character, a tenth of the evidence's cost."""
+    search of every character (re's charset match of each one, then
+    ``findall`` of every piece where it found one)."""
     k = scores.shape[1]
     kernels.letter_bonuses(
         texts if isinstance(texts, list) else list(texts),
