@@ -35,7 +35,6 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import accumulate
 from pathlib import Path
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -248,18 +247,14 @@ class LanguageIdentifier:
 
     def _sums_compiled(self, texts: Sequence[str], table: np.ndarray) -> np.ndarray:
         """:meth:`_sums` by the compiled core's automaton walk
-        (:func:`normalize.kernels.loglik`): the same numbers, bit for bit."""
-        encoded = [t.encode("utf-8") for t in texts]
-        # Where each text starts in the joined bytes, and where the last ends.
-        offsets = np.fromiter(
-            accumulate(map(len, encoded), initial=0), dtype=np.intp, count=len(encoded) + 1
-        )
+        (:func:`normalize.kernels.loglik`, which encodes the texts as it walks them):
+        the same numbers, bit for bit."""
         k = table.shape[1]
         res = np.zeros((len(texts), k))
+        # Memoryviews of the arrays: interpreted, their items are Python ints (a
+        # numpy uint16 state would overflow when shifted).
         kernels.loglik(
-            memoryview(b"".join(encoded)),
-            offsets.data,
-            len(encoded),
+            texts if isinstance(texts, list) else list(texts),
             self.nextmove.data,
             self.emitting.view(np.uint8).data,
             table.reshape(-1).data,

@@ -22,33 +22,67 @@ cpdef double pairwise_sum(const double[::1] a, Py_ssize_t lo, Py_ssize_t n) exce
 cdef double _pairwise_sum(const double[::1] a, Py_ssize_t lo, Py_ssize_t n) noexcept
 
 
+# The decoder: a chain's labels and their posteriors, in one work buffer.
+cdef double LIKE_FLOOR
+
+cpdef Py_ssize_t decode_work_size(Py_ssize_t n, Py_ssize_t k)
+
+
+@cython.locals(history=Py_ssize_t, best=Py_ssize_t, at=Py_ssize_t, i=Py_ssize_t,
+               j=Py_ssize_t, row=Py_ssize_t, peak=double, v=double)
+cpdef Py_ssize_t decode_begin(const double[::1] scores, const double[::1] cost, Py_ssize_t n,
+                              Py_ssize_t k, double temperature, double[::1] work,
+                              Py_ssize_t[::1] ints) except -1
+
+
+@cython.locals(i=Py_ssize_t, like=Py_ssize_t)
+cpdef void decode_end(double[::1] work, Py_ssize_t n, Py_ssize_t k,
+                      const Py_ssize_t[::1] ints, double[::1] conf) except *
+
+
 @cython.locals(i=Py_ssize_t, j=Py_ssize_t, top=Py_ssize_t, label=Py_ssize_t,
                row=Py_ssize_t, prev=Py_ssize_t, floor=double, v=double)
-cpdef void viterbi(const double[::1] scores, const double[::1] cost, Py_ssize_t n,
-                   Py_ssize_t k, double[::1] best, double[::1] history,
-                   Py_ssize_t[::1] tops, Py_ssize_t[::1] labels) except *
+cdef void _viterbi(const double[::1] scores, const double[::1] cost, Py_ssize_t n,
+                   Py_ssize_t k, double[::1] work, Py_ssize_t best, Py_ssize_t history,
+                   Py_ssize_t[::1] tops, Py_ssize_t tops_at, Py_ssize_t[::1] labels) noexcept
 
 
 @cython.locals(i=Py_ssize_t, j=Py_ssize_t, t=Py_ssize_t, last=Py_ssize_t,
                at=Py_ssize_t, nxt=Py_ssize_t, f_from=Py_ssize_t, f_to=Py_ssize_t,
-               b_from=Py_ssize_t, b_to=Py_ssize_t, first_sum=double, last_sum=double,
+               b_from=Py_ssize_t, b_to=Py_ssize_t, fwd=Py_ssize_t, msg=Py_ssize_t,
+               row=Py_ssize_t, first_sum=double, last_sum=double,
                f_jump=double, f_stay=double, b_jump=double, b_stay=double,
                f_sum=double, b_sum=double, stay=double)
-cpdef void posteriors(const double[::1] like, const double[::1] jump, Py_ssize_t n,
-                      Py_ssize_t k, const Py_ssize_t[::1] labels, double[::1] fwd,
-                      double[::1] msg, double[::1] row, double[::1] out) except *
+cdef void _posteriors(double[::1] work, Py_ssize_t like, Py_ssize_t jump, Py_ssize_t n,
+                      Py_ssize_t k, const Py_ssize_t[::1] labels, Py_ssize_t scratch,
+                      double[::1] out) noexcept
 
 
-@cython.locals(seen=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t, p=Py_ssize_t, state=Py_ssize_t,
-               started=bint, row=Py_ssize_t, base=Py_ssize_t, states=Py_ssize_t)
-cpdef void loglik(const unsigned char[::1] data, const Py_ssize_t[::1] offsets, Py_ssize_t n,
-                  const unsigned short[::1] nextmove, const unsigned char[::1] emitting,
-                  const float[::1] table, Py_ssize_t k, Py_ssize_t chunk, double[::1] acc,
-                  double[::1] out) except *
+@cython.locals(m=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t, row=Py_ssize_t)
+cpdef void pool_rows(double[::1] scores, Py_ssize_t n, Py_ssize_t k,
+                     const unsigned char[::1] short, bint pool_on, double pool,
+                     const double[::1] priors, double[::1] pooled) except *
+
+
+@cython.locals(seen=Py_ssize_t, n=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t, b=Py_ssize_t,
+               state=Py_ssize_t, started=bint, row=Py_ssize_t, base=Py_ssize_t,
+               states=Py_ssize_t, text=str, ch=Py_UCS4, code=Py_ssize_t, size=Py_ssize_t,
+               byte=Py_ssize_t)
+cpdef void loglik(list texts, const unsigned short[::1] nextmove,
+                  const unsigned char[::1] emitting, const float[::1] table, Py_ssize_t k,
+                  Py_ssize_t chunk, double[::1] acc, double[::1] out) except *
 
 
 @cython.locals(i=Py_ssize_t, j=Py_ssize_t, key=str)
 cpdef str phrase_key(str text, object is_edge)
+
+
+@cython.locals(m=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t, row=Py_ssize_t, code=Py_ssize_t,
+               first=Py_ssize_t, last=Py_ssize_t, lo=Py_ssize_t, hi=Py_ssize_t,
+               mid=Py_ssize_t, found=bint, ch=Py_UCS4, text=str)
+cpdef void letter_bonuses(list texts, const Py_ssize_t[::1] codes, const Py_ssize_t[::1] cols,
+                          double bonus, Py_ssize_t cap, Py_ssize_t k, Py_ssize_t[::1] hits,
+                          double[::1] out) except *
 
 
 @cython.locals(i=Py_ssize_t, j=Py_ssize_t, w=Py_ssize_t, row=Py_ssize_t, col=Py_ssize_t,
@@ -59,16 +93,30 @@ cpdef void word_bonuses(list texts, object is_edge, dict phrases, dict owner, do
 
 
 # Evidence rows kept across documents.
+from libc.string cimport memcpy
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
+
 @cython.locals(n=Py_ssize_t, i=Py_ssize_t, start=Py_ssize_t, end=Py_ssize_t, piece=str,
-               where=object)
+               where=object, row=object)
 cpdef void piece_rows(str text, list pieces, Py_ssize_t short_chars, Py_ssize_t max_chars,
-                      object context, object get, list rows, dict missing,
-                      unsigned char[::1] short) except *
+                      object context, object get, Py_ssize_t k, double[::1] out,
+                      dict missing, unsigned char[::1] short) except *
 
 
 @cython.locals(m=Py_ssize_t, j=Py_ssize_t, i=Py_ssize_t, piece=str)
-cpdef void offer_rows(list todo, object fresh, dict missing, list rows, Py_ssize_t max_chars,
-                      object context, object offer) except *
+cpdef void offer_rows(list todo, const double[::1] fresh, dict missing, Py_ssize_t k,
+                      double[::1] out, Py_ssize_t max_chars, object context,
+                      object offer) except *
+
+
+cdef void copy_numbers(const double[::1] src, Py_ssize_t at, double[::1] out, Py_ssize_t to,
+                       Py_ssize_t k) noexcept
+
+
+cdef void copy_row(bytes row, double[::1] out, Py_ssize_t to, Py_ssize_t k) noexcept
+
+
+cdef bytes row_bytes(const double[::1] src, Py_ssize_t at, Py_ssize_t k)
 
 
 # The piece scanner. Its constants are C's (the module's CHAR_FLAGS names them).
@@ -158,14 +206,37 @@ cpdef Py_ssize_t count_letters(str text) except -1
 cpdef void letter_totals(list segments, str skip, dict letters, dict confident) except *
 
 
-# Segments: fields set without the class's frozen __setattr__ (CPython's C function).
-from cpython.object cimport PyObject_GenericSetAttr
+# Segments and pieces: fields written in their slots (as CPython's member descriptors do).
+from cpython.ref cimport Py_INCREF
+cdef extern from "structmember.h":
+    ctypedef struct PyMemberDef:
+        int type
+        Py_ssize_t offset
+        int flags
+    enum: T_OBJECT_EX
+    enum: READONLY
+cdef extern from "Python.h":
+    ctypedef struct PyMemberDescrObject:
+        PyMemberDef *d_member
 cdef bint compiled
 
-cdef int set_field(object obj, str name, object value) except -1
+@cython.locals(out=list, offset=Py_ssize_t)
+cpdef list slot_offsets(type cls, tuple names)
+
+ctypedef PyMemberDescrObject* Descr
+
+@cython.locals(d=cython.p_void)
+cdef int _member_type(object descr) noexcept
+@cython.locals(d=cython.p_void)
+cdef int _member_flags(object descr) noexcept
+@cython.locals(d=cython.p_void)
+cdef Py_ssize_t _member_offset(object descr) noexcept
+
+@cython.locals(slot=cython.p_char)
+cdef void set_new_field(object obj, Py_ssize_t offset, str name, object value) noexcept
 
 
-cdef object _segment(type segment, str text, object start, object end, object lang,
+cdef object _segment(type segment, list at, str text, object start, object end, object lang,
                      object script, object conf, object kind, object reason)
 
 @cython.locals(ends=list, kinds=list, reasons=list)
@@ -173,12 +244,12 @@ cpdef tuple block_table(tuple blocks, str boilerplate)
 
 
 @cython.locals(nb=Py_ssize_t, last=Py_ssize_t, limit=Py_ssize_t, bi=Py_ssize_t,
-               start=Py_ssize_t, end=Py_ssize_t, cut=Py_ssize_t, out=list, span=tuple)
+               start=Py_ssize_t, end=Py_ssize_t, cut=Py_ssize_t, out=list, span=tuple, at=list)
 cpdef list cut_segments(type segment, str text, list spans, list ends, list kinds,
                         list reasons)
 
 
-@cython.locals(i=Py_ssize_t, k=Py_ssize_t, out=list)
+@cython.locals(i=Py_ssize_t, k=Py_ssize_t, out=list, at=list)
 cpdef list make_pieces(type piece, Py_ssize_t count, const Py_ssize_t[::1] starts,
                        const Py_ssize_t[::1] ends, const unsigned char[::1] scripts,
                        const unsigned char[::1] before, const unsigned char[::1] item,

@@ -38,6 +38,7 @@ passes ``-ffp-contract=off``).
 from __future__ import annotations
 
 import unicodedata
+from types import MemberDescriptorType
 from typing import TYPE_CHECKING
 
 try:
@@ -207,147 +208,271 @@ def _pairwise_sum(a: Buffer, lo: int, n: int) -> float:
     return _pairwise_sum(a, lo, half) + _pairwise_sum(a, lo + half, n - half)
 
 
-def viterbi(
+#: The floor of the posteriors' likelihoods: it keeps every row sum positive
+#: (an underflow to zero would make it 0/0).
+LIKE_FLOOR = 1e-300
+
+
+def decode_work_size(n: int, k: int) -> int:
+    """The numbers of the work buffer :func:`decode_begin` and :func:`decode_end` share
+    for a chain of ``n`` pieces of ``k`` candidates.
+
+    >>> decode_work_size(3, 2)
+    31
+    """
+    return 4 * n * k + n + 2 * k
+
+
+def decode_begin(
     scores: Buffer,
     cost: Buffer,
     n: int,
     k: int,
-    best: Buffer,
-    history: Buffer,
-    tops: Buffer,
-    labels: Buffer,
-) -> None:
-    """Fill ``labels`` with the best path through ``n`` pieces of ``k`` candidates.
+    temperature: float,
+    work: Buffer,
+    ints: Buffer,
+) -> int:
+    """Label a chain of ``n`` pieces of ``k`` candidates (its best path, into
+    ``ints[:n]``) and lay out the exponents of its posteriors in ``work``; return
+    where they start.
 
     ``scores`` is ``n × k`` (row-major), ``cost[i]`` the cost of switching
     language before piece ``i`` (staying is free). With one cost for every
     switch, the best previous state is either the same language or the
-    overall best (``tops[i]``), so each step is linear in ``k``.
-    ``best`` (``k``), ``history`` (``n × k``) and ``tops`` (``n``) are
-    scratch buffers. Ties go to the lowest column, as with numpy's argmax.
+    overall best, so each step is linear in ``k``; ties go to the lowest
+    column, as with numpy's argmax. ``work`` holds
+    :func:`decode_work_size` numbers, ``ints`` ``2 n`` (the second half is
+    scratch). The exponents, at the returned offset, are ``n × k`` scores
+    divided by ``temperature`` less their row's maximum (NaN when a row has
+    one, as numpy's), then ``n`` switching costs divided by ``temperature``
+    and negated: the caller takes their exponentials in place (with numpy,
+    whose ``exp`` the interpreted steps use) before :func:`decode_end`.
     """
     # The compiled core checks no index: the sizes are checked here.
     if n < 1 or k < 1:
         raise ValueError(f"a path needs a piece and a candidate, not {n} and {k}")
     if (
         len(scores) < n * k
-        or len(history) < n * k
         or len(cost) < n
-        or len(tops) < n
-        or len(labels) < n
-        or len(best) < k
+        or len(work) < decode_work_size(n, k)
+        or len(ints) < 2 * n
     ):
-        raise ValueError(f"scores and history need {n} rows of {k}; cost, tops, labels {n}")
-    for j in range(k):
-        best[j] = scores[j]
-        history[j] = scores[j]
-    tops[0] = 0
-    for i in range(1, n):
-        top = 0
-        for j in range(1, k):
-            if best[j] > best[top]:
-                top = j
-        tops[i] = top
-        floor = best[top] - cost[i]
-        row = i * k
-        for j in range(k):
-            v = best[j]
-            if v < floor:
-                v = floor
-            v += scores[row + j]
-            best[j] = v
-            history[row + j] = v
-    label = 0
-    for j in range(1, k):
-        if best[j] > best[label]:
-            label = j
-    labels[n - 1] = label
-    for i in range(n - 1, 0, -1):
-        prev = (i - 1) * k
-        top = tops[i]
-        if history[prev + label] < history[prev + top] - cost[i]:
-            label = top
-        labels[i - 1] = label
+        raise ValueError(
+            f"scores need {n} rows of {k}, cost {n} items, ints {2 * n} and work "
+            f"{decode_work_size(n, k)}"
+        )
+    history = 0
+    best = n * k
+    _viterbi(scores, cost, n, k, work, best, history, ints, n, ints)
+    at = best + k
+    for i in range(n * k):
+        work[at + i] = scores[i]
+    for i in range(n):
+        work[at + n * k + i] = cost[i]
+    if temperature != 1.0:
+        for i in range(at, at + n * k + n):
+            work[i] = work[i] / temperature
+    for i in range(n):
+        row = at + i * k
+        peak = work[row]
+        for j in range(row + 1, row + k):
+            # numpy's maximum: a NaN anywhere is the row's.
+            if work[j] > peak or work[j] != work[j]:
+                peak = work[j]
+        for j in range(row, row + k):
+            work[j] = work[j] - peak
+    for i in range(at + n * k, at + n * k + n):
+        work[i] = -work[i]
+    return at
 
 
-def posteriors(
-    like: Buffer,
-    jump: Buffer,
-    n: int,
-    k: int,
-    labels: Buffer,
-    fwd: Buffer,
-    msg: Buffer,
-    row: Buffer,
-    out: Buffer,
-) -> None:
-    """Fill ``out[i]`` with the posterior probability of ``labels[i]`` at piece ``i``.
+def decode_end(work: Buffer, n: int, k: int, ints: Buffer, conf: Buffer) -> None:
+    """Fill ``conf[i]`` with the posterior probability of piece ``i``'s label
+    (``ints[i]``), from the exponentials of what :func:`decode_begin` laid out in
+    ``work`` (taken in place).
 
-    Forward-backward in probability space: ``like`` (``n × k``) are the
-    pieces' likelihoods relative to their best (floored above zero), the
-    transition is 1 to stay and ``jump[i]`` to switch before piece ``i``,
-    every row rescaled to sum to one. The backward pass runs as the forward
-    one on the reversed chain (``m[i] = mix(m[i+1]) * like[i]``).
-    ``fwd`` and ``msg`` (``n × k``) and ``row`` (``k``) are scratch buffers.
+    Forward-backward in probability space: the likelihoods are the
+    exponentials of the scores (relative to their row's best), floored at
+    :data:`LIKE_FLOOR`; the transition is 1 to stay and the exponential of
+    the negated cost to switch, every row rescaled to sum to one.
     """
     # The compiled core checks no index: the sizes and labels are checked here.
     if n < 1 or k < 1:
         raise ValueError(f"posteriors need a piece and a candidate, not {n} and {k}")
-    if (
-        len(like) < n * k
-        or len(fwd) < n * k
-        or len(msg) < n * k
-        or len(jump) < n
-        or len(labels) < n
-        or len(out) < n
-        or len(row) < k
-    ):
-        raise ValueError(f"like, fwd and msg need {n} rows of {k}; jump, labels, out {n}")
+    if len(work) < decode_work_size(n, k) or len(ints) < n or len(conf) < n:
+        raise ValueError(f"work needs {decode_work_size(n, k)} numbers, ints and conf {n}")
     for i in range(n):
-        if labels[i] < 0 or labels[i] >= k:
-            raise ValueError(f"label {labels[i]} of piece {i} is not one of {k}")
-    last = (n - 1) * k
-    first_sum = _pairwise_sum(like, 0, k)
-    last_sum = _pairwise_sum(like, last, k)
+        if ints[i] < 0 or ints[i] >= k:
+            raise ValueError(f"label {ints[i]} of piece {i} is not one of {k}")
+    like = n * k + k
+    for i in range(like, like + n * k):
+        # numpy's maximum: a NaN stays.
+        if work[i] < LIKE_FLOOR:
+            work[i] = LIKE_FLOOR
+    _posteriors(work, like, like + n * k, n, k, ints, like + n * k + n, conf)
+
+
+def _viterbi(
+    scores: Buffer,
+    cost: Buffer,
+    n: int,
+    k: int,
+    work: Buffer,
+    best: int,
+    history: int,
+    tops: Buffer,
+    tops_at: int,
+    labels: Buffer,
+) -> None:
+    """The best path of :func:`decode_begin` into ``labels[:n]``, with ``work[best :
+    best + k]``, ``work[history : history + n * k]`` and ``tops[tops_at : tops_at +
+    n]`` as scratch, all checked by the caller."""
     for j in range(k):
-        fwd[j] = like[j] / first_sum
-        msg[last + j] = like[last + j] / last_sum
+        work[best + j] = scores[j]
+        work[history + j] = scores[j]
+    tops[tops_at] = 0
+    for i in range(1, n):
+        top = 0
+        for j in range(1, k):
+            if work[best + j] > work[best + top]:
+                top = j
+        tops[tops_at + i] = top
+        floor = work[best + top] - cost[i]
+        row = i * k
+        for j in range(k):
+            v = work[best + j]
+            if v < floor:
+                v = floor
+            v += scores[row + j]
+            work[best + j] = v
+            work[history + row + j] = v
+    label = 0
+    for j in range(1, k):
+        if work[best + j] > work[best + label]:
+            label = j
+    labels[n - 1] = label
+    for i in range(n - 1, 0, -1):
+        prev = history + (i - 1) * k
+        top = tops[tops_at + i]
+        if work[prev + label] < work[prev + top] - cost[i]:
+            label = top
+        labels[i - 1] = label
+
+
+def _posteriors(
+    work: Buffer,
+    like: int,
+    jump: int,
+    n: int,
+    k: int,
+    labels: Buffer,
+    scratch: int,
+    out: Buffer,
+) -> None:
+    """The posteriors of :func:`decode_end`: the likelihoods ``work[like : like + n *
+    k]``, the jumps ``work[jump : jump + n]``, ``2 n k + k`` numbers of scratch from
+    ``work[scratch]``, all checked by the caller.
+
+    The backward pass runs as the forward one on the reversed chain
+    (``m[i] = mix(m[i+1]) * like[i]``).
+    """
+    fwd = scratch
+    msg = fwd + n * k
+    row = msg + n * k
+    last = (n - 1) * k
+    first_sum = _pairwise_sum(work, like, k)
+    last_sum = _pairwise_sum(work, like + last, k)
+    for j in range(k):
+        work[fwd + j] = work[like + j] / first_sum
+        work[msg + last + j] = work[like + last + j] / last_sum
     for t in range(n - 1):
         # Forward to piece t + 1, backward to piece n - 2 - t; rows sum to
         # one, so mixing with the uniform jump is ``x * stay + jump``.
-        f_jump = jump[t + 1]
+        f_jump = work[jump + t + 1]
         f_stay = 1.0 - f_jump
-        b_jump = jump[n - 1 - t]
+        b_jump = work[jump + n - 1 - t]
         b_stay = 1.0 - b_jump
         f_from = t * k
         f_to = f_from + k
         b_from = (n - 1 - t) * k
         b_to = b_from - k
         for j in range(k):
-            fwd[f_to + j] = (fwd[f_from + j] * f_stay + f_jump) * like[f_to + j]
-            msg[b_to + j] = (msg[b_from + j] * b_stay + b_jump) * like[b_to + j]
-        f_sum = _pairwise_sum(fwd, f_to, k)
-        b_sum = _pairwise_sum(msg, b_to, k)
+            work[fwd + f_to + j] = (work[fwd + f_from + j] * f_stay + f_jump) * work[
+                like + f_to + j
+            ]
+            work[msg + b_to + j] = (work[msg + b_from + j] * b_stay + b_jump) * work[
+                like + b_to + j
+            ]
+        f_sum = _pairwise_sum(work, fwd + f_to, k)
+        b_sum = _pairwise_sum(work, msg + b_to, k)
         for j in range(k):
-            fwd[f_to + j] = fwd[f_to + j] / f_sum
-            msg[b_to + j] = msg[b_to + j] / b_sum
+            work[fwd + f_to + j] = work[fwd + f_to + j] / f_sum
+            work[msg + b_to + j] = work[msg + b_to + j] / b_sum
     for i in range(n):
         at = i * k
         if i < n - 1:
-            stay = 1.0 - jump[i + 1]
+            stay = 1.0 - work[jump + i + 1]
             nxt = at + k
             for j in range(k):
-                row[j] = fwd[at + j] * (msg[nxt + j] * stay + jump[i + 1])
+                work[row + j] = work[fwd + at + j] * (
+                    work[msg + nxt + j] * stay + work[jump + i + 1]
+                )
         else:
             for j in range(k):
-                row[j] = fwd[at + j] * 1.0
-        out[i] = row[labels[i]] / _pairwise_sum(row, 0, k)
+                work[row + j] = work[fwd + at + j] * 1.0
+        out[i] = work[row + labels[i]] / _pairwise_sum(work, row, k)
+
+
+def pool_rows(
+    scores: Buffer,
+    n: int,
+    k: int,
+    short: Buffer,
+    pool_on: bool,
+    pool: float,
+    priors: Buffer,
+    pooled: Buffer,
+) -> None:
+    """Pool the evidence of a chain's short items, then add the priors, in place:
+    the segmenter's emissions from its pieces' evidence ``scores`` (``n × k``).
+
+    When ``pool_on`` and more than one piece is short (``short[i]``), each short
+    row moves ``pool`` of the way to their sum (``s + pool * (sum - s)``); the
+    sum adds the short rows one after the other from the first, as numpy's sum
+    over the rows of a table of two columns or more does. Then ``priors[j]`` is
+    added to column ``j`` of every row. ``pooled`` (``k``) is scratch.
+    """
+    # The compiled core checks no index: the sizes are checked here.
+    if n < 0 or k < 2:
+        raise ValueError(f"n ({n}) is a count and k ({k}) at least 2")
+    if len(scores) < n * k or len(short) < n or len(priors) < k or len(pooled) < k:
+        raise ValueError(f"scores need {n} rows of {k}, short {n} items, priors and pooled {k}")
+    if pool_on:
+        m = 0
+        for i in range(n):
+            if short[i]:
+                row = i * k
+                if m == 0:
+                    for j in range(k):
+                        pooled[j] = scores[row + j]
+                else:
+                    for j in range(k):
+                        pooled[j] = pooled[j] + scores[row + j]
+                m += 1
+        if m > 1:
+            for i in range(n):
+                if short[i]:
+                    row = i * k
+                    for j in range(k):
+                        scores[row + j] = scores[row + j] + pool * (pooled[j] - scores[row + j])
+    for i in range(n):
+        row = i * k
+        for j in range(k):
+            scores[row + j] = scores[row + j] + priors[j]
 
 
 def loglik(
-    data: Buffer,
-    offsets: Buffer,
-    n: int,
+    texts: list[str],
     nextmove: Buffer,
     emitting: Buffer,
     table: Buffer,
@@ -356,60 +481,82 @@ def loglik(
     acc: Buffer,
     out: Buffer,
 ) -> None:
-    """Add to ``out[i]`` (``n × k``) the table rows of the states text ``i`` passes through.
+    """Add to ``out[i]`` (``len(texts) × k``) the table rows of the states text ``i``
+    passes through.
 
     langid's automaton (``nextmove[(state << 8) | byte]``, 16-bit) walks the UTF-8
-    bytes ``data[offsets[i] : offsets[i + 1]]`` of each text from its start
-    state; every state that emits a feature (``emitting[state]``) adds its
-    row of ``table`` (``states × k``, float32) to the text's sums, in
+    bytes of each text from its start state (encoded here, a code point at a
+    time, as ``str.encode`` encodes them: no bytes object per text, no joined
+    copy of them all); every state that emits a feature (``emitting[state]``)
+    adds its row of ``table`` (``states × k``, float32) to the text's sums, in
     float64. The rows are added in the order numpy's ``add.reduceat`` adds
     them over chunks of ``chunk`` emitting bytes (counted across the texts):
     within a chunk one after the other from the first, then each chunk's
-    sum to ``out``. ``acc`` (``k``) is a scratch buffer.
+    sum to ``out``. ``acc`` (``k``) is a scratch buffer. A text with a lone
+    surrogate, which UTF-8 cannot encode, raises ``str.encode``'s error.
     """
-    # The compiled core checks no index: the sizes, the texts' offsets and
-    # every state the automaton moves to are checked here.
+    # The compiled core checks no index: the sizes and every state the
+    # automaton moves to are checked here.
     states = len(nextmove) >> 8
-    if n < 0 or k < 0 or chunk < 1:
-        raise ValueError(f"n ({n}) and k ({k}) are counts and chunk ({chunk}) positive")
+    n = len(texts)
+    if k < 0 or chunk < 1:
+        raise ValueError(f"k ({k}) is a count and chunk ({chunk}) positive")
     if (
         len(nextmove) != states << 8
         or len(emitting) < states
         or len(table) < states * k
-        or len(offsets) < n + 1
         or len(out) < n * k
         or len(acc) < k
     ):
         raise ValueError(
             f"nextmove needs 256 moves per state, emitting and table a row per state, "
-            f"offsets {n + 1} items, out {n} rows of {k}"
+            f"out {n} rows of {k}"
         )
     seen = 0
     for i in range(n):
-        if offsets[i] < 0 or offsets[i] > offsets[i + 1] or offsets[i + 1] > len(data):
-            raise ValueError(f"text {i} is not within the {len(data)} bytes of data")
+        text = texts[i]
         state = 0
         started = False
         row = i * k
-        for p in range(offsets[i], offsets[i + 1]):
-            state = nextmove[(state << 8) | data[p]]
-            if state >= states:
-                raise ValueError(f"state {state} is not one of the automaton's {states}")
-            if not emitting[state]:
-                continue
-            base = state * k
-            if started and seen % chunk == 0:
-                for j in range(k):
-                    out[row + j] = out[row + j] + acc[j]
-                started = False
-            if started:
-                for j in range(k):
-                    acc[j] = acc[j] + table[base + j]
+        for ch in text:
+            code = ord(ch)
+            # The code point's UTF-8 bytes: how many, then each in turn.
+            if code < 0x80:
+                size = 1
+            elif code < 0x800:
+                size = 2
+            elif code < 0x10000:
+                if 0xD800 <= code < 0xE000:
+                    text.encode("utf-8")  # raises UnicodeEncodeError
+                    raise ValueError(f"a lone surrogate in text {i}")
+                size = 3
             else:
-                for j in range(k):
-                    acc[j] = table[base + j]
-                started = True
-            seen += 1
+                size = 4
+            for b in range(size):
+                if size == 1:
+                    byte = code
+                elif b == 0:
+                    byte = ((0xF00 >> size) & 0xF0) | (code >> (6 * (size - 1)))
+                else:
+                    byte = 0x80 | ((code >> (6 * (size - 1 - b))) & 0x3F)
+                state = nextmove[(state << 8) | byte]
+                if state >= states:
+                    raise ValueError(f"state {state} is not one of the automaton's {states}")
+                if not emitting[state]:
+                    continue
+                base = state * k
+                if started and seen % chunk == 0:
+                    for j in range(k):
+                        out[row + j] = out[row + j] + acc[j]
+                    started = False
+                if started:
+                    for j in range(k):
+                        acc[j] = acc[j] + table[base + j]
+                else:
+                    for j in range(k):
+                        acc[j] = table[base + j]
+                    started = True
+                seen += 1
         if started:
             for j in range(k):
                 out[row + j] = out[row + j] + acc[j]
@@ -427,10 +574,17 @@ def phrase_key(text: str, is_edge: Any) -> str:
     unless a space is doubled or at an edge: one fast check instead of a
     split and a join of every paragraph.
 
+    ASCII text (which Python knows without a scan) is its own NFC and its
+    casefold is its lower case, which Python makes with a fast table where
+    casefold looks every character up in the full folding.
+
     >>> phrase_key("« Share it with a  friend! »", lambda c: not c.isalnum())
     'share it with a friend'
     """
-    key = unicodedata.normalize("NFC", text).casefold()
+    if text.isascii():
+        key = text.lower()
+    else:
+        key = unicodedata.normalize("NFC", text).casefold()
     j = len(key)
     if not key.isprintable() or "  " in key or (j and (key[0] == " " or key[j - 1] == " ")):
         key = " ".join(key.split())
@@ -441,6 +595,77 @@ def phrase_key(text: str, is_edge: Any) -> str:
     while j > i and is_edge(key[j - 1]):
         j -= 1
     return key[i:j]
+
+
+def letter_bonuses(
+    texts: list[str],
+    codes: Buffer,
+    cols: Buffer,
+    bonus: float,
+    cap: int,
+    k: int,
+    hits: Buffer,
+    out: Buffer,
+) -> None:
+    """Add to ``out[i]`` (``len(texts) × k``) the letter evidence of text ``i``: to each
+    column ``c``, ``bonus`` times the number of its characters that are letters of
+    column ``c``, at most ``cap`` of them.
+
+    The letters are the code points ``codes`` (ascending, no repeats), letter
+    ``codes[m]`` of column ``cols[m]``: the segmenter's are the letters one
+    candidate's pack alone lists. ``hits`` (``k``) is scratch. One pass over each
+    text's characters, most of which a comparison with the first and last
+    letter settles (a search for each character of a page's pieces was most of
+    the cost).
+
+    >>> import numpy as np
+    >>> out = np.zeros(4)
+    >>> letter_bonuses(["żółw", "x"], np.array([0xF3, 0x142, 0x17C]), np.array([1, 0, 1]),
+    ...                1.5, 2, 2, np.zeros(2, dtype=np.intp), out)
+    >>> out.tolist()
+    [1.5, 3.0, 0.0, 0.0]
+    """
+    # The compiled core checks no index: the sizes, the letters' order and their
+    # columns are checked here.
+    m = len(codes)
+    if len(hits) < k or len(out) < len(texts) * k or len(cols) < m:
+        raise ValueError(f"hits needs {k} cells, out {len(texts)} rows of {k}, cols {m} items")
+    for i in range(m):
+        if cols[i] < 0 or cols[i] >= k:
+            raise ValueError(f"column {cols[i]} of letter {i} is not one of {k}")
+        if i and codes[i] <= codes[i - 1]:
+            raise ValueError(f"letter {i} is not after letter {i - 1}")
+    if m == 0:
+        return
+    first = codes[0]
+    last = codes[m - 1]
+    for j in range(k):
+        hits[j] = 0
+    for i in range(len(texts)):
+        found = False
+        text = texts[i]
+        for ch in text:
+            code = ord(ch)
+            if code < first or code > last:
+                continue
+            # Binary search of the letters.
+            lo = 0
+            hi = m
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if codes[mid] < code:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            if lo < m and codes[lo] == code:
+                hits[cols[lo]] += 1
+                found = True
+        if found:
+            row = i * k
+            for j in range(k):
+                if hits[j]:
+                    out[row + j] = out[row + j] + bonus * min(hits[j], cap)
+                    hits[j] = 0
 
 
 def word_bonuses(
@@ -506,24 +731,28 @@ def piece_rows(
     max_chars: int,
     context: object,
     get: Any,
-    rows: list[Any],
+    k: int,
+    out: Buffer,
     missing: dict[str, list[int]],
     short: Buffer,
 ) -> None:
-    """Look up each piece's evidence row: append ``get((context, piece_text))`` to
-    ``rows`` (``None`` for a piece longer than ``max_chars``, which is not kept),
-    and list the pieces whose row is missing under their text in ``missing``, in
-    order; ``short[i]`` says whether piece ``i`` stands apart and has at most
+    """Look up each piece's evidence row, ``get((context, piece_text))``: a kept row
+    (``k`` numbers as bytes, :func:`offer_rows`) is copied to row ``i`` of ``out``
+    (``len(pieces) × k``); the pieces whose row is missing (and those longer than
+    ``max_chars``, which are not kept) are listed under their text in ``missing``,
+    in order. ``short[i]`` says whether piece ``i`` stands apart and has at most
     ``short_chars`` characters (a menu item or crumb, which pools its evidence).
 
     ``pieces`` have ``start``, ``end`` and ``item`` (``segment._Piece``);
     ``get`` is a cache's (``caches.RepeatCache.get``). Raises ValueError when a
-    piece is not within ``text`` or ``short`` has no room for every piece.
+    piece is not within ``text``, ``short`` or ``out`` has no room for every
+    piece, or a kept row is not ``k`` numbers.
     """
-    # The compiled core checks no index: the buffer and the pieces are checked here.
+    # The compiled core checks no index: the buffers, the pieces and the rows are
+    # checked here.
     n = len(text)
-    if len(short) < len(pieces):
-        raise ValueError(f"short needs the {len(pieces)} items of pieces")
+    if len(short) < len(pieces) or k < 0 or len(out) < len(pieces) * k:
+        raise ValueError(f"short needs the {len(pieces)} items of pieces, out {len(pieces)} rows")
     for i in range(len(pieces)):
         p = pieces[i]
         start = p.start
@@ -533,41 +762,72 @@ def piece_rows(
         piece = text[start:end]
         short[i] = 1 if p.item and end - start <= short_chars else 0
         row = get((context, piece)) if end - start <= max_chars else None
-        rows.append(row)
-        if row is None:
-            where = missing.get(piece)
-            if where is None:
-                missing[piece] = [i]
-            else:
-                where.append(i)
+        if row is not None:
+            if len(row) != k * 8:
+                raise ValueError(f"a kept row of {len(row)} bytes, not {k} numbers")
+            copy_row(row, out, i * k, k)
+            continue
+        where = missing.get(piece)
+        if where is None:
+            missing[piece] = [i]
+        else:
+            where.append(i)
 
 
 def offer_rows(
     todo: list[str],
-    fresh: Any,
+    fresh: Buffer,
     missing: dict[str, list[int]],
-    rows: list[Any],
+    k: int,
+    out: Buffer,
     max_chars: int,
     context: object,
     offer: Any,
 ) -> None:
     """Put the rows computed for the missing pieces in their places and offer them
-    to the cache: ``fresh[j]`` is the row of text ``todo[j]``, whose pieces
-    ``missing`` lists (:func:`piece_rows`); a text of at most ``max_chars`` is
-    offered as ``offer((context, text), copy of its row)`` (a row of its own,
-    which does not keep ``fresh`` alive). Raises ValueError when a piece is not
-    one of ``rows``.
+    to the cache: ``fresh[j]`` (``len(todo) × k``) is the row of text ``todo[j]``,
+    which is copied to the rows of ``out`` that ``missing`` lists for it
+    (:func:`piece_rows`); a text of at most ``max_chars`` is offered as
+    ``offer((context, text), its row as bytes)`` (``k`` float64, native order: a
+    small immutable object of its own, which :func:`piece_rows` copies back).
+    Raises ValueError when a piece is not one of the rows of ``out``.
     """
-    m = len(rows)
+    if k < 0 or len(fresh) < len(todo) * k:
+        raise ValueError(f"fresh needs {len(todo)} rows of {k}")
+    m = len(out) // k if k else 0
     for j in range(len(todo)):
         piece = todo[j]
-        row = fresh[j]
         for i in missing[piece]:
             if i < 0 or i >= m:
                 raise ValueError(f"piece {i} is not one of the {m} rows")
-            rows[i] = row
+            copy_numbers(fresh, j * k, out, i * k, k)
         if len(piece) <= max_chars:
-            offer((context, piece), row.copy())
+            offer((context, piece), row_bytes(fresh, j * k, k))
+
+
+def copy_numbers(src: Buffer, at: int, out: Buffer, to: int, k: int) -> None:
+    """``out[to : to + k] = src[at : at + k]`` (ranges the caller has checked)."""
+    if compiled:
+        memcpy(cython.address(out[to]), cython.address(src[at]), k * 8)  # type: ignore[name-defined]  # noqa: F821
+    else:
+        out[to : to + k] = src[at : at + k]
+
+
+def copy_row(row: bytes, out: Buffer, to: int, k: int) -> None:
+    """``out[to : to + k]`` = the ``k`` numbers of ``row`` (sizes the caller has checked)."""
+    if compiled:
+        memcpy(cython.address(out[to]), PyBytes_AS_STRING(row), k * 8)  # type: ignore[name-defined]  # noqa: F821
+    else:
+        out[to : to + k] = memoryview(row).cast("d")
+
+
+def row_bytes(src: Buffer, at: int, k: int) -> bytes:
+    """The numbers ``src[at : at + k]`` as bytes (a range the caller has checked)."""
+    if compiled:
+        return PyBytes_FromStringAndSize(  # type: ignore[name-defined]  # noqa: F821
+            cython.cast(cython.p_char, cython.address(src[at])), k * 8
+        )
+    return bytes(memoryview(src)[at : at + k])
 
 
 # The piece scanner: the flags of a character class (``info`` bits 40-55).
@@ -1160,21 +1420,72 @@ SEGMENT_FIELDS = (
 )
 
 
-def set_field(obj: object, name: str, value: object) -> None:
-    """Set field ``name`` of ``obj``, a frozen dataclass's too, as ``object.__setattr__``.
+def slot_offsets(cls: type, names: tuple[str, ...]) -> list[int]:
+    """Where the instances of ``cls`` keep the fields ``names``, for :func:`set_new_field`:
+    compiled, the offsets of the slots of those names (interpreted, where fields are set
+    by name, zeros).
 
-    Compiled, it is CPython's C function that ``object.__setattr__`` calls
-    (``PyObject_GenericSetAttr``, from the ``.pxd``), called without going
-    through Python: about 15 ns instead of 50.
+    Raises ValueError when a name is not a slot of ``cls`` itself (``__slots__``,
+    a dataclass's with ``slots=True``); compiled, also when it is one that holds a
+    C value, or is read-only (a C type's).
+    """
+    out = []
+    for name in names:
+        descr = cls.__dict__.get(name)
+        if type(descr) is not MemberDescriptorType:
+            raise ValueError(f"{name!r} is not a slot of {cls.__name__}")
+        offset = 0
+        if compiled:
+            if _member_type(descr) != T_OBJECT_EX or _member_flags(descr) & READONLY:  # type: ignore[name-defined]  # noqa: F821
+                raise ValueError(
+                    f"{name!r} is not a slot of {cls.__name__} that holds any object, writable"
+                )
+            offset = _member_offset(descr)
+        out.append(offset)
+    return out
+
+
+def _member_type(descr: object) -> int:
+    """The type of a member descriptor's slot (compiled only: CPython's ``PyMemberDef``)."""
+    d = cython.cast(cython.p_void, descr)
+    return cython.cast(Descr, d).d_member.type  # type: ignore[name-defined]  # noqa: F821
+
+
+def _member_flags(descr: object) -> int:
+    """The flags of a member descriptor's slot (compiled only)."""
+    d = cython.cast(cython.p_void, descr)
+    return cython.cast(Descr, d).d_member.flags  # type: ignore[name-defined]  # noqa: F821
+
+
+def _member_offset(descr: object) -> int:
+    """The offset of a member descriptor's slot in its instances (compiled only)."""
+    d = cython.cast(cython.p_void, descr)
+    return cython.cast(Descr, d).d_member.offset  # type: ignore[name-defined]  # noqa: F821
+
+
+def set_new_field(obj: object, offset: int, name: str, value: object) -> None:
+    """Set field ``name`` of ``obj`` (kept at ``offset``, :func:`slot_offsets`), a field
+    not set yet (``obj`` just made by ``object.__new__``), a frozen dataclass's too, as
+    ``object.__setattr__`` would.
+
+    Compiled, the slot is written as CPython's member descriptor writes it
+    (``PyMember_SetOne``: a new reference in the empty slot), without looking
+    the attribute up on the type and calling its descriptor
+    (``PyObject_GenericSetAttr``), which took half the time of making a
+    segment: a page's segments are tens of thousands of objects of eleven
+    fields.
     """
     if compiled:
-        PyObject_GenericSetAttr(obj, name, value)  # type: ignore[name-defined]  # noqa: F821
+        Py_INCREF(value)  # type: ignore[name-defined]  # noqa: F821
+        slot = cython.cast(cython.p_char, cython.cast(cython.p_void, obj)) + offset
+        cython.cast(cython.pointer(cython.p_void), slot)[0] = cython.cast(cython.p_void, value)
     else:
         object.__setattr__(obj, name, value)
 
 
 def _segment(
     segment: type,
+    at: list[int],
     text: str,
     start: object,
     end: object,
@@ -1184,19 +1495,20 @@ def _segment(
     kind: object,
     reason: object,
 ) -> Any:
-    """A ``segment`` of these fields (the others ``None``), made without calling the class."""
+    """A ``segment`` of these fields (the others ``None``), made without calling the class;
+    ``at`` is :func:`slot_offsets` of :data:`SEGMENT_FIELDS`."""
     seg: Any = object.__new__(segment)
-    set_field(seg, "text", text)
-    set_field(seg, "start", start)
-    set_field(seg, "end", end)
-    set_field(seg, "lang", lang)
-    set_field(seg, "script", script)
-    set_field(seg, "confidence", conf)
-    set_field(seg, "kind", kind)
-    set_field(seg, "reason", reason)
-    set_field(seg, "translation", None)
-    set_field(seg, "translation_covers", None)
-    set_field(seg, "translation_source_lang", None)
+    set_new_field(seg, at[0], "text", text)
+    set_new_field(seg, at[1], "start", start)
+    set_new_field(seg, at[2], "end", end)
+    set_new_field(seg, at[3], "lang", lang)
+    set_new_field(seg, at[4], "script", script)
+    set_new_field(seg, at[5], "confidence", conf)
+    set_new_field(seg, at[6], "kind", kind)
+    set_new_field(seg, at[7], "reason", reason)
+    set_new_field(seg, at[8], "translation", None)
+    set_new_field(seg, at[9], "translation_covers", None)
+    set_new_field(seg, at[10], "translation_source_lang", None)
     return seg
 
 
@@ -1241,6 +1553,7 @@ def cut_segments(
         raise ValueError(f"{nb} block ends, {len(kinds)} kinds and {len(reasons)} reasons")
     last = nb - 1
     limit = ends[last]
+    at = slot_offsets(segment, SEGMENT_FIELDS)
     out = []
     bi = 0
     for span in spans:
@@ -1258,6 +1571,7 @@ def cut_segments(
             out.append(
                 _segment(
                     segment,
+                    at,
                     text[start:cut],
                     start_obj,
                     cut_obj,
@@ -1275,6 +1589,7 @@ def cut_segments(
         out.append(
             _segment(
                 segment,
+                at,
                 text[start:end],
                 start_obj,
                 end_obj,
@@ -1286,6 +1601,11 @@ def cut_segments(
             )
         )
     return out
+
+
+#: The fields :func:`make_pieces` sets, in the order of ``segment._Piece``'s: every one
+#: (a test checks it).
+PIECE_FIELDS = ("start", "end", "script", "group", "before", "item", "lang", "confidence")
 
 
 def make_pieces(
@@ -1311,6 +1631,7 @@ def make_pieces(
         raise ValueError(f"the buffers hold fewer than {count} pieces")
     if len(groups) != len(names):
         raise ValueError(f"{len(names)} script names but {len(groups)} groups")
+    at = slot_offsets(piece, PIECE_FIELDS)
     out = []
     new = object.__new__
     for i in range(count):
@@ -1318,13 +1639,13 @@ def make_pieces(
         if k >= len(names):
             raise ValueError(f"script {k} of piece {i} is not one of {len(names)}")
         p: Any = new(piece)
-        set_field(p, "start", starts[i])
-        set_field(p, "end", ends[i])
-        set_field(p, "script", names[k])
-        set_field(p, "group", groups[k])
-        set_field(p, "before", before[i])
-        set_field(p, "item", item[i] != 0)
-        set_field(p, "lang", lang)
-        set_field(p, "confidence", 0.0)
+        set_new_field(p, at[0], "start", starts[i])
+        set_new_field(p, at[1], "end", ends[i])
+        set_new_field(p, at[2], "script", names[k])
+        set_new_field(p, at[3], "group", groups[k])
+        set_new_field(p, at[4], "before", before[i])
+        set_new_field(p, at[5], "item", item[i] != 0)
+        set_new_field(p, at[6], "lang", lang)
+        set_new_field(p, at[7], "confidence", 0.0)
         out.append(p)
     return out

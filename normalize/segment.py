@@ -459,17 +459,26 @@ def _candidates(group: str, languages: Sequence[str] | None) -> tuple[str, ...]:
     return langs
 
 
-def _letter_table(
-    cands: tuple[str, ...], ctx: Context
-) -> tuple[dict[str, int], re.Pattern[str] | None]:
-    """Letters listed by exactly one candidate's pack → that candidate's column, and a
-    pattern that finds them (made once per candidate set and context)."""
+@dataclass(frozen=True, slots=True)
+class _Letters:
+    """The letters listed by exactly one candidate's pack, of a candidate set."""
+
+    #: Each letter's candidate (its column).
+    columns: dict[str, int]
+    #: A pattern that finds them (``None`` when there are none).
+    pattern: re.Pattern[str] | None
+    #: Their code points, ascending, and their columns in that order, for the
+    #: compiled core's loop (:func:`normalize.kernels.letter_bonuses`).
+    codes: np.ndarray
+    cols: np.ndarray
+
+
+def _letter_table(cands: tuple[str, ...], ctx: Context) -> _Letters:
+    """The letters of ``cands`` (made once per candidate set and context)."""
     return ctx.owned(("segment.letter_table", cands), lambda: _make_letter_table(cands, ctx))
 
 
-def _make_letter_table(
-    cands: tuple[str, ...], ctx: Context
-) -> tuple[dict[str, int], re.Pattern[str] | None]:
+def _make_letter_table(cands: tuple[str, ...], ctx: Context) -> _Letters:
     owners: dict[str, set[int]] = {}
     for i, lang in enumerate(cands):
         for ch in segment_pack(lang, ctx).letters:
@@ -478,7 +487,11 @@ def _make_letter_table(
     # A class of literal letters: :mod:`re` finds them as :mod:`regex` would,
     # four times faster (its search of a page's pieces is most of the cost).
     pattern = re.compile("[" + re.escape("".join(table)) + "]") if table else None
-    return table, pattern
+    ordered = sorted(table)
+    codes = np.array([ord(ch) for ch in ordered], dtype=np.intp)
+    cols = np.array([table[ch] for ch in ordered], dtype=np.intp)
+    codes.flags.writeable = cols.flags.writeable = False
+    return _Letters(table, pattern, codes, cols)
 
 
 def _word_tables(
@@ -588,13 +601,15 @@ CACHE_PIECE_CHARS = 64
 CACHE_ROWS = 8192
 
 
-def _row_cache(ctx: Context) -> RepeatCache[tuple[object, str], np.ndarray]:
+def _row_cache(ctx: Context) -> RepeatCache[tuple[object, str], bytes]:
     """The context's cache of evidence rows (built on first use, in the worker).
 
-    A row depends on the piece's text, the candidates and the evidence
-    settings, which together are the key; the prior, the pooling and the
-    hints depend on the page and are added afterwards. Only pieces seen in
-    an earlier call are kept (:class:`~normalize.caches.RepeatCache`).
+    A row (its numbers as bytes: small, immutable, and copied into a
+    page's scores without a numpy call) depends on the piece's text, the
+    candidates and the evidence settings, which together are the key; the
+    prior, the pooling and the hints depend on the page and are added
+    afterwards. Only pieces seen in an earlier call are kept
+    (:class:`~normalize.caches.RepeatCache`).
     """
     return ctx.owned("segment.rows", lambda: RepeatCache(CACHE_ROWS))
 
@@ -614,11 +629,16 @@ def _evidence(
     scored = [t.lower() if t.isupper() else t for t in texts]
     tables: LanguageIdentifier.Tables = ctx.owned("identify.tables", dict)
     scores = ctx.identifier.loglik(scored, cands, tables) * config.evidence_weight
-    table, letters = _letter_table(cands, ctx)
+    letters = _letter_table(cands, ctx)
+    if letters.pattern is None:
+        pass  # no candidate has letters of its own
+    elif COMPILED:
+        _letter_bonuses_compiled(texts, letters, config, scores)
     # One search over all the pieces first: most pages have no such letter.
-    if letters is not None and letters.search("\n".join(texts)):
+    elif letters.pattern.search("\n".join(texts)):
+        table = letters.columns
         for i, t in enumerate(texts):
-            found = letters.findall(t)
+            found = letters.pattern.findall(t)
             if found:
                 counts: dict[int, int] = {}
                 for ch in found:
@@ -647,6 +667,28 @@ def _evidence(
                 for col, n in hits.items():
                     scores[i, col] += config.stopword_bonus * min(n, config.letter_cap)
     return scores
+
+
+def _letter_bonuses_compiled(
+    texts: Sequence[str], letters: _Letters, config: SegmentConfig, scores: np.ndarray
+) -> None:
+    """The letter bonuses of :func:`_evidence` by the compiled core's loop
+    (:func:`normalize.kernels.letter_bonuses`), added to ``scores`` in place: the same
+    numbers, bit for bit (each cell gets the same addition), without the pattern's
+    search of every character (re's charset match of each one, then
+    ``findall`` of every piece where it found one)."""
+    k = scores.shape[1]
+    kernels.letter_bonuses(
+        texts if isinstance(texts, list) else list(texts),
+        letters.codes,
+        letters.cols,
+        config.letter_bonus,
+        config.letter_cap,
+        k,
+        np.empty(k, dtype=np.intp),
+        # A view of the scores (a C-ordered array of their own), row after row.
+        scores.reshape(-1),
+    )
 
 
 def _word_bonuses_compiled(
@@ -707,7 +749,10 @@ def _cached_evidence(
         ),
         object,
     )
-    rows: list[np.ndarray | None] = []
+    k = len(cands)
+    scores = np.empty((len(pieces), k))
+    # A view of the scores (a C-ordered array of their own), row after row.
+    flat = scores.reshape(-1)
     missing: dict[str, list[int]] = {}
     kernels.piece_rows(
         text,
@@ -716,15 +761,18 @@ def _cached_evidence(
         CACHE_PIECE_CHARS,
         context,
         cache.get,
-        rows,
+        k,
+        flat,
         missing,
         short,
     )
     if missing:
         todo = list(missing)
         fresh = _evidence(todo, cands, config, ctx)
-        kernels.offer_rows(todo, fresh, missing, rows, CACHE_PIECE_CHARS, context, cache.offer)
-    return np.array(rows) if rows else np.empty((0, len(cands)))
+        kernels.offer_rows(
+            todo, fresh.reshape(-1), missing, k, flat, CACHE_PIECE_CHARS, context, cache.offer
+        )
+    return scores
 
 
 def _emissions(
@@ -737,7 +785,23 @@ def _emissions(
     # Short pieces that stand apart (menu items, crumbs), filled with the rows.
     short = np.empty(len(pieces), dtype=np.bool_)
     scores = _cached_evidence(text, pieces, cands, config, ctx, short.view(np.uint8))
-    if config.short_pool and config.short_chars and short.sum() > 1:
+    pool_on = bool(config.short_pool and config.short_chars)
+    if COMPILED:
+        # The same steps in one call (kernels.pool_rows), the same numbers.
+        k = len(cands)
+        priors = _priors(cands, config, ctx)
+        kernels.pool_rows(
+            scores.reshape(-1),
+            len(pieces),
+            k,
+            short.view(np.uint8),
+            pool_on,
+            config.short_pool,
+            priors,
+            np.empty(k),
+        )
+        return scores
+    if pool_on and short.sum() > 1:
         pooled = scores[short].sum(axis=0)
         scores[short] += config.short_pool * (pooled - scores[short])
     scores += _priors(cands, config, ctx)
@@ -840,42 +904,26 @@ def _posteriors(scores: np.ndarray, switch: np.ndarray) -> np.ndarray:
 def _decode_compiled(
     scores: np.ndarray, switch: np.ndarray, temperature: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_decode` by the compiled core's loops (:func:`normalize.kernels.viterbi`,
-    :func:`normalize.kernels.posteriors`); the exponentials stay numpy's."""
+    """:func:`_decode` by the compiled core's loops (:func:`normalize.kernels.decode_begin`,
+    :func:`normalize.kernels.decode_end`); the exponentials between them stay numpy's.
+
+    The loops share one work buffer, and numpy takes all the chain's
+    exponentials in one call, in place: a chain of short rows spends its
+    time on calls, not arithmetic.
+    """
     n, k = scores.shape
     scores = np.ascontiguousarray(scores, dtype=np.float64)
     switch = np.ascontiguousarray(switch, dtype=np.float64)
-    labels = np.empty(n, dtype=np.intp)
-    # One-dimensional arrays go to the kernels as they are (a typed
-    # memoryview takes any buffer); a table as its flat view.
-    kernels.viterbi(
-        scores.reshape(-1),
-        switch,
-        n,
-        k,
-        np.empty(k),
-        np.empty(n * k),
-        np.empty(n, dtype=np.intp),
-        labels,
-    )
-    if temperature != 1.0:
-        scores, switch = scores / temperature, switch / temperature
-    # Likelihoods relative to each row's best; the floor keeps every row sum
-    # positive (an underflow to zero would make it 0/0).
-    like = np.maximum(np.exp(scores - scores.max(axis=1, keepdims=True)), 1e-300)
+    work = np.empty(kernels.decode_work_size(n, k))
+    # The labels, then the decoder's scratch.
+    ints = np.empty(2 * n, dtype=np.intp)
+    # A table goes to the kernels as its flat view.
+    at = kernels.decode_begin(scores.reshape(-1), switch, n, k, temperature, work, ints)
+    exponents = work[at : at + n * k + n]
+    np.exp(exponents, out=exponents)
     conf = np.empty(n)
-    kernels.posteriors(
-        like.reshape(-1),
-        np.exp(-switch),
-        n,
-        k,
-        labels,
-        np.empty(n * k),
-        np.empty(n * k),
-        np.empty(k),
-        conf,
-    )
-    return labels, conf
+    kernels.decode_end(work, n, k, ints, conf)
+    return ints[:n], conf
 
 
 def _label(

@@ -12,6 +12,7 @@ missing one fails instead of leaving only the interpreted path tested.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
 import os
 import pickle
@@ -105,6 +106,90 @@ def test_compiled_decoding_equals_interpreted(chain: tuple) -> None:
     built, pure = decode(BUILT, chain), decode(PURE, chain)
     assert built[0].tolist() == pure[0].tolist()
     assert built[1].tobytes() == pure[1].tobytes()
+
+
+DEGENERATE_CHAINS = [
+    # A row without a finite score (every candidate one langid lacks): NaN
+    # exponents, as numpy's steps make them.
+    ([[-np.inf, -np.inf], [0.0, -1.0], [-2.0, -np.inf]], [0.0, 2.0, 0.5], 1.0),
+    ([[-np.inf] * 3, [-np.inf] * 3], [0.0, 2.0], 1.0),
+    ([[np.nan, 1.0], [0.0, -1.0], [-2.0, -3.0]], [0.0, 2.0, 0.5], 1.7),
+    # Signed zeros as a row's maximum.
+    ([[-0.0, 0.0], [0.0, -0.0]], [0.0, 2.0], 1.0),
+]
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+@pytest.mark.parametrize("chain", DEGENERATE_CHAINS)
+@pytest.mark.filterwarnings("ignore:invalid value")
+def test_decoding_rows_without_a_finite_best_equals_numpys_steps(
+    kernels: ModuleType, chain: tuple
+) -> None:
+    """NaN and infinite scores take the same path as in numpy's steps, to the bit."""
+    scores, cost, temperature = np.array(chain[0]), np.array(chain[1]), chain[2]
+    labels, conf = decode(kernels, (scores, cost, temperature))
+    expected_labels, expected_conf = decode(None, (scores, cost, temperature))
+    assert labels.tolist() == expected_labels.tolist()
+    assert conf.tobytes() == expected_conf.tobytes()
+
+
+def emissions(
+    kernels: ModuleType | None, scores: np.ndarray, short: np.ndarray, config: SegmentConfig
+) -> np.ndarray:
+    """segment._emissions of pieces whose evidence is ``scores`` and ``short``, by the
+    loop of ``kernels`` or by numpy's steps (``None``)."""
+    n, k = scores.shape
+
+    def evidence(text, pieces, cands, config, ctx, out_short):  # noqa: ANN001, ANN202
+        out_short[:] = short
+        return scores.copy()
+
+    with (
+        mock.patch.object(segment, "COMPILED", kernels is not None),
+        mock.patch.object(segment, "kernels", kernels),
+        mock.patch.object(segment, "_cached_evidence", evidence),
+    ):
+        cands = IDENTIFIER.languages[:k]
+        return segment._emissions("", [None] * n, cands, config, WORD_CONTEXT)
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+@settings(max_examples=100, deadline=None)
+@given(
+    st.integers(0, 300),
+    st.integers(2, 40),
+    st.integers(0, 2**32 - 1),
+    st.sampled_from([0.35, 0.0, 1.0, 0.9]),
+    st.sampled_from([24, 0]),
+)
+@pytest.mark.filterwarnings("ignore:invalid value")
+def test_pooling_short_items_equals_numpys_steps_to_the_bit(
+    kernels: ModuleType, n: int, k: int, seed: int, pool: float, short_chars: int
+) -> None:
+    """The compiled emissions (pooled short items, priors) are numpy's, bit for bit: the
+    pooled sum adds the rows in numpy's order (one after the other, not pairwise)."""
+    rng = np.random.default_rng(seed)
+    scores = rng.normal(-40.0, 30.0, (n, k)) * rng.random((n, k)) ** 4
+    scores[rng.random((n, k)) < 0.05] = -np.inf if seed % 3 == 0 else 0.0
+    short = rng.random(n) < rng.random()
+    config = SegmentConfig(short_pool=pool, short_chars=short_chars)
+    got = emissions(kernels, scores, short, config)
+    expected = emissions(None, scores, short, config)
+    assert got.tobytes() == expected.tobytes()
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+def test_pooling_refuses_sizes_its_buffers_lack(kernels: ModuleType) -> None:
+    f8, u1 = (lambda n: np.zeros(n)), (lambda n: np.zeros(n, dtype=np.uint8))
+    kernels.pool_rows(f8(6), 3, 2, u1(3), True, 0.5, f8(2), f8(2))  # in range
+    with pytest.raises(ValueError, match="k \\(1\\) at least 2"):
+        kernels.pool_rows(f8(6), 6, 1, u1(6), True, 0.5, f8(1), f8(1))
+    with pytest.raises(ValueError, match="scores need 4 rows of 2"):
+        kernels.pool_rows(f8(6), 4, 2, u1(4), True, 0.5, f8(2), f8(2))
+    with pytest.raises(ValueError, match="short 3 items"):
+        kernels.pool_rows(f8(6), 3, 2, u1(2), True, 0.5, f8(2), f8(2))
+    with pytest.raises(ValueError, match="priors and pooled 2"):
+        kernels.pool_rows(f8(6), 3, 2, u1(3), True, 0.5, f8(1), f8(2))
 
 
 @pytest.mark.parametrize("kernels", BUILDS)
@@ -251,6 +336,69 @@ def test_word_evidence_is_found() -> None:
         assert all(gain[1, col] >= config.chrome_bonus for col in phrases[phrase])
 
 
+#: Candidate sets with letters only one of them writes (Latin, Cyrillic, Arabic).
+LETTER_CANDIDATES = (
+    ("en", "fr", "de", "es", "pl", "cs", "ro", "hu", "tr"),
+    ("ru", "uk", "bg", "sr", "mk", "be"),
+    ("ar", "fa", "ur", "ps"),
+)
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+@pytest.mark.parametrize("cands", LETTER_CANDIDATES)
+@settings(max_examples=60, deadline=None)
+@given(data=st.data(), cap=st.integers(1, 4), bonus=st.sampled_from([1.5, 0.1, 0.0]))
+def test_letter_evidence_equals_the_interpreted_search_to_the_bit(
+    kernels: ModuleType, cands: tuple[str, ...], data: st.DataObject, cap: int, bonus: float
+) -> None:
+    """The compiled core's letter count adds what the pattern's search adds, in any text:
+    the letters of one candidate, of several, and characters around and between them."""
+    letters = segment._letter_table(cands, WORD_CONTEXT)
+    assert letters.pattern is not None
+    chars = sorted(letters.columns) + list("aé ёя\n") + ["\U0001f600", "\u0301", "\u00ff"]
+    texts = data.draw(
+        st.lists(st.lists(st.sampled_from(chars), max_size=30).map("".join), min_size=1)
+    )
+    config = SegmentConfig(letter_bonus=bonus, letter_cap=cap, chrome_bonus=0.0, stopword_bonus=0.0)
+    with mock.patch.object(segment, "_word_tables", side_effect=AssertionError):
+
+        def run(kernels: ModuleType | None) -> bytes:
+            with (
+                mock.patch.object(segment, "COMPILED", kernels is not None),
+                mock.patch.object(segment, "kernels", kernels),
+            ):
+                return segment._evidence(texts, cands, config, WORD_CONTEXT).tobytes()
+
+        assert run(kernels) == run(None)
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+def test_letter_bonuses_check_their_tables(kernels: ModuleType) -> None:
+    """Columns past the candidates, letters out of order, buffers too small: errors, not
+    reads or writes past the end of a buffer (the compiled core checks no index)."""
+    ip = lambda *v: np.array(v, dtype=np.intp)  # noqa: E731
+
+    def run(codes: np.ndarray, cols: np.ndarray, rows: int = 2, k: int = 2) -> np.ndarray:
+        out = np.zeros(rows * k)
+        kernels.letter_bonuses(["ab", "bcb"], codes, cols, 1.0, 5, k, np.empty(k, np.intp), out)
+        return out
+
+    assert run(ip(98, 99), ip(1, 0)).tolist() == [0.0, 1.0, 1.0, 2.0]
+    assert run(ip(), ip()).tolist() == [0.0] * 4
+    with pytest.raises(ValueError, match="column 2 of letter 1 is not one of 2"):
+        run(ip(98, 99), ip(1, 2))
+    with pytest.raises(ValueError, match="column -1 of letter 0"):
+        run(ip(98), ip(-1))
+    with pytest.raises(ValueError, match="letter 1 is not after letter 0"):
+        run(ip(99, 98), ip(0, 0))
+    with pytest.raises(ValueError, match="letter 1 is not after letter 0"):
+        run(ip(98, 98), ip(0, 0))
+    with pytest.raises(ValueError, match="out 2 rows of 2, cols 2 items"):
+        run(ip(98, 99), ip(0))
+    with pytest.raises(ValueError, match="out 2 rows of 2"):
+        run(ip(98, 99), ip(0, 1), rows=1)
+
+
 @pytest.mark.parametrize("kernels", BUILDS)
 def test_word_bonuses_are_not_written_past_their_buffers(kernels: ModuleType) -> None:
     """A column past the candidates, or buffers too small for them: errors, not writes
@@ -339,18 +487,53 @@ def test_evidence_rows_check_the_pieces(kernels: ModuleType) -> None:
     no index)."""
     pieces = [segment._Piece(0, 2, "Latn", "Latn"), segment._Piece(3, 9, "Latn", "Latn")]
 
-    def probe(text: str, room: int) -> None:
-        short = np.empty(room, dtype=np.uint8)
-        kernels.piece_rows(text, pieces, 5, 64, None, {}.get, [], {}, short)
+    def probe(text: str, room: int, rows: int = 2, kept: object = None) -> np.ndarray:
+        short, out = np.empty(room, dtype=np.uint8), np.zeros(rows * 3)
+        kernels.piece_rows(text, pieces, 5, 64, None, lambda key: kept, 3, out, {}, short)
+        return out
 
     probe("ab cdefgh", 2)
+    assert probe("ab cdefgh", 2, kept=np.arange(3.0).tobytes()).tolist() == [0, 1, 2] * 2
     with pytest.raises(ValueError, match="piece 3:9 is not within 0:8"):
         probe("ab cdefg", 2)
     with pytest.raises(ValueError, match="short needs the 2 items"):
         probe("ab cdefgh", 1)
-    fresh = np.zeros((1, 3))
+    with pytest.raises(ValueError, match="out 2 rows"):
+        probe("ab cdefgh", 2, rows=1)
+    with pytest.raises(ValueError, match="a kept row of 16 bytes, not 3 numbers"):
+        probe("ab cdefgh", 2, kept=np.arange(2.0).tobytes())
+    fresh, out = np.arange(3.0), np.zeros(6)
+    kernels.offer_rows(["ab"], fresh, {"ab": [1]}, 3, out, 64, None, print)
+    assert out.tolist() == [0, 0, 0, 0, 1, 2]
     with pytest.raises(ValueError, match="piece 2 is not one of the 2 rows"):
-        kernels.offer_rows(["ab"], fresh, {"ab": [0, 2]}, [None, None], 64, None, print)
+        kernels.offer_rows(["ab"], fresh, {"ab": [0, 2]}, 3, out, 64, None, print)
+    with pytest.raises(ValueError, match="fresh needs 2 rows of 3"):
+        kernels.offer_rows(["ab", "c"], fresh, {"ab": [0], "c": [1]}, 3, out, 64, None, print)
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+def test_kept_rows_are_the_numbers_of_the_fresh_ones(kernels: ModuleType) -> None:
+    """A row offered to the cache is its numbers as bytes, which come back the same."""
+    offered: list = []
+    fresh = np.array([[1.5, -np.inf, 2.0**-1074], [-0.0, np.nan, 7.0]])
+    out = np.zeros(6)
+    kernels.offer_rows(
+        ["a", "b"],
+        fresh.reshape(-1),
+        {"a": [1], "b": [0]},
+        3,
+        out,
+        64,
+        0,
+        lambda key, row: offered.append((key, row)),
+    )
+    assert [key for key, _ in offered] == [(0, "a"), (0, "b")]
+    assert [row for _, row in offered] == [fresh[0].tobytes(), fresh[1].tobytes()]
+    assert out.tobytes() == fresh[::-1].tobytes()
+    again, short = np.zeros(3), np.empty(1, dtype=np.uint8)
+    piece = [segment._Piece(0, 1, "Latn", "Latn")]
+    kernels.piece_rows("a", piece, 5, 64, 0, dict(offered).get, 3, again, {}, short)
+    assert again.tobytes() == fresh[0].tobytes()
 
 
 # Spans: the runs of labelled pieces.
@@ -634,6 +817,47 @@ def test_the_kernel_sets_every_field_of_a_segment() -> None:
     names = tuple(f.name for f in dataclasses.fields(Segment))
     assert PURE.SEGMENT_FIELDS == names
     assert all(f.default is None for f in dataclasses.fields(Segment)[8:])
+    # make_pieces likewise, for segment._Piece.
+    assert tuple(f.name for f in dataclasses.fields(segment._Piece)) == PURE.PIECE_FIELDS
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+def test_fields_are_written_only_in_slots_that_hold_any_object(kernels: ModuleType) -> None:
+    """The kernels write a new object's fields straight into its slots: a name that is
+    not such a slot of the class itself is an error, not a write somewhere else."""
+
+    class Slotted:
+        __slots__ = ("a", "b")
+        c = property(lambda self: 1)
+
+    class Sub(Slotted):
+        __slots__ = ()
+
+    assert len(kernels.slot_offsets(Slotted, ("a", "b"))) == 2
+    for cls, name in ((Slotted, "c"), (Slotted, "z"), (Sub, "a"), (Segment, "__init__")):
+        with pytest.raises(ValueError, match=f"'{name}' is not a slot of {cls.__name__}"):
+            kernels.slot_offsets(cls, ("a", name) if cls is Slotted else (name,))
+    if kernels is BUILT:
+        # Compiled, members of C types that hold a C number or are read-only too.
+        with pytest.raises(ValueError, match="'__dictoffset__' is not a slot of type that"):
+            kernels.slot_offsets(type, ("__dictoffset__",))
+        with pytest.raises(ValueError, match="'stop' is not a slot of slice that"):
+            kernels.slot_offsets(slice, ("stop",))
+
+
+@needs_extension
+def test_fields_written_in_slots_hold_their_references() -> None:
+    """Each field written holds one reference to its value, released with the object."""
+    lang = "".join(["x", "yz"])
+    before = sys.getrefcount(lang)
+    segs = BUILT.cut_segments(
+        Segment, "hello world", [(0, 11, lang, "Latn", 0.5)], [5, 11], ["a", "b"], [None, "n"]
+    )
+    assert sys.getrefcount(lang) - before == 2
+    assert [s.lang for s in segs] == [lang, lang]
+    del segs
+    gc.collect()
+    assert sys.getrefcount(lang) == before
 
 
 @pytest.mark.parametrize("kernels", BUILDS)
@@ -888,17 +1112,26 @@ def test_the_decoding_loops_refuse_sizes_their_buffers_lack(kernels: ModuleType)
     the end of a buffer (the compiled core checks no index; before these checks each of
     these calls crashed the compiled process)."""
     f8, ip = (lambda n: np.zeros(n)), (lambda n: np.zeros(n, dtype=np.intp))
-    kernels.viterbi(f8(4), f8(2), 2, 2, f8(2), f8(4), ip(2), ip(2))  # in range
+    size = kernels.decode_work_size(2, 2)
+    assert kernels.decode_begin(f8(4), f8(2), 2, 2, 1.0, f8(size), ip(4)) >= 0  # in range
     with pytest.raises(ValueError, match="not 0 and 2"):
-        kernels.viterbi(f8(4), f8(2), 0, 2, f8(2), f8(4), ip(2), ip(2))
+        kernels.decode_begin(f8(4), f8(2), 0, 2, 1.0, f8(size), ip(4))
     with pytest.raises(ValueError, match="need 1000 rows of 2"):
-        kernels.viterbi(f8(4), f8(2), 1000, 2, f8(2), f8(4), ip(2), ip(2))
-    labels = np.array([0, 1], dtype=np.intp)
-    kernels.posteriors(f8(4) + 1, f8(2), 2, 2, labels, f8(4), f8(4), f8(2), f8(2))
+        kernels.decode_begin(f8(4), f8(2), 1000, 2, 1.0, f8(size), ip(4))
+    with pytest.raises(ValueError, match="ints 4 and work 22"):
+        kernels.decode_begin(f8(4), f8(2), 2, 2, 1.0, f8(size - 1), ip(4))
+    with pytest.raises(ValueError, match="ints 4 and work 22"):
+        kernels.decode_begin(f8(4), f8(2), 2, 2, 1.0, f8(size), ip(3))
+    labels = np.array([0, 1, 0, 0], dtype=np.intp)
+    kernels.decode_end(f8(size), 2, 2, labels, f8(2))
     with pytest.raises(ValueError, match="label 7 of piece 1 is not one of 2"):
-        kernels.posteriors(f8(4) + 1, f8(2), 2, 2, labels * 7, f8(4), f8(4), f8(2), f8(2))
-    with pytest.raises(ValueError, match="need 3 rows of 2"):
-        kernels.posteriors(f8(4) + 1, f8(3), 3, 2, ip(3), f8(6), f8(6), f8(2), f8(3))
+        kernels.decode_end(f8(size), 2, 2, labels * 7, f8(2))
+    with pytest.raises(ValueError, match="label -1 of piece 0 is not one of 2"):
+        kernels.decode_end(f8(size), 2, 2, -labels - 1, f8(2))
+    with pytest.raises(ValueError, match="work needs 31 numbers, ints and conf 3"):
+        kernels.decode_end(f8(size), 3, 2, ip(3), f8(3))
+    with pytest.raises(ValueError, match="work needs 22 numbers, ints and conf 2"):
+        kernels.decode_end(f8(size), 2, 2, labels, f8(1))
     assert kernels.pairwise_sum(f8(4) + 1, 1, 3) == 3.0
     with pytest.raises(ValueError, match=r"a\[2:7\] is not within the 4 numbers"):
         kernels.pairwise_sum(f8(4), 2, 5)
@@ -907,33 +1140,42 @@ def test_the_decoding_loops_refuse_sizes_their_buffers_lack(kernels: ModuleType)
 
 
 @pytest.mark.parametrize("kernels", BUILDS)
-def test_the_langid_loop_refuses_offsets_and_states_outside_its_tables(
-    kernels: ModuleType,
-) -> None:
-    """langid's automaton run on texts past the data, or moving to a state its tables
-    lack, or with chunks of no bytes: errors (the compiled core checks no index)."""
-    data = np.frombuffer(b"abcd", dtype=np.uint8)
+def test_the_langid_loop_refuses_states_outside_its_tables(kernels: ModuleType) -> None:
+    """langid's automaton moving to a state its tables lack, tables or buffers too small,
+    chunks of no bytes: errors (the compiled core checks no index)."""
     one_state = np.zeros(256, dtype=np.uint16)
     emitting, table = np.ones(1, dtype=np.uint8), np.ones(2, dtype=np.float32)
 
-    def run(offsets: list[int], nextmove: np.ndarray = one_state, chunk: int = 8) -> np.ndarray:
-        out = np.zeros(2 * (len(offsets) - 1))
-        offs = np.array(offsets, dtype=np.intp)
-        args = (len(offsets) - 1, nextmove, emitting, table, 2, chunk, np.zeros(2), out)
-        kernels.loglik(data, offs, *args)
+    def run(
+        texts: list[str], nextmove: np.ndarray = one_state, chunk: int = 8, rows: int = 1
+    ) -> np.ndarray:
+        out = np.zeros(2 * rows)
+        kernels.loglik(texts, nextmove, emitting, table, 2, chunk, np.zeros(2), out)
         return out
 
-    assert run([0, 4]).tolist() == [4.0, 4.0]  # in range: a row per emitting byte
-    with pytest.raises(ValueError, match="text 0 is not within the 4 bytes"):
-        run([0, 100])
-    with pytest.raises(ValueError, match="text 1 is not within"):
-        run([0, 3, 1])
+    assert run(["abcd"]).tolist() == [4.0, 4.0]  # in range: a row per emitting byte
+    assert run(["é"]).tolist() == [2.0, 2.0]  # two UTF-8 bytes
     with pytest.raises(ValueError, match="state 1 is not one of the automaton's 1"):
-        run([0, 4], one_state + 1)
+        run(["abcd"], one_state + 1)
     with pytest.raises(ValueError, match="256 moves per state"):
-        run([0, 4], one_state[:100])
+        run(["abcd"], one_state[:100])
     with pytest.raises(ValueError, match=r"chunk \(0\) positive"):
-        run([0, 4], chunk=0)
+        run(["abcd"], chunk=0)
+    with pytest.raises(ValueError, match="out 2 rows of 2"):
+        run(["ab", "cd"])
+    # A lone surrogate: what str.encode raises, as before the walk encoded the texts.
+    with pytest.raises(UnicodeEncodeError):
+        run(["ab\ud800cd"])
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+def test_the_langid_loop_encodes_every_length_of_utf8(kernels: ModuleType) -> None:
+    """Code points at the edges of UTF-8's one- to four-byte forms are walked as the
+    bytes str.encode gives them."""
+    edges = [0x41, 0x7F, 0x80, 0x7FF, 0x800, 0xD7FF, 0xE000, 0xFFFF, 0x10000, 0x10FFFF]
+    texts = ["".join(map(chr, edges)), "a" + chr(0x1F600) + "é中", "x"]
+    langs = list(IDENTIFIER.languages[:20])
+    assert sums(kernels, texts, langs, 5).tobytes() == sums(None, texts, langs, 5).tobytes()
 
 
 @pytest.mark.parametrize("kernels", BUILDS)

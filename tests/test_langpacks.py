@@ -148,6 +148,13 @@ def test_the_phrase_key_is_its_definition(text: str) -> None:
     assert langpacks.phrase_key(text) == _key_reference(text)
 
 
+def test_ascii_is_its_own_nfc_and_casefolds_to_its_lower_case() -> None:
+    """What the phrase key's shortcut for ASCII text stands on, for every ASCII character."""
+    ascii_chars = "".join(map(chr, range(128)))
+    assert unicodedata.normalize("NFC", ascii_chars) == ascii_chars
+    assert ascii_chars.casefold() == ascii_chars.lower()
+
+
 @pytest.mark.parametrize("kernels", KERNEL_BUILDS)
 @settings(max_examples=500, deadline=None)
 @given(st.one_of(KEY_TEXT, st.text(max_size=20)))

@@ -228,7 +228,11 @@ def test_letter_pattern_finds_exactly_the_letters_one_candidate_writes(data):
 
     ctx = default_context()
     for cands in SCRIPT_LANGUAGES.values():
-        table, pattern = _letter_table(tuple(cands), ctx)
+        letters = _letter_table(tuple(cands), ctx)
+        table, pattern = letters.columns, letters.pattern
+        # The compiled core's table: the same letters and columns, by code point.
+        assert [chr(c) for c in letters.codes] == sorted(table)
+        assert letters.cols.tolist() == [table[c] for c in sorted(table)]
         if pattern is None:
             continue
         chars = sorted(table) + list("a-]^\\[.*ё eé\n") + ["\U0001f600", "\u0301"]
