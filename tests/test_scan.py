@@ -21,11 +21,11 @@ from unittest import mock
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from normalize import compiled, langpacks
-from normalize.boilerplate import features, model, repeats, tokens
+from normalize.boilerplate import features, model, repeats, rules, tokens
 from normalize.config import BoilerplateConfig
 from normalize.context import default_context
 from normalize.extract.text import text_page
@@ -778,3 +778,44 @@ def test_the_model_loops_refuse_lists_of_other_lengths(scan: ModuleType) -> None
     core checks no index; the probabilities' columns are checked above)."""
     with pytest.raises(ValueError, match="1 probabilities for 3 blocks"):
         scan.add_context([{}, {}, {}], [0.5])
+
+
+#: Lines of tokens that share affixes or not, in ASCII and General Punctuation:
+#: capitals, tokens of exactly six characters, every kind of space ``str.split``
+#: cuts at (the separators 0x1c-0x1f among them) and General Punctuation in the
+#: affixes.
+ICON_LINES = st.lists(
+    st.one_of(
+        st.sampled_from(
+            ["bookmarkicon", "CameraIcon", "iconclose", "ICONOPEN", "icon\u2019s", "\u2026icons"]
+            + ["nation", "station", "a", "ab", "abcdef", "ABCDEF", "x" * 9, "informations"]
+        ),
+        st.sampled_from(["bookmarkicon", "cameraicon", "iconopen", "a"]),
+        st.text(st.sampled_from("aAbB\u2014\u2019."), min_size=1, max_size=8),
+    ),
+    max_size=40,
+).flatmap(
+    lambda toks: st.lists(
+        st.sampled_from([" ", "  ", "\t", "\n", "\x1c", "\x1f", "\u2003", "\u2028", "\u205f"]),
+        min_size=len(toks) + 1,
+        max_size=len(toks) + 1,
+    ).map(lambda gaps: "".join(g + t for g, t in zip(gaps, [*toks, ""], strict=True)))
+)
+
+
+@pytest.mark.parametrize("scan", BUILDS)
+@settings(max_examples=600, deadline=None)
+@given(st.one_of(ICON_LINES, KEY_LINES))
+@example("a b c d e f")
+@example(" ".join(["bookmarkicon"] * 150 + ["plain words"] * 200))
+@example(" ".join(["plain words"] * 200 + ["bookmarkicon"] * 150))
+def test_the_scanner_reads_icon_strips_as_the_rule_does(scan: ModuleType, text: str) -> None:
+    """The scanner's icon-strip verdict on a line of ASCII and General Punctuation is the
+    rule's, over the first 300 tokens; any other character is refused."""
+    assert scan.icon_labels(text) == rules._icon_labels(text)
+
+
+@pytest.mark.parametrize("scan", BUILDS)
+def test_the_icon_scanner_refuses_other_characters(scan: ModuleType) -> None:
+    with pytest.raises(ValueError, match="neither ASCII nor General Punctuation"):
+        scan.icon_labels("bookmarkicon cameraicon checkicon downicon éicon closeicon")

@@ -366,6 +366,8 @@ class _Line:
                 text, _KEY_CLASSES, math.log1p
             )
             self.n_words = nw
+            # A strip never ends a sentence (``end`` is the search of ``rules._SENT_END``).
+            self.icon = not end and scan.icon_labels(text)
         elif chars is not None and SCAN_COMPILED:
             # The compiled scanner's one pass with the character flags of
             # ``chars`` (made for the blocks of code points the line has).
@@ -402,8 +404,9 @@ class _Line:
             self.base = scan.base_features(
                 len(text), nw, end, n_sent, n_comma, n_digit, n_caps, url, n_nav, math.log1p
             )
-        # A strip never ends a sentence (``end`` is the search of ``rules._SENT_END``).
-        self.icon = not end and _icon_labels(text)
+        if not (ascii_words and SCAN_COMPILED):
+            # The rule itself (the scanner reads ASCII and General Punctuation only).
+            self.icon = not end and _icon_labels(text)
         self._rule: str | None = None
         self._rule_src: object = None
 

@@ -15,6 +15,8 @@ in one call per page, without a bytes object per shingle.
 page's blocks (:mod:`normalize.boilerplate.model`) in one call, each block's
 features read once, and :func:`add_context` its step between the stages: the
 same products added in the same order, so the same floats.
+:func:`icon_labels` is the icon-strip rule on a line of ASCII and General
+Punctuation, without a string per token.
 """
 
 from __future__ import annotations
@@ -765,6 +767,136 @@ def base_features(
         1.0 if url else 0.0,
         n_nav if n_nav < 3 else 3.0,
     )
+
+
+# The icon-strip rule of a line of ASCII and General Punctuation ----------------
+
+
+def _splits(o: int) -> bool:
+    """Whitespace to ``str.split`` among ASCII and General Punctuation (``str.isspace``)."""
+    return (
+        o == 32
+        or 9 <= o <= 13
+        or 28 <= o <= 31
+        or 0x2000 <= o <= 0x200A
+        or o == 0x2028
+        or o == 0x2029
+        or o == 0x202F
+        or o == 0x205F
+    )
+
+
+def _affix(text: str, a: int) -> int:
+    """The four characters ``text[a : a + 4]`` casefolded (only ASCII capitals change
+    there), one number: 16 bits each, as General Punctuation needs."""
+    key = 0
+    for p in range(a, a + 4):
+        o = ord(text[p])
+        if 65 <= o <= 90:
+            o += 32
+        key = (key << 16) | o
+    return key
+
+
+def icon_labels(text: str) -> bool:
+    """``rules._icon_labels`` of a line of ASCII and General Punctuation, in two passes
+    over its first 300 tokens and no string per token.
+
+    The tokens are ``text.split()``'s; casefolded (ASCII capitals made small:
+    General Punctuation has no case) a token keeps its length, so its head and
+    tail are its first and last four characters, lowered. An affix that is on
+    ``need`` (0.4 of the tokens) of the ``m`` long tokens is on more than a third
+    of them: the first pass keeps the two affixes of each kind that can be
+    (Misra and Gries' frequent items, two counters), the second counts those
+    two exactly.
+
+    >>> icon_labels("icon bookmark-bicon bookmarkicon cameraicon checkicon chevron downicon")
+    True
+    >>> icon_labels("The nation's station ran a relation of the situation and information")
+    False
+    """
+    n = len(text)
+    for c in text:
+        o = ord(c)
+        if o >= 128 and not 0x2000 <= o < 0x2070:  # the compiled core reads no other text
+            raise ValueError(f"{c!r} is neither ASCII nor General Punctuation")
+    if n < 11:
+        return False  # six tokens and the five spaces between them
+    # First pass: the tokens, the long ones, and each kind's two candidate affixes.
+    n_toks = 0
+    m = 0
+    h1 = h2 = t1 = t2 = 0
+    hc1 = hc2 = tc1 = tc2 = 0
+    a = -1  # where the token being read started
+    p = 0
+    while p <= n and n_toks < 300:
+        if p < n and not _splits(ord(text[p])):
+            if a < 0:
+                a = p
+        elif a >= 0:
+            n_toks += 1
+            if p - a >= 6:
+                m += 1
+                head = _affix(text, a)
+                tail = _affix(text, p - 4)
+                if hc1 and head == h1:
+                    hc1 += 1
+                elif hc2 and head == h2:
+                    hc2 += 1
+                elif not hc1:
+                    h1 = head
+                    hc1 = 1
+                elif not hc2:
+                    h2 = head
+                    hc2 = 1
+                else:
+                    hc1 -= 1
+                    hc2 -= 1
+                if tc1 and tail == t1:
+                    tc1 += 1
+                elif tc2 and tail == t2:
+                    tc2 += 1
+                elif not tc1:
+                    t1 = tail
+                    tc1 = 1
+                elif not tc2:
+                    t2 = tail
+                    tc2 = 1
+                else:
+                    tc1 -= 1
+                    tc2 -= 1
+            a = -1
+        p += 1
+    if n_toks < 6:
+        return False
+    need = 0.4 * n_toks
+    if m == 0 or m < need:
+        return False
+    # Second pass: the candidates' counts (a counter at 0 names none).
+    k = 0
+    hn1 = hn2 = tn1 = tn2 = 0
+    a = -1
+    p = 0
+    while p <= n and k < n_toks:
+        if p < n and not _splits(ord(text[p])):
+            if a < 0:
+                a = p
+        elif a >= 0:
+            k += 1
+            if p - a >= 6:
+                head = _affix(text, a)
+                tail = _affix(text, p - 4)
+                if hc1 and head == h1:
+                    hn1 += 1
+                if hc2 and head == h2:
+                    hn2 += 1
+                if tc1 and tail == t1:
+                    tn1 += 1
+                if tc2 and tail == t2:
+                    tn2 += 1
+            a = -1
+        p += 1
+    return hn1 >= need or hn2 >= need or tn1 >= need or tn2 >= need
 
 
 # A page's stopwords: how many each line has -----------------------------------
