@@ -97,7 +97,7 @@ cpdef stop_table(list words, cython.uint[::1] slots)
 
 
 @cython.locals(size=Py_ssize_t, n_stop=Py_ssize_t, mask=Py_ssize_t, m=Py_ssize_t, room=Py_ssize_t,
-               i=Py_ssize_t, a=Py_ssize_t, p=Py_ssize_t, q=Py_ssize_t, s=Py_ssize_t, k=Py_ssize_t,
+               i=Py_ssize_t, a=Py_ssize_t, p=Py_ssize_t, s=Py_ssize_t, k=Py_ssize_t,
                h=cython.uint, o=cython.uint, got=cython.uint, text=str, w=str, low32=cython.uint,
                c=Py_UCS4, probes=Py_ssize_t)
 cpdef Py_ssize_t stop_set_ids(list folded, list words, const cython.uint[::1] word_sets,

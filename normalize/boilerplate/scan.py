@@ -964,7 +964,7 @@ def stop_set_ids(
     The stopwords are ``words`` (word ``i``'s set is ``word_sets[i]``), filed in
     ``slots`` by :func:`stop_table`. Each word of a line is hashed as it is
     read and compared with the stopwords of its slot and the next ones that
-    have its hash, code point by code point: no string per word, no dict
+    have its hash, in place (``str.startswith``): no string per word, no dict
     lookup.
 
     >>> import numpy as np
@@ -1014,13 +1014,11 @@ def stop_set_ids(
                     if k >= n_stop:  # nor its reads
                         raise ValueError(f"slot {s} holds word {k + 1} of {n_stop}")
                     w = words[k]
-                    if len(w) == p - a:
-                        q = 0
-                        while q < p - a and w[q] == text[a + q]:
-                            q += 1
-                        if q == p - a:
-                            got = word_sets[k]
-                            break
+                    # Compiled, a comparison of the two strings' code points in
+                    # place (``PyUnicode_Tailmatch``), not one read per character.
+                    if len(w) == p - a and text.startswith(w, a, p):
+                        got = word_sets[k]
+                        break
                 s = (s + 1) & mask
             out[m] = got
             m += 1
