@@ -83,6 +83,14 @@ def test_the_sketch_is_the_smallest_hashes_of_the_set_of_shingles(
     assert sketch(scan, lines, size, repeats._CRC_TABLE) == reference(lines, size)
 
 
+@pytest.mark.parametrize("scan", BUILDS)
+def test_the_sketch_of_lines_longer_than_a_mebibyte(scan: ModuleType) -> None:
+    """Adler-32's running sums are reduced on the way through a word of more than 2**20
+    bytes (the scanner's sums hold that many bytes' worth) and at each word."""
+    lines = [["a", "x" * 1_100_000, "b", "y" * 400_000, "c", "d\u00e9"], ["e"] * 7]
+    assert sketch(scan, lines, 64, repeats._CRC_TABLE) == reference(lines, 64)
+
+
 def zero_table_hash(shingle: bytes) -> int:
     """The scanner's hash when its CRC table is all zeros: the CRC then depends on the
     length alone, and the hash is Adler-32's, which "aca" and "bab" share."""
@@ -744,11 +752,11 @@ def test_the_page_stoplist_is_that_of_the_words(
 
 @pytest.mark.parametrize("scan", BUILDS)
 def test_the_sketch_refuses_lines_its_buffers_cannot_hold(scan: ModuleType) -> None:
-    """Lines past the data, more words than ``cuts`` has room for, or no room for a hash:
-    errors, not writes past a buffer (the compiled core checks no index)."""
+    """Lines past the data, a ring too small for a shingle's words, or no room for a
+    hash: errors, not writes past a buffer (the compiled core checks no index)."""
     blob = b"a\x00b\x00c"
 
-    def run(starts: list[int], cuts: int = 4, size: int = 2) -> int:
+    def run(starts: list[int], ring: int = 8, size: int = 2) -> int:
         return scan.shingle_sketch(
             blob,
             np.array(starts, dtype=np.intp).data,
@@ -756,7 +764,7 @@ def test_the_sketch_refuses_lines_its_buffers_cannot_hold(scan: ModuleType) -> N
             2,
             size,
             repeats._CRC_TABLE.data,
-            np.zeros(cuts, dtype=np.intp).data,
+            np.zeros(ring, dtype=np.intp).data,
             np.zeros(max(size, 1), dtype=np.ulonglong).data,
             np.zeros(2 * max(size, 1), dtype=np.intp).data,
         )
@@ -766,8 +774,8 @@ def test_the_sketch_refuses_lines_its_buffers_cannot_hold(scan: ModuleType) -> N
         run([0, 50])
     with pytest.raises(ValueError, match="line 1 is not within"):
         run([0, 5, 2])
-    with pytest.raises(ValueError, match="line 0 has more words than cuts has room for"):
-        run([0, 5], cuts=3)
+    with pytest.raises(ValueError, match="ring 8"):
+        run([0, 5], ring=7)
     with pytest.raises(ValueError, match=r"size \(0\)"):
         run([0, 5], size=0)
 

@@ -4,17 +4,23 @@
 cimport cython
 
 
-@cython.locals(n=Py_ssize_t, li=Py_ssize_t, lo=Py_ssize_t, hi=Py_ssize_t, nw=Py_ssize_t,
-               p=Py_ssize_t, q=Py_ssize_t, n_shingles=Py_ssize_t, s=Py_ssize_t, a=Py_ssize_t,
-               b=Py_ssize_t, end=Py_ssize_t, last=Py_ssize_t, at=Py_ssize_t, j=Py_ssize_t, seen=bint,
-               byte=cython.uint, crc=cython.uint, ad_lo=cython.uint, ad_hi=cython.uint,
-               low=cython.uint, b0=cython.uint, b1=cython.uint, b2=cython.uint, b3=cython.uint,
-               b4=cython.uint, b5=cython.uint, b6=cython.uint, b7=cython.uint,
-               wide=cython.ulonglong, h=cython.ulonglong)
+@cython.locals(n=Py_ssize_t, li=Py_ssize_t, lo=Py_ssize_t, hi=Py_ssize_t, p=Py_ssize_t,
+               w=Py_ssize_t, at=Py_ssize_t, reduce_at=Py_ssize_t, byte=cython.uint,
+               crc=cython.uint, s1=cython.ulonglong, s2=cython.ulonglong, ones=cython.uint)
 cpdef Py_ssize_t shingle_sketch(const unsigned char[::1] data, const Py_ssize_t[::1] starts,
                                 Py_ssize_t n_lines, Py_ssize_t shingle_words, Py_ssize_t size,
-                                const cython.uint[::1] table, Py_ssize_t[::1] cuts,
+                                const cython.uint[::1] table, Py_ssize_t[::1] ring,
                                 cython.ulonglong[::1] hashes, Py_ssize_t[::1] spans) except -1
+
+
+@cython.locals(length=Py_ssize_t, k=Py_ssize_t, x=cython.uint, ones=cython.uint, wide=cython.ulonglong,
+               m=cython.ulonglong, ad_lo=cython.ulonglong, ad_hi=cython.ulonglong,
+               h=cython.ulonglong, at=Py_ssize_t, j=Py_ssize_t, p=Py_ssize_t, q=Py_ssize_t)
+cdef Py_ssize_t _keep_shingle(const unsigned char[::1] data, Py_ssize_t a, Py_ssize_t b,
+                              cython.uint crc_a, cython.uint crc_b, cython.ulonglong s1_a,
+                              cython.ulonglong s1_b, cython.ulonglong s2_a, cython.ulonglong s2_b,
+                              const cython.uint[::1] table, cython.ulonglong[::1] hashes,
+                              Py_ssize_t[::1] spans, Py_ssize_t n, Py_ssize_t size) noexcept
 
 
 @cython.locals(n=Py_ssize_t, m=Py_ssize_t, n1=Py_ssize_t, n2=Py_ssize_t, k=Py_ssize_t,

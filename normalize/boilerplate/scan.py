@@ -66,7 +66,7 @@ def shingle_sketch(
     shingle_words: int,
     size: int,
     table: Buffer,
-    cuts: Buffer,
+    ring: Buffer,
     hashes: Buffer,
     spans: Buffer,
 ) -> int:
@@ -83,14 +83,20 @@ def shingle_sketch(
 
     The smallest hashes go to ``hashes[:n]`` in order, the offsets of their
     shingles' bytes to ``spans[2i]`` and ``spans[2i + 1]``; returns ``n``
-    (``size`` at most). ``table`` is :func:`crc_table` (eight tables); ``cuts`` a scratch
-    buffer of one more item than the longest line has words. A shingle
-    whose hash is above the largest kept one, once ``size`` are kept, is
-    dropped at once, so the page costs about one pass over its bytes per
-    word of a shingle.
+    (``size`` at most). ``table`` is :func:`crc_table` (eight tables, or any
+    tables as linear as a CRC's); ``ring`` a scratch buffer of
+    ``4 * shingle_words`` items.
+
+    Each line is read once: the CRC register and Adler-32's two sums of its
+    bytes from its start are kept at the start of each of its last
+    ``shingle_words`` words (in ``ring``), and a shingle's checksums come
+    from those at its two ends. Adler-32's sums of ``s[a:b]`` are differences
+    of the sums up to ``b`` and up to ``a``; the CRC register, being linear,
+    is that at ``b`` plus that at ``a`` (less the initial one) carried past
+    ``b - a`` zero bytes, four table reads per eight of them.
     """
     # The compiled core checks no index: the sizes and the lines' offsets are
-    # checked here, and each line's words against the room in ``cuts``.
+    # checked here.
     if size < 1 or shingle_words < 1 or n_lines < 0:
         raise ValueError(f"size ({size}) and shingle_words ({shingle_words}) must be positive")
     if (
@@ -98,8 +104,13 @@ def shingle_sketch(
         or len(spans) < 2 * size
         or len(starts) < n_lines + 1
         or len(table) < 2048
+        or len(ring) < 4 * shingle_words
     ):
-        raise ValueError(f"hashes needs {size} items, spans {2 * size}, starts {n_lines + 1}")
+        raise ValueError(
+            f"hashes needs {size} items, spans {2 * size}, starts {n_lines + 1}, "
+            f"ring {4 * shingle_words}"
+        )
+    ones = 0xFFFFFFFF  # a C number compiled: the literal would be an object
     n = 0
     for li in range(n_lines):
         lo = starts[li]
@@ -108,120 +119,143 @@ def shingle_sketch(
             raise ValueError(f"line {li} is not within the {len(data)} bytes of data")
         if lo == hi:
             continue
-        if len(cuts) < 2:
-            raise ValueError(f"line {li} has more words than cuts has room for")
-        # cuts[w]: the offset just before word w (a NUL, or lo - 1); cuts[nw] = hi.
-        nw = 0
-        cuts[0] = lo - 1
-        for p in range(lo, hi):
-            if data[p] == 0:
-                nw += 1
-                if nw + 1 >= len(cuts):
-                    raise ValueError(f"line {li} has more words than cuts has room for")
-                cuts[nw] = p
-        nw += 1
-        cuts[nw] = hi
-        n_shingles = nw - shingle_words + 1
-        if n_shingles < 1:
-            n_shingles = 1
-        for s in range(n_shingles):
-            a = cuts[s] + 1
-            last = s + shingle_words
-            if last > nw:
-                last = nw
-            b = cuts[last]
-            crc = 0xFFFFFFFF
-            ad_lo = 1
-            ad_hi = 0
+        # The register and the sums of data[lo:p] (the register from 0xFFFFFFFF),
+        # reduced modulo 65521 (the largest prime below 2**16) every 2**20 bytes
+        # at most, and at each word's start; word 0 starts at lo.
+        crc = ones
+        s1 = 0
+        s2 = 0
+        ring[0] = lo
+        ring[1] = crc
+        ring[2] = 0
+        ring[3] = 0
+        w = 0  # the word being read
+        reduce_at = lo + 1048576
+        p = lo
+        while True:
+            if p < hi and data[p] != 0:
+                byte = data[p]
+                crc = table[(crc ^ byte) & 0xFF] ^ (crc >> 8)
+                s1 += byte
+                s2 += s1
+                p += 1
+                if p == reduce_at:
+                    s1 %= 65521
+                    s2 %= 65521
+                    reduce_at = p + 1048576
+                continue
+            # Word w ends at p: the shingle that it ends, if it is a shingle's last.
+            if w + 1 >= shingle_words:
+                at = 4 * ((w + 1 - shingle_words) % shingle_words)
+                n = _keep_shingle(
+                    data,
+                    ring[at],
+                    p,
+                    ring[at + 1],
+                    crc,
+                    ring[at + 2],
+                    s1,
+                    ring[at + 3],
+                    s2,
+                    table,
+                    hashes,
+                    spans,
+                    n,
+                    size,
+                )
+            if p == hi:
+                break
+            # The NUL, and the next word's start.
+            crc = table[crc & 0xFF] ^ (crc >> 8)
+            s2 += s1
+            p += 1
+            w += 1
+            at = 4 * (w % shingle_words)
+            s1 %= 65521
+            s2 %= 65521
+            reduce_at = p + 1048576
+            ring[at] = p
+            ring[at + 1] = crc
+            ring[at + 2] = s1
+            ring[at + 3] = s2
+        if w + 1 < shingle_words:  # fewer words than a shingle: the line is one
+            n = _keep_shingle(data, lo, hi, ones, crc, 0, s1, 0, s2, table, hashes, spans, n, size)
+    return n
+
+
+def _keep_shingle(
+    data: Buffer,
+    a: int,
+    b: int,
+    crc_a: int,
+    crc_b: int,
+    s1_a: int,
+    s1_b: int,
+    s2_a: int,
+    s2_b: int,
+    table: Buffer,
+    hashes: Buffer,
+    spans: Buffer,
+    n: int,
+    size: int,
+) -> int:
+    """Keep the shingle ``data[a:b]`` among the ``n`` smallest hashes if it is one of
+    the ``size`` smallest (a new shingle, or another with a kept hash): its hash
+    from the CRC registers and Adler-32's sums at ``a`` and ``b`` (those at
+    ``a`` below 65521). Returns how many are kept."""
+    length = b - a
+    # The register at a, less the initial one, carried past the shingle's bytes
+    # as zeros: eight at a time (the tables of bytes followed by 7 to 4 zeros;
+    # the zero bytes' own entries are 0), then one by one.
+    ones = 0xFFFFFFFF  # a C number compiled: the literal would be an object
+    x = crc_a ^ ones
+    k = length
+    while k >= 8:
+        x = (
+            table[1792 + (x & 0xFF)]
+            ^ table[1536 + ((x >> 8) & 0xFF)]
+            ^ table[1280 + ((x >> 16) & 0xFF)]
+            ^ table[1024 + (x >> 24)]
+        )
+        k -= 8
+    while k > 0:
+        x = table[x & 0xFF] ^ (x >> 8)
+        k -= 1
+    wide = crc_b ^ x ^ ones  # 64 bits wide (compiled) before the shift
+    # Adler-32: 1 plus the bytes' sum, and the sum of those running sums.
+    m = length % 65521
+    ad_lo = (s1_b % 65521 + 65522 - s1_a) % 65521
+    ad_hi = (s2_b % 65521 + m + 65521 - s2_a + 65521 - (m * s1_a) % 65521) % 65521
+    h = (wide << 32) | (ad_hi << 16) | ad_lo
+    if n == size and h >= hashes[n - 1]:
+        return n
+    # Where h goes among the kept hashes (after its equals), and whether a
+    # kept shingle with the same hash has the same bytes.
+    at = n
+    while at > 0 and hashes[at - 1] > h:
+        at -= 1
+    j = at - 1
+    while j >= 0 and hashes[j] == h:
+        if spans[2 * j + 1] - spans[2 * j] == length:
+            q = spans[2 * j]
             p = a
-            while p < b:
-                # Adler-32's sums are taken modulo 65521 (the largest prime
-                # below 2**16) every 5552 bytes, as zlib does: the most bytes
-                # after which the sums still fit in 32 bits.
-                end = p + 5552
-                if end > b:
-                    end = b
-                # Eight bytes at a time, their CRC steps by eight tables at once
-                # (the same CRC: each step is linear), then byte by byte.
-                while p + 8 <= end:
-                    b0 = data[p]
-                    b1 = data[p + 1]
-                    b2 = data[p + 2]
-                    b3 = data[p + 3]
-                    b4 = data[p + 4]
-                    b5 = data[p + 5]
-                    b6 = data[p + 6]
-                    b7 = data[p + 7]
-                    low = crc ^ (b0 | (b1 << 8) | (b2 << 16) | (b3 << 24))
-                    crc = (
-                        table[1792 + (low & 0xFF)]
-                        ^ table[1536 + ((low >> 8) & 0xFF)]
-                        ^ table[1280 + ((low >> 16) & 0xFF)]
-                        ^ table[1024 + (low >> 24)]
-                        ^ table[768 + b4]
-                        ^ table[512 + b5]
-                        ^ table[256 + b6]
-                        ^ table[b7]
-                    )
-                    ad_lo += b0
-                    ad_hi += ad_lo
-                    ad_lo += b1
-                    ad_hi += ad_lo
-                    ad_lo += b2
-                    ad_hi += ad_lo
-                    ad_lo += b3
-                    ad_hi += ad_lo
-                    ad_lo += b4
-                    ad_hi += ad_lo
-                    ad_lo += b5
-                    ad_hi += ad_lo
-                    ad_lo += b6
-                    ad_hi += ad_lo
-                    ad_lo += b7
-                    ad_hi += ad_lo
-                    p += 8
-                while p < end:
-                    byte = data[p]
-                    crc = table[(crc ^ byte) & 0xFF] ^ (crc >> 8)
-                    ad_lo += byte
-                    ad_hi += ad_lo
-                    p += 1
-                ad_lo %= 65521
-                ad_hi %= 65521
-            wide = crc ^ 0xFFFFFFFF  # 64 bits wide (compiled) before the shift
-            h = (wide << 32) | (ad_hi << 16) | ad_lo
-            if n == size and h >= hashes[n - 1]:
-                continue
-            # Where h goes among the kept hashes (after its equals), and
-            # whether a kept shingle with the same hash has the same bytes.
-            at = n
-            while at > 0 and hashes[at - 1] > h:
-                at -= 1
-            seen = False
-            j = at - 1
-            while j >= 0 and hashes[j] == h and not seen:
-                if spans[2 * j + 1] - spans[2 * j] == b - a:
-                    seen = True
-                    q = spans[2 * j]
-                    for p in range(a, b):
-                        if data[p] != data[q]:
-                            seen = False
-                            break
-                        q += 1
-                j -= 1
-            if seen:
-                continue
-            if n < size:
-                n += 1
-            j = n - 1
-            while j > at:
-                hashes[j] = hashes[j - 1]
-                spans[2 * j] = spans[2 * j - 2]
-                spans[2 * j + 1] = spans[2 * j - 1]
-                j -= 1
-            hashes[at] = h
-            spans[2 * at] = a
-            spans[2 * at + 1] = b
+            while p < b and data[p] == data[q]:
+                p += 1
+                q += 1
+            if p == b:
+                return n
+        j -= 1
+    if n < size:
+        n += 1
+    j = n - 1
+    while j > at:
+        hashes[j] = hashes[j - 1]
+        spans[2 * j] = spans[2 * j - 2]
+        spans[2 * j + 1] = spans[2 * j - 1]
+        j -= 1
+    hashes[at] = h
+    spans[2 * at] = a
+    spans[2 * at + 1] = b
     return n
 
 
