@@ -217,6 +217,35 @@ def test_the_probabilities_are_those_of_the_interpreted_path(
 
 
 @pytest.mark.parametrize("scan", BUILDS)
+def test_the_probabilities_read_names_equal_to_those_of_the_block_before(
+    scan: ModuleType,
+) -> None:
+    """Blocks whose items come in another order, or whose names are other strings equal to
+    the ones of the block before (the scanner takes a column without a lookup only for
+    the very string it kept at that position), have the interpreted path's numbers."""
+    two_stage = {"stage1": {"ab": 1.5, "cd": -2.0}, "stage2": {"cd": 0.25, "prev_p": 3.0}}
+
+    def name(s: str) -> str:
+        return "".join(list(s))  # equal, not the same string
+
+    feats = [
+        {"ab": 1.0, "cd": 2.0},
+        {name("ab"): 3.0, name("cd"): 0.5},
+        {"cd": 1.0, "ab": -1.0, "xy": 7.0},
+        {"xy": 2.0, "ab": 0.5},
+        {"ab": 1.0, "cd": 2.0},
+    ]
+    with mock.patch.object(model, "SCAN_COMPILED", False):
+        want = model.content_probabilities([dict(f) for f in feats], two_stage)
+    with (
+        mock.patch.object(model, "SCAN_COMPILED", True),
+        mock.patch.object(model, "scan", scan),
+    ):
+        got = model.content_probabilities([dict(f) for f in feats], two_stage)
+    assert bits(got) == bits(want)
+
+
+@pytest.mark.parametrize("scan", BUILDS)
 def test_the_probabilities_check_their_columns(scan: ModuleType) -> None:
     """Columns past the features, weights that are not one per column, or too few rows:
     errors, not reads or writes past a buffer (the compiled core checks no index)."""

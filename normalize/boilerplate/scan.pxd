@@ -25,7 +25,8 @@ cdef Py_ssize_t _keep_shingle(const unsigned char[::1] data, Py_ssize_t a, Py_ss
 
 @cython.locals(n=Py_ssize_t, m=Py_ssize_t, n1=Py_ssize_t, n2=Py_ssize_t, k=Py_ssize_t,
                i=Py_ssize_t, u=Py_ssize_t, at=Py_ssize_t, z=double, ctx_p=double, wide=double,
-               prev=double, after=double, f=dict, p1=list, out=list, column=dict)
+               prev=double, after=double, f=dict, p1=list, out=list, column=dict, t=Py_ssize_t,
+               seen=list, seen_cols=list)
 cpdef list content_probabilities(list names, const Py_ssize_t[::1] cols1,
                                  const double[::1] weights1, const Py_ssize_t[::1] cols2,
                                  const double[::1] weights2, const Py_ssize_t[::1] context,

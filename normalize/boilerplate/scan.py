@@ -321,6 +321,12 @@ def content_probabilities(
         column[names[u]] = u
     if len(column) != m:
         raise ValueError(f"the {m} feature names are not all different")
+    # The blocks' dicts have their text features first, in one order (one dict
+    # literal made them): the name of each item and its column are kept by
+    # position, and an item whose name is the very string kept there takes
+    # that column without a lookup (any other, from ``column``).
+    seen = []
+    seen_cols = []
     p1 = []
     for i in range(n):
         f = feats[i]
@@ -329,10 +335,21 @@ def content_probabilities(
         # sparse): its row is read from its own items, the names it lacks 0.0.
         for u in range(m):
             rows[at + u] = 0.0
+        t = 0
         for name, value in f.items():
-            u = column.get(name, -1)
+            if t < len(seen) and name is seen[t]:
+                u = seen_cols[t]
+            else:
+                u = column.get(name, -1)
+                if t < len(seen):
+                    seen[t] = name
+                    seen_cols[t] = u
+                else:
+                    seen.append(name)
+                    seen_cols.append(u)
             if u >= 0:
                 rows[at + u] = value
+            t += 1
         z = 0.0
         for k in range(n1):
             z += weights1[k] * rows[at + cols1[k]]
