@@ -6,21 +6,15 @@ cimport cython
 
 @cython.locals(n=Py_ssize_t, li=Py_ssize_t, lo=Py_ssize_t, hi=Py_ssize_t, p=Py_ssize_t,
                w=Py_ssize_t, at=Py_ssize_t, reduce_at=Py_ssize_t, byte=cython.uint,
-               crc=cython.uint, s1=cython.ulonglong, s2=cython.ulonglong, ones=cython.uint)
+               crc=cython.uint, s1=cython.ulonglong, s2=cython.ulonglong, ones=cython.uint,
+               a=Py_ssize_t, length=Py_ssize_t, k=Py_ssize_t, x=cython.uint,
+               wide=cython.ulonglong, m=cython.ulonglong, s1_a=cython.ulonglong,
+               ad_lo=cython.ulonglong, ad_hi=cython.ulonglong, h=cython.ulonglong,
+               j=Py_ssize_t, slot=Py_ssize_t, q=Py_ssize_t, r=Py_ssize_t, seen=bint)
 cpdef Py_ssize_t shingle_sketch(const unsigned char[::1] data, const Py_ssize_t[::1] starts,
                                 Py_ssize_t n_lines, Py_ssize_t shingle_words, Py_ssize_t size,
                                 const cython.uint[::1] table, Py_ssize_t[::1] ring,
                                 cython.ulonglong[::1] hashes, Py_ssize_t[::1] spans) except -1
-
-
-@cython.locals(length=Py_ssize_t, k=Py_ssize_t, x=cython.uint, ones=cython.uint, wide=cython.ulonglong,
-               m=cython.ulonglong, ad_lo=cython.ulonglong, ad_hi=cython.ulonglong,
-               h=cython.ulonglong, at=Py_ssize_t, j=Py_ssize_t, p=Py_ssize_t, q=Py_ssize_t)
-cdef Py_ssize_t _keep_shingle(const unsigned char[::1] data, Py_ssize_t a, Py_ssize_t b,
-                              cython.uint crc_a, cython.uint crc_b, cython.ulonglong s1_a,
-                              cython.ulonglong s1_b, cython.ulonglong s2_a, cython.ulonglong s2_b,
-                              const cython.uint[::1] table, cython.ulonglong[::1] hashes,
-                              Py_ssize_t[::1] spans, Py_ssize_t n, Py_ssize_t size) noexcept
 
 
 @cython.locals(n=Py_ssize_t, m=Py_ssize_t, n1=Py_ssize_t, n2=Py_ssize_t, k=Py_ssize_t,

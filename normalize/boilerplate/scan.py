@@ -144,25 +144,67 @@ def shingle_sketch(
                     s2 %= 65521
                     reduce_at = p + 1048576
                 continue
-            # Word w ends at p: the shingle that it ends, if it is a shingle's last.
-            if w + 1 >= shingle_words:
-                at = 4 * ((w + 1 - shingle_words) % shingle_words)
-                n = _keep_shingle(
-                    data,
-                    ring[at],
-                    p,
-                    ring[at + 1],
-                    crc,
-                    ring[at + 2],
-                    s1,
-                    ring[at + 3],
-                    s2,
-                    table,
-                    hashes,
-                    spans,
-                    n,
-                    size,
-                )
+            # Word w ends at p: the shingle that it ends, if it is a shingle's last,
+            # or the whole line, which has fewer words than a shingle (word 0's
+            # start is still in the ring).
+            if w + 1 >= shingle_words or p == hi:
+                at = 4 * ((w + 1 - shingle_words) % shingle_words) if w + 1 >= shingle_words else 0
+                a = ring[at]
+                length = p - a
+                # The register at a, less the initial one, carried past the
+                # shingle's bytes as zeros: eight at a time (the tables of a byte
+                # followed by 7 to 4 zeros; the zero bytes' own entries are 0),
+                # then one by one.
+                x = ring[at + 1] ^ ones
+                k = length
+                while k >= 8:
+                    x = (
+                        table[1792 + (x & 0xFF)]
+                        ^ table[1536 + ((x >> 8) & 0xFF)]
+                        ^ table[1280 + ((x >> 16) & 0xFF)]
+                        ^ table[1024 + (x >> 24)]
+                    )
+                    k -= 8
+                while k > 0:
+                    x = table[x & 0xFF] ^ (x >> 8)
+                    k -= 1
+                wide = crc ^ x ^ ones  # 64 bits wide (compiled) before the shift
+                # Adler-32: 1 plus the bytes' sum, and the sum of those running sums.
+                m = length % 65521
+                s1_a = ring[at + 2]
+                ad_lo = (s1 % 65521 + 65522 - s1_a) % 65521
+                ad_hi = (s2 % 65521 + m + 65521 - ring[at + 3] + 65521 - (m * s1_a) % 65521) % 65521
+                h = (wide << 32) | (ad_hi << 16) | ad_lo
+                if n < size or h < hashes[n - 1]:
+                    # Where h goes among the kept hashes (after its equals), and
+                    # whether a kept shingle with the same hash has the same bytes.
+                    j = n
+                    while j > 0 and hashes[j - 1] > h:
+                        j -= 1
+                    slot = j
+                    seen = False
+                    j -= 1
+                    while j >= 0 and hashes[j] == h and not seen:
+                        if spans[2 * j + 1] - spans[2 * j] == length:
+                            q = spans[2 * j]
+                            r = a
+                            while r < p and data[r] == data[q]:
+                                r += 1
+                                q += 1
+                            seen = r == p
+                        j -= 1
+                    if not seen:
+                        if n < size:
+                            n += 1
+                        j = n - 1
+                        while j > slot:
+                            hashes[j] = hashes[j - 1]
+                            spans[2 * j] = spans[2 * j - 2]
+                            spans[2 * j + 1] = spans[2 * j - 1]
+                            j -= 1
+                        hashes[slot] = h
+                        spans[2 * slot] = a
+                        spans[2 * slot + 1] = p
             if p == hi:
                 break
             # The NUL, and the next word's start.
@@ -178,84 +220,6 @@ def shingle_sketch(
             ring[at + 1] = crc
             ring[at + 2] = s1
             ring[at + 3] = s2
-        if w + 1 < shingle_words:  # fewer words than a shingle: the line is one
-            n = _keep_shingle(data, lo, hi, ones, crc, 0, s1, 0, s2, table, hashes, spans, n, size)
-    return n
-
-
-def _keep_shingle(
-    data: Buffer,
-    a: int,
-    b: int,
-    crc_a: int,
-    crc_b: int,
-    s1_a: int,
-    s1_b: int,
-    s2_a: int,
-    s2_b: int,
-    table: Buffer,
-    hashes: Buffer,
-    spans: Buffer,
-    n: int,
-    size: int,
-) -> int:
-    """Keep the shingle ``data[a:b]`` among the ``n`` smallest hashes if it is one of
-    the ``size`` smallest (a new shingle, or another with a kept hash): its hash
-    from the CRC registers and Adler-32's sums at ``a`` and ``b`` (those at
-    ``a`` below 65521). Returns how many are kept."""
-    length = b - a
-    # The register at a, less the initial one, carried past the shingle's bytes
-    # as zeros: eight at a time (the tables of bytes followed by 7 to 4 zeros;
-    # the zero bytes' own entries are 0), then one by one.
-    ones = 0xFFFFFFFF  # a C number compiled: the literal would be an object
-    x = crc_a ^ ones
-    k = length
-    while k >= 8:
-        x = (
-            table[1792 + (x & 0xFF)]
-            ^ table[1536 + ((x >> 8) & 0xFF)]
-            ^ table[1280 + ((x >> 16) & 0xFF)]
-            ^ table[1024 + (x >> 24)]
-        )
-        k -= 8
-    while k > 0:
-        x = table[x & 0xFF] ^ (x >> 8)
-        k -= 1
-    wide = crc_b ^ x ^ ones  # 64 bits wide (compiled) before the shift
-    # Adler-32: 1 plus the bytes' sum, and the sum of those running sums.
-    m = length % 65521
-    ad_lo = (s1_b % 65521 + 65522 - s1_a) % 65521
-    ad_hi = (s2_b % 65521 + m + 65521 - s2_a + 65521 - (m * s1_a) % 65521) % 65521
-    h = (wide << 32) | (ad_hi << 16) | ad_lo
-    if n == size and h >= hashes[n - 1]:
-        return n
-    # Where h goes among the kept hashes (after its equals), and whether a
-    # kept shingle with the same hash has the same bytes.
-    at = n
-    while at > 0 and hashes[at - 1] > h:
-        at -= 1
-    j = at - 1
-    while j >= 0 and hashes[j] == h:
-        if spans[2 * j + 1] - spans[2 * j] == length:
-            q = spans[2 * j]
-            p = a
-            while p < b and data[p] == data[q]:
-                p += 1
-                q += 1
-            if p == b:
-                return n
-        j -= 1
-    if n < size:
-        n += 1
-    j = n - 1
-    while j > at:
-        hashes[j] = hashes[j - 1]
-        spans[2 * j] = spans[2 * j - 2]
-        spans[2 * j + 1] = spans[2 * j - 1]
-        j -= 1
-    hashes[at] = h
-    spans[2 * at] = a
-    spans[2 * at + 1] = b
     return n
 
 
