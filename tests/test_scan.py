@@ -412,6 +412,13 @@ def test_the_line_scanner_makes_the_phrase_key(scan: ModuleType, text: str) -> N
     assert repr(base) == repr(defined)
 
 
+def test_ascii_and_general_punctuation_casefold_as_they_lower() -> None:
+    """The scanner lowers a key of these characters where phrase_key casefolds it."""
+    chars = "".join(chr(c) for c in [*range(0x80), *range(0x2000, 0x2070)])
+    assert chars.lower() == chars.casefold()
+    assert all(c.lower() == c.casefold() for c in chars)
+
+
 #: Pieces of lines of any script: the line patterns' sentence ends, closers, commas,
 #: separators and URL parts, Han, kana, capitals of several scripts and marks,
 #: digits of other scripts, spaces of every kind, and any other character.
