@@ -863,3 +863,24 @@ def test_the_scanner_reads_icon_strips_as_the_rule_does(scan: ModuleType, text: 
 def test_the_icon_scanner_refuses_other_characters(scan: ModuleType) -> None:
     with pytest.raises(ValueError, match="neither ASCII nor General Punctuation"):
         scan.icon_labels("bookmarkicon cameraicon checkicon downicon éicon closeicon")
+
+
+@pytest.mark.parametrize("scan", BUILDS)
+@settings(max_examples=500, deadline=None)
+@given(
+    st.text(
+        st.one_of(
+            st.characters(max_codepoint=0x7F),
+            st.characters(min_codepoint=0x2000, max_codepoint=0x206F),
+            st.sampled_from(["\x7f", "\x80", "\xe9", "\u1fff", "\u2000", "\u206f", "\u2070"]),
+            st.sampled_from(["\u4e2d", "\U0001f600"]),
+        ),
+        max_size=30,
+    )
+)
+def test_the_scanner_tells_ascii_and_general_punctuation_as_the_pattern(
+    scan: ModuleType, text: str
+) -> None:
+    assert scan.ascii_words(text) == (tokens._BEYOND_ASCII_PUNCT.search(text) is None)
+    with mock.patch.object(tokens, "_SCAN_COMPILED", False):
+        assert tokens._ascii_words(text) == scan.ascii_words(text)

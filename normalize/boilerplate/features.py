@@ -33,8 +33,9 @@ if TYPE_CHECKING:
     from normalize.boilerplate import scan
 else:
     scan = compiled.load("boilerplate.scan")
-#: Whether the boilerplate stage's compiled scanner runs (this package's one
-#: loader of it). Here: lines of ASCII words are read by its one pass
+#: Whether the boilerplate stage's compiled scanner runs (the package's modules
+#: take it from here, but :mod:`~normalize.boilerplate.tokens`, below this one,
+#: which loads it for its check of a line's characters). Here: lines of ASCII words are read by its one pass
 #: (:func:`~normalize.boilerplate.scan.ascii_line`) rather than by the patterns
 #: (faster interpreted than that pass). A page's text features are always
 #: the scanner's (:func:`_text_features`), compiled or not.

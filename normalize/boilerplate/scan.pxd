@@ -54,6 +54,10 @@ cdef bint _has(str text, Py_ssize_t p, Py_ssize_t n, str s)
 cdef bint _ends_sentence(str text, Py_ssize_t end)
 
 
+@cython.locals(o=cython.uint, c=Py_UCS4)
+cpdef bint ascii_words(str text) except -1
+
+
 @cython.locals(n=Py_ssize_t, m=Py_ssize_t, n_words=Py_ssize_t, sent=Py_ssize_t,
                commas=Py_ssize_t, digits=Py_ssize_t, caps=Py_ssize_t, nav=Py_ssize_t,
                nav_from=Py_ssize_t, p=Py_ssize_t, o=cython.uint, url=bint, prev_word=bint,

@@ -443,6 +443,20 @@ def _ends_sentence(text: str, end: int) -> bool:
     return p >= 0 and _is_sent_end(ord(text[p]))
 
 
+def ascii_words(text: str) -> bool:
+    """Whether every character of ``text`` is ASCII or General Punctuation (U+2000 to
+    U+206F): ``tokens._ascii_words``, whose pattern sre tries at each character.
+
+    >>> ascii_words("It\u2019s \u2014 fine\u2026"), ascii_words("caf\u00e9"), ascii_words("")
+    (True, False, True)
+    """
+    for c in text:
+        o = ord(c)
+        if o >= 128 and not 0x2000 <= o < 0x2070:
+            return False
+    return True
+
+
 def ascii_line(text: str) -> tuple[int, str, bool, int, int, int, int, bool, int]:
     """What a line says, for a line whose letters, marks and digits are ASCII.
 
