@@ -289,8 +289,8 @@ def content_probabilities(
     # literal made them): the name of each item and its column are kept by
     # position, and an item whose name is the very string kept there takes
     # that column without a lookup (any other, from ``column``).
-    seen = []
-    seen_cols = []
+    seen: list[str] = []
+    seen_cols: list[int] = []
     p1 = []
     for i in range(n):
         f = feats[i]
