@@ -3,7 +3,6 @@ invariants (blocks tile the text, repeats are order-independent), and bad input.
 
 from __future__ import annotations
 
-import math
 import time
 from collections import Counter
 from pathlib import Path
@@ -684,52 +683,3 @@ def test_a_lines_icon_verdict_is_the_rule_on_its_text(text: str) -> None:
     assert rules.icon_strip(text) == expected
     assert features._Line(text).icon == expected
     assert features._Line(text, features.line_chars(STOP_CTX)).icon == expected
-
-
-def old_structural_reason(f: dict[str, float]) -> str | None:
-    """The structure's rule as it read before it looked for a cue first."""
-    small = math.log1p(12)
-    if f.get("is_title"):
-        return None
-    if f.get("noscript_notice"):
-        return "noscript"
-    if f.get("cls_cookie"):
-        return "cookie"
-    if f.get("cls_breadcrumb") and f.get("log_words", 0.0) <= small:
-        return "breadcrumb"
-    if f.get("in_nav") and f.get("link_density", 0.0) >= 0.5:
-        return "nav"
-    if f.get("cls_share") and f.get("log_words", 0.0) <= small:
-        return "share"
-    if f.get("cls_comments") and not f.get("in_container"):
-        return "comments"
-    return None
-
-
-def old_model_reason(f: dict[str, float]) -> str:
-    """The model's reason as it read before it looked for a cue first."""
-    for cue, reason in model._MODEL_CUES:
-        if f.get(cue):
-            return reason
-    if f.get("link_density", 0.0) >= 0.5:
-        return "link_dense"
-    if f.get("short"):
-        return "short"
-    return "low_score"
-
-
-#: Features of blocks: every name the two functions read, present or not, true or not.
-CUE_FEATURES = st.dictionaries(
-    st.sampled_from(
-        [*model._STRUCTURE_CUES, *model._MODEL_CUE_NAMES]
-        + ["is_title", "log_words", "link_density", "in_container", "short", "tag_p", "bias"]
-    ),
-    st.sampled_from([0.0, 1.0, 0.4, 0.6, 2.0, 3.0, True, False, 0]),
-)
-
-
-@settings(max_examples=500, deadline=None)
-@given(CUE_FEATURES)
-def test_the_structure_and_model_reasons_look_for_a_cue_first(f: dict[str, float]) -> None:
-    assert model.structural_reason(f) == old_structural_reason(f)
-    assert model._model_reason(f) == old_model_reason(f)

@@ -251,17 +251,6 @@ def _lettered_words(line: _Line) -> int:
     return sum(any(c.isalpha() for c in w) for w in line.tokens)
 
 
-#: The features without one of which :func:`structural_reason` names no chrome.
-_STRUCTURE_CUES = (
-    "noscript_notice",
-    "cls_cookie",
-    "cls_breadcrumb",
-    "in_nav",
-    "cls_share",
-    "cls_comments",
-)
-
-
 def structural_reason(f: Mapping[str, float]) -> str | None:
     """Chrome that the HTML structure names with certainty, whatever the text says.
 
@@ -273,8 +262,6 @@ def structural_reason(f: Mapping[str, float]) -> str | None:
     >>> structural_reason({"cls_cookie": 1.0}), structural_reason({"tag_p": 1.0})
     ('cookie', None)
     """
-    if not any(map(f.__contains__, _STRUCTURE_CUES)):
-        return None  # most blocks: no cue (looked for in C, not a get per cue)
     if f.get("is_title"):
         return None
     if f.get("noscript_notice"):
@@ -292,36 +279,25 @@ def structural_reason(f: Mapping[str, float]) -> str | None:
     return None
 
 
-#: The structure's cues of a model verdict of boilerplate, strongest first, and the
-#: reason each names.
-_MODEL_CUES = (
-    ("cls_breadcrumb", "breadcrumb"),
-    ("cls_comments", "comments"),
-    ("cls_share", "share"),
-    ("cls_subscribe", "subscribe"),
-    ("cls_cookie", "cookie"),
-    ("cls_related", "related"),
-    ("cls_ads", "ads"),
-    ("in_nav", "nav"),
-    ("cls_nav", "nav"),
-    ("in_footer", "footer"),
-    ("cls_footer", "footer"),
-    ("in_aside", "sidebar"),
-    ("cls_sidebar", "sidebar"),
-)
-_MODEL_CUE_NAMES = tuple(cue for cue, _ in _MODEL_CUES)
-
-
 def _model_reason(f: Mapping[str, float]) -> str:
-    """Name the strongest cue behind a model verdict of boilerplate.
-
-    >>> _model_reason({"in_nav": 1.0, "cls_share": 1.0}), _model_reason({"short": 1.0})
-    ('share', 'short')
-    """
-    if any(map(f.__contains__, _MODEL_CUE_NAMES)):  # a text block has none
-        for cue, reason in _MODEL_CUES:
-            if f.get(cue):
-                return reason
+    """Name the strongest cue behind a model verdict of boilerplate."""
+    for cue, reason in (
+        ("cls_breadcrumb", "breadcrumb"),
+        ("cls_comments", "comments"),
+        ("cls_share", "share"),
+        ("cls_subscribe", "subscribe"),
+        ("cls_cookie", "cookie"),
+        ("cls_related", "related"),
+        ("cls_ads", "ads"),
+        ("in_nav", "nav"),
+        ("cls_nav", "nav"),
+        ("in_footer", "footer"),
+        ("cls_footer", "footer"),
+        ("in_aside", "sidebar"),
+        ("cls_sidebar", "sidebar"),
+    ):
+        if f.get(cue):
+            return reason
     if f.get("link_density", 0.0) >= 0.5:
         return "link_dense"
     if f.get("short"):
