@@ -21,11 +21,11 @@ from unittest import mock
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from normalize import compiled, langpacks
-from normalize.boilerplate import features, model, repeats, tokens
+from normalize.boilerplate import features, model, repeats, rules, tokens
 from normalize.config import BoilerplateConfig
 from normalize.context import default_context
 from normalize.extract.text import text_page
@@ -81,6 +81,14 @@ def test_the_sketch_is_the_smallest_hashes_of_the_set_of_shingles(
     scan: ModuleType, lines: list[list[str]], size: int
 ) -> None:
     assert sketch(scan, lines, size, repeats._CRC_TABLE) == reference(lines, size)
+
+
+@pytest.mark.parametrize("scan", BUILDS)
+def test_the_sketch_of_lines_longer_than_a_mebibyte(scan: ModuleType) -> None:
+    """Adler-32's running sums are reduced on the way through a word of more than 2**20
+    bytes (the scanner's sums hold that many bytes' worth) and at each word."""
+    lines = [["a", "x" * 1_100_000, "b", "y" * 400_000, "c", "d\u00e9"], ["e"] * 7]
+    assert sketch(scan, lines, 64, repeats._CRC_TABLE) == reference(lines, 64)
 
 
 def zero_table_hash(shingle: bytes) -> int:
@@ -206,6 +214,35 @@ def test_the_probabilities_are_those_of_the_interpreted_path(
     assert bits(got) == bits(want)
     assert [list(f) for f in got_feats] == [list(f) for f in expected]
     assert [bits(list(f.values())) for f in got_feats] == [bits(list(f.values())) for f in expected]
+
+
+@pytest.mark.parametrize("scan", BUILDS)
+def test_the_probabilities_read_names_equal_to_those_of_the_block_before(
+    scan: ModuleType,
+) -> None:
+    """Blocks whose items come in another order, or whose names are other strings equal to
+    the ones of the block before (the scanner takes a column without a lookup only for
+    the very string it kept at that position), have the interpreted path's numbers."""
+    two_stage = {"stage1": {"ab": 1.5, "cd": -2.0}, "stage2": {"cd": 0.25, "prev_p": 3.0}}
+
+    def name(s: str) -> str:
+        return "".join(list(s))  # equal, not the same string
+
+    feats = [
+        {"ab": 1.0, "cd": 2.0},
+        {name("ab"): 3.0, name("cd"): 0.5},
+        {"cd": 1.0, "ab": -1.0, "xy": 7.0},
+        {"xy": 2.0, "ab": 0.5},
+        {"ab": 1.0, "cd": 2.0},
+    ]
+    with mock.patch.object(model, "SCAN_COMPILED", False):
+        want = model.content_probabilities([dict(f) for f in feats], two_stage)
+    with (
+        mock.patch.object(model, "SCAN_COMPILED", True),
+        mock.patch.object(model, "scan", scan),
+    ):
+        got = model.content_probabilities([dict(f) for f in feats], two_stage)
+    assert bits(got) == bits(want)
 
 
 @pytest.mark.parametrize("scan", BUILDS)
@@ -373,6 +410,13 @@ def test_the_line_scanner_makes_the_phrase_key(scan: ModuleType, text: str) -> N
         min(3.0, n_nav),
     )
     assert repr(base) == repr(defined)
+
+
+def test_ascii_and_general_punctuation_casefold_as_they_lower() -> None:
+    """The scanner lowers a key of these characters where phrase_key casefolds it."""
+    chars = "".join(chr(c) for c in [*range(0x80), *range(0x2000, 0x2070)])
+    assert chars.lower() == chars.casefold()
+    assert all(c.lower() == c.casefold() for c in chars)
 
 
 #: Pieces of lines of any script: the line patterns' sentence ends, closers, commas,
@@ -744,11 +788,11 @@ def test_the_page_stoplist_is_that_of_the_words(
 
 @pytest.mark.parametrize("scan", BUILDS)
 def test_the_sketch_refuses_lines_its_buffers_cannot_hold(scan: ModuleType) -> None:
-    """Lines past the data, more words than ``cuts`` has room for, or no room for a hash:
-    errors, not writes past a buffer (the compiled core checks no index)."""
+    """Lines past the data, a ring too small for a shingle's words, or no room for a
+    hash: errors, not writes past a buffer (the compiled core checks no index)."""
     blob = b"a\x00b\x00c"
 
-    def run(starts: list[int], cuts: int = 4, size: int = 2) -> int:
+    def run(starts: list[int], ring: int = 8, size: int = 2) -> int:
         return scan.shingle_sketch(
             blob,
             np.array(starts, dtype=np.intp).data,
@@ -756,7 +800,7 @@ def test_the_sketch_refuses_lines_its_buffers_cannot_hold(scan: ModuleType) -> N
             2,
             size,
             repeats._CRC_TABLE.data,
-            np.zeros(cuts, dtype=np.intp).data,
+            np.zeros(ring, dtype=np.intp).data,
             np.zeros(max(size, 1), dtype=np.ulonglong).data,
             np.zeros(2 * max(size, 1), dtype=np.intp).data,
         )
@@ -766,8 +810,8 @@ def test_the_sketch_refuses_lines_its_buffers_cannot_hold(scan: ModuleType) -> N
         run([0, 50])
     with pytest.raises(ValueError, match="line 1 is not within"):
         run([0, 5, 2])
-    with pytest.raises(ValueError, match="line 0 has more words than cuts has room for"):
-        run([0, 5], cuts=3)
+    with pytest.raises(ValueError, match="ring 8"):
+        run([0, 5], ring=7)
     with pytest.raises(ValueError, match=r"size \(0\)"):
         run([0, 5], size=0)
 
@@ -778,3 +822,65 @@ def test_the_model_loops_refuse_lists_of_other_lengths(scan: ModuleType) -> None
     core checks no index; the probabilities' columns are checked above)."""
     with pytest.raises(ValueError, match="1 probabilities for 3 blocks"):
         scan.add_context([{}, {}, {}], [0.5])
+
+
+#: Lines of tokens that share affixes or not, in ASCII and General Punctuation:
+#: capitals, tokens of exactly six characters, every kind of space ``str.split``
+#: cuts at (the separators 0x1c-0x1f among them) and General Punctuation in the
+#: affixes.
+ICON_LINES = st.lists(
+    st.one_of(
+        st.sampled_from(
+            ["bookmarkicon", "CameraIcon", "iconclose", "ICONOPEN", "icon\u2019s", "\u2026icons"]
+            + ["nation", "station", "a", "ab", "abcdef", "ABCDEF", "x" * 9, "informations"]
+        ),
+        st.sampled_from(["bookmarkicon", "cameraicon", "iconopen", "a"]),
+        st.text(st.sampled_from("aAbB\u2014\u2019."), min_size=1, max_size=8),
+    ),
+    max_size=40,
+).flatmap(
+    lambda toks: st.lists(
+        st.sampled_from([" ", "  ", "\t", "\n", "\x1c", "\x1f", "\u2003", "\u2028", "\u205f"]),
+        min_size=len(toks) + 1,
+        max_size=len(toks) + 1,
+    ).map(lambda gaps: "".join(g + t for g, t in zip(gaps, [*toks, ""], strict=True)))
+)
+
+
+@pytest.mark.parametrize("scan", BUILDS)
+@settings(max_examples=600, deadline=None)
+@given(st.one_of(ICON_LINES, KEY_LINES))
+@example("a b c d e f")
+@example(" ".join(["bookmarkicon"] * 150 + ["plain words"] * 200))
+@example(" ".join(["plain words"] * 200 + ["bookmarkicon"] * 150))
+def test_the_scanner_reads_icon_strips_as_the_rule_does(scan: ModuleType, text: str) -> None:
+    """The scanner's icon-strip verdict on a line of ASCII and General Punctuation is the
+    rule's, over the first 300 tokens; any other character is refused."""
+    assert scan.icon_labels(text) == rules._icon_labels(text)
+
+
+@pytest.mark.parametrize("scan", BUILDS)
+def test_the_icon_scanner_refuses_other_characters(scan: ModuleType) -> None:
+    with pytest.raises(ValueError, match="neither ASCII nor General Punctuation"):
+        scan.icon_labels("bookmarkicon cameraicon checkicon downicon éicon closeicon")
+
+
+@pytest.mark.parametrize("scan", BUILDS)
+@settings(max_examples=500, deadline=None)
+@given(
+    st.text(
+        st.one_of(
+            st.characters(max_codepoint=0x7F),
+            st.characters(min_codepoint=0x2000, max_codepoint=0x206F),
+            st.sampled_from(["\x7f", "\x80", "\xe9", "\u1fff", "\u2000", "\u206f", "\u2070"]),
+            st.sampled_from(["\u4e2d", "\U0001f600"]),
+        ),
+        max_size=30,
+    )
+)
+def test_the_scanner_tells_ascii_and_general_punctuation_as_the_pattern(
+    scan: ModuleType, text: str
+) -> None:
+    assert scan.ascii_words(text) == (tokens._BEYOND_ASCII_PUNCT.search(text) is None)
+    with mock.patch.object(tokens, "_SCAN_COMPILED", False):
+        assert tokens._ascii_words(text) == scan.ascii_words(text)

@@ -33,8 +33,9 @@ if TYPE_CHECKING:
     from normalize.boilerplate import scan
 else:
     scan = compiled.load("boilerplate.scan")
-#: Whether the boilerplate stage's compiled scanner runs (this package's one
-#: loader of it). Here: lines of ASCII words are read by its one pass
+#: Whether the boilerplate stage's compiled scanner runs (the package's modules
+#: take it from here, but :mod:`~normalize.boilerplate.tokens`, below this one,
+#: which loads it for its check of a line's characters). Here: lines of ASCII words are read by its one pass
 #: (:func:`~normalize.boilerplate.scan.ascii_line`) rather than by the patterns
 #: (faster interpreted than that pass). A page's text features are always
 #: the scanner's (:func:`_text_features`), compiled or not.
@@ -366,6 +367,8 @@ class _Line:
                 text, _KEY_CLASSES, math.log1p
             )
             self.n_words = nw
+            # A strip never ends a sentence (``end`` is the search of ``rules._SENT_END``).
+            self.icon = not end and scan.icon_labels(text)
         elif chars is not None and SCAN_COMPILED:
             # The compiled scanner's one pass with the character flags of
             # ``chars`` (made for the blocks of code points the line has).
@@ -402,8 +405,9 @@ class _Line:
             self.base = scan.base_features(
                 len(text), nw, end, n_sent, n_comma, n_digit, n_caps, url, n_nav, math.log1p
             )
-        # A strip never ends a sentence (``end`` is the search of ``rules._SENT_END``).
-        self.icon = not end and _icon_labels(text)
+        if not (ascii_words and SCAN_COMPILED):
+            # The rule itself (the scanner reads ASCII and General Punctuation only).
+            self.icon = not end and _icon_labels(text)
         self._rule: str | None = None
         self._rule_src: object = None
 

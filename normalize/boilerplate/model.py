@@ -11,7 +11,6 @@ line), rules and structure (:func:`structural_reason`), then the model.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import repeat
@@ -231,20 +230,24 @@ def _find_title(
     return None
 
 
-#: A word of a line whose letters and digits are ASCII (``tokens._ASCII_WORD``) with
-#: a letter in it: the tokens are maximal runs, so each such run matches once.
-_ASCII_LETTERED_WORD = re.compile(r"[A-Za-z0-9_]*[A-Za-z][A-Za-z0-9_]*")
+#: What a word of :data:`tokens._ASCII_WORD` keeps of itself without its digits and
+#: "_": nothing when it has no letter.
+_DROP_DIGITS = str.maketrans("", "", "0123456789_")
 
 
 def _lettered_words(line: _Line) -> int:
     """How many of the line's words (:attr:`_Line.tokens`) have a letter (``str.isalpha``)
-    in them; on a line whose letters and digits are ASCII, without making its words.
+    in them; on a line whose letters and digits are ASCII, from its casefolded words
+    (:attr:`_Line.folded_text`: the tokens, lowered) without a pattern or a string per
+    word: those left empty without their digits and "_" have none.
 
     >>> _lettered_words(_Line("The 2 cats_ at 10_000 — ok…")), _lettered_words(_Line("Ça 3 va"))
     (4, 2)
     """
     if _ascii_words(line.text):
-        return len(_ASCII_LETTERED_WORD.findall(line.text))
+        if not line.n_words:
+            return 0
+        return line.n_words - line.folded_text.translate(_DROP_DIGITS).split("\x00").count("")
     return sum(any(c.isalpha() for c in w) for w in line.tokens)
 
 

@@ -162,7 +162,7 @@ def shingle_sketch(
     ``(start, end)`` of the shingle each hash is of, flat, in the joined lines."""
     blob = b"".join(datas)
     starts = np.fromiter(accumulate(map(len, datas), initial=0), np.intp, len(datas) + 1)
-    cuts = np.empty(blob.count(0) + len(datas) + 1, np.intp)
+    ring = np.empty(4 * SHINGLE_WORDS, np.intp)
     hashes = np.empty(size, np.ulonglong)
     spans = np.empty(2 * size, np.intp)
     # memoryviews: the interpreted twin reads Python ints from them.
@@ -173,7 +173,7 @@ def shingle_sketch(
         SHINGLE_WORDS,
         size,
         table.data,
-        cuts.data,
+        ring.data,
         hashes.data,
         spans.data,
     )

@@ -9,7 +9,6 @@ kind of chrome is a new function here and a branch of :func:`_short_rule`
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
@@ -79,9 +78,11 @@ def _wildcard_reason(
 # Rules: named kinds of chrome ----------------------------------------------------
 
 _BREADCRUMB_SEP = regex.compile(r"\s(?:>|»|›|→|/|\\|::|>>)\s")
-#: A character that every separator of :data:`_BREADCRUMB_SEP` has: a line
-#: without one is no trail, found without splitting it.
-_BREADCRUMB_CHAR = re.compile(r"[>»›→/\\:]")
+#: The characters one of which every separator of :data:`_BREADCRUMB_SEP` has: a
+#: line without any is no trail, found without splitting it (each looked for by
+#: ``in``, a scan of the string in C, several times faster than a pattern's
+#: character set tried at each character).
+_BREADCRUMB_CHARS = (">", "»", "›", "→", "/", "\\", ":")
 _TIMESTAMP = regex.compile(
     r"^(?:\d{1,2}:\d{2}(?::\d{2})?(?:\s*[/|-]\s*\d{1,2}:\d{2}(?::\d{2})?)?)$"
 )
@@ -142,7 +143,7 @@ def breadcrumb(text: str) -> bool:
     >>> breadcrumb("Sales grew 5% > inflation / wages in 2019, the report says.")
     False
     """
-    if _BREADCRUMB_CHAR.search(text) is None:
+    if not any(map(text.__contains__, _BREADCRUMB_CHARS)):
         return False  # no separator, so one step
     parts = _BREADCRUMB_SEP.split(text)
     if len(parts) < 3 or _SENT_END.search(text):

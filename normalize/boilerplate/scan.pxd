@@ -4,22 +4,23 @@
 cimport cython
 
 
-@cython.locals(n=Py_ssize_t, li=Py_ssize_t, lo=Py_ssize_t, hi=Py_ssize_t, nw=Py_ssize_t,
-               p=Py_ssize_t, q=Py_ssize_t, n_shingles=Py_ssize_t, s=Py_ssize_t, a=Py_ssize_t,
-               b=Py_ssize_t, end=Py_ssize_t, last=Py_ssize_t, at=Py_ssize_t, j=Py_ssize_t, seen=bint,
-               byte=cython.uint, crc=cython.uint, ad_lo=cython.uint, ad_hi=cython.uint,
-               low=cython.uint, b0=cython.uint, b1=cython.uint, b2=cython.uint, b3=cython.uint,
-               b4=cython.uint, b5=cython.uint, b6=cython.uint, b7=cython.uint,
-               wide=cython.ulonglong, h=cython.ulonglong)
+@cython.locals(n=Py_ssize_t, li=Py_ssize_t, lo=Py_ssize_t, hi=Py_ssize_t, p=Py_ssize_t,
+               w=Py_ssize_t, at=Py_ssize_t, reduce_at=Py_ssize_t, byte=cython.uint,
+               crc=cython.uint, s1=cython.ulonglong, s2=cython.ulonglong, ones=cython.uint,
+               a=Py_ssize_t, length=Py_ssize_t, k=Py_ssize_t, x=cython.uint,
+               wide=cython.ulonglong, m=cython.ulonglong, s1_a=cython.ulonglong,
+               ad_lo=cython.ulonglong, ad_hi=cython.ulonglong, h=cython.ulonglong,
+               j=Py_ssize_t, slot=Py_ssize_t, q=Py_ssize_t, r=Py_ssize_t, seen=bint)
 cpdef Py_ssize_t shingle_sketch(const unsigned char[::1] data, const Py_ssize_t[::1] starts,
                                 Py_ssize_t n_lines, Py_ssize_t shingle_words, Py_ssize_t size,
-                                const cython.uint[::1] table, Py_ssize_t[::1] cuts,
+                                const cython.uint[::1] table, Py_ssize_t[::1] ring,
                                 cython.ulonglong[::1] hashes, Py_ssize_t[::1] spans) except -1
 
 
 @cython.locals(n=Py_ssize_t, m=Py_ssize_t, n1=Py_ssize_t, n2=Py_ssize_t, k=Py_ssize_t,
                i=Py_ssize_t, u=Py_ssize_t, at=Py_ssize_t, z=double, ctx_p=double, wide=double,
-               prev=double, after=double, f=dict, p1=list, out=list, column=dict)
+               prev=double, after=double, f=dict, p1=list, out=list, column=dict, t=Py_ssize_t,
+               seen=list, seen_cols=list)
 cpdef list content_probabilities(list names, const Py_ssize_t[::1] cols1,
                                  const double[::1] weights1, const Py_ssize_t[::1] cols2,
                                  const double[::1] weights2, const Py_ssize_t[::1] context,
@@ -51,6 +52,10 @@ cdef bint _has(str text, Py_ssize_t p, Py_ssize_t n, str s)
 
 @cython.locals(p=Py_ssize_t)
 cdef bint _ends_sentence(str text, Py_ssize_t end)
+
+
+@cython.locals(o=cython.uint, c=Py_UCS4)
+cpdef bint ascii_words(str text) except -1
 
 
 @cython.locals(n=Py_ssize_t, m=Py_ssize_t, n_words=Py_ssize_t, sent=Py_ssize_t,
@@ -97,7 +102,7 @@ cpdef stop_table(list words, cython.uint[::1] slots)
 
 
 @cython.locals(size=Py_ssize_t, n_stop=Py_ssize_t, mask=Py_ssize_t, m=Py_ssize_t, room=Py_ssize_t,
-               i=Py_ssize_t, a=Py_ssize_t, p=Py_ssize_t, q=Py_ssize_t, s=Py_ssize_t, k=Py_ssize_t,
+               i=Py_ssize_t, a=Py_ssize_t, p=Py_ssize_t, s=Py_ssize_t, k=Py_ssize_t,
                h=cython.uint, o=cython.uint, got=cython.uint, text=str, w=str, low32=cython.uint,
                c=Py_UCS4, probes=Py_ssize_t)
 cpdef Py_ssize_t stop_set_ids(list folded, list words, const cython.uint[::1] word_sets,
@@ -134,3 +139,19 @@ cpdef tuple ascii_analysis(str text, const unsigned char[::1] classes, object lo
 cpdef tuple base_features(Py_ssize_t n, Py_ssize_t nw, bint end, Py_ssize_t n_sent,
                           Py_ssize_t n_comma, Py_ssize_t n_digit, Py_ssize_t n_caps, bint url,
                           object n_nav, object log1p)
+
+
+cdef bint _splits(cython.uint o) noexcept
+
+
+@cython.locals(key=cython.ulonglong, p=Py_ssize_t, o=cython.uint)
+cdef cython.ulonglong _affix(str text, Py_ssize_t a) except? 0
+
+
+@cython.locals(n=Py_ssize_t, n_toks=Py_ssize_t, m=Py_ssize_t, k=Py_ssize_t, a=Py_ssize_t,
+               p=Py_ssize_t, o=cython.uint, c=Py_UCS4, need=double,
+               h1=cython.ulonglong, h2=cython.ulonglong, t1=cython.ulonglong, t2=cython.ulonglong,
+               head=cython.ulonglong, tail=cython.ulonglong,
+               hc1=Py_ssize_t, hc2=Py_ssize_t, tc1=Py_ssize_t, tc2=Py_ssize_t,
+               hn1=Py_ssize_t, hn2=Py_ssize_t, tn1=Py_ssize_t, tn2=Py_ssize_t)
+cpdef bint icon_labels(str text) except -1

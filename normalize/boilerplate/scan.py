@@ -15,6 +15,8 @@ in one call per page, without a bytes object per shingle.
 page's blocks (:mod:`normalize.boilerplate.model`) in one call, each block's
 features read once, and :func:`add_context` its step between the stages: the
 same products added in the same order, so the same floats.
+:func:`icon_labels` is the icon-strip rule on a line of ASCII and General
+Punctuation, without a string per token.
 """
 
 from __future__ import annotations
@@ -64,7 +66,7 @@ def shingle_sketch(
     shingle_words: int,
     size: int,
     table: Buffer,
-    cuts: Buffer,
+    ring: Buffer,
     hashes: Buffer,
     spans: Buffer,
 ) -> int:
@@ -81,14 +83,20 @@ def shingle_sketch(
 
     The smallest hashes go to ``hashes[:n]`` in order, the offsets of their
     shingles' bytes to ``spans[2i]`` and ``spans[2i + 1]``; returns ``n``
-    (``size`` at most). ``table`` is :func:`crc_table` (eight tables); ``cuts`` a scratch
-    buffer of one more item than the longest line has words. A shingle
-    whose hash is above the largest kept one, once ``size`` are kept, is
-    dropped at once, so the page costs about one pass over its bytes per
-    word of a shingle.
+    (``size`` at most). ``table`` is :func:`crc_table` (eight tables, or any
+    tables as linear as a CRC's); ``ring`` a scratch buffer of
+    ``4 * shingle_words`` items.
+
+    Each line is read once: the CRC register and Adler-32's two sums of its
+    bytes from its start are kept at the start of each of its last
+    ``shingle_words`` words (in ``ring``), and a shingle's checksums come
+    from those at its two ends. Adler-32's sums of ``s[a:b]`` are differences
+    of the sums up to ``b`` and up to ``a``; the CRC register, being linear,
+    is that at ``b`` plus that at ``a`` (less the initial one) carried past
+    ``b - a`` zero bytes, four table reads per eight of them.
     """
     # The compiled core checks no index: the sizes and the lines' offsets are
-    # checked here, and each line's words against the room in ``cuts``.
+    # checked here.
     if size < 1 or shingle_words < 1 or n_lines < 0:
         raise ValueError(f"size ({size}) and shingle_words ({shingle_words}) must be positive")
     if (
@@ -96,8 +104,13 @@ def shingle_sketch(
         or len(spans) < 2 * size
         or len(starts) < n_lines + 1
         or len(table) < 2048
+        or len(ring) < 4 * shingle_words
     ):
-        raise ValueError(f"hashes needs {size} items, spans {2 * size}, starts {n_lines + 1}")
+        raise ValueError(
+            f"hashes needs {size} items, spans {2 * size}, starts {n_lines + 1}, "
+            f"ring {4 * shingle_words}"
+        )
+    ones = 0xFFFFFFFF  # a C number compiled: the literal would be an object
     n = 0
     for li in range(n_lines):
         lo = starts[li]
@@ -106,120 +119,107 @@ def shingle_sketch(
             raise ValueError(f"line {li} is not within the {len(data)} bytes of data")
         if lo == hi:
             continue
-        if len(cuts) < 2:
-            raise ValueError(f"line {li} has more words than cuts has room for")
-        # cuts[w]: the offset just before word w (a NUL, or lo - 1); cuts[nw] = hi.
-        nw = 0
-        cuts[0] = lo - 1
-        for p in range(lo, hi):
-            if data[p] == 0:
-                nw += 1
-                if nw + 1 >= len(cuts):
-                    raise ValueError(f"line {li} has more words than cuts has room for")
-                cuts[nw] = p
-        nw += 1
-        cuts[nw] = hi
-        n_shingles = nw - shingle_words + 1
-        if n_shingles < 1:
-            n_shingles = 1
-        for s in range(n_shingles):
-            a = cuts[s] + 1
-            last = s + shingle_words
-            if last > nw:
-                last = nw
-            b = cuts[last]
-            crc = 0xFFFFFFFF
-            ad_lo = 1
-            ad_hi = 0
-            p = a
-            while p < b:
-                # Adler-32's sums are taken modulo 65521 (the largest prime
-                # below 2**16) every 5552 bytes, as zlib does: the most bytes
-                # after which the sums still fit in 32 bits.
-                end = p + 5552
-                if end > b:
-                    end = b
-                # Eight bytes at a time, their CRC steps by eight tables at once
-                # (the same CRC: each step is linear), then byte by byte.
-                while p + 8 <= end:
-                    b0 = data[p]
-                    b1 = data[p + 1]
-                    b2 = data[p + 2]
-                    b3 = data[p + 3]
-                    b4 = data[p + 4]
-                    b5 = data[p + 5]
-                    b6 = data[p + 6]
-                    b7 = data[p + 7]
-                    low = crc ^ (b0 | (b1 << 8) | (b2 << 16) | (b3 << 24))
-                    crc = (
-                        table[1792 + (low & 0xFF)]
-                        ^ table[1536 + ((low >> 8) & 0xFF)]
-                        ^ table[1280 + ((low >> 16) & 0xFF)]
-                        ^ table[1024 + (low >> 24)]
-                        ^ table[768 + b4]
-                        ^ table[512 + b5]
-                        ^ table[256 + b6]
-                        ^ table[b7]
+        # The register and the sums of data[lo:p] (the register from 0xFFFFFFFF),
+        # reduced modulo 65521 (the largest prime below 2**16) every 2**20 bytes
+        # at most, and at each word's start; word 0 starts at lo.
+        crc = ones
+        s1 = 0
+        s2 = 0
+        ring[0] = lo
+        ring[1] = crc
+        ring[2] = 0
+        ring[3] = 0
+        w = 0  # the word being read
+        reduce_at = lo + 1048576
+        p = lo
+        while True:
+            if p < hi and data[p] != 0:
+                byte = data[p]
+                crc = table[(crc ^ byte) & 0xFF] ^ (crc >> 8)
+                s1 += byte
+                s2 += s1
+                p += 1
+                if p == reduce_at:
+                    s1 %= 65521
+                    s2 %= 65521
+                    reduce_at = p + 1048576
+                continue
+            # Word w ends at p: the shingle that it ends, if it is a shingle's last,
+            # or the whole line, which has fewer words than a shingle (word 0's
+            # start is still in the ring).
+            if w + 1 >= shingle_words or p == hi:
+                at = 4 * ((w + 1 - shingle_words) % shingle_words) if w + 1 >= shingle_words else 0
+                a = ring[at]
+                length = p - a
+                # The register at a, less the initial one, carried past the
+                # shingle's bytes as zeros: eight at a time (the tables of a byte
+                # followed by 7 to 4 zeros; the zero bytes' own entries are 0),
+                # then one by one.
+                x = ring[at + 1] ^ ones
+                k = length
+                while k >= 8:
+                    x = (
+                        table[1792 + (x & 0xFF)]
+                        ^ table[1536 + ((x >> 8) & 0xFF)]
+                        ^ table[1280 + ((x >> 16) & 0xFF)]
+                        ^ table[1024 + (x >> 24)]
                     )
-                    ad_lo += b0
-                    ad_hi += ad_lo
-                    ad_lo += b1
-                    ad_hi += ad_lo
-                    ad_lo += b2
-                    ad_hi += ad_lo
-                    ad_lo += b3
-                    ad_hi += ad_lo
-                    ad_lo += b4
-                    ad_hi += ad_lo
-                    ad_lo += b5
-                    ad_hi += ad_lo
-                    ad_lo += b6
-                    ad_hi += ad_lo
-                    ad_lo += b7
-                    ad_hi += ad_lo
-                    p += 8
-                while p < end:
-                    byte = data[p]
-                    crc = table[(crc ^ byte) & 0xFF] ^ (crc >> 8)
-                    ad_lo += byte
-                    ad_hi += ad_lo
-                    p += 1
-                ad_lo %= 65521
-                ad_hi %= 65521
-            wide = crc ^ 0xFFFFFFFF  # 64 bits wide (compiled) before the shift
-            h = (wide << 32) | (ad_hi << 16) | ad_lo
-            if n == size and h >= hashes[n - 1]:
-                continue
-            # Where h goes among the kept hashes (after its equals), and
-            # whether a kept shingle with the same hash has the same bytes.
-            at = n
-            while at > 0 and hashes[at - 1] > h:
-                at -= 1
-            seen = False
-            j = at - 1
-            while j >= 0 and hashes[j] == h and not seen:
-                if spans[2 * j + 1] - spans[2 * j] == b - a:
-                    seen = True
-                    q = spans[2 * j]
-                    for p in range(a, b):
-                        if data[p] != data[q]:
-                            seen = False
-                            break
-                        q += 1
-                j -= 1
-            if seen:
-                continue
-            if n < size:
-                n += 1
-            j = n - 1
-            while j > at:
-                hashes[j] = hashes[j - 1]
-                spans[2 * j] = spans[2 * j - 2]
-                spans[2 * j + 1] = spans[2 * j - 1]
-                j -= 1
-            hashes[at] = h
-            spans[2 * at] = a
-            spans[2 * at + 1] = b
+                    k -= 8
+                while k > 0:
+                    x = table[x & 0xFF] ^ (x >> 8)
+                    k -= 1
+                wide = crc ^ x ^ ones  # 64 bits wide (compiled) before the shift
+                # Adler-32: 1 plus the bytes' sum, and the sum of those running sums.
+                m = length % 65521
+                s1_a = ring[at + 2]
+                ad_lo = (s1 % 65521 + 65522 - s1_a) % 65521
+                ad_hi = (s2 % 65521 + m + 65521 - ring[at + 3] + 65521 - (m * s1_a) % 65521) % 65521
+                h = (wide << 32) | (ad_hi << 16) | ad_lo
+                if n < size or h < hashes[n - 1]:
+                    # Where h goes among the kept hashes (after its equals), and
+                    # whether a kept shingle with the same hash has the same bytes.
+                    j = n
+                    while j > 0 and hashes[j - 1] > h:
+                        j -= 1
+                    slot = j
+                    seen = False
+                    j -= 1
+                    while j >= 0 and hashes[j] == h and not seen:
+                        if spans[2 * j + 1] - spans[2 * j] == length:
+                            q = spans[2 * j]
+                            r = a
+                            while r < p and data[r] == data[q]:
+                                r += 1
+                                q += 1
+                            seen = r == p
+                        j -= 1
+                    if not seen:
+                        if n < size:
+                            n += 1
+                        j = n - 1
+                        while j > slot:
+                            hashes[j] = hashes[j - 1]
+                            spans[2 * j] = spans[2 * j - 2]
+                            spans[2 * j + 1] = spans[2 * j - 1]
+                            j -= 1
+                        hashes[slot] = h
+                        spans[2 * slot] = a
+                        spans[2 * slot + 1] = p
+            if p == hi:
+                break
+            # The NUL, and the next word's start.
+            crc = table[crc & 0xFF] ^ (crc >> 8)
+            s2 += s1
+            p += 1
+            w += 1
+            at = 4 * (w % shingle_words)
+            s1 %= 65521
+            s2 %= 65521
+            reduce_at = p + 1048576
+            ring[at] = p
+            ring[at + 1] = crc
+            ring[at + 2] = s1
+            ring[at + 3] = s2
     return n
 
 
@@ -285,6 +285,12 @@ def content_probabilities(
         column[names[u]] = u
     if len(column) != m:
         raise ValueError(f"the {m} feature names are not all different")
+    # The blocks' dicts have their text features first, in one order (one dict
+    # literal made them): the name of each item and its column are kept by
+    # position, and an item whose name is the very string kept there takes
+    # that column without a lookup (any other, from ``column``).
+    seen: list[str] = []
+    seen_cols: list[int] = []
     p1 = []
     for i in range(n):
         f = feats[i]
@@ -293,10 +299,21 @@ def content_probabilities(
         # sparse): its row is read from its own items, the names it lacks 0.0.
         for u in range(m):
             rows[at + u] = 0.0
+        t = 0
         for name, value in f.items():
-            u = column.get(name, -1)
+            if t < len(seen) and name is seen[t]:
+                u = seen_cols[t]
+            else:
+                u = column.get(name, -1)
+                if t < len(seen):
+                    seen[t] = name
+                    seen_cols[t] = u
+                else:
+                    seen.append(name)
+                    seen_cols.append(u)
             if u >= 0:
                 rows[at + u] = value
+            t += 1
         z = 0.0
         for k in range(n1):
             z += weights1[k] * rows[at + cols1[k]]
@@ -424,6 +441,20 @@ def _ends_sentence(text: str, end: int) -> bool:
     while p >= 0 and _is_closer(ord(text[p])):
         p -= 1
     return p >= 0 and _is_sent_end(ord(text[p]))
+
+
+def ascii_words(text: str) -> bool:
+    """Whether every character of ``text`` is ASCII or General Punctuation (U+2000 to
+    U+206F): ``tokens._ascii_words``, whose pattern sre tries at each character.
+
+    >>> ascii_words("It\u2019s \u2014 fine\u2026"), ascii_words("caf\u00e9"), ascii_words("")
+    (True, False, True)
+    """
+    for c in text:
+        o = ord(c)
+        if o >= 128 and not 0x2000 <= o < 0x2070:
+            return False
+    return True
 
 
 def ascii_line(text: str) -> tuple[int, str, bool, int, int, int, int, bool, int]:
@@ -682,7 +713,7 @@ def ascii_analysis(text: str, classes: bytes, log1p: Any) -> tuple[str, int, str
     last characters that are neither spaces nor edge characters
     (:func:`key_classes`), its runs of spaces made one space, casefolded.
     Such text is in NFC already but for two spaces (U+2000 and U+2001, whose
-    NFC forms are spaces too), and only its ASCII capitals casefold.
+    NFC forms are spaces too), and only its ASCII capitals casefold (lowered).
     ``words``, ``folded`` and ``end`` are those of :func:`ascii_line`;
     ``base`` the line's ``_Line.base`` features from its counts, the same
     floats (a count over a count in double precision, as Python divides two
@@ -723,7 +754,10 @@ def ascii_analysis(text: str, classes: bytes, log1p: Any) -> tuple[str, int, str
     if collapse:
         key = " ".join(key.split())
     if upper:
-        key = key.casefold()
+        # Its only capitals are ASCII, whose casefolding is lowering: str.lower,
+        # which copies ASCII text through a table, where casefold maps each
+        # character on its own (several times slower).
+        key = key.lower()
     nw, folded, end, n_sent, n_comma, n_digit, n_caps, url, n_nav = ascii_line(text)
     base = base_features(n, nw, end, n_sent, n_comma, n_digit, n_caps, url, n_nav, log1p)
     return key, nw, folded, base, end
@@ -765,6 +799,136 @@ def base_features(
         1.0 if url else 0.0,
         n_nav if n_nav < 3 else 3.0,
     )
+
+
+# The icon-strip rule of a line of ASCII and General Punctuation ----------------
+
+
+def _splits(o: int) -> bool:
+    """Whitespace to ``str.split`` among ASCII and General Punctuation (``str.isspace``)."""
+    return (
+        o == 32
+        or 9 <= o <= 13
+        or 28 <= o <= 31
+        or 0x2000 <= o <= 0x200A
+        or o == 0x2028
+        or o == 0x2029
+        or o == 0x202F
+        or o == 0x205F
+    )
+
+
+def _affix(text: str, a: int) -> int:
+    """The four characters ``text[a : a + 4]`` casefolded (only ASCII capitals change
+    there), one number: 16 bits each, as General Punctuation needs."""
+    key = 0
+    for p in range(a, a + 4):
+        o = ord(text[p])
+        if 65 <= o <= 90:
+            o += 32
+        key = (key << 16) | o
+    return key
+
+
+def icon_labels(text: str) -> bool:
+    """``rules._icon_labels`` of a line of ASCII and General Punctuation, in two passes
+    over its first 300 tokens and no string per token.
+
+    The tokens are ``text.split()``'s; casefolded (ASCII capitals made small:
+    General Punctuation has no case) a token keeps its length, so its head and
+    tail are its first and last four characters, lowered. An affix that is on
+    ``need`` (0.4 of the tokens) of the ``m`` long tokens is on more than a third
+    of them: the first pass keeps the two affixes of each kind that can be
+    (Misra and Gries' frequent items, two counters), the second counts those
+    two exactly.
+
+    >>> icon_labels("icon bookmark-bicon bookmarkicon cameraicon checkicon chevron downicon")
+    True
+    >>> icon_labels("The nation's station ran a relation of the situation and information")
+    False
+    """
+    n = len(text)
+    for c in text:
+        o = ord(c)
+        if o >= 128 and not 0x2000 <= o < 0x2070:  # the compiled core reads no other text
+            raise ValueError(f"{c!r} is neither ASCII nor General Punctuation")
+    if n < 11:
+        return False  # six tokens and the five spaces between them
+    # First pass: the tokens, the long ones, and each kind's two candidate affixes.
+    n_toks = 0
+    m = 0
+    h1 = h2 = t1 = t2 = 0
+    hc1 = hc2 = tc1 = tc2 = 0
+    a = -1  # where the token being read started
+    p = 0
+    while p <= n and n_toks < 300:
+        if p < n and not _splits(ord(text[p])):
+            if a < 0:
+                a = p
+        elif a >= 0:
+            n_toks += 1
+            if p - a >= 6:
+                m += 1
+                head = _affix(text, a)
+                tail = _affix(text, p - 4)
+                if hc1 and head == h1:
+                    hc1 += 1
+                elif hc2 and head == h2:
+                    hc2 += 1
+                elif not hc1:
+                    h1 = head
+                    hc1 = 1
+                elif not hc2:
+                    h2 = head
+                    hc2 = 1
+                else:
+                    hc1 -= 1
+                    hc2 -= 1
+                if tc1 and tail == t1:
+                    tc1 += 1
+                elif tc2 and tail == t2:
+                    tc2 += 1
+                elif not tc1:
+                    t1 = tail
+                    tc1 = 1
+                elif not tc2:
+                    t2 = tail
+                    tc2 = 1
+                else:
+                    tc1 -= 1
+                    tc2 -= 1
+            a = -1
+        p += 1
+    if n_toks < 6:
+        return False
+    need = 0.4 * n_toks
+    if m == 0 or m < need:
+        return False
+    # Second pass: the candidates' counts (a counter at 0 names none).
+    k = 0
+    hn1 = hn2 = tn1 = tn2 = 0
+    a = -1
+    p = 0
+    while p <= n and k < n_toks:
+        if p < n and not _splits(ord(text[p])):
+            if a < 0:
+                a = p
+        elif a >= 0:
+            k += 1
+            if p - a >= 6:
+                head = _affix(text, a)
+                tail = _affix(text, p - 4)
+                if hc1 and head == h1:
+                    hn1 += 1
+                if hc2 and head == h2:
+                    hn2 += 1
+                if tc1 and tail == t1:
+                    tn1 += 1
+                if tc2 and tail == t2:
+                    tn2 += 1
+            a = -1
+        p += 1
+    return hn1 >= need or hn2 >= need or tn1 >= need or tn2 >= need
 
 
 # A page's stopwords: how many each line has -----------------------------------
@@ -832,7 +996,7 @@ def stop_set_ids(
     The stopwords are ``words`` (word ``i``'s set is ``word_sets[i]``), filed in
     ``slots`` by :func:`stop_table`. Each word of a line is hashed as it is
     read and compared with the stopwords of its slot and the next ones that
-    have its hash, code point by code point: no string per word, no dict
+    have its hash, in place (``str.startswith``): no string per word, no dict
     lookup.
 
     >>> import numpy as np
@@ -882,13 +1046,11 @@ def stop_set_ids(
                     if k >= n_stop:  # nor its reads
                         raise ValueError(f"slot {s} holds word {k + 1} of {n_stop}")
                     w = words[k]
-                    if len(w) == p - a:
-                        q = 0
-                        while q < p - a and w[q] == text[a + q]:
-                            q += 1
-                        if q == p - a:
-                            got = word_sets[k]
-                            break
+                    # Compiled, a comparison of the two strings' code points in
+                    # place (``PyUnicode_Tailmatch``), not one read per character.
+                    if len(w) == p - a and text.startswith(w, a, p):
+                        got = word_sets[k]
+                        break
                 s = (s + 1) & mask
             out[m] = got
             m += 1

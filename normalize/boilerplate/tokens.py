@@ -7,9 +7,19 @@ import the other to tokenize.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import regex
+
+from normalize import compiled
+
+if TYPE_CHECKING:
+    from normalize.boilerplate import scan
+else:
+    scan = compiled.load("boilerplate.scan")
+#: Whether the compiled scanner reads a line's characters for :func:`_ascii_words`
+#: (interpreted, the pattern is faster than its loop).
+_SCAN_COMPILED = compiled.is_compiled(scan)
 
 #: A word is a run of letters (with their marks) and digits; in scripts written
 #: without spaces (Han, kana) each character counts as one, so that a Chinese
@@ -45,7 +55,11 @@ _BEYOND_ASCII_PUNCT = re.compile(r"[^\x00-\x7f\u2000-\u206f]")
 def _ascii_words(text: str) -> bool:
     """Whether every letter, mark and digit of ``text`` is ASCII: English with
     typographic punctuation is, and the ``re`` patterns then give the same tokens."""
-    return text.isascii() or _BEYOND_ASCII_PUNCT.search(text) is None
+    if text.isascii():
+        return True
+    if _SCAN_COMPILED:
+        return scan.ascii_words(text)
+    return _BEYOND_ASCII_PUNCT.search(text) is None
 
 
 def _word_pattern(text: str) -> Any:
