@@ -114,13 +114,16 @@ def page_rows(page: Page, gold, drop_stoplist: bool):
     """
     lines = features.page_lines(page, CTX)
     if drop_stoplist:
+        # The page as one in a language without a stoplist: no language, no
+        # counts. The stage's own lookup is replaced (the compiled one guesses
+        # the language without calling features.guess_stoplist_lang).
         page = dataclasses.replace(page, metadata={**page.metadata, "html_lang": "xx"})
-        orig = features.guess_stoplist_lang
-        features.guess_stoplist_lang = lambda *a, **k: None  # type: ignore[assignment]
+        orig = model.page_stoplist
+        model.page_stoplist = lambda *a, **k: (None, None)  # type: ignore[assignment]
         try:
             ev = model._evidence(page, frozenset(), CONFIG, lines, CTX)
         finally:
-            features.guess_stoplist_lang = orig  # type: ignore[assignment]
+            model.page_stoplist = orig  # type: ignore[assignment]
     else:
         ev = model._evidence(page, frozenset(), CONFIG, lines, CTX)
     ys, ws, mask = [], [], []
