@@ -23,7 +23,6 @@ from typing import Any
 #: changes (a new field), the major part for anything that breaks a reader.
 #: 2.0: every record has every field with one type (see :meth:`Document.to_json`).
 SCHEMA_VERSION = "2.0"
-_SCHEMA_VERSION_JSON = encode_basestring(SCHEMA_VERSION)
 
 #: How a record carries its segments (``--segments``): ``full`` (with their
 #: text: the default, nothing is lost), ``offsets`` (start/end only, ``text``
@@ -67,26 +66,6 @@ BOILERPLATE = "boilerplate"
 #: ``json.dumps`` as a record line writes values (compact, UTF-8 kept): one
 #: encoder for every call rather than one made per call.
 _json_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-
-
-def _json_string(value: Any) -> str:
-    """A string field (or null) as ``json.dumps`` writes it; any other value through it."""
-    if type(value) is str:
-        return encode_basestring(value)
-    return "null" if value is None else _json_dumps(value)
-
-
-def _json_rounded(value: Any) -> str:
-    """``round(value, 4)`` as ``json.dumps`` writes it (a float as its ``repr``)."""
-    rounded = round(value, 4)
-    if type(rounded) is float and math.isfinite(rounded):
-        return float.__repr__(rounded)
-    return _json_dumps(rounded)
-
-
-def _json_int(value: Any) -> str:
-    """A count as ``json.dumps`` writes it (``True`` is not ``1`` there)."""
-    return int.__repr__(value) if type(value) is int else _json_dumps(value)
 
 
 class Stage:
@@ -267,19 +246,6 @@ class ErrorRecord:
             "where": self.where,
         }
 
-    def to_json_line(self) -> str:
-        """:meth:`to_json` as compact JSON, the same bytes as ``json.dumps`` (see
-        :meth:`Document.to_json_line`).
-
-        >>> ErrorRecord("read", "bad_json", 'a "line"').to_json_line()
-        '{"stage":"read","code":"bad_json","message":"a \\\\"line\\\\"","where":null}'
-        """
-        string = _json_string
-        return (
-            f'{{"stage":{string(self.stage)},"code":{string(self.code)},'
-            f'"message":{string(self.message)},"where":{string(self.where)}}}'
-        )
-
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ErrorRecord:
         return cls(data["stage"], data["code"], data["message"], data.get("where"))
@@ -374,18 +340,14 @@ class Document:
         """One JSONL line (no trailing newline); UTF-8 characters are kept as they are.
 
         ``json.dumps(self.to_json(segments=segments), ensure_ascii=False,
-        separators=(",", ":"))``, byte for byte, written field by field
-        instead: the dicts of :meth:`to_json` and two passes of ``json``'s
-        encoder over them cost more than the segments themselves. Strings
-        go through ``json``'s own escaping, numbers as ``json`` writes them,
-        a value of another type (or a non-finite float) through
-        ``json.dumps`` itself, and the metadata's fixed layout through
-        ``json.dumps`` of :func:`metadata_json`. The segments are written by
-        :meth:`Segment.to_json_line` (most of a record, and most of its
-        cost), or by ``write_segments(segments, with_text)``, which writes
-        their objects comma-separated in the same bytes (the compiled
-        :func:`normalize.jsonl.segments_json`, which the ground floor does
-        not import).
+        separators=(",", ":"))``, byte for byte: the record without its
+        segments by one encoder kept for every call (``json.dumps`` with
+        these options makes a new one each time), and the segments, most of
+        a record and most of its cost, written by
+        :meth:`Segment.to_json_line` or by ``write_segments(segments,
+        with_text)``, which writes their objects comma-separated in the same
+        bytes (the compiled :func:`normalize.jsonl.segments_json`, which the
+        ground floor does not import).
 
         >>> doc = Document("d", text='say "hi"', lang_shares=(("en", 0.98765),), changes={"nfc": 1})
         >>> doc.to_json_line() == json.dumps(doc.to_json(), ensure_ascii=False, separators=(",", ":"))
@@ -395,62 +357,21 @@ class Document:
             raise ValueError(
                 f"segments must be one of {', '.join(SEGMENT_MODES)}, not {segments!r}"
             )
+        # The record without its segments, as to_json lays it out, in one
+        # pass of the shared encoder; the segments go between the brackets of
+        # its "segments" key. That key is the first such run of characters:
+        # the fields before it are strings (a quote in them is escaped) and
+        # the language shares' {"lang", "share"} objects.
+        line = _json_dumps(self.to_json(segments="none"))
         if segments == "none" or not self.segments:
-            written = ""
+            return line
+        text = segments == "full"
+        if write_segments is not None:
+            written = write_segments(self.segments, text)
         else:
-            text = segments == "full"
-            if write_segments is not None:
-                written = write_segments(self.segments, text)
-            else:
-                written = ",".join([seg.to_json_line(text=text) for seg in self.segments])
-        string, number = _json_string, _json_rounded
-        shares = ",".join(
-            [
-                f'{{"lang":{string(lang)},"share":{number(share)}}}'
-                for lang, share in self.lang_shares
-            ]
-        )
-        changes = ",".join(
-            [
-                f'{{"step":{string(step)},"count":{_json_int(n)}}}'
-                for step, n in self.changes.items()
-            ]
-        )
-        return "".join(
-            [
-                '{"schema_version":',
-                _SCHEMA_VERSION_JSON,
-                ',"id":',
-                string(self.id),
-                ',"source":',
-                string(self.source),
-                ',"text":',
-                string(self.text),
-                ',"lang":',
-                string(self.lang),
-                ',"lang_confidence":',
-                number(self.lang_confidence),
-                ',"lang_shares":[',
-                shares,
-                '],"segments":[',
-                written,
-                '],"changes":[',
-                changes,
-                '],"errors":[',
-                ",".join([e.to_json_line() for e in self.errors]),
-                '],"warnings":[',
-                ",".join([w.to_json_line() for w in self.warnings]),
-                '],"metadata":',
-                _json_dumps(metadata_json(self.metadata)),
-                ',"steps":[',
-                ",".join([string(step) for step in self.steps]),
-                '],"translated_text":',
-                string(self.translated_text),
-                ',"translated_lang":',
-                string(self.translated_lang),
-                "}",
-            ]
-        )
+            written = ",".join([seg.to_json_line(text=text) for seg in self.segments])
+        at = line.index('"segments":[') + len('"segments":[')
+        return line[:at] + written + line[at:]
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Document:
