@@ -35,6 +35,7 @@ import gzip
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -218,6 +219,10 @@ def compare(ref: Path, new: Path) -> list[str]:
     return problems
 
 
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -228,6 +233,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="leave out the two HTML sets")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args(argv)
+    # Ended by a signal (a timeout's SIGTERM, a closed terminal), the run
+    # still goes through ``finally``: the reference tree's worktree would
+    # otherwise stay registered, and the next run's ``worktree add`` of it fail.
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _exit_on_signal)
     work = Path(tempfile.mkdtemp(prefix="normalize-compare-"))
     ref_tree = work / "ref-tree"
     try:
@@ -253,7 +263,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     finally:
         subprocess.run(
-            ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(ref_tree)],
+            # Twice forced: a worktree still being added when a signal came is locked.
+            ["git", "-C", str(ROOT), "worktree", "remove", "--force", "--force", str(ref_tree)],
             check=False,
             capture_output=True,
         )
