@@ -574,18 +574,24 @@ def record_metadata(
     for key, value in page.items():
         if key in PROCESSING_FIELDS or key not in out:
             out[key] = value
+    # The source's host, parsed once: most records take both their URL and
+    # their hostname from the source.
+    source_host = hostname(source)
     url = out.get("url")
     if isinstance(url, str) and url.startswith("/"):
-        resolved = _absolute(url, source if hostname(source) else None)
+        resolved = _absolute(url, source if source_host else None)
         if resolved:
             out["url"] = resolved
         else:
             del out["url"]  # a path without a site is no URL
-    if "url" not in out and hostname(source):
+    if "url" not in out and source_host:
         out["url"] = source
     if "hostname" not in out:
-        host = hostname(out.get("url") if isinstance(out.get("url"), str) else None)
-        host = host or hostname(source)
+        url = out.get("url")
+        if url is source:
+            host = source_host
+        else:
+            host = hostname(url if isinstance(url, str) else None) or source_host
         if host:
             out["hostname"] = host
     return out
