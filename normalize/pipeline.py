@@ -54,6 +54,7 @@ from normalize.document import (
 )
 from normalize.extract.metadata import record_metadata
 from normalize.extract.text import text_page
+from normalize.io.record import OutputRecord
 from normalize.sniff import sniff_format
 
 if TYPE_CHECKING:
@@ -514,12 +515,13 @@ def iter_batch(
 ) -> Iterator[Document]:
     """:func:`process_batch`, each record given as soon as it is finished.
 
-    A worker that serializes each record as it comes never holds the whole
-    batch's records as objects beside their serialized form: the batch's
-    peak memory is the pages and one form of the records, not both forms.
-    The record is the same; so is the order. With translation (one pass
-    over the batch's records) they come when the pass is over. While the
-    caller works on a record, the watch is still on that document.
+    A worker that serializes the records as they come (:func:`batch_records`)
+    never holds the whole batch's records as objects beside their serialized
+    form: the batch's peak memory is the pages and one form of the records,
+    not both forms. The record is the same; so is the order. With
+    translation (one pass over the batch's records) they come when the pass
+    is over. While the caller works on a record, the watch is still on that
+    document.
     """
     config = config or Config()
     ctx = ctx or default_context()
@@ -534,6 +536,53 @@ def iter_batch(
             yield from _process_batch(raws, config, ctx, watch)
     finally:
         watch(None)
+
+
+#: How many finished records :func:`batch_records` holds before it serializes
+#: them. Serializing each record between two documents' second phases runs
+#: the serializer's code and the pipeline's tables in turns through the CPU's
+#: caches, and both pay for it; a run of records at a time keeps them apart.
+#: Measured in-process on the 1,000 text documents (one core, min of 4): one
+#: at a time 0.821 s, runs of 8 0.795, of 16 0.777, of 32 0.770, the whole
+#: batch (256) 0.767; a worker's whole work (the batches pickled in and out,
+#: the hard limit armed) 0.844 -> 0.798 s. Sixteen held records are a
+#: sixteenth of what holding the batch's would cost.
+SERIALIZE_RUN = 16
+
+
+def batch_records(
+    raws: Sequence[RawDocument],
+    config: Config | None = None,
+    segments: str = "full",
+    ctx: Context | None = None,
+    *,
+    watch: Watch = _no_watch,
+) -> list[OutputRecord]:
+    """The batch's records as a worker sends them: :func:`iter_batch`'s documents, each
+    serialized (:meth:`OutputRecord.of <normalize.io.record.OutputRecord.of>`, with
+    ``segments``), :data:`SERIALIZE_RUN` at a time.
+
+    The watch is on each document again while its record is serialized, so a
+    serialization that never ends is charged to its own document.
+    """
+    records: list[OutputRecord] = []
+    held: list[tuple[int, Document]] = []
+
+    def serialize() -> None:
+        for index, doc in held:
+            watch(index)
+            records.append(OutputRecord.of(doc, raws[index], segments))
+        held.clear()
+
+    try:
+        for index, doc in enumerate(iter_batch(raws, config, ctx, watch=watch)):
+            held.append((index, doc))
+            if len(held) >= SERIALIZE_RUN:
+                serialize()
+        serialize()
+    finally:
+        watch(None)
+    return records
 
 
 def _process_batch(

@@ -328,6 +328,44 @@ def test_a_batchs_records_come_one_at_a_time_as_they_are_finished() -> None:
     ]
 
 
+def test_batch_records_are_each_serialized_under_their_own_documents_watch(
+    monkeypatch,
+) -> None:
+    """``batch_records`` serializes records in runs, each with the watch on its own
+    document (the hard limit charges a stuck serialization to it); the records are
+    those of ``OutputRecord.of`` on ``process_batch``'s documents, in order."""
+    from normalize import pipeline
+    from normalize.document import ErrorRecord, RawDocument
+    from normalize.io import record
+    from normalize.pipeline import batch_records, process_batch
+
+    raws = [
+        RawDocument(id=str(i), source=f"site/{i}", data=f"Paragraph {i} of plain text.\n")
+        for i in range(5)
+    ]
+    raws.insert(2, RawDocument(id="bad", source="site/bad", data=b"", error=ErrorRecord(
+        "read", "unreadable", "cannot read", "site/bad")))  # fmt: skip
+    monkeypatch.setattr(pipeline, "SERIALIZE_RUN", 2)
+    watched: list[int | None] = []
+    serialized_under: dict[str, int | None] = {}
+    real_json_line = record.json_line
+
+    def json_line(doc, segments="full"):
+        serialized_under[doc.id] = watched[-1]
+        return real_json_line(doc, segments)
+
+    monkeypatch.setattr(record, "json_line", json_line)
+    records = batch_records(raws, Config(), "offsets", watch=watched.append)
+    assert serialized_under == {raw.id: i for i, raw in enumerate(raws)}
+    assert watched[-1] is None
+    monkeypatch.setattr(record, "json_line", real_json_line)
+    expected = [
+        record.OutputRecord.of(doc, raw, "offsets")
+        for doc, raw in zip(process_batch(raws, Config()), raws, strict=True)
+    ]
+    assert records == expected
+
+
 def test_time_limit_puts_the_callers_alarm_handler_back() -> None:
     """Inside the block a late document raises DocumentTimeout; after it, on time or
     late, SIGALRM has the caller's handler again and no timer is left running."""

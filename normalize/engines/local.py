@@ -35,7 +35,7 @@ from normalize.context import default_context
 from normalize.document import Document, ErrorRecord, RawDocument, Skipped
 from normalize.io.readers import iter_inputs
 from normalize.io.record import OutputRecord
-from normalize.pipeline import Watch, batched, iter_batch, process_batch
+from normalize.pipeline import Watch, batch_records, batched, process_batch
 
 T = TypeVar("T")
 
@@ -172,9 +172,8 @@ def _worker_batch(batch: list[RawDocument], config: Config, progress: Any = None
 def _worker_records(
     batch: list[RawDocument], config: Config, segments: str = "full", progress: Any = None
 ) -> list[OutputRecord]:
-    """The batch's records, each serialized as soon as it is finished (see ``iter_batch``)."""
-    docs = iter_batch(batch, config, watch=_watch(config, progress))
-    records = [OutputRecord.of(doc, raw, segments) for doc, raw in zip(docs, batch, strict=True)]
+    """The batch's records, serialized as they are finished (see ``batch_records``)."""
+    records = batch_records(batch, config, segments, watch=_watch(config, progress))
     _after_batch()
     return records
 
@@ -306,8 +305,8 @@ def records(
                 yield item
 
     raws = itertools.islice(documents(), skip, None)
-    for _, batch_records in run_records(raws, run):
-        out: list[OutputRecord | Skipped] = [*skipped, *batch_records]
+    for _, done in run_records(raws, run):
+        out: list[OutputRecord | Skipped] = [*skipped, *done]
         skipped.clear()
         yield out
     if skipped:
