@@ -9,8 +9,9 @@ are grouped by source; chrome that repeats across a group's pages (copies
 of one page counted once) and the languages of that chrome become evidence
 for each page. Then per document again (:data:`FINISH`): ``boilerplate``
 (every block marked content or chrome, with a reason) and ``segment``
-(language and script segments; the record's text and language). Then,
-once per batch, optional ``translate``.
+(language and script segments; the record's text and language), stage by
+stage over runs of a few documents (:data:`FINISH_RUN`). Then, once per
+batch, optional ``translate``.
 
 Every stage is run by one wrapper (:func:`_fold`): it names the stage that
 is running, so that an error, a timeout or a bug is reported with the stage
@@ -30,6 +31,7 @@ import dataclasses
 import logging
 import signal
 import threading
+import time
 import traceback
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -366,13 +368,25 @@ FINISH: tuple[Step, ...] = (
 )
 
 
-def _fold(steps: Sequence[Step], work: Work, config: Config, ctx: Context) -> ErrorRecord | None:
+def _fold(
+    steps: Sequence[Step], work: Work, config: Config, ctx: Context, spent: float = 0.0
+) -> ErrorRecord | None:
     """Run ``steps`` on one document under one time limit; the error record of the
-    stage that failed (bad input, timeout or bug), or None."""
+    stage that failed (bad input, timeout or bug), or None.
+
+    ``spent`` is the time the document's phase has taken already (in an
+    earlier fold of its steps): the limit is what is left of the phase's.
+    """
     where = work.raw.source
     done = len(work.steps)
+    seconds = config.max_seconds
+    if seconds > 0:
+        seconds -= spent
+        if seconds <= 0:
+            work.stage = steps[0].name
+            return _timeout_error(work.stage, config, where)
     try:
-        with time_limit(config.max_seconds):
+        with time_limit(seconds):
             for step in steps:
                 if not step.when(config):
                     continue
@@ -479,10 +493,12 @@ def gather_evidence(works: Sequence[Work | None], config: Config, ctx: Context) 
             work.repeated, work.source_langs = repeated, langs
 
 
-#: Called with a document's index in the batch before each of its phases, and
-#: with ``None`` when the per-document work of the batch is over: how an engine
-#: watches which document a worker is on (``engines/local.py`` arms a hard
-#: CPU-time limit with it).
+#: Called with a document's index in the batch before each of its phases (and
+#: before each stage of its second phase, which runs stage by stage over a
+#: few documents: see :data:`FINISH_RUN`), and with ``None`` when a phase's
+#: per-document work is over: how an engine watches which document a worker
+#: is on (``engines/local.py`` arms a hard CPU-time limit with it, each
+#: document's phase getting one limit however many calls it takes).
 Watch = Callable[[int | None], None]
 
 
@@ -513,15 +529,16 @@ def iter_batch(
     *,
     watch: Watch = _no_watch,
 ) -> Iterator[Document]:
-    """:func:`process_batch`, each record given as soon as it is finished.
+    """:func:`process_batch`, the records given as soon as they are finished (a run
+    of :data:`FINISH_RUN` at a time).
 
     A worker that serializes the records as they come (:func:`batch_records`)
     never holds the whole batch's records as objects beside their serialized
     form: the batch's peak memory is the pages and one form of the records,
     not both forms. The record is the same; so is the order. With
     translation (one pass over the batch's records) they come when the pass
-    is over. While the caller works on a record, the watch is still on that
-    document.
+    is over. While the caller works on a run's records, the watch is still on
+    the run's last document.
     """
     config = config or Config()
     ctx = ctx or default_context()
@@ -538,16 +555,17 @@ def iter_batch(
         watch(None)
 
 
-#: How many finished records :func:`batch_records` holds before it serializes
-#: them. Serializing each record between two documents' second phases runs
-#: the serializer's code and the pipeline's tables in turns through the CPU's
-#: caches, and both pay for it; a run of records at a time keeps them apart.
-#: Measured in-process on the 1,000 text documents (one core, min of 4): one
-#: at a time 0.821 s, runs of 8 0.795, of 16 0.777, of 32 0.770, the whole
-#: batch (256) 0.767; a worker's whole work (the batches pickled in and out,
-#: the hard limit armed) 0.844 -> 0.798 s. Sixteen held records are a
-#: sixteenth of what holding the batch's would cost.
-SERIALIZE_RUN = 16
+#: How many documents the second phase (:data:`FINISH`) runs through each of
+#: its stages before the next stage, their records then given one after
+#: another: boilerplate's tables and code, segmentation's, then the
+#: serializer's (:func:`batch_records`) stay in the CPU's caches over a run
+#: of documents instead of taking turns for each. Measured in-process on the
+#: 1,000 text documents (one core, min of 4), a worker's whole work (batches
+#: pickled in and out, records serialized, the hard limit armed): 0.844 s
+#: document by document, 0.798 s with the records of 16 serialized together,
+#: 0.776 s in runs of 16 through the stages too; the same records. A run
+#: holds a few documents' records as objects beside the batch's pages.
+FINISH_RUN = 16
 
 
 def batch_records(
@@ -560,26 +578,17 @@ def batch_records(
 ) -> list[OutputRecord]:
     """The batch's records as a worker sends them: :func:`iter_batch`'s documents, each
     serialized (:meth:`OutputRecord.of <normalize.io.record.OutputRecord.of>`, with
-    ``segments``), :data:`SERIALIZE_RUN` at a time.
+    ``segments``) as it comes, a run of :data:`FINISH_RUN` at a time.
 
     The watch is on each document again while its record is serialized, so a
-    serialization that never ends is charged to its own document.
+    serialization that never ends is charged to its own document (within
+    its second phase's limit).
     """
     records: list[OutputRecord] = []
-    held: list[tuple[int, Document]] = []
-
-    def serialize() -> None:
-        for index, doc in held:
-            watch(index)
-            records.append(OutputRecord.of(doc, raws[index], segments))
-        held.clear()
-
     try:
         for index, doc in enumerate(iter_batch(raws, config, ctx, watch=watch)):
-            held.append((index, doc))
-            if len(held) >= SERIALIZE_RUN:
-                serialize()
-        serialize()
+            watch(index)
+            records.append(OutputRecord.of(doc, raws[index], segments))
     finally:
         watch(None)
     return records
@@ -606,20 +615,36 @@ def _process_batch(
             failed.append(None)
     watch(None)
     gather_evidence(works, config, ctx)
-    for i in range(len(works)):
-        # Let each page (and the analyses it holds) go once its record is made.
-        pending, works[i] = works[i], None
-        if pending is None:
-            doc, failed[i] = failed[i], None
+    finish = [step for step in FINISH if step.when(config)]
+    for lo in range(0, len(works), FINISH_RUN):
+        run = range(lo, min(lo + FINISH_RUN, len(works)))
+        errors: dict[int, ErrorRecord] = {}
+        # Each document's phase has one time limit over its stages.
+        spent: dict[int, float] = {}
+        for step in finish:
+            for i in run:
+                staged = works[i]
+                if staged is None or i in errors:
+                    continue
+                watch(i)
+                started = time.monotonic()
+                error = _fold((step,), staged, config, ctx, spent.get(i, 0.0))
+                spent[i] = spent.get(i, 0.0) + time.monotonic() - started
+                if error is not None:
+                    errors[i] = error
+        for i in run:
+            # Let each page (and the analyses it holds) go once its record is made.
+            pending, works[i] = works[i], None
+            if pending is None:
+                doc, failed[i] = failed[i], None
+                assert doc is not None
+                yield doc
+                continue
+            doc = pending.doc
             assert doc is not None
-            yield doc
-            continue
-        watch(i)
-        error = _fold(FINISH, pending, config, ctx)
-        doc = pending.doc
-        assert doc is not None
-        pending = None
-        yield doc if error is None else doc.replace(errors=(error,))
+            pending = None
+            error = errors.get(i)
+            yield doc if error is None else doc.replace(errors=(error,))
 
 
 def batched(items: Iterable[RawDocument], size: int) -> Iterator[list[RawDocument]]:

@@ -298,13 +298,15 @@ def test_unreadable_html_is_an_extract_error() -> None:
     assert (error.stage, error.code) == ("extract", "bad_html")
 
 
-def test_a_batchs_records_come_one_at_a_time_as_they_are_finished() -> None:
-    """``iter_batch`` gives each record before the next document's second phase runs.
+def test_a_batchs_records_come_a_run_at_a_time_as_they_are_finished(monkeypatch) -> None:
+    """``iter_batch`` gives a run's records before the next run's second phase starts.
 
-    A worker serializes each record as it comes, so it never holds the whole
-    batch's records as objects beside their serialized form; the records and
-    their order are those of ``process_batch``.
+    A worker serializes the records as they come, so it never holds the whole
+    batch's records as objects beside their serialized form; within a run the
+    second phase goes stage by stage (each document watched before each
+    stage); the records and their order are those of ``process_batch``.
     """
+    from normalize import pipeline
     from normalize.document import ErrorRecord, RawDocument
     from normalize.pipeline import iter_batch, process_batch
 
@@ -314,24 +316,50 @@ def test_a_batchs_records_come_one_at_a_time_as_they_are_finished() -> None:
     ]
     raws.insert(1, RawDocument(id="bad", source="site/bad", data=b"", error=ErrorRecord(
         "read", "unreadable", "cannot read", "site/bad")))  # fmt: skip
+    monkeypatch.setattr(pipeline, "FINISH_RUN", 2)
     watched: list[int | None] = []
     records = iter_batch(raws, Config(), watch=watched.append)
     first = next(records)
-    # Both phases of document 0 ran, and the second phase of no other document.
+    # The first run (documents 0 and "bad") went through the second phase's
+    # two stages, and no other document did.
     second_phase = watched[watched.index(None) + 1 :]
-    assert first.id == "0" and second_phase == [0]
+    assert first.id == "0" and second_phase == [0, 0]
+    assert next(records).id == "bad"
     rest = list(records)
-    assert [d.id for d in rest] == ["bad", "1", "2"]
-    assert rest[0].errors[0].code == "unreadable"
+    assert watched[watched.index(None) + 1 :] == [0, 0, 2, 3, 2, 3, None]
+    assert [d.id for d in rest] == ["1", "2"]
     assert [d.to_json() for d in [first, *rest]] == [
-        d.to_json() for d in process_batch(raws, Config())
+        d.to_json() for d in process_batch(raws, Config()) if d.id != "bad"
     ]
+
+
+def test_a_documents_second_phase_has_one_time_limit_over_its_stages(monkeypatch) -> None:
+    """Run stage by stage, the second phase of a document still has one time limit:
+    what its first stage took is gone from its second stage's."""
+    import time as clock
+
+    from normalize import pipeline
+    from normalize.document import RawDocument
+
+    def slow(real):
+        def run(work, config, ctx):
+            clock.sleep(0.6)
+            real(work, config, ctx)
+
+        return run
+
+    finish = tuple(pipeline.Step(s.name, slow(s.run), s.label, s.when) for s in pipeline.FINISH)
+    monkeypatch.setattr(pipeline, "FINISH", finish)
+    raws = [RawDocument(id="a", source="a", data="Some text.\n")]
+    [doc] = pipeline.process_batch(raws, Config(max_seconds=1))
+    assert [(e.stage, e.code) for e in doc.errors] == [("segment", "timeout")]
+    assert doc.steps == ("decode", "canonical", "boilerplate")
 
 
 def test_batch_records_are_each_serialized_under_their_own_documents_watch(
     monkeypatch,
 ) -> None:
-    """``batch_records`` serializes records in runs, each with the watch on its own
+    """``batch_records`` serializes each record with the watch on its own
     document (the hard limit charges a stuck serialization to it); the records are
     those of ``OutputRecord.of`` on ``process_batch``'s documents, in order."""
     from normalize import pipeline
@@ -345,7 +373,7 @@ def test_batch_records_are_each_serialized_under_their_own_documents_watch(
     ]
     raws.insert(2, RawDocument(id="bad", source="site/bad", data=b"", error=ErrorRecord(
         "read", "unreadable", "cannot read", "site/bad")))  # fmt: skip
-    monkeypatch.setattr(pipeline, "SERIALIZE_RUN", 2)
+    monkeypatch.setattr(pipeline, "FINISH_RUN", 2)
     watched: list[int | None] = []
     serialized_under: dict[str, int | None] = {}
     real_json_line = record.json_line

@@ -678,3 +678,28 @@ def test_raw_documents_and_records_cross_to_a_worker_and_back_whole() -> None:
         assert all(v != f.default for v, f in zip(values, dataclasses.fields(item), strict=True))
         back = pickle.loads(pickle.dumps(item))
         assert type(back) is type(item) and back == item
+
+
+def test_the_hard_limit_gives_a_documents_phase_one_budget_over_its_calls() -> None:
+    """Called again for a document of the same phase, the hard limit arms what is left
+    of its CPU budget, not a new one; ``None`` ends the phase and disarms it."""
+    import signal
+
+    from normalize.engines.local import _HardLimit
+
+    watch = _HardLimit(100.0, None)
+    try:
+        watch(0)
+        started = time.process_time()
+        while time.process_time() - started < 0.2:
+            pass
+        watch(1)
+        assert signal.getitimer(signal.ITIMER_PROF)[0] > 99.9
+        watch(0)
+        assert 99.0 < signal.getitimer(signal.ITIMER_PROF)[0] < 99.85
+        watch(None)
+        assert signal.getitimer(signal.ITIMER_PROF)[0] == 0
+        watch(0)  # a new phase: the whole budget again
+        assert signal.getitimer(signal.ITIMER_PROF)[0] > 99.9
+    finally:
+        watch(None)

@@ -24,6 +24,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -131,24 +132,38 @@ class _HardLimit:
     """A pipeline watch that arms the hard CPU-time limit for each document's phase.
 
     ``process_batch`` tells it which document each phase (read → canonical,
-    then boilerplate → segment) is on: each call re-arms the timer, so it
-    measures one document's phase, and ``None`` disarms it (the batch's
-    evidence pass and translation are not limited). Used in worker processes
-    only: the timer's signal ends the process. ``progress`` (shared memory)
-    tells the parent which document a killed worker was on.
+    then boilerplate → segment) is on, or each stage of a phase that runs
+    stage by stage over a few documents: each call re-arms the timer with
+    what is left of that document's phase (the CPU time it took in earlier
+    calls of the phase is kept), so the timer measures one document's phase
+    however many calls it takes; ``None`` disarms it and ends the phase (the
+    batch's evidence pass and translation are not limited). Used in worker
+    processes only: the timer's signal ends the process. ``progress`` (shared
+    memory) tells the parent which document a killed worker was on.
     """
 
     def __init__(self, seconds: float, progress: Any) -> None:
         self.seconds = seconds
         self.progress = progress
+        #: CPU seconds each document (by index) has taken in the phase so far.
+        self.used: dict[int, float] = {}
+        self.index: int | None = None
+        self.since = 0.0
 
     def __call__(self, index: int | None) -> None:
+        now = time.process_time()
+        if self.index is not None:
+            self.used[self.index] = self.used.get(self.index, 0.0) + now - self.since
+        self.index, self.since = index, now
         if index is None:
             signal.setitimer(signal.ITIMER_PROF, 0)
+            self.used.clear()
             return
         if self.progress is not None:
             self.progress.value = index
-        signal.setitimer(signal.ITIMER_PROF, self.seconds)
+        # A phase used up ends at once (a timer of 0 would disarm it instead).
+        left = max(self.seconds - self.used.get(index, 0.0), 1e-6)
+        signal.setitimer(signal.ITIMER_PROF, left)
 
 
 def _watch(config: Config, progress: Any) -> Watch:
