@@ -9,9 +9,9 @@ are grouped by source; chrome that repeats across a group's pages (copies
 of one page counted once) and the languages of that chrome become evidence
 for each page. Then per document again (:data:`FINISH`): ``boilerplate``
 (every block marked content or chrome, with a reason) and ``segment``
-(language and script segments; the record's text and language), stage by
-stage over runs of a few documents (:data:`FINISH_RUN`). Then, once per
-batch, optional ``translate``.
+(language and script segments; the record's text and language). Then,
+once per batch, optional ``translate``. Each per-document phase runs stage
+by stage over runs of a few documents (:data:`STAGE_RUN`).
 
 Every stage is run by one wrapper (:func:`_fold`): it names the stage that
 is running, so that an error, a timeout or a bug is reported with the stage
@@ -493,12 +493,12 @@ def gather_evidence(works: Sequence[Work | None], config: Config, ctx: Context) 
             work.repeated, work.source_langs = repeated, langs
 
 
-#: Called with a document's index in the batch before each of its phases (and
-#: before each stage of its second phase, which runs stage by stage over a
-#: few documents: see :data:`FINISH_RUN`), and with ``None`` when a phase's
-#: per-document work is over: how an engine watches which document a worker
-#: is on (``engines/local.py`` arms a hard CPU-time limit with it, each
-#: document's phase getting one limit however many calls it takes).
+#: Called with a document's index in the batch before each stage of its
+#: phases (which run stage by stage over a few documents: see
+#: :data:`STAGE_RUN`), and with ``None`` when a phase's per-document work is
+#: over: how an engine watches which document a worker is on
+#: (``engines/local.py`` arms a hard CPU-time limit with it, each document's
+#: phase getting one limit however many calls it takes).
 Watch = Callable[[int | None], None]
 
 
@@ -530,7 +530,7 @@ def iter_batch(
     watch: Watch = _no_watch,
 ) -> Iterator[Document]:
     """:func:`process_batch`, the records given as soon as they are finished (a run
-    of :data:`FINISH_RUN` at a time).
+    of :data:`STAGE_RUN` at a time).
 
     A worker that serializes the records as they come (:func:`batch_records`)
     never holds the whole batch's records as objects beside their serialized
@@ -555,17 +555,20 @@ def iter_batch(
         watch(None)
 
 
-#: How many documents the second phase (:data:`FINISH`) runs through each of
-#: its stages before the next stage, their records then given one after
-#: another: boilerplate's tables and code, segmentation's, then the
-#: serializer's (:func:`batch_records`) stay in the CPU's caches over a run
-#: of documents instead of taking turns for each. Measured in-process on the
-#: 1,000 text documents (one core, min of 4), a worker's whole work (batches
-#: pickled in and out, records serialized, the hard limit armed): 0.844 s
-#: document by document, 0.798 s with the records of 16 serialized together,
-#: 0.776 s in runs of 16 through the stages too; the same records. A run
+#: How many documents each per-document phase (:data:`PREPARE`,
+#: :data:`FINISH`) runs through each of its stages before the next stage (the
+#: second phase's records then given one after another): each stage's tables
+#: and code (decoding's, the canonical form's, boilerplate's, segmentation's,
+#: then the serializer's in :func:`batch_records`) stay in the CPU's caches
+#: over a run of documents instead of taking turns for each. Measured
+#: in-process (one core), a worker's whole work (batches pickled in and out,
+#: records serialized, the hard limit armed): 1,000 text documents, min of
+#: 4, 0.844 s document by document, 0.798 s with the records of 16
+#: serialized together, 0.766 s with the second phase in runs of 16 too,
+#: 0.738 s with both phases; 181 HTML pages, min of 3, 1.59-1.63 s
+#: document by document, 1.54-1.61 s in runs of 16. The same records. A run
 #: holds a few documents' records as objects beside the batch's pages.
-FINISH_RUN = 16
+STAGE_RUN = 16
 
 
 def batch_records(
@@ -578,7 +581,7 @@ def batch_records(
 ) -> list[OutputRecord]:
     """The batch's records as a worker sends them: :func:`iter_batch`'s documents, each
     serialized (:meth:`OutputRecord.of <normalize.io.record.OutputRecord.of>`, with
-    ``segments``) as it comes, a run of :data:`FINISH_RUN` at a time.
+    ``segments``) as it comes, a run of :data:`STAGE_RUN` at a time.
 
     The watch is on each document again while its record is serialized, so a
     serialization that never ends is charged to its own document (within
@@ -597,41 +600,19 @@ def batch_records(
 def _process_batch(
     raws: Sequence[RawDocument], config: Config, ctx: Context, watch: Watch
 ) -> Iterator[Document]:
-    works: list[Work | None] = []
-    failed: list[Document | None] = []
-    for index, raw in enumerate(raws):
-        if raw.error is not None:
-            works.append(None)
-            failed.append(_error_doc(raw, raw.error))
-            continue
-        watch(index)
-        work = Work(raw)
-        error = _fold(PREPARE, work, config, ctx)
-        if error is not None:
-            works.append(None)
-            failed.append(_error_doc(raw, error))
-        else:
-            works.append(work)
-            failed.append(None)
+    works: list[Work | None] = [None if raw.error is not None else Work(raw) for raw in raws]
+    failed: list[Document | None] = [
+        None if raw.error is None else _error_doc(raw, raw.error) for raw in raws
+    ]
+    prepare = [step for step in PREPARE if step.when(config)]
+    for run in _runs(len(works)):
+        for i, refused in _staged(prepare, works, run, config, ctx, watch).items():
+            works[i], failed[i] = None, _error_doc(raws[i], refused)
     watch(None)
     gather_evidence(works, config, ctx)
     finish = [step for step in FINISH if step.when(config)]
-    for lo in range(0, len(works), FINISH_RUN):
-        run = range(lo, min(lo + FINISH_RUN, len(works)))
-        errors: dict[int, ErrorRecord] = {}
-        # Each document's phase has one time limit over its stages.
-        spent: dict[int, float] = {}
-        for step in finish:
-            for i in run:
-                staged = works[i]
-                if staged is None or i in errors:
-                    continue
-                watch(i)
-                started = time.monotonic()
-                error = _fold((step,), staged, config, ctx, spent.get(i, 0.0))
-                spent[i] = spent.get(i, 0.0) + time.monotonic() - started
-                if error is not None:
-                    errors[i] = error
+    for run in _runs(len(works)):
+        errors = _staged(finish, works, run, config, ctx, watch)
         for i in run:
             # Let each page (and the analyses it holds) go once its record is made.
             pending, works[i] = works[i], None
@@ -645,6 +626,42 @@ def _process_batch(
             pending = None
             error = errors.get(i)
             yield doc if error is None else doc.replace(errors=(error,))
+
+
+def _runs(n: int) -> Iterator[range]:
+    """The indices ``0 … n - 1`` in runs of :data:`STAGE_RUN`."""
+    for lo in range(0, n, STAGE_RUN):
+        yield range(lo, min(lo + STAGE_RUN, n))
+
+
+def _staged(
+    steps: Sequence[Step],
+    works: Sequence[Work | None],
+    run: range,
+    config: Config,
+    ctx: Context,
+    watch: Watch,
+) -> dict[int, ErrorRecord]:
+    """The documents ``run`` of ``works`` through ``steps`` (a phase) stage by stage;
+    the error record of each that failed (its later stages are not run).
+
+    Each document's phase has one time limit over its stages: each stage's
+    fold gets what the document's earlier stages left of it.
+    """
+    errors: dict[int, ErrorRecord] = {}
+    spent: dict[int, float] = {}
+    for step in steps:
+        for i in run:
+            work = works[i]
+            if work is None or i in errors:
+                continue
+            watch(i)
+            started = time.monotonic()
+            error = _fold((step,), work, config, ctx, spent.get(i, 0.0))
+            spent[i] = spent.get(i, 0.0) + time.monotonic() - started
+            if error is not None:
+                errors[i] = error
+    return errors
 
 
 def batched(items: Iterable[RawDocument], size: int) -> Iterator[list[RawDocument]]:

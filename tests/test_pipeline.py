@@ -316,7 +316,7 @@ def test_a_batchs_records_come_a_run_at_a_time_as_they_are_finished(monkeypatch)
     ]
     raws.insert(1, RawDocument(id="bad", source="site/bad", data=b"", error=ErrorRecord(
         "read", "unreadable", "cannot read", "site/bad")))  # fmt: skip
-    monkeypatch.setattr(pipeline, "FINISH_RUN", 2)
+    monkeypatch.setattr(pipeline, "STAGE_RUN", 2)
     watched: list[int | None] = []
     records = iter_batch(raws, Config(), watch=watched.append)
     first = next(records)
@@ -333,9 +333,18 @@ def test_a_batchs_records_come_a_run_at_a_time_as_they_are_finished(monkeypatch)
     ]
 
 
-def test_a_documents_second_phase_has_one_time_limit_over_its_stages(monkeypatch) -> None:
-    """Run stage by stage, the second phase of a document still has one time limit:
-    what its first stage took is gone from its second stage's."""
+@pytest.mark.parametrize(
+    ("phase", "slowed", "stage", "steps"),
+    [
+        ("PREPARE", ("decode", "canonical"), "canonical", ()),
+        ("FINISH", ("boilerplate", "segment"), "segment", ("decode", "canonical", "boilerplate")),
+    ],
+)
+def test_a_documents_phase_has_one_time_limit_over_its_stages(
+    monkeypatch, phase: str, slowed: tuple[str, ...], stage: str, steps: tuple[str, ...]
+) -> None:
+    """Run stage by stage, each phase of a document still has one time limit: what
+    its earlier stages took is gone from its later stages'."""
     import time as clock
 
     from normalize import pipeline
@@ -348,12 +357,15 @@ def test_a_documents_second_phase_has_one_time_limit_over_its_stages(monkeypatch
 
         return run
 
-    finish = tuple(pipeline.Step(s.name, slow(s.run), s.label, s.when) for s in pipeline.FINISH)
-    monkeypatch.setattr(pipeline, "FINISH", finish)
+    table = tuple(
+        pipeline.Step(s.name, slow(s.run) if s.name in slowed else s.run, s.label, s.when)
+        for s in getattr(pipeline, phase)
+    )
+    monkeypatch.setattr(pipeline, phase, table)
     raws = [RawDocument(id="a", source="a", data="Some text.\n")]
     [doc] = pipeline.process_batch(raws, Config(max_seconds=1))
-    assert [(e.stage, e.code) for e in doc.errors] == [("segment", "timeout")]
-    assert doc.steps == ("decode", "canonical", "boilerplate")
+    assert [(e.stage, e.code) for e in doc.errors] == [(stage, "timeout")]
+    assert doc.steps == steps
 
 
 def test_batch_records_are_each_serialized_under_their_own_documents_watch(
@@ -373,7 +385,7 @@ def test_batch_records_are_each_serialized_under_their_own_documents_watch(
     ]
     raws.insert(2, RawDocument(id="bad", source="site/bad", data=b"", error=ErrorRecord(
         "read", "unreadable", "cannot read", "site/bad")))  # fmt: skip
-    monkeypatch.setattr(pipeline, "FINISH_RUN", 2)
+    monkeypatch.setattr(pipeline, "STAGE_RUN", 2)
     watched: list[int | None] = []
     serialized_under: dict[str, int | None] = {}
     real_json_line = record.json_line
