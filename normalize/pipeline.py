@@ -127,15 +127,33 @@ def time_limit(seconds: float) -> Iterator[None]:
     with ``seconds <= 0``) the block runs without a limit. The caller's
     handler of ``SIGALRM`` is back when the block ends.
     """
-    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
-        yield
+    with alarms() as limited:
+        if seconds <= 0 or not limited:
+            yield
+            return
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+@contextlib.contextmanager
+def alarms() -> Iterator[bool]:
+    """In the block, ``SIGALRM`` raises :class:`DocumentTimeout` (a timer armed in it is a
+    time limit); whether it can (only in the main thread). The caller's handler of
+    ``SIGALRM`` is back when the block ends.
+
+    A run of documents' folds (:func:`_staged`) sets the handler once for
+    them all; each fold only arms and disarms the timer.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield False
         return
     previous = _set_handler(signal.SIGALRM, _expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
-        yield
+        yield True
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
         _set_handler(signal.SIGALRM, previous)
 
 
@@ -369,13 +387,20 @@ FINISH: tuple[Step, ...] = (
 
 
 def _fold(
-    steps: Sequence[Step], work: Work, config: Config, ctx: Context, spent: float = 0.0
+    steps: Sequence[Step],
+    work: Work,
+    config: Config,
+    ctx: Context,
+    spent: float = 0.0,
+    limited: bool = False,
 ) -> ErrorRecord | None:
     """Run ``steps`` on one document under one time limit; the error record of the
     stage that failed (bad input, timeout or bug), or None.
 
     ``spent`` is the time the document's phase has taken already (in an
     earlier fold of its steps): the limit is what is left of the phase's.
+    The limit is kept when ``limited``: the caller is in :func:`alarms`,
+    which said it can.
     """
     where = work.raw.source
     done = len(work.steps)
@@ -385,8 +410,11 @@ def _fold(
         if seconds <= 0:
             work.stage = steps[0].name
             return _timeout_error(work.stage, config, where)
+    armed = limited and seconds > 0
     try:
-        with time_limit(seconds):
+        if armed:
+            signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
             for step in steps:
                 if not step.when(config):
                     continue
@@ -394,6 +422,9 @@ def _fold(
                 step.run(work, config, ctx)
                 if step.label:
                     work.steps.append(step.name)
+        finally:
+            if armed:
+                signal.setitimer(signal.ITIMER_REAL, 0)
     except DocumentTimeout:
         return _timeout_error(work.stage, config, where)
     except StageError as exc:
@@ -650,17 +681,18 @@ def _staged(
     """
     errors: dict[int, ErrorRecord] = {}
     spent: dict[int, float] = {}
-    for step in steps:
-        for i in run:
-            work = works[i]
-            if work is None or i in errors:
-                continue
-            watch(i)
-            started = time.monotonic()
-            error = _fold((step,), work, config, ctx, spent.get(i, 0.0))
-            spent[i] = spent.get(i, 0.0) + time.monotonic() - started
-            if error is not None:
-                errors[i] = error
+    with alarms() as limited:
+        for step in steps:
+            for i in run:
+                work = works[i]
+                if work is None or i in errors:
+                    continue
+                watch(i)
+                started = time.monotonic()
+                error = _fold((step,), work, config, ctx, spent.get(i, 0.0), limited)
+                spent[i] = spent.get(i, 0.0) + time.monotonic() - started
+                if error is not None:
+                    errors[i] = error
     return errors
 
 

@@ -428,3 +428,40 @@ def test_time_limit_puts_the_callers_alarm_handler_back() -> None:
         assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
     finally:
         signal.signal(signal.SIGALRM, before)
+
+
+def test_a_batch_puts_the_callers_alarm_handler_back(monkeypatch) -> None:
+    """A batch sets the SIGALRM handler once per run of documents and arms the timer
+    per stage: after it, with a late document in it, the caller's handler is back
+    and no timer is left running."""
+    import signal
+    import time
+
+    from normalize import pipeline
+    from normalize.document import RawDocument
+
+    def mine(signum: int, frame: object) -> None:
+        raise AssertionError("the caller's handler ran")
+
+    def late(real):
+        def run(work, config, ctx):
+            if work.raw.id == "late":
+                time.sleep(1.5)
+            real(work, config, ctx)
+
+        return run
+
+    prepare = tuple(
+        pipeline.Step(s.name, late(s.run) if s.name == "decode" else s.run, s.label, s.when)
+        for s in pipeline.PREPARE
+    )
+    monkeypatch.setattr(pipeline, "PREPARE", prepare)
+    raws = [RawDocument(id=i, source=i, data=f"Text {i}.\n") for i in ("a", "late", "b")]
+    before = signal.signal(signal.SIGALRM, mine)
+    try:
+        docs = pipeline.process_batch(raws, Config(max_seconds=1))
+        assert [[e.code for e in d.errors] for d in docs] == [[], ["timeout"], []]
+        assert signal.getsignal(signal.SIGALRM) is mine
+        assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    finally:
+        signal.signal(signal.SIGALRM, before)
