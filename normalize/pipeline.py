@@ -593,13 +593,19 @@ def iter_batch(
 #: then the serializer's in :func:`batch_records`) stay in the CPU's caches
 #: over a run of documents instead of taking turns for each. Measured
 #: in-process (one core), a worker's whole work (batches pickled in and out,
-#: records serialized, the hard limit armed): 1,000 text documents, min of
-#: 4, 0.844 s document by document, 0.798 s with the records of 16
+#: records serialized, the hard limit armed) on 1,000 text documents, min of
+#: 4: 0.844 s document by document, 0.798 s with the records of 16
 #: serialized together, 0.766 s with the second phase in runs of 16 too,
-#: 0.738 s with both phases; 181 HTML pages, min of 3, 1.59-1.63 s
-#: document by document, 1.54-1.61 s in runs of 16. The same records. A run
-#: holds a few documents' records as objects beside the batch's pages.
+#: 0.738 s with both phases. The same records. A run holds a few documents'
+#: records as objects beside the batch's pages.
 STAGE_RUN = 16
+#: A run ends early once its documents hold this many bytes (or characters)
+#: of input: a big page's own data is what its stages share, and sixteen of
+#: them do not stay in the caches between two stages. On 181 HTML pages
+#: (median 114 KB) runs of 16 gained nothing (1.63 s either way, min of 3);
+#: with this bound they run one at a time, as before, and 16 text documents
+#: (2 KB each) stay one run.
+STAGE_RUN_BYTES = 64 * 1024
 
 
 def batch_records(
@@ -636,13 +642,14 @@ def _process_batch(
         None if raw.error is None else _error_doc(raw, raw.error) for raw in raws
     ]
     prepare = [step for step in PREPARE if step.when(config)]
-    for run in _runs(len(works)):
+    runs = list(_runs(raws))
+    for run in runs:
         for i, refused in _staged(prepare, works, run, config, ctx, watch).items():
             works[i], failed[i] = None, _error_doc(raws[i], refused)
     watch(None)
     gather_evidence(works, config, ctx)
     finish = [step for step in FINISH if step.when(config)]
-    for run in _runs(len(works)):
+    for run in runs:
         errors = _staged(finish, works, run, config, ctx, watch)
         for i in run:
             # Let each page (and the analyses it holds) go once its record is made.
@@ -659,10 +666,22 @@ def _process_batch(
             yield doc if error is None else doc.replace(errors=(error,))
 
 
-def _runs(n: int) -> Iterator[range]:
-    """The indices ``0 … n - 1`` in runs of :data:`STAGE_RUN`."""
-    for lo in range(0, n, STAGE_RUN):
-        yield range(lo, min(lo + STAGE_RUN, n))
+def _runs(raws: Sequence[RawDocument]) -> Iterator[range]:
+    """The indices of ``raws`` in runs of :data:`STAGE_RUN`, each ended early once
+    it holds :data:`STAGE_RUN_BYTES` of input.
+
+    >>> docs = [RawDocument(str(i), None, "x" * size) for i, size in enumerate([10, 10, 70_000, 10])]
+    >>> list(_runs(docs))
+    [range(0, 3), range(3, 4)]
+    """
+    start = size = 0
+    for i, raw in enumerate(raws):
+        size += len(raw.data)
+        if i + 1 - start >= STAGE_RUN or size >= STAGE_RUN_BYTES:
+            yield range(start, i + 1)
+            start, size = i + 1, 0
+    if start < len(raws):
+        yield range(start, len(raws))
 
 
 def _staged(
