@@ -298,13 +298,15 @@ def test_unreadable_html_is_an_extract_error() -> None:
     assert (error.stage, error.code) == ("extract", "bad_html")
 
 
-def test_a_batchs_records_come_one_at_a_time_as_they_are_finished() -> None:
-    """``iter_batch`` gives each record before the next document's second phase runs.
+def test_a_batchs_records_come_a_run_at_a_time_as_they_are_finished(monkeypatch) -> None:
+    """``iter_batch`` gives a run's records before the next run's second phase starts.
 
-    A worker serializes each record as it comes, so it never holds the whole
-    batch's records as objects beside their serialized form; the records and
-    their order are those of ``process_batch``.
+    A worker serializes the records as they come, so it never holds the whole
+    batch's records as objects beside their serialized form; within a run the
+    second phase goes stage by stage (each document watched before each
+    stage); the records and their order are those of ``process_batch``.
     """
+    from normalize import pipeline
     from normalize.document import ErrorRecord, RawDocument
     from normalize.pipeline import iter_batch, process_batch
 
@@ -314,18 +316,94 @@ def test_a_batchs_records_come_one_at_a_time_as_they_are_finished() -> None:
     ]
     raws.insert(1, RawDocument(id="bad", source="site/bad", data=b"", error=ErrorRecord(
         "read", "unreadable", "cannot read", "site/bad")))  # fmt: skip
+    monkeypatch.setattr(pipeline, "STAGE_RUN", 2)
     watched: list[int | None] = []
     records = iter_batch(raws, Config(), watch=watched.append)
     first = next(records)
-    # Both phases of document 0 ran, and the second phase of no other document.
+    # The first run (documents 0 and "bad") went through the second phase's
+    # two stages, and no other document did.
     second_phase = watched[watched.index(None) + 1 :]
-    assert first.id == "0" and second_phase == [0]
+    assert first.id == "0" and second_phase == [0, 0]
+    assert next(records).id == "bad"
     rest = list(records)
-    assert [d.id for d in rest] == ["bad", "1", "2"]
-    assert rest[0].errors[0].code == "unreadable"
+    assert watched[watched.index(None) + 1 :] == [0, 0, 2, 3, 2, 3, None]
+    assert [d.id for d in rest] == ["1", "2"]
     assert [d.to_json() for d in [first, *rest]] == [
-        d.to_json() for d in process_batch(raws, Config())
+        d.to_json() for d in process_batch(raws, Config()) if d.id != "bad"
     ]
+
+
+@pytest.mark.parametrize(
+    ("phase", "slowed", "stage", "steps"),
+    [
+        ("PREPARE", ("decode", "canonical"), "canonical", ()),
+        ("FINISH", ("boilerplate", "segment"), "segment", ("decode", "canonical", "boilerplate")),
+    ],
+)
+def test_a_documents_phase_has_one_time_limit_over_its_stages(
+    monkeypatch, phase: str, slowed: tuple[str, ...], stage: str, steps: tuple[str, ...]
+) -> None:
+    """Run stage by stage, each phase of a document still has one time limit: what
+    its earlier stages took is gone from its later stages'."""
+    import time as clock
+
+    from normalize import pipeline
+    from normalize.document import RawDocument
+
+    def slow(real):
+        def run(work, config, ctx):
+            clock.sleep(0.6)
+            real(work, config, ctx)
+
+        return run
+
+    table = tuple(
+        pipeline.Step(s.name, slow(s.run) if s.name in slowed else s.run, s.label, s.when)
+        for s in getattr(pipeline, phase)
+    )
+    monkeypatch.setattr(pipeline, phase, table)
+    raws = [RawDocument(id="a", source="a", data="Some text.\n")]
+    [doc] = pipeline.process_batch(raws, Config(max_seconds=1))
+    assert [(e.stage, e.code) for e in doc.errors] == [(stage, "timeout")]
+    assert doc.steps == steps
+
+
+def test_batch_records_are_each_serialized_under_their_own_documents_watch(
+    monkeypatch,
+) -> None:
+    """``batch_records`` serializes each record with the watch on its own
+    document (the hard limit charges a stuck serialization to it); the records are
+    those of ``OutputRecord.of`` on ``process_batch``'s documents, in order."""
+    from normalize import pipeline
+    from normalize.document import ErrorRecord, RawDocument
+    from normalize.io import record
+    from normalize.pipeline import batch_records, process_batch
+
+    raws = [
+        RawDocument(id=str(i), source=f"site/{i}", data=f"Paragraph {i} of plain text.\n")
+        for i in range(5)
+    ]
+    raws.insert(2, RawDocument(id="bad", source="site/bad", data=b"", error=ErrorRecord(
+        "read", "unreadable", "cannot read", "site/bad")))  # fmt: skip
+    monkeypatch.setattr(pipeline, "STAGE_RUN", 2)
+    watched: list[int | None] = []
+    serialized_under: dict[str, int | None] = {}
+    real_json_line = record.json_line
+
+    def json_line(doc, segments="full"):
+        serialized_under[doc.id] = watched[-1]
+        return real_json_line(doc, segments)
+
+    monkeypatch.setattr(record, "json_line", json_line)
+    records = batch_records(raws, Config(), "offsets", watch=watched.append)
+    assert serialized_under == {raw.id: i for i, raw in enumerate(raws)}
+    assert watched[-1] is None
+    monkeypatch.setattr(record, "json_line", real_json_line)
+    expected = [
+        record.OutputRecord.of(doc, raw, "offsets")
+        for doc, raw in zip(process_batch(raws, Config()), raws, strict=True)
+    ]
+    assert records == expected
 
 
 def test_time_limit_puts_the_callers_alarm_handler_back() -> None:
@@ -346,6 +424,43 @@ def test_time_limit_puts_the_callers_alarm_handler_back() -> None:
         assert signal.getsignal(signal.SIGALRM) is mine
         with pytest.raises(DocumentTimeout), time_limit(0.01):
             time.sleep(1)
+        assert signal.getsignal(signal.SIGALRM) is mine
+        assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    finally:
+        signal.signal(signal.SIGALRM, before)
+
+
+def test_a_batch_puts_the_callers_alarm_handler_back(monkeypatch) -> None:
+    """A batch sets the SIGALRM handler once per run of documents and arms the timer
+    per stage: after it, with a late document in it, the caller's handler is back
+    and no timer is left running."""
+    import signal
+    import time
+
+    from normalize import pipeline
+    from normalize.document import RawDocument
+
+    def mine(signum: int, frame: object) -> None:
+        raise AssertionError("the caller's handler ran")
+
+    def late(real):
+        def run(work, config, ctx):
+            if work.raw.id == "late":
+                time.sleep(1.5)
+            real(work, config, ctx)
+
+        return run
+
+    prepare = tuple(
+        pipeline.Step(s.name, late(s.run) if s.name == "decode" else s.run, s.label, s.when)
+        for s in pipeline.PREPARE
+    )
+    monkeypatch.setattr(pipeline, "PREPARE", prepare)
+    raws = [RawDocument(id=i, source=i, data=f"Text {i}.\n") for i in ("a", "late", "b")]
+    before = signal.signal(signal.SIGALRM, mine)
+    try:
+        docs = pipeline.process_batch(raws, Config(max_seconds=1))
+        assert [[e.code for e in d.errors] for d in docs] == [[], ["timeout"], []]
         assert signal.getsignal(signal.SIGALRM) is mine
         assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
     finally:

@@ -658,3 +658,48 @@ def test_a_line_written_alone_is_checkpointed_as_written_with_its_newline(tmp_pa
         f.close()
     assert outs[0] == outs[1]
     assert outs[0][1]["records"] == 2
+
+
+def test_raw_documents_and_records_cross_to_a_worker_and_back_whole() -> None:
+    """Every field of a raw document and of a record survives pickling (their own
+    ``__reduce__``, by position): a field added later travels too."""
+    import dataclasses
+    import pickle
+
+    from normalize.document import ErrorRecord, RawDocument
+    from normalize.io.record import OutputRecord
+
+    error = ErrorRecord("read", "bad_json", "x:1: not JSON", "x:1")
+    raw = RawDocument("x:1", "site/a", b"\xff<p>", "html", error, {"k": [1]}, "latin-1", (error,))
+    record = OutputRecord("x:1", b'{"id":"x:1"}', "text", ("m",), "en", ("nav",), 4, ("c",),
+                          (("nfc", 1),), (("ta", "en", 9),))  # fmt: skip
+    for item in (raw, record):
+        values = [getattr(item, f.name) for f in dataclasses.fields(item)]
+        assert all(v != f.default for v, f in zip(values, dataclasses.fields(item), strict=True))
+        back = pickle.loads(pickle.dumps(item))
+        assert type(back) is type(item) and back == item
+
+
+def test_the_hard_limit_gives_a_documents_phase_one_budget_over_its_calls() -> None:
+    """Called again for a document of the same phase, the hard limit arms what is left
+    of its CPU budget, not a new one; ``None`` ends the phase and disarms it."""
+    import signal
+
+    from normalize.engines.local import _HardLimit
+
+    watch = _HardLimit(100.0, None)
+    try:
+        watch(0)
+        started = time.process_time()
+        while time.process_time() - started < 0.2:
+            pass
+        watch(1)
+        assert signal.getitimer(signal.ITIMER_PROF)[0] > 99.9
+        watch(0)
+        assert 99.0 < signal.getitimer(signal.ITIMER_PROF)[0] < 99.85
+        watch(None)
+        assert signal.getitimer(signal.ITIMER_PROF)[0] == 0
+        watch(0)  # a new phase: the whole budget again
+        assert signal.getitimer(signal.ITIMER_PROF)[0] > 99.9
+    finally:
+        watch(None)

@@ -24,6 +24,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -35,7 +36,7 @@ from normalize.context import default_context
 from normalize.document import Document, ErrorRecord, RawDocument, Skipped
 from normalize.io.readers import iter_inputs
 from normalize.io.record import OutputRecord
-from normalize.pipeline import Watch, batched, iter_batch, process_batch
+from normalize.pipeline import Watch, batch_records, batched, process_batch
 
 T = TypeVar("T")
 
@@ -131,24 +132,38 @@ class _HardLimit:
     """A pipeline watch that arms the hard CPU-time limit for each document's phase.
 
     ``process_batch`` tells it which document each phase (read → canonical,
-    then boilerplate → segment) is on: each call re-arms the timer, so it
-    measures one document's phase, and ``None`` disarms it (the batch's
-    evidence pass and translation are not limited). Used in worker processes
-    only: the timer's signal ends the process. ``progress`` (shared memory)
-    tells the parent which document a killed worker was on.
+    then boilerplate → segment) is on, or each stage of a phase that runs
+    stage by stage over a few documents: each call re-arms the timer with
+    what is left of that document's phase (the CPU time it took in earlier
+    calls of the phase is kept), so the timer measures one document's phase
+    however many calls it takes; ``None`` disarms it and ends the phase (the
+    batch's evidence pass and translation are not limited). Used in worker
+    processes only: the timer's signal ends the process. ``progress`` (shared
+    memory) tells the parent which document a killed worker was on.
     """
 
     def __init__(self, seconds: float, progress: Any) -> None:
         self.seconds = seconds
         self.progress = progress
+        #: CPU seconds each document (by index) has taken in the phase so far.
+        self.used: dict[int, float] = {}
+        self.index: int | None = None
+        self.since = 0.0
 
     def __call__(self, index: int | None) -> None:
+        now = time.process_time()
+        if self.index is not None:
+            self.used[self.index] = self.used.get(self.index, 0.0) + now - self.since
+        self.index, self.since = index, now
         if index is None:
             signal.setitimer(signal.ITIMER_PROF, 0)
+            self.used.clear()
             return
         if self.progress is not None:
             self.progress.value = index
-        signal.setitimer(signal.ITIMER_PROF, self.seconds)
+        # A phase used up ends at once (a timer of 0 would disarm it instead).
+        left = max(self.seconds - self.used.get(index, 0.0), 1e-6)
+        signal.setitimer(signal.ITIMER_PROF, left)
 
 
 def _watch(config: Config, progress: Any) -> Watch:
@@ -172,9 +187,8 @@ def _worker_batch(batch: list[RawDocument], config: Config, progress: Any = None
 def _worker_records(
     batch: list[RawDocument], config: Config, segments: str = "full", progress: Any = None
 ) -> list[OutputRecord]:
-    """The batch's records, each serialized as soon as it is finished (see ``iter_batch``)."""
-    docs = iter_batch(batch, config, watch=_watch(config, progress))
-    records = [OutputRecord.of(doc, raw, segments) for doc, raw in zip(docs, batch, strict=True)]
+    """The batch's records, serialized as they are finished (see ``batch_records``)."""
+    records = batch_records(batch, config, segments, watch=_watch(config, progress))
     _after_batch()
     return records
 
@@ -306,8 +320,8 @@ def records(
                 yield item
 
     raws = itertools.islice(documents(), skip, None)
-    for _, batch_records in run_records(raws, run):
-        out: list[OutputRecord | Skipped] = [*skipped, *batch_records]
+    for _, done in run_records(raws, run):
+        out: list[OutputRecord | Skipped] = [*skipped, *done]
         skipped.clear()
         yield out
     if skipped:

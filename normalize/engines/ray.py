@@ -29,7 +29,7 @@ from normalize.config import Config, RunConfig
 from normalize.document import RawDocument, Skipped
 from normalize.io.readers import read_source, sources
 from normalize.io.record import OutputRecord
-from normalize.pipeline import iter_batch
+from normalize.pipeline import batch_records
 
 #: The CPU share of a read task; each actor asks for the rest of a CPU.
 _READ_CPUS = 0.1
@@ -82,10 +82,7 @@ class NormalizeBatch:
         # What the inputs hold besides documents passes through, to be counted.
         skipped = [item for item in items if isinstance(item, Skipped)]
         raws = [item for item in items if not isinstance(item, Skipped)]
-        docs = iter_batch(raws, self.config)
-        out: list[OutputRecord | Skipped] = [
-            OutputRecord.of(doc, raw, self.segments) for doc, raw in zip(docs, raws, strict=True)
-        ]
+        out: list[OutputRecord | Skipped] = [*batch_records(raws, self.config, self.segments)]
         return {"record": [pickle.dumps(item) for item in [*skipped, *out]]}
 
 

@@ -12,8 +12,9 @@ the JSONL writer writes ``line``, the text writer writes ``text`` (or
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+import operator
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any
 
 from normalize import compiled
 from normalize.document import BOILERPLATE, NO_LANGUAGE, Document, RawDocument
@@ -117,6 +118,14 @@ class OutputRecord:
             size=raw_size(raw),
             untranslated=_untranslated(doc),
         )
+
+    def __reduce__(self) -> tuple[type[OutputRecord], tuple[Any, ...]]:
+        """Pickled as its fields, rebuilt by its constructor (how records leave a worker);
+        see :meth:`RawDocument.__reduce__ <normalize.document.RawDocument.__reduce__>`."""
+        return OutputRecord, _record_fields(self)
+
+
+_record_fields = operator.attrgetter(*(f.name for f in fields(OutputRecord)))
 
 
 def _untranslated(doc: Document) -> tuple[tuple[str, str, int], ...]:
