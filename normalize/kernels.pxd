@@ -73,7 +73,7 @@ cpdef void loglik(list texts, const unsigned short[::1] nextmove,
                   Py_ssize_t chunk, double[::1] acc, double[::1] out) except *
 
 
-@cython.locals(i=Py_ssize_t, j=Py_ssize_t, key=str)
+@cython.locals(i=Py_ssize_t, j=Py_ssize_t, key=str, ch=Py_UCS4)
 cpdef str phrase_key(str text, object is_edge)
 
 
@@ -85,9 +85,48 @@ cpdef void letter_bonuses(list texts, const Py_ssize_t[::1] codes, const Py_ssiz
                           double[::1] out) except *
 
 
-@cython.locals(i=Py_ssize_t, j=Py_ssize_t, w=Py_ssize_t, row=Py_ssize_t, col=Py_ssize_t,
-               hit=object, key=str, cols=object, words=list, found=bint)
-cpdef void word_bonuses(list texts, object is_edge, dict phrases, dict owner, double chrome, double stopword,
+# Word tables.
+ctypedef unsigned long long u64
+cdef u64 WORD_HASH_MULT, WORD_HASH_MASK
+cdef Py_ssize_t WORD_TABLE_HEADER
+
+
+@cython.locals(chars=Py_ssize_t, w=Py_ssize_t)
+cpdef Py_ssize_t word_table_size(list words) except -1
+
+
+@cython.locals(m=Py_ssize_t)
+cpdef Py_ssize_t word_slots(Py_ssize_t n) except -1
+
+
+@cython.locals(n=Py_ssize_t, m=Py_ssize_t, s=Py_ssize_t, starts=Py_ssize_t, chars=Py_ssize_t,
+               at=Py_ssize_t, w=Py_ssize_t, word=str, ch=Py_UCS4)
+cpdef void fill_word_table(list words, list cols, Py_ssize_t[::1] table) except *
+
+
+@cython.locals(h=u64, i=Py_ssize_t)
+cdef u64 word_hash(str text, Py_ssize_t lo, Py_ssize_t hi) noexcept
+
+
+@cython.locals(m=Py_ssize_t, n=Py_ssize_t, starts=Py_ssize_t, chars=Py_ssize_t, s=Py_ssize_t,
+               _tries=Py_ssize_t, e=Py_ssize_t, a=Py_ssize_t, b=Py_ssize_t, i=Py_ssize_t,
+               same=bint)
+cdef Py_ssize_t probe_word(str text, Py_ssize_t lo, Py_ssize_t hi, u64 h,
+                           const Py_ssize_t[::1] table, Py_ssize_t size) noexcept
+
+
+@cython.locals(s=Py_ssize_t, m=Py_ssize_t, n=Py_ssize_t, col=Py_ssize_t)
+cdef Py_ssize_t stopword_column(str text, Py_ssize_t lo, Py_ssize_t hi, u64 h,
+                                const Py_ssize_t[::1] table, Py_ssize_t size,
+                                Py_ssize_t k) except -2
+
+
+@cython.locals(i=Py_ssize_t, j=Py_ssize_t, row=Py_ssize_t, col=Py_ssize_t, size=Py_ssize_t,
+               m=Py_ssize_t, n=Py_ssize_t, words=Py_ssize_t,
+               pos=Py_ssize_t, lo=Py_ssize_t, end=Py_ssize_t, s=Py_ssize_t, h=u64,
+               ch=Py_UCS4, key=str, cols=object, found=bint)
+cpdef void word_bonuses(list texts, object is_edge, dict phrases,
+                        const Py_ssize_t[::1] stopwords, double chrome, double stopword,
                         Py_ssize_t cap, Py_ssize_t max_words, Py_ssize_t k,
                         Py_ssize_t[::1] hits, double[::1] out) except *
 
@@ -120,7 +159,6 @@ cdef bytes row_bytes(const double[::1] src, Py_ssize_t at, Py_ssize_t k)
 
 
 # The piece scanner. Its constants are C's (the module's CHAR_FLAGS names them).
-ctypedef unsigned long long u64
 cdef unsigned long long C_LETTER, C_MARK, C_SPACE, C_NEWLINE, C_STRUCT, C_DASH, C_STOP
 cdef unsigned long long C_FULL_STOP, C_ITEM, C_APOSTROPHE, C_EMAIL, C_DOMAIN, C_URL_STOP
 cdef unsigned long long SCRIPT_BITS, ONE

@@ -589,10 +589,19 @@ def phrase_key(text: str, is_edge: Any) -> str:
     if not key.isprintable() or "  " in key or (j and (key[0] == " " or key[j - 1] == " ")):
         key = " ".join(key.split())
         j = len(key)
+    # A letter is never an edge (no letter is punctuation, a symbol or a space; a
+    # test checks every code point): most keys begin and end with one, and
+    # ``str.isalpha`` answers without calling ``is_edge``.
     i = 0
-    while i < j and is_edge(key[i]):
+    while i < j:
+        ch = key[i]
+        if ch.isalpha() or not is_edge(ch):
+            break
         i += 1
-    while j > i and is_edge(key[j - 1]):
+    while j > i:
+        ch = key[j - 1]
+        if ch.isalpha() or not is_edge(ch):
+            break
         j -= 1
     return key[i:j]
 
@@ -668,11 +677,140 @@ def letter_bonuses(
                     hits[j] = 0
 
 
+# Word tables: words looked up by their characters, with no string made per word.
+#: The hash of a word's code points: ``h = (h * WORD_HASH_MULT + code) & WORD_HASH_MASK``
+#: from ``h = 0`` (a product that fits in 64 bits, so C and Python agree).
+WORD_HASH_MULT = 1000003
+WORD_HASH_MASK = 0xFFFFFFFF
+#: Items before a word table's slots: its number of slots, then of words.
+WORD_TABLE_HEADER = 2
+
+
+def word_table_size(words: list[str]) -> int:
+    """How many items the table of ``words`` takes (:func:`fill_word_table`)."""
+    chars = 0
+    for w in range(len(words)):
+        chars += len(words[w])
+    return WORD_TABLE_HEADER + word_slots(len(words)) + 2 * len(words) + 1 + chars
+
+
+def word_slots(n: int) -> int:
+    """The slots of a table of ``n`` words: the least power of two at least ``2 n``
+    (at least one), so that a probe meets an empty slot soon."""
+    m = 1
+    while m < 2 * n:
+        m *= 2
+    return m
+
+
+def fill_word_table(words: list[str], cols: list[int], table: Buffer) -> None:
+    """Make ``table`` (:func:`word_table_size` items) the table of ``words``, word
+    ``words[w]`` of column ``cols[w]``: what :func:`word_bonuses` looks words up in.
+
+    The table is flat: the number of slots ``m`` (a power of two) and of words
+    ``n``; ``m`` slots, each empty (0) or a word's index plus one, at the hash
+    of its characters (:data:`WORD_HASH_MULT`) or, when taken, the next free one;
+    the words' starts in the characters (``n + 1``, the last their end); their
+    columns (``n``); their code points, one after another. Raises ValueError
+    when a word is given twice or ``cols`` lacks one's column.
+    """
+    n = len(words)
+    m = word_slots(n)
+    if len(cols) < n:
+        raise ValueError(f"cols needs the columns of the {n} words")
+    if len(table) < word_table_size(words):
+        raise ValueError(f"a table of {len(table)} items, not {word_table_size(words)}")
+    table[0] = m
+    table[1] = n
+    for s in range(m):
+        table[WORD_TABLE_HEADER + s] = 0
+    starts = WORD_TABLE_HEADER + m
+    chars = starts + 2 * n + 1
+    at = 0
+    for w in range(n):
+        word = words[w]
+        table[starts + w] = at
+        table[starts + n + 1 + w] = cols[w]
+        for ch in word:
+            table[chars + at] = ord(ch)
+            at += 1
+    table[starts + n] = at
+    for w in range(n):
+        word = words[w]
+        s = probe_word(word, 0, len(word), word_hash(word, 0, len(word)), table, len(table))
+        if s < 0 or table[WORD_TABLE_HEADER + s] != 0:
+            raise ValueError(f"word {word!r} is given twice")
+        table[WORD_TABLE_HEADER + s] = w + 1
+
+
+def word_hash(text: str, lo: int, hi: int) -> int:
+    """The hash of the word ``text[lo:hi]`` in a word table (a range the caller has checked)."""
+    h = 0
+    for i in range(lo, hi):
+        h = (h * WORD_HASH_MULT + ord(text[i])) & WORD_HASH_MASK
+    return h
+
+
+def probe_word(text: str, lo: int, hi: int, h: int, table: Buffer, size: int) -> int:
+    """The slot of the word ``text[lo:hi]`` (of hash ``h``) in ``table`` (``size``
+    items, whose header the caller has checked): its own, or the empty slot where
+    it would go (-1 when no slot is either, -2 when an entry lies outside the table).
+
+    Every entry read is checked, so a table that :func:`fill_word_table` did not
+    make gives -2, never a read past its end.
+    """
+    m = table[0]
+    n = table[1]
+    starts = WORD_TABLE_HEADER + m
+    chars = starts + 2 * n + 1
+    s = h & (m - 1)
+    for _tries in range(m):
+        e = table[WORD_TABLE_HEADER + s]
+        if e == 0:
+            return s
+        if e < 0 or e > n:
+            return -2
+        a = table[starts + e - 1]
+        b = table[starts + e]
+        if a < 0 or b < a or chars + b > size:
+            return -2
+        if b - a == hi - lo:
+            same = True
+            for i in range(hi - lo):
+                if table[chars + a + i] != ord(text[lo + i]):
+                    same = False
+                    break
+            if same:
+                return s
+        s = (s + 1) & (m - 1)
+    return -1
+
+
+def stopword_column(text: str, lo: int, hi: int, h: int, table: Buffer, size: int, k: int) -> int:
+    """The column of the word ``text[lo:hi]`` (of hash ``h``) in the word table ``table``
+    (``size`` items, whose header the caller has checked), or -1 when it has none.
+
+    Raises ValueError when the table is not one :func:`fill_word_table` made (an
+    entry outside it) or the column is not one of ``k``.
+    """
+    s = probe_word(text, lo, hi, h, table, size)
+    if s == -2:
+        raise ValueError("stopwords is not a word table (an entry out of it)")
+    if s < 0 or table[WORD_TABLE_HEADER + s] == 0:
+        return -1
+    m = table[0]
+    n = table[1]
+    col = table[WORD_TABLE_HEADER + m + n + table[WORD_TABLE_HEADER + s]]
+    if col < 0 or col >= k:
+        raise ValueError(f"column {col} of word {text[lo:hi]!r} is not one of {k}")
+    return col
+
+
 def word_bonuses(
     texts: list[str],
     is_edge: Any,
     phrases: dict[str, tuple[int, ...]],
-    owner: dict[str, int],
+    stopwords: Buffer,
     chrome: float,
     stopword: float,
     cap: int,
@@ -686,15 +824,25 @@ def word_bonuses(
 
     The chrome bonus (``chrome``) to each column ``phrases[key]`` names,
     in order; then the stopword bonus, ``stopword`` times the number of
-    the key's first ``max_words`` words that ``owner`` gives a column
-    to, at most ``cap`` of them, to each such column. ``hits`` (``k``) is
-    scratch. The tables map strings to columns and could be any: the
-    segmenter's are a candidate set's chrome phrases and the stopwords one
-    candidate alone lists.
+    the key's first ``max_words`` words (``key.split()``'s) that the word
+    table ``stopwords`` (:func:`fill_word_table`) gives a column to, at most
+    ``cap`` of them, to each such column. ``hits`` (``k``) is scratch. The
+    tables map strings to columns and could be any: the segmenter's are a
+    candidate set's chrome phrases and the stopwords one candidate alone
+    lists. The words are read in the key where they are: a paragraph's
+    fifty words cost no string and no dictionary lookup each.
     """
-    # The compiled core checks no index: the sizes and columns are checked here.
+    # The compiled core checks no index: the sizes, the table and the columns are
+    # checked here.
     if len(hits) < k or len(out) < len(texts) * k:
         raise ValueError(f"hits needs {k} cells and out {len(texts)} rows of {k}")
+    size = len(stopwords)
+    if size < WORD_TABLE_HEADER:
+        raise ValueError("stopwords is not a word table (no header)")
+    m = stopwords[0]
+    n = stopwords[1]
+    if m < 1 or m & (m - 1) or n < 0 or WORD_TABLE_HEADER + m + 2 * n + 1 > size:
+        raise ValueError(f"stopwords is not a word table ({m} slots, {n} words, {size} items)")
     for j in range(k):
         hits[j] = 0
     for i in range(len(texts)):
@@ -706,16 +854,36 @@ def word_bonuses(
                 if col < 0 or col >= k:
                     raise ValueError(f"column {col} of phrase {key!r} is not one of {k}")
                 out[row + col] = out[row + col] + chrome
-        words = key.split(None, max_words)
+        # The words of the key, read where they are: each one's hash as its
+        # characters go by, its column when a white space (or the end) closes it.
         found = False
-        for w in range(min(len(words), max_words)):
-            hit = owner.get(words[w])
-            if hit is not None:
-                col = hit
-                if col < 0 or col >= k:
-                    raise ValueError(f"column {col} of word {words[w]!r} is not one of {k}")
-                hits[col] += 1
-                found = True
+        words = 0
+        pos = 0
+        lo = -1
+        h = 0
+        col = -1
+        if max_words > 0:
+            for ch in key:
+                if not ch.isspace():
+                    if lo < 0:
+                        lo = pos
+                        h = 0
+                    h = (h * WORD_HASH_MULT + ord(ch)) & WORD_HASH_MASK
+                elif lo >= 0:
+                    col = stopword_column(key, lo, pos, h, stopwords, size, k)
+                    if col >= 0:
+                        hits[col] += 1
+                        found = True
+                    lo = -1
+                    words += 1
+                    if words == max_words:
+                        break
+                pos += 1
+            if lo >= 0 and words < max_words:
+                col = stopword_column(key, lo, pos, h, stopwords, size, k)
+                if col >= 0:
+                    hits[col] += 1
+                    found = True
         if found:
             for j in range(k):
                 if hits[j]:

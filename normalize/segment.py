@@ -648,7 +648,7 @@ def _evidence(
     if config.chrome_bonus or config.stopword_bonus:
         phrases, owner = _word_tables(cands, ctx)
         if COMPILED:
-            _word_bonuses_compiled(texts, phrases, owner, config, scores)
+            _word_bonuses_compiled(texts, phrases, _stopword_table(cands, ctx), config, scores)
             return scores
         for i, t in enumerate(texts):
             key = phrase_key(t)
@@ -691,22 +691,39 @@ def _letter_bonuses_compiled(
     )
 
 
+def _stopword_table(cands: tuple[str, ...], ctx: Context) -> np.ndarray:
+    """The stopwords of :func:`_word_tables` as the compiled core's word table
+    (:func:`normalize.kernels.fill_word_table`; read-only, made once per candidate
+    set and context)."""
+    return ctx.owned(("segment.stopword_table", cands), lambda: _make_stopword_table(cands, ctx))
+
+
+def _make_stopword_table(cands: tuple[str, ...], ctx: Context) -> np.ndarray:
+    owner = _word_tables(cands, ctx)[1]
+    words = list(owner)
+    table = np.empty(kernels.word_table_size(words), dtype=np.intp)
+    kernels.fill_word_table(words, [owner[w] for w in words], table)
+    table.flags.writeable = False
+    return table
+
+
 def _word_bonuses_compiled(
     texts: Sequence[str],
     phrases: dict[str, tuple[int, ...]],
-    owner: dict[str, int],
+    stopwords: np.ndarray,
     config: SegmentConfig,
     scores: np.ndarray,
 ) -> None:
     """The chrome and stopword bonuses of :func:`_evidence` by the compiled core's loop
-    (:func:`normalize.kernels.word_bonuses`), added to ``scores`` in place: the same
-    numbers, bit for bit (each cell gets the same additions in the same order)."""
+    (:func:`normalize.kernels.word_bonuses`, which looks the stopwords up in their word
+    table, :func:`_stopword_table`), added to ``scores`` in place: the same numbers,
+    bit for bit (each cell gets the same additions in the same order)."""
     k = scores.shape[1]
     kernels.word_bonuses(
         texts if isinstance(texts, list) else list(texts),
         _edge_char,
         phrases,
-        owner,
+        stopwords,
         config.chrome_bonus,
         config.stopword_bonus,
         config.letter_cap,
