@@ -212,6 +212,10 @@ cpdef Py_ssize_t scan_pieces(str text, bint schemes, bint emails,
                              unsigned char[::1] before, unsigned char[::1] item) except -2
 
 
+@cython.locals(ch=Py_UCS4)
+cpdef bint classified(str text, const unsigned short[::1] classes) except -1
+
+
 # Spans: the runs of labelled pieces.
 @cython.locals(n=Py_ssize_t, count=Py_ssize_t, last=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t,
                k=Py_ssize_t, start=Py_ssize_t, end=Py_ssize_t, limit=Py_ssize_t,

@@ -1358,6 +1358,25 @@ def scan_pieces(
 
 
 # Spans.
+def classified(text: str, classes: Buffer) -> bool:
+    """Whether every code point of ``text`` has a class in ``classes`` (the scanner's
+    table, one entry per code point; 0 for none yet): a text with none to classify,
+    found in one read of it.
+
+    >>> import numpy as np
+    >>> classes = np.zeros(0x110000, dtype=np.uint16)
+    >>> classes[:0x100] = 1
+    >>> classified("déjà vu", classes), classified("дом", classes)
+    (True, False)
+    """
+    if len(classes) < 0x110000:
+        raise ValueError("classes needs a class per code point")
+    for ch in text:
+        if classes[ord(ch)] == 0:
+            return False
+    return True
+
+
 def spans(
     text: str,
     pieces: list[Any],

@@ -371,10 +371,12 @@ class _CharClasses:
 
         Most texts have none: an ASCII one (a check that costs nothing:
         Python knows it of every string) never has, and another one is
-        checked by the high bytes of its UTF-16 code units, which name their
-        BMP blocks (surrogates stand for the code points beyond).
+        checked by the compiled core's read of its classes
+        (:func:`normalize.kernels.classified`) or, interpreted, by the high
+        bytes of its UTF-16 code units, which name their BMP blocks
+        (surrogates stand for the code points beyond).
         """
-        if text.isascii():
+        if text.isascii() or (COMPILED and kernels.classified(text, self.classes)):
             return
         high = text.encode("utf-16-le", "surrogatepass")[1::2].translate(None, self._covered)
         if not high:
@@ -394,11 +396,12 @@ def _char_classes(ctx: Context) -> _CharClasses:
     return ctx.owned("segment.char_classes", _CharClasses)
 
 
-def _scanned_pieces(text: str, ctx: Context, urls: tuple[bool, bool] | None = None) -> list[_Piece]:
+def _scanned_pieces(
+    text: str, table: _CharClasses, urls: tuple[bool, bool] | None = None
+) -> list[_Piece]:
     """:func:`_pieces` by the compiled core's scanner (:func:`normalize.kernels.scan_pieces`):
-    the same pieces (``urls`` is :func:`_url_kinds` of the text when known)."""
-    table = _char_classes(ctx)
-    table.cover(text)
+    the same pieces (``table`` covers the text, ``urls`` is :func:`_url_kinds` of it
+    when known)."""
     n = len(text)
     # Room for a piece every 16 characters (pages have one every 30 to 80),
     # and for one per character, the most there can be, when that is short.
@@ -1000,17 +1003,17 @@ def _undecided(piece: _Piece, config: SegmentConfig) -> bool:
 # Output ----------------------------------------------------------------------------
 
 
-def _absorb_strays(text: str, pieces: list[_Piece], config: SegmentConfig, ctx: Context) -> None:
+def _absorb_strays(
+    text: str, pieces: list[_Piece], config: SegmentConfig, table: _CharClasses
+) -> None:
     """Give a letter or two of another script inside running text the language around it
-    (:func:`normalize.kernels.absorb_strays`).
+    (:func:`normalize.kernels.absorb_strays`, with ``table``, which covers the text).
 
     Scraped text writes the odd foreign letter inside a sentence: a Latin
     "F." or "p." in Bulgarian and Ukrainian, Greek β in Persian, a Latin i
     typed for Cyrillic і. Such a stray is part of its sentence, not a
     language switch.
     """
-    table = _char_classes(ctx)
-    table.cover(text)
     kernels.absorb_strays(text, pieces, config.stray_letters, table.classes, table.info)
 
 
@@ -1059,10 +1062,12 @@ def segment_languages(
         return []
     ctx = ctx or default_context()
     urls = _url_kinds(text)
-    pieces = _scanned_pieces(text, ctx, urls) if COMPILED else _pieces(text)
+    table = _char_classes(ctx)
+    table.cover(text)
+    pieces = _scanned_pieces(text, table, urls) if COMPILED else _pieces(text)
     _label(text, pieces, languages, hints, config, ctx)
-    _absorb_strays(text, pieces, config, ctx)
-    return _cut_at_blocks(text, _spans(text, pieces, ctx, urls), blocks)
+    _absorb_strays(text, pieces, config, table)
+    return _cut_at_blocks(text, _spans(text, pieces, table, urls), blocks)
 
 
 #: A stretch ``text[start:end]`` with its language, script and confidence.
@@ -1070,19 +1075,18 @@ _Span = tuple[int, int, str, str, float]
 
 
 def _spans(
-    text: str, pieces: list[_Piece], ctx: Context, urls: tuple[bool, bool] | None = None
+    text: str, pieces: list[_Piece], table: _CharClasses, urls: tuple[bool, bool] | None = None
 ) -> list[_Span]:
     """The stretches that tile ``text``, in order: runs of labelled pieces, ``zxx``
     between them (:func:`normalize.kernels.spans`, which reads the gaps with the
-    scanner's tables; ``urls`` is :func:`_url_kinds` of the text when known).
+    scanner's tables, ``table``, which covers the text; ``urls`` is :func:`_url_kinds`
+    of the text when known).
 
     A run is the pieces of one language and script that only spaces, commas,
     sentence ends and URLs separate; its stretch takes a URL and a sentence
     end right after it. The confidence of a stretch is its pieces', weighted
     by their lengths. :func:`_cut_at_blocks` makes them segments.
     """
-    table = _char_classes(ctx)
-    table.cover(text)
     schemes, emails = urls or _url_kinds(text)
     return kernels.spans(
         text, pieces, schemes, emails, table.classes, table.info, NO_LANGUAGE, "Zyyy"

@@ -752,7 +752,7 @@ def reference_spans(text: str, pieces: list) -> list[tuple]:
 def spans(kernels: ModuleType, text: str, pieces: list) -> list[tuple]:
     """segment._spans by the kernel of ``kernels``."""
     with mock.patch.object(segment, "kernels", kernels):
-        return segment._spans(text, pieces, SCANNER_CONTEXT)
+        return segment._spans(text, pieces, covering(text))
 
 
 @st.composite
@@ -864,7 +864,7 @@ def test_strays_are_absorbed_as_their_definition(
     reference_absorb(text, expected, stray_letters)
     with mock.patch.object(segment, "kernels", kernels):
         config = SegmentConfig(stray_letters=stray_letters)
-        segment._absorb_strays(text, pieces, config, SCANNER_CONTEXT)
+        segment._absorb_strays(text, pieces, config, covering(text))
     assert pieces == expected
 
 
@@ -1142,10 +1142,31 @@ SCANNED_TEXT = st.lists(
 SCANNER_CONTEXT = Context()
 
 
+def covering(text: str) -> segment._CharClasses:
+    """The scanner's character classes of SCANNER_CONTEXT, with those of ``text``."""
+    table = segment._char_classes(SCANNER_CONTEXT)
+    table.cover(text)
+    return table
+
+
 def scanned(kernels: ModuleType, text: str) -> list:
     """segment._scanned_pieces by the scanner of ``kernels``."""
     with mock.patch.object(segment, "kernels", kernels):
-        return segment._scanned_pieces(text, SCANNER_CONTEXT)
+        return segment._scanned_pieces(text, covering(text))
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=30), st.sets(st.integers(0, 0x10FFFF), max_size=40))
+def test_a_text_is_classified_when_each_of_its_code_points_is(
+    kernels: ModuleType, text: str, codes: set[int]
+) -> None:
+    classes = np.zeros(0x110000, dtype=np.uint16)
+    classes[sorted(codes | {ord(c) for c in text[::2]})] = 7
+    expected = all(classes[ord(c)] for c in text)
+    assert kernels.classified(text, classes) == expected
+    with pytest.raises(ValueError, match="a class per code point"):
+        kernels.classified(text, classes[:0x10000])
 
 
 def test_the_character_classes_are_made_when_a_text_first_has_them() -> None:
