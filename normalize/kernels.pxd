@@ -2,6 +2,10 @@
 # compiles that module with these declarations; interpreted, this file is
 # not read. Buffers are flat, row-major and contiguous.
 cimport cython
+from cpython.unicode cimport PyUnicode_READ, PyUnicode_KIND, PyUnicode_DATA
+
+
+cdef Py_ssize_t code_at(str text, Py_ssize_t i) noexcept
 
 
 @cython.locals(flags=int, marks=Py_ssize_t, ch=Py_UCS4, code=Py_ssize_t, entry=int,

@@ -79,6 +79,14 @@ CANON_BLANK_LINES = 64
 CANON_TABLE_SIZE = 0x10000
 
 
+def code_at(text: str, i: int) -> int:
+    """The code point of ``text[i]`` (an index the caller has checked), read in place:
+    compiled, no one-character string and no bounds check per character."""
+    if compiled:
+        return PyUnicode_READ(PyUnicode_KIND(text), PyUnicode_DATA(text), i)  # type: ignore[name-defined]  # noqa: F821
+    return ord(text[i])
+
+
 def canonical_flags(text: str, table: Buffer, run: int) -> int:
     """What a check of ``text`` for the canonical form needs, in one pass over it.
 
@@ -747,7 +755,7 @@ def word_hash(text: str, lo: int, hi: int) -> int:
     """The hash of the word ``text[lo:hi]`` in a word table (a range the caller has checked)."""
     h = 0
     for i in range(lo, hi):
-        h = (h * WORD_HASH_MULT + ord(text[i])) & WORD_HASH_MASK
+        h = (h * WORD_HASH_MULT + code_at(text, i)) & WORD_HASH_MASK
     return h
 
 
@@ -777,7 +785,7 @@ def probe_word(text: str, lo: int, hi: int, h: int, table: Buffer, size: int) ->
         if b - a == hi - lo:
             same = True
             for i in range(hi - lo):
-                if table[chars + a + i] != ord(text[lo + i]):
+                if table[chars + a + i] != code_at(text, lo + i):
                     same = False
                     break
             if same:
@@ -1096,7 +1104,7 @@ def gap_kind(
             f = C_SPACE
             i = end
         else:
-            f = (info[classes[ord(text[i])]] >> FLAG_SHIFT) & 0xFFFF
+            f = (info[classes[code_at(text, i)]] >> FLAG_SHIFT) & 0xFFFF
             i += 1
         if f & C_NEWLINE:
             return GAP_LINE | APART
@@ -1130,13 +1138,13 @@ def word_end(text: str, pos: int, n: int, script: int, classes: Buffer, info: Bu
     cont = script | (C_MARK << FLAG_SHIFT)
     i = pos + 1
     while i < n:
-        x = info[classes[ord(text[i])]]
+        x = info[classes[code_at(text, i)]]
         if x & cont:
             i += 1
         elif (
             (x >> FLAG_SHIFT) & C_APOSTROPHE
             and i + 1 < n
-            and info[classes[ord(text[i + 1])]] & script
+            and info[classes[code_at(text, i + 1)]] & script
         ):
             i += 2
         else:
@@ -1156,7 +1164,7 @@ def has_prefix(text: str, pos: int, n: int, prefix: str) -> bool:
 
 def run_end(text: str, pos: int, n: int, flag: int, classes: Buffer, info: Buffer) -> int:
     """The end of the run of characters with ``flag`` from ``pos``."""
-    while pos < n and (info[classes[ord(text[pos])]] >> FLAG_SHIFT) & flag:
+    while pos < n and (info[classes[code_at(text, pos)]] >> FLAG_SHIFT) & flag:
         pos += 1
     return pos
 
@@ -1184,7 +1192,7 @@ def url_end(
             start = pos + 4
         if start >= 0:
             end = start
-            while end < n and not (info[classes[ord(text[end])]] >> FLAG_SHIFT) & C_URL_STOP:
+            while end < n and not (info[classes[code_at(text, end)]] >> FLAG_SHIFT) & C_URL_STOP:
                 end += 1
             if end > start:
                 return end
@@ -1268,7 +1276,7 @@ def scan_pieces(
     carried = GAP_SOFT
     after_url = False
     while pos < n:
-        x = info[classes[ord(text[pos])]]
+        x = info[classes[code_at(text, pos)]]
         if not (x >> FLAG_SHIFT) & first:
             pos += 1
             continue
@@ -1286,7 +1294,7 @@ def scan_pieces(
                 while (
                     end + 1 < n
                     and text[end] == " "
-                    and info[classes[ord(text[end + 1])]] & bit
+                    and info[classes[code_at(text, end + 1)]] & bit
                     and not (
                         urls and url_end(text, end + 1, n, schemes, emails, classes, info) >= 0
                     )
@@ -1296,10 +1304,10 @@ def scan_pieces(
                 script = other
                 end = pos + 1
                 while end < n:
-                    f = (info[classes[ord(text[end])]] >> FLAG_SHIFT) & 0xFFFF
+                    f = (info[classes[code_at(text, end)]] >> FLAG_SHIFT) & 0xFFFF
                     if f & C_MARK:
                         end += 1
-                    elif f & C_LETTER and not info[classes[ord(text[end])]] & SCRIPT_BITS:
+                    elif f & C_LETTER and not info[classes[code_at(text, end)]] & SCRIPT_BITS:
                         end += 1
                     else:
                         break
@@ -1420,8 +1428,10 @@ def spans(
         if start < last or end < start or (end == start and i < count) or end > n:
             raise ValueError(f"piece {start}:{end} is empty, out of order or not within 0:{n}")
         for k in range(last if i else start, start):
-            if classes[ord(text[k])] >= len(info):
-                raise ValueError(f"{text[k]!r} has class {classes[ord(text[k])]}, which info lacks")
+            if classes[code_at(text, k)] >= len(info):
+                raise ValueError(
+                    f"{text[k]!r} has class {classes[code_at(text, k)]}, which info lacks"
+                )
         last = end
     urls = schemes or emails
     stops = C_STOP | C_FULL_STOP
@@ -1460,7 +1470,7 @@ def spans(
         if at < limit and (text[at] == " " or text[at] == "\u00a0" or text[at] == "\u202f"):
             at += 1
         stop = at
-        while stop < limit and (info[classes[ord(text[stop])]] >> FLAG_SHIFT) & stops:
+        while stop < limit and (info[classes[code_at(text, stop)]] >> FLAG_SHIFT) & stops:
             stop += 1
         if stop > at:
             end = stop
@@ -1536,8 +1546,10 @@ def absorb_strays(
         if start < last or end < start or end > n:
             raise ValueError(f"piece {start}:{end} is out of order or not within 0:{n}")
         for k in range(last if i else start, start):
-            if classes[ord(text[k])] >= len(info):
-                raise ValueError(f"{text[k]!r} has class {classes[ord(text[k])]}, which info lacks")
+            if classes[code_at(text, k)] >= len(info):
+                raise ValueError(
+                    f"{text[k]!r} has class {classes[code_at(text, k)]}, which info lacks"
+                )
         last = end
     for i in range(1, len(pieces) - 1):
         p = pieces[i]
