@@ -244,7 +244,7 @@ cpdef void absorb_strays(str text, list pieces, Py_ssize_t stray_letters,
 
 
 # Letters.
-@cython.locals(n=Py_ssize_t, ch=Py_UCS4)
+@cython.locals(n=Py_ssize_t, ch=Py_UCS4, code=Py_ssize_t)
 cpdef Py_ssize_t count_letters(str text) except -1
 
 

@@ -1579,7 +1579,12 @@ def count_letters(text: str) -> int:
     """
     n = 0
     for ch in text:
-        if ch.isalpha():
+        code = ord(ch)
+        # An ASCII letter is one of A-Z, a-z (setting bit 5 lowers it): no lookup.
+        if code < 0x80:
+            if 0x61 <= (code | 0x20) <= 0x7A:
+                n += 1
+        elif ch.isalpha():
             n += 1
     return n
 
