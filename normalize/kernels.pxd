@@ -77,6 +77,10 @@ cpdef void loglik(list texts, const unsigned short[::1] nextmove,
                   Py_ssize_t chunk, double[::1] acc, double[::1] out) except *
 
 
+@cython.locals(j=Py_ssize_t, prev=Py_ssize_t, code=Py_ssize_t, ch=Py_UCS4)
+cpdef bint needs_collapse(str key) except -1
+
+
 @cython.locals(i=Py_ssize_t, j=Py_ssize_t, key=str, ch=Py_UCS4)
 cpdef str phrase_key(str text, object is_edge)
 

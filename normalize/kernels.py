@@ -593,10 +593,9 @@ def phrase_key(text: str, is_edge: Any) -> str:
         key = text.lower()
     else:
         key = unicodedata.normalize("NFC", text).casefold()
-    j = len(key)
-    if not key.isprintable() or "  " in key or (j and (key[0] == " " or key[j - 1] == " ")):
+    if needs_collapse(key):
         key = " ".join(key.split())
-        j = len(key)
+    j = len(key)
     # A letter is never an edge (no letter is punctuation, a symbol or a space; a
     # test checks every code point): most keys begin and end with one, and
     # ``str.isalpha`` answers without calling ``is_edge``.
@@ -612,6 +611,37 @@ def phrase_key(text: str, is_edge: Any) -> str:
             break
         j -= 1
     return key[i:j]
+
+
+def needs_collapse(key: str) -> bool:
+    """Whether ``key`` has a character that is not printable, two spaces in a row or a
+    space at an edge: what :func:`phrase_key` collapses (else it has nothing to).
+
+    Compiled, one read of the key (ASCII told by its code) where Python's
+    ``isprintable`` calls the Unicode tables for every character and the
+    spaces take another search.
+
+    >>> needs_collapse("a b"), needs_collapse("a  b"), needs_collapse(" a"), needs_collapse("a\tb")
+    (False, True, True, True)
+    """
+    if not compiled:
+        j = len(key)
+        return (
+            not key.isprintable() or "  " in key or (j > 0 and (key[0] == " " or key[j - 1] == " "))
+        )
+    prev = 0x20  # as if a space came before the key
+    for ch in key:
+        code = ord(ch)
+        if code == 0x20:
+            if prev == 0x20:
+                return True
+        elif code < 0x80:
+            if code < 0x20 or code == 0x7F:
+                return True
+        elif not ch.isprintable():
+            return True
+        prev = code
+    return prev == 0x20 and len(key) > 0
 
 
 def letter_bonuses(

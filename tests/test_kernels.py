@@ -1409,3 +1409,12 @@ def test_the_piece_scanner_refuses_tables_that_lack_a_character(kernels: ModuleT
         run(classes, [no_script, latin], [5, 1])
     with pytest.raises(ValueError, match="need the 8 items of starts"):
         run(classes, [no_script, latin], [0, 1], room=4)
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.sampled_from(" a\t\n\x7f\x1f\xa0\u2003\u200bé\U0001f600\x85"), max_size=8))
+def test_a_key_needs_collapsing_as_its_definition_says(kernels: ModuleType, key: str) -> None:
+    """Not printable, two spaces in a row, or a space at an edge (both builds)."""
+    expected = not key.isprintable() or "  " in key or key[:1] == " " or key[-1:] == " "
+    assert kernels.needs_collapse(key) == expected
