@@ -1286,13 +1286,15 @@ def scan_pieces(
     m = len(starts)
     if len(ends) < m or len(scripts) < m or len(before) < m or len(item) < m:
         raise ValueError(f"ends, scripts, before and item need the {m} items of starts")
+    # Each class's first script once, then each character's class.
+    for g in range(len(info)):
+        script = (info[g] >> FIRST_SHIFT) & 0xFF
+        if script != NO_SCRIPT and script >= len(groups):
+            raise ValueError(f"class {g} is of script {script}, which groups lacks")
     for ch in text:
         g = classes[ord(ch)]
         if g >= len(info):
             raise ValueError(f"{ch!r} has class {g}, which info lacks")
-        g = (info[g] >> FIRST_SHIFT) & 0xFF
-        if g != NO_SCRIPT and g >= len(groups):
-            raise ValueError(f"{ch!r} is of script {g}, which groups lacks")
     for g in range(len(pending)):
         pending[g] = -1
     urls = schemes or emails

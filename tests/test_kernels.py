@@ -1403,7 +1403,7 @@ def test_the_piece_scanner_refuses_tables_that_lack_a_character(kernels: ModuleT
         run(classes[:1000], [no_script, latin], [0, 1])
     with pytest.raises(ValueError, match="'a' has class 1, which info lacks"):
         run(classes, [no_script], [0, 1])
-    with pytest.raises(ValueError, match="'a' is of script 200, which groups lacks"):
+    with pytest.raises(ValueError, match="class 1 is of script 200, which groups lacks"):
         run(classes, [no_script, letter | 200 << PURE.FIRST_SHIFT], [0, 1])
     with pytest.raises(ValueError, match="group 5 of script 0 has no slot"):
         run(classes, [no_script, latin], [5, 1])
