@@ -171,7 +171,7 @@ cdef unsigned long long C_LETTER, C_MARK, C_SPACE, C_NEWLINE, C_STRUCT, C_DASH, 
 cdef unsigned long long C_FULL_STOP, C_ITEM, C_APOSTROPHE, C_EMAIL, C_DOMAIN, C_URL_STOP
 cdef unsigned long long SCRIPT_BITS, ONE
 cdef Py_ssize_t FLAG_SHIFT, FIRST_SHIFT, NO_SCRIPT
-cdef Py_ssize_t GAP_SOFT, GAP_SENTENCE, GAP_STRUCT, GAP_LINE, APART
+cdef Py_ssize_t GAP_SOFT, GAP_SENTENCE, GAP_STRUCT, GAP_LINE, APART, PIECE_NUMBERS
 
 
 # The scanner's helpers are C functions only: they read the text and tables
@@ -205,19 +205,21 @@ cdef Py_ssize_t url_end(str text, Py_ssize_t pos, Py_ssize_t n, bint schemes, bi
                         const unsigned long long[::1] info) noexcept
 
 
+cpdef Py_ssize_t found_size(Py_ssize_t capacity) except -1
+
+
 @cython.locals(n=Py_ssize_t, g=Py_ssize_t, count=Py_ssize_t, pos=Py_ssize_t,
                last_end=Py_ssize_t, cur_group=Py_ssize_t, apart_before=Py_ssize_t,
                apart=Py_ssize_t, x=u64, f=u64, first=u64, urls=bint, after_url=bint,
                carried=Py_ssize_t, start=Py_ssize_t,
                script=Py_ssize_t, bit=u64, end=Py_ssize_t, gap=Py_ssize_t, kind=Py_ssize_t,
-               group=Py_ssize_t, m=Py_ssize_t, ch=Py_UCS4)
+               group=Py_ssize_t, room=Py_ssize_t, last=Py_ssize_t, at=Py_ssize_t,
+               ch=Py_UCS4)
 cpdef Py_ssize_t scan_pieces(str text, bint schemes, bint emails,
                              const unsigned short[::1] classes,
                              const unsigned long long[::1] info, const Py_ssize_t[::1] groups,
                              Py_ssize_t hani, Py_ssize_t jpan, Py_ssize_t other,
-                             Py_ssize_t[::1] pending, Py_ssize_t[::1] starts,
-                             Py_ssize_t[::1] ends, unsigned char[::1] scripts,
-                             unsigned char[::1] before, unsigned char[::1] item) except -2
+                             Py_ssize_t[::1] pending, Py_ssize_t[::1] found) except -2
 
 
 @cython.locals(ch=Py_UCS4)
@@ -299,8 +301,6 @@ cpdef list cut_segments(type segment, str text, list spans, list ends, list kind
                         list reasons)
 
 
-@cython.locals(i=Py_ssize_t, k=Py_ssize_t, out=list, at=list)
-cpdef list make_pieces(type piece, Py_ssize_t count, const Py_ssize_t[::1] starts,
-                       const Py_ssize_t[::1] ends, const unsigned char[::1] scripts,
-                       const unsigned char[::1] before, const unsigned char[::1] item,
+@cython.locals(i=Py_ssize_t, f=Py_ssize_t, k=Py_ssize_t, out=list, at=list)
+cpdef list make_pieces(type piece, Py_ssize_t count, const Py_ssize_t[::1] found,
                        tuple names, tuple groups, str lang)

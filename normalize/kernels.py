@@ -1243,6 +1243,15 @@ def url_end(
     return -1
 
 
+#: Numbers :func:`scan_pieces` writes per piece: start, end, script, before, item.
+PIECE_NUMBERS = 5
+
+
+def found_size(capacity: int) -> int:
+    """The size of a ``found`` buffer with room for ``capacity`` pieces (:func:`scan_pieces`)."""
+    return capacity * PIECE_NUMBERS
+
+
 def scan_pieces(
     text: str,
     schemes: bool,
@@ -1254,11 +1263,7 @@ def scan_pieces(
     jpan: int,
     other: int,
     pending: Buffer,
-    starts: Buffer,
-    ends: Buffer,
-    scripts: Buffer,
-    before: Buffer,
-    item: Buffer,
+    found: Buffer,
 ) -> int:
     """Cut ``text`` into pieces as ``segment._pieces`` does; return how many.
 
@@ -1270,11 +1275,12 @@ def scan_pieces(
     (script ``other``); tokens of one group (``groups[script]``) with a
     soft gap between them make one piece (Han and kana: script ``jpan``).
     A URL is no piece: it ends the piece before it and passes its gap on.
-    Fills, per piece, ``starts``, ``ends``, ``scripts``, ``before`` (the
-    strongest gap since the previous piece of its group) and ``item``
-    (stands apart: a line, separator or sentence end, or the text's edge on
-    one side). ``pending`` (a slot per group) is scratch. Returns -1 when
-    the text has more pieces than the buffers have room for (never more
+    Fills ``found`` with :data:`PIECE_NUMBERS` numbers per piece: its start,
+    end, script, ``before`` (the strongest gap since the previous piece of
+    its group) and ``item`` (1 when it stands apart: a line, separator or
+    sentence end, or the text's edge on one side); one buffer, so that a
+    call converts one. ``pending`` (a slot per group) is scratch. Returns -1
+    when the text has more pieces than ``found`` has room for (never more
     than its length).
     """
     # The compiled core checks no index: the tables' sizes, the class of every
@@ -1283,9 +1289,7 @@ def scan_pieces(
     n = len(text)
     if len(classes) < 0x110000 or not 0 <= other < len(groups):
         raise ValueError(f"classes needs a class per code point, groups a group for {other}")
-    m = len(starts)
-    if len(ends) < m or len(scripts) < m or len(before) < m or len(item) < m:
-        raise ValueError(f"ends, scripts, before and item need the {m} items of starts")
+    room = len(found) // PIECE_NUMBERS
     # Each class's first script once, then each character's class.
     for g in range(len(info)):
         script = (info[g] >> FIRST_SHIFT) & 0xFF
@@ -1301,6 +1305,8 @@ def scan_pieces(
     # Where a token may start: a letter, or a character of an e-mail address.
     first = C_EMAIL if emails else C_LETTER
     count = 0
+    # Where the last piece's numbers start in found.
+    last = 0
     pos = 0
     last_end = 0
     cur_group = -1
@@ -1366,34 +1372,37 @@ def scan_pieces(
         if group < 0 or group >= len(pending):
             raise ValueError(f"group {group} of script {script} has no slot in pending")
         if cur_group >= 0 and kind == GAP_SOFT and group == cur_group:
-            ends[count - 1] = end
-            if script != scripts[count - 1] and group == hani:
-                scripts[count - 1] = jpan
+            found[last + 1] = end
+            if script != found[last + 2] and group == hani:
+                found[last + 2] = jpan
             continue
-        if count == len(starts):
+        if count == room:
             return -1
         for g in range(len(pending)):
             if pending[g] >= 0 and pending[g] < kind:
                 pending[g] = kind
-        before[count] = pending[group] if pending[group] >= 0 else GAP_LINE
+        at = count * PIECE_NUMBERS
+        found[at + 3] = pending[group] if pending[group] >= 0 else GAP_LINE
         pending[group] = GAP_SOFT
-        starts[count] = start
-        ends[count] = end
-        scripts[count] = script
+        found[at] = start
+        found[at + 1] = end
+        found[at + 2] = script
         if count:
             # The gap before this piece sets the previous one apart too; with
             # URLs between them, it is all that lies between the two pieces.
             if after_url:
-                gap = gap_kind(text, ends[count - 1], start, False, False, classes, info)
+                gap = gap_kind(text, found[last + 1], start, False, False, classes, info)
             apart = 1 if gap & APART else 0
-            item[count - 1] = 1 if apart_before or apart else 0
+            found[last + 4] = 1 if apart_before or apart else 0
             apart_before = apart
         after_url = False
         cur_group = group
+        found[at + 4] = 0
+        last = at
         count += 1
     if count:
-        item[count - 1] = 1
-        item[0] = 1
+        found[last + 4] = 1
+        found[4] = 1
     return count
 
 
@@ -1847,11 +1856,7 @@ PIECE_FIELDS = ("start", "end", "script", "group", "before", "item", "lang", "co
 def make_pieces(
     piece: type,
     count: int,
-    starts: Buffer,
-    ends: Buffer,
-    scripts: Buffer,
-    before: Buffer,
-    item: Buffer,
+    found: Buffer,
     names: tuple[str, ...],
     groups: tuple[str, ...],
     lang: str,
@@ -1860,27 +1865,30 @@ def make_pieces(
 
     Each is ``piece(start, end, names[script], groups[script], before,
     bool(item), lang, 0.0)`` (``segment._Piece``), made compiled without
-    calling the class (as :func:`cut_segments`). Raises ValueError when a
-    buffer is shorter than ``count`` or a script is not one of ``names``.
+    calling the class (as :func:`cut_segments`), from ``found``
+    (:data:`PIECE_NUMBERS` numbers per piece). Raises ValueError when
+    ``found`` holds fewer than ``count`` pieces or a script is not one of
+    ``names``.
     """
-    if min(len(starts), len(ends), len(scripts), len(before), len(item)) < count or count < 0:
-        raise ValueError(f"the buffers hold fewer than {count} pieces")
+    if len(found) < count * PIECE_NUMBERS or count < 0:
+        raise ValueError(f"the buffer holds fewer than {count} pieces")
     if len(groups) != len(names):
         raise ValueError(f"{len(names)} script names but {len(groups)} groups")
     at = slot_offsets(piece, PIECE_FIELDS)
     out = []
     new = object.__new__
     for i in range(count):
-        k = scripts[i]
-        if k >= len(names):
+        f = i * PIECE_NUMBERS
+        k = found[f + 2]
+        if k < 0 or k >= len(names):
             raise ValueError(f"script {k} of piece {i} is not one of {len(names)}")
         p: Any = new(piece)
-        set_new_field(p, at[0], "start", starts[i])
-        set_new_field(p, at[1], "end", ends[i])
+        set_new_field(p, at[0], "start", found[f])
+        set_new_field(p, at[1], "end", found[f + 1])
         set_new_field(p, at[2], "script", names[k])
         set_new_field(p, at[3], "group", groups[k])
-        set_new_field(p, at[4], "before", before[i])
-        set_new_field(p, at[5], "item", item[i] != 0)
+        set_new_field(p, at[4], "before", found[f + 3])
+        set_new_field(p, at[5], "item", found[f + 4] != 0)
         set_new_field(p, at[6], "lang", lang)
         set_new_field(p, at[7], "confidence", 0.0)
         out.append(p)

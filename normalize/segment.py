@@ -408,11 +408,7 @@ def _scanned_pieces(
     capacity = min(n, 64 + n // 16)
     schemes, emails = urls or _url_kinds(text)
     while True:
-        starts = np.empty(capacity, dtype=np.intp)
-        ends = np.empty(capacity, dtype=np.intp)
-        scripts = np.empty(capacity, dtype=np.uint8)
-        before = np.empty(capacity, dtype=np.uint8)
-        item = np.empty(capacity, dtype=np.uint8)
+        found = np.empty(kernels.found_size(capacity), dtype=np.intp)
         count = kernels.scan_pieces(
             text,
             schemes,
@@ -424,11 +420,7 @@ def _scanned_pieces(
             len(_SCANNER_SCRIPTS) - 1,
             len(_SCANNER_SCRIPTS) - 2,
             np.empty(len(_SCANNER_SCRIPTS), dtype=np.intp),
-            starts,
-            ends,
-            scripts,
-            before,
-            item,
+            found,
         )
         if count >= 0:
             break
@@ -436,11 +428,7 @@ def _scanned_pieces(
     return kernels.make_pieces(
         _Piece,
         count,
-        starts,
-        ends,
-        scripts,
-        before,
-        item,
+        found,
         _SCANNER_SCRIPTS,
         _SCANNER_GROUPS,
         UNDETERMINED,

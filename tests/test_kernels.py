@@ -1214,12 +1214,10 @@ def test_make_pieces_checks_its_buffers_and_scripts(kernels: ModuleType) -> None
     the end of a buffer or tuple (the compiled core checks no index)."""
 
     def run(count: int, script: int = 1, groups: tuple[str, ...] = ("Latn", "Cyrl")) -> list:
-        ids = np.array([0, 4], dtype=np.intp)
-        flags = np.array([script, 0], dtype=np.uint8)
+        # start, end, script, before, item of each piece
+        found = np.array([0, 3, script, script, script, 4, 7, 0, 0, 0], dtype=np.intp)
         names = ("Latn", "Cyrl")
-        return kernels.make_pieces(
-            segment._Piece, count, ids, ids + 3, flags, flags, flags, names, groups, "und"
-        )
+        return kernels.make_pieces(segment._Piece, count, found, names, groups, "und")
 
     assert run(2) == [
         segment._Piece(0, 3, "Cyrl", "Cyrl", 1, True),
@@ -1231,6 +1229,8 @@ def test_make_pieces_checks_its_buffers_and_scripts(kernels: ModuleType) -> None
         run(-1)
     with pytest.raises(ValueError, match="script 2 of piece 0 is not one of 2"):
         run(2, script=2)
+    with pytest.raises(ValueError, match="script -1 of piece 0 is not one of 2"):
+        run(2, script=-1)
     with pytest.raises(ValueError, match="2 script names but 1 groups"):
         run(2, groups=("Latn",))
 
@@ -1372,13 +1372,12 @@ def test_the_langid_loop_encodes_every_length_of_utf8(kernels: ModuleType) -> No
 @pytest.mark.parametrize("kernels", BUILDS)
 def test_the_piece_scanner_refuses_tables_that_lack_a_character(kernels: ModuleType) -> None:
     """A class table shorter than Unicode, a class ``info`` lacks, a script ``groups``
-    lacks, a group with no slot, or item buffers shorter than ``starts``: errors, not
-    reads past a table (the compiled core checks no index)."""
+    lacks, or a group with no slot: errors, not reads past a table (the compiled core
+    checks no index); no room for the pieces: -1, for a larger buffer."""
     letter = PURE.C_LETTER << PURE.FLAG_SHIFT
     no_script = PURE.NO_SCRIPT << PURE.FIRST_SHIFT
 
     def run(classes: np.ndarray, info: list[int], groups: list[int], room: int = 8) -> int:
-        items = [np.zeros(room, dtype=np.uint8) for _ in range(3)]
         return kernels.scan_pieces(
             "ab cd",
             False,
@@ -1390,9 +1389,7 @@ def test_the_piece_scanner_refuses_tables_that_lack_a_character(kernels: ModuleT
             1,
             1,
             np.zeros(2, dtype=np.intp),
-            np.zeros(8, dtype=np.intp),
-            np.zeros(room, dtype=np.intp),
-            *items,
+            np.zeros(kernels.found_size(room) + PURE.PIECE_NUMBERS - 1, dtype=np.intp),
         )
 
     classes = np.zeros(0x110000, dtype=np.uint16)
@@ -1407,8 +1404,7 @@ def test_the_piece_scanner_refuses_tables_that_lack_a_character(kernels: ModuleT
         run(classes, [no_script, letter | 200 << PURE.FIRST_SHIFT], [0, 1])
     with pytest.raises(ValueError, match="group 5 of script 0 has no slot"):
         run(classes, [no_script, latin], [5, 1])
-    with pytest.raises(ValueError, match="need the 8 items of starts"):
-        run(classes, [no_script, latin], [0, 1], room=4)
+    assert run(classes, [no_script, latin], [0, 1], room=0) == -1
 
 
 @pytest.mark.parametrize("kernels", BUILDS)
