@@ -790,9 +790,10 @@ def _emissions(
     config: SegmentConfig,
     ctx: Context,
 ) -> np.ndarray:
-    # Short pieces that stand apart (menu items, crumbs), filled with the rows.
-    short = np.empty(len(pieces), dtype=np.bool_)
-    scores = _cached_evidence(text, pieces, cands, config, ctx, short.view(np.uint8))
+    # Short pieces that stand apart (menu items, crumbs), filled with the rows: a byte
+    # each, one array for both kernels (a view made per call is converted again).
+    short = np.empty(len(pieces), dtype=np.uint8)
+    scores = _cached_evidence(text, pieces, cands, config, ctx, short)
     pool_on = bool(config.short_pool and config.short_chars)
     if COMPILED:
         # The same steps in one call (kernels.pool_rows), the same numbers.
@@ -802,16 +803,17 @@ def _emissions(
             scores.reshape(-1),
             len(pieces),
             k,
-            short.view(np.uint8),
+            short,
             pool_on,
             config.short_pool,
             priors,
             np.empty(k),
         )
         return scores
-    if pool_on and short.sum() > 1:
-        pooled = scores[short].sum(axis=0)
-        scores[short] += config.short_pool * (pooled - scores[short])
+    chosen = short.view(np.bool_)
+    if pool_on and chosen.sum() > 1:
+        pooled = scores[chosen].sum(axis=0)
+        scores[chosen] += config.short_pool * (pooled - scores[chosen])
     scores += _priors(cands, config, ctx)
     return scores
 
