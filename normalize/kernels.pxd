@@ -2,6 +2,10 @@
 # compiles that module with these declarations; interpreted, this file is
 # not read. Buffers are flat, row-major and contiguous.
 cimport cython
+from cpython.unicode cimport PyUnicode_READ, PyUnicode_KIND, PyUnicode_DATA
+
+
+cdef Py_ssize_t code_at(str text, Py_ssize_t i) noexcept
 
 
 @cython.locals(flags=int, marks=Py_ssize_t, ch=Py_UCS4, code=Py_ssize_t, entry=int,
@@ -73,7 +77,11 @@ cpdef void loglik(list texts, const unsigned short[::1] nextmove,
                   Py_ssize_t chunk, double[::1] acc, double[::1] out) except *
 
 
-@cython.locals(i=Py_ssize_t, j=Py_ssize_t, key=str)
+@cython.locals(j=Py_ssize_t, prev=Py_ssize_t, code=Py_ssize_t, ch=Py_UCS4)
+cpdef bint needs_collapse(str key) except -1
+
+
+@cython.locals(i=Py_ssize_t, j=Py_ssize_t, key=str, ch=Py_UCS4)
 cpdef str phrase_key(str text, object is_edge)
 
 
@@ -85,9 +93,48 @@ cpdef void letter_bonuses(list texts, const Py_ssize_t[::1] codes, const Py_ssiz
                           double[::1] out) except *
 
 
-@cython.locals(i=Py_ssize_t, j=Py_ssize_t, w=Py_ssize_t, row=Py_ssize_t, col=Py_ssize_t,
-               hit=object, key=str, cols=object, words=list, found=bint)
-cpdef void word_bonuses(list texts, object is_edge, dict phrases, dict owner, double chrome, double stopword,
+# Word tables.
+ctypedef unsigned long long u64
+cdef u64 WORD_HASH_MULT, WORD_HASH_MASK
+cdef Py_ssize_t WORD_TABLE_HEADER
+
+
+@cython.locals(chars=Py_ssize_t, w=Py_ssize_t)
+cpdef Py_ssize_t word_table_size(list words) except -1
+
+
+@cython.locals(m=Py_ssize_t)
+cpdef Py_ssize_t word_slots(Py_ssize_t n) except -1
+
+
+@cython.locals(n=Py_ssize_t, m=Py_ssize_t, s=Py_ssize_t, starts=Py_ssize_t, chars=Py_ssize_t,
+               at=Py_ssize_t, w=Py_ssize_t, word=str, ch=Py_UCS4)
+cpdef void fill_word_table(list words, list cols, Py_ssize_t[::1] table) except *
+
+
+@cython.locals(h=u64, i=Py_ssize_t)
+cdef u64 word_hash(str text, Py_ssize_t lo, Py_ssize_t hi) noexcept
+
+
+@cython.locals(m=Py_ssize_t, n=Py_ssize_t, starts=Py_ssize_t, chars=Py_ssize_t, s=Py_ssize_t,
+               _tries=Py_ssize_t, e=Py_ssize_t, a=Py_ssize_t, b=Py_ssize_t, i=Py_ssize_t,
+               same=bint)
+cdef Py_ssize_t probe_word(str text, Py_ssize_t lo, Py_ssize_t hi, u64 h,
+                           const Py_ssize_t[::1] table, Py_ssize_t size) noexcept
+
+
+@cython.locals(s=Py_ssize_t, m=Py_ssize_t, n=Py_ssize_t, col=Py_ssize_t)
+cdef Py_ssize_t stopword_column(str text, Py_ssize_t lo, Py_ssize_t hi, u64 h,
+                                const Py_ssize_t[::1] table, Py_ssize_t size,
+                                Py_ssize_t k) except -2
+
+
+@cython.locals(i=Py_ssize_t, j=Py_ssize_t, row=Py_ssize_t, col=Py_ssize_t, size=Py_ssize_t,
+               m=Py_ssize_t, n=Py_ssize_t, words=Py_ssize_t,
+               pos=Py_ssize_t, lo=Py_ssize_t, end=Py_ssize_t, s=Py_ssize_t, h=u64,
+               ch=Py_UCS4, key=str, cols=object, found=bint)
+cpdef void word_bonuses(list texts, object is_edge, dict phrases,
+                        const Py_ssize_t[::1] stopwords, double chrome, double stopword,
                         Py_ssize_t cap, Py_ssize_t max_words, Py_ssize_t k,
                         Py_ssize_t[::1] hits, double[::1] out) except *
 
@@ -120,12 +167,11 @@ cdef bytes row_bytes(const double[::1] src, Py_ssize_t at, Py_ssize_t k)
 
 
 # The piece scanner. Its constants are C's (the module's CHAR_FLAGS names them).
-ctypedef unsigned long long u64
 cdef unsigned long long C_LETTER, C_MARK, C_SPACE, C_NEWLINE, C_STRUCT, C_DASH, C_STOP
 cdef unsigned long long C_FULL_STOP, C_ITEM, C_APOSTROPHE, C_EMAIL, C_DOMAIN, C_URL_STOP
 cdef unsigned long long SCRIPT_BITS, ONE
 cdef Py_ssize_t FLAG_SHIFT, FIRST_SHIFT, NO_SCRIPT
-cdef Py_ssize_t GAP_SOFT, GAP_SENTENCE, GAP_STRUCT, GAP_LINE, APART
+cdef Py_ssize_t GAP_SOFT, GAP_SENTENCE, GAP_STRUCT, GAP_LINE, APART, PIECE_NUMBERS
 
 
 # The scanner's helpers are C functions only: they read the text and tables
@@ -159,19 +205,25 @@ cdef Py_ssize_t url_end(str text, Py_ssize_t pos, Py_ssize_t n, bint schemes, bi
                         const unsigned long long[::1] info) noexcept
 
 
+cpdef Py_ssize_t found_size(Py_ssize_t capacity) except -1
+
+
 @cython.locals(n=Py_ssize_t, g=Py_ssize_t, count=Py_ssize_t, pos=Py_ssize_t,
                last_end=Py_ssize_t, cur_group=Py_ssize_t, apart_before=Py_ssize_t,
                apart=Py_ssize_t, x=u64, f=u64, first=u64, urls=bint, after_url=bint,
                carried=Py_ssize_t, start=Py_ssize_t,
                script=Py_ssize_t, bit=u64, end=Py_ssize_t, gap=Py_ssize_t, kind=Py_ssize_t,
-               group=Py_ssize_t, m=Py_ssize_t, ch=Py_UCS4)
+               group=Py_ssize_t, room=Py_ssize_t, last=Py_ssize_t, at=Py_ssize_t,
+               ch=Py_UCS4)
 cpdef Py_ssize_t scan_pieces(str text, bint schemes, bint emails,
                              const unsigned short[::1] classes,
                              const unsigned long long[::1] info, const Py_ssize_t[::1] groups,
                              Py_ssize_t hani, Py_ssize_t jpan, Py_ssize_t other,
-                             Py_ssize_t[::1] pending, Py_ssize_t[::1] starts,
-                             Py_ssize_t[::1] ends, unsigned char[::1] scripts,
-                             unsigned char[::1] before, unsigned char[::1] item) except -2
+                             Py_ssize_t[::1] pending, Py_ssize_t[::1] found) except -2
+
+
+@cython.locals(ch=Py_UCS4)
+cpdef bint classified(str text, const unsigned short[::1] classes) except -1
 
 
 # Spans: the runs of labelled pieces.
@@ -198,7 +250,7 @@ cpdef void absorb_strays(str text, list pieces, Py_ssize_t stray_letters,
 
 
 # Letters.
-@cython.locals(n=Py_ssize_t, ch=Py_UCS4)
+@cython.locals(n=Py_ssize_t, ch=Py_UCS4, code=Py_ssize_t)
 cpdef Py_ssize_t count_letters(str text) except -1
 
 
@@ -249,8 +301,6 @@ cpdef list cut_segments(type segment, str text, list spans, list ends, list kind
                         list reasons)
 
 
-@cython.locals(i=Py_ssize_t, k=Py_ssize_t, out=list, at=list)
-cpdef list make_pieces(type piece, Py_ssize_t count, const Py_ssize_t[::1] starts,
-                       const Py_ssize_t[::1] ends, const unsigned char[::1] scripts,
-                       const unsigned char[::1] before, const unsigned char[::1] item,
+@cython.locals(i=Py_ssize_t, f=Py_ssize_t, k=Py_ssize_t, out=list, at=list)
+cpdef list make_pieces(type piece, Py_ssize_t count, const Py_ssize_t[::1] found,
                        tuple names, tuple groups, str lang)

@@ -79,6 +79,14 @@ CANON_BLANK_LINES = 64
 CANON_TABLE_SIZE = 0x10000
 
 
+def code_at(text: str, i: int) -> int:
+    """The code point of ``text[i]`` (an index the caller has checked), read in place:
+    compiled, no one-character string and no bounds check per character."""
+    if compiled:
+        return PyUnicode_READ(PyUnicode_KIND(text), PyUnicode_DATA(text), i)  # type: ignore[name-defined]  # noqa: F821
+    return ord(text[i])
+
+
 def canonical_flags(text: str, table: Buffer, run: int) -> int:
     """What a check of ``text`` for the canonical form needs, in one pass over it.
 
@@ -585,16 +593,55 @@ def phrase_key(text: str, is_edge: Any) -> str:
         key = text.lower()
     else:
         key = unicodedata.normalize("NFC", text).casefold()
-    j = len(key)
-    if not key.isprintable() or "  " in key or (j and (key[0] == " " or key[j - 1] == " ")):
+    if needs_collapse(key):
         key = " ".join(key.split())
-        j = len(key)
+    j = len(key)
+    # A letter is never an edge (no letter is punctuation, a symbol or a space; a
+    # test checks every code point): most keys begin and end with one, and
+    # ``str.isalpha`` answers without calling ``is_edge``.
     i = 0
-    while i < j and is_edge(key[i]):
+    while i < j:
+        ch = key[i]
+        if ch.isalpha() or not is_edge(ch):
+            break
         i += 1
-    while j > i and is_edge(key[j - 1]):
+    while j > i:
+        ch = key[j - 1]
+        if ch.isalpha() or not is_edge(ch):
+            break
         j -= 1
     return key[i:j]
+
+
+def needs_collapse(key: str) -> bool:
+    """Whether ``key`` has a character that is not printable, two spaces in a row or a
+    space at an edge: what :func:`phrase_key` collapses (else it has nothing to).
+
+    Compiled, one read of the key (ASCII told by its code) where Python's
+    ``isprintable`` calls the Unicode tables for every character and the
+    spaces take another search.
+
+    >>> needs_collapse("a b"), needs_collapse("a  b"), needs_collapse(" a"), needs_collapse("a\tb")
+    (False, True, True, True)
+    """
+    if not compiled:
+        j = len(key)
+        return (
+            not key.isprintable() or "  " in key or (j > 0 and (key[0] == " " or key[j - 1] == " "))
+        )
+    prev = 0x20  # as if a space came before the key
+    for ch in key:
+        code = ord(ch)
+        if code == 0x20:
+            if prev == 0x20:
+                return True
+        elif code < 0x80:
+            if code < 0x20 or code == 0x7F:
+                return True
+        elif not ch.isprintable():
+            return True
+        prev = code
+    return prev == 0x20 and len(key) > 0
 
 
 def letter_bonuses(
@@ -668,11 +715,140 @@ def letter_bonuses(
                     hits[j] = 0
 
 
+# Word tables: words looked up by their characters, with no string made per word.
+#: The hash of a word's code points: ``h = (h * WORD_HASH_MULT + code) & WORD_HASH_MASK``
+#: from ``h = 0`` (a product that fits in 64 bits, so C and Python agree).
+WORD_HASH_MULT = 1000003
+WORD_HASH_MASK = 0xFFFFFFFF
+#: Items before a word table's slots: its number of slots, then of words.
+WORD_TABLE_HEADER = 2
+
+
+def word_table_size(words: list[str]) -> int:
+    """How many items the table of ``words`` takes (:func:`fill_word_table`)."""
+    chars = 0
+    for w in range(len(words)):
+        chars += len(words[w])
+    return WORD_TABLE_HEADER + word_slots(len(words)) + 2 * len(words) + 1 + chars
+
+
+def word_slots(n: int) -> int:
+    """The slots of a table of ``n`` words: the least power of two at least ``2 n``
+    (at least one), so that a probe meets an empty slot soon."""
+    m = 1
+    while m < 2 * n:
+        m *= 2
+    return m
+
+
+def fill_word_table(words: list[str], cols: list[int], table: Buffer) -> None:
+    """Make ``table`` (:func:`word_table_size` items) the table of ``words``, word
+    ``words[w]`` of column ``cols[w]``: what :func:`word_bonuses` looks words up in.
+
+    The table is flat: the number of slots ``m`` (a power of two) and of words
+    ``n``; ``m`` slots, each empty (0) or a word's index plus one, at the hash
+    of its characters (:data:`WORD_HASH_MULT`) or, when taken, the next free one;
+    the words' starts in the characters (``n + 1``, the last their end); their
+    columns (``n``); their code points, one after another. Raises ValueError
+    when a word is given twice or ``cols`` lacks one's column.
+    """
+    n = len(words)
+    m = word_slots(n)
+    if len(cols) < n:
+        raise ValueError(f"cols needs the columns of the {n} words")
+    if len(table) < word_table_size(words):
+        raise ValueError(f"a table of {len(table)} items, not {word_table_size(words)}")
+    table[0] = m
+    table[1] = n
+    for s in range(m):
+        table[WORD_TABLE_HEADER + s] = 0
+    starts = WORD_TABLE_HEADER + m
+    chars = starts + 2 * n + 1
+    at = 0
+    for w in range(n):
+        word = words[w]
+        table[starts + w] = at
+        table[starts + n + 1 + w] = cols[w]
+        for ch in word:
+            table[chars + at] = ord(ch)
+            at += 1
+    table[starts + n] = at
+    for w in range(n):
+        word = words[w]
+        s = probe_word(word, 0, len(word), word_hash(word, 0, len(word)), table, len(table))
+        if s < 0 or table[WORD_TABLE_HEADER + s] != 0:
+            raise ValueError(f"word {word!r} is given twice")
+        table[WORD_TABLE_HEADER + s] = w + 1
+
+
+def word_hash(text: str, lo: int, hi: int) -> int:
+    """The hash of the word ``text[lo:hi]`` in a word table (a range the caller has checked)."""
+    h = 0
+    for i in range(lo, hi):
+        h = (h * WORD_HASH_MULT + code_at(text, i)) & WORD_HASH_MASK
+    return h
+
+
+def probe_word(text: str, lo: int, hi: int, h: int, table: Buffer, size: int) -> int:
+    """The slot of the word ``text[lo:hi]`` (of hash ``h``) in ``table`` (``size``
+    items, whose header the caller has checked): its own, or the empty slot where
+    it would go (-1 when no slot is either, -2 when an entry lies outside the table).
+
+    Every entry read is checked, so a table that :func:`fill_word_table` did not
+    make gives -2, never a read past its end.
+    """
+    m = table[0]
+    n = table[1]
+    starts = WORD_TABLE_HEADER + m
+    chars = starts + 2 * n + 1
+    s = h & (m - 1)
+    for _tries in range(m):
+        e = table[WORD_TABLE_HEADER + s]
+        if e == 0:
+            return s
+        if e < 0 or e > n:
+            return -2
+        a = table[starts + e - 1]
+        b = table[starts + e]
+        if a < 0 or b < a or chars + b > size:
+            return -2
+        if b - a == hi - lo:
+            same = True
+            for i in range(hi - lo):
+                if table[chars + a + i] != code_at(text, lo + i):
+                    same = False
+                    break
+            if same:
+                return s
+        s = (s + 1) & (m - 1)
+    return -1
+
+
+def stopword_column(text: str, lo: int, hi: int, h: int, table: Buffer, size: int, k: int) -> int:
+    """The column of the word ``text[lo:hi]`` (of hash ``h``) in the word table ``table``
+    (``size`` items, whose header the caller has checked), or -1 when it has none.
+
+    Raises ValueError when the table is not one :func:`fill_word_table` made (an
+    entry outside it) or the column is not one of ``k``.
+    """
+    s = probe_word(text, lo, hi, h, table, size)
+    if s == -2:
+        raise ValueError("stopwords is not a word table (an entry out of it)")
+    if s < 0 or table[WORD_TABLE_HEADER + s] == 0:
+        return -1
+    m = table[0]
+    n = table[1]
+    col = table[WORD_TABLE_HEADER + m + n + table[WORD_TABLE_HEADER + s]]
+    if col < 0 or col >= k:
+        raise ValueError(f"column {col} of word {text[lo:hi]!r} is not one of {k}")
+    return col
+
+
 def word_bonuses(
     texts: list[str],
     is_edge: Any,
     phrases: dict[str, tuple[int, ...]],
-    owner: dict[str, int],
+    stopwords: Buffer,
     chrome: float,
     stopword: float,
     cap: int,
@@ -686,15 +862,25 @@ def word_bonuses(
 
     The chrome bonus (``chrome``) to each column ``phrases[key]`` names,
     in order; then the stopword bonus, ``stopword`` times the number of
-    the key's first ``max_words`` words that ``owner`` gives a column
-    to, at most ``cap`` of them, to each such column. ``hits`` (``k``) is
-    scratch. The tables map strings to columns and could be any: the
-    segmenter's are a candidate set's chrome phrases and the stopwords one
-    candidate alone lists.
+    the key's first ``max_words`` words (``key.split()``'s) that the word
+    table ``stopwords`` (:func:`fill_word_table`) gives a column to, at most
+    ``cap`` of them, to each such column. ``hits`` (``k``) is scratch. The
+    tables map strings to columns and could be any: the segmenter's are a
+    candidate set's chrome phrases and the stopwords one candidate alone
+    lists. The words are read in the key where they are: a paragraph's
+    fifty words cost no string and no dictionary lookup each.
     """
-    # The compiled core checks no index: the sizes and columns are checked here.
+    # The compiled core checks no index: the sizes, the table and the columns are
+    # checked here.
     if len(hits) < k or len(out) < len(texts) * k:
         raise ValueError(f"hits needs {k} cells and out {len(texts)} rows of {k}")
+    size = len(stopwords)
+    if size < WORD_TABLE_HEADER:
+        raise ValueError("stopwords is not a word table (no header)")
+    m = stopwords[0]
+    n = stopwords[1]
+    if m < 1 or m & (m - 1) or n < 0 or WORD_TABLE_HEADER + m + 2 * n + 1 > size:
+        raise ValueError(f"stopwords is not a word table ({m} slots, {n} words, {size} items)")
     for j in range(k):
         hits[j] = 0
     for i in range(len(texts)):
@@ -706,16 +892,36 @@ def word_bonuses(
                 if col < 0 or col >= k:
                     raise ValueError(f"column {col} of phrase {key!r} is not one of {k}")
                 out[row + col] = out[row + col] + chrome
-        words = key.split(None, max_words)
+        # The words of the key, read where they are: each one's hash as its
+        # characters go by, its column when a white space (or the end) closes it.
         found = False
-        for w in range(min(len(words), max_words)):
-            hit = owner.get(words[w])
-            if hit is not None:
-                col = hit
-                if col < 0 or col >= k:
-                    raise ValueError(f"column {col} of word {words[w]!r} is not one of {k}")
-                hits[col] += 1
-                found = True
+        words = 0
+        pos = 0
+        lo = -1
+        h = 0
+        col = -1
+        if max_words > 0:
+            for ch in key:
+                if not ch.isspace():
+                    if lo < 0:
+                        lo = pos
+                        h = 0
+                    h = (h * WORD_HASH_MULT + ord(ch)) & WORD_HASH_MASK
+                elif lo >= 0:
+                    col = stopword_column(key, lo, pos, h, stopwords, size, k)
+                    if col >= 0:
+                        hits[col] += 1
+                        found = True
+                    lo = -1
+                    words += 1
+                    if words == max_words:
+                        break
+                pos += 1
+            if lo >= 0 and words < max_words:
+                col = stopword_column(key, lo, pos, h, stopwords, size, k)
+                if col >= 0:
+                    hits[col] += 1
+                    found = True
         if found:
             for j in range(k):
                 if hits[j]:
@@ -928,7 +1134,7 @@ def gap_kind(
             f = C_SPACE
             i = end
         else:
-            f = (info[classes[ord(text[i])]] >> FLAG_SHIFT) & 0xFFFF
+            f = (info[classes[code_at(text, i)]] >> FLAG_SHIFT) & 0xFFFF
             i += 1
         if f & C_NEWLINE:
             return GAP_LINE | APART
@@ -962,13 +1168,13 @@ def word_end(text: str, pos: int, n: int, script: int, classes: Buffer, info: Bu
     cont = script | (C_MARK << FLAG_SHIFT)
     i = pos + 1
     while i < n:
-        x = info[classes[ord(text[i])]]
+        x = info[classes[code_at(text, i)]]
         if x & cont:
             i += 1
         elif (
             (x >> FLAG_SHIFT) & C_APOSTROPHE
             and i + 1 < n
-            and info[classes[ord(text[i + 1])]] & script
+            and info[classes[code_at(text, i + 1)]] & script
         ):
             i += 2
         else:
@@ -988,7 +1194,7 @@ def has_prefix(text: str, pos: int, n: int, prefix: str) -> bool:
 
 def run_end(text: str, pos: int, n: int, flag: int, classes: Buffer, info: Buffer) -> int:
     """The end of the run of characters with ``flag`` from ``pos``."""
-    while pos < n and (info[classes[ord(text[pos])]] >> FLAG_SHIFT) & flag:
+    while pos < n and (info[classes[code_at(text, pos)]] >> FLAG_SHIFT) & flag:
         pos += 1
     return pos
 
@@ -1016,7 +1222,7 @@ def url_end(
             start = pos + 4
         if start >= 0:
             end = start
-            while end < n and not (info[classes[ord(text[end])]] >> FLAG_SHIFT) & C_URL_STOP:
+            while end < n and not (info[classes[code_at(text, end)]] >> FLAG_SHIFT) & C_URL_STOP:
                 end += 1
             if end > start:
                 return end
@@ -1037,6 +1243,15 @@ def url_end(
     return -1
 
 
+#: Numbers :func:`scan_pieces` writes per piece: start, end, script, before, item.
+PIECE_NUMBERS = 5
+
+
+def found_size(capacity: int) -> int:
+    """The size of a ``found`` buffer with room for ``capacity`` pieces (:func:`scan_pieces`)."""
+    return capacity * PIECE_NUMBERS
+
+
 def scan_pieces(
     text: str,
     schemes: bool,
@@ -1048,11 +1263,7 @@ def scan_pieces(
     jpan: int,
     other: int,
     pending: Buffer,
-    starts: Buffer,
-    ends: Buffer,
-    scripts: Buffer,
-    before: Buffer,
-    item: Buffer,
+    found: Buffer,
 ) -> int:
     """Cut ``text`` into pieces as ``segment._pieces`` does; return how many.
 
@@ -1064,11 +1275,12 @@ def scan_pieces(
     (script ``other``); tokens of one group (``groups[script]``) with a
     soft gap between them make one piece (Han and kana: script ``jpan``).
     A URL is no piece: it ends the piece before it and passes its gap on.
-    Fills, per piece, ``starts``, ``ends``, ``scripts``, ``before`` (the
-    strongest gap since the previous piece of its group) and ``item``
-    (stands apart: a line, separator or sentence end, or the text's edge on
-    one side). ``pending`` (a slot per group) is scratch. Returns -1 when
-    the text has more pieces than the buffers have room for (never more
+    Fills ``found`` with :data:`PIECE_NUMBERS` numbers per piece: its start,
+    end, script, ``before`` (the strongest gap since the previous piece of
+    its group) and ``item`` (1 when it stands apart: a line, separator or
+    sentence end, or the text's edge on one side); one buffer, so that a
+    call converts one. ``pending`` (a slot per group) is scratch. Returns -1
+    when the text has more pieces than ``found`` has room for (never more
     than its length).
     """
     # The compiled core checks no index: the tables' sizes, the class of every
@@ -1077,22 +1289,24 @@ def scan_pieces(
     n = len(text)
     if len(classes) < 0x110000 or not 0 <= other < len(groups):
         raise ValueError(f"classes needs a class per code point, groups a group for {other}")
-    m = len(starts)
-    if len(ends) < m or len(scripts) < m or len(before) < m or len(item) < m:
-        raise ValueError(f"ends, scripts, before and item need the {m} items of starts")
+    room = len(found) // PIECE_NUMBERS
+    # Each class's first script once, then each character's class.
+    for g in range(len(info)):
+        script = (info[g] >> FIRST_SHIFT) & 0xFF
+        if script != NO_SCRIPT and script >= len(groups):
+            raise ValueError(f"class {g} is of script {script}, which groups lacks")
     for ch in text:
         g = classes[ord(ch)]
         if g >= len(info):
             raise ValueError(f"{ch!r} has class {g}, which info lacks")
-        g = (info[g] >> FIRST_SHIFT) & 0xFF
-        if g != NO_SCRIPT and g >= len(groups):
-            raise ValueError(f"{ch!r} is of script {g}, which groups lacks")
     for g in range(len(pending)):
         pending[g] = -1
     urls = schemes or emails
     # Where a token may start: a letter, or a character of an e-mail address.
     first = C_EMAIL if emails else C_LETTER
     count = 0
+    # Where the last piece's numbers start in found.
+    last = 0
     pos = 0
     last_end = 0
     cur_group = -1
@@ -1100,7 +1314,7 @@ def scan_pieces(
     carried = GAP_SOFT
     after_url = False
     while pos < n:
-        x = info[classes[ord(text[pos])]]
+        x = info[classes[code_at(text, pos)]]
         if not (x >> FLAG_SHIFT) & first:
             pos += 1
             continue
@@ -1118,7 +1332,7 @@ def scan_pieces(
                 while (
                     end + 1 < n
                     and text[end] == " "
-                    and info[classes[ord(text[end + 1])]] & bit
+                    and info[classes[code_at(text, end + 1)]] & bit
                     and not (
                         urls and url_end(text, end + 1, n, schemes, emails, classes, info) >= 0
                     )
@@ -1128,10 +1342,10 @@ def scan_pieces(
                 script = other
                 end = pos + 1
                 while end < n:
-                    f = (info[classes[ord(text[end])]] >> FLAG_SHIFT) & 0xFFFF
+                    f = (info[classes[code_at(text, end)]] >> FLAG_SHIFT) & 0xFFFF
                     if f & C_MARK:
                         end += 1
-                    elif f & C_LETTER and not info[classes[ord(text[end])]] & SCRIPT_BITS:
+                    elif f & C_LETTER and not info[classes[code_at(text, end)]] & SCRIPT_BITS:
                         end += 1
                     else:
                         break
@@ -1158,38 +1372,60 @@ def scan_pieces(
         if group < 0 or group >= len(pending):
             raise ValueError(f"group {group} of script {script} has no slot in pending")
         if cur_group >= 0 and kind == GAP_SOFT and group == cur_group:
-            ends[count - 1] = end
-            if script != scripts[count - 1] and group == hani:
-                scripts[count - 1] = jpan
+            found[last + 1] = end
+            if script != found[last + 2] and group == hani:
+                found[last + 2] = jpan
             continue
-        if count == len(starts):
+        if count == room:
             return -1
         for g in range(len(pending)):
             if pending[g] >= 0 and pending[g] < kind:
                 pending[g] = kind
-        before[count] = pending[group] if pending[group] >= 0 else GAP_LINE
+        at = count * PIECE_NUMBERS
+        found[at + 3] = pending[group] if pending[group] >= 0 else GAP_LINE
         pending[group] = GAP_SOFT
-        starts[count] = start
-        ends[count] = end
-        scripts[count] = script
+        found[at] = start
+        found[at + 1] = end
+        found[at + 2] = script
         if count:
             # The gap before this piece sets the previous one apart too; with
             # URLs between them, it is all that lies between the two pieces.
             if after_url:
-                gap = gap_kind(text, ends[count - 1], start, False, False, classes, info)
+                gap = gap_kind(text, found[last + 1], start, False, False, classes, info)
             apart = 1 if gap & APART else 0
-            item[count - 1] = 1 if apart_before or apart else 0
+            found[last + 4] = 1 if apart_before or apart else 0
             apart_before = apart
         after_url = False
         cur_group = group
+        found[at + 4] = 0
+        last = at
         count += 1
     if count:
-        item[count - 1] = 1
-        item[0] = 1
+        found[last + 4] = 1
+        found[4] = 1
     return count
 
 
 # Spans.
+def classified(text: str, classes: Buffer) -> bool:
+    """Whether every code point of ``text`` has a class in ``classes`` (the scanner's
+    table, one entry per code point; 0 for none yet): a text with none to classify,
+    found in one read of it.
+
+    >>> import numpy as np
+    >>> classes = np.zeros(0x110000, dtype=np.uint16)
+    >>> classes[:0x100] = 1
+    >>> classified("déjà vu", classes), classified("дом", classes)
+    (True, False)
+    """
+    if len(classes) < 0x110000:
+        raise ValueError("classes needs a class per code point")
+    for ch in text:
+        if classes[ord(ch)] == 0:
+            return False
+    return True
+
+
 def spans(
     text: str,
     pieces: list[Any],
@@ -1233,8 +1469,10 @@ def spans(
         if start < last or end < start or (end == start and i < count) or end > n:
             raise ValueError(f"piece {start}:{end} is empty, out of order or not within 0:{n}")
         for k in range(last if i else start, start):
-            if classes[ord(text[k])] >= len(info):
-                raise ValueError(f"{text[k]!r} has class {classes[ord(text[k])]}, which info lacks")
+            if classes[code_at(text, k)] >= len(info):
+                raise ValueError(
+                    f"{text[k]!r} has class {classes[code_at(text, k)]}, which info lacks"
+                )
         last = end
     urls = schemes or emails
     stops = C_STOP | C_FULL_STOP
@@ -1273,7 +1511,7 @@ def spans(
         if at < limit and (text[at] == " " or text[at] == "\u00a0" or text[at] == "\u202f"):
             at += 1
         stop = at
-        while stop < limit and (info[classes[ord(text[stop])]] >> FLAG_SHIFT) & stops:
+        while stop < limit and (info[classes[code_at(text, stop)]] >> FLAG_SHIFT) & stops:
             stop += 1
         if stop > at:
             end = stop
@@ -1349,8 +1587,10 @@ def absorb_strays(
         if start < last or end < start or end > n:
             raise ValueError(f"piece {start}:{end} is out of order or not within 0:{n}")
         for k in range(last if i else start, start):
-            if classes[ord(text[k])] >= len(info):
-                raise ValueError(f"{text[k]!r} has class {classes[ord(text[k])]}, which info lacks")
+            if classes[code_at(text, k)] >= len(info):
+                raise ValueError(
+                    f"{text[k]!r} has class {classes[code_at(text, k)]}, which info lacks"
+                )
         last = end
     for i in range(1, len(pieces) - 1):
         p = pieces[i]
@@ -1380,7 +1620,12 @@ def count_letters(text: str) -> int:
     """
     n = 0
     for ch in text:
-        if ch.isalpha():
+        code = ord(ch)
+        # An ASCII letter is one of A-Z, a-z (setting bit 5 lowers it): no lookup.
+        if code < 0x80:
+            if 0x61 <= (code | 0x20) <= 0x7A:
+                n += 1
+        elif ch.isalpha():
             n += 1
     return n
 
@@ -1611,11 +1856,7 @@ PIECE_FIELDS = ("start", "end", "script", "group", "before", "item", "lang", "co
 def make_pieces(
     piece: type,
     count: int,
-    starts: Buffer,
-    ends: Buffer,
-    scripts: Buffer,
-    before: Buffer,
-    item: Buffer,
+    found: Buffer,
     names: tuple[str, ...],
     groups: tuple[str, ...],
     lang: str,
@@ -1624,27 +1865,30 @@ def make_pieces(
 
     Each is ``piece(start, end, names[script], groups[script], before,
     bool(item), lang, 0.0)`` (``segment._Piece``), made compiled without
-    calling the class (as :func:`cut_segments`). Raises ValueError when a
-    buffer is shorter than ``count`` or a script is not one of ``names``.
+    calling the class (as :func:`cut_segments`), from ``found``
+    (:data:`PIECE_NUMBERS` numbers per piece). Raises ValueError when
+    ``found`` holds fewer than ``count`` pieces or a script is not one of
+    ``names``.
     """
-    if min(len(starts), len(ends), len(scripts), len(before), len(item)) < count or count < 0:
-        raise ValueError(f"the buffers hold fewer than {count} pieces")
+    if len(found) < count * PIECE_NUMBERS or count < 0:
+        raise ValueError(f"the buffer holds fewer than {count} pieces")
     if len(groups) != len(names):
         raise ValueError(f"{len(names)} script names but {len(groups)} groups")
     at = slot_offsets(piece, PIECE_FIELDS)
     out = []
     new = object.__new__
     for i in range(count):
-        k = scripts[i]
-        if k >= len(names):
+        f = i * PIECE_NUMBERS
+        k = found[f + 2]
+        if k < 0 or k >= len(names):
             raise ValueError(f"script {k} of piece {i} is not one of {len(names)}")
         p: Any = new(piece)
-        set_new_field(p, at[0], "start", starts[i])
-        set_new_field(p, at[1], "end", ends[i])
+        set_new_field(p, at[0], "start", found[f])
+        set_new_field(p, at[1], "end", found[f + 1])
         set_new_field(p, at[2], "script", names[k])
         set_new_field(p, at[3], "group", groups[k])
-        set_new_field(p, at[4], "before", before[i])
-        set_new_field(p, at[5], "item", item[i] != 0)
+        set_new_field(p, at[4], "before", found[f + 3])
+        set_new_field(p, at[5], "item", found[f + 4] != 0)
         set_new_field(p, at[6], "lang", lang)
         set_new_field(p, at[7], "confidence", 0.0)
         out.append(p)

@@ -371,10 +371,12 @@ class _CharClasses:
 
         Most texts have none: an ASCII one (a check that costs nothing:
         Python knows it of every string) never has, and another one is
-        checked by the high bytes of its UTF-16 code units, which name their
-        BMP blocks (surrogates stand for the code points beyond).
+        checked by the compiled core's read of its classes
+        (:func:`normalize.kernels.classified`) or, interpreted, by the high
+        bytes of its UTF-16 code units, which name their BMP blocks
+        (surrogates stand for the code points beyond).
         """
-        if text.isascii():
+        if text.isascii() or (COMPILED and kernels.classified(text, self.classes)):
             return
         high = text.encode("utf-16-le", "surrogatepass")[1::2].translate(None, self._covered)
         if not high:
@@ -394,22 +396,19 @@ def _char_classes(ctx: Context) -> _CharClasses:
     return ctx.owned("segment.char_classes", _CharClasses)
 
 
-def _scanned_pieces(text: str, ctx: Context, urls: tuple[bool, bool] | None = None) -> list[_Piece]:
+def _scanned_pieces(
+    text: str, table: _CharClasses, urls: tuple[bool, bool] | None = None
+) -> list[_Piece]:
     """:func:`_pieces` by the compiled core's scanner (:func:`normalize.kernels.scan_pieces`):
-    the same pieces (``urls`` is :func:`_url_kinds` of the text when known)."""
-    table = _char_classes(ctx)
-    table.cover(text)
+    the same pieces (``table`` covers the text, ``urls`` is :func:`_url_kinds` of it
+    when known)."""
     n = len(text)
     # Room for a piece every 16 characters (pages have one every 30 to 80),
     # and for one per character, the most there can be, when that is short.
     capacity = min(n, 64 + n // 16)
     schemes, emails = urls or _url_kinds(text)
     while True:
-        starts = np.empty(capacity, dtype=np.intp)
-        ends = np.empty(capacity, dtype=np.intp)
-        scripts = np.empty(capacity, dtype=np.uint8)
-        before = np.empty(capacity, dtype=np.uint8)
-        item = np.empty(capacity, dtype=np.uint8)
+        found = np.empty(kernels.found_size(capacity), dtype=np.intp)
         count = kernels.scan_pieces(
             text,
             schemes,
@@ -421,11 +420,7 @@ def _scanned_pieces(text: str, ctx: Context, urls: tuple[bool, bool] | None = No
             len(_SCANNER_SCRIPTS) - 1,
             len(_SCANNER_SCRIPTS) - 2,
             np.empty(len(_SCANNER_SCRIPTS), dtype=np.intp),
-            starts,
-            ends,
-            scripts,
-            before,
-            item,
+            found,
         )
         if count >= 0:
             break
@@ -433,11 +428,7 @@ def _scanned_pieces(text: str, ctx: Context, urls: tuple[bool, bool] | None = No
     return kernels.make_pieces(
         _Piece,
         count,
-        starts,
-        ends,
-        scripts,
-        before,
-        item,
+        found,
         _SCANNER_SCRIPTS,
         _SCANNER_GROUPS,
         UNDETERMINED,
@@ -648,7 +639,7 @@ def _evidence(
     if config.chrome_bonus or config.stopword_bonus:
         phrases, owner = _word_tables(cands, ctx)
         if COMPILED:
-            _word_bonuses_compiled(texts, phrases, owner, config, scores)
+            _word_bonuses_compiled(texts, phrases, _stopword_table(cands, ctx), config, scores)
             return scores
         for i, t in enumerate(texts):
             key = phrase_key(t)
@@ -691,22 +682,39 @@ def _letter_bonuses_compiled(
     )
 
 
+def _stopword_table(cands: tuple[str, ...], ctx: Context) -> np.ndarray:
+    """The stopwords of :func:`_word_tables` as the compiled core's word table
+    (:func:`normalize.kernels.fill_word_table`; read-only, made once per candidate
+    set and context)."""
+    return ctx.owned(("segment.stopword_table", cands), lambda: _make_stopword_table(cands, ctx))
+
+
+def _make_stopword_table(cands: tuple[str, ...], ctx: Context) -> np.ndarray:
+    owner = _word_tables(cands, ctx)[1]
+    words = list(owner)
+    table = np.empty(kernels.word_table_size(words), dtype=np.intp)
+    kernels.fill_word_table(words, [owner[w] for w in words], table)
+    table.flags.writeable = False
+    return table
+
+
 def _word_bonuses_compiled(
     texts: Sequence[str],
     phrases: dict[str, tuple[int, ...]],
-    owner: dict[str, int],
+    stopwords: np.ndarray,
     config: SegmentConfig,
     scores: np.ndarray,
 ) -> None:
     """The chrome and stopword bonuses of :func:`_evidence` by the compiled core's loop
-    (:func:`normalize.kernels.word_bonuses`), added to ``scores`` in place: the same
-    numbers, bit for bit (each cell gets the same additions in the same order)."""
+    (:func:`normalize.kernels.word_bonuses`, which looks the stopwords up in their word
+    table, :func:`_stopword_table`), added to ``scores`` in place: the same numbers,
+    bit for bit (each cell gets the same additions in the same order)."""
     k = scores.shape[1]
     kernels.word_bonuses(
         texts if isinstance(texts, list) else list(texts),
         _edge_char,
         phrases,
-        owner,
+        stopwords,
         config.chrome_bonus,
         config.stopword_bonus,
         config.letter_cap,
@@ -782,9 +790,10 @@ def _emissions(
     config: SegmentConfig,
     ctx: Context,
 ) -> np.ndarray:
-    # Short pieces that stand apart (menu items, crumbs), filled with the rows.
-    short = np.empty(len(pieces), dtype=np.bool_)
-    scores = _cached_evidence(text, pieces, cands, config, ctx, short.view(np.uint8))
+    # Short pieces that stand apart (menu items, crumbs), filled with the rows: a byte
+    # each, one array for both kernels (a view made per call is converted again).
+    short = np.empty(len(pieces), dtype=np.uint8)
+    scores = _cached_evidence(text, pieces, cands, config, ctx, short)
     pool_on = bool(config.short_pool and config.short_chars)
     if COMPILED:
         # The same steps in one call (kernels.pool_rows), the same numbers.
@@ -794,16 +803,17 @@ def _emissions(
             scores.reshape(-1),
             len(pieces),
             k,
-            short.view(np.uint8),
+            short,
             pool_on,
             config.short_pool,
             priors,
             np.empty(k),
         )
         return scores
-    if pool_on and short.sum() > 1:
-        pooled = scores[short].sum(axis=0)
-        scores[short] += config.short_pool * (pooled - scores[short])
+    chosen = short.view(np.bool_)
+    if pool_on and chosen.sum() > 1:
+        pooled = scores[chosen].sum(axis=0)
+        scores[chosen] += config.short_pool * (pooled - scores[chosen])
     scores += _priors(cands, config, ctx)
     return scores
 
@@ -983,17 +993,17 @@ def _undecided(piece: _Piece, config: SegmentConfig) -> bool:
 # Output ----------------------------------------------------------------------------
 
 
-def _absorb_strays(text: str, pieces: list[_Piece], config: SegmentConfig, ctx: Context) -> None:
+def _absorb_strays(
+    text: str, pieces: list[_Piece], config: SegmentConfig, table: _CharClasses
+) -> None:
     """Give a letter or two of another script inside running text the language around it
-    (:func:`normalize.kernels.absorb_strays`).
+    (:func:`normalize.kernels.absorb_strays`, with ``table``, which covers the text).
 
     Scraped text writes the odd foreign letter inside a sentence: a Latin
     "F." or "p." in Bulgarian and Ukrainian, Greek β in Persian, a Latin i
     typed for Cyrillic і. Such a stray is part of its sentence, not a
     language switch.
     """
-    table = _char_classes(ctx)
-    table.cover(text)
     kernels.absorb_strays(text, pieces, config.stray_letters, table.classes, table.info)
 
 
@@ -1042,10 +1052,12 @@ def segment_languages(
         return []
     ctx = ctx or default_context()
     urls = _url_kinds(text)
-    pieces = _scanned_pieces(text, ctx, urls) if COMPILED else _pieces(text)
+    table = _char_classes(ctx)
+    table.cover(text)
+    pieces = _scanned_pieces(text, table, urls) if COMPILED else _pieces(text)
     _label(text, pieces, languages, hints, config, ctx)
-    _absorb_strays(text, pieces, config, ctx)
-    return _cut_at_blocks(text, _spans(text, pieces, ctx, urls), blocks)
+    _absorb_strays(text, pieces, config, table)
+    return _cut_at_blocks(text, _spans(text, pieces, table, urls), blocks)
 
 
 #: A stretch ``text[start:end]`` with its language, script and confidence.
@@ -1053,19 +1065,18 @@ _Span = tuple[int, int, str, str, float]
 
 
 def _spans(
-    text: str, pieces: list[_Piece], ctx: Context, urls: tuple[bool, bool] | None = None
+    text: str, pieces: list[_Piece], table: _CharClasses, urls: tuple[bool, bool] | None = None
 ) -> list[_Span]:
     """The stretches that tile ``text``, in order: runs of labelled pieces, ``zxx``
     between them (:func:`normalize.kernels.spans`, which reads the gaps with the
-    scanner's tables; ``urls`` is :func:`_url_kinds` of the text when known).
+    scanner's tables, ``table``, which covers the text; ``urls`` is :func:`_url_kinds`
+    of the text when known).
 
     A run is the pieces of one language and script that only spaces, commas,
     sentence ends and URLs separate; its stretch takes a URL and a sentence
     end right after it. The confidence of a stretch is its pieces', weighted
     by their lengths. :func:`_cut_at_blocks` makes them segments.
     """
-    table = _char_classes(ctx)
-    table.cover(text)
     schemes, emails = urls or _url_kinds(text)
     return kernels.spans(
         text, pieces, schemes, emails, table.classes, table.info, NO_LANGUAGE, "Zyyy"

@@ -31,7 +31,7 @@ from normalize import compiled, identify, segment
 from normalize.config import SegmentConfig
 from normalize.context import Context
 from normalize.document import BOILERPLATE, CONTENT, Block, Segment
-from normalize.langpacks import _edge_char
+from normalize.langpacks import _edge_char, phrase_key
 from tests.conftest import FIXTURES, SEEDS, case_list, core_builds, run_cli, run_doctests
 
 PURE, BUILT, needs_extension, BUILDS = core_builds("kernels")
@@ -399,6 +399,40 @@ def test_letter_bonuses_check_their_tables(kernels: ModuleType) -> None:
         run(ip(98, 99), ip(0, 1), rows=1)
 
 
+def word_table(kernels: ModuleType, owner: dict[str, int]) -> np.ndarray:
+    """The word table of ``owner`` (word → column), made by ``kernels``."""
+    words = list(owner)
+    table = np.empty(kernels.word_table_size(words), dtype=np.intp)
+    kernels.fill_word_table(words, [owner[w] for w in words], table)
+    return table
+
+
+def reference_word_bonuses(
+    keys: list[str],
+    phrases: dict[str, tuple[int, ...]],
+    owner: dict[str, int],
+    chrome: float,
+    stopword: float,
+    cap: int,
+    max_words: int,
+    out: np.ndarray,
+    k: int,
+) -> None:
+    """word_bonuses by its definition: the phrase key's columns, then its words split
+    and looked up in a dictionary, the hits per column added in column order."""
+    for i, text in enumerate(keys):
+        key = phrase_key(text)
+        for col in phrases.get(key, ()):
+            out[i * k + col] += chrome
+        hits = [0] * k
+        for word in key.split(None, max_words)[: max(max_words, 0)]:
+            if (col := owner.get(word)) is not None:
+                hits[col] += 1
+        for col in range(k):
+            if hits[col]:
+                out[i * k + col] += stopword * min(hits[col], cap)
+
+
 @pytest.mark.parametrize("kernels", BUILDS)
 def test_word_bonuses_are_not_written_past_their_buffers(kernels: ModuleType) -> None:
     """A column past the candidates, or buffers too small for them: errors, not writes
@@ -406,7 +440,8 @@ def test_word_bonuses_are_not_written_past_their_buffers(kernels: ModuleType) ->
 
     def run(phrases: dict[str, tuple[int, ...]], owner: dict[str, int], rows: int = 1) -> None:
         out, hits = np.zeros(rows * 2), np.empty(2, dtype=np.intp)
-        kernels.word_bonuses(["the cat"], _edge_char, phrases, owner, 1.0, 1.0, 3, 50, 2, hits, out)
+        table = word_table(kernels, owner)
+        kernels.word_bonuses(["the cat"], _edge_char, phrases, table, 1.0, 1.0, 3, 50, 2, hits, out)
 
     run({"the cat": (1,)}, {"the": 0})  # in range
     with pytest.raises(ValueError, match="column 2 of phrase 'the cat'"):
@@ -417,6 +452,96 @@ def test_word_bonuses_are_not_written_past_their_buffers(kernels: ModuleType) ->
         run({}, {"the": -1})
     with pytest.raises(ValueError, match="out 1 rows of 2"):
         run({}, {}, rows=0)
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+def test_a_word_table_that_is_not_one_is_refused(kernels: ModuleType) -> None:
+    """A table fill_word_table did not make (a header past its end, a slot or a start
+    out of it, no empty slot) gives an error or a miss, never a read past its end."""
+    good = word_table(kernels, {"the": 0, "cat": 1, "a": 0})
+
+    def run(table: np.ndarray) -> list[float]:
+        out, hits = np.zeros(2), np.empty(2, dtype=np.intp)
+        kernels.word_bonuses(["the cat a"], _edge_char, {}, table, 1.0, 1.0, 9, 50, 2, hits, out)
+        return out.tolist()
+
+    assert run(good) == [2.0, 1.0]
+    m, n = int(good[0]), int(good[1])
+    for header in ([0, n], [3, n], [m, -1], [m, n + len(good)], [-m, n]):
+        bad = good.copy()
+        bad[:2] = header
+        with pytest.raises(ValueError, match="stopwords is not a word table"):
+            run(bad)
+    with pytest.raises(ValueError, match="no header"):
+        run(good[:1])
+    slots = slice(2, 2 + m)
+    for entry in (n + 1, -1):
+        bad = good.copy()
+        bad[slots] = np.where(bad[slots] != 0, entry, 0)
+        with pytest.raises(ValueError, match="an entry out of it"):
+            run(bad)
+    bad = good.copy()
+    bad[2 + m + 1 : 2 + m + n + 1] = len(good)  # every word ends past the table
+    with pytest.raises(ValueError, match="an entry out of it"):
+        run(bad)
+    full = good.copy()
+    full[slots] = np.where(full[slots] != 0, full[slots], 2)  # no empty slot: "cat" everywhere
+    assert run(full)[1] >= 1.0
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+def test_a_word_given_twice_is_refused(kernels: ModuleType) -> None:
+    with pytest.raises(ValueError, match="word 'cat' is given twice"):
+        kernels.fill_word_table(["cat", "dog", "cat"], [0, 1, 0], np.empty(64, dtype=np.intp))
+    with pytest.raises(ValueError, match="cols needs the columns of the 2 words"):
+        kernels.fill_word_table(["cat", "dog"], [0], np.empty(64, dtype=np.intp))
+    with pytest.raises(ValueError, match="a table of 3 items"):
+        kernels.fill_word_table(["cat", "dog"], [0, 1], np.empty(3, dtype=np.intp))
+
+
+#: Words and keys of few characters (so that they meet), of letters that casefold to
+#: more than one (ß, İ, ﬁ), spaces of several kinds and edge punctuation.
+TABLE_CHARS = "ab c\xa0ßİﬁ\u3000é!"
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.text(TABLE_CHARS, max_size=30), max_size=8),
+    st.dictionaries(st.text(TABLE_CHARS, max_size=6), st.lists(st.integers(0, 4), max_size=3)),
+    st.dictionaries(st.text(TABLE_CHARS, min_size=1, max_size=3), st.integers(0, 4)),
+    st.integers(1, 3),
+    st.integers(-1, 6),
+)
+def test_word_bonuses_are_their_definition(
+    kernels: ModuleType,
+    keys: list[str],
+    phrases: dict[str, list[int]],
+    owner: dict[str, int],
+    cap: int,
+    max_words: int,
+) -> None:
+    """The word table finds what a dictionary of the words finds, in any text."""
+    phrase_cols = {phrase_key(k): tuple(v) for k, v in phrases.items()}
+    # The words as a key has them (the stopwords of the packs are phrase keys too).
+    owner = {phrase_key(w) or w: col for w, col in owner.items()}
+    out = np.linspace(-3.0, 1.0, len(keys) * 5)
+    expected = out.copy()
+    kernels.word_bonuses(
+        keys,
+        _edge_char,
+        phrase_cols,
+        word_table(kernels, owner),
+        0.7,
+        0.3,
+        cap,
+        max_words,
+        5,
+        np.empty(5, dtype=np.intp),
+        out,
+    )
+    reference_word_bonuses(keys, phrase_cols, owner, 0.7, 0.3, cap, max_words, expected, 5)
+    assert out.tobytes() == expected.tobytes()
 
 
 @needs_extension
@@ -441,7 +566,7 @@ def test_compiled_word_bonuses_equal_interpreted(
             keys,
             _edge_char,
             {k: tuple(v) for k, v in phrases.items()},
-            owner,
+            word_table(kernels, owner),
             0.7,
             0.3,
             cap,
@@ -453,6 +578,51 @@ def test_compiled_word_bonuses_equal_interpreted(
         return out.tobytes()
 
     assert run(BUILT) == run(PURE)
+
+
+#: Pieces of any characters: words of the packs among letters that casefold to more
+#: than one (ß, İ, ﬁ), compose (e + U+0301), marks, spaces of every kind and
+#: punctuation, in any case.
+UNICODE_PIECES = st.lists(
+    st.lists(
+        st.one_of(
+            st.sampled_from(WORDS),
+            st.sampled_from(
+                [
+                    "ß",
+                    "İ",
+                    "ﬁ",
+                    "e\u0301",
+                    "\u0301",
+                    " ",
+                    "  ",
+                    "\xa0",
+                    "\u3000",
+                    "\t",
+                    "«",
+                    "!",
+                    "-",
+                    "STRASSE",
+                    "Straße",
+                    "ﬁn",
+                ]
+            ),
+            st.text(max_size=4),
+        ),
+        max_size=40,
+    ).map("".join),
+    min_size=1,
+    max_size=8,
+)
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+@settings(max_examples=150, deadline=None)
+@given(UNICODE_PIECES, WORD_CONFIGS)
+def test_word_evidence_of_any_text_equals_the_interpreted_loop_to_the_bit(
+    kernels: ModuleType, texts: list[str], config: SegmentConfig
+) -> None:
+    assert evidence(kernels, texts, config).tobytes() == evidence(None, texts, config).tobytes()
 
 
 # Evidence rows kept across documents.
@@ -582,7 +752,7 @@ def reference_spans(text: str, pieces: list) -> list[tuple]:
 def spans(kernels: ModuleType, text: str, pieces: list) -> list[tuple]:
     """segment._spans by the kernel of ``kernels``."""
     with mock.patch.object(segment, "kernels", kernels):
-        return segment._spans(text, pieces, SCANNER_CONTEXT)
+        return segment._spans(text, pieces, covering(text))
 
 
 @st.composite
@@ -694,7 +864,7 @@ def test_strays_are_absorbed_as_their_definition(
     reference_absorb(text, expected, stray_letters)
     with mock.patch.object(segment, "kernels", kernels):
         config = SegmentConfig(stray_letters=stray_letters)
-        segment._absorb_strays(text, pieces, config, SCANNER_CONTEXT)
+        segment._absorb_strays(text, pieces, config, covering(text))
     assert pieces == expected
 
 
@@ -972,10 +1142,31 @@ SCANNED_TEXT = st.lists(
 SCANNER_CONTEXT = Context()
 
 
+def covering(text: str) -> segment._CharClasses:
+    """The scanner's character classes of SCANNER_CONTEXT, with those of ``text``."""
+    table = segment._char_classes(SCANNER_CONTEXT)
+    table.cover(text)
+    return table
+
+
 def scanned(kernels: ModuleType, text: str) -> list:
     """segment._scanned_pieces by the scanner of ``kernels``."""
     with mock.patch.object(segment, "kernels", kernels):
-        return segment._scanned_pieces(text, SCANNER_CONTEXT)
+        return segment._scanned_pieces(text, covering(text))
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=30), st.sets(st.integers(0, 0x10FFFF), max_size=40))
+def test_a_text_is_classified_when_each_of_its_code_points_is(
+    kernels: ModuleType, text: str, codes: set[int]
+) -> None:
+    classes = np.zeros(0x110000, dtype=np.uint16)
+    classes[sorted(codes | {ord(c) for c in text[::2]})] = 7
+    expected = all(classes[ord(c)] for c in text)
+    assert kernels.classified(text, classes) == expected
+    with pytest.raises(ValueError, match="a class per code point"):
+        kernels.classified(text, classes[:0x10000])
 
 
 def test_the_character_classes_are_made_when_a_text_first_has_them() -> None:
@@ -1023,12 +1214,10 @@ def test_make_pieces_checks_its_buffers_and_scripts(kernels: ModuleType) -> None
     the end of a buffer or tuple (the compiled core checks no index)."""
 
     def run(count: int, script: int = 1, groups: tuple[str, ...] = ("Latn", "Cyrl")) -> list:
-        ids = np.array([0, 4], dtype=np.intp)
-        flags = np.array([script, 0], dtype=np.uint8)
+        # start, end, script, before, item of each piece
+        found = np.array([0, 3, script, script, script, 4, 7, 0, 0, 0], dtype=np.intp)
         names = ("Latn", "Cyrl")
-        return kernels.make_pieces(
-            segment._Piece, count, ids, ids + 3, flags, flags, flags, names, groups, "und"
-        )
+        return kernels.make_pieces(segment._Piece, count, found, names, groups, "und")
 
     assert run(2) == [
         segment._Piece(0, 3, "Cyrl", "Cyrl", 1, True),
@@ -1040,6 +1229,8 @@ def test_make_pieces_checks_its_buffers_and_scripts(kernels: ModuleType) -> None
         run(-1)
     with pytest.raises(ValueError, match="script 2 of piece 0 is not one of 2"):
         run(2, script=2)
+    with pytest.raises(ValueError, match="script -1 of piece 0 is not one of 2"):
+        run(2, script=-1)
     with pytest.raises(ValueError, match="2 script names but 1 groups"):
         run(2, groups=("Latn",))
 
@@ -1181,13 +1372,12 @@ def test_the_langid_loop_encodes_every_length_of_utf8(kernels: ModuleType) -> No
 @pytest.mark.parametrize("kernels", BUILDS)
 def test_the_piece_scanner_refuses_tables_that_lack_a_character(kernels: ModuleType) -> None:
     """A class table shorter than Unicode, a class ``info`` lacks, a script ``groups``
-    lacks, a group with no slot, or item buffers shorter than ``starts``: errors, not
-    reads past a table (the compiled core checks no index)."""
+    lacks, or a group with no slot: errors, not reads past a table (the compiled core
+    checks no index); no room for the pieces: -1, for a larger buffer."""
     letter = PURE.C_LETTER << PURE.FLAG_SHIFT
     no_script = PURE.NO_SCRIPT << PURE.FIRST_SHIFT
 
     def run(classes: np.ndarray, info: list[int], groups: list[int], room: int = 8) -> int:
-        items = [np.zeros(room, dtype=np.uint8) for _ in range(3)]
         return kernels.scan_pieces(
             "ab cd",
             False,
@@ -1199,9 +1389,7 @@ def test_the_piece_scanner_refuses_tables_that_lack_a_character(kernels: ModuleT
             1,
             1,
             np.zeros(2, dtype=np.intp),
-            np.zeros(8, dtype=np.intp),
-            np.zeros(room, dtype=np.intp),
-            *items,
+            np.zeros(kernels.found_size(room) + PURE.PIECE_NUMBERS - 1, dtype=np.intp),
         )
 
     classes = np.zeros(0x110000, dtype=np.uint16)
@@ -1212,9 +1400,17 @@ def test_the_piece_scanner_refuses_tables_that_lack_a_character(kernels: ModuleT
         run(classes[:1000], [no_script, latin], [0, 1])
     with pytest.raises(ValueError, match="'a' has class 1, which info lacks"):
         run(classes, [no_script], [0, 1])
-    with pytest.raises(ValueError, match="'a' is of script 200, which groups lacks"):
+    with pytest.raises(ValueError, match="class 1 is of script 200, which groups lacks"):
         run(classes, [no_script, letter | 200 << PURE.FIRST_SHIFT], [0, 1])
     with pytest.raises(ValueError, match="group 5 of script 0 has no slot"):
         run(classes, [no_script, latin], [5, 1])
-    with pytest.raises(ValueError, match="need the 8 items of starts"):
-        run(classes, [no_script, latin], [0, 1], room=4)
+    assert run(classes, [no_script, latin], [0, 1], room=0) == -1
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.sampled_from(" a\t\n\x7f\x1f\xa0\u2003\u200bé\U0001f600\x85"), max_size=8))
+def test_a_key_needs_collapsing_as_its_definition_says(kernels: ModuleType, key: str) -> None:
+    """Not printable, two spaces in a row, or a space at an edge (both builds)."""
+    expected = not key.isprintable() or "  " in key or key[:1] == " " or key[-1:] == " "
+    assert kernels.needs_collapse(key) == expected

@@ -98,6 +98,15 @@ def test_printable_text_has_no_space_but_the_space() -> None:
             assert not c.isprintable(), hex(code)
 
 
+def test_no_letter_is_an_edge() -> None:
+    """What lets phrase_key skip asking about a letter: no character that
+    ``str.isalpha`` calls a letter is punctuation, a symbol or a space."""
+    for code in range(sys.maxunicode + 1):
+        c = chr(code)
+        if c.isalpha():
+            assert not langpacks._PHRASE_EDGE.match(c), hex(code)
+
+
 #: Text dense in what the key collapses and strips: spaces of every kind, doubled
 #: or at the edges, punctuation, letters that casefold or compose.
 KEY_TEXT = st.lists(
