@@ -129,6 +129,10 @@ cpdef bytes key_classes(object is_edge)
 cdef cython.uint _key_flags(const unsigned char[::1] classes, cython.uint o) noexcept
 
 
+@cython.locals(out=bytearray, m=Py_ssize_t, o=cython.uint, c=Py_UCS4)
+cdef str _lowered(str key)
+
+
 @cython.locals(n=Py_ssize_t, lo=Py_ssize_t, hi=Py_ssize_t, p=Py_ssize_t, o=cython.uint,
                collapse=bint, upper=bint, gap=bint, key=str, nw=Py_ssize_t, n_sent=Py_ssize_t,
                n_comma=Py_ssize_t, n_digit=Py_ssize_t, n_caps=Py_ssize_t, n_nav=object,

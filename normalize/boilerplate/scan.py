@@ -705,6 +705,28 @@ def _key_flags(classes: bytes, o: int) -> int:
     return 0  # no other character is read from the table (ascii_analysis refuses them)
 
 
+def _lowered(key: str) -> str:
+    """``key.lower()`` of text of ASCII and General Punctuation: its ASCII capitals made
+    small, each character written as UTF-16 and the whole decoded once, where
+    ``str.lower`` of text beyond ASCII looks each character up in the full case
+    mapping (General Punctuation has no case: a test reads every character). The
+    caller has checked the characters (no surrogate, none past U+FFFF).
+
+    >>> _lowered("Don\u2019t STOP\u2026")
+    'don\u2019t stop\u2026'
+    """
+    out = bytearray(2 * len(key))
+    m = 0
+    for c in key:
+        o = ord(c)
+        if 65 <= o <= 90:
+            o += 32
+        out[m] = o & 0xFF
+        out[m + 1] = o >> 8
+        m += 2
+    return out.decode("utf-16-le")
+
+
 def ascii_analysis(text: str, classes: bytes, log1p: Any) -> tuple[str, int, str, tuple, bool]:
     """A line of ASCII and General Punctuation analysed in one call: ``(key, words,
     folded, base, end)``.
@@ -756,8 +778,9 @@ def ascii_analysis(text: str, classes: bytes, log1p: Any) -> tuple[str, int, str
     if upper:
         # Its only capitals are ASCII, whose casefolding is lowering: str.lower,
         # which copies ASCII text through a table, where casefold maps each
-        # character on its own (several times slower).
-        key = key.lower()
+        # character on its own (several times slower); with General Punctuation
+        # in it, lower() maps each character on its own too: _lowered instead.
+        key = key.lower() if key.isascii() else _lowered(key)
     nw, folded, end, n_sent, n_comma, n_digit, n_caps, url, n_nav = ascii_line(text)
     base = base_features(n, nw, end, n_sent, n_comma, n_digit, n_caps, url, n_nav, log1p)
     return key, nw, folded, base, end
