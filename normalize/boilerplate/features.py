@@ -339,19 +339,23 @@ class _Line:
 
     ``base`` holds the context-free features in the order of
     :func:`text_features`' dict; the page-dependent ones (stopword density,
-    position, neighbours) are computed per page from ``folded``.
+    position, neighbours) are computed per page from ``folded_text``, the
+    line's casefolded words joined with NUL (one string: cheaper to cut than
+    :attr:`folded` is to join again; a slot, read without a call).
     """
 
     __slots__ = (
-        "_folded",
         "_rule",
         "_rule_src",
         "base",
+        "folded_text",
         "icon",
         "key",
         "n_words",
         "text",
     )
+
+    folded_text: str
 
     def __init__(self, text: str, chars: _LineChars | None = None) -> None:
         self.text = text
@@ -363,7 +367,7 @@ class _Line:
         if ascii_words and SCAN_COMPILED:
             # One call of the compiled scanner: the key, and the counts the
             # patterns would find turned into the features.
-            self.key, nw, self._folded, self.base, end = scan.ascii_analysis(
+            self.key, nw, self.folded_text, self.base, end = scan.ascii_analysis(
                 text, _KEY_CLASSES, math.log1p
             )
             self.n_words = nw
@@ -378,7 +382,7 @@ class _Line:
                 chars.cover(counts[1])
                 counts = scan.unicode_line(text, chars.flags)
             nw, joined, end, n_sent, n_comma, n_digit, n_caps, url, n_nav = counts
-            self._folded = joined.casefold()
+            self.folded_text = joined.casefold()
             self.n_words = nw
             self.base = scan.base_features(
                 len(text), nw, end, n_sent, n_comma, n_digit, n_caps, url, n_nav, math.log1p
@@ -389,7 +393,7 @@ class _Line:
             nw = len(ws)
             # Casefolding maps each character on its own (no context, unlike
             # lower()), so the joined words fold into the folded words.
-            self._folded = "\x00".join(ws).casefold()
+            self.folded_text = "\x00".join(ws).casefold()
             sent_end, sent_punct, comma, digit, urlish, nav_sep = (
                 _ASCII_LINE_PATTERNS if ascii_words else _LINE_PATTERNS
             )
@@ -414,13 +418,7 @@ class _Line:
     @property
     def folded(self) -> list[str]:
         """The line's words, casefolded."""
-        return self._folded.split("\x00") if self.n_words else []
-
-    @property
-    def folded_text(self) -> str:
-        """The line's casefolded words joined with NUL (one string: cheaper to cut than
-        :attr:`folded` is to join again)."""
-        return self._folded
+        return self.folded_text.split("\x00") if self.n_words else []
 
     @property
     def tokens(self) -> list[str]:
@@ -445,23 +443,29 @@ def line_cache(ctx: Context) -> RepeatCache[str, _Line]:
     return ctx.owned("boilerplate.lines", lambda: RepeatCache(LINE_CACHE_SIZE))
 
 
-def _line(text: str, cache: RepeatCache[str, _Line], chars: _LineChars) -> _Line:
-    """The analysis of one line, from the cache when it is short and repeats."""
-    if len(text) > LINE_CACHE_CHARS:
-        return _Line(text, chars)
-    line = cache.get(text)
-    if line is None:
-        line = _Line(text, chars)
-        cache.offer(text, line)
-    return line
+def _lines(texts: Iterable[str], ctx: Context) -> list[_Line]:
+    """The analysis of each line, from the context's cache when it is short and repeats
+    (one loop per page: no call per line but the cache's and the analysis')."""
+    cache, chars = line_cache(ctx), line_chars(ctx)
+    get, offer = cache.get, cache.offer
+    lines = []
+    for text in texts:
+        if len(text) > LINE_CACHE_CHARS:
+            lines.append(_Line(text, chars))
+            continue
+        line = get(text)
+        if line is None:
+            line = _Line(text, chars)
+            offer(text, line)
+        lines.append(line)
+    return lines
 
 
 def page_lines(page: Page, ctx: Context) -> list[_Line]:
     """The analysis of each block's text. Both the cross-document pass and the
     classifier read them: the pipeline makes them once per page and hands them
     to both."""
-    cache, chars = line_cache(ctx), line_chars(ctx)
-    return [_line(page.block_text(b), cache, chars) for b in page.blocks]
+    return _lines(map(page.block_text, page.blocks), ctx)
 
 
 def page_lang(
@@ -547,9 +551,7 @@ def text_features(
     ``no_stoplist`` is set, so a language without a pack is judged by the other
     features instead of looking like a page without prose.
     """
-    ctx = ctx or default_context()
-    cache, chars = line_cache(ctx), line_chars(ctx)
-    lines = [_line(t, cache, chars) for t in texts]
+    lines = _lines(texts, ctx or default_context())
     return _text_features(lines, stop_counts(lines, stop))
 
 
