@@ -683,3 +683,18 @@ def test_a_lines_icon_verdict_is_the_rule_on_its_text(text: str) -> None:
     assert rules.icon_strip(text) == expected
     assert features._Line(text).icon == expected
     assert features._Line(text, features.line_chars(STOP_CTX)).icon == expected
+
+
+def test_the_evidence_refuses_lines_that_are_not_the_pages_blocks() -> None:
+    """The lines handed to the classifier are the page's, one per block: fewer is an
+    error, not a page whose last blocks lose their structure."""
+    cfg = BoilerplateConfig()
+    page = html_page(
+        "<html><body><nav><a href='/'>Home</a></nav><p>One paragraph of text here.</p>"
+        "<p>And another paragraph after it.</p></body></html>",
+        canonicalize=canonicalize,
+        config=cfg,
+    )
+    lines = features.page_lines(page, STOP_CTX)
+    with pytest.raises(ValueError, match="analysed lines for a page of"):
+        model._evidence(page, frozenset(), cfg, lines[:-1], STOP_CTX)

@@ -11,6 +11,7 @@ line), rules and structure (:func:`structural_reason`), then the model.
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import repeat
@@ -164,9 +165,13 @@ def _evidence(
     keys = [line.key for line in lines]
     _, stops = page_stoplist(page, lines, ctx)
     feats = _text_features(lines, stops)
-    for f, b in zip(feats, page.blocks, strict=True):
-        if b.features:
-            f.update(b.features)
+    structure = [b.features for b in page.blocks]
+    if len(structure) != len(feats):
+        raise ValueError(f"{len(feats)} analysed lines for a page of {len(structure)} blocks")
+    if any(structure):
+        # Each block's structural features over its text features, in C (no
+        # Python step per block); text blocks have none.
+        deque(map(dict.update, feats, structure), maxlen=0)
     title_key = phrase_key(str(page.metadata.get("title") or ""))
     title_index = _find_title(page, lines, keys, feats, title_key, phrases)
     if title_index is not None:
@@ -175,7 +180,6 @@ def _evidence(
     forced: list[str | None] = []
     prev_key = None
     max_rule_chars = config.max_rule_chars
-    blocks = page.blocks
     for i, (line, k) in enumerate(zip(lines, keys, strict=True)):
         reason = None
         if i == title_index:
@@ -189,7 +193,7 @@ def _evidence(
         else:
             # Only a block with structural features (HTML) can have a structural reason.
             reason = line.rule(max_rule_chars, phrases) or (
-                structural_reason(feats[i]) if blocks[i].features else None
+                structural_reason(feats[i]) if structure[i] else None
             )
         forced.append(reason)
         if k:
@@ -327,7 +331,12 @@ def classify(
     columns = ctx.owned(("boilerplate.model_columns", page.origin), lambda: _columns(model))
     probs = content_probabilities(ev.feats, model, columns) if ev.feats else []
     threshold = config.threshold
-    free = [p for i, p in enumerate(probs) if i != ev.title_index and not ev.forced[i]]
+    title_index, forced = ev.title_index, ev.forced
+    free = [
+        p
+        for i, (p, why) in enumerate(zip(probs, forced, strict=True))
+        if i != title_index and not why
+    ]
     rescue = False
     if free and max(free) < threshold:
         # Nothing reaches the threshold (a short article among much chrome, or a
@@ -342,12 +351,12 @@ def classify(
             # rule that names it as chrome still makes it boilerplate.
             rescue_threshold = 0.0
     verdicts: list[str | None] = []
-    for i, f in enumerate(ev.feats):
-        if i == ev.title_index:
+    for i, (f, why, p) in enumerate(zip(ev.feats, forced, probs, strict=True)):
+        if i == title_index:
             verdicts.append(None)
-        elif ev.forced[i]:
-            verdicts.append(ev.forced[i])
-        elif probs[i] < threshold and not (rescue and probs[i] >= rescue_threshold):
+        elif why:
+            verdicts.append(why)
+        elif p < threshold and not (rescue and p >= rescue_threshold):
             verdicts.append(_model_reason(f))
         else:
             verdicts.append(None)
