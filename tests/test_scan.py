@@ -449,6 +449,7 @@ def test_the_unicode_scanner_counts_what_the_patterns_find(scan: ModuleType, tex
         mock.patch.object(features, "scan", scan),
         mock.patch.object(tokens, "_ascii_words", lambda text: False),
         mock.patch.object(features, "_ascii_words", lambda text: False),
+        mock.patch.object(scan, "line_analysis", lambda text, classes, log1p: None),
     ):
         line = features._Line(text, chars)
         got = (line.key, line.n_words, line.folded_text, repr(line.base), line.icon)

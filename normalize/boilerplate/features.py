@@ -359,21 +359,22 @@ class _Line:
 
     def __init__(self, text: str, chars: _LineChars | None = None) -> None:
         self.text = text
-        ascii_words = _ascii_words(text)
+        self._rule: str | None = None
+        self._rule_src: object = None
         # The words themselves are not kept (``tokens`` makes them again): the
         # casefolded ones are, and a batch holds the lines of all its pages,
         # as one string (NUL between words): a list of strings costs several
         # times the memory.
-        if ascii_words and SCAN_COMPILED:
-            # One call of the compiled scanner: the key, and the counts the
-            # patterns would find turned into the features.
-            self.key, nw, self.folded_text, self.base, end = scan.ascii_analysis(
-                text, _KEY_CLASSES, math.log1p
-            )
-            self.n_words = nw
-            # A strip never ends a sentence (``end`` is the search of ``rules._SENT_END``).
-            self.icon = not end and scan.icon_labels(text)
-        elif chars is not None and SCAN_COMPILED:
+        if SCAN_COMPILED:
+            # A line of ASCII and General Punctuation: one call of the compiled
+            # scanner, the key, the counts the patterns would find turned into
+            # the features, and the icon-strip verdict.
+            analysed = scan.line_analysis(text, _KEY_CLASSES, math.log1p)
+            if analysed is not None:
+                self.key, self.n_words, self.folded_text, self.base, self.icon = analysed
+                return
+        ascii_words = _ascii_words(text)
+        if chars is not None and SCAN_COMPILED:
             # The compiled scanner's one pass with the character flags of
             # ``chars`` (made for the blocks of code points the line has).
             self.key = phrase_key(text)
@@ -409,11 +410,9 @@ class _Line:
             self.base = scan.base_features(
                 len(text), nw, end, n_sent, n_comma, n_digit, n_caps, url, n_nav, math.log1p
             )
-        if not (ascii_words and SCAN_COMPILED):
-            # The rule itself (the scanner reads ASCII and General Punctuation only).
-            self.icon = not end and _icon_labels(text)
-        self._rule: str | None = None
-        self._rule_src: object = None
+        # The rule itself (the scanner reads ASCII and General Punctuation only); a
+        # strip never ends a sentence (``end`` is the search of ``rules._SENT_END``).
+        self.icon = not end and _icon_labels(text)
 
     @property
     def folded(self) -> list[str]:

@@ -140,6 +140,10 @@ cdef str _lowered(str key)
 cpdef tuple ascii_analysis(str text, const unsigned char[::1] classes, object log1p)
 
 
+@cython.locals(key=str, nw=Py_ssize_t, folded=str, base=tuple, end=bint)
+cpdef object line_analysis(str text, const unsigned char[::1] classes, object log1p)
+
+
 cpdef tuple base_features(Py_ssize_t n, Py_ssize_t nw, bint end, Py_ssize_t n_sent,
                           Py_ssize_t n_comma, Py_ssize_t n_digit, Py_ssize_t n_caps, bint url,
                           object n_nav, object log1p)
