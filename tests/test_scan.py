@@ -695,20 +695,33 @@ def test_the_stop_ids_are_not_written_or_read_past_their_buffers(scan: ModuleTyp
     with pytest.raises(ValueError, match="id 5 is not in a column of 2"):
         scan.stop_counts(np.array([1, 5], np.uintc).data, [2], bytes([0, 1]))
     starts, langs = np.array([0, 0, 2], np.intp), np.array([0, 3], np.intp)
-    counts = np.zeros(2, np.intp)
+    counts, per_set = np.zeros(2, np.intp), np.zeros(2, np.intp)
+    with pytest.raises(ValueError, match="2 word sets need 2 counts, not 1"):
+        scan.stop_lang_counts(
+            np.zeros(2, np.uintc).data, 1, starts.data, langs.data, counts.data, per_set[:1].data
+        )
     with pytest.raises(ValueError, match="3 ids asked for, but there are 2"):
-        scan.stop_lang_counts(np.zeros(2, np.uintc).data, 3, starts.data, langs.data, counts.data)
+        scan.stop_lang_counts(
+            np.zeros(2, np.uintc).data, 3, starts.data, langs.data, counts.data, per_set.data
+        )
     with pytest.raises(ValueError, match="id 2 is not one of 2 word sets"):
-        scan.stop_lang_counts(np.array([2], np.uintc).data, 1, starts.data, langs.data, counts.data)
+        scan.stop_lang_counts(
+            np.array([2], np.uintc).data, 1, starts.data, langs.data, counts.data, per_set.data
+        )
     with pytest.raises(ValueError, match="set 1 names language 3 of 2"):
-        scan.stop_lang_counts(np.array([1], np.uintc).data, 1, starts.data, langs.data, counts.data)
+        scan.stop_lang_counts(
+            np.array([1], np.uintc).data, 1, starts.data, langs.data, counts.data, per_set.data
+        )
     with pytest.raises(ValueError, match="set 1 is not within the 1 languages"):
         scan.stop_lang_counts(
-            np.array([1], np.uintc).data, 1, starts.data, langs[:1].data, counts.data
+            np.array([1], np.uintc).data, 1, starts.data, langs[:1].data, counts.data, per_set.data
         )
     with pytest.raises(ValueError, match="set 1 is not within"):  # a negative start
         bad = np.array([0, -5, 2], np.intp)
-        scan.stop_lang_counts(np.array([1], np.uintc).data, 1, bad.data, langs.data, counts.data)
+        scan.stop_lang_counts(
+            np.array([1], np.uintc).data, 1, bad.data, langs.data, counts.data, per_set.data
+        )
+    assert not per_set.any()  # the scratch counts are 0 again after an error
     with pytest.raises(ValueError, match=r"text\[2:9\] is not within its 3 characters"):
         scan.word_hash("the", 2, 9)
     with pytest.raises(ValueError, match="not within"):
@@ -733,10 +746,13 @@ def test_the_stoplist_counts_are_those_of_the_sets_languages(
     """Each language's count is the number of the first ids whose set has it."""
     starts = np.array([0, *np.cumsum([len(s) for s in sets])], np.intp)
     langs = np.array([k for s in sets for k in s], np.intp)
-    counts = np.zeros(5, np.intp)
+    counts, per_set = np.zeros(5, np.intp), np.zeros(4, np.intp)
     n = min(20, len(ids))
-    scan.stop_lang_counts(np.array(ids, np.uintc).data, n, starts.data, langs.data, counts.data)
+    scan.stop_lang_counts(
+        np.array(ids, np.uintc).data, n, starts.data, langs.data, counts.data, per_set.data
+    )
     assert counts.tolist() == [sum(sets[i].count(k) for i in ids[:n]) for k in range(5)]
+    assert not per_set.any()
 
 
 @pytest.mark.parametrize("scan", BUILDS)

@@ -188,9 +188,10 @@ def _best_covering(
             return hint
     if not names:
         return None
-    # The most covering language; of several, the first by name.
-    best = max(range(len(names)), key=counts.__getitem__)
-    n = counts[best]
+    # The most covering language; of several, the first by name (list.index finds
+    # the first of the maxima, in C: no call per language).
+    n = max(counts)
+    best = counts.index(n)
     return names[best] if n and n >= 0.05 * n_words else None
 
 
@@ -530,7 +531,8 @@ def page_stoplist(
     if not n_sample:
         return None, None
     counts = np.zeros(len(index.names), np.intp)
-    scan.stop_lang_counts(ids, n_sample, table.set_starts, table.set_langs, counts)
+    per_set = np.zeros(len(table.set_starts) - 1, np.intp)
+    scan.stop_lang_counts(ids, n_sample, table.set_starts, table.set_langs, counts, per_set)
     hint = page.metadata.get("html_lang")
     lang = _best_covering(
         counts.tolist(), n_sample, hint if isinstance(hint, str) else None, index.names

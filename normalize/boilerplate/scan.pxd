@@ -110,9 +110,10 @@ cpdef Py_ssize_t stop_set_ids(list folded, list words, const cython.uint[::1] wo
 
 
 @cython.locals(n_sets=Py_ssize_t, n_langs=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t, s=Py_ssize_t,
-               k=Py_ssize_t)
+               k=Py_ssize_t, c=Py_ssize_t, error=str)
 cpdef stop_lang_counts(const cython.uint[::1] ids, Py_ssize_t n, const Py_ssize_t[::1] set_starts,
-                       const Py_ssize_t[::1] set_langs, Py_ssize_t[::1] counts)
+                       const Py_ssize_t[::1] set_langs, Py_ssize_t[::1] counts,
+                       Py_ssize_t[::1] per_set)
 
 
 @cython.locals(m=Py_ssize_t, i=Py_ssize_t, end=Py_ssize_t, count=Py_ssize_t, out=list,
