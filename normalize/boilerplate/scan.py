@@ -176,11 +176,17 @@ def shingle_sketch(
                 ad_hi = (s2 % 65521 + m + 65521 - ring[at + 3] + 65521 - (m * s1_a) % 65521) % 65521
                 h = (wide << 32) | (ad_hi << 16) | ad_lo
                 if n < size or h < hashes[n - 1]:
-                    # Where h goes among the kept hashes (after its equals), and
-                    # whether a kept shingle with the same hash has the same bytes.
-                    j = n
-                    while j > 0 and hashes[j - 1] > h:
-                        j -= 1
+                    # Where h goes among the kept hashes (after its equals: the
+                    # first one above it, by bisection), and whether a kept
+                    # shingle with the same hash has the same bytes.
+                    j = 0
+                    b = n
+                    while j < b:
+                        q = (j + b) // 2
+                        if hashes[q] > h:
+                            b = q
+                        else:
+                            j = q + 1
                     slot = j
                     seen = False
                     j -= 1
