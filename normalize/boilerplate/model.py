@@ -173,7 +173,7 @@ def _evidence(
         # Python step per block); text blocks have none.
         deque(map(dict.update, feats, structure), maxlen=0)
     title_key = phrase_key(str(page.metadata.get("title") or ""))
-    title_index = _find_title(page, lines, keys, feats, title_key, phrases)
+    title_index = _find_title(page, lines, keys, structure, title_key, phrases)
     if title_index is not None:
         feats[title_index]["title_like"] = 1.0
         title_key = keys[title_index]
@@ -205,16 +205,19 @@ def _find_title(
     page: Page,
     lines: Sequence[_Line],
     keys: Sequence[str],
-    feats: Sequence[Mapping[str, float]],
+    structure: Sequence[Mapping[str, float]],
     title_key: str,
     phrases: Phrases,
 ) -> int | None:
-    """The block that is the page's title: the one marked so by the HTML reader,
-    the one equal to the metadata title, or in text, the first heading-like line
-    near the top (4 to 30 words, no sentence-final period, not chrome)."""
-    for i, f in enumerate(feats):
-        if f.get("is_title"):
-            return i
+    """The block that is the page's title: the one marked so by the HTML reader
+    (``is_title`` among its structural features, ``structure``: the blocks'
+    :attr:`~normalize.document.Block.features`), the one equal to the metadata
+    title, or in text, the first heading-like line near the top (4 to 30 words,
+    no sentence-final period, not chrome)."""
+    if any(structure):
+        for i, f in enumerate(structure):
+            if f.get("is_title"):
+                return i
     if title_key:
         for i, k in enumerate(keys):
             if k == title_key:
