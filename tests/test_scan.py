@@ -901,3 +901,71 @@ def test_the_scanner_tells_ascii_and_general_punctuation_as_the_pattern(
     assert scan.ascii_words(text) == (tokens._BEYOND_ASCII_PUNCT.search(text) is None)
     with mock.patch.object(tokens, "_SCAN_COMPILED", False):
         assert tokens._ascii_words(text) == scan.ascii_words(text)
+
+
+#: A block's features for the reasons they name: every cue of the structure's and the
+#: model's, present or not, with values that are true, false or near the thresholds.
+REASON_FEATURES = st.dictionaries(
+    st.sampled_from(
+        [
+            "is_title",
+            "noscript_notice",
+            "cls_cookie",
+            "cls_breadcrumb",
+            "log_words",
+            "in_nav",
+            "link_density",
+            "cls_share",
+            "cls_comments",
+            "in_container",
+            "cls_subscribe",
+            "cls_related",
+            "cls_ads",
+            "cls_nav",
+            "in_footer",
+            "cls_footer",
+            "in_aside",
+            "cls_sidebar",
+            "short",
+            "tag_p",
+        ]
+    ),
+    st.sampled_from([0.0, -0.0, 1.0, 0.5, 0.4999, 0.7, 2.0, math.log1p(12), math.log1p(13), 3]),
+)
+
+
+def _model_reason_by_cues(f: dict[str, float]) -> str:
+    """The model's reason as the classifier named it before the scanner did: its
+    cues tried in order (the oracle the scanner's chain of tests is held to)."""
+    for cue, reason in (
+        ("cls_breadcrumb", "breadcrumb"),
+        ("cls_comments", "comments"),
+        ("cls_share", "share"),
+        ("cls_subscribe", "subscribe"),
+        ("cls_cookie", "cookie"),
+        ("cls_related", "related"),
+        ("cls_ads", "ads"),
+        ("in_nav", "nav"),
+        ("cls_nav", "nav"),
+        ("in_footer", "footer"),
+        ("cls_footer", "footer"),
+        ("in_aside", "sidebar"),
+        ("cls_sidebar", "sidebar"),
+    ):
+        if f.get(cue):
+            return reason
+    if f.get("link_density", 0.0) >= 0.5:
+        return "link_dense"
+    return "short" if f.get("short") else "low_score"
+
+
+@pytest.mark.parametrize("scan", BUILDS)
+@settings(max_examples=500, deadline=None)
+@given(REASON_FEATURES)
+def test_the_reasons_are_those_of_the_cues(scan: ModuleType, f: dict[str, float]) -> None:
+    """The model's reason is that of its cues in order, and the structure's reason of
+    both builds is the model module's (whose doctests and cases hold its rule)."""
+    log13 = math.log1p(12)
+    assert scan.model_reason(f) == _model_reason_by_cues(f)
+    assert scan.structural_reason(f, log13) == PURE.structural_reason(f, log13)
+    assert model.structural_reason(f) == PURE.structural_reason(f, log13)

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from normalize.boilerplate.features import (
+    _LOG_13,
     SCAN_COMPILED,
     _Line,
     _text_features,
@@ -193,7 +194,7 @@ def _evidence(
         else:
             # Only a block with structural features (HTML) can have a structural reason.
             reason = line.rule(max_rule_chars, phrases) or (
-                structural_reason(feats[i]) if structure[i] else None
+                scan.structural_reason(feats[i], _LOG_13) if structure[i] else None
             )
         forced.append(reason)
         if k:
@@ -264,52 +265,14 @@ def structural_reason(f: Mapping[str, float]) -> str | None:
     Notices asking for JavaScript (read from ``noscript``), cookie banners and
     breadcrumb trails are never the article; a short block
     in a share bar or a link-dense one in a ``nav`` neither; a comment thread
-    outside the main container is the readers', not the page's, text.
+    outside the main container is the readers', not the page's, text. The rule
+    is the scanner's (:func:`~normalize.boilerplate.scan.structural_reason`:
+    compiled, a get per cue without a method call).
 
     >>> structural_reason({"cls_cookie": 1.0}), structural_reason({"tag_p": 1.0})
     ('cookie', None)
     """
-    if f.get("is_title"):
-        return None
-    if f.get("noscript_notice"):
-        return "noscript"
-    if f.get("cls_cookie"):
-        return "cookie"
-    if f.get("cls_breadcrumb") and f.get("log_words", 0.0) <= math.log1p(12):
-        return "breadcrumb"
-    if f.get("in_nav") and f.get("link_density", 0.0) >= 0.5:
-        return "nav"
-    if f.get("cls_share") and f.get("log_words", 0.0) <= math.log1p(12):
-        return "share"
-    if f.get("cls_comments") and not f.get("in_container"):
-        return "comments"
-    return None
-
-
-def _model_reason(f: Mapping[str, float]) -> str:
-    """Name the strongest cue behind a model verdict of boilerplate."""
-    for cue, reason in (
-        ("cls_breadcrumb", "breadcrumb"),
-        ("cls_comments", "comments"),
-        ("cls_share", "share"),
-        ("cls_subscribe", "subscribe"),
-        ("cls_cookie", "cookie"),
-        ("cls_related", "related"),
-        ("cls_ads", "ads"),
-        ("in_nav", "nav"),
-        ("cls_nav", "nav"),
-        ("in_footer", "footer"),
-        ("cls_footer", "footer"),
-        ("in_aside", "sidebar"),
-        ("cls_sidebar", "sidebar"),
-    ):
-        if f.get(cue):
-            return reason
-    if f.get("link_density", 0.0) >= 0.5:
-        return "link_dense"
-    if f.get("short"):
-        return "short"
-    return "low_score"
+    return scan.structural_reason(f if isinstance(f, dict) else dict(f), _LOG_13)
 
 
 def classify(
@@ -360,7 +323,7 @@ def classify(
         elif why:
             verdicts.append(why)
         elif p < threshold and not (rescue and p >= rescue_threshold):
-            verdicts.append(_model_reason(f))
+            verdicts.append(scan.model_reason(f))
         else:
             verdicts.append(None)
     if page.origin == "html":

@@ -40,6 +40,10 @@ cpdef add_context(list feats, list probs)
 cdef double _mean_around(list probs, Py_ssize_t i, Py_ssize_t n, Py_ssize_t width)
 
 
+cpdef object structural_reason(dict f, object log13)
+cpdef str model_reason(dict f)
+
+
 cdef bint _is_space(cython.uint o) noexcept
 cdef bint _is_word(cython.uint o) noexcept
 cdef bint _is_gp_word(cython.uint o) noexcept

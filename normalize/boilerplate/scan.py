@@ -394,6 +394,75 @@ def _mean_around(probs: list[float], i: int, n: int, width: int) -> float:
     return s / (m if m > 1 else 1)
 
 
+# The reasons a block's features name ------------------------------------------
+
+
+def structural_reason(f: dict[str, float], log13: float) -> str | None:
+    """The chrome a block's HTML structure names with certainty
+    (``model.structural_reason``, which says why), from its features ``f``;
+    ``log13`` is ``math.log1p(12)``: a block of at most twelve words. Each value
+    is tested as Python tests it (truth, comparison), a get per cue.
+
+    >>> import math
+    >>> structural_reason({"cls_share": 1.0, "log_words": math.log1p(3)}, math.log1p(12))
+    'share'
+    >>> structural_reason({"is_title": 1.0, "cls_cookie": 1.0}, math.log1p(12)) is None
+    True
+    """
+    if f.get("is_title"):
+        return None
+    if f.get("noscript_notice"):
+        return "noscript"
+    if f.get("cls_cookie"):
+        return "cookie"
+    if f.get("cls_breadcrumb") and f.get("log_words", 0.0) <= log13:
+        return "breadcrumb"
+    if f.get("in_nav") and f.get("link_density", 0.0) >= 0.5:
+        return "nav"
+    if f.get("cls_share") and f.get("log_words", 0.0) <= log13:
+        return "share"
+    if f.get("cls_comments") and not f.get("in_container"):
+        return "comments"
+    return None
+
+
+def model_reason(f: dict[str, float]) -> str:
+    """The name of the strongest cue behind the model's verdict of boilerplate on a
+    block with the features ``f``: its structure's, most specific first, else a
+    link-dense or short block, else a low score.
+
+    >>> model_reason({"cls_nav": 1.0, "in_footer": 1.0}), model_reason({"short": 1.0})
+    ('nav', 'short')
+    >>> model_reason({"link_density": 0.5, "short": 1.0}), model_reason({"short": 0.0})
+    ('link_dense', 'low_score')
+    """
+    if f.get("cls_breadcrumb"):
+        return "breadcrumb"
+    if f.get("cls_comments"):
+        return "comments"
+    if f.get("cls_share"):
+        return "share"
+    if f.get("cls_subscribe"):
+        return "subscribe"
+    if f.get("cls_cookie"):
+        return "cookie"
+    if f.get("cls_related"):
+        return "related"
+    if f.get("cls_ads"):
+        return "ads"
+    if f.get("in_nav") or f.get("cls_nav"):
+        return "nav"
+    if f.get("in_footer") or f.get("cls_footer"):
+        return "footer"
+    if f.get("in_aside") or f.get("cls_sidebar"):
+        return "sidebar"
+    if f.get("link_density", 0.0) >= 0.5:
+        return "link_dense"
+    if f.get("short"):
+        return "short"
+    return "low_score"
+
+
 # The line scanner: what a line of ASCII text says, in one pass ------------------
 
 
