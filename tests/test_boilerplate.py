@@ -622,6 +622,8 @@ def old_breadcrumb(text: str) -> bool:
 @example("Home :: News :: World")
 @example("a \\ b \\ c")
 @example("a → b → c")
+@example("a > b > ")  # the shortest trail: eight characters
+@example("a > b >")
 def test_the_rules_read_what_a_line_knows_of_itself_as_they_read_the_text(text: str) -> None:
     """A line's analysis says whether it has a decimal digit, and the clock rule told so
     (or the trail rule, which looks for a separator first) decides as it does from
