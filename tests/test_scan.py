@@ -969,3 +969,23 @@ def test_the_reasons_are_those_of_the_cues(scan: ModuleType, f: dict[str, float]
     assert scan.model_reason(f) == _model_reason_by_cues(f)
     assert scan.structural_reason(f, log13) == PURE.structural_reason(f, log13)
     assert model.structural_reason(f) == PURE.structural_reason(f, log13)
+
+
+@pytest.mark.parametrize("scan", BUILDS)
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(REASON_FEATURES, st.sampled_from([None, "", "nav", "repeated"]))))
+def test_the_container_blocks_are_those_of_the_tests(
+    scan: ModuleType, blocks: list[tuple[dict[str, float], str | None]]
+) -> None:
+    """The container's fallback considers the blocks inside it that nothing forced and
+    that are no link lists, as the tests read them."""
+    feats, forced = [f for f, _ in blocks], [why for _, why in blocks]
+    expected = [
+        i
+        for i, f in enumerate(feats)
+        if f.get("in_container") and not forced[i] and f.get("link_density", 0.0) < 0.5
+    ]
+    assert scan.container_blocks(feats, forced) == expected
+    if feats:
+        with pytest.raises(ValueError, match="forced reasons for"):
+            scan.container_blocks(feats, forced[1:])

@@ -343,11 +343,7 @@ def fall_back_to_container(
     as trafilatura checks its result against a baseline extraction. Blocks
     that a rule named as chrome stay chrome, and so do link lists.
     """
-    base = [
-        i
-        for i, f in enumerate(ev.feats)
-        if f.get("in_container") and not ev.forced[i] and f.get("link_density", 0.0) < 0.5
-    ]
+    base = scan.container_blocks(ev.feats, ev.forced)
     base_chars = sum(len(ev.texts[i]) for i in base)
     if base_chars < config.fallback_min_chars:
         return

@@ -44,6 +44,10 @@ cpdef object structural_reason(dict f, object log13)
 cpdef str model_reason(dict f)
 
 
+@cython.locals(n=Py_ssize_t, i=Py_ssize_t, f=dict, out=list)
+cpdef list container_blocks(list feats, list forced)
+
+
 cdef bint _is_space(cython.uint o) noexcept
 cdef bint _is_word(cython.uint o) noexcept
 cdef bint _is_gp_word(cython.uint o) noexcept

@@ -463,6 +463,27 @@ def model_reason(f: dict[str, float]) -> str:
     return "low_score"
 
 
+def container_blocks(feats: list[dict[str, float]], forced: list[str | None]) -> list[int]:
+    """The blocks of the main-content container that the container's fallback may keep
+    (``model.fall_back_to_container``): those inside it, that no rule or exact
+    evidence named (``forced[i]`` false), and not link lists (link density below
+    0.5); each value tested as Python tests it.
+
+    >>> container_blocks([{"in_container": 1.0}, {"in_container": 1.0, "link_density": 0.5},
+    ...                   {}, {"in_container": 1.0}], [None, None, None, "repeated"])
+    [0]
+    """
+    n = len(feats)
+    if len(forced) != n:  # the compiled core checks no index
+        raise ValueError(f"{len(forced)} forced reasons for {n} blocks")
+    out = []
+    for i in range(n):
+        f = feats[i]
+        if f.get("in_container") and not forced[i] and f.get("link_density", 0.0) < 0.5:
+            out.append(i)
+    return out
+
+
 # The line scanner: what a line of ASCII text says, in one pass ------------------
 
 
