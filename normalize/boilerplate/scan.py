@@ -169,48 +169,53 @@ def shingle_sketch(
                     x = table[x & 0xFF] ^ (x >> 8)
                     k -= 1
                 wide = crc ^ x ^ ones  # 64 bits wide (compiled) before the shift
-                # Adler-32: 1 plus the bytes' sum, and the sum of those running sums.
-                m = length % 65521
-                s1_a = ring[at + 2]
-                ad_lo = (s1 % 65521 + 65522 - s1_a) % 65521
-                ad_hi = (s2 % 65521 + m + 65521 - ring[at + 3] + 65521 - (m * s1_a) % 65521) % 65521
-                h = (wide << 32) | (ad_hi << 16) | ad_lo
-                if n < size or h < hashes[n - 1]:
-                    # Where h goes among the kept hashes (after its equals: the
-                    # first one above it, by bisection), and whether a kept
-                    # shingle with the same hash has the same bytes.
-                    j = 0
-                    b = n
-                    while j < b:
-                        q = (j + b) // 2
-                        if hashes[q] > h:
-                            b = q
-                        else:
-                            j = q + 1
-                    slot = j
-                    seen = False
-                    j -= 1
-                    while j >= 0 and hashes[j] == h and not seen:
-                        if spans[2 * j + 1] - spans[2 * j] == length:
-                            q = spans[2 * j]
-                            r = a
-                            while r < p and data[r] == data[q]:
-                                r += 1
-                                q += 1
-                            seen = r == p
+                # A hash whose CRC half is above that of the largest kept hash is above it
+                # whatever its Adler-32 half: only the others need that one.
+                if n < size or wide <= hashes[n - 1] >> 32:
+                    # Adler-32: 1 plus the bytes' sum, and the sum of those running sums.
+                    m = length % 65521
+                    s1_a = ring[at + 2]
+                    ad_lo = (s1 % 65521 + 65522 - s1_a) % 65521
+                    ad_hi = (
+                        s2 % 65521 + m + 65521 - ring[at + 3] + 65521 - (m * s1_a) % 65521
+                    ) % 65521
+                    h = (wide << 32) | (ad_hi << 16) | ad_lo
+                    if n < size or h < hashes[n - 1]:
+                        # Where h goes among the kept hashes (after its equals: the
+                        # first one above it, by bisection), and whether a kept
+                        # shingle with the same hash has the same bytes.
+                        j = 0
+                        b = n
+                        while j < b:
+                            q = (j + b) // 2
+                            if hashes[q] > h:
+                                b = q
+                            else:
+                                j = q + 1
+                        slot = j
+                        seen = False
                         j -= 1
-                    if not seen:
-                        if n < size:
-                            n += 1
-                        j = n - 1
-                        while j > slot:
-                            hashes[j] = hashes[j - 1]
-                            spans[2 * j] = spans[2 * j - 2]
-                            spans[2 * j + 1] = spans[2 * j - 1]
+                        while j >= 0 and hashes[j] == h and not seen:
+                            if spans[2 * j + 1] - spans[2 * j] == length:
+                                q = spans[2 * j]
+                                r = a
+                                while r < p and data[r] == data[q]:
+                                    r += 1
+                                    q += 1
+                                seen = r == p
                             j -= 1
-                        hashes[slot] = h
-                        spans[2 * slot] = a
-                        spans[2 * slot + 1] = p
+                        if not seen:
+                            if n < size:
+                                n += 1
+                            j = n - 1
+                            while j > slot:
+                                hashes[j] = hashes[j - 1]
+                                spans[2 * j] = spans[2 * j - 2]
+                                spans[2 * j + 1] = spans[2 * j - 1]
+                                j -= 1
+                            hashes[slot] = h
+                            spans[2 * slot] = a
+                            spans[2 * slot + 1] = p
             if p == hi:
                 break
             # The NUL, and the next word's start.
