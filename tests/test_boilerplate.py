@@ -622,6 +622,8 @@ def old_breadcrumb(text: str) -> bool:
 @example("Home :: News :: World")
 @example("a \\ b \\ c")
 @example("a → b → c")
+@example("a > b > ")  # the shortest trail: eight characters
+@example("a > b >")
 def test_the_rules_read_what_a_line_knows_of_itself_as_they_read_the_text(text: str) -> None:
     """A line's analysis says whether it has a decimal digit, and the clock rule told so
     (or the trail rule, which looks for a separator first) decides as it does from
@@ -683,3 +685,18 @@ def test_a_lines_icon_verdict_is_the_rule_on_its_text(text: str) -> None:
     assert rules.icon_strip(text) == expected
     assert features._Line(text).icon == expected
     assert features._Line(text, features.line_chars(STOP_CTX)).icon == expected
+
+
+def test_the_evidence_refuses_lines_that_are_not_the_pages_blocks() -> None:
+    """The lines handed to the classifier are the page's, one per block: fewer is an
+    error, not a page whose last blocks lose their structure."""
+    cfg = BoilerplateConfig()
+    page = html_page(
+        "<html><body><nav><a href='/'>Home</a></nav><p>One paragraph of text here.</p>"
+        "<p>And another paragraph after it.</p></body></html>",
+        canonicalize=canonicalize,
+        config=cfg,
+    )
+    lines = features.page_lines(page, STOP_CTX)
+    with pytest.raises(ValueError, match="analysed lines for a page of"):
+        model._evidence(page, frozenset(), cfg, lines[:-1], STOP_CTX)

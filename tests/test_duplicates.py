@@ -105,6 +105,18 @@ def test_same_canonical_url_is_a_duplicate() -> None:
     assert ARTICLE[0] in docs[1].text
 
 
+def test_a_site_root_url_joins_nothing_and_is_parsed_only_when_it_comes_again() -> None:
+    """Pages that name a site's root as their canonical URL are not copies by it; a URL
+    that no other page names is not parsed at all (it could join nothing)."""
+    root, article = "https://courier.example/", "https://courier.example/a"
+    sketches = [(1,), (2,), (3,), (4,), (5,)]
+    urls = [root, article, root, article, "https://courier.example/once"]
+    with mock.patch.object(repeats, "_site_root", wraps=repeats._site_root) as site_root:
+        firsts = find_duplicates(sketches, urls)
+    assert firsts == [(0, ""), (1, ""), (2, ""), (1, "same canonical URL"), (4, "")]
+    assert sorted(c.args[0] for c in site_root.call_args_list) == sorted([article, root])
+
+
 def test_different_articles_are_not_duplicates() -> None:
     docs = process_batch(
         [raw("a.html", page("River moves east", ARTICLE)), raw("c.html", page("Library", OTHER))]

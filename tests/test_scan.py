@@ -449,6 +449,7 @@ def test_the_unicode_scanner_counts_what_the_patterns_find(scan: ModuleType, tex
         mock.patch.object(features, "scan", scan),
         mock.patch.object(tokens, "_ascii_words", lambda text: False),
         mock.patch.object(features, "_ascii_words", lambda text: False),
+        mock.patch.object(scan, "line_analysis", lambda text, classes, log1p: None),
     ):
         line = features._Line(text, chars)
         got = (line.key, line.n_words, line.folded_text, repr(line.base), line.icon)
@@ -694,20 +695,33 @@ def test_the_stop_ids_are_not_written_or_read_past_their_buffers(scan: ModuleTyp
     with pytest.raises(ValueError, match="id 5 is not in a column of 2"):
         scan.stop_counts(np.array([1, 5], np.uintc).data, [2], bytes([0, 1]))
     starts, langs = np.array([0, 0, 2], np.intp), np.array([0, 3], np.intp)
-    counts = np.zeros(2, np.intp)
+    counts, per_set = np.zeros(2, np.intp), np.zeros(2, np.intp)
+    with pytest.raises(ValueError, match="2 word sets need 2 counts, not 1"):
+        scan.stop_lang_counts(
+            np.zeros(2, np.uintc).data, 1, starts.data, langs.data, counts.data, per_set[:1].data
+        )
     with pytest.raises(ValueError, match="3 ids asked for, but there are 2"):
-        scan.stop_lang_counts(np.zeros(2, np.uintc).data, 3, starts.data, langs.data, counts.data)
+        scan.stop_lang_counts(
+            np.zeros(2, np.uintc).data, 3, starts.data, langs.data, counts.data, per_set.data
+        )
     with pytest.raises(ValueError, match="id 2 is not one of 2 word sets"):
-        scan.stop_lang_counts(np.array([2], np.uintc).data, 1, starts.data, langs.data, counts.data)
+        scan.stop_lang_counts(
+            np.array([2], np.uintc).data, 1, starts.data, langs.data, counts.data, per_set.data
+        )
     with pytest.raises(ValueError, match="set 1 names language 3 of 2"):
-        scan.stop_lang_counts(np.array([1], np.uintc).data, 1, starts.data, langs.data, counts.data)
+        scan.stop_lang_counts(
+            np.array([1], np.uintc).data, 1, starts.data, langs.data, counts.data, per_set.data
+        )
     with pytest.raises(ValueError, match="set 1 is not within the 1 languages"):
         scan.stop_lang_counts(
-            np.array([1], np.uintc).data, 1, starts.data, langs[:1].data, counts.data
+            np.array([1], np.uintc).data, 1, starts.data, langs[:1].data, counts.data, per_set.data
         )
     with pytest.raises(ValueError, match="set 1 is not within"):  # a negative start
         bad = np.array([0, -5, 2], np.intp)
-        scan.stop_lang_counts(np.array([1], np.uintc).data, 1, bad.data, langs.data, counts.data)
+        scan.stop_lang_counts(
+            np.array([1], np.uintc).data, 1, bad.data, langs.data, counts.data, per_set.data
+        )
+    assert not per_set.any()  # the scratch counts are 0 again after an error
     with pytest.raises(ValueError, match=r"text\[2:9\] is not within its 3 characters"):
         scan.word_hash("the", 2, 9)
     with pytest.raises(ValueError, match="not within"):
@@ -732,10 +746,13 @@ def test_the_stoplist_counts_are_those_of_the_sets_languages(
     """Each language's count is the number of the first ids whose set has it."""
     starts = np.array([0, *np.cumsum([len(s) for s in sets])], np.intp)
     langs = np.array([k for s in sets for k in s], np.intp)
-    counts = np.zeros(5, np.intp)
+    counts, per_set = np.zeros(5, np.intp), np.zeros(4, np.intp)
     n = min(20, len(ids))
-    scan.stop_lang_counts(np.array(ids, np.uintc).data, n, starts.data, langs.data, counts.data)
+    scan.stop_lang_counts(
+        np.array(ids, np.uintc).data, n, starts.data, langs.data, counts.data, per_set.data
+    )
     assert counts.tolist() == [sum(sets[i].count(k) for i in ids[:n]) for k in range(5)]
+    assert not per_set.any()
 
 
 @pytest.mark.parametrize("scan", BUILDS)
@@ -884,3 +901,91 @@ def test_the_scanner_tells_ascii_and_general_punctuation_as_the_pattern(
     assert scan.ascii_words(text) == (tokens._BEYOND_ASCII_PUNCT.search(text) is None)
     with mock.patch.object(tokens, "_SCAN_COMPILED", False):
         assert tokens._ascii_words(text) == scan.ascii_words(text)
+
+
+#: A block's features for the reasons they name: every cue of the structure's and the
+#: model's, present or not, with values that are true, false or near the thresholds.
+REASON_FEATURES = st.dictionaries(
+    st.sampled_from(
+        [
+            "is_title",
+            "noscript_notice",
+            "cls_cookie",
+            "cls_breadcrumb",
+            "log_words",
+            "in_nav",
+            "link_density",
+            "cls_share",
+            "cls_comments",
+            "in_container",
+            "cls_subscribe",
+            "cls_related",
+            "cls_ads",
+            "cls_nav",
+            "in_footer",
+            "cls_footer",
+            "in_aside",
+            "cls_sidebar",
+            "short",
+            "tag_p",
+        ]
+    ),
+    st.sampled_from([0.0, -0.0, 1.0, 0.5, 0.4999, 0.7, 2.0, math.log1p(12), math.log1p(13), 3]),
+)
+
+
+def _model_reason_by_cues(f: dict[str, float]) -> str:
+    """The model's reason as the classifier named it before the scanner did: its
+    cues tried in order (the oracle the scanner's chain of tests is held to)."""
+    for cue, reason in (
+        ("cls_breadcrumb", "breadcrumb"),
+        ("cls_comments", "comments"),
+        ("cls_share", "share"),
+        ("cls_subscribe", "subscribe"),
+        ("cls_cookie", "cookie"),
+        ("cls_related", "related"),
+        ("cls_ads", "ads"),
+        ("in_nav", "nav"),
+        ("cls_nav", "nav"),
+        ("in_footer", "footer"),
+        ("cls_footer", "footer"),
+        ("in_aside", "sidebar"),
+        ("cls_sidebar", "sidebar"),
+    ):
+        if f.get(cue):
+            return reason
+    if f.get("link_density", 0.0) >= 0.5:
+        return "link_dense"
+    return "short" if f.get("short") else "low_score"
+
+
+@pytest.mark.parametrize("scan", BUILDS)
+@settings(max_examples=500, deadline=None)
+@given(REASON_FEATURES)
+def test_the_reasons_are_those_of_the_cues(scan: ModuleType, f: dict[str, float]) -> None:
+    """The model's reason is that of its cues in order, and the structure's reason of
+    both builds is the model module's (whose doctests and cases hold its rule)."""
+    log13 = math.log1p(12)
+    assert scan.model_reason(f) == _model_reason_by_cues(f)
+    assert scan.structural_reason(f, log13) == PURE.structural_reason(f, log13)
+    assert model.structural_reason(f) == PURE.structural_reason(f, log13)
+
+
+@pytest.mark.parametrize("scan", BUILDS)
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(REASON_FEATURES, st.sampled_from([None, "", "nav", "repeated"]))))
+def test_the_container_blocks_are_those_of_the_tests(
+    scan: ModuleType, blocks: list[tuple[dict[str, float], str | None]]
+) -> None:
+    """The container's fallback considers the blocks inside it that nothing forced and
+    that are no link lists, as the tests read them."""
+    feats, forced = [f for f, _ in blocks], [why for _, why in blocks]
+    expected = [
+        i
+        for i, f in enumerate(feats)
+        if f.get("in_container") and not forced[i] and f.get("link_density", 0.0) < 0.5
+    ]
+    assert scan.container_blocks(feats, forced) == expected
+    if feats:
+        with pytest.raises(ValueError, match="forced reasons for"):
+            scan.container_blocks(feats, forced[1:])

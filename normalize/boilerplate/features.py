@@ -188,9 +188,10 @@ def _best_covering(
             return hint
     if not names:
         return None
-    # The most covering language; of several, the first by name.
-    best = max(range(len(names)), key=counts.__getitem__)
-    n = counts[best]
+    # The most covering language; of several, the first by name (list.index finds
+    # the first of the maxima, in C: no call per language).
+    n = max(counts)
+    best = counts.index(n)
     return names[best] if n and n >= 0.05 * n_words else None
 
 
@@ -339,37 +340,42 @@ class _Line:
 
     ``base`` holds the context-free features in the order of
     :func:`text_features`' dict; the page-dependent ones (stopword density,
-    position, neighbours) are computed per page from ``folded``.
+    position, neighbours) are computed per page from ``folded_text``, the
+    line's casefolded words joined with NUL (one string: cheaper to cut than
+    :attr:`folded` is to join again; a slot, read without a call).
     """
 
     __slots__ = (
-        "_folded",
         "_rule",
         "_rule_src",
         "base",
+        "folded_text",
         "icon",
         "key",
         "n_words",
         "text",
     )
 
+    folded_text: str
+
     def __init__(self, text: str, chars: _LineChars | None = None) -> None:
         self.text = text
-        ascii_words = _ascii_words(text)
+        self._rule: str | None = None
+        self._rule_src: object = None
         # The words themselves are not kept (``tokens`` makes them again): the
         # casefolded ones are, and a batch holds the lines of all its pages,
         # as one string (NUL between words): a list of strings costs several
         # times the memory.
-        if ascii_words and SCAN_COMPILED:
-            # One call of the compiled scanner: the key, and the counts the
-            # patterns would find turned into the features.
-            self.key, nw, self._folded, self.base, end = scan.ascii_analysis(
-                text, _KEY_CLASSES, math.log1p
-            )
-            self.n_words = nw
-            # A strip never ends a sentence (``end`` is the search of ``rules._SENT_END``).
-            self.icon = not end and scan.icon_labels(text)
-        elif chars is not None and SCAN_COMPILED:
+        if SCAN_COMPILED:
+            # A line of ASCII and General Punctuation: one call of the compiled
+            # scanner, the key, the counts the patterns would find turned into
+            # the features, and the icon-strip verdict.
+            analysed = scan.line_analysis(text, _KEY_CLASSES, math.log1p)
+            if analysed is not None:
+                self.key, self.n_words, self.folded_text, self.base, self.icon = analysed
+                return
+        ascii_words = _ascii_words(text)
+        if chars is not None and SCAN_COMPILED:
             # The compiled scanner's one pass with the character flags of
             # ``chars`` (made for the blocks of code points the line has).
             self.key = phrase_key(text)
@@ -378,7 +384,7 @@ class _Line:
                 chars.cover(counts[1])
                 counts = scan.unicode_line(text, chars.flags)
             nw, joined, end, n_sent, n_comma, n_digit, n_caps, url, n_nav = counts
-            self._folded = joined.casefold()
+            self.folded_text = joined.casefold()
             self.n_words = nw
             self.base = scan.base_features(
                 len(text), nw, end, n_sent, n_comma, n_digit, n_caps, url, n_nav, math.log1p
@@ -389,7 +395,7 @@ class _Line:
             nw = len(ws)
             # Casefolding maps each character on its own (no context, unlike
             # lower()), so the joined words fold into the folded words.
-            self._folded = "\x00".join(ws).casefold()
+            self.folded_text = "\x00".join(ws).casefold()
             sent_end, sent_punct, comma, digit, urlish, nav_sep = (
                 _ASCII_LINE_PATTERNS if ascii_words else _LINE_PATTERNS
             )
@@ -405,22 +411,14 @@ class _Line:
             self.base = scan.base_features(
                 len(text), nw, end, n_sent, n_comma, n_digit, n_caps, url, n_nav, math.log1p
             )
-        if not (ascii_words and SCAN_COMPILED):
-            # The rule itself (the scanner reads ASCII and General Punctuation only).
-            self.icon = not end and _icon_labels(text)
-        self._rule: str | None = None
-        self._rule_src: object = None
+        # The rule itself (the scanner reads ASCII and General Punctuation only); a
+        # strip never ends a sentence (``end`` is the search of ``rules._SENT_END``).
+        self.icon = not end and _icon_labels(text)
 
     @property
     def folded(self) -> list[str]:
         """The line's words, casefolded."""
-        return self._folded.split("\x00") if self.n_words else []
-
-    @property
-    def folded_text(self) -> str:
-        """The line's casefolded words joined with NUL (one string: cheaper to cut than
-        :attr:`folded` is to join again)."""
-        return self._folded
+        return self.folded_text.split("\x00") if self.n_words else []
 
     @property
     def tokens(self) -> list[str]:
@@ -445,23 +443,29 @@ def line_cache(ctx: Context) -> RepeatCache[str, _Line]:
     return ctx.owned("boilerplate.lines", lambda: RepeatCache(LINE_CACHE_SIZE))
 
 
-def _line(text: str, cache: RepeatCache[str, _Line], chars: _LineChars) -> _Line:
-    """The analysis of one line, from the cache when it is short and repeats."""
-    if len(text) > LINE_CACHE_CHARS:
-        return _Line(text, chars)
-    line = cache.get(text)
-    if line is None:
-        line = _Line(text, chars)
-        cache.offer(text, line)
-    return line
+def _lines(texts: Iterable[str], ctx: Context) -> list[_Line]:
+    """The analysis of each line, from the context's cache when it is short and repeats
+    (one loop per page: no call per line but the cache's and the analysis')."""
+    cache, chars = line_cache(ctx), line_chars(ctx)
+    get, offer = cache.get, cache.offer
+    lines = []
+    for text in texts:
+        if len(text) > LINE_CACHE_CHARS:
+            lines.append(_Line(text, chars))
+            continue
+        line = get(text)
+        if line is None:
+            line = _Line(text, chars)
+            offer(text, line)
+        lines.append(line)
+    return lines
 
 
 def page_lines(page: Page, ctx: Context) -> list[_Line]:
     """The analysis of each block's text. Both the cross-document pass and the
     classifier read them: the pipeline makes them once per page and hands them
     to both."""
-    cache, chars = line_cache(ctx), line_chars(ctx)
-    return [_line(page.block_text(b), cache, chars) for b in page.blocks]
+    return _lines(map(page.block_text, page.blocks), ctx)
 
 
 def page_lang(
@@ -527,7 +531,8 @@ def page_stoplist(
     if not n_sample:
         return None, None
     counts = np.zeros(len(index.names), np.intp)
-    scan.stop_lang_counts(ids, n_sample, table.set_starts, table.set_langs, counts)
+    per_set = np.zeros(len(table.set_starts) - 1, np.intp)
+    scan.stop_lang_counts(ids, n_sample, table.set_starts, table.set_langs, counts, per_set)
     hint = page.metadata.get("html_lang")
     lang = _best_covering(
         counts.tolist(), n_sample, hint if isinstance(hint, str) else None, index.names
@@ -547,9 +552,7 @@ def text_features(
     ``no_stoplist`` is set, so a language without a pack is judged by the other
     features instead of looking like a page without prose.
     """
-    ctx = ctx or default_context()
-    cache, chars = line_cache(ctx), line_chars(ctx)
-    lines = [_line(t, cache, chars) for t in texts]
+    lines = _lines(texts, ctx or default_context())
     return _text_features(lines, stop_counts(lines, stop))
 
 

@@ -11,6 +11,7 @@ line), rules and structure (:func:`structural_reason`), then the model.
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import repeat
@@ -20,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from normalize.boilerplate.features import (
+    _LOG_13,
     SCAN_COMPILED,
     _Line,
     _text_features,
@@ -164,18 +166,21 @@ def _evidence(
     keys = [line.key for line in lines]
     _, stops = page_stoplist(page, lines, ctx)
     feats = _text_features(lines, stops)
-    for f, b in zip(feats, page.blocks, strict=True):
-        if b.features:
-            f.update(b.features)
+    structure = [b.features for b in page.blocks]
+    if len(structure) != len(feats):
+        raise ValueError(f"{len(feats)} analysed lines for a page of {len(structure)} blocks")
+    if any(structure):
+        # Each block's structural features over its text features, in C (no
+        # Python step per block); text blocks have none.
+        deque(map(dict.update, feats, structure), maxlen=0)
     title_key = phrase_key(str(page.metadata.get("title") or ""))
-    title_index = _find_title(page, lines, keys, feats, title_key, phrases)
+    title_index = _find_title(page, lines, keys, structure, title_key, phrases)
     if title_index is not None:
         feats[title_index]["title_like"] = 1.0
         title_key = keys[title_index]
     forced: list[str | None] = []
     prev_key = None
     max_rule_chars = config.max_rule_chars
-    blocks = page.blocks
     for i, (line, k) in enumerate(zip(lines, keys, strict=True)):
         reason = None
         if i == title_index:
@@ -189,7 +194,7 @@ def _evidence(
         else:
             # Only a block with structural features (HTML) can have a structural reason.
             reason = line.rule(max_rule_chars, phrases) or (
-                structural_reason(feats[i]) if blocks[i].features else None
+                scan.structural_reason(feats[i], _LOG_13) if structure[i] else None
             )
         forced.append(reason)
         if k:
@@ -201,16 +206,19 @@ def _find_title(
     page: Page,
     lines: Sequence[_Line],
     keys: Sequence[str],
-    feats: Sequence[Mapping[str, float]],
+    structure: Sequence[Mapping[str, float]],
     title_key: str,
     phrases: Phrases,
 ) -> int | None:
-    """The block that is the page's title: the one marked so by the HTML reader,
-    the one equal to the metadata title, or in text, the first heading-like line
-    near the top (4 to 30 words, no sentence-final period, not chrome)."""
-    for i, f in enumerate(feats):
-        if f.get("is_title"):
-            return i
+    """The block that is the page's title: the one marked so by the HTML reader
+    (``is_title`` among its structural features, ``structure``: the blocks'
+    :attr:`~normalize.document.Block.features`), the one equal to the metadata
+    title, or in text, the first heading-like line near the top (4 to 30 words,
+    no sentence-final period, not chrome)."""
+    if any(structure):
+        for i, f in enumerate(structure):
+            if f.get("is_title"):
+                return i
     if title_key:
         for i, k in enumerate(keys):
             if k == title_key:
@@ -257,52 +265,14 @@ def structural_reason(f: Mapping[str, float]) -> str | None:
     Notices asking for JavaScript (read from ``noscript``), cookie banners and
     breadcrumb trails are never the article; a short block
     in a share bar or a link-dense one in a ``nav`` neither; a comment thread
-    outside the main container is the readers', not the page's, text.
+    outside the main container is the readers', not the page's, text. The rule
+    is the scanner's (:func:`~normalize.boilerplate.scan.structural_reason`:
+    compiled, a get per cue without a method call).
 
     >>> structural_reason({"cls_cookie": 1.0}), structural_reason({"tag_p": 1.0})
     ('cookie', None)
     """
-    if f.get("is_title"):
-        return None
-    if f.get("noscript_notice"):
-        return "noscript"
-    if f.get("cls_cookie"):
-        return "cookie"
-    if f.get("cls_breadcrumb") and f.get("log_words", 0.0) <= math.log1p(12):
-        return "breadcrumb"
-    if f.get("in_nav") and f.get("link_density", 0.0) >= 0.5:
-        return "nav"
-    if f.get("cls_share") and f.get("log_words", 0.0) <= math.log1p(12):
-        return "share"
-    if f.get("cls_comments") and not f.get("in_container"):
-        return "comments"
-    return None
-
-
-def _model_reason(f: Mapping[str, float]) -> str:
-    """Name the strongest cue behind a model verdict of boilerplate."""
-    for cue, reason in (
-        ("cls_breadcrumb", "breadcrumb"),
-        ("cls_comments", "comments"),
-        ("cls_share", "share"),
-        ("cls_subscribe", "subscribe"),
-        ("cls_cookie", "cookie"),
-        ("cls_related", "related"),
-        ("cls_ads", "ads"),
-        ("in_nav", "nav"),
-        ("cls_nav", "nav"),
-        ("in_footer", "footer"),
-        ("cls_footer", "footer"),
-        ("in_aside", "sidebar"),
-        ("cls_sidebar", "sidebar"),
-    ):
-        if f.get(cue):
-            return reason
-    if f.get("link_density", 0.0) >= 0.5:
-        return "link_dense"
-    if f.get("short"):
-        return "short"
-    return "low_score"
+    return scan.structural_reason(f if isinstance(f, dict) else dict(f), _LOG_13)
 
 
 def classify(
@@ -327,7 +297,12 @@ def classify(
     columns = ctx.owned(("boilerplate.model_columns", page.origin), lambda: _columns(model))
     probs = content_probabilities(ev.feats, model, columns) if ev.feats else []
     threshold = config.threshold
-    free = [p for i, p in enumerate(probs) if i != ev.title_index and not ev.forced[i]]
+    title_index, forced = ev.title_index, ev.forced
+    free = [
+        p
+        for i, (p, why) in enumerate(zip(probs, forced, strict=True))
+        if i != title_index and not why
+    ]
     rescue = False
     if free and max(free) < threshold:
         # Nothing reaches the threshold (a short article among much chrome, or a
@@ -342,13 +317,13 @@ def classify(
             # rule that names it as chrome still makes it boilerplate.
             rescue_threshold = 0.0
     verdicts: list[str | None] = []
-    for i, f in enumerate(ev.feats):
-        if i == ev.title_index:
+    for i, (f, why, p) in enumerate(zip(ev.feats, forced, probs, strict=True)):
+        if i == title_index:
             verdicts.append(None)
-        elif ev.forced[i]:
-            verdicts.append(ev.forced[i])
-        elif probs[i] < threshold and not (rescue and probs[i] >= rescue_threshold):
-            verdicts.append(_model_reason(f))
+        elif why:
+            verdicts.append(why)
+        elif p < threshold and not (rescue and p >= rescue_threshold):
+            verdicts.append(scan.model_reason(f))
         else:
             verdicts.append(None)
     if page.origin == "html":
@@ -368,11 +343,7 @@ def fall_back_to_container(
     as trafilatura checks its result against a baseline extraction. Blocks
     that a rule named as chrome stay chrome, and so do link lists.
     """
-    base = [
-        i
-        for i, f in enumerate(ev.feats)
-        if f.get("in_container") and not ev.forced[i] and f.get("link_density", 0.0) < 0.5
-    ]
+    base = scan.container_blocks(ev.feats, ev.forced)
     base_chars = sum(len(ev.texts[i]) for i in base)
     if base_chars < config.fallback_min_chars:
         return

@@ -156,10 +156,12 @@ def _compiled_sketch(datas: Sequence[bytes]) -> tuple[int, ...]:
 
 def shingle_sketch(
     datas: Sequence[bytes], build: ModuleType, size: int, table: np.ndarray
-) -> tuple[list[int], list[int]]:
+) -> tuple[list[int], np.ndarray]:
     """The ``size`` smallest shingle hashes of the encoded lines ``datas`` by ``build``'s
     ``shingle_sketch`` (the compiled scanner, or the tests' interpreted twin), and the
-    ``(start, end)`` of the shingle each hash is of, flat, in the joined lines."""
+    ``(start, end)`` of the shingle each hash is of, flat, in the joined lines (an
+    array: the sketch itself does not read them, and a list would be an int object
+    each)."""
     blob = b"".join(datas)
     starts = np.fromiter(accumulate(map(len, datas), initial=0), np.intp, len(datas) + 1)
     ring = np.empty(4 * SHINGLE_WORDS, np.intp)
@@ -177,7 +179,7 @@ def shingle_sketch(
         hashes.data,
         spans.data,
     )
-    return hashes[:n].tolist(), spans[: 2 * n].tolist()
+    return hashes[:n].tolist(), spans[: 2 * n]
 
 
 def sketch_similarity(a: Sequence[int], b: Sequence[int]) -> float:
@@ -237,11 +239,13 @@ def find_duplicates(
 
     first_by_url: dict[str, int] = {}
     for i, url in enumerate(urls):
-        if url and not _site_root(url):
-            if url in first_by_url:
-                join(first_by_url[url], i, "same canonical URL")
-            else:
-                first_by_url[url] = i
+        if not url:
+            continue
+        if url not in first_by_url:
+            first_by_url[url] = i
+        elif not _site_root(url):
+            # Only a URL that comes again is parsed (a site's root joins nothing).
+            join(first_by_url[url], i, "same canonical URL")
     for i, j in _candidate_pairs(sketches, config.duplicate_min_similarity):
         if sketch_similarity(sketches[i], sketches[j]) >= config.duplicate_min_similarity:
             join(i, j, "near-identical content")

@@ -143,6 +143,9 @@ def breadcrumb(text: str) -> bool:
     >>> breadcrumb("Sales grew 5% > inflation / wages in 2019, the report says.")
     False
     """
+    if len(text) < 8:
+        # Two steps with a word each and two separators of three characters at least.
+        return False
     if not any(map(text.__contains__, _BREADCRUMB_CHARS)):
         return False  # no separator, so one step
     parts = _BREADCRUMB_SEP.split(text)

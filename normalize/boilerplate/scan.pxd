@@ -10,7 +10,8 @@ cimport cython
                a=Py_ssize_t, length=Py_ssize_t, k=Py_ssize_t, x=cython.uint,
                wide=cython.ulonglong, m=cython.ulonglong, s1_a=cython.ulonglong,
                ad_lo=cython.ulonglong, ad_hi=cython.ulonglong, h=cython.ulonglong,
-               j=Py_ssize_t, slot=Py_ssize_t, q=Py_ssize_t, r=Py_ssize_t, seen=bint)
+               j=Py_ssize_t, slot=Py_ssize_t, q=Py_ssize_t, r=Py_ssize_t, seen=bint,
+               b=Py_ssize_t)
 cpdef Py_ssize_t shingle_sketch(const unsigned char[::1] data, const Py_ssize_t[::1] starts,
                                 Py_ssize_t n_lines, Py_ssize_t shingle_words, Py_ssize_t size,
                                 const cython.uint[::1] table, Py_ssize_t[::1] ring,
@@ -37,6 +38,14 @@ cpdef add_context(list feats, list probs)
 
 @cython.locals(j=Py_ssize_t, lo=Py_ssize_t, hi=Py_ssize_t, m=Py_ssize_t, s=double)
 cdef double _mean_around(list probs, Py_ssize_t i, Py_ssize_t n, Py_ssize_t width)
+
+
+cpdef object structural_reason(dict f, object log13)
+cpdef str model_reason(dict f)
+
+
+@cython.locals(n=Py_ssize_t, i=Py_ssize_t, f=dict, out=list)
+cpdef list container_blocks(list feats, list forced)
 
 
 cdef bint _is_space(cython.uint o) noexcept
@@ -110,9 +119,10 @@ cpdef Py_ssize_t stop_set_ids(list folded, list words, const cython.uint[::1] wo
 
 
 @cython.locals(n_sets=Py_ssize_t, n_langs=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t, s=Py_ssize_t,
-               k=Py_ssize_t)
+               k=Py_ssize_t, c=Py_ssize_t, error=str)
 cpdef stop_lang_counts(const cython.uint[::1] ids, Py_ssize_t n, const Py_ssize_t[::1] set_starts,
-                       const Py_ssize_t[::1] set_langs, Py_ssize_t[::1] counts)
+                       const Py_ssize_t[::1] set_langs, Py_ssize_t[::1] counts,
+                       Py_ssize_t[::1] per_set)
 
 
 @cython.locals(m=Py_ssize_t, i=Py_ssize_t, end=Py_ssize_t, count=Py_ssize_t, out=list,
@@ -129,11 +139,19 @@ cpdef bytes key_classes(object is_edge)
 cdef cython.uint _key_flags(const unsigned char[::1] classes, cython.uint o) noexcept
 
 
+@cython.locals(out=bytearray, m=Py_ssize_t, o=cython.uint, c=Py_UCS4)
+cdef str _lowered(str key)
+
+
 @cython.locals(n=Py_ssize_t, lo=Py_ssize_t, hi=Py_ssize_t, p=Py_ssize_t, o=cython.uint,
                collapse=bint, upper=bint, gap=bint, key=str, nw=Py_ssize_t, n_sent=Py_ssize_t,
                n_comma=Py_ssize_t, n_digit=Py_ssize_t, n_caps=Py_ssize_t, n_nav=object,
                end=bint, url=bint, c=Py_UCS4)
 cpdef tuple ascii_analysis(str text, const unsigned char[::1] classes, object log1p)
+
+
+@cython.locals(key=str, nw=Py_ssize_t, folded=str, base=tuple, end=bint)
+cpdef object line_analysis(str text, const unsigned char[::1] classes, object log1p)
 
 
 cpdef tuple base_features(Py_ssize_t n, Py_ssize_t nw, bint end, Py_ssize_t n_sent,

@@ -169,42 +169,53 @@ def shingle_sketch(
                     x = table[x & 0xFF] ^ (x >> 8)
                     k -= 1
                 wide = crc ^ x ^ ones  # 64 bits wide (compiled) before the shift
-                # Adler-32: 1 plus the bytes' sum, and the sum of those running sums.
-                m = length % 65521
-                s1_a = ring[at + 2]
-                ad_lo = (s1 % 65521 + 65522 - s1_a) % 65521
-                ad_hi = (s2 % 65521 + m + 65521 - ring[at + 3] + 65521 - (m * s1_a) % 65521) % 65521
-                h = (wide << 32) | (ad_hi << 16) | ad_lo
-                if n < size or h < hashes[n - 1]:
-                    # Where h goes among the kept hashes (after its equals), and
-                    # whether a kept shingle with the same hash has the same bytes.
-                    j = n
-                    while j > 0 and hashes[j - 1] > h:
+                # A hash whose CRC half is above that of the largest kept hash is above it
+                # whatever its Adler-32 half: only the others need that one.
+                if n < size or wide <= hashes[n - 1] >> 32:
+                    # Adler-32: 1 plus the bytes' sum, and the sum of those running sums.
+                    m = length % 65521
+                    s1_a = ring[at + 2]
+                    ad_lo = (s1 % 65521 + 65522 - s1_a) % 65521
+                    ad_hi = (
+                        s2 % 65521 + m + 65521 - ring[at + 3] + 65521 - (m * s1_a) % 65521
+                    ) % 65521
+                    h = (wide << 32) | (ad_hi << 16) | ad_lo
+                    if n < size or h < hashes[n - 1]:
+                        # Where h goes among the kept hashes (after its equals: the
+                        # first one above it, by bisection), and whether a kept
+                        # shingle with the same hash has the same bytes.
+                        j = 0
+                        b = n
+                        while j < b:
+                            q = (j + b) // 2
+                            if hashes[q] > h:
+                                b = q
+                            else:
+                                j = q + 1
+                        slot = j
+                        seen = False
                         j -= 1
-                    slot = j
-                    seen = False
-                    j -= 1
-                    while j >= 0 and hashes[j] == h and not seen:
-                        if spans[2 * j + 1] - spans[2 * j] == length:
-                            q = spans[2 * j]
-                            r = a
-                            while r < p and data[r] == data[q]:
-                                r += 1
-                                q += 1
-                            seen = r == p
-                        j -= 1
-                    if not seen:
-                        if n < size:
-                            n += 1
-                        j = n - 1
-                        while j > slot:
-                            hashes[j] = hashes[j - 1]
-                            spans[2 * j] = spans[2 * j - 2]
-                            spans[2 * j + 1] = spans[2 * j - 1]
+                        while j >= 0 and hashes[j] == h and not seen:
+                            if spans[2 * j + 1] - spans[2 * j] == length:
+                                q = spans[2 * j]
+                                r = a
+                                while r < p and data[r] == data[q]:
+                                    r += 1
+                                    q += 1
+                                seen = r == p
                             j -= 1
-                        hashes[slot] = h
-                        spans[2 * slot] = a
-                        spans[2 * slot + 1] = p
+                        if not seen:
+                            if n < size:
+                                n += 1
+                            j = n - 1
+                            while j > slot:
+                                hashes[j] = hashes[j - 1]
+                                spans[2 * j] = spans[2 * j - 2]
+                                spans[2 * j + 1] = spans[2 * j - 1]
+                                j -= 1
+                            hashes[slot] = h
+                            spans[2 * slot] = a
+                            spans[2 * slot + 1] = p
             if p == hi:
                 break
             # The NUL, and the next word's start.
@@ -386,6 +397,96 @@ def _mean_around(probs: list[float], i: int, n: int, width: int) -> float:
             s += float(probs[j])  # compiled, a sum of doubles (no number object per term)
     m = hi - lo - 1
     return s / (m if m > 1 else 1)
+
+
+# The reasons a block's features name ------------------------------------------
+
+
+def structural_reason(f: dict[str, float], log13: float) -> str | None:
+    """The chrome a block's HTML structure names with certainty
+    (``model.structural_reason``, which says why), from its features ``f``;
+    ``log13`` is ``math.log1p(12)``: a block of at most twelve words. Each value
+    is tested as Python tests it (truth, comparison), a get per cue.
+
+    >>> import math
+    >>> structural_reason({"cls_share": 1.0, "log_words": math.log1p(3)}, math.log1p(12))
+    'share'
+    >>> structural_reason({"is_title": 1.0, "cls_cookie": 1.0}, math.log1p(12)) is None
+    True
+    """
+    if f.get("is_title"):
+        return None
+    if f.get("noscript_notice"):
+        return "noscript"
+    if f.get("cls_cookie"):
+        return "cookie"
+    if f.get("cls_breadcrumb") and f.get("log_words", 0.0) <= log13:
+        return "breadcrumb"
+    if f.get("in_nav") and f.get("link_density", 0.0) >= 0.5:
+        return "nav"
+    if f.get("cls_share") and f.get("log_words", 0.0) <= log13:
+        return "share"
+    if f.get("cls_comments") and not f.get("in_container"):
+        return "comments"
+    return None
+
+
+def model_reason(f: dict[str, float]) -> str:
+    """The name of the strongest cue behind the model's verdict of boilerplate on a
+    block with the features ``f``: its structure's, most specific first, else a
+    link-dense or short block, else a low score.
+
+    >>> model_reason({"cls_nav": 1.0, "in_footer": 1.0}), model_reason({"short": 1.0})
+    ('nav', 'short')
+    >>> model_reason({"link_density": 0.5, "short": 1.0}), model_reason({"short": 0.0})
+    ('link_dense', 'low_score')
+    """
+    if f.get("cls_breadcrumb"):
+        return "breadcrumb"
+    if f.get("cls_comments"):
+        return "comments"
+    if f.get("cls_share"):
+        return "share"
+    if f.get("cls_subscribe"):
+        return "subscribe"
+    if f.get("cls_cookie"):
+        return "cookie"
+    if f.get("cls_related"):
+        return "related"
+    if f.get("cls_ads"):
+        return "ads"
+    if f.get("in_nav") or f.get("cls_nav"):
+        return "nav"
+    if f.get("in_footer") or f.get("cls_footer"):
+        return "footer"
+    if f.get("in_aside") or f.get("cls_sidebar"):
+        return "sidebar"
+    if f.get("link_density", 0.0) >= 0.5:
+        return "link_dense"
+    if f.get("short"):
+        return "short"
+    return "low_score"
+
+
+def container_blocks(feats: list[dict[str, float]], forced: list[str | None]) -> list[int]:
+    """The blocks of the main-content container that the container's fallback may keep
+    (``model.fall_back_to_container``): those inside it, that no rule or exact
+    evidence named (``forced[i]`` false), and not link lists (link density below
+    0.5); each value tested as Python tests it.
+
+    >>> container_blocks([{"in_container": 1.0}, {"in_container": 1.0, "link_density": 0.5},
+    ...                   {}, {"in_container": 1.0}], [None, None, None, "repeated"])
+    [0]
+    """
+    n = len(feats)
+    if len(forced) != n:  # the compiled core checks no index
+        raise ValueError(f"{len(forced)} forced reasons for {n} blocks")
+    out = []
+    for i in range(n):
+        f = feats[i]
+        if f.get("in_container") and not forced[i] and f.get("link_density", 0.0) < 0.5:
+            out.append(i)
+    return out
 
 
 # The line scanner: what a line of ASCII text says, in one pass ------------------
@@ -705,6 +806,28 @@ def _key_flags(classes: bytes, o: int) -> int:
     return 0  # no other character is read from the table (ascii_analysis refuses them)
 
 
+def _lowered(key: str) -> str:
+    """``key.lower()`` of text of ASCII and General Punctuation: its ASCII capitals made
+    small, each character written as UTF-16 and the whole decoded once, where
+    ``str.lower`` of text beyond ASCII looks each character up in the full case
+    mapping (General Punctuation has no case: a test reads every character). The
+    caller has checked the characters (no surrogate, none past U+FFFF).
+
+    >>> _lowered("Don\u2019t STOP\u2026")
+    'don\u2019t stop\u2026'
+    """
+    out = bytearray(2 * len(key))
+    m = 0
+    for c in key:
+        o = ord(c)
+        if 65 <= o <= 90:
+            o += 32
+        out[m] = o & 0xFF
+        out[m + 1] = o >> 8
+        m += 2
+    return out.decode("utf-16-le")
+
+
 def ascii_analysis(text: str, classes: bytes, log1p: Any) -> tuple[str, int, str, tuple, bool]:
     """A line of ASCII and General Punctuation analysed in one call: ``(key, words,
     folded, base, end)``.
@@ -756,11 +879,32 @@ def ascii_analysis(text: str, classes: bytes, log1p: Any) -> tuple[str, int, str
     if upper:
         # Its only capitals are ASCII, whose casefolding is lowering: str.lower,
         # which copies ASCII text through a table, where casefold maps each
-        # character on its own (several times slower).
-        key = key.lower()
+        # character on its own (several times slower); with General Punctuation
+        # in it, lower() maps each character on its own too: _lowered instead.
+        key = key.lower() if key.isascii() else _lowered(key)
     nw, folded, end, n_sent, n_comma, n_digit, n_caps, url, n_nav = ascii_line(text)
     base = base_features(n, nw, end, n_sent, n_comma, n_digit, n_caps, url, n_nav, log1p)
     return key, nw, folded, base, end
+
+
+def line_analysis(text: str, classes: bytes, log1p: Any) -> tuple | None:
+    """A line analysed in one call when it is of ASCII and General Punctuation:
+    ``(key, words, folded, base, icon)``, :func:`ascii_analysis`' values and the
+    icon-strip verdict (:func:`icon_labels`, asked only of a line that ends no
+    sentence: a strip never does); ``None`` for any other line (whether it is such
+    a line is :func:`ascii_words`', after ``str.isascii``). ``_Line`` makes one
+    call instead of three.
+
+    >>> import math
+    >>> from normalize.langpacks import _edge_char
+    >>> classes = key_classes(_edge_char)
+    >>> line_analysis("Share | NOW", classes, math.log1p)[:3], line_analysis("café", classes, math.log1p)
+    (('share | now', 2, 'share\\x00now'), None)
+    """
+    if not text.isascii() and not ascii_words(text):
+        return None
+    key, nw, folded, base, end = ascii_analysis(text, classes, log1p)
+    return key, nw, folded, base, (not end and icon_labels(text))
 
 
 def base_features(
@@ -1061,35 +1205,55 @@ def stop_set_ids(
 
 
 def stop_lang_counts(
-    ids: Buffer, n: int, set_starts: Buffer, set_langs: Buffer, counts: Buffer
+    ids: Buffer, n: int, set_starts: Buffer, set_langs: Buffer, counts: Buffer, per_set: Buffer
 ) -> None:
     """Add to ``counts[k]`` how many of the first ``n`` ``ids`` language ``k``'s
     stoplist has: the languages of set ``s`` are ``set_langs[set_starts[s] :
     set_starts[s + 1]]``.
 
+    The ids are counted per set first, in ``per_set`` (a count per set, all 0;
+    left so), and each set's count is added to its languages once: a page's
+    thousand words have a few dozen sets, which have up to dozens of languages.
+    The counts are whole numbers, the same in any order.
+
     >>> import numpy as np
     >>> ids = np.array([1, 2, 0, 2], np.uintc)
     >>> starts, langs = np.array([0, 0, 1, 3], np.intp), np.array([0, 0, 1], np.intp)
-    >>> counts = np.zeros(2, np.intp)
-    >>> stop_lang_counts(ids.data, 4, starts.data, langs.data, counts.data)
-    >>> counts.tolist()
-    [3, 2]
+    >>> counts, per_set = np.zeros(2, np.intp), np.zeros(3, np.intp)
+    >>> stop_lang_counts(ids.data, 4, starts.data, langs.data, counts.data, per_set.data)
+    >>> counts.tolist(), per_set.tolist()
+    ([3, 2], [0, 0, 0])
     """
     if n > len(ids):
         raise ValueError(f"{n} ids asked for, but there are {len(ids)}")
     n_sets = len(set_starts) - 1
     n_langs = len(counts)
+    if len(per_set) < n_sets:
+        raise ValueError(f"{n_sets} word sets need {n_sets} counts, not {len(per_set)}")
+    error = ""
     for i in range(n):
         s = ids[i]
         if s >= n_sets:
-            raise ValueError(f"id {s} is not one of {n_sets} word sets")
+            error = f"id {s} is not one of {n_sets} word sets"
+            break
+        per_set[s] += 1
+    # Every count is read and set back to 0, after an error too.
+    for s in range(n_sets):
+        c = per_set[s]
+        per_set[s] = 0
+        if c == 0 or error:
+            continue
         if set_starts[s] < 0 or set_starts[s + 1] > len(set_langs):
-            raise ValueError(f"set {s} is not within the {len(set_langs)} languages of the sets")
+            error = f"set {s} is not within the {len(set_langs)} languages of the sets"
+            continue
         for j in range(set_starts[s], set_starts[s + 1]):
             k = set_langs[j]
             if k < 0 or k >= n_langs:
-                raise ValueError(f"set {s} names language {k} of {n_langs}")
-            counts[k] += 1
+                error = f"set {s} names language {k} of {n_langs}"
+                break
+            counts[k] += c
+    if error:
+        raise ValueError(error)
 
 
 def stop_counts(ids: Buffer, n_words: list[int], column: bytes) -> list[int]:
