@@ -525,12 +525,27 @@ def test_word_bonuses_are_their_definition(
     phrase_cols = {phrase_key(k): tuple(v) for k, v in phrases.items()}
     # The words as a key has them (the stopwords of the packs are phrase keys too).
     owner = {phrase_key(w) or w: col for w, col in owner.items()}
+    expected = np.linspace(-3.0, 1.0, len(keys) * 5)
+    out = _word_bonuses(kernels, keys, phrase_cols, owner, cap, max_words)
+    reference_word_bonuses(keys, phrase_cols, owner, 0.7, 0.3, cap, max_words, expected, 5)
+    assert out.tobytes() == expected.tobytes()
+
+
+def _word_bonuses(
+    kernels: ModuleType,
+    keys: list[str],
+    phrases: dict[str, tuple[int, ...]],
+    owner: dict[str, int],
+    cap: int,
+    max_words: int,
+) -> np.ndarray:
+    """``kernels.word_bonuses`` of ``keys`` (bonuses 0.7 and 0.3, five candidates) added
+    to a ramp of scores, which it returns."""
     out = np.linspace(-3.0, 1.0, len(keys) * 5)
-    expected = out.copy()
     kernels.word_bonuses(
         keys,
         _edge_char,
-        phrase_cols,
+        phrases,
         word_table(kernels, owner),
         0.7,
         0.3,
@@ -540,8 +555,7 @@ def test_word_bonuses_are_their_definition(
         np.empty(5, dtype=np.intp),
         out,
     )
-    reference_word_bonuses(keys, phrase_cols, owner, 0.7, 0.3, cap, max_words, expected, 5)
-    assert out.tobytes() == expected.tobytes()
+    return out
 
 
 @needs_extension
@@ -560,22 +574,10 @@ def test_compiled_word_bonuses_equal_interpreted(
     cap: int,
     max_words: int,
 ) -> None:
+    cols = {k: tuple(v) for k, v in phrases.items()}
+
     def run(kernels: ModuleType) -> bytes:
-        out = np.linspace(-3.0, 1.0, len(keys) * 5)
-        kernels.word_bonuses(
-            keys,
-            _edge_char,
-            {k: tuple(v) for k, v in phrases.items()},
-            word_table(kernels, owner),
-            0.7,
-            0.3,
-            cap,
-            max_words,
-            5,
-            np.empty(5, dtype=np.intp),
-            out,
-        )
-        return out.tobytes()
+        return _word_bonuses(kernels, keys, cols, owner, cap, max_words).tobytes()
 
     assert run(BUILT) == run(PURE)
 

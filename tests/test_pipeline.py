@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 
 from normalize import Config, Document, canonicalize, normalize_document
-from normalize.document import CONTENT, NO_LANGUAGE
+from normalize.document import CONTENT, NO_LANGUAGE, ErrorRecord, RawDocument
 from tests.conftest import ROOT, SEEDS
 
 SCHEMA = json.loads((ROOT / "normalize/schema/record.schema.json").read_text(encoding="utf-8"))
@@ -298,6 +298,18 @@ def test_unreadable_html_is_an_extract_error() -> None:
     assert (error.stage, error.code) == ("extract", "bad_html")
 
 
+def _plain_docs_and_unreadable(n: int, at: int) -> list[RawDocument]:
+    """``n`` one-line text documents, with one that could not be read (an error record
+    from the reader) inserted at ``at``."""
+    raws = [
+        RawDocument(id=str(i), source=f"site/{i}", data=f"Paragraph {i} of plain text.\n")
+        for i in range(n)
+    ]
+    raws.insert(at, RawDocument(id="bad", source="site/bad", data=b"", error=ErrorRecord(
+        "read", "unreadable", "cannot read", "site/bad")))  # fmt: skip
+    return raws
+
+
 def test_a_batchs_records_come_a_run_at_a_time_as_they_are_finished(monkeypatch) -> None:
     """``iter_batch`` gives a run's records before the next run's second phase starts.
 
@@ -307,15 +319,9 @@ def test_a_batchs_records_come_a_run_at_a_time_as_they_are_finished(monkeypatch)
     stage); the records and their order are those of ``process_batch``.
     """
     from normalize import pipeline
-    from normalize.document import ErrorRecord, RawDocument
     from normalize.pipeline import iter_batch, process_batch
 
-    raws = [
-        RawDocument(id=str(i), source=f"site/{i}", data=f"Paragraph {i} of plain text.\n")
-        for i in range(3)
-    ]
-    raws.insert(1, RawDocument(id="bad", source="site/bad", data=b"", error=ErrorRecord(
-        "read", "unreadable", "cannot read", "site/bad")))  # fmt: skip
+    raws = _plain_docs_and_unreadable(3, at=1)
     monkeypatch.setattr(pipeline, "STAGE_RUN", 2)
     watched: list[int | None] = []
     records = iter_batch(raws, Config(), watch=watched.append)
@@ -375,16 +381,10 @@ def test_batch_records_are_each_serialized_under_their_own_documents_watch(
     document (the hard limit charges a stuck serialization to it); the records are
     those of ``OutputRecord.of`` on ``process_batch``'s documents, in order."""
     from normalize import pipeline
-    from normalize.document import ErrorRecord, RawDocument
     from normalize.io import record
     from normalize.pipeline import batch_records, process_batch
 
-    raws = [
-        RawDocument(id=str(i), source=f"site/{i}", data=f"Paragraph {i} of plain text.\n")
-        for i in range(5)
-    ]
-    raws.insert(2, RawDocument(id="bad", source="site/bad", data=b"", error=ErrorRecord(
-        "read", "unreadable", "cannot read", "site/bad")))  # fmt: skip
+    raws = _plain_docs_and_unreadable(5, at=2)
     monkeypatch.setattr(pipeline, "STAGE_RUN", 2)
     watched: list[int | None] = []
     serialized_under: dict[str, int | None] = {}

@@ -431,6 +431,25 @@ def structural_reason(f: dict[str, float], log13: float) -> str | None:
     return None
 
 
+#: The structural cues behind a model verdict of boilerplate, most specific
+#: first, each with the reason it gives (:func:`model_reason`).
+_MODEL_CUES = (
+    ("cls_breadcrumb", "breadcrumb"),
+    ("cls_comments", "comments"),
+    ("cls_share", "share"),
+    ("cls_subscribe", "subscribe"),
+    ("cls_cookie", "cookie"),
+    ("cls_related", "related"),
+    ("cls_ads", "ads"),
+    ("in_nav", "nav"),
+    ("cls_nav", "nav"),
+    ("in_footer", "footer"),
+    ("cls_footer", "footer"),
+    ("in_aside", "sidebar"),
+    ("cls_sidebar", "sidebar"),
+)
+
+
 def model_reason(f: dict[str, float]) -> str:
     """The name of the strongest cue behind the model's verdict of boilerplate on a
     block with the features ``f``: its structure's, most specific first, else a
@@ -441,26 +460,9 @@ def model_reason(f: dict[str, float]) -> str:
     >>> model_reason({"link_density": 0.5, "short": 1.0}), model_reason({"short": 0.0})
     ('link_dense', 'low_score')
     """
-    if f.get("cls_breadcrumb"):
-        return "breadcrumb"
-    if f.get("cls_comments"):
-        return "comments"
-    if f.get("cls_share"):
-        return "share"
-    if f.get("cls_subscribe"):
-        return "subscribe"
-    if f.get("cls_cookie"):
-        return "cookie"
-    if f.get("cls_related"):
-        return "related"
-    if f.get("cls_ads"):
-        return "ads"
-    if f.get("in_nav") or f.get("cls_nav"):
-        return "nav"
-    if f.get("in_footer") or f.get("cls_footer"):
-        return "footer"
-    if f.get("in_aside") or f.get("cls_sidebar"):
-        return "sidebar"
+    for cue, reason in _MODEL_CUES:
+        if f.get(cue):
+            return reason
     if f.get("link_density", 0.0) >= 0.5:
         return "link_dense"
     if f.get("short"):
