@@ -30,6 +30,7 @@ differing record of each file is printed).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import filecmp
 import gzip
 import json
@@ -39,6 +40,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -219,8 +221,22 @@ def compare(ref: Path, new: Path) -> list[str]:
     return problems
 
 
+#: The signals that end a run through its cleanup (:func:`main`).
+_ENDING = (signal.SIGTERM, signal.SIGHUP)
+
+
 def _exit_on_signal(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """In the block, the signals of :data:`_ENDING` wait (blocked, then delivered)."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _ENDING)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -236,15 +252,29 @@ def main(argv: list[str] | None = None) -> int:
     # Ended by a signal (a timeout's SIGTERM, a closed terminal), the run
     # still goes through ``finally``: the reference tree's worktree would
     # otherwise stay registered, and the next run's ``worktree add`` of it fail.
-    for sig in (signal.SIGTERM, signal.SIGHUP):
+    for sig in _ENDING:
         signal.signal(sig, _exit_on_signal)
     work = Path(tempfile.mkdtemp(prefix="normalize-compare-"))
     ref_tree = work / "ref-tree"
     try:
-        subprocess.run(
-            ["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(ref_tree), args.ref],
-            check=True,
-        )
+        # Held while git adds the worktree: killed halfway, ``worktree add``
+        # leaves a locked worktree, and the checkout it started writing into it
+        # after the cleanup. A signal that came meanwhile ends the run after.
+        with _signals_held():
+            subprocess.run(
+                [
+                    "git",
+                    "-C",
+                    str(ROOT),
+                    "worktree",
+                    "add",
+                    "--detach",
+                    "-q",
+                    str(ref_tree),
+                    args.ref,
+                ],
+                check=True,
+            )
         corpus = build_corpus(work / "corpus", args.quick)
         print(f"corpus: {', '.join(corpus)}", file=sys.stderr)
         ref_codes = run_tree(ref_tree, corpus, work / "ref", args.jobs)
@@ -263,8 +293,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     finally:
         subprocess.run(
-            # Twice forced: a worktree still being added when a signal came is locked.
-            ["git", "-C", str(ROOT), "worktree", "remove", "--force", "--force", str(ref_tree)],
+            ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(ref_tree)],
             check=False,
             capture_output=True,
         )

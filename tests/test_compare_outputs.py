@@ -33,7 +33,7 @@ def _worktrees() -> str:
 @pytest.mark.parametrize(
     ("signum", "when"),
     [
-        (signal.SIGTERM, "ref-tree/.git"),  # while the worktree is being added (locked)
+        (signal.SIGTERM, "ref-tree/.git"),  # while git adds the worktree
         (signal.SIGTERM, "ref"),  # while the reference tree's CLI runs
         (signal.SIGHUP, "ref"),
     ],
