@@ -899,7 +899,7 @@ def test_the_scanner_tells_ascii_and_general_punctuation_as_the_pattern(
     scan: ModuleType, text: str
 ) -> None:
     assert scan.ascii_words(text) == (tokens._BEYOND_ASCII_PUNCT.search(text) is None)
-    with mock.patch.object(tokens, "_SCAN_COMPILED", False):
+    with mock.patch.object(tokens, "SCAN_COMPILED", False):
         assert tokens._ascii_words(text) == scan.ascii_words(text)
 
 

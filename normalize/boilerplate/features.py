@@ -22,7 +22,13 @@ import regex
 
 from normalize import compiled
 from normalize.boilerplate.rules import _NAV_SEP, _SENT_END, Phrases, _icon_labels, _short_rule
-from normalize.boilerplate.tokens import _ASCII_WORD, _ascii_words, _word_pattern, words
+from normalize.boilerplate.tokens import (
+    _ASCII_WORD,
+    SCAN_COMPILED,
+    _ascii_words,
+    _word_pattern,
+    words,
+)
 from normalize.caches import RepeatCache
 from normalize.context import Context, default_context
 from normalize.document import Page
@@ -33,13 +39,10 @@ if TYPE_CHECKING:
     from normalize.boilerplate import scan
 else:
     scan = compiled.load("boilerplate.scan")
-#: Whether the boilerplate stage's compiled scanner runs (the package's modules
-#: take it from here, but :mod:`~normalize.boilerplate.tokens`, below this one,
-#: which loads it for its check of a line's characters). Here: lines of ASCII words are read by its one pass
-#: (:func:`~normalize.boilerplate.scan.ascii_line`) rather than by the patterns
-#: (faster interpreted than that pass). A page's text features are always
-#: the scanner's (:func:`_text_features`), compiled or not.
-SCAN_COMPILED = compiled.is_compiled(scan)
+# With the scanner compiled (tokens.SCAN_COMPILED), lines of ASCII words are
+# read by its one pass (scan.ascii_line) rather than by the patterns (faster
+# interpreted than that pass). A page's text features are always the
+# scanner's (_text_features), compiled or not.
 #: The scanner's flags of ASCII and General Punctuation for a line's key
 #: (:func:`~normalize.boilerplate.scan.ascii_analysis`).
 _KEY_CLASSES = scan.key_classes(_edge_char)

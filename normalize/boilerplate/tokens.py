@@ -17,9 +17,11 @@ if TYPE_CHECKING:
     from normalize.boilerplate import scan
 else:
     scan = compiled.load("boilerplate.scan")
-#: Whether the compiled scanner reads a line's characters for :func:`_ascii_words`
-#: (interpreted, the pattern is faster than its loop).
-_SCAN_COMPILED = compiled.is_compiled(scan)
+#: Whether the boilerplate stage's compiled scanner runs: known here, at the
+#: bottom of the stage's modules, and taken from here by the others. Here: it
+#: reads a line's characters for :func:`_ascii_words` (interpreted, the
+#: pattern is faster than its loop).
+SCAN_COMPILED = compiled.is_compiled(scan)
 
 #: A word is a run of letters (with their marks) and digits; in scripts written
 #: without spaces (Han, kana) each character counts as one, so that a Chinese
@@ -57,7 +59,7 @@ def _ascii_words(text: str) -> bool:
     typographic punctuation is, and the ``re`` patterns then give the same tokens."""
     if text.isascii():
         return True
-    if _SCAN_COMPILED:
+    if SCAN_COMPILED:
         return scan.ascii_words(text)
     return _BEYOND_ASCII_PUNCT.search(text) is None
 
