@@ -86,7 +86,7 @@ class Context:
 
 
 #: The timers that measure one document: the soft limit's real-time alarm
-#: (``pipeline.time_limit``) and the hard CPU-time limit of worker processes
+#: (armed in ``pipeline.alarms``) and the hard CPU-time limit of worker processes
 #: (``engines.local``).
 _DOCUMENT_CLOCKS = tuple(
     getattr(signal, name) for name in ("ITIMER_REAL", "ITIMER_PROF") if hasattr(signal, name)

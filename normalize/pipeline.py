@@ -120,29 +120,10 @@ def _expire(signum: int, frame: object) -> None:
 
 
 @contextlib.contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    """Raise :class:`DocumentTimeout` in the block after ``seconds`` of wall-clock time.
-
-    Uses ``SIGALRM``, so it only works in the main thread; elsewhere (or
-    with ``seconds <= 0``) the block runs without a limit. The caller's
-    handler of ``SIGALRM`` is back when the block ends.
-    """
-    with alarms() as limited:
-        if seconds <= 0 or not limited:
-            yield
-            return
-        signal.setitimer(signal.ITIMER_REAL, seconds)
-        try:
-            yield
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-
-
-@contextlib.contextmanager
 def alarms() -> Iterator[bool]:
     """In the block, ``SIGALRM`` raises :class:`DocumentTimeout` (a timer armed in it is a
-    time limit); whether it can (only in the main thread). The caller's handler of
-    ``SIGALRM`` is back when the block ends.
+    wall-clock time limit); whether it can (only in the main thread: elsewhere no
+    limit is kept). The caller's handler of ``SIGALRM`` is back when the block ends.
 
     A run of documents' folds (:func:`_staged`) sets the handler once for
     them all; each fold only arms and disarms the timer.

@@ -406,23 +406,26 @@ def test_batch_records_are_each_serialized_under_their_own_documents_watch(
     assert records == expected
 
 
-def test_time_limit_puts_the_callers_alarm_handler_back() -> None:
-    """Inside the block a late document raises DocumentTimeout; after it, on time or
-    late, SIGALRM has the caller's handler again and no timer is left running."""
+def test_alarms_put_the_callers_alarm_handler_back() -> None:
+    """Inside the block a late document (a timer armed in it, as a fold arms it) raises
+    DocumentTimeout; after it, on time or late, SIGALRM has the caller's handler
+    again and no timer is left running."""
     import signal
     import time
 
-    from normalize.pipeline import DocumentTimeout, time_limit
+    from normalize.pipeline import DocumentTimeout, alarms
 
     def mine(signum: int, frame: object) -> None:
         raise AssertionError("the caller's handler ran")
 
     before = signal.signal(signal.SIGALRM, mine)
     try:
-        with time_limit(5.0):
+        with alarms() as limited:
+            assert limited
             assert signal.getsignal(signal.SIGALRM) is not mine
         assert signal.getsignal(signal.SIGALRM) is mine
-        with pytest.raises(DocumentTimeout), time_limit(0.01):
+        with pytest.raises(DocumentTimeout), alarms():
+            signal.setitimer(signal.ITIMER_REAL, 0.01)
             time.sleep(1)
         assert signal.getsignal(signal.SIGALRM) is mine
         assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)

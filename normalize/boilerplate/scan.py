@@ -994,10 +994,8 @@ def icon_labels(text: str) -> bool:
     False
     """
     n = len(text)
-    for c in text:
-        o = ord(c)
-        if o >= 128 and not 0x2000 <= o < 0x2070:  # the compiled core reads no other text
-            raise ValueError(f"{c!r} is neither ASCII nor General Punctuation")
+    if not ascii_words(text):  # the compiled core reads no other text
+        raise ValueError("the text has a character neither ASCII nor General Punctuation")
     if n < 11:
         return False  # six tokens and the five spaces between them
     # First pass: the tokens, the long ones, and each kind's two candidate affixes.
