@@ -17,13 +17,20 @@ cdef str four_places(double x)
 
 
 @cython.locals(n=Py_ssize_t, i=Py_ssize_t, at=Py_ssize_t, start=Py_ssize_t, end=Py_ssize_t,
-               written=dict, shown=str, found=str)
+               written=dict, shown=str)
 cpdef bytes record_line(str head, str text, str middle, object segments, bint segment_text,
                         str tail)
 
 
+@cython.locals(found=str)
+cdef str _confidence(object key, double conf, dict written)
+
+
 @cython.locals(size=Py_ssize_t)
 cdef Py_ssize_t _reserve(bytearray buf, Py_ssize_t at, Py_ssize_t need) except -1
+
+
+cdef Py_ssize_t _grow(bytearray buf, Py_ssize_t size) except -1
 
 
 @cython.locals(k=Py_ssize_t, p="unsigned char *")

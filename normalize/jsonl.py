@@ -112,8 +112,7 @@ def record_line(
     at = _put_json(buf, at, middle, False) if at >= 0 else at
     if at < 0:
         return None
-    # The written confidence of each float seen in this call (zeros aside:
-    # 0.0 and -0.0 are one key but two texts).
+    # The written confidence of each float seen in this call.
     written: dict[float, str] = {}
     for i in range(n):
         seg = segments[i]
@@ -139,18 +138,7 @@ def record_line(
             and seg.translation_covers is None
             and seg.translation_source_lang is None
         ):
-            if conf == 0.0:
-                shown = "-0.0" if math.copysign(1.0, conf) < 0.0 else "0.0"
-            else:
-                found = written.get(conf)
-                if found is None:
-                    if -_FIXED_BELOW < conf < _FIXED_BELOW:
-                        found = four_places(conf)
-                    else:
-                        rounded = round(conf, 4)
-                        found = float.__repr__(rounded) if math.isfinite(rounded) else ""
-                    written[conf] = found
-                shown = found
+            shown = _confidence(conf, conf, written)
         if not shown:  # a segment of other types, or NaN or infinite: its own method
             at = _put_json(buf, at, seg.to_json_line(text=segment_text), False)
             if at < 0:
@@ -201,13 +189,34 @@ def record_line(
     return bytes(buf[:at])
 
 
+def _confidence(key: float, conf: float, written: dict[float, str]) -> str:
+    """How the confidence ``conf`` (a float, ``key`` as an object) is written: its
+    form kept in ``written`` for the record (zeros aside: 0.0 and -0.0 are one
+    key but two texts), else made and kept; "" for NaN and infinities."""
+    if conf == 0.0:
+        return "-0.0" if math.copysign(1.0, conf) < 0.0 else "0.0"
+    found = written.get(key)
+    if found is None:
+        if -_FIXED_BELOW < conf < _FIXED_BELOW:
+            found = four_places(conf)
+        else:
+            rounded = round(conf, 4)
+            found = float.__repr__(rounded) if math.isfinite(rounded) else ""
+        written[key] = found
+    return found
+
+
 def _reserve(buf: bytearray, at: int, need: int) -> int:
     """Make ``buf`` hold at least ``at + need`` bytes (at least twice its size when it
     grows); what it holds beyond ``at`` is not kept (compiled, not even set). Its size."""
     size = len(buf)
     if at + need <= size:
         return size
-    size = max(2 * size, at + need)
+    return _grow(buf, max(2 * size, at + need))
+
+
+def _grow(buf: bytearray, size: int) -> int:
+    """:func:`_reserve` when ``buf`` must grow to ``size`` bytes."""
     if compiled:
         PyByteArray_Resize(buf, size)  # type: ignore[name-defined]  # noqa: F821
     else:
