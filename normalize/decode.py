@@ -989,6 +989,8 @@ def _fold_punctuation(line: str) -> tuple[str, int]:
 _LINE = re.compile(r"[^\n\r\x0b\x0c\u2028\u2029]*(?:\r\n|[\n\r\x0b\x0c\u2028\u2029])?")
 #: How many times a line is brought to the canonical form and repaired again.
 _MAX_REPAIR_ROUNDS = 4
+#: The line breaks of :data:`_LINE`, which a line's repair leaves at its end.
+_LINE_BREAKS = "\n\r\x0b\x0c\u2028\u2029"
 
 
 def _repair_line(
@@ -1003,7 +1005,7 @@ def _repair_line(
     way are counted under their own names.
     """
     counts: Counter[str] = Counter()
-    body = line.rstrip("\n\r\x0b\x0c\u2028\u2029")
+    body = line.rstrip(_LINE_BREAKS)
     end = line[len(body) :]
     if canonical_config is None:
         deleted = _controls_deleted(body, fixer)
@@ -1032,6 +1034,32 @@ def _repair_line(
         body = canon
         counts.update(canon_counts)
     return body + end, counts
+
+
+def _repair_leaves(line: str, entities: bool, canonical_config: CanonicalConfig) -> bool:
+    """Whether :func:`_repair_line` with canonical rounds would give ``line`` back as it
+    is, with no counts, known without ftfy's pass over it.
+
+    That is so when ftfy cannot change the line (:func:`_ftfy_could_change`:
+    its first pass gives it back and explains nothing) and no second round
+    follows: the line's canonical form is the line, or has no mojibake hint.
+    The broad hint that chose the line (:func:`_mojibake_hint`) pairs a lead
+    character of one codec with a continuation character of another, and a
+    lead with a space: most lines it finds in prose (Cyrillic with "в " or
+    "с ", Portuguese with "çã") are such lines, and ftfy's pass over one
+    costs a hundred times this test.
+
+    >>> config = CanonicalConfig()
+    >>> _repair_leaves("Ação e promoção\\n", True, config), _repair_leaves("в Москве", True, config)
+    (True, True)
+    >>> _repair_leaves("SchÃ¶n", True, config), _repair_leaves("Caf\\xadÃ©", True, config)
+    (False, False)
+    """
+    body = line.rstrip(_LINE_BREAKS)
+    if _ftfy_could_change(body, entities):
+        return False
+    canon, _ = canonicalize_and_explain(body, canonical_config)
+    return canon == body or not _mojibake_hint(True).search(canon)
 
 
 @functools.cache
@@ -1196,7 +1224,10 @@ def repair_and_explain(
             spans = _hinted_lines(text, hint)
         for start, end in spans:
             line = text[start:end]
-            if canonical_config is None and not _ftfy_could_change(line, entities):
+            if canonical_config is None:
+                if not _ftfy_could_change(line, entities):
+                    continue
+            elif _repair_leaves(line, entities, canonical_config):
                 continue
             fixer = fixer or _ftfy_config(html, config)
             fixed, line_counts = _repair_line(line, fixer, canonical_config)

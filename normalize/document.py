@@ -14,7 +14,7 @@ import dataclasses
 import json
 import math
 import operator
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring
 from typing import Any
@@ -305,10 +305,7 @@ class Document:
         >>> rec["changes"], rec["translated_text"], rec["metadata"]["truncated"]
         ([{'step': 'nfc', 'count': 2}], None, False)
         """
-        if segments not in SEGMENT_MODES:
-            raise ValueError(
-                f"segments must be one of {', '.join(SEGMENT_MODES)}, not {segments!r}"
-            )
+        _check_segments(segments)
         return {
             "schema_version": SCHEMA_VERSION,
             "id": self.id,
@@ -331,47 +328,53 @@ class Document:
             "translated_lang": self.translated_lang,
         }
 
-    def to_json_line(
-        self,
-        *,
-        segments: str = "full",
-        write_segments: Callable[[Sequence[Segment], bool], str] | None = None,
-    ) -> str:
+    def to_json_line(self, *, segments: str = "full") -> str:
         """One JSONL line (no trailing newline); UTF-8 characters are kept as they are.
 
         ``json.dumps(self.to_json(segments=segments), ensure_ascii=False,
         separators=(",", ":"))``, byte for byte: the record without its
         segments by one encoder kept for every call (``json.dumps`` with
         these options makes a new one each time), and the segments, most of
-        a record and most of its cost, written by
-        :meth:`Segment.to_json_line` or by ``write_segments(segments,
-        with_text)``, which writes their objects comma-separated in the same
-        bytes (the compiled :func:`normalize.jsonl.segments_json`, which the
-        ground floor does not import).
+        a record and most of its cost, each written by
+        :meth:`Segment.to_json_line` between the brackets of its
+        ``"segments"``. A writer of records writes the same line in UTF-8
+        with :func:`normalize.io.record.json_line`.
 
         >>> doc = Document("d", text='say "hi"', lang_shares=(("en", 0.98765),), changes={"nfc": 1})
         >>> doc.to_json_line() == json.dumps(doc.to_json(), ensure_ascii=False, separators=(",", ":"))
         True
         """
-        if segments not in SEGMENT_MODES:
-            raise ValueError(
-                f"segments must be one of {', '.join(SEGMENT_MODES)}, not {segments!r}"
-            )
-        # The record without its segments, as to_json lays it out, in one
-        # pass of the shared encoder; the segments go between the brackets of
-        # its "segments" key. That key is the first such run of characters:
-        # the fields before it are strings (a quote in them is escaped) and
-        # the language shares' {"lang", "share"} objects.
+        _check_segments(segments)
         line = _json_dumps(self.to_json(segments="none"))
         if segments == "none" or not self.segments:
             return line
         text = segments == "full"
-        if write_segments is not None:
-            written = write_segments(self.segments, text)
-        else:
-            written = ",".join([seg.to_json_line(text=text) for seg in self.segments])
-        at = line.index('"segments":[') + len('"segments":[')
-        return line[:at] + written + line[at:]
+        at = _segments_at(line)
+        return (
+            line[:at] + ",".join([seg.to_json_line(text=text) for seg in self.segments]) + line[at:]
+        )
+
+    def to_json_parts(self, *, segments: str = "full") -> tuple[str, str, str]:
+        """:meth:`to_json_line` around the record's text and its segments, for a writer of
+        both: ``(head, middle, tail)``, the line being ``head``, the text as JSON
+        writes a string's content, ``middle``, the segments' objects
+        comma-separated (:meth:`Segment.to_json_line`) and ``tail``. Only for a
+        record whose text is a ``str`` (else a TypeError).
+
+        >>> Document("d", text="hi").to_json_parts(segments="offsets")[0]
+        '{"schema_version":"2.0","id":"d","source":null,"text":"'
+        >>> Document("d", text="hi").to_json_parts(segments="offsets")[1][:30]
+        '","lang":"und","lang_confidenc'
+        """
+        _check_segments(segments)
+        if type(self.text) is not str:
+            raise TypeError(f"the record's text is a {type(self.text).__name__}, not a str")
+        record = self.to_json(segments="none")
+        first = {key: record.pop(key) for key in ("schema_version", "id", "source")}
+        del record["text"]
+        rest = _json_dumps(record)
+        at = _segments_at(rest)
+        return _json_dumps(first)[:-1] + ',"text":"', '",' + rest[1:at], rest[at:]
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Document:
@@ -415,6 +418,19 @@ class Document:
 #: read all at once by :func:`_document_fields` for :meth:`Document.replace`.
 _DOCUMENT_FIELD_INDEX = {f.name: i for i, f in enumerate(dataclasses.fields(Document))}
 _document_fields = operator.attrgetter(*_DOCUMENT_FIELD_INDEX)
+
+
+def _check_segments(segments: str) -> None:
+    if segments not in SEGMENT_MODES:
+        raise ValueError(f"segments must be one of {', '.join(SEGMENT_MODES)}, not {segments!r}")
+
+
+def _segments_at(line: str) -> int:
+    """Where a record's segments go in its line without them: inside the brackets of its
+    ``"segments"``, the first such run of characters (the fields before it are
+    strings, in which a quote is escaped, and the language shares' ``{"lang",
+    "share"}`` objects)."""
+    return line.index('"segments":[') + len('"segments":[')
 
 
 def _as_string(value: Any) -> str:

@@ -384,7 +384,6 @@ def _fold(
     which said it can.
     """
     where = work.raw.source
-    done = len(work.steps)
     seconds = config.max_seconds
     if seconds > 0:
         seconds -= spent
@@ -412,11 +411,6 @@ def _fold(
         return ErrorRecord(work.stage, exc.code, str(exc), where)
     except Exception as exc:  # noqa: BLE001 - one bad document must not stop a run
         return _internal_error(work.stage, exc, where)
-    finally:
-        # The record lists the steps done, failed or not: written once per
-        # fold (a copy of the record each), not once per step.
-        if work.doc is not None and len(work.steps) > done:
-            work.doc = work.doc.replace(steps=tuple(work.steps))
     return None
 
 
@@ -677,7 +671,9 @@ def _staged(
     the error record of each that failed (its later stages are not run).
 
     Each document's phase has one time limit over its stages: each stage's
-    fold gets what the document's earlier stages left of it.
+    fold gets what the document's earlier stages left of it. The record lists
+    the steps done, failed or not: they are written into it once a
+    document's phase is over (a copy of the record), not after each stage.
     """
     errors: dict[int, ErrorRecord] = {}
     spent: dict[int, float] = {}
@@ -693,6 +689,10 @@ def _staged(
                 spent[i] = spent.get(i, 0.0) + time.monotonic() - started
                 if error is not None:
                     errors[i] = error
+    for i in run:
+        work = works[i]
+        if work is not None and work.doc is not None and len(work.doc.steps) < len(work.steps):
+            work.doc = work.doc.replace(steps=tuple(work.steps))
     return errors
 
 

@@ -36,6 +36,8 @@ from normalize.decode import (
     _hinted_lines,
     _is_bad,
     _mojibake_hint,
+    _repair_leaves,
+    _repair_line,
     _utf8_counts,
     declared_charset,
     decode_bytes,
@@ -443,6 +445,46 @@ def test_lines_ftfy_could_not_change_are_lines_ftfy_leaves_alone(line: str) -> N
         for html, config in configs:
             fixed = ftfy.fix_and_explain(line, config=_ftfy_config(html, config))
             assert fixed.text == line, (line, fixed.explanation)
+
+
+#: Characters that make a line's canonical form differ from it, or hide
+#: mojibake that the canonical form brings together (a soft hyphen, a zero
+#: width space, a combining tilde, spaces the canonical form collapses).
+_CANONICAL_ROUND_ALPHABET = st.sampled_from(
+    list("aA ?\xad\u200b\u0303\u00a0\t\x0c\u2028.&;")
+    + ["Ã", "©", "¶", "Ð", "Ñ", "€", "в", "ç", "ã", "ﬁ", "\x85", "\ufffd", "#", "\n"]
+)
+
+
+@settings(
+    max_examples=600, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(
+    st.one_of(
+        _CLEAN,
+        _mojibake_lines(),
+        st.text(_HINT_ALPHABET, max_size=30),
+        st.text(_CANONICAL_ROUND_ALPHABET, max_size=16),
+    )
+)
+# Prose the broad hint finds (Portuguese, Russian before a space), mojibake
+# hidden by a soft hyphen or split by a combining mark, a repair that changes
+# nothing but the canonical form would change, and one at the end of a line.
+@example("Ação e promoção\n")
+@example("в Москве")
+@example("Caf\xadÃ© au lait")
+@example("A\u0303© ok")
+@example("voilÃ  tout")
+@example("в\u00a0 Москве\u2028")
+@example("fish &amp; chips\r\n")
+def test_lines_the_repair_leaves_are_given_back_without_counts(line: str) -> None:
+    # The shortcut of repair_and_explain for text: where it says ftfy and the
+    # canonical rounds would leave the line, they do, and count nothing.
+    canonical = CanonicalConfig()
+    for entities, config in ((True, DecodeConfig()), (False, DecodeConfig(unescape_html=False))):
+        if _repair_leaves(line, entities, canonical):
+            fixed, counts = _repair_line(line, _ftfy_config(False, config), canonical)
+            assert (fixed, dict(counts)) == (line, {})
 
 
 _CONTROLS_ALPHABET = st.sampled_from(

@@ -1,12 +1,15 @@
-"""The compiled writer of a record's segments (normalize/jsonl.py): the bytes of ``json``.
+"""The compiled writer of a record's line (normalize/jsonl.py): the bytes of ``json``.
 
-Both builds of :func:`normalize.jsonl.segments_json` are held to
+Both builds of :func:`normalize.jsonl.record_line` are held to
 ``json.dumps`` of each segment's :meth:`~normalize.document.Segment.to_json`
-(and so to :meth:`~normalize.document.Segment.to_json_line`), over segments
-whose fields take every type and value a writer must tell apart: strings
-that need escapes (quotes, backslashes, control characters, lone
-surrogates), confidences that are ints, zeros of both signs, NaN and
-infinities, or repeat within a record, and translations.
+(and so to :meth:`~normalize.document.Segment.to_json_line`) between the
+record's other parts, in UTF-8 with the line breaks a record line escapes
+(:func:`normalize.io.record.json_line`), over segments whose fields take
+every type and value a writer must tell apart: strings that need escapes
+(quotes, backslashes, control characters, line separators), lone
+surrogates (no line: the record is written as ASCII then), confidences that
+are ints, zeros of both signs, NaN and infinities, or repeat within a
+record, and translations.
 """
 
 from __future__ import annotations
@@ -61,6 +64,31 @@ def json_dumps(segments: list[Segment], text: bool) -> str:
     )
 
 
+#: The line breaks a record line writes as JSON escapes.
+_LINE_BREAKS = {0x85: "\\u0085", 0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+
+def expected_line(
+    head: str,
+    segments: list[Segment],
+    text: bool,
+    tail: str,
+    record_text: str = "",
+    middle: str = "",
+) -> bytes | None:
+    """What :func:`normalize.jsonl.record_line` writes: the parts by ``json``, in UTF-8."""
+    quoted = json.dumps(record_text, ensure_ascii=False)[1:-1]
+    line = head + quoted + middle + json_dumps(segments, text) + tail
+    try:
+        return line.translate(_LINE_BREAKS).encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+
+
+def segments_line(jsonl: ModuleType, segments: list[Segment], text: bool) -> bytes | None:
+    return jsonl.record_line('{"segments":[', "", "", segments, text, "]}")
+
+
 def test_the_extension_is_built_where_expected() -> None:
     """``make test`` builds the core; a build that silently fell back fails here."""
     if os.environ.get("NORMALIZE_EXPECT_COMPILED") != "1":
@@ -84,9 +112,48 @@ def test_segments_are_written_as_json_writes_them(
     if segments and data.draw(st.booleans()):
         segments.append(segments[0])
         segments.append(Segment("x", 0, 1, confidence=-segments[0].confidence))
-    expected = json_dumps(segments, text)
-    assert jsonl.segments_json(segments, text) == expected
-    assert jsonl.segments_json(tuple(segments), text) == expected
+    expected = expected_line('{"segments":[', segments, text, "]}")
+    assert segments_line(jsonl, segments, text) == expected
+    assert segments_line(jsonl, tuple(segments), text) == expected
+
+
+@pytest.mark.parametrize("jsonl", BUILDS)
+@settings(max_examples=300, deadline=None)
+@given(TEXT, TEXT, TEXT, st.lists(SEGMENT, max_size=3), st.booleans(), TEXT)
+def test_the_parts_around_the_segments_are_written_as_they_are(
+    jsonl: ModuleType,
+    head: str,
+    record_text: str,
+    middle: str,
+    segments: list[Segment],
+    text: bool,
+    tail: str,
+) -> None:
+    # JSON already: only the line breaks are escaped (they can only be in a
+    # string); the record's text is a string's content.
+    written = jsonl.record_line(head, record_text, middle, segments, text, tail)
+    assert written == expected_line(head, segments, text, tail, record_text, middle)
+
+
+@pytest.mark.parametrize("jsonl", BUILDS)
+def test_numbers_and_long_text_are_written_whole(jsonl: ModuleType) -> None:
+    # Offsets of every size and sign (the digits are written by hand), and a text
+    # long enough to make the line's buffer grow several times.
+    long_text = 'é北😀\n"' * 5000
+    segments = [
+        Segment("x", start, end, confidence=0.5)
+        for start, end in [
+            (0, 9),
+            (10, 99),
+            (-1, -(10**6)),
+            (2**62, -(2**62)),
+            (-(2**63), 2**63 - 1),
+        ]
+    ]
+    segments.append(Segment(long_text, 0, len(long_text), "en", "Latn", 0.25))
+    assert segments_line(jsonl, segments, True) == expected_line(
+        '{"segments":[', segments, True, "]}"
+    )
 
 
 @pytest.mark.parametrize("escape", ['"', "\\", "\n", "\x00", "\x1f"])
@@ -94,8 +161,12 @@ def test_segments_are_written_as_json_writes_them(
 def test_a_string_is_escaped_wherever_the_character_is(jsonl: ModuleType, escape: str) -> None:
     for text in (escape, f"a{escape}", f"{escape}b", f"long text {escape} in the middle"):
         seg = Segment(text, 0, len(text), lang=text, reason=text)
-        assert jsonl.segments_json([seg], True) == json_dumps([seg], True)
-    assert jsonl.escaped("\u2028 é \x7f") == "\u2028 é \x7f"  # raw in JSON
+        assert segments_line(jsonl, [seg], True) == expected_line(
+            '{"segments":[', [seg], True, "]}"
+        )
+    # Raw in JSON, and in a record line but the line breaks.
+    seg = Segment("\u2028 é \x7f \x85 \u2029", 0, 1)
+    assert b'"text":"\\u2028 \xc3\xa9 \x7f \\u0085 \\u2029"' in segments_line(jsonl, [seg], True)
 
 
 @needs_extension
@@ -113,10 +184,34 @@ def test_a_records_line_is_the_same_with_and_without_the_compiled_writer(segment
     line = record.json_line(doc, segments=segments)
     with mock.patch.object(record, "JSONL_COMPILED", False):
         assert record.json_line(doc, segments=segments) == line
-    assert doc.to_json_line(segments=segments, write_segments=BUILT.segments_json) == line.decode()
+    head, middle, tail = doc.to_json_parts(segments=segments)
+    assert PURE.record_line(head, doc.text, middle, doc.segments, segments == "full", tail) == line
     assert line.decode() == json.dumps(
         doc.to_json(segments=segments), ensure_ascii=False, separators=(",", ":")
     )
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        # Keys of the record inside its strings; line separators and escapes in its text.
+        Document(id='x","text":"y', source='"segments":[', text="a\u2028b\x85\tc\\"),
+        Document(id="a", text="lone \ud800"),  # no UTF-8: ASCII-only JSON
+        Document(id="a", text=None),  # type: ignore[arg-type]  # not a str: no compiled line
+        Document(id="a", text="", segments=(Segment("", 0, 0),), metadata={"url": "\u2029"}),
+    ],
+    ids=["keys-in-strings", "surrogate", "text-not-str", "empty"],
+)
+@pytest.mark.parametrize("segments", ["full", "offsets", "none"])
+def test_every_record_gets_the_line_json_writes(doc: Document, segments: str) -> None:
+    line = record.json_line(doc, segments=segments)
+    with mock.patch.object(record, "JSONL_COMPILED", False):
+        assert record.json_line(doc, segments=segments) == line
+    ensure_ascii = "\ud800" in doc.text if isinstance(doc.text, str) else False
+    expected = json.dumps(
+        doc.to_json(segments=segments), ensure_ascii=ensure_ascii, separators=(",", ":")
+    )
+    assert line.decode() == expected.translate(_LINE_BREAKS)
 
 
 #: Confidences whose four places are hard to get right: halves of the fourth
@@ -158,4 +253,6 @@ def test_a_confidence_is_written_as_repr_of_its_rounding(
     """The digits written for a confidence (:func:`normalize.jsonl.four_places`, for
     most of them) are ``repr(round(c, 4))``, as ``json.dumps`` writes them."""
     segments = [Segment("x", 0, 1, confidence=c) for c in [*confidences, *HARD_CONFIDENCES]]
-    assert jsonl.segments_json(segments, True) == json_dumps(segments, True)
+    assert segments_line(jsonl, segments, True) == expected_line(
+        '{"segments":[', segments, True, "]}"
+    )

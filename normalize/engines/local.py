@@ -24,7 +24,6 @@ import multiprocessing
 import os
 import signal
 import sys
-import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -148,22 +147,30 @@ class _HardLimit:
         #: CPU seconds each document (by index) has taken in the phase so far.
         self.used: dict[int, float] = {}
         self.index: int | None = None
-        self.since = 0.0
+        #: What the timer was armed with for the document it is on.
+        self.armed = 0.0
 
     def __call__(self, index: int | None) -> None:
-        now = time.process_time()
-        if self.index is not None:
-            self.used[self.index] = self.used.get(self.index, 0.0) + now - self.since
-        self.index, self.since = index, now
+        if index == self.index:
+            # The same document's phase goes on: its timer runs on, as it would
+            # be re-armed with what is left of its phase.
+            return
         if index is None:
             signal.setitimer(signal.ITIMER_PROF, 0)
             self.used.clear()
+            self.index = None
             return
         if self.progress is not None:
             self.progress.value = index
         # A phase used up ends at once (a timer of 0 would disarm it instead).
         left = max(self.seconds - self.used.get(index, 0.0), 1e-6)
-        signal.setitimer(signal.ITIMER_PROF, left)
+        # What the timer had left for the document it was on tells what that one
+        # took (the CPU time the timer counted: a table built meanwhile with the
+        # clocks stopped is not the document's), with one system call.
+        remaining, _ = signal.setitimer(signal.ITIMER_PROF, left)
+        if self.index is not None:
+            self.used[self.index] = self.used.get(self.index, 0.0) + self.armed - remaining
+        self.index, self.armed = index, left
 
 
 def _watch(config: Config, progress: Any) -> Watch:
