@@ -70,7 +70,8 @@ cpdef bint ascii_words(str text) except -1
 @cython.locals(n=Py_ssize_t, m=Py_ssize_t, n_words=Py_ssize_t, sent=Py_ssize_t,
                commas=Py_ssize_t, digits=Py_ssize_t, caps=Py_ssize_t, nav=Py_ssize_t,
                nav_from=Py_ssize_t, p=Py_ssize_t, o=cython.uint, url=bint, prev_word=bint,
-               end=bint, out=bytearray, c=Py_UCS4)
+               end=bint, out=bytearray, buf=cython.uchar[::1], c=Py_UCS4, prev=cython.uint,
+               prev2=cython.uint, tail=cython.ulonglong, low64=cython.ulonglong)
 cpdef tuple ascii_line(str text)
 
 
@@ -136,7 +137,7 @@ cpdef list stop_counts(const cython.uint[::1] ids, list n_words,
 cpdef bytes key_classes(object is_edge)
 
 
-cdef cython.uint _key_flags(const unsigned char[::1] classes, cython.uint o) noexcept
+cdef Py_ssize_t _key_index(cython.uint o) noexcept
 
 
 @cython.locals(out=bytearray, m=Py_ssize_t, o=cython.uint, c=Py_UCS4)

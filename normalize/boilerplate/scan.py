@@ -579,6 +579,7 @@ def ascii_line(text: str) -> tuple[int, str, bool, int, int, int, int, bool, int
     """
     n = len(text)
     out = bytearray(n)
+    buf = out  # compiled, a typed view: written in place
     m = 0
     n_words = 0
     sent = 0
@@ -590,54 +591,70 @@ def ascii_line(text: str) -> tuple[int, str, bool, int, int, int, int, bool, int
     nav_from = 0  # where a separator may start (after the last one's space)
     prev_word = False
     # The characters by iteration (compiled: read in place, the string's kind
-    # looked at once) and their offsets counted beside them.
+    # looked at once) and their offsets counted beside them. What the patterns
+    # see after a character is looked for at the character after it, from the
+    # characters before it: the last two (prev, prev2), and the last eight
+    # ASCII ones as bytes of a number (``tail``: 0 for any other), which the
+    # URLs' beginnings end.
+    prev = 0
+    prev2 = 0
+    tail = 0
+    low64 = 0xFFFFFFFFFFFFFFFF  # a C number compiled: the literal would be an object
     p = -1
     for c in text:
         p += 1
         o = ord(c)
-        if not url and (o == 104 or o == 119):  # "h", "w"
-            url = (
-                _has(text, p, n, "http://")
-                or _has(text, p, n, "https://")
-                or _has(text, p, n, "www.")
-            )
+        tail = ((tail << 8) | (o if o < 128 else 0)) & low64
         if _is_word(o):
             if not prev_word:
                 if n_words:
-                    out[m] = 0
+                    buf[m] = 0
                     m += 1
                 n_words += 1
                 if 65 <= o <= 90:
                     caps += 1
             if 65 <= o <= 90:
-                out[m] = o + 32
+                buf[m] = o + 32
             else:
-                out[m] = o
+                buf[m] = o
             m += 1
             if 48 <= o <= 57:
                 digits += 1
             prev_word = True
+            prev2 = prev
+            prev = o
             continue
         prev_word = False
-        if _is_sent_end(o):
-            if p + 1 == n or _is_space(ord(text[p + 1])):
+        if _is_space(o):
+            if _is_sent_end(prev):  # a sentence's end before a space
                 sent += 1
-            if o == 46 and not url and _has(text, p, n, ".com"):
-                url = p + 4 == n or not _is_gp_word(ord(text[p + 4]))
+            if (
+                p - 2 >= nav_from
+                and (prev == 124 or prev == 0x2022)  # "|", "•"
+                and _is_space(prev2)
+            ):
+                nav += 1
+                nav_from = p + 1
+        elif _is_sent_end(o):
+            if o == 46 and not url:
+                if (tail & 0xFFFFFFFF) == 0x7777772E:  # "www."
+                    url = True
+                elif _has(text, p, n, ".com"):
+                    url = p + 4 == n or not _is_gp_word(ord(text[p + 4]))
         elif o == 44 or o == 59:
             commas += 1
         elif o == 64:
             if not url and p + 1 < n and _is_gp_word(ord(text[p + 1])):
                 url = True
-        elif _is_space(o):
-            if (
-                p >= nav_from
-                and p + 2 < n
-                and (text[p + 1] == "|" or text[p + 1] == "\u2022")
-                and _is_space(ord(text[p + 2]))
-            ):
-                nav += 1
-                nav_from = p + 3
+        elif o == 47 and (
+            (tail & 0xFFFFFFFFFFFFFF) == 0x687474703A2F2F  # "http://"
+            or tail == 0x68747470733A2F2F  # "https://"
+        ):
+            url = True
+        prev2 = prev
+        prev = o
+    if n and _is_sent_end(prev):  # a sentence's end at the line's end
+        sent += 1
     end = _ends_sentence(text, n) or (n > 0 and text[n - 1] == "\n" and _ends_sentence(text, n - 1))
     return n_words, out[:m].decode("ascii"), end, sent, commas, digits, caps, url, nav
 
@@ -776,36 +793,44 @@ def unicode_line(text: str, flags: Buffer) -> tuple:
 
 
 #: The characters :func:`ascii_analysis` reads: ASCII (0-127), then General
-#: Punctuation (U+2000-U+206F) at 128 onwards; :func:`key_classes` flags each.
+#: Punctuation (U+2000-U+206F) at 128 onwards; :func:`key_classes` flags each,
+#: and has a last entry (:data:`KEY_OTHER`), no flag, for any other character.
 GP_FIRST = 0x2000
 GP_END = 0x2070
+KEY_OTHER = 240
 KEY_SPACE = 1  # whitespace to ``str.split``: runs of it become one space
 KEY_EDGE = 2  # stripped at a key's edges (``langpacks._PHRASE_EDGE``)
 
 
 def key_classes(is_edge: Any) -> bytes:
     """The flags of :func:`ascii_analysis`' characters (:data:`KEY_SPACE`,
-    :data:`KEY_EDGE`), ``is_edge(c)`` saying whether ``c`` is an edge character.
+    :data:`KEY_EDGE`), ``is_edge(c)`` saying whether ``c`` is an edge character,
+    and 0 for the others (the last byte, :data:`KEY_OTHER`).
 
     >>> classes = key_classes(lambda c: not c.isalnum())
-    >>> classes[ord(" ")], classes[ord(".")], classes[ord("a")], classes[128 + 0x03]
-    (3, 2, 0, 3)
+    >>> classes[ord(" ")], classes[ord(".")], classes[ord("a")], classes[128 + 0x03], len(classes)
+    (3, 2, 0, 3, 241)
     """
     out = bytearray()
     for o in (*range(128), *range(GP_FIRST, GP_END)):
         c = chr(o)
         out.append((KEY_SPACE if c.isspace() else 0) | (KEY_EDGE if is_edge(c) else 0))
+    out.append(0)  # KEY_OTHER
     return bytes(out)
 
 
-def _key_flags(classes: bytes, o: int) -> int:
-    """The :func:`key_classes` flags of an ASCII or General Punctuation character."""
+def _key_index(o: int) -> int:
+    """Where the :func:`key_classes` flags of code point ``o`` are: its own entry for
+    an ASCII or General Punctuation character, :data:`KEY_OTHER` for any other.
+    (An index, not the flags: compiled, the table is read where it is in hand
+    rather than handed to a function as a typed view, a copy of the view each
+    character.)"""
     # Literals: the module's names are Python objects to the compiled code.
     if o < 128:
-        return classes[o]
+        return o
     if 0x2000 <= o < 0x2070:  # GP_FIRST <= o < GP_END
-        return classes[o - 0x1F80]  # o - GP_FIRST + 128
-    return 0  # no other character is read from the table (ascii_analysis refuses them)
+        return o - 0x1F80  # o - GP_FIRST + 128
+    return 240  # KEY_OTHER: no other character has an entry (ascii_analysis refuses them)
 
 
 def _lowered(key: str) -> str:
@@ -853,11 +878,13 @@ def ascii_analysis(text: str, classes: bytes, log1p: Any) -> tuple[str, int, str
     ('share this | now', 3, False, 1)
     """
     n = len(text)
+    if len(classes) != 241:  # the compiled core does not check its reads
+        raise ValueError(f"the classes of 240 characters and KEY_OTHER are 241, not {len(classes)}")
     lo = 0
-    while lo < n and _key_flags(classes, ord(text[lo])):
+    while lo < n and classes[_key_index(ord(text[lo]))]:
         lo += 1
     hi = n
-    while hi > lo and _key_flags(classes, ord(text[hi - 1])):
+    while hi > lo and classes[_key_index(ord(text[hi - 1]))]:
         hi -= 1
     collapse = False
     upper = False
@@ -868,7 +895,7 @@ def ascii_analysis(text: str, classes: bytes, log1p: Any) -> tuple[str, int, str
         if o >= 128 and not 0x2000 <= o < 0x2070:
             # Flagged 0, so between lo and hi: every character is checked.
             raise ValueError(f"{c!r} is neither ASCII nor General Punctuation")
-        if _key_flags(classes, o) & 1:  # KEY_SPACE
+        if classes[_key_index(o)] & 1:  # KEY_SPACE
             if o != 32 or gap:
                 collapse = True
             gap = True
