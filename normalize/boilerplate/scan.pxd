@@ -11,7 +11,7 @@ cimport cython
                wide=cython.ulonglong, m=cython.ulonglong, s1_a=cython.ulonglong,
                ad_lo=cython.ulonglong, ad_hi=cython.ulonglong, h=cython.ulonglong,
                j=Py_ssize_t, slot=Py_ssize_t, q=Py_ssize_t, r=Py_ssize_t, seen=bint,
-               b=Py_ssize_t)
+               b=Py_ssize_t, ws=Py_ssize_t)
 cpdef Py_ssize_t shingle_sketch(const unsigned char[::1] data, const Py_ssize_t[::1] starts,
                                 Py_ssize_t n_lines, Py_ssize_t shingle_words, Py_ssize_t size,
                                 const cython.uint[::1] table, Py_ssize_t[::1] ring,

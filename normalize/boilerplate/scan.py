@@ -130,6 +130,7 @@ def shingle_sketch(
         ring[2] = 0
         ring[3] = 0
         w = 0  # the word being read
+        ws = 0  # its place in the ring (w modulo shingle_words, kept without a division)
         reduce_at = lo + 1048576
         p = lo
         while True:
@@ -148,13 +149,18 @@ def shingle_sketch(
             # or the whole line, which has fewer words than a shingle (word 0's
             # start is still in the ring).
             if w + 1 >= shingle_words or p == hi:
-                at = 4 * ((w + 1 - shingle_words) % shingle_words) if w + 1 >= shingle_words else 0
+                # The shingle's first word is w + 1 - shingle_words, which is w + 1 in
+                # the ring (the slot after w's).
+                at = 4 * (ws + 1 if ws + 1 < shingle_words else 0) if w + 1 >= shingle_words else 0
                 a = ring[at]
                 length = p - a
                 # The register at a, less the initial one, carried past the
                 # shingle's bytes as zeros: eight at a time (the tables of a byte
                 # followed by 7 to 4 zeros; the zero bytes' own entries are 0),
-                # then one by one.
+                # then the last 1 to 7 in one step: a register's four bytes
+                # carried past k zeros are the tables of a byte followed by k - 1,
+                # k - 2... zeros, and for k < 4, what is left of the register
+                # shifted by k bytes (the same bits as k steps of one byte).
                 x = ring[at + 1] ^ ones
                 k = length
                 while k >= 8:
@@ -165,9 +171,24 @@ def shingle_sketch(
                         ^ table[1024 + (x >> 24)]
                     )
                     k -= 8
-                while k > 0:
+                if k >= 4:
+                    x = (
+                        table[256 * (k - 1) + (x & 0xFF)]
+                        ^ table[256 * (k - 2) + ((x >> 8) & 0xFF)]
+                        ^ table[256 * (k - 3) + ((x >> 16) & 0xFF)]
+                        ^ table[256 * (k - 4) + (x >> 24)]
+                    )
+                elif k == 3:
+                    x = (
+                        table[512 + (x & 0xFF)]
+                        ^ table[256 + ((x >> 8) & 0xFF)]
+                        ^ table[(x >> 16) & 0xFF]
+                        ^ (x >> 24)
+                    )
+                elif k == 2:
+                    x = table[256 + (x & 0xFF)] ^ table[(x >> 8) & 0xFF] ^ (x >> 16)
+                elif k == 1:
                     x = table[x & 0xFF] ^ (x >> 8)
-                    k -= 1
                 wide = crc ^ x ^ ones  # 64 bits wide (compiled) before the shift
                 # A hash whose CRC half is above that of the largest kept hash is above it
                 # whatever its Adler-32 half: only the others need that one.
@@ -223,7 +244,8 @@ def shingle_sketch(
             s2 += s1
             p += 1
             w += 1
-            at = 4 * (w % shingle_words)
+            ws = ws + 1 if ws + 1 < shingle_words else 0
+            at = 4 * ws
             s1 %= 65521
             s2 %= 65521
             reduce_at = p + 1048576
