@@ -84,9 +84,11 @@ cdef bint _ends_any_sentence(str text, Py_ssize_t end)
 
 
 @cython.locals(n=Py_ssize_t, p=Py_ssize_t, o=cython.uint, f=cython.uint, prev=cython.uint,
-               sep=cython.uint, pieces=list, n_words=Py_ssize_t, sent=Py_ssize_t,
-               commas=Py_ssize_t, digits=Py_ssize_t, caps=Py_ssize_t, nav=Py_ssize_t,
-               nav_from=Py_ssize_t, run=Py_ssize_t, url=bint, end=bint, c=Py_UCS4)
+               prev2=cython.uint, last=cython.uint, tail=cython.ulonglong,
+               low64=cython.ulonglong, out=bytearray, buf=cython.uchar[::1], m=Py_ssize_t,
+               n_words=Py_ssize_t, sent=Py_ssize_t, commas=Py_ssize_t, digits=Py_ssize_t,
+               caps=Py_ssize_t, nav=Py_ssize_t, nav_from=Py_ssize_t, in_word=bint, url=bint,
+               end=bint, joined=str, c=Py_UCS4)
 cpdef tuple unicode_line(str text, const unsigned char[::1] flags)
 
 

@@ -751,7 +751,12 @@ def unicode_line(text: str, flags: Buffer) -> tuple:
         o = ord(c)
         if not flags[o] & 0x80:  # CHAR_SEEN
             return -1, o
-    pieces = []
+    # The words are written as they are read, a NUL between two, each code point
+    # as four bytes (UTF-32), decoded once: no string per word. A line has at
+    # most n words and n - 1 NULs.
+    out = bytearray(8 * n)
+    buf = out  # compiled, a typed view: written in place
+    m = 0
     n_words = 0
     sent = 0
     commas = 0
@@ -760,58 +765,79 @@ def unicode_line(text: str, flags: Buffer) -> tuple:
     url = False
     nav = 0
     nav_from = 0  # where a separator may start (after the last one's space)
-    run = -1  # where the word being read started
-    prev = 0  # the flags of the character before
+    in_word = False  # whether a run of word characters is being read
+    # What the patterns see after a character is looked for at the character
+    # after it (as in ascii_line): the flags of the last two characters (prev,
+    # prev2), the last one itself, and the last eight ASCII ones as the bytes
+    # of a number (``tail``: 0 for any other).
+    prev = 0
+    prev2 = 0
+    last = 0
+    tail = 0
+    low64 = 0xFFFFFFFFFFFFFFFF  # a C number compiled: the literal would be an object
     p = -1
     for c in text:
         p += 1
         o = ord(c)
         f = flags[o]
-        if f & 2:  # CHAR_CJK
-            if run >= 0:
-                pieces.append(text[run:p])
-                run = -1
-            pieces.append(c)
-        elif f & 1:  # CHAR_WORD
-            if run < 0:
-                run = p
-        elif run >= 0:
-            pieces.append(text[run:p])
-            run = -1
+        tail = ((tail << 8) | (o if o < 128 else 0)) & low64
+        if f & 3:  # CHAR_WORD or CHAR_CJK: a word's character
+            if not in_word or f & 2:  # a new word (each Han or kana character is one)
+                if n_words:
+                    buf[m] = 0
+                    buf[m + 1] = 0
+                    buf[m + 2] = 0
+                    buf[m + 3] = 0
+                    m += 4
+                n_words += 1
+            buf[m] = o & 0xFF
+            buf[m + 1] = (o >> 8) & 0xFF
+            buf[m + 2] = o >> 16
+            buf[m + 3] = 0
+            m += 4
+            in_word = not f & 2
+        else:
+            in_word = False
         if f & 16:  # CHAR_DIGIT
             digits += 1
         if f & 32 and not prev & 1:  # a capital after no word character
             caps += 1
-        prev = f
-        if not url and (o == 104 or o == 119):  # "h", "w"
-            url = (
-                _has(text, p, n, "http://")
-                or _has(text, p, n, "https://")
-                or _has(text, p, n, "www.")
-            )
-        if _is_stop(o):
-            if p + 1 == n or flags[ord(text[p + 1])] & 4:  # CHAR_SPACE
+        if f & 4:  # CHAR_SPACE
+            if _is_stop(last):  # a sentence's end before a space
                 sent += 1
-            if o == 46 and not url and _has(text, p, n, ".com"):
-                url = p + 4 == n or not flags[ord(text[p + 4])] & 8  # CHAR_W
+            if (
+                p - 2 >= nav_from
+                and prev2 & 4  # CHAR_SPACE
+                and (last == 124 or last == 0x2022 or last == 0xB7)  # "|", "•", "·"
+            ):
+                nav += 1
+                nav_from = p + 1
+        elif _is_stop(o):
+            if o == 46 and not url:
+                if (tail & 0xFFFFFFFF) == 0x7777772E:  # "www."
+                    url = True
+                elif _has(text, p, n, ".com"):
+                    url = p + 4 == n or not flags[ord(text[p + 4])] & 8  # CHAR_W
         elif o == 44 or o == 59 or o == 0x060C or o == 0x3001 or o == 0xFF0C or o == 0x061B:
             commas += 1
         elif o == 64:
             if not url and p + 1 < n and flags[ord(text[p + 1])] & 8:  # CHAR_W
                 url = True
-        elif f & 4:  # CHAR_SPACE
-            if p >= nav_from and p + 2 < n and flags[ord(text[p + 2])] & 4:
-                sep = ord(text[p + 1])
-                if sep == 124 or sep == 0x2022 or sep == 0xB7:  # "|", "•", "·"
-                    nav += 1
-                    nav_from = p + 3
-    if run >= 0:
-        pieces.append(text[run:n])
-    n_words = len(pieces)
+        elif o == 47 and (
+            (tail & 0xFFFFFFFFFFFFFF) == 0x687474703A2F2F  # "http://"
+            or tail == 0x68747470733A2F2F  # "https://"
+        ):
+            url = True
+        prev2 = prev
+        prev = f
+        last = o
+    if n and _is_stop(last):  # a sentence's end at the line's end
+        sent += 1
     end = _ends_any_sentence(text, n) or (
         n > 0 and text[n - 1] == "\n" and _ends_any_sentence(text, n - 1)
     )
-    return n_words, "\x00".join(pieces), end, sent, commas, digits, caps, url, nav
+    joined = out[:m].decode("utf-32-le", "surrogatepass")
+    return n_words, joined, end, sent, commas, digits, caps, url, nav
 
 
 #: The characters :func:`ascii_analysis` reads: ASCII (0-127), then General
