@@ -2,6 +2,9 @@
 # setup.py compiles that module with these declarations; interpreted, this
 # file is not read.
 cimport cython
+from libc.string cimport memmove
+
+cdef bint compiled
 
 
 @cython.locals(n=Py_ssize_t, li=Py_ssize_t, lo=Py_ssize_t, hi=Py_ssize_t, p=Py_ssize_t,

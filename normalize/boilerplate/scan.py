@@ -23,6 +23,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+try:
+    import cython
+except ImportError:  # interpreted where Cython is not installed
+    compiled = False
+else:
+    # Compiled, Cython makes this a constant: True.
+    compiled = cython.compiled
+
 if TYPE_CHECKING:
     from typing import Any
 
@@ -207,12 +215,15 @@ def shingle_sketch(
                         # shingle with the same hash has the same bytes.
                         j = 0
                         b = n
-                        while j < b:
-                            q = (j + b) // 2
-                            if hashes[q] > h:
-                                b = q
-                            else:
-                                j = q + 1
+                        while b > 1:
+                            # hashes[j : j + b] holds the first one above h, or it
+                            # is hashes[j + b]; halved without a branch to guess
+                            # (compiled, a conditional move).
+                            q = b // 2
+                            j = j + q if hashes[j + q] <= h else j
+                            b -= q
+                        if b == 1 and hashes[j] <= h:
+                            j += 1
                         slot = j
                         seen = False
                         j -= 1
@@ -228,12 +239,27 @@ def shingle_sketch(
                         if not seen:
                             if n < size:
                                 n += 1
-                            j = n - 1
-                            while j > slot:
-                                hashes[j] = hashes[j - 1]
-                                spans[2 * j] = spans[2 * j - 2]
-                                spans[2 * j + 1] = spans[2 * j - 1]
-                                j -= 1
+                            # The kept hashes and spans after the slot move up one
+                            # (the last one out when all size are kept): compiled,
+                            # one memmove each, not a step per item.
+                            if compiled:
+                                memmove(  # type: ignore[name-defined]  # noqa: F821
+                                    cython.address(hashes[slot + 1]),
+                                    cython.address(hashes[slot]),
+                                    (n - 1 - slot) * cython.sizeof(cython.ulonglong),
+                                )
+                                memmove(  # type: ignore[name-defined]  # noqa: F821
+                                    cython.address(spans[2 * slot + 2]),
+                                    cython.address(spans[2 * slot]),
+                                    (n - 1 - slot) * 2 * cython.sizeof(cython.Py_ssize_t),
+                                )
+                            else:
+                                j = n - 1
+                                while j > slot:
+                                    hashes[j] = hashes[j - 1]
+                                    spans[2 * j] = spans[2 * j - 2]
+                                    spans[2 * j + 1] = spans[2 * j - 1]
+                                    j -= 1
                             hashes[slot] = h
                             spans[2 * slot] = a
                             spans[2 * slot + 1] = p
