@@ -3,6 +3,7 @@
 # file is not read.
 cimport cython
 from libc.string cimport memmove
+from libc.math cimport exp as c_exp, log1p as c_log1p
 
 cdef bint compiled
 
@@ -33,6 +34,8 @@ cpdef list content_probabilities(list names, const Py_ssize_t[::1] cols1,
 
 @cython.locals(e=double)
 cdef double _sigmoid(double z, object exp) except? -1.0
+cdef double _exp(double x, object exp) except? -1.0
+cdef double _log1p(double x, object log1p) except? -1.0
 
 
 @cython.locals(n=Py_ssize_t, i=Py_ssize_t, f=dict)

@@ -407,9 +407,26 @@ def content_probabilities(
 def _sigmoid(z: float, exp: Any) -> float:
     """The logistic function of ``z`` with ``exp`` (``math.exp``), as the model computes it."""
     if z >= 0:
-        return 1.0 / (1.0 + exp(-z))
-    e = exp(z)
+        return 1.0 / (1.0 + _exp(-z, exp))
+    e = _exp(z, exp)
     return e / (1.0 + e)
+
+
+def _exp(x: float, exp: Any) -> float:
+    """``exp(x)`` of the caller's ``math.exp``: compiled, the C library's ``exp``, which
+    ``math.exp`` calls (the same float), without a call of a Python function."""
+    if compiled:
+        return c_exp(x)  # type: ignore[name-defined]  # noqa: F821
+    return exp(x)
+
+
+def _log1p(x: float, log1p: Any) -> float:
+    """``log1p(x)`` of the caller's ``math.log1p``: compiled, the C library's ``log1p``,
+    which ``math.log1p`` calls (for 0.0 too: it returns its argument, as the C
+    function does), without a call of a Python function."""
+    if compiled:
+        return c_log1p(x)  # type: ignore[name-defined]  # noqa: F821
+    return log1p(x)
 
 
 def add_context(feats: list[dict[str, float]], probs: list[float]) -> None:
@@ -1035,11 +1052,11 @@ def base_features(
     (1.0, 1.0, 0.6931471805599453, 0.5, 0.0, 0.5, 0.0, 3.0)
     """
     return (
-        log1p(n),
-        log1p(nw),
+        _log1p(n, log1p),
+        _log1p(nw, log1p),
         1.0 if nw < 4 else 0.0,
         1.0 if end else 0.0,
-        log1p(n_sent),
+        _log1p(n_sent, log1p),
         (min(1.0, float(n_comma) / nw) if nw else 0.0),
         float(n_digit) / n if n else 0.0,
         float(n_caps) / nw if nw else 0.0,
@@ -1478,7 +1495,7 @@ def text_features(
                 if abs(ahead) > abs(here):
                     break
                 j += 1
-            dist = log1p(abs(prose_idx[j] - i))
+            dist = _log1p(abs(prose_idx[j] - i), log1p)
         else:
             dist = 5.0
         lo = i - 3 if i >= 3 else 0
