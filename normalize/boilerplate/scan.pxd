@@ -171,14 +171,17 @@ cpdef tuple base_features(Py_ssize_t n, Py_ssize_t nw, bint end, Py_ssize_t n_se
 cdef bint _splits(cython.uint o) noexcept
 
 
-@cython.locals(key=cython.ulonglong, p=Py_ssize_t, o=cython.uint)
-cdef cython.ulonglong _affix(str text, Py_ssize_t a) except? 0
+cdef cython.uint _folded(cython.uint o) noexcept
+
+
+cpdef bint icon_labels(str text) except -1
 
 
 @cython.locals(n=Py_ssize_t, n_toks=Py_ssize_t, m=Py_ssize_t, k=Py_ssize_t, a=Py_ssize_t,
                p=Py_ssize_t, o=cython.uint, c=Py_UCS4, need=double,
                h1=cython.ulonglong, h2=cython.ulonglong, t1=cython.ulonglong, t2=cython.ulonglong,
-               head=cython.ulonglong, tail=cython.ulonglong,
+               head=cython.ulonglong, tail=cython.ulonglong, roll=cython.ulonglong,
+               first=cython.ulonglong, low64=cython.ulonglong,
                hc1=Py_ssize_t, hc2=Py_ssize_t, tc1=Py_ssize_t, tc2=Py_ssize_t,
                hn1=Py_ssize_t, hn2=Py_ssize_t, tn1=Py_ssize_t, tn2=Py_ssize_t)
-cpdef bint icon_labels(str text) except -1
+cdef bint _icon_strip(str text) except -1

@@ -1024,7 +1024,7 @@ def line_analysis(text: str, classes: bytes, log1p: Any) -> tuple | None:
     if not text.isascii() and not ascii_words(text):
         return None
     key, nw, folded, base, end = ascii_analysis(text, classes, log1p)
-    return key, nw, folded, base, (not end and icon_labels(text))
+    return key, nw, folded, base, (not end and _icon_strip(text))
 
 
 def base_features(
@@ -1082,16 +1082,10 @@ def _splits(o: int) -> bool:
     )
 
 
-def _affix(text: str, a: int) -> int:
-    """The four characters ``text[a : a + 4]`` casefolded (only ASCII capitals change
-    there), one number: 16 bits each, as General Punctuation needs."""
-    key = 0
-    for p in range(a, a + 4):
-        o = ord(text[p])
-        if 65 <= o <= 90:
-            o += 32
-        key = (key << 16) | o
-    return key
+def _folded(o: int) -> int:
+    """A character of ASCII or General Punctuation casefolded (only ASCII capitals
+    change there)."""
+    return o + 32 if 65 <= o <= 90 else o
 
 
 def icon_labels(text: str) -> bool:
@@ -1111,9 +1105,14 @@ def icon_labels(text: str) -> bool:
     >>> icon_labels("The nation's station ran a relation of the situation and information")
     False
     """
-    n = len(text)
     if not ascii_words(text):  # the compiled core reads no other text
         raise ValueError("the text has a character neither ASCII nor General Punctuation")
+    return _icon_strip(text)
+
+
+def _icon_strip(text: str) -> bool:
+    """:func:`icon_labels` of text the caller has checked (:func:`line_analysis` has)."""
+    n = len(text)
     if n < 11:
         return False  # six tokens and the five spaces between them
     # First pass: the tokens, the long ones, and each kind's two candidate affixes.
@@ -1122,17 +1121,30 @@ def icon_labels(text: str) -> bool:
     h1 = h2 = t1 = t2 = 0
     hc1 = hc2 = tc1 = tc2 = 0
     a = -1  # where the token being read started
-    p = 0
-    while p <= n and n_toks < 300:
-        if p < n and not _splits(ord(text[p])):
+    # The characters by iteration (compiled: read in place), a space after the
+    # last one ending the last token, and their offsets counted beside them. A
+    # token's affixes are its first and last four characters casefolded, one
+    # number (16 bits each, as General Punctuation needs): the last four read
+    # (``roll``), kept at the token's fourth (``first``) and at its end.
+    low64 = 0xFFFFFFFFFFFFFFFF  # a C number compiled: the literal would be an object
+    roll = 0
+    first = 0
+    p = -1
+    for c in text + " ":
+        p += 1
+        o = ord(c)
+        if not _splits(o):
             if a < 0:
                 a = p
+            roll = ((roll << 16) | _folded(o)) & low64
+            if p == a + 3:
+                first = roll
         elif a >= 0:
             n_toks += 1
             if p - a >= 6:
                 m += 1
-                head = _affix(text, a)
-                tail = _affix(text, p - 4)
+                head = first
+                tail = roll
                 if hc1 and head == h1:
                     hc1 += 1
                 elif hc2 and head == h2:
@@ -1160,7 +1172,8 @@ def icon_labels(text: str) -> bool:
                     tc1 -= 1
                     tc2 -= 1
             a = -1
-        p += 1
+            if n_toks == 300:
+                break
     if n_toks < 6:
         return False
     need = 0.4 * n_toks
@@ -1170,16 +1183,21 @@ def icon_labels(text: str) -> bool:
     k = 0
     hn1 = hn2 = tn1 = tn2 = 0
     a = -1
-    p = 0
-    while p <= n and k < n_toks:
-        if p < n and not _splits(ord(text[p])):
+    p = -1
+    for c in text + " ":
+        p += 1
+        o = ord(c)
+        if not _splits(o):
             if a < 0:
                 a = p
+            roll = ((roll << 16) | _folded(o)) & low64
+            if p == a + 3:
+                first = roll
         elif a >= 0:
             k += 1
             if p - a >= 6:
-                head = _affix(text, a)
-                tail = _affix(text, p - 4)
+                head = first
+                tail = roll
                 if hc1 and head == h1:
                     hn1 += 1
                 if hc2 and head == h2:
@@ -1189,7 +1207,8 @@ def icon_labels(text: str) -> bool:
                 if tc2 and tail == t2:
                     tn2 += 1
             a = -1
-        p += 1
+            if k == n_toks:
+                break
     return hn1 >= need or hn2 >= need or tn1 >= need or tn2 >= need
 
 
