@@ -148,7 +148,7 @@ cpdef bytes key_classes(object is_edge)
 cdef Py_ssize_t _key_index(cython.uint o) noexcept
 
 
-@cython.locals(out=bytearray, m=Py_ssize_t, o=cython.uint, c=Py_UCS4)
+@cython.locals(out=bytearray, buf=cython.uchar[::1], m=Py_ssize_t, o=cython.uint, c=Py_UCS4)
 cdef str _lowered(str key)
 
 

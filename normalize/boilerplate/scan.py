@@ -935,13 +935,12 @@ def _lowered(key: str) -> str:
     'don\u2019t stop\u2026'
     """
     out = bytearray(2 * len(key))
+    buf = out  # compiled, a typed view: written in place
     m = 0
     for c in key:
-        o = ord(c)
-        if 65 <= o <= 90:
-            o += 32
-        out[m] = o & 0xFF
-        out[m + 1] = o >> 8
+        o = _folded(ord(c))
+        buf[m] = o & 0xFF
+        buf[m + 1] = o >> 8
         m += 2
     return out.decode("utf-16-le")
 
