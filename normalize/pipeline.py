@@ -477,7 +477,7 @@ def gather_evidence(works: Sequence[Work | None], config: Config, ctx: Context) 
         units: dict[int, set[str]] = defaultdict(set)
         for work, (first, why) in zip(group_works, firsts, strict=True):
             assert work.page is not None and work.doc is not None
-            units[first] |= boilerplate.repeat_keys(work.page, lines=work.lines)
+            units[first] |= boilerplate.repeat_keys(work.page, config.boilerplate, lines=work.lines)
             if why:
                 original = group_works[first].raw
                 note = ErrorRecord(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from unittest import mock
 
@@ -10,7 +11,7 @@ from hypothesis import strategies as st
 
 from normalize.boilerplate import repeats
 from normalize.boilerplate.repeats import SKETCH_SIZE, find_duplicates, sketch_similarity
-from normalize.config import BoilerplateConfig
+from normalize.config import BoilerplateConfig, Config
 from normalize.document import BOILERPLATE, RawDocument
 from normalize.pipeline import process_batch
 
@@ -208,3 +209,26 @@ def test_candidate_pairs_are_those_of_counting_each_shared_hash(
         assume(False)
     with mock.patch.object(repeats, "_PAIR_ROWS", rows):
         assert repeats._candidate_pairs(sketches, threshold) == expected
+
+
+def test_the_evidence_pass_keeps_the_runs_bound_on_the_words_of_repeated_chrome() -> None:
+    """A line longer than ``repeat_max_words`` (the run's, not the default's) is never
+    chrome repeated across a source: the evidence pass collects the pages' keys with
+    the run's configuration."""
+    crumb = "Garden tips"  # two words, on every page of the source (too few for a title)
+    raws = [
+        RawDocument(id=name, source=f"site/{name}", data=f"{crumb}\n\n{body}", format="text")
+        for name, body in (("a.txt", ARTICLE[0]), ("b.txt", OTHER[0]), ("c.txt", OTHER[1]))
+    ]
+
+    def repeated(config: Config) -> set[str]:
+        return {
+            s.text.strip()
+            for doc in process_batch(raws, config)
+            for s in doc.segments
+            if s.reason == "repeated"
+        }
+
+    assert crumb in repeated(Config())
+    bound = Config(boilerplate=dataclasses.replace(BoilerplateConfig(), repeat_max_words=1))
+    assert crumb not in repeated(bound)

@@ -479,6 +479,14 @@ def test_the_line_scanner_refuses_other_characters(scan: ModuleType, text: str) 
         scan.ascii_analysis(text, features._KEY_CLASSES, math.log1p)
 
 
+@pytest.mark.parametrize("scan", BUILDS)
+def test_the_line_scanner_refuses_a_table_of_classes_of_another_size(scan: ModuleType) -> None:
+    """The key's table has an entry per character and one for any other: a shorter one
+    is an error, not a read past it (the compiled core checks no index)."""
+    with pytest.raises(ValueError, match="are 241, not 240"):
+        scan.ascii_analysis("a\u2003 b", features._KEY_CLASSES[:240], math.log1p)
+
+
 def test_general_punctuation_is_in_nfc_but_for_spaces_and_never_casefolds() -> None:
     """What lets the scanner make a key without NFC and with ASCII casefolding only: the
     characters of General Punctuation that NFC changes are spaces whose NFC forms are

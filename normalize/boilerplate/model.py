@@ -238,16 +238,17 @@ def _find_title(
     return None
 
 
-#: What a word of :data:`tokens._ASCII_WORD` keeps of itself without its digits and
-#: "_": nothing when it has no letter.
-_DROP_DIGITS = str.maketrans("", "", "0123456789_")
+#: What a word of :data:`tokens._ASCII_WORD` loses when only its letters are kept: a
+#: word that had no letter is left empty (deleted from bytes by ``bytes.translate``,
+#: a table in C, where ``str.translate`` looks each character up in a dict).
+_DIGITS = b"0123456789_"
 
 
 def _lettered_words(line: _Line) -> int:
     """How many of the line's words (:attr:`_Line.tokens`) have a letter (``str.isalpha``)
     in them; on a line whose letters and digits are ASCII, from its casefolded words
-    (:attr:`_Line.folded_text`: the tokens, lowered) without a pattern or a string per
-    word: those left empty without their digits and "_" have none.
+    (:attr:`_Line.folded_text`: the tokens, lowered: ASCII) without a pattern or a string
+    per word: those left empty without their digits and "_" have none.
 
     >>> _lettered_words(_Line("The 2 cats_ at 10_000 — ok…")), _lettered_words(_Line("Ça 3 va"))
     (4, 2)
@@ -255,8 +256,9 @@ def _lettered_words(line: _Line) -> int:
     if _ascii_words(line.text):
         if not line.n_words:
             return 0
-        return line.n_words - line.folded_text.translate(_DROP_DIGITS).split("\x00").count("")
-    return sum(any(c.isalpha() for c in w) for w in line.tokens)
+        letters = line.folded_text.encode("ascii").translate(None, _DIGITS)
+        return line.n_words - letters.split(b"\x00").count(b"")
+    return sum(any(map(str.isalpha, w)) for w in line.tokens)
 
 
 def structural_reason(f: Mapping[str, float]) -> str | None:

@@ -2,6 +2,10 @@
 # setup.py compiles that module with these declarations; interpreted, this
 # file is not read.
 cimport cython
+from libc.string cimport memmove
+from libc.math cimport exp as c_exp, log1p as c_log1p
+
+cdef bint compiled
 
 
 @cython.locals(n=Py_ssize_t, li=Py_ssize_t, lo=Py_ssize_t, hi=Py_ssize_t, p=Py_ssize_t,
@@ -11,7 +15,7 @@ cimport cython
                wide=cython.ulonglong, m=cython.ulonglong, s1_a=cython.ulonglong,
                ad_lo=cython.ulonglong, ad_hi=cython.ulonglong, h=cython.ulonglong,
                j=Py_ssize_t, slot=Py_ssize_t, q=Py_ssize_t, r=Py_ssize_t, seen=bint,
-               b=Py_ssize_t)
+               b=Py_ssize_t, ws=Py_ssize_t)
 cpdef Py_ssize_t shingle_sketch(const unsigned char[::1] data, const Py_ssize_t[::1] starts,
                                 Py_ssize_t n_lines, Py_ssize_t shingle_words, Py_ssize_t size,
                                 const cython.uint[::1] table, Py_ssize_t[::1] ring,
@@ -30,6 +34,8 @@ cpdef list content_probabilities(list names, const Py_ssize_t[::1] cols1,
 
 @cython.locals(e=double)
 cdef double _sigmoid(double z, object exp) except? -1.0
+cdef double _exp(double x, object exp) except? -1.0
+cdef double _log1p(double x, object log1p) except? -1.0
 
 
 @cython.locals(n=Py_ssize_t, i=Py_ssize_t, f=dict)
@@ -70,7 +76,8 @@ cpdef bint ascii_words(str text) except -1
 @cython.locals(n=Py_ssize_t, m=Py_ssize_t, n_words=Py_ssize_t, sent=Py_ssize_t,
                commas=Py_ssize_t, digits=Py_ssize_t, caps=Py_ssize_t, nav=Py_ssize_t,
                nav_from=Py_ssize_t, p=Py_ssize_t, o=cython.uint, url=bint, prev_word=bint,
-               end=bint, out=bytearray, c=Py_UCS4)
+               end=bint, out=bytearray, buf=cython.uchar[::1], c=Py_UCS4, prev=cython.uint,
+               prev2=cython.uint, tail=cython.ulonglong, low64=cython.ulonglong)
 cpdef tuple ascii_line(str text)
 
 
@@ -83,9 +90,11 @@ cdef bint _ends_any_sentence(str text, Py_ssize_t end)
 
 
 @cython.locals(n=Py_ssize_t, p=Py_ssize_t, o=cython.uint, f=cython.uint, prev=cython.uint,
-               sep=cython.uint, pieces=list, n_words=Py_ssize_t, sent=Py_ssize_t,
-               commas=Py_ssize_t, digits=Py_ssize_t, caps=Py_ssize_t, nav=Py_ssize_t,
-               nav_from=Py_ssize_t, run=Py_ssize_t, url=bint, end=bint, c=Py_UCS4)
+               prev2=cython.uint, last=cython.uint, tail=cython.ulonglong,
+               low64=cython.ulonglong, out=bytearray, buf=cython.uchar[::1], m=Py_ssize_t,
+               n_words=Py_ssize_t, sent=Py_ssize_t, commas=Py_ssize_t, digits=Py_ssize_t,
+               caps=Py_ssize_t, nav=Py_ssize_t, nav_from=Py_ssize_t, in_word=bint, url=bint,
+               end=bint, joined=str, c=Py_UCS4)
 cpdef tuple unicode_line(str text, const unsigned char[::1] flags)
 
 
@@ -136,10 +145,10 @@ cpdef list stop_counts(const cython.uint[::1] ids, list n_words,
 cpdef bytes key_classes(object is_edge)
 
 
-cdef cython.uint _key_flags(const unsigned char[::1] classes, cython.uint o) noexcept
+cdef Py_ssize_t _key_index(cython.uint o) noexcept
 
 
-@cython.locals(out=bytearray, m=Py_ssize_t, o=cython.uint, c=Py_UCS4)
+@cython.locals(out=bytearray, buf=cython.uchar[::1], m=Py_ssize_t, o=cython.uint, c=Py_UCS4)
 cdef str _lowered(str key)
 
 
@@ -162,14 +171,17 @@ cpdef tuple base_features(Py_ssize_t n, Py_ssize_t nw, bint end, Py_ssize_t n_se
 cdef bint _splits(cython.uint o) noexcept
 
 
-@cython.locals(key=cython.ulonglong, p=Py_ssize_t, o=cython.uint)
-cdef cython.ulonglong _affix(str text, Py_ssize_t a) except? 0
+cdef cython.uint _folded(cython.uint o) noexcept
+
+
+cpdef bint icon_labels(str text) except -1
 
 
 @cython.locals(n=Py_ssize_t, n_toks=Py_ssize_t, m=Py_ssize_t, k=Py_ssize_t, a=Py_ssize_t,
                p=Py_ssize_t, o=cython.uint, c=Py_UCS4, need=double,
                h1=cython.ulonglong, h2=cython.ulonglong, t1=cython.ulonglong, t2=cython.ulonglong,
-               head=cython.ulonglong, tail=cython.ulonglong,
+               head=cython.ulonglong, tail=cython.ulonglong, roll=cython.ulonglong,
+               first=cython.ulonglong, low64=cython.ulonglong,
                hc1=Py_ssize_t, hc2=Py_ssize_t, tc1=Py_ssize_t, tc2=Py_ssize_t,
                hn1=Py_ssize_t, hn2=Py_ssize_t, tn1=Py_ssize_t, tn2=Py_ssize_t)
-cpdef bint icon_labels(str text) except -1
+cdef bint _icon_strip(str text) except -1

@@ -23,6 +23,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+try:
+    import cython
+except ImportError:  # interpreted where Cython is not installed
+    compiled = False
+else:
+    # Compiled, Cython makes this a constant: True.
+    compiled = cython.compiled
+
 if TYPE_CHECKING:
     from typing import Any
 
@@ -130,6 +138,7 @@ def shingle_sketch(
         ring[2] = 0
         ring[3] = 0
         w = 0  # the word being read
+        ws = 0  # its place in the ring (w modulo shingle_words, kept without a division)
         reduce_at = lo + 1048576
         p = lo
         while True:
@@ -148,13 +157,18 @@ def shingle_sketch(
             # or the whole line, which has fewer words than a shingle (word 0's
             # start is still in the ring).
             if w + 1 >= shingle_words or p == hi:
-                at = 4 * ((w + 1 - shingle_words) % shingle_words) if w + 1 >= shingle_words else 0
+                # The shingle's first word is w + 1 - shingle_words, which is w + 1 in
+                # the ring (the slot after w's).
+                at = 4 * (ws + 1 if ws + 1 < shingle_words else 0) if w + 1 >= shingle_words else 0
                 a = ring[at]
                 length = p - a
                 # The register at a, less the initial one, carried past the
                 # shingle's bytes as zeros: eight at a time (the tables of a byte
                 # followed by 7 to 4 zeros; the zero bytes' own entries are 0),
-                # then one by one.
+                # then the last 1 to 7 in one step: a register's four bytes
+                # carried past k zeros are the tables of a byte followed by k - 1,
+                # k - 2... zeros, and for k < 4, what is left of the register
+                # shifted by k bytes (the same bits as k steps of one byte).
                 x = ring[at + 1] ^ ones
                 k = length
                 while k >= 8:
@@ -165,9 +179,24 @@ def shingle_sketch(
                         ^ table[1024 + (x >> 24)]
                     )
                     k -= 8
-                while k > 0:
+                if k >= 4:
+                    x = (
+                        table[256 * (k - 1) + (x & 0xFF)]
+                        ^ table[256 * (k - 2) + ((x >> 8) & 0xFF)]
+                        ^ table[256 * (k - 3) + ((x >> 16) & 0xFF)]
+                        ^ table[256 * (k - 4) + (x >> 24)]
+                    )
+                elif k == 3:
+                    x = (
+                        table[512 + (x & 0xFF)]
+                        ^ table[256 + ((x >> 8) & 0xFF)]
+                        ^ table[(x >> 16) & 0xFF]
+                        ^ (x >> 24)
+                    )
+                elif k == 2:
+                    x = table[256 + (x & 0xFF)] ^ table[(x >> 8) & 0xFF] ^ (x >> 16)
+                elif k == 1:
                     x = table[x & 0xFF] ^ (x >> 8)
-                    k -= 1
                 wide = crc ^ x ^ ones  # 64 bits wide (compiled) before the shift
                 # A hash whose CRC half is above that of the largest kept hash is above it
                 # whatever its Adler-32 half: only the others need that one.
@@ -186,12 +215,15 @@ def shingle_sketch(
                         # shingle with the same hash has the same bytes.
                         j = 0
                         b = n
-                        while j < b:
-                            q = (j + b) // 2
-                            if hashes[q] > h:
-                                b = q
-                            else:
-                                j = q + 1
+                        while b > 1:
+                            # hashes[j : j + b] holds the first one above h, or it
+                            # is hashes[j + b]; halved without a branch to guess
+                            # (compiled, a conditional move).
+                            q = b // 2
+                            j = j + q if hashes[j + q] <= h else j
+                            b -= q
+                        if b == 1 and hashes[j] <= h:
+                            j += 1
                         slot = j
                         seen = False
                         j -= 1
@@ -207,12 +239,27 @@ def shingle_sketch(
                         if not seen:
                             if n < size:
                                 n += 1
-                            j = n - 1
-                            while j > slot:
-                                hashes[j] = hashes[j - 1]
-                                spans[2 * j] = spans[2 * j - 2]
-                                spans[2 * j + 1] = spans[2 * j - 1]
-                                j -= 1
+                            # The kept hashes and spans after the slot move up one
+                            # (the last one out when all size are kept): compiled,
+                            # one memmove each, not a step per item.
+                            if compiled:
+                                memmove(  # type: ignore[name-defined]  # noqa: F821
+                                    cython.address(hashes[slot + 1]),
+                                    cython.address(hashes[slot]),
+                                    (n - 1 - slot) * cython.sizeof(cython.ulonglong),
+                                )
+                                memmove(  # type: ignore[name-defined]  # noqa: F821
+                                    cython.address(spans[2 * slot + 2]),
+                                    cython.address(spans[2 * slot]),
+                                    (n - 1 - slot) * 2 * cython.sizeof(cython.Py_ssize_t),
+                                )
+                            else:
+                                j = n - 1
+                                while j > slot:
+                                    hashes[j] = hashes[j - 1]
+                                    spans[2 * j] = spans[2 * j - 2]
+                                    spans[2 * j + 1] = spans[2 * j - 1]
+                                    j -= 1
                             hashes[slot] = h
                             spans[2 * slot] = a
                             spans[2 * slot + 1] = p
@@ -223,7 +270,8 @@ def shingle_sketch(
             s2 += s1
             p += 1
             w += 1
-            at = 4 * (w % shingle_words)
+            ws = ws + 1 if ws + 1 < shingle_words else 0
+            at = 4 * ws
             s1 %= 65521
             s2 %= 65521
             reduce_at = p + 1048576
@@ -359,9 +407,26 @@ def content_probabilities(
 def _sigmoid(z: float, exp: Any) -> float:
     """The logistic function of ``z`` with ``exp`` (``math.exp``), as the model computes it."""
     if z >= 0:
-        return 1.0 / (1.0 + exp(-z))
-    e = exp(z)
+        return 1.0 / (1.0 + _exp(-z, exp))
+    e = _exp(z, exp)
     return e / (1.0 + e)
+
+
+def _exp(x: float, exp: Any) -> float:
+    """``exp(x)`` of the caller's ``math.exp``: compiled, the C library's ``exp``, which
+    ``math.exp`` calls (the same float), without a call of a Python function."""
+    if compiled:
+        return c_exp(x)  # type: ignore[name-defined]  # noqa: F821
+    return exp(x)
+
+
+def _log1p(x: float, log1p: Any) -> float:
+    """``log1p(x)`` of the caller's ``math.log1p``: compiled, the C library's ``log1p``,
+    which ``math.log1p`` calls (for 0.0 too: it returns its argument, as the C
+    function does), without a call of a Python function."""
+    if compiled:
+        return c_log1p(x)  # type: ignore[name-defined]  # noqa: F821
+    return log1p(x)
 
 
 def add_context(feats: list[dict[str, float]], probs: list[float]) -> None:
@@ -579,6 +644,7 @@ def ascii_line(text: str) -> tuple[int, str, bool, int, int, int, int, bool, int
     """
     n = len(text)
     out = bytearray(n)
+    buf = out  # compiled, a typed view: written in place
     m = 0
     n_words = 0
     sent = 0
@@ -590,54 +656,70 @@ def ascii_line(text: str) -> tuple[int, str, bool, int, int, int, int, bool, int
     nav_from = 0  # where a separator may start (after the last one's space)
     prev_word = False
     # The characters by iteration (compiled: read in place, the string's kind
-    # looked at once) and their offsets counted beside them.
+    # looked at once) and their offsets counted beside them. What the patterns
+    # see after a character is looked for at the character after it, from the
+    # characters before it: the last two (prev, prev2), and the last eight
+    # ASCII ones as bytes of a number (``tail``: 0 for any other), which the
+    # URLs' beginnings end.
+    prev = 0
+    prev2 = 0
+    tail = 0
+    low64 = 0xFFFFFFFFFFFFFFFF  # a C number compiled: the literal would be an object
     p = -1
     for c in text:
         p += 1
         o = ord(c)
-        if not url and (o == 104 or o == 119):  # "h", "w"
-            url = (
-                _has(text, p, n, "http://")
-                or _has(text, p, n, "https://")
-                or _has(text, p, n, "www.")
-            )
+        tail = ((tail << 8) | (o if o < 128 else 0)) & low64
         if _is_word(o):
             if not prev_word:
                 if n_words:
-                    out[m] = 0
+                    buf[m] = 0
                     m += 1
                 n_words += 1
                 if 65 <= o <= 90:
                     caps += 1
             if 65 <= o <= 90:
-                out[m] = o + 32
+                buf[m] = o + 32
             else:
-                out[m] = o
+                buf[m] = o
             m += 1
             if 48 <= o <= 57:
                 digits += 1
             prev_word = True
+            prev2 = prev
+            prev = o
             continue
         prev_word = False
-        if _is_sent_end(o):
-            if p + 1 == n or _is_space(ord(text[p + 1])):
+        if _is_space(o):
+            if _is_sent_end(prev):  # a sentence's end before a space
                 sent += 1
-            if o == 46 and not url and _has(text, p, n, ".com"):
-                url = p + 4 == n or not _is_gp_word(ord(text[p + 4]))
+            if (
+                p - 2 >= nav_from
+                and (prev == 124 or prev == 0x2022)  # "|", "•"
+                and _is_space(prev2)
+            ):
+                nav += 1
+                nav_from = p + 1
+        elif _is_sent_end(o):
+            if o == 46 and not url:
+                if (tail & 0xFFFFFFFF) == 0x7777772E:  # "www."
+                    url = True
+                elif _has(text, p, n, ".com"):
+                    url = p + 4 == n or not _is_gp_word(ord(text[p + 4]))
         elif o == 44 or o == 59:
             commas += 1
         elif o == 64:
             if not url and p + 1 < n and _is_gp_word(ord(text[p + 1])):
                 url = True
-        elif _is_space(o):
-            if (
-                p >= nav_from
-                and p + 2 < n
-                and (text[p + 1] == "|" or text[p + 1] == "\u2022")
-                and _is_space(ord(text[p + 2]))
-            ):
-                nav += 1
-                nav_from = p + 3
+        elif o == 47 and (
+            (tail & 0xFFFFFFFFFFFFFF) == 0x687474703A2F2F  # "http://"
+            or tail == 0x68747470733A2F2F  # "https://"
+        ):
+            url = True
+        prev2 = prev
+        prev = o
+    if n and _is_sent_end(prev):  # a sentence's end at the line's end
+        sent += 1
     end = _ends_sentence(text, n) or (n > 0 and text[n - 1] == "\n" and _ends_sentence(text, n - 1))
     return n_words, out[:m].decode("ascii"), end, sent, commas, digits, caps, url, nav
 
@@ -712,7 +794,12 @@ def unicode_line(text: str, flags: Buffer) -> tuple:
         o = ord(c)
         if not flags[o] & 0x80:  # CHAR_SEEN
             return -1, o
-    pieces = []
+    # The words are written as they are read, a NUL between two, each code point
+    # as four bytes (UTF-32), decoded once: no string per word. A line has at
+    # most n words and n - 1 NULs.
+    out = bytearray(8 * n)
+    buf = out  # compiled, a typed view: written in place
+    m = 0
     n_words = 0
     sent = 0
     commas = 0
@@ -721,91 +808,120 @@ def unicode_line(text: str, flags: Buffer) -> tuple:
     url = False
     nav = 0
     nav_from = 0  # where a separator may start (after the last one's space)
-    run = -1  # where the word being read started
-    prev = 0  # the flags of the character before
+    in_word = False  # whether a run of word characters is being read
+    # What the patterns see after a character is looked for at the character
+    # after it (as in ascii_line): the flags of the last two characters (prev,
+    # prev2), the last one itself, and the last eight ASCII ones as the bytes
+    # of a number (``tail``: 0 for any other).
+    prev = 0
+    prev2 = 0
+    last = 0
+    tail = 0
+    low64 = 0xFFFFFFFFFFFFFFFF  # a C number compiled: the literal would be an object
     p = -1
     for c in text:
         p += 1
         o = ord(c)
         f = flags[o]
-        if f & 2:  # CHAR_CJK
-            if run >= 0:
-                pieces.append(text[run:p])
-                run = -1
-            pieces.append(c)
-        elif f & 1:  # CHAR_WORD
-            if run < 0:
-                run = p
-        elif run >= 0:
-            pieces.append(text[run:p])
-            run = -1
+        tail = ((tail << 8) | (o if o < 128 else 0)) & low64
+        if f & 3:  # CHAR_WORD or CHAR_CJK: a word's character
+            if not in_word or f & 2:  # a new word (each Han or kana character is one)
+                if n_words:
+                    buf[m] = 0
+                    buf[m + 1] = 0
+                    buf[m + 2] = 0
+                    buf[m + 3] = 0
+                    m += 4
+                n_words += 1
+            buf[m] = o & 0xFF
+            buf[m + 1] = (o >> 8) & 0xFF
+            buf[m + 2] = o >> 16
+            buf[m + 3] = 0
+            m += 4
+            in_word = not f & 2
+        else:
+            in_word = False
         if f & 16:  # CHAR_DIGIT
             digits += 1
         if f & 32 and not prev & 1:  # a capital after no word character
             caps += 1
-        prev = f
-        if not url and (o == 104 or o == 119):  # "h", "w"
-            url = (
-                _has(text, p, n, "http://")
-                or _has(text, p, n, "https://")
-                or _has(text, p, n, "www.")
-            )
-        if _is_stop(o):
-            if p + 1 == n or flags[ord(text[p + 1])] & 4:  # CHAR_SPACE
+        if f & 4:  # CHAR_SPACE
+            if _is_stop(last):  # a sentence's end before a space
                 sent += 1
-            if o == 46 and not url and _has(text, p, n, ".com"):
-                url = p + 4 == n or not flags[ord(text[p + 4])] & 8  # CHAR_W
+            if (
+                p - 2 >= nav_from
+                and prev2 & 4  # CHAR_SPACE
+                and (last == 124 or last == 0x2022 or last == 0xB7)  # "|", "•", "·"
+            ):
+                nav += 1
+                nav_from = p + 1
+        elif _is_stop(o):
+            if o == 46 and not url:
+                if (tail & 0xFFFFFFFF) == 0x7777772E:  # "www."
+                    url = True
+                elif _has(text, p, n, ".com"):
+                    url = p + 4 == n or not flags[ord(text[p + 4])] & 8  # CHAR_W
         elif o == 44 or o == 59 or o == 0x060C or o == 0x3001 or o == 0xFF0C or o == 0x061B:
             commas += 1
         elif o == 64:
             if not url and p + 1 < n and flags[ord(text[p + 1])] & 8:  # CHAR_W
                 url = True
-        elif f & 4:  # CHAR_SPACE
-            if p >= nav_from and p + 2 < n and flags[ord(text[p + 2])] & 4:
-                sep = ord(text[p + 1])
-                if sep == 124 or sep == 0x2022 or sep == 0xB7:  # "|", "•", "·"
-                    nav += 1
-                    nav_from = p + 3
-    if run >= 0:
-        pieces.append(text[run:n])
-    n_words = len(pieces)
+        elif o == 47 and (
+            (tail & 0xFFFFFFFFFFFFFF) == 0x687474703A2F2F  # "http://"
+            or tail == 0x68747470733A2F2F  # "https://"
+        ):
+            url = True
+        prev2 = prev
+        prev = f
+        last = o
+    if n and _is_stop(last):  # a sentence's end at the line's end
+        sent += 1
     end = _ends_any_sentence(text, n) or (
         n > 0 and text[n - 1] == "\n" and _ends_any_sentence(text, n - 1)
     )
-    return n_words, "\x00".join(pieces), end, sent, commas, digits, caps, url, nav
+    joined = out[:m].decode("utf-32-le", "surrogatepass")
+    return n_words, joined, end, sent, commas, digits, caps, url, nav
 
 
 #: The characters :func:`ascii_analysis` reads: ASCII (0-127), then General
-#: Punctuation (U+2000-U+206F) at 128 onwards; :func:`key_classes` flags each.
+#: Punctuation (U+2000-U+206F) at 128 onwards; :func:`key_classes` flags each,
+#: and has a last entry (:data:`KEY_OTHER`), no flag, for any other character.
 GP_FIRST = 0x2000
 GP_END = 0x2070
+KEY_OTHER = 240
 KEY_SPACE = 1  # whitespace to ``str.split``: runs of it become one space
 KEY_EDGE = 2  # stripped at a key's edges (``langpacks._PHRASE_EDGE``)
 
 
 def key_classes(is_edge: Any) -> bytes:
     """The flags of :func:`ascii_analysis`' characters (:data:`KEY_SPACE`,
-    :data:`KEY_EDGE`), ``is_edge(c)`` saying whether ``c`` is an edge character.
+    :data:`KEY_EDGE`), ``is_edge(c)`` saying whether ``c`` is an edge character,
+    and 0 for the others (the last byte, :data:`KEY_OTHER`).
 
     >>> classes = key_classes(lambda c: not c.isalnum())
-    >>> classes[ord(" ")], classes[ord(".")], classes[ord("a")], classes[128 + 0x03]
-    (3, 2, 0, 3)
+    >>> classes[ord(" ")], classes[ord(".")], classes[ord("a")], classes[128 + 0x03], len(classes)
+    (3, 2, 0, 3, 241)
     """
     out = bytearray()
     for o in (*range(128), *range(GP_FIRST, GP_END)):
         c = chr(o)
         out.append((KEY_SPACE if c.isspace() else 0) | (KEY_EDGE if is_edge(c) else 0))
+    out.append(0)  # KEY_OTHER
     return bytes(out)
 
 
-def _key_flags(classes: bytes, o: int) -> int:
-    """The :func:`key_classes` flags of an ASCII or General Punctuation character."""
+def _key_index(o: int) -> int:
+    """Where the :func:`key_classes` flags of code point ``o`` are: its own entry for
+    an ASCII or General Punctuation character, :data:`KEY_OTHER` for any other.
+    (An index, not the flags: compiled, the table is read where it is in hand
+    rather than handed to a function as a typed view, a copy of the view each
+    character.)"""
     # Literals: the module's names are Python objects to the compiled code.
     if o < 128:
-        return classes[o]
+        return o
     if 0x2000 <= o < 0x2070:  # GP_FIRST <= o < GP_END
-        return classes[o - 0x1F80]  # o - GP_FIRST + 128
-    return 0  # no other character is read from the table (ascii_analysis refuses them)
+        return o - 0x1F80  # o - GP_FIRST + 128
+    return 240  # KEY_OTHER: no other character has an entry (ascii_analysis refuses them)
 
 
 def _lowered(key: str) -> str:
@@ -819,13 +935,12 @@ def _lowered(key: str) -> str:
     'don\u2019t stop\u2026'
     """
     out = bytearray(2 * len(key))
+    buf = out  # compiled, a typed view: written in place
     m = 0
     for c in key:
-        o = ord(c)
-        if 65 <= o <= 90:
-            o += 32
-        out[m] = o & 0xFF
-        out[m + 1] = o >> 8
+        o = _folded(ord(c))
+        buf[m] = o & 0xFF
+        buf[m + 1] = o >> 8
         m += 2
     return out.decode("utf-16-le")
 
@@ -853,11 +968,13 @@ def ascii_analysis(text: str, classes: bytes, log1p: Any) -> tuple[str, int, str
     ('share this | now', 3, False, 1)
     """
     n = len(text)
+    if len(classes) != 241:  # the compiled core does not check its reads
+        raise ValueError(f"the classes of 240 characters and KEY_OTHER are 241, not {len(classes)}")
     lo = 0
-    while lo < n and _key_flags(classes, ord(text[lo])):
+    while lo < n and classes[_key_index(ord(text[lo]))]:
         lo += 1
     hi = n
-    while hi > lo and _key_flags(classes, ord(text[hi - 1])):
+    while hi > lo and classes[_key_index(ord(text[hi - 1]))]:
         hi -= 1
     collapse = False
     upper = False
@@ -868,7 +985,7 @@ def ascii_analysis(text: str, classes: bytes, log1p: Any) -> tuple[str, int, str
         if o >= 128 and not 0x2000 <= o < 0x2070:
             # Flagged 0, so between lo and hi: every character is checked.
             raise ValueError(f"{c!r} is neither ASCII nor General Punctuation")
-        if _key_flags(classes, o) & 1:  # KEY_SPACE
+        if classes[_key_index(o)] & 1:  # KEY_SPACE
             if o != 32 or gap:
                 collapse = True
             gap = True
@@ -906,7 +1023,7 @@ def line_analysis(text: str, classes: bytes, log1p: Any) -> tuple | None:
     if not text.isascii() and not ascii_words(text):
         return None
     key, nw, folded, base, end = ascii_analysis(text, classes, log1p)
-    return key, nw, folded, base, (not end and icon_labels(text))
+    return key, nw, folded, base, (not end and _icon_strip(text))
 
 
 def base_features(
@@ -934,11 +1051,11 @@ def base_features(
     (1.0, 1.0, 0.6931471805599453, 0.5, 0.0, 0.5, 0.0, 3.0)
     """
     return (
-        log1p(n),
-        log1p(nw),
+        _log1p(n, log1p),
+        _log1p(nw, log1p),
         1.0 if nw < 4 else 0.0,
         1.0 if end else 0.0,
-        log1p(n_sent),
+        _log1p(n_sent, log1p),
         (min(1.0, float(n_comma) / nw) if nw else 0.0),
         float(n_digit) / n if n else 0.0,
         float(n_caps) / nw if nw else 0.0,
@@ -964,16 +1081,10 @@ def _splits(o: int) -> bool:
     )
 
 
-def _affix(text: str, a: int) -> int:
-    """The four characters ``text[a : a + 4]`` casefolded (only ASCII capitals change
-    there), one number: 16 bits each, as General Punctuation needs."""
-    key = 0
-    for p in range(a, a + 4):
-        o = ord(text[p])
-        if 65 <= o <= 90:
-            o += 32
-        key = (key << 16) | o
-    return key
+def _folded(o: int) -> int:
+    """A character of ASCII or General Punctuation casefolded (only ASCII capitals
+    change there)."""
+    return o + 32 if 65 <= o <= 90 else o
 
 
 def icon_labels(text: str) -> bool:
@@ -993,9 +1104,14 @@ def icon_labels(text: str) -> bool:
     >>> icon_labels("The nation's station ran a relation of the situation and information")
     False
     """
-    n = len(text)
     if not ascii_words(text):  # the compiled core reads no other text
         raise ValueError("the text has a character neither ASCII nor General Punctuation")
+    return _icon_strip(text)
+
+
+def _icon_strip(text: str) -> bool:
+    """:func:`icon_labels` of text the caller has checked (:func:`line_analysis` has)."""
+    n = len(text)
     if n < 11:
         return False  # six tokens and the five spaces between them
     # First pass: the tokens, the long ones, and each kind's two candidate affixes.
@@ -1004,17 +1120,30 @@ def icon_labels(text: str) -> bool:
     h1 = h2 = t1 = t2 = 0
     hc1 = hc2 = tc1 = tc2 = 0
     a = -1  # where the token being read started
-    p = 0
-    while p <= n and n_toks < 300:
-        if p < n and not _splits(ord(text[p])):
+    # The characters by iteration (compiled: read in place), a space after the
+    # last one ending the last token, and their offsets counted beside them. A
+    # token's affixes are its first and last four characters casefolded, one
+    # number (16 bits each, as General Punctuation needs): the last four read
+    # (``roll``), kept at the token's fourth (``first``) and at its end.
+    low64 = 0xFFFFFFFFFFFFFFFF  # a C number compiled: the literal would be an object
+    roll = 0
+    first = 0
+    p = -1
+    for c in text + " ":
+        p += 1
+        o = ord(c)
+        if not _splits(o):
             if a < 0:
                 a = p
+            roll = ((roll << 16) | _folded(o)) & low64
+            if p == a + 3:
+                first = roll
         elif a >= 0:
             n_toks += 1
             if p - a >= 6:
                 m += 1
-                head = _affix(text, a)
-                tail = _affix(text, p - 4)
+                head = first
+                tail = roll
                 if hc1 and head == h1:
                     hc1 += 1
                 elif hc2 and head == h2:
@@ -1042,7 +1171,8 @@ def icon_labels(text: str) -> bool:
                     tc1 -= 1
                     tc2 -= 1
             a = -1
-        p += 1
+            if n_toks == 300:
+                break
     if n_toks < 6:
         return False
     need = 0.4 * n_toks
@@ -1052,16 +1182,21 @@ def icon_labels(text: str) -> bool:
     k = 0
     hn1 = hn2 = tn1 = tn2 = 0
     a = -1
-    p = 0
-    while p <= n and k < n_toks:
-        if p < n and not _splits(ord(text[p])):
+    p = -1
+    for c in text + " ":
+        p += 1
+        o = ord(c)
+        if not _splits(o):
             if a < 0:
                 a = p
+            roll = ((roll << 16) | _folded(o)) & low64
+            if p == a + 3:
+                first = roll
         elif a >= 0:
             k += 1
             if p - a >= 6:
-                head = _affix(text, a)
-                tail = _affix(text, p - 4)
+                head = first
+                tail = roll
                 if hc1 and head == h1:
                     hn1 += 1
                 if hc2 and head == h2:
@@ -1071,7 +1206,8 @@ def icon_labels(text: str) -> bool:
                 if tc2 and tail == t2:
                     tn2 += 1
             a = -1
-        p += 1
+            if k == n_toks:
+                break
     return hn1 >= need or hn2 >= need or tn1 >= need or tn2 >= need
 
 
@@ -1377,7 +1513,7 @@ def text_features(
                 if abs(ahead) > abs(here):
                     break
                 j += 1
-            dist = log1p(abs(prose_idx[j] - i))
+            dist = _log1p(abs(prose_idx[j] - i), log1p)
         else:
             dist = 5.0
         lo = i - 3 if i >= 3 else 0
