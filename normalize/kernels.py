@@ -716,6 +716,9 @@ def letter_bonuses(
 
 
 # Word tables: words looked up by their characters, with no string made per word.
+# One format for every table of words: the segmenter's stopwords of a candidate
+# (:func:`word_bonuses`) and the boilerplate stage's stopwords of every pack
+# (:func:`word_columns`).
 #: The hash of a word's code points: ``h = (h * WORD_HASH_MULT + code) & WORD_HASH_MASK``
 #: from ``h = 0`` (a product that fits in 64 bits, so C and Python agree).
 WORD_HASH_MULT = 1000003
@@ -743,14 +746,17 @@ def word_slots(n: int) -> int:
 
 def fill_word_table(words: list[str], cols: list[int], table: Buffer) -> None:
     """Make ``table`` (:func:`word_table_size` items) the table of ``words``, word
-    ``words[w]`` of column ``cols[w]``: what :func:`word_bonuses` looks words up in.
+    ``words[w]`` of column ``cols[w]``: what :func:`word_bonuses` and
+    :func:`word_columns` look words up in.
 
     The table is flat: the number of slots ``m`` (a power of two) and of words
     ``n``; ``m`` slots, each empty (0) or a word's index plus one, at the hash
     of its characters (:data:`WORD_HASH_MULT`) or, when taken, the next free one;
     the words' starts in the characters (``n + 1``, the last their end); their
-    columns (``n``); their code points, one after another. Raises ValueError
-    when a word is given twice or ``cols`` lacks one's column.
+    columns (``n``); their code points, one after another. A lookup compares
+    a word with the few filed at and after its slot, where they are: no
+    string per word looked up, no dictionary. Raises ValueError when a word
+    is given twice or ``cols`` lacks one's column.
     """
     n = len(words)
     m = word_slots(n)
@@ -779,6 +785,86 @@ def fill_word_table(words: list[str], cols: list[int], table: Buffer) -> None:
         if s < 0 or table[WORD_TABLE_HEADER + s] != 0:
             raise ValueError(f"word {word!r} is given twice")
         table[WORD_TABLE_HEADER + s] = w + 1
+
+
+def check_word_table(table: Buffer) -> None:
+    """Raise ValueError unless the header of ``table`` fits it (:func:`fill_word_table`):
+    what a reader of a table checks before it probes (:func:`probe_word` checks
+    the entries it reads against the header)."""
+    size = len(table)
+    if size < WORD_TABLE_HEADER:
+        raise ValueError("not a word table (no header)")
+    m = table[0]
+    n = table[1]
+    if m < 1 or m & (m - 1) or n < 0 or WORD_TABLE_HEADER + m + 2 * n + 1 > size:
+        raise ValueError(f"not a word table ({m} slots, {n} words, {size} items)")
+
+
+def word_columns(
+    texts: list[str], sep: str, table: Buffer, k: int, missing: int, out: Buffer
+) -> int:
+    """The column of each word of ``texts`` in the word table ``table``
+    (:func:`fill_word_table`), in order, to ``out`` (unsigned 32-bit ints: ids);
+    ``missing`` for a word it lacks. Returns the number of words.
+
+    The words of a text are what the character ``sep`` separates (a text of
+    no characters has none; two ``sep`` in a row have an empty word between
+    them). Each word is looked up where it is, hashed as its characters go by:
+    a page's thousands of words cost no string and no dictionary lookup each
+    (the boilerplate stage's stopwords: its lines' casefolded words joined by
+    NUL, looked up in the stopwords of every pack).
+
+    Raises ValueError when the words are more than ``out`` has room for, the
+    table is not one :func:`fill_word_table` made, or a column is not one of ``k``.
+
+    >>> import numpy as np
+    >>> table = np.empty(word_table_size(["the", "of"]), np.intp)
+    >>> fill_word_table(["the", "of"], [3, 5], table)
+    >>> out = np.zeros(4, np.uintc)
+    >>> word_columns(["the\\x00cat", "", "of"], "\\x00", table.data, 9, 0, out.data)
+    3
+    >>> out.tolist()
+    [3, 0, 5, 0]
+    """
+    check_word_table(table)
+    size = len(table)
+    room = len(out)
+    if len(sep) != 1:
+        raise ValueError(f"the separator {sep!r} is not one character")
+    stop = ord(sep)
+    m = 0
+    for i in range(len(texts)):
+        text = texts[i]
+        end = len(text)
+        if end == 0:
+            continue
+        lo = 0
+        pos = 0
+        h = 0
+        for ch in text:
+            code = ord(ch)
+            if code != stop:
+                h = (h * WORD_HASH_MULT + code) & WORD_HASH_MASK
+            else:
+                col = slot_column(probe_word(text, lo, pos, h, table, size), table, k)
+                if col < -1:
+                    word_table_error(text, lo, pos, h, table, size, k)
+                if m < room:  # the compiled core does not check its writes
+                    out[m] = col if col >= 0 else missing
+                m += 1
+                lo = pos + 1
+                h = 0
+            pos += 1
+        # The end of the text ends its last word.
+        col = slot_column(probe_word(text, lo, end, h, table, size), table, k)
+        if col < -1:
+            word_table_error(text, lo, end, h, table, size, k)
+        if m < room:
+            out[m] = col if col >= 0 else missing
+        m += 1
+    if m > room:
+        raise ValueError(f"the texts have {m} words, more than the {room} cells of out")
+    return m
 
 
 def word_hash(text: str, lo: int, hi: int) -> int:
@@ -824,24 +910,35 @@ def probe_word(text: str, lo: int, hi: int, h: int, table: Buffer, size: int) ->
     return -1
 
 
-def stopword_column(text: str, lo: int, hi: int, h: int, table: Buffer, size: int, k: int) -> int:
-    """The column of the word ``text[lo:hi]`` (of hash ``h``) in the word table ``table``
-    (``size`` items, whose header the caller has checked), or -1 when it has none.
+def slot_column(s: int, table: Buffer, k: int) -> int:
+    """The column of the word in slot ``s`` of the word table ``table`` (what
+    :func:`probe_word` found for a word; its header the caller has checked), or -1
+    when the slot is empty (the word is not in the table).
 
-    Raises ValueError when the table is not one :func:`fill_word_table` made (an
-    entry outside it) or the column is not one of ``k``.
+    Below -1 when the table is not one :func:`fill_word_table` made (``s`` is
+    -2: an entry outside it) or the column is not one of ``k``: the caller
+    raises the error (:func:`word_table_error`). Without error handling of
+    their own, the probe and this are small enough to be inline in the loops
+    that look words up.
     """
-    s = probe_word(text, lo, hi, h, table, size)
     if s == -2:
-        raise ValueError("stopwords is not a word table (an entry out of it)")
+        return -2
     if s < 0 or table[WORD_TABLE_HEADER + s] == 0:
         return -1
-    m = table[0]
-    n = table[1]
-    col = table[WORD_TABLE_HEADER + m + n + table[WORD_TABLE_HEADER + s]]
+    col = table[WORD_TABLE_HEADER + table[0] + table[1] + table[WORD_TABLE_HEADER + s]]
     if col < 0 or col >= k:
-        raise ValueError(f"column {col} of word {text[lo:hi]!r} is not one of {k}")
+        return -3
     return col
+
+
+def word_table_error(text: str, lo: int, hi: int, h: int, table: Buffer, size: int, k: int) -> int:
+    """Raise the ValueError of a lookup that :func:`slot_column` found wrong: the
+    table has an entry out of it, or the word ``text[lo:hi]``'s column is not one of ``k``."""
+    s = probe_word(text, lo, hi, h, table, size)
+    if s == -2:
+        raise ValueError("not a word table (an entry out of it)")
+    col = table[WORD_TABLE_HEADER + table[0] + table[1] + table[WORD_TABLE_HEADER + s]]
+    raise ValueError(f"column {col} of word {text[lo:hi]!r} is not one of {k}")
 
 
 def word_bonuses(
@@ -874,13 +971,8 @@ def word_bonuses(
     # checked here.
     if len(hits) < k or len(out) < len(texts) * k:
         raise ValueError(f"hits needs {k} cells and out {len(texts)} rows of {k}")
+    check_word_table(stopwords)
     size = len(stopwords)
-    if size < WORD_TABLE_HEADER:
-        raise ValueError("stopwords is not a word table (no header)")
-    m = stopwords[0]
-    n = stopwords[1]
-    if m < 1 or m & (m - 1) or n < 0 or WORD_TABLE_HEADER + m + 2 * n + 1 > size:
-        raise ValueError(f"stopwords is not a word table ({m} slots, {n} words, {size} items)")
     for j in range(k):
         hits[j] = 0
     for i in range(len(texts)):
@@ -908,7 +1000,9 @@ def word_bonuses(
                         h = 0
                     h = (h * WORD_HASH_MULT + ord(ch)) & WORD_HASH_MASK
                 elif lo >= 0:
-                    col = stopword_column(key, lo, pos, h, stopwords, size, k)
+                    col = slot_column(probe_word(key, lo, pos, h, stopwords, size), stopwords, k)
+                    if col < -1:
+                        word_table_error(key, lo, pos, h, stopwords, size, k)
                     if col >= 0:
                         hits[col] += 1
                         found = True
@@ -918,7 +1012,9 @@ def word_bonuses(
                         break
                 pos += 1
             if lo >= 0 and words < max_words:
-                col = stopword_column(key, lo, pos, h, stopwords, size, k)
+                col = slot_column(probe_word(key, lo, pos, h, stopwords, size), stopwords, k)
+                if col < -1:
+                    word_table_error(key, lo, pos, h, stopwords, size, k)
                 if col >= 0:
                     hits[col] += 1
                     found = True
