@@ -5,7 +5,10 @@ cimport cython
 from cpython.unicode cimport PyUnicode_READ, PyUnicode_KIND, PyUnicode_DATA
 
 
-cdef Py_ssize_t code_at(str text, Py_ssize_t i) noexcept
+# Inline: a loop over characters reads them in place, where a call per character
+# cost as much again as the read. (Cython warns that a declaration should not
+# be inline; in pure-Python mode the .pxd is where a function can be.)
+cdef inline Py_ssize_t code_at(str text, Py_ssize_t i) noexcept
 
 
 @cython.locals(flags=int, marks=Py_ssize_t, ch=Py_UCS4, code=Py_ssize_t, entry=int,

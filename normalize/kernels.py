@@ -43,11 +43,13 @@ from typing import TYPE_CHECKING
 
 try:
     import cython
-except ImportError:  # interpreted where Cython is not installed
-    compiled = False
-else:
-    # Compiled, Cython makes this a constant: True.
-    compiled = cython.compiled
+except ImportError:  # interpreted where Cython is not installed: a stand-in that says so
+    from types import SimpleNamespace
+
+    cython = SimpleNamespace(compiled=False)
+# Compiled, Cython makes this a constant: True. A branch on ``cython.compiled``
+# itself is taken or dropped when Cython compiles the module (``code_at``).
+compiled = cython.compiled
 
 if TYPE_CHECKING:
     from typing import Any
@@ -82,9 +84,9 @@ CANON_TABLE_SIZE = 0x10000
 def code_at(text: str, i: int) -> int:
     """The code point of ``text[i]`` (an index the caller has checked), read in place:
     compiled, no one-character string and no bounds check per character."""
-    if compiled:
-        return PyUnicode_READ(PyUnicode_KIND(text), PyUnicode_DATA(text), i)  # type: ignore[name-defined]  # noqa: F821
-    return ord(text[i])
+    if not cython.compiled:
+        return ord(text[i])
+    return PyUnicode_READ(PyUnicode_KIND(text), PyUnicode_DATA(text), i)  # type: ignore[name-defined]  # noqa: F821
 
 
 def canonical_flags(text: str, table: Buffer, run: int) -> int:
