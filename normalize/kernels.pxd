@@ -205,10 +205,11 @@ cdef Py_ssize_t gap_kind(str text, Py_ssize_t lo, Py_ssize_t hi, bint schemes, b
                          const unsigned long long[::1] info) noexcept
 
 
+# Inline: called per word, a call copied the two tables' memoryviews.
 @cython.locals(i=Py_ssize_t, x=u64, cont=u64)
-cdef Py_ssize_t word_end(str text, Py_ssize_t pos, Py_ssize_t n, u64 script,
-                         const unsigned short[::1] classes,
-                         const unsigned long long[::1] info) noexcept
+cdef inline Py_ssize_t word_end(str text, Py_ssize_t pos, Py_ssize_t n, u64 script,
+                                const unsigned short[::1] classes,
+                                const unsigned long long[::1] info) noexcept
 
 
 @cython.locals(i=Py_ssize_t)
