@@ -9,6 +9,9 @@ from cpython.unicode cimport PyUnicode_READ, PyUnicode_KIND, PyUnicode_DATA
 # cost as much again as the read. (Cython warns that a declaration should not
 # be inline; in pure-Python mode the .pxd is where a function can be.)
 cdef inline Py_ssize_t code_at(str text, Py_ssize_t i) noexcept
+cdef inline int text_kind(str text) noexcept
+cdef inline const void* text_data(str text) noexcept
+cdef inline Py_ssize_t read_at(int kind, const void* data, Py_ssize_t i) noexcept
 
 
 @cython.locals(flags=int, marks=Py_ssize_t, ch=Py_UCS4, code=Py_ssize_t, entry=int,
@@ -207,8 +210,8 @@ cdef Py_ssize_t gap_kind(str text, Py_ssize_t lo, Py_ssize_t hi, bint schemes, b
 
 # Inline: called per word, a call copied the two tables' memoryviews.
 @cython.locals(i=Py_ssize_t, x=u64, cont=u64)
-cdef inline Py_ssize_t word_end(str text, Py_ssize_t pos, Py_ssize_t n, u64 script,
-                                const unsigned short[::1] classes,
+cdef inline Py_ssize_t word_end(int kind, const void* data, Py_ssize_t pos, Py_ssize_t n,
+                                u64 script, const unsigned short[::1] classes,
                                 const unsigned long long[::1] info) noexcept
 
 
@@ -237,7 +240,7 @@ cpdef Py_ssize_t found_size(Py_ssize_t capacity) except -1
                carried=Py_ssize_t, start=Py_ssize_t,
                script=Py_ssize_t, bit=u64, end=Py_ssize_t, gap=Py_ssize_t, kind=Py_ssize_t,
                group=Py_ssize_t, room=Py_ssize_t, last=Py_ssize_t, at=Py_ssize_t,
-               ch=Py_UCS4)
+               ch=Py_UCS4, width=int, data="const void*")
 cpdef Py_ssize_t scan_pieces(str text, bint schemes, bint emails,
                              const unsigned short[::1] classes,
                              const unsigned long long[::1] info, const Py_ssize_t[::1] groups,

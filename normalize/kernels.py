@@ -89,6 +89,30 @@ def code_at(text: str, i: int) -> int:
     return PyUnicode_READ(PyUnicode_KIND(text), PyUnicode_DATA(text), i)  # type: ignore[name-defined]  # noqa: F821
 
 
+def text_kind(text: str) -> int:
+    """The width of ``text``'s code points in memory (compiled; 0 interpreted): with
+    :func:`text_data`, what :func:`read_at` reads, found once for a loop."""
+    if not cython.compiled:
+        return 0
+    return PyUnicode_KIND(text)  # type: ignore[name-defined]  # noqa: F821
+
+
+def text_data(text: str) -> Any:
+    """Where ``text``'s code points are in memory (compiled; the text interpreted)."""
+    if not cython.compiled:
+        return text
+    return PyUnicode_DATA(text)  # type: ignore[name-defined]  # noqa: F821
+
+
+def read_at(kind: int, data: Any, i: int) -> int:
+    """The code point ``i`` of the text of :func:`text_kind` and :func:`text_data`
+    (an index the caller has checked): :func:`code_at` without finding the
+    text's kind and data again for each character."""
+    if not cython.compiled:
+        return ord(data[i])
+    return PyUnicode_READ(kind, data, i)  # type: ignore[name-defined]  # noqa: F821
+
+
 def canonical_flags(text: str, table: Buffer, run: int) -> int:
     """What a check of ``text`` for the canonical form needs, in one pass over it.
 
@@ -1256,9 +1280,11 @@ def gap_kind(
     return GAP_SOFT
 
 
-def word_end(text: str, pos: int, n: int, script: int, classes: Buffer, info: Buffer) -> int:
+def word_end(
+    kind: int, data: Any, pos: int, n: int, script: int, classes: Buffer, info: Buffer
+) -> int:
     """The end of the word whose first letter, of the script whose bit is ``script``,
-    is at ``pos``.
+    is at ``pos`` of the text of ``kind`` and ``data`` (:func:`read_at`).
 
     Letters of the script and marks follow; an apostrophe between two
     letters of the script joins them.
@@ -1266,13 +1292,13 @@ def word_end(text: str, pos: int, n: int, script: int, classes: Buffer, info: Bu
     cont = script | (C_MARK << FLAG_SHIFT)
     i = pos + 1
     while i < n:
-        x = info[classes[code_at(text, i)]]
+        x = info[classes[read_at(kind, data, i)]]
         if x & cont:
             i += 1
         elif (
             (x >> FLAG_SHIFT) & C_APOSTROPHE
             and i + 1 < n
-            and info[classes[code_at(text, i + 1)]] & script
+            and info[classes[read_at(kind, data, i + 1)]] & script
         ):
             i += 2
         else:
@@ -1411,8 +1437,10 @@ def scan_pieces(
     apart_before = 1
     carried = GAP_SOFT
     after_url = False
+    width = text_kind(text)
+    data = text_data(text)
     while pos < n:
-        x = info[classes[code_at(text, pos)]]
+        x = info[classes[read_at(width, data, pos)]]
         if not (x >> FLAG_SHIFT) & first:
             pos += 1
             continue
@@ -1426,7 +1454,7 @@ def scan_pieces(
             if script != NO_SCRIPT:
                 # Only letters have script bits.
                 bit = ONE << script
-                end = word_end(text, pos, n, bit, classes, info)
+                end = word_end(width, data, pos, n, bit, classes, info)
                 while (
                     end + 1 < n
                     and text[end] == " "
@@ -1435,7 +1463,7 @@ def scan_pieces(
                         urls and url_end(text, end + 1, n, schemes, emails, classes, info) >= 0
                     )
                 ):
-                    end = word_end(text, end + 1, n, bit, classes, info)
+                    end = word_end(width, data, end + 1, n, bit, classes, info)
             else:
                 script = other
                 end = pos + 1
