@@ -5,7 +5,13 @@ cimport cython
 from cpython.unicode cimport PyUnicode_READ, PyUnicode_KIND, PyUnicode_DATA
 
 
-cdef Py_ssize_t code_at(str text, Py_ssize_t i) noexcept
+# Inline: a loop over characters reads them in place, where a call per character
+# cost as much again as the read. (Cython warns that a declaration should not
+# be inline; in pure-Python mode the .pxd is where a function can be.)
+cdef inline Py_ssize_t code_at(str text, Py_ssize_t i) noexcept
+cdef inline int text_kind(str text) noexcept
+cdef inline const void* text_data(str text) noexcept
+cdef inline Py_ssize_t read_at(int kind, const void* data, Py_ssize_t i) noexcept
 
 
 @cython.locals(flags=int, marks=Py_ssize_t, ch=Py_UCS4, code=Py_ssize_t, entry=int,
@@ -93,7 +99,10 @@ cpdef void letter_bonuses(list texts, const Py_ssize_t[::1] codes, const Py_ssiz
                           double[::1] out) except *
 
 
-# Word tables.
+# Word tables. The lookup of a word's column is inline in the loops that read
+# words: a call copies the table's memoryview (over 200 bytes). (Cython warns
+# that a declaration should not be inline; in pure-Python mode the .pxd is
+# where a function can be.)
 ctypedef unsigned long long u64
 cdef u64 WORD_HASH_MULT, WORD_HASH_MASK
 cdef Py_ssize_t WORD_TABLE_HEADER
@@ -112,6 +121,17 @@ cpdef Py_ssize_t word_slots(Py_ssize_t n) except -1
 cpdef void fill_word_table(list words, list cols, Py_ssize_t[::1] table) except *
 
 
+@cython.locals(size=Py_ssize_t, m=Py_ssize_t, n=Py_ssize_t)
+cpdef void check_word_table(const Py_ssize_t[::1] table) except *
+
+
+@cython.locals(size=Py_ssize_t, room=Py_ssize_t, stop=Py_ssize_t, m=Py_ssize_t, i=Py_ssize_t,
+               end=Py_ssize_t, lo=Py_ssize_t, h=u64, pos=Py_ssize_t, code=Py_ssize_t,
+               col=Py_ssize_t, text=str, ch=Py_UCS4)
+cpdef Py_ssize_t word_columns(list texts, str sep, const Py_ssize_t[::1] table, Py_ssize_t k,
+                              unsigned int missing, unsigned int[::1] out) except -1
+
+
 @cython.locals(h=u64, i=Py_ssize_t)
 cdef u64 word_hash(str text, Py_ssize_t lo, Py_ssize_t hi) noexcept
 
@@ -119,14 +139,19 @@ cdef u64 word_hash(str text, Py_ssize_t lo, Py_ssize_t hi) noexcept
 @cython.locals(m=Py_ssize_t, n=Py_ssize_t, starts=Py_ssize_t, chars=Py_ssize_t, s=Py_ssize_t,
                _tries=Py_ssize_t, e=Py_ssize_t, a=Py_ssize_t, b=Py_ssize_t, i=Py_ssize_t,
                same=bint)
-cdef Py_ssize_t probe_word(str text, Py_ssize_t lo, Py_ssize_t hi, u64 h,
-                           const Py_ssize_t[::1] table, Py_ssize_t size) noexcept
+cdef inline Py_ssize_t probe_word(str text, Py_ssize_t lo, Py_ssize_t hi, u64 h,
+                                  const Py_ssize_t[::1] table, Py_ssize_t size) noexcept
 
 
-@cython.locals(s=Py_ssize_t, m=Py_ssize_t, n=Py_ssize_t, col=Py_ssize_t)
-cdef Py_ssize_t stopword_column(str text, Py_ssize_t lo, Py_ssize_t hi, u64 h,
-                                const Py_ssize_t[::1] table, Py_ssize_t size,
-                                Py_ssize_t k) except -2
+@cython.locals(col=Py_ssize_t)
+cdef inline Py_ssize_t slot_column(Py_ssize_t s, const Py_ssize_t[::1] table,
+                                   Py_ssize_t k) noexcept
+
+
+@cython.locals(s=Py_ssize_t, col=Py_ssize_t)
+cdef Py_ssize_t word_table_error(str text, Py_ssize_t lo, Py_ssize_t hi, u64 h,
+                                 const Py_ssize_t[::1] table, Py_ssize_t size,
+                                 Py_ssize_t k) except -2
 
 
 @cython.locals(i=Py_ssize_t, j=Py_ssize_t, row=Py_ssize_t, col=Py_ssize_t, size=Py_ssize_t,
@@ -183,10 +208,11 @@ cdef Py_ssize_t gap_kind(str text, Py_ssize_t lo, Py_ssize_t hi, bint schemes, b
                          const unsigned long long[::1] info) noexcept
 
 
+# Inline: called per word, a call copied the two tables' memoryviews.
 @cython.locals(i=Py_ssize_t, x=u64, cont=u64)
-cdef Py_ssize_t word_end(str text, Py_ssize_t pos, Py_ssize_t n, u64 script,
-                         const unsigned short[::1] classes,
-                         const unsigned long long[::1] info) noexcept
+cdef inline Py_ssize_t word_end(int kind, const void* data, Py_ssize_t pos, Py_ssize_t n,
+                                u64 script, const unsigned short[::1] classes,
+                                const unsigned long long[::1] info) noexcept
 
 
 @cython.locals(i=Py_ssize_t)
@@ -214,7 +240,7 @@ cpdef Py_ssize_t found_size(Py_ssize_t capacity) except -1
                carried=Py_ssize_t, start=Py_ssize_t,
                script=Py_ssize_t, bit=u64, end=Py_ssize_t, gap=Py_ssize_t, kind=Py_ssize_t,
                group=Py_ssize_t, room=Py_ssize_t, last=Py_ssize_t, at=Py_ssize_t,
-               ch=Py_UCS4)
+               ch=Py_UCS4, width=int, data="const void*")
 cpdef Py_ssize_t scan_pieces(str text, bint schemes, bint emails,
                              const unsigned short[::1] classes,
                              const unsigned long long[::1] info, const Py_ssize_t[::1] groups,

@@ -43,11 +43,13 @@ from typing import TYPE_CHECKING
 
 try:
     import cython
-except ImportError:  # interpreted where Cython is not installed
-    compiled = False
-else:
-    # Compiled, Cython makes this a constant: True.
-    compiled = cython.compiled
+except ImportError:  # interpreted where Cython is not installed: a stand-in that says so
+    from types import SimpleNamespace
+
+    cython = SimpleNamespace(compiled=False)
+# Compiled, Cython makes this a constant: True. A branch on ``cython.compiled``
+# itself is taken or dropped when Cython compiles the module (``code_at``).
+compiled = cython.compiled
 
 if TYPE_CHECKING:
     from typing import Any
@@ -82,9 +84,33 @@ CANON_TABLE_SIZE = 0x10000
 def code_at(text: str, i: int) -> int:
     """The code point of ``text[i]`` (an index the caller has checked), read in place:
     compiled, no one-character string and no bounds check per character."""
-    if compiled:
-        return PyUnicode_READ(PyUnicode_KIND(text), PyUnicode_DATA(text), i)  # type: ignore[name-defined]  # noqa: F821
-    return ord(text[i])
+    if not cython.compiled:
+        return ord(text[i])
+    return PyUnicode_READ(PyUnicode_KIND(text), PyUnicode_DATA(text), i)  # type: ignore[name-defined]  # noqa: F821
+
+
+def text_kind(text: str) -> int:
+    """The width of ``text``'s code points in memory (compiled; 0 interpreted): with
+    :func:`text_data`, what :func:`read_at` reads, found once for a loop."""
+    if not cython.compiled:
+        return 0
+    return PyUnicode_KIND(text)  # type: ignore[name-defined]  # noqa: F821
+
+
+def text_data(text: str) -> Any:
+    """Where ``text``'s code points are in memory (compiled; the text interpreted)."""
+    if not cython.compiled:
+        return text
+    return PyUnicode_DATA(text)  # type: ignore[name-defined]  # noqa: F821
+
+
+def read_at(kind: int, data: Any, i: int) -> int:
+    """The code point ``i`` of the text of :func:`text_kind` and :func:`text_data`
+    (an index the caller has checked): :func:`code_at` without finding the
+    text's kind and data again for each character."""
+    if not cython.compiled:
+        return ord(data[i])
+    return PyUnicode_READ(kind, data, i)  # type: ignore[name-defined]  # noqa: F821
 
 
 def canonical_flags(text: str, table: Buffer, run: int) -> int:
@@ -716,6 +742,9 @@ def letter_bonuses(
 
 
 # Word tables: words looked up by their characters, with no string made per word.
+# One format for every table of words: the segmenter's stopwords of a candidate
+# (:func:`word_bonuses`) and the boilerplate stage's stopwords of every pack
+# (:func:`word_columns`).
 #: The hash of a word's code points: ``h = (h * WORD_HASH_MULT + code) & WORD_HASH_MASK``
 #: from ``h = 0`` (a product that fits in 64 bits, so C and Python agree).
 WORD_HASH_MULT = 1000003
@@ -743,14 +772,17 @@ def word_slots(n: int) -> int:
 
 def fill_word_table(words: list[str], cols: list[int], table: Buffer) -> None:
     """Make ``table`` (:func:`word_table_size` items) the table of ``words``, word
-    ``words[w]`` of column ``cols[w]``: what :func:`word_bonuses` looks words up in.
+    ``words[w]`` of column ``cols[w]``: what :func:`word_bonuses` and
+    :func:`word_columns` look words up in.
 
     The table is flat: the number of slots ``m`` (a power of two) and of words
     ``n``; ``m`` slots, each empty (0) or a word's index plus one, at the hash
     of its characters (:data:`WORD_HASH_MULT`) or, when taken, the next free one;
     the words' starts in the characters (``n + 1``, the last their end); their
-    columns (``n``); their code points, one after another. Raises ValueError
-    when a word is given twice or ``cols`` lacks one's column.
+    columns (``n``); their code points, one after another. A lookup compares
+    a word with the few filed at and after its slot, where they are: no
+    string per word looked up, no dictionary. Raises ValueError when a word
+    is given twice or ``cols`` lacks one's column.
     """
     n = len(words)
     m = word_slots(n)
@@ -779,6 +811,86 @@ def fill_word_table(words: list[str], cols: list[int], table: Buffer) -> None:
         if s < 0 or table[WORD_TABLE_HEADER + s] != 0:
             raise ValueError(f"word {word!r} is given twice")
         table[WORD_TABLE_HEADER + s] = w + 1
+
+
+def check_word_table(table: Buffer) -> None:
+    """Raise ValueError unless the header of ``table`` fits it (:func:`fill_word_table`):
+    what a reader of a table checks before it probes (:func:`probe_word` checks
+    the entries it reads against the header)."""
+    size = len(table)
+    if size < WORD_TABLE_HEADER:
+        raise ValueError("not a word table (no header)")
+    m = table[0]
+    n = table[1]
+    if m < 1 or m & (m - 1) or n < 0 or WORD_TABLE_HEADER + m + 2 * n + 1 > size:
+        raise ValueError(f"not a word table ({m} slots, {n} words, {size} items)")
+
+
+def word_columns(
+    texts: list[str], sep: str, table: Buffer, k: int, missing: int, out: Buffer
+) -> int:
+    """The column of each word of ``texts`` in the word table ``table``
+    (:func:`fill_word_table`), in order, to ``out`` (unsigned 32-bit ints: ids);
+    ``missing`` for a word it lacks. Returns the number of words.
+
+    The words of a text are what the character ``sep`` separates (a text of
+    no characters has none; two ``sep`` in a row have an empty word between
+    them). Each word is looked up where it is, hashed as its characters go by:
+    a page's thousands of words cost no string and no dictionary lookup each
+    (the boilerplate stage's stopwords: its lines' casefolded words joined by
+    NUL, looked up in the stopwords of every pack).
+
+    Raises ValueError when the words are more than ``out`` has room for, the
+    table is not one :func:`fill_word_table` made, or a column is not one of ``k``.
+
+    >>> import numpy as np
+    >>> table = np.empty(word_table_size(["the", "of"]), np.intp)
+    >>> fill_word_table(["the", "of"], [3, 5], table)
+    >>> out = np.zeros(4, np.uintc)
+    >>> word_columns(["the\\x00cat", "", "of"], "\\x00", table.data, 9, 0, out.data)
+    3
+    >>> out.tolist()
+    [3, 0, 5, 0]
+    """
+    check_word_table(table)
+    size = len(table)
+    room = len(out)
+    if len(sep) != 1:
+        raise ValueError(f"the separator {sep!r} is not one character")
+    stop = ord(sep)
+    m = 0
+    for i in range(len(texts)):
+        text = texts[i]
+        end = len(text)
+        if end == 0:
+            continue
+        lo = 0
+        pos = 0
+        h = 0
+        for ch in text:
+            code = ord(ch)
+            if code != stop:
+                h = (h * WORD_HASH_MULT + code) & WORD_HASH_MASK
+            else:
+                col = slot_column(probe_word(text, lo, pos, h, table, size), table, k)
+                if col < -1:
+                    word_table_error(text, lo, pos, h, table, size, k)
+                if m < room:  # the compiled core does not check its writes
+                    out[m] = col if col >= 0 else missing
+                m += 1
+                lo = pos + 1
+                h = 0
+            pos += 1
+        # The end of the text ends its last word.
+        col = slot_column(probe_word(text, lo, end, h, table, size), table, k)
+        if col < -1:
+            word_table_error(text, lo, end, h, table, size, k)
+        if m < room:
+            out[m] = col if col >= 0 else missing
+        m += 1
+    if m > room:
+        raise ValueError(f"the texts have {m} words, more than the {room} cells of out")
+    return m
 
 
 def word_hash(text: str, lo: int, hi: int) -> int:
@@ -824,24 +936,35 @@ def probe_word(text: str, lo: int, hi: int, h: int, table: Buffer, size: int) ->
     return -1
 
 
-def stopword_column(text: str, lo: int, hi: int, h: int, table: Buffer, size: int, k: int) -> int:
-    """The column of the word ``text[lo:hi]`` (of hash ``h``) in the word table ``table``
-    (``size`` items, whose header the caller has checked), or -1 when it has none.
+def slot_column(s: int, table: Buffer, k: int) -> int:
+    """The column of the word in slot ``s`` of the word table ``table`` (what
+    :func:`probe_word` found for a word; its header the caller has checked), or -1
+    when the slot is empty (the word is not in the table).
 
-    Raises ValueError when the table is not one :func:`fill_word_table` made (an
-    entry outside it) or the column is not one of ``k``.
+    Below -1 when the table is not one :func:`fill_word_table` made (``s`` is
+    -2: an entry outside it) or the column is not one of ``k``: the caller
+    raises the error (:func:`word_table_error`). Without error handling of
+    their own, the probe and this are small enough to be inline in the loops
+    that look words up.
     """
-    s = probe_word(text, lo, hi, h, table, size)
     if s == -2:
-        raise ValueError("stopwords is not a word table (an entry out of it)")
+        return -2
     if s < 0 or table[WORD_TABLE_HEADER + s] == 0:
         return -1
-    m = table[0]
-    n = table[1]
-    col = table[WORD_TABLE_HEADER + m + n + table[WORD_TABLE_HEADER + s]]
+    col = table[WORD_TABLE_HEADER + table[0] + table[1] + table[WORD_TABLE_HEADER + s]]
     if col < 0 or col >= k:
-        raise ValueError(f"column {col} of word {text[lo:hi]!r} is not one of {k}")
+        return -3
     return col
+
+
+def word_table_error(text: str, lo: int, hi: int, h: int, table: Buffer, size: int, k: int) -> int:
+    """Raise the ValueError of a lookup that :func:`slot_column` found wrong: the
+    table has an entry out of it, or the word ``text[lo:hi]``'s column is not one of ``k``."""
+    s = probe_word(text, lo, hi, h, table, size)
+    if s == -2:
+        raise ValueError("not a word table (an entry out of it)")
+    col = table[WORD_TABLE_HEADER + table[0] + table[1] + table[WORD_TABLE_HEADER + s]]
+    raise ValueError(f"column {col} of word {text[lo:hi]!r} is not one of {k}")
 
 
 def word_bonuses(
@@ -874,13 +997,8 @@ def word_bonuses(
     # checked here.
     if len(hits) < k or len(out) < len(texts) * k:
         raise ValueError(f"hits needs {k} cells and out {len(texts)} rows of {k}")
+    check_word_table(stopwords)
     size = len(stopwords)
-    if size < WORD_TABLE_HEADER:
-        raise ValueError("stopwords is not a word table (no header)")
-    m = stopwords[0]
-    n = stopwords[1]
-    if m < 1 or m & (m - 1) or n < 0 or WORD_TABLE_HEADER + m + 2 * n + 1 > size:
-        raise ValueError(f"stopwords is not a word table ({m} slots, {n} words, {size} items)")
     for j in range(k):
         hits[j] = 0
     for i in range(len(texts)):
@@ -908,7 +1026,9 @@ def word_bonuses(
                         h = 0
                     h = (h * WORD_HASH_MULT + ord(ch)) & WORD_HASH_MASK
                 elif lo >= 0:
-                    col = stopword_column(key, lo, pos, h, stopwords, size, k)
+                    col = slot_column(probe_word(key, lo, pos, h, stopwords, size), stopwords, k)
+                    if col < -1:
+                        word_table_error(key, lo, pos, h, stopwords, size, k)
                     if col >= 0:
                         hits[col] += 1
                         found = True
@@ -918,7 +1038,9 @@ def word_bonuses(
                         break
                 pos += 1
             if lo >= 0 and words < max_words:
-                col = stopword_column(key, lo, pos, h, stopwords, size, k)
+                col = slot_column(probe_word(key, lo, pos, h, stopwords, size), stopwords, k)
+                if col < -1:
+                    word_table_error(key, lo, pos, h, stopwords, size, k)
                 if col >= 0:
                     hits[col] += 1
                     found = True
@@ -1158,9 +1280,11 @@ def gap_kind(
     return GAP_SOFT
 
 
-def word_end(text: str, pos: int, n: int, script: int, classes: Buffer, info: Buffer) -> int:
+def word_end(
+    kind: int, data: Any, pos: int, n: int, script: int, classes: Buffer, info: Buffer
+) -> int:
     """The end of the word whose first letter, of the script whose bit is ``script``,
-    is at ``pos``.
+    is at ``pos`` of the text of ``kind`` and ``data`` (:func:`read_at`).
 
     Letters of the script and marks follow; an apostrophe between two
     letters of the script joins them.
@@ -1168,13 +1292,13 @@ def word_end(text: str, pos: int, n: int, script: int, classes: Buffer, info: Bu
     cont = script | (C_MARK << FLAG_SHIFT)
     i = pos + 1
     while i < n:
-        x = info[classes[code_at(text, i)]]
+        x = info[classes[read_at(kind, data, i)]]
         if x & cont:
             i += 1
         elif (
             (x >> FLAG_SHIFT) & C_APOSTROPHE
             and i + 1 < n
-            and info[classes[code_at(text, i + 1)]] & script
+            and info[classes[read_at(kind, data, i + 1)]] & script
         ):
             i += 2
         else:
@@ -1313,8 +1437,10 @@ def scan_pieces(
     apart_before = 1
     carried = GAP_SOFT
     after_url = False
+    width = text_kind(text)
+    data = text_data(text)
     while pos < n:
-        x = info[classes[code_at(text, pos)]]
+        x = info[classes[read_at(width, data, pos)]]
         if not (x >> FLAG_SHIFT) & first:
             pos += 1
             continue
@@ -1328,7 +1454,7 @@ def scan_pieces(
             if script != NO_SCRIPT:
                 # Only letters have script bits.
                 bit = ONE << script
-                end = word_end(text, pos, n, bit, classes, info)
+                end = word_end(width, data, pos, n, bit, classes, info)
                 while (
                     end + 1 < n
                     and text[end] == " "
@@ -1337,7 +1463,7 @@ def scan_pieces(
                         urls and url_end(text, end + 1, n, schemes, emails, classes, info) >= 0
                     )
                 ):
-                    end = word_end(text, end + 1, n, bit, classes, info)
+                    end = word_end(width, data, end + 1, n, bit, classes, info)
             else:
                 script = other
                 end = pos + 1

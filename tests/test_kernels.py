@@ -470,7 +470,7 @@ def test_a_word_table_that_is_not_one_is_refused(kernels: ModuleType) -> None:
     for header in ([0, n], [3, n], [m, -1], [m, n + len(good)], [-m, n]):
         bad = good.copy()
         bad[:2] = header
-        with pytest.raises(ValueError, match="stopwords is not a word table"):
+        with pytest.raises(ValueError, match="not a word table"):
             run(bad)
     with pytest.raises(ValueError, match="no header"):
         run(good[:1])
@@ -497,6 +497,86 @@ def test_a_word_given_twice_is_refused(kernels: ModuleType) -> None:
         kernels.fill_word_table(["cat", "dog"], [0], np.empty(64, dtype=np.intp))
     with pytest.raises(ValueError, match="a table of 3 items"):
         kernels.fill_word_table(["cat", "dog"], [0, 1], np.empty(3, dtype=np.intp))
+
+
+def word_columns(
+    kernels: ModuleType, texts: list[str], owner: dict[str, int], k: int = 10, extra: int = 1
+) -> list[int]:
+    """``kernels.word_columns`` of the NUL-separated words of ``texts`` in the table of
+    ``owner``, 0 for a word it lacks; the cells of ``out`` past them (``extra``) stay 7."""
+    out = np.full(sum(len(t.split("\x00")) for t in texts if t) + extra, 7, np.uintc)
+    n = kernels.word_columns(texts, "\x00", word_table(kernels, owner), k, 0, out)
+    assert n == len(out) - extra
+    return out.tolist()
+
+
+#: Words of one, two and four bytes per code point, prefixes of one another, and the
+#: empty one: a table of a few slots files most of them in the slots after their
+#: own, where a lookup compares their code points with the word's.
+VOCABULARY = ["the", "of", "été", "дом", "x", "北", "th", "theo", "\U0001f600", ""]
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.lists(st.sampled_from(VOCABULARY), min_size=1, max_size=9)),
+    st.dictionaries(st.sampled_from(VOCABULARY), st.integers(1, 9), max_size=6),
+)
+def test_the_word_columns_are_those_of_the_words(
+    kernels: ModuleType, lines: list[list[str]], owner: dict[str, int]
+) -> None:
+    """Each word of the NUL-joined lines gets its column in the table (0 when it has none),
+    in order: the columns that looking up the split words gives (a line of no
+    characters has no word; one of NULs alone has empty words)."""
+    texts = ["\x00".join(ws) for ws in lines]
+    expected = [owner.get(w, 0) for t in texts if t for w in t.split("\x00")]
+    assert word_columns(kernels, texts, owner) == [*expected, 7]
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.text(max_size=6), unique=True, max_size=40),
+    st.lists(st.text(max_size=12), max_size=3),
+)
+def test_a_word_table_finds_each_word_as_itself(
+    kernels: ModuleType, words: list[str], texts: list[str]
+) -> None:
+    """On any Unicode (astral, surrogates, the empty word): each word is found with its
+    own column, and the words of any text with the columns a dictionary gives."""
+    owner = {w: i + 1 for i, w in enumerate(words)}
+    alone = [w for w in words if w and "\x00" not in w]
+    assert word_columns(kernels, alone, owner, len(words) + 1, 0) == [owner[w] for w in alone]
+    expected = [owner.get(w, 0) for t in texts if t for w in t.split("\x00")]
+    assert word_columns(kernels, texts, owner, len(words) + 1, 0) == expected
+
+
+@pytest.mark.parametrize("kernels", BUILDS)
+def test_the_word_columns_are_not_written_or_read_past_their_buffers(kernels: ModuleType) -> None:
+    """More words than room for their columns, a table that is not one, a column past
+    ``k``, or a separator that is not one character: errors, not writes or reads
+    past the end of a buffer (the compiled core checks no index)."""
+    table = word_table(kernels, {"the": 1, "cat": 0})
+
+    def run(texts: list[str], table: np.ndarray = table, k: int = 2, sep: str = "\x00") -> None:
+        kernels.word_columns(texts, sep, table, k, 0, np.zeros(2, np.uintc))
+
+    run(["the\x00cat"])  # in range
+    with pytest.raises(ValueError, match="the texts have 3 words, more than the 2 cells of out"):
+        run(["the\x00cat", "of"])
+    with pytest.raises(ValueError, match="no header"):
+        run(["the"], table[:1])
+    with pytest.raises(ValueError, match=r"not a word table \(4 slots, 2 words, 5 items\)"):
+        run(["the"], table[:5])
+    forged = table.copy()
+    forged[2 : 2 + table[0]] = np.where(forged[2 : 2 + table[0]], 5, 0)
+    with pytest.raises(ValueError, match=r"not a word table \(an entry out of it\)"):
+        run(["the"], forged)
+    with pytest.raises(ValueError, match="column 1 of word 'the' is not one of 1"):
+        run(["the"], k=1)
+    for sep in ("", "\x00\x00"):
+        with pytest.raises(ValueError, match="is not one character"):
+            run(["the"], sep=sep)
 
 
 #: Words and keys of few characters (so that they meet), of letters that casefold to

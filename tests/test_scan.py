@@ -605,99 +605,10 @@ def test_the_text_features_want_the_stopwords_of_every_line(scan: ModuleType) ->
         scan.text_features(lines, [1], 1.0, 2.0, float)
 
 
-def stop_table(scan: ModuleType, index: dict[str, int]) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """The stopwords of ``index``, their sets' ids and their table, filed by ``scan``."""
-    words = list(index)
-    slots = np.zeros(2 << (2 * len(words)).bit_length(), np.uintc)
-    scan.stop_table(words, slots.data)
-    return words, np.array([index[w] for w in words], np.uintc), slots
-
-
-#: Words of one, two and four bytes per code point, prefixes of one another, and two
-#: with one FNV-1a hash ("bgpvu", "b13ea"): a lookup compares the code points of
-#: the words that share the hash. A table of a few slots files most of them in
-#: the slots after their own.
-STOP_VOCABULARY = [
-    "the",
-    "of",
-    "été",
-    "дом",
-    "x",
-    "北",
-    "th",
-    "theo",
-    "\U0001f600",
-    "bgpvu",
-    "b13ea",
-]
-
-
-def test_two_words_of_the_vocabulary_share_a_hash() -> None:
-    assert PURE.word_hash("bgpvu", 0, 5) == PURE.word_hash("b13ea", 0, 5)
-
-
-@pytest.mark.parametrize("scan", BUILDS)
-@settings(max_examples=300, deadline=None)
-@given(
-    st.lists(st.lists(st.sampled_from(STOP_VOCABULARY), max_size=9)),
-    st.dictionaries(st.sampled_from(STOP_VOCABULARY), st.integers(1, 9), max_size=6),
-)
-def test_the_stop_set_ids_are_those_of_the_words(
-    scan: ModuleType, lines: list[list[str]], index: dict[str, int]
-) -> None:
-    """Each word of the NUL-joined lines gets its id in the index (0 when it has none), in
-    order: the ids that looking up the split words gives."""
-    expected = [index.get(w, 0) for ws in lines for w in ws]
-    out = np.full(len(expected) + 1, 7, np.uintc)
-    words, sets, slots = stop_table(scan, index)
-    got = scan.stop_set_ids(
-        ["\x00".join(ws) for ws in lines], words, sets.data, slots.data, out.data
-    )
-    assert got == len(expected)
-    assert out.tolist() == [*expected, 7]
-
-
-@pytest.mark.parametrize("scan", BUILDS)
-@settings(max_examples=100, deadline=None)
-@given(st.lists(st.text(max_size=6), unique=True, max_size=40))
-def test_a_stop_table_files_each_word_once_under_its_hash(
-    scan: ModuleType, words: list[str]
-) -> None:
-    """Every word is in one slot, with its hash; lookups find each word as itself."""
-    words, sets, slots = stop_table(scan, {w: i + 1 for i, w in enumerate(words)})
-    filed = {int(slots[2 * s + 1]) - 1: int(slots[2 * s]) for s in range(len(slots) // 2)}
-    filed.pop(-1, None)
-    assert filed == {i: scan.word_hash(w, 0, len(w)) for i, w in enumerate(words)}
-    lines = [w for w in words if w and "\x00" not in w]
-    out = np.zeros(len(lines), np.uintc)
-    scan.stop_set_ids(lines, words, sets.data, slots.data, out.data)
-    assert out.tolist() == [words.index(w) + 1 for w in lines]
-
-
 @pytest.mark.parametrize("scan", BUILDS)
 def test_the_stop_ids_are_not_written_or_read_past_their_buffers(scan: ModuleType) -> None:
-    """More words than room for their ids, fewer ids than words, an id past the column, a
-    table that is not what its words need, or a set past the languages: errors, not
-    writes or reads past the end of a buffer (the compiled core checks no index)."""
-    words, sets, slots = stop_table(scan, {"the": 1})
-    with pytest.raises(ValueError, match="more words than the 2 ids"):
-        scan.stop_set_ids(
-            ["the\x00cat", "of"], words, sets.data, slots.data, np.zeros(2, np.uintc).data
-        )
-    with pytest.raises(ValueError, match="1 stopwords with 2 sets"):
-        scan.stop_set_ids(
-            ["the"], words, np.ones(2, np.uintc).data, slots.data, np.zeros(2, np.uintc).data
-        )
-    with pytest.raises(ValueError, match="in a table of 6 items"):
-        scan.stop_set_ids(
-            ["the"], words, sets.data, np.zeros(6, np.uintc).data, np.zeros(2, np.uintc).data
-        )
-    with pytest.raises(ValueError, match="slot .* holds word 5 of 1"):
-        forged = slots.copy()
-        forged[1::2] = np.where(forged[1::2], 5, 0)
-        scan.stop_set_ids(["the"], words, sets.data, forged.data, np.zeros(2, np.uintc).data)
-    with pytest.raises(ValueError, match="needs twice a power of two"):
-        scan.stop_table(["a", "b"], np.zeros(4, np.uintc).data)
+    """Fewer ids than words, an id past the column, or a set past the languages: errors,
+    not writes or reads past the end of a buffer (the compiled core checks no index)."""
     with pytest.raises(ValueError, match="3 words, but there are 2 ids"):
         scan.stop_counts(np.zeros(2, np.uintc).data, [2, 1], bytes([0, 1]))
     with pytest.raises(ValueError, match="id 5 is not in a column of 2"):
@@ -730,16 +641,6 @@ def test_the_stop_ids_are_not_written_or_read_past_their_buffers(scan: ModuleTyp
             np.array([1], np.uintc).data, 1, bad.data, langs.data, counts.data, per_set.data
         )
     assert not per_set.any()  # the scratch counts are 0 again after an error
-    with pytest.raises(ValueError, match=r"text\[2:9\] is not within its 3 characters"):
-        scan.word_hash("the", 2, 9)
-    with pytest.raises(ValueError, match="not within"):
-        scan.word_hash("the", -1, 2)
-    # A table with no empty slot (stop_table always leaves one) is not searched forever.
-    full = np.array([scan.word_hash("x", 0, 1), 1] * 4, np.uintc)
-    with pytest.raises(ValueError, match="the table's 4 slots are all taken"):
-        scan.stop_set_ids(
-            ["the"], ["x"], np.ones(1, np.uintc).data, full.data, np.zeros(2, np.uintc).data
-        )
 
 
 @pytest.mark.parametrize("scan", BUILDS)

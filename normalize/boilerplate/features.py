@@ -114,18 +114,16 @@ def _make_stop_index(packs: LangPacks) -> _StopIndex:
 
 @dataclass(frozen=True, slots=True)
 class _StopTable:
-    """The stop index as the compiled scanner reads it: the stopwords filed in an
-    open-addressing table by the hash of their code points
-    (:func:`~normalize.boilerplate.scan.stop_table`), and each set's languages
-    as numbers (columns of :attr:`_StopIndex.names`), one run per set.
+    """The stop index as the compiled scanner reads it: the stopwords in a word table
+    (:func:`~normalize.kernels.fill_word_table`) whose column of a word is the id
+    of its set of languages, and each set's languages as numbers (columns of
+    :attr:`_StopIndex.names`), one run per set.
 
     A page's words are looked up in it while they are read out of its lines,
-    without a string per word (:func:`~normalize.boilerplate.scan.stop_set_ids`).
+    without a string per word (:func:`~normalize.kernels.word_columns`).
     """
 
-    words: list[str]  # the stopwords; word i's set of languages is word_sets[i]
-    word_sets: np.ndarray  # uintc
-    slots: np.ndarray  # uintc: (hash, word i + 1 or 0) pairs, a power of two over twice the words
+    words: np.ndarray  # intp: the word table, a word's column its set's id
     set_starts: np.ndarray  # intp: set s's languages are set_langs[set_starts[s]:set_starts[s + 1]]
     set_langs: np.ndarray  # intp
 
@@ -138,15 +136,15 @@ def _stop_table(ctx: Context) -> _StopTable:
 
 def _make_stop_table(index: _StopIndex) -> _StopTable:
     words = list(index.ids)
-    word_sets = np.fromiter(index.ids.values(), np.uintc, len(words))
-    slots = np.zeros(2 << (2 * len(words)).bit_length(), np.uintc)
-    scan.stop_table(words, slots.data)
+    table = np.empty(compiled.kernels.word_table_size(words), np.intp)
+    compiled.kernels.fill_word_table(words, list(index.ids.values()), table)
+    table.flags.writeable = False
     column = {lang: k for k, lang in enumerate(index.names)}
     set_langs = np.array([column[lang] for ls in index.langs for lang in ls], np.intp)
     set_starts = np.fromiter(
         accumulate(map(len, index.langs), initial=0), np.intp, len(index.langs) + 1
     )
-    return _StopTable(words, word_sets, slots, set_starts, set_langs)
+    return _StopTable(table, set_starts, set_langs)
 
 
 def guess_stoplist_lang(
@@ -509,11 +507,11 @@ def page_stoplist(
     without a stoplist).
 
     Compiled, each word of the page is looked up once in the packs' stop
-    table (:class:`_StopTable`), hashed as it is read out of its line's
-    casefolded text (:func:`~normalize.boilerplate.scan.stop_set_ids`)
-    without splitting the line: the guess counts the first thousand words'
-    languages (:func:`~normalize.boilerplate.scan.stop_lang_counts`), and a
-    line's count is that of its ids whose set of languages has the page's.
+    table (:class:`_StopTable`), where it is in its line's casefolded text
+    (:func:`~normalize.kernels.word_columns`), without splitting the line:
+    the guess counts the first thousand words' languages
+    (:func:`~normalize.boilerplate.scan.stop_lang_counts`), and a line's count
+    is that of its ids whose set of languages has the page's.
     """
     if not SCAN_COMPILED:
         folded = [line.folded for line in lines]
@@ -523,12 +521,8 @@ def page_stoplist(
     table = _stop_table(ctx)
     n_words = [line.n_words for line in lines]
     ids = np.empty(sum(n_words), np.uintc)
-    scan.stop_set_ids(
-        [line.folded_text for line in lines],
-        table.words,
-        table.word_sets,
-        table.slots,
-        ids,
+    compiled.kernels.word_columns(
+        [line.folded_text for line in lines], "\x00", table.words, len(table.set_starts) - 1, 0, ids
     )
     n_sample = min(1000, len(ids))
     if not n_sample:

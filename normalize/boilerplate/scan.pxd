@@ -110,23 +110,6 @@ cpdef tuple unicode_line(str text, const unsigned char[::1] flags)
 cpdef list text_features(list lines, list stops, double log11, double log13, object log1p)
 
 
-@cython.locals(h=cython.uint, p=Py_ssize_t, low32=cython.uint)
-cpdef cython.uint word_hash(str text, Py_ssize_t a, Py_ssize_t b) except? 0
-
-
-@cython.locals(size=Py_ssize_t, n=Py_ssize_t, mask=Py_ssize_t, i=Py_ssize_t, s=Py_ssize_t, w=str,
-               h=cython.uint)
-cpdef stop_table(list words, cython.uint[::1] slots)
-
-
-@cython.locals(size=Py_ssize_t, n_stop=Py_ssize_t, mask=Py_ssize_t, m=Py_ssize_t, room=Py_ssize_t,
-               i=Py_ssize_t, a=Py_ssize_t, p=Py_ssize_t, s=Py_ssize_t, k=Py_ssize_t,
-               h=cython.uint, o=cython.uint, got=cython.uint, text=str, w=str, low32=cython.uint,
-               c=Py_UCS4, probes=Py_ssize_t)
-cpdef Py_ssize_t stop_set_ids(list folded, list words, const cython.uint[::1] word_sets,
-                              const cython.uint[::1] slots, cython.uint[::1] out) except -1
-
-
 @cython.locals(n_sets=Py_ssize_t, n_langs=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t, s=Py_ssize_t,
                k=Py_ssize_t, c=Py_ssize_t, error=str)
 cpdef stop_lang_counts(const cython.uint[::1] ids, Py_ssize_t n, const Py_ssize_t[::1] set_starts,
