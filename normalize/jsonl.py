@@ -138,14 +138,18 @@ def record_line(
             and seg.translation_covers is None
             and seg.translation_source_lang is None
         ):
-            shown = _confidence(conf, conf, written)
+            try:
+                start = seg.start
+                end = seg.end
+            except OverflowError:
+                pass  # compiled, offsets beyond a C integer: the segment's own method
+            else:
+                shown = _confidence(conf, conf, written)
         if not shown:  # a segment of other types, or NaN or infinite: its own method
             at = _put_json(buf, at, seg.to_json_line(text=segment_text), False)
             if at < 0:
                 return None
             continue
-        start = seg.start
-        end = seg.end
         if segment_text:
             at = _put_bytes(buf, at, _TEXT_OPEN)
             at = _put_json(buf, at, s_text, True)

@@ -156,6 +156,20 @@ def test_numbers_and_long_text_are_written_whole(jsonl: ModuleType) -> None:
     )
 
 
+@pytest.mark.parametrize("jsonl", BUILDS)
+def test_offsets_beyond_a_c_integer_are_written_as_json_writes_them(jsonl: ModuleType) -> None:
+    # A segment made through the API may hold any int; the compiled writer's C
+    # integers do not (an OverflowError before), so such a segment takes its own method.
+    segments = [
+        Segment("x", 2**64, -(2**70), confidence=0.5),
+        Segment("y", 0, 2**63, confidence=0.5),
+        Segment("z", 1, 2, confidence=0.25),
+    ]
+    assert segments_line(jsonl, segments, True) == expected_line(
+        '{"segments":[', segments, True, "]}"
+    )
+
+
 @pytest.mark.parametrize("escape", ['"', "\\", "\n", "\x00", "\x1f"])
 @pytest.mark.parametrize("jsonl", BUILDS)
 def test_a_string_is_escaped_wherever_the_character_is(jsonl: ModuleType, escape: str) -> None:
