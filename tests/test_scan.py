@@ -262,7 +262,6 @@ def test_the_probabilities_check_their_columns(scan: ModuleType) -> None:
             "weights2": weights,
             "context": context,
             "feats": feats,
-            "exp": math.exp,
             "rows": np.empty(4),
         }
         args.update(kw)
@@ -390,7 +389,7 @@ def test_the_line_scanner_makes_the_phrase_key(scan: ModuleType, text: str) -> N
     """On ASCII and General Punctuation, the scanner's key is ``phrase_key``'s, and its
     other values those of :func:`ascii_line` and of the features made from its counts."""
     assert tokens._ascii_words(text)
-    key, nw, folded, base, end = scan.ascii_analysis(text, features._KEY_CLASSES, math.log1p)
+    key, nw, folded, base, end = scan.ascii_analysis(text, features._KEY_CLASSES)
     assert key == langpacks.phrase_key(text)
     assert (nw, folded, end) == scan.ascii_line(text)[:3]
     with mock.patch.object(features, "SCAN_COMPILED", False):
@@ -449,7 +448,7 @@ def test_the_unicode_scanner_counts_what_the_patterns_find(scan: ModuleType, tex
         mock.patch.object(features, "scan", scan),
         mock.patch.object(tokens, "_ascii_words", lambda text: False),
         mock.patch.object(features, "_ascii_words", lambda text: False),
-        mock.patch.object(scan, "line_analysis", lambda text, classes, log1p: None),
+        mock.patch.object(scan, "line_analysis", lambda text, classes: None),
     ):
         line = features._Line(text, chars)
         got = (line.key, line.n_words, line.folded_text, repr(line.base), line.icon)
@@ -476,7 +475,7 @@ def test_the_line_scanner_refuses_other_characters(scan: ModuleType, text: str) 
     """A character beyond ASCII and General Punctuation is an error, not a read before
     or past the flags' table (the compiled core checks no index)."""
     with pytest.raises(ValueError, match="neither ASCII nor General Punctuation"):
-        scan.ascii_analysis(text, features._KEY_CLASSES, math.log1p)
+        scan.ascii_analysis(text, features._KEY_CLASSES)
 
 
 @pytest.mark.parametrize("scan", BUILDS)
@@ -484,7 +483,7 @@ def test_the_line_scanner_refuses_a_table_of_classes_of_another_size(scan: Modul
     """The key's table has an entry per character and one for any other: a shorter one
     is an error, not a read past it (the compiled core checks no index)."""
     with pytest.raises(ValueError, match="are 241, not 240"):
-        scan.ascii_analysis("a\u2003 b", features._KEY_CLASSES[:240], math.log1p)
+        scan.ascii_analysis("a\u2003 b", features._KEY_CLASSES[:240])
 
 
 def test_general_punctuation_is_in_nfc_but_for_spaces_and_never_casefolds() -> None:
@@ -602,7 +601,7 @@ def test_the_text_features_want_the_stopwords_of_every_line(scan: ModuleType) ->
     read past the end of a list."""
     lines = [features._Line("The cat sat."), features._Line("On the mat.")]
     with pytest.raises(ValueError, match="2 lines"):
-        scan.text_features(lines, [1], 1.0, 2.0, float)
+        scan.text_features(lines, [1], 1.0, 2.0)
 
 
 @pytest.mark.parametrize("scan", BUILDS)

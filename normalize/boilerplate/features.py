@@ -371,7 +371,7 @@ class _Line:
             # A line of ASCII and General Punctuation: one call of the compiled
             # scanner, the key, the counts the patterns would find turned into
             # the features, and the icon-strip verdict.
-            analysed = scan.line_analysis(text, _KEY_CLASSES, math.log1p)
+            analysed = scan.line_analysis(text, _KEY_CLASSES)
             if analysed is not None:
                 self.key, self.n_words, self.folded_text, self.base, self.icon = analysed
                 return
@@ -388,7 +388,7 @@ class _Line:
             self.folded_text = joined.casefold()
             self.n_words = nw
             self.base = scan.base_features(
-                len(text), nw, end, n_sent, n_comma, n_digit, n_caps, url, n_nav, math.log1p
+                len(text), nw, end, n_sent, n_comma, n_digit, n_caps, url, n_nav
             )
         else:
             self.key = phrase_key(text)
@@ -410,7 +410,7 @@ class _Line:
             n_nav = len(nav_sep.findall(text))
             self.n_words = nw
             self.base = scan.base_features(
-                len(text), nw, end, n_sent, n_comma, n_digit, n_caps, url, n_nav, math.log1p
+                len(text), nw, end, n_sent, n_comma, n_digit, n_caps, url, n_nav
             )
         # The rule itself (the scanner reads ASCII and General Punctuation only); a
         # strip never ends a sentence (``end`` is the search of ``rules._SENT_END``).
@@ -581,6 +581,4 @@ def _text_features(lines: Sequence[_Line], stops: Sequence[int] | None) -> list[
     scanner is, else the same source interpreted, about as fast as loops
     written for the interpreter.
     """
-    return scan.text_features(
-        list(lines), None if stops is None else list(stops), _LOG_11, _LOG_13, math.log1p
-    )
+    return scan.text_features(list(lines), None if stops is None else list(stops), _LOG_11, _LOG_13)

@@ -136,7 +136,6 @@ def content_probabilities(
             columns.weights2.data,
             columns.context.data,
             feats,
-            math.exp,
             np.empty(len(feats) * len(columns.names)).data,
         )
     p1 = [_sigmoid(z) for z in _logits(model["stage1"], feats)]

@@ -29,13 +29,13 @@ cpdef Py_ssize_t shingle_sketch(const unsigned char[::1] data, const Py_ssize_t[
 cpdef list content_probabilities(list names, const Py_ssize_t[::1] cols1,
                                  const double[::1] weights1, const Py_ssize_t[::1] cols2,
                                  const double[::1] weights2, const Py_ssize_t[::1] context,
-                                 list feats, object exp, double[::1] rows)
+                                 list feats, double[::1] rows)
 
 
 @cython.locals(e=double)
-cdef double _sigmoid(double z, object exp) except? -1.0
-cdef double _exp(double x, object exp) except? -1.0
-cdef double _log1p(double x, object log1p) except? -1.0
+cdef double _sigmoid(double z) except? -1.0
+cdef double _exp(double x) except? -1.0
+cdef double _log1p(double x) except? -1.0
 
 
 @cython.locals(n=Py_ssize_t, i=Py_ssize_t, f=dict)
@@ -107,7 +107,7 @@ cpdef tuple unicode_line(str text, const unsigned char[::1] flags)
                bases=list,
                sds=list, long_sd=list, rels=list, prose=list, prose_idx=list, upto=list,
                feats=list)
-cpdef list text_features(list lines, list stops, double log11, double log13, object log1p)
+cpdef list text_features(list lines, list stops, double log11, double log13)
 
 
 @cython.locals(n_sets=Py_ssize_t, n_langs=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t, s=Py_ssize_t,
@@ -139,16 +139,16 @@ cdef str _lowered(str key)
                collapse=bint, upper=bint, gap=bint, key=str, nw=Py_ssize_t, n_sent=Py_ssize_t,
                n_comma=Py_ssize_t, n_digit=Py_ssize_t, n_caps=Py_ssize_t, n_nav=object,
                end=bint, url=bint, c=Py_UCS4)
-cpdef tuple ascii_analysis(str text, const unsigned char[::1] classes, object log1p)
+cpdef tuple ascii_analysis(str text, const unsigned char[::1] classes)
 
 
 @cython.locals(key=str, nw=Py_ssize_t, folded=str, base=tuple, end=bint)
-cpdef object line_analysis(str text, const unsigned char[::1] classes, object log1p)
+cpdef object line_analysis(str text, const unsigned char[::1] classes)
 
 
 cpdef tuple base_features(Py_ssize_t n, Py_ssize_t nw, bint end, Py_ssize_t n_sent,
                           Py_ssize_t n_comma, Py_ssize_t n_digit, Py_ssize_t n_caps, bint url,
-                          object n_nav, object log1p)
+                          object n_nav)
 
 
 cdef bint _splits(cython.uint o) noexcept

@@ -21,6 +21,7 @@ Punctuation, without a string per token.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 try:
@@ -290,7 +291,6 @@ def content_probabilities(
     weights2: Buffer,
     context: Buffer,
     feats: list[dict[str, float]],
-    exp: Any,
     rows: Buffer,
 ) -> list[float]:
     """P(content) of each block by the two-stage model, in one call per page.
@@ -302,7 +302,7 @@ def content_probabilities(
     ``names`` are all different. A stage's logit adds
     its terms in their order from 0.0, the products and sums of ``sum(map(mul,
     ...))``, and its sigmoid is that of :func:`~normalize.boilerplate.model._sigmoid`
-    with ``exp`` (the caller's ``math.exp``): the same floats. Between the stages
+    (``math.exp``, compiled the C library's ``exp`` it calls): the same floats. Between the stages
     the neighbours' first-stage probabilities are added to each block's
     features as :func:`add_context` adds them, and to its row where ``context``
     (the columns of ``ctx_p``, ``ctx_p_wide``, ``prev_p`` and ``next_p``, -1 for
@@ -314,7 +314,7 @@ def content_probabilities(
     >>> context = np.array([-1, -1, 1, -1], np.intp)
     >>> feats = [{"a": 1.0}, {"a": -1.0}]
     >>> p = content_probabilities(["a", "prev_p"], cols, weights, cols, weights, context,
-    ...                           feats, math.exp, np.empty(4))
+    ...                           feats, np.empty(4))
     >>> [round(x, 4) for x in p], feats[1]["prev_p"] == 1 / (1 + math.exp(-2.0))
     ([0.8808, 0.0531], True)
     """
@@ -376,7 +376,7 @@ def content_probabilities(
         z = 0.0
         for k in range(n1):
             z += weights1[k] * rows[at + cols1[k]]
-        p1.append(_sigmoid(z, exp))
+        p1.append(_sigmoid(z))
     out = []
     for i in range(n):
         f = feats[i]
@@ -400,33 +400,33 @@ def content_probabilities(
         z = 0.0
         for k in range(n2):
             z += weights2[k] * rows[at + cols2[k]]
-        out.append(_sigmoid(z, exp))
+        out.append(_sigmoid(z))
     return out
 
 
-def _sigmoid(z: float, exp: Any) -> float:
-    """The logistic function of ``z`` with ``exp`` (``math.exp``), as the model computes it."""
+def _sigmoid(z: float) -> float:
+    """The logistic function of ``z``, as the model computes it."""
     if z >= 0:
-        return 1.0 / (1.0 + _exp(-z, exp))
-    e = _exp(z, exp)
+        return 1.0 / (1.0 + _exp(-z))
+    e = _exp(z)
     return e / (1.0 + e)
 
 
-def _exp(x: float, exp: Any) -> float:
-    """``exp(x)`` of the caller's ``math.exp``: compiled, the C library's ``exp``, which
-    ``math.exp`` calls (the same float), without a call of a Python function."""
+def _exp(x: float) -> float:
+    """``math.exp(x)``: compiled, the C library's ``exp``, which ``math.exp`` calls
+    (the same float), without a call of a Python function."""
     if compiled:
         return c_exp(x)  # type: ignore[name-defined]  # noqa: F821
-    return exp(x)
+    return math.exp(x)
 
 
-def _log1p(x: float, log1p: Any) -> float:
-    """``log1p(x)`` of the caller's ``math.log1p``: compiled, the C library's ``log1p``,
-    which ``math.log1p`` calls (for 0.0 too: it returns its argument, as the C
-    function does), without a call of a Python function."""
+def _log1p(x: float) -> float:
+    """``math.log1p(x)``: compiled, the C library's ``log1p``, which ``math.log1p``
+    calls (for 0.0 too: it returns its argument, as the C function does), without
+    a call of a Python function."""
     if compiled:
         return c_log1p(x)  # type: ignore[name-defined]  # noqa: F821
-    return log1p(x)
+    return math.log1p(x)
 
 
 def add_context(feats: list[dict[str, float]], probs: list[float]) -> None:
@@ -945,7 +945,7 @@ def _lowered(key: str) -> str:
     return out.decode("utf-16-le")
 
 
-def ascii_analysis(text: str, classes: bytes, log1p: Any) -> tuple[str, int, str, tuple, bool]:
+def ascii_analysis(text: str, classes: bytes) -> tuple[str, int, str, tuple, bool]:
     """A line of ASCII and General Punctuation analysed in one call: ``(key, words,
     folded, base, end)``.
 
@@ -957,13 +957,12 @@ def ascii_analysis(text: str, classes: bytes, log1p: Any) -> tuple[str, int, str
     ``words``, ``folded`` and ``end`` are those of :func:`ascii_line`;
     ``base`` the line's ``_Line.base`` features from its counts, the same
     floats (a count over a count in double precision, as Python divides two
-    ints) and the separators' count an int below three; ``log1p`` is the
-    caller's (``math.log1p``).
+    ints) and the separators' count an int below three.
 
     >>> import math
     >>> from normalize.langpacks import _edge_char
     >>> classes = key_classes(_edge_char)
-    >>> key, nw, folded, base, end = ascii_analysis(" Share  this | NOW! ", classes, math.log1p)
+    >>> key, nw, folded, base, end = ascii_analysis(" Share  this | NOW! ", classes)
     >>> key, nw, end, base[9]
     ('share this | now', 3, False, 1)
     """
@@ -1002,11 +1001,11 @@ def ascii_analysis(text: str, classes: bytes, log1p: Any) -> tuple[str, int, str
         # in it, lower() maps each character on its own too: _lowered instead.
         key = key.lower() if key.isascii() else _lowered(key)
     nw, folded, end, n_sent, n_comma, n_digit, n_caps, url, n_nav = ascii_line(text)
-    base = base_features(n, nw, end, n_sent, n_comma, n_digit, n_caps, url, n_nav, log1p)
+    base = base_features(n, nw, end, n_sent, n_comma, n_digit, n_caps, url, n_nav)
     return key, nw, folded, base, end
 
 
-def line_analysis(text: str, classes: bytes, log1p: Any) -> tuple | None:
+def line_analysis(text: str, classes: bytes) -> tuple | None:
     """A line analysed in one call when it is of ASCII and General Punctuation:
     ``(key, words, folded, base, icon)``, :func:`ascii_analysis`' values and the
     icon-strip verdict (:func:`icon_labels`, asked only of a line that ends no
@@ -1017,12 +1016,12 @@ def line_analysis(text: str, classes: bytes, log1p: Any) -> tuple | None:
     >>> import math
     >>> from normalize.langpacks import _edge_char
     >>> classes = key_classes(_edge_char)
-    >>> line_analysis("Share | NOW", classes, math.log1p)[:3], line_analysis("café", classes, math.log1p)
+    >>> line_analysis("Share | NOW", classes)[:3], line_analysis("café", classes)
     (('share | now', 2, 'share\\x00now'), None)
     """
     if not text.isascii() and not ascii_words(text):
         return None
-    key, nw, folded, base, end = ascii_analysis(text, classes, log1p)
+    key, nw, folded, base, end = ascii_analysis(text, classes)
     return key, nw, folded, base, (not end and _icon_strip(text))
 
 
@@ -1036,26 +1035,24 @@ def base_features(
     n_caps: int,
     url: bool,
     n_nav: int,
-    log1p: Any,
 ) -> tuple:
     """A line's base features (``_Line.base``) from its length ``n`` and counts: the
     one definition, for lines the scanner analyses and those the patterns do.
 
     A count over a count is divided in double precision, as Python divides
     two ints (both below 2**53); the separators' count stays an int below
-    three, as ``min(3.0, n_nav)`` gives it. ``log1p`` is the caller's
-    (``math.log1p``).
+    three, as ``min(3.0, n_nav)`` gives it; logarithms are ``math.log1p``'s.
 
     >>> import math
-    >>> base_features(10, 2, True, 1, 1, 0, 1, False, 4, math.log1p)[2:]
+    >>> base_features(10, 2, True, 1, 1, 0, 1, False, 4)[2:]
     (1.0, 1.0, 0.6931471805599453, 0.5, 0.0, 0.5, 0.0, 3.0)
     """
     return (
-        _log1p(n, log1p),
-        _log1p(nw, log1p),
+        _log1p(n),
+        _log1p(nw),
         1.0 if nw < 4 else 0.0,
         1.0 if end else 0.0,
-        _log1p(n_sent, log1p),
+        _log1p(n_sent),
         (min(1.0, float(n_comma) / nw) if nw else 0.0),
         float(n_digit) / n if n else 0.0,
         float(n_caps) / nw if nw else 0.0,
@@ -1302,7 +1299,6 @@ def text_features(
     stops: list[int] | None,
     log11: float,
     log13: float,
-    log1p: Any,
 ) -> list[dict[str, float]]:
     """The text features of a page's analysed lines (``_Line``: ``base`` and ``n_words``).
 
@@ -1310,7 +1306,7 @@ def text_features(
     keys in its order and their values the same floats: the same operations
     on the same numbers (a count over a count, ``min`` and ``max`` as
     comparisons, sums of zeros and ones, the ``base`` values as they are);
-    ``log1p`` is the caller's (``math.log1p``). ``stops`` is the number of
+    logarithms are ``math.log1p``'s. ``stops`` is the number of
     stopwords in each line, ``None`` when the page has no stoplist; ``log11``
     and ``log13`` are ``log1p(10)`` and ``log1p(12)``: a long block has at
     least ten words, prose at least twelve.
@@ -1320,7 +1316,7 @@ def text_features(
     ...     def __init__(self, base, n_words):
     ...         self.base, self.n_words = base, n_words
     >>> lines = [Line((1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0), 0)]
-    >>> f = text_features(lines, None, math.log1p(10), math.log1p(12), math.log1p)
+    >>> f = text_features(lines, None, math.log1p(10), math.log1p(12))
     >>> f[0]["no_stoplist"], f[0]["stop_rel"], f[0]["dist_prose"], f[0]["pos"], f[0]["nav_sep"]
     (1.0, 1.0, 5.0, 0.0, 0)
     """
@@ -1387,7 +1383,7 @@ def text_features(
                 if abs(ahead) > abs(here):
                     break
                 j += 1
-            dist = _log1p(abs(prose_idx[j] - i), log1p)
+            dist = _log1p(abs(prose_idx[j] - i))
         else:
             dist = 5.0
         lo = i - 3 if i >= 3 else 0
