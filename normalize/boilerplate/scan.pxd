@@ -54,11 +54,14 @@ cpdef str model_reason(dict f)
 cpdef list container_blocks(list feats, list forced)
 
 
-cdef bint _is_space(cython.uint o) noexcept
-cdef bint _is_word(cython.uint o) noexcept
-cdef bint _is_gp_word(cython.uint o) noexcept
-cdef bint _is_sent_end(cython.uint o) noexcept
-cdef bint _is_closer(cython.uint o) noexcept
+# The tests of a character are inline (as kernels' code_at is): the line loops call
+# them for each character, and a call cost as much as the test. (Cython warns that a
+# declaration should not be inline; in pure-Python mode the .pxd is where it can be.)
+cdef inline bint _is_space(cython.uint o) noexcept
+cdef inline bint _is_word(cython.uint o) noexcept
+cdef inline bint _is_gp_word(cython.uint o) noexcept
+cdef inline bint _is_sent_end(cython.uint o) noexcept
+cdef inline bint _is_closer(cython.uint o) noexcept
 
 
 @cython.locals(m=Py_ssize_t, k=Py_ssize_t)
@@ -81,8 +84,8 @@ cpdef bint ascii_words(str text) except -1
 cpdef tuple ascii_line(str text)
 
 
-cdef bint _is_stop(cython.uint o) noexcept
-cdef bint _is_any_closer(cython.uint o) noexcept
+cdef inline bint _is_stop(cython.uint o) noexcept
+cdef inline bint _is_any_closer(cython.uint o) noexcept
 
 
 @cython.locals(p=Py_ssize_t)
@@ -128,7 +131,7 @@ cpdef list stop_counts(const cython.uint[::1] ids, list n_words,
 cpdef bytes key_classes(object is_edge)
 
 
-cdef Py_ssize_t _key_index(cython.uint o) noexcept
+cdef inline Py_ssize_t _key_index(cython.uint o) noexcept
 
 
 @cython.locals(out=bytearray, buf=cython.uchar[::1], m=Py_ssize_t, o=cython.uint, c=Py_UCS4)
@@ -151,10 +154,10 @@ cpdef tuple base_features(Py_ssize_t n, Py_ssize_t nw, bint end, Py_ssize_t n_se
                           object n_nav)
 
 
-cdef bint _splits(cython.uint o) noexcept
+cdef inline bint _splits(cython.uint o) noexcept
 
 
-cdef cython.uint _folded(cython.uint o) noexcept
+cdef inline cython.uint _folded(cython.uint o) noexcept
 
 
 cpdef bint icon_labels(str text) except -1
