@@ -80,7 +80,9 @@ cpdef bint ascii_words(str text) except -1
                commas=Py_ssize_t, digits=Py_ssize_t, caps=Py_ssize_t, nav=Py_ssize_t,
                nav_from=Py_ssize_t, p=Py_ssize_t, o=cython.uint, url=bint, prev_word=bint,
                end=bint, out=bytearray, buf=cython.uchar[::1], c=Py_UCS4, prev=cython.uint,
-               prev2=cython.uint, tail=cython.ulonglong, low64=cython.ulonglong)
+               prev2=cython.uint, tail=cython.ulonglong, low64=cython.ulonglong,
+               collapse=bint, upper=bint, other=Py_ssize_t, folded=str)
+cdef tuple _ascii_line(str text, const unsigned char[::1] classes, Py_ssize_t lo, Py_ssize_t hi)
 cpdef tuple ascii_line(str text)
 
 
@@ -139,9 +141,9 @@ cdef str _lowered(str key)
 
 
 @cython.locals(n=Py_ssize_t, lo=Py_ssize_t, hi=Py_ssize_t, p=Py_ssize_t, o=cython.uint,
-               collapse=bint, upper=bint, gap=bint, key=str, nw=Py_ssize_t, n_sent=Py_ssize_t,
+               collapse=bint, upper=bint, key=str, nw=Py_ssize_t, n_sent=Py_ssize_t,
                n_comma=Py_ssize_t, n_digit=Py_ssize_t, n_caps=Py_ssize_t, n_nav=object,
-               end=bint, url=bint, c=Py_UCS4)
+               end=bint, url=bint, other=Py_ssize_t)
 cpdef tuple ascii_analysis(str text, const unsigned char[::1] classes)
 
 

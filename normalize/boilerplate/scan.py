@@ -642,6 +642,21 @@ def ascii_line(text: str) -> tuple[int, str, bool, int, int, int, int, bool, int
     >>> ascii_line("Read more at www.Example.com | Home 2024.")
     (8, 'read\\x00more\\x00at\\x00www\\x00example\\x00com\\x00home\\x002024', True, 1, 0, 4, 3, True, 1)
     """
+    return _ascii_line(text, b"", 0, 0)[:9]
+
+
+def _ascii_line(text: str, classes: Buffer, lo: int, hi: int) -> tuple:
+    """:func:`ascii_line`'s values, then what :func:`ascii_analysis` asks of the line's
+    key ``text[lo:hi]`` (``classes`` are :func:`key_classes`' flags; none is read when
+    ``lo == hi``), read in the same pass: ``collapse``, whether the key has a
+    space that ``str.split`` would collapse (a :data:`KEY_SPACE` other than " ", or
+    one after another), ``upper``, whether it has an ASCII capital, and
+    ``other``, the first character of the line that is neither ASCII nor General
+    Punctuation (-1: none).
+
+    :func:`key_classes` flags as spaces only characters of ``str.isspace``, never
+    one of a word (``[A-Za-z0-9_]``): only the others are looked up.
+    """
     n = len(text)
     out = bytearray(n)
     buf = out  # compiled, a typed view: written in place
@@ -665,6 +680,9 @@ def ascii_line(text: str) -> tuple[int, str, bool, int, int, int, int, bool, int
     prev2 = 0
     tail = 0
     low64 = 0xFFFFFFFFFFFFFFFF  # a C number compiled: the literal would be an object
+    collapse = False
+    upper = False
+    other = -1
     p = -1
     for c in text:
         p += 1
@@ -680,6 +698,8 @@ def ascii_line(text: str) -> tuple[int, str, bool, int, int, int, int, bool, int
                     caps += 1
             if 65 <= o <= 90:
                 buf[m] = o + 32
+                if lo <= p < hi:
+                    upper = True
             else:
                 buf[m] = o
             m += 1
@@ -690,6 +710,13 @@ def ascii_line(text: str) -> tuple[int, str, bool, int, int, int, int, bool, int
             prev = o
             continue
         prev_word = False
+        if o >= 128 and not 0x2000 <= o < 0x2070 and other < 0:
+            other = o
+        # A space of the key after its first character (which is none): the one
+        # before it is in the key too.
+        if lo <= p < hi and classes[_key_index(o)] & 1:  # KEY_SPACE
+            if o != 32 or classes[_key_index(prev)] & 1:
+                collapse = True
         if _is_space(o):
             if _is_sent_end(prev):  # a sentence's end before a space
                 sent += 1
@@ -721,7 +748,8 @@ def ascii_line(text: str) -> tuple[int, str, bool, int, int, int, int, bool, int
     if n and _is_sent_end(prev):  # a sentence's end at the line's end
         sent += 1
     end = _ends_sentence(text, n) or (n > 0 and text[n - 1] == "\n" and _ends_sentence(text, n - 1))
-    return n_words, out[:m].decode("ascii"), end, sent, commas, digits, caps, url, nav
+    folded = out[:m].decode("ascii")
+    return n_words, folded, end, sent, commas, digits, caps, url, nav, collapse, upper, other
 
 
 # The line scanner for any text: what a line says, by a table of character flags --
@@ -975,23 +1003,15 @@ def ascii_analysis(text: str, classes: bytes) -> tuple[str, int, str, tuple, boo
     hi = n
     while hi > lo and classes[_key_index(ord(text[hi - 1]))]:
         hi -= 1
-    collapse = False
-    upper = False
-    gap = False
+    # The key's spaces and capitals, and the characters, are read by the line's pass.
+    nw, folded, end, n_sent, n_comma, n_digit, n_caps, url, n_nav, collapse, upper, other = (
+        _ascii_line(text, classes, lo, hi)
+    )
+    if other >= 0:
+        # Such a character is never flagged (KEY_OTHER), and every character
+        # outside the key is: the line's first one is in the key.
+        raise ValueError(f"{chr(other)!r} is neither ASCII nor General Punctuation")
     key = text[lo:hi]
-    for c in key:
-        o = ord(c)
-        if o >= 128 and not 0x2000 <= o < 0x2070:
-            # Flagged 0, so between lo and hi: every character is checked.
-            raise ValueError(f"{c!r} is neither ASCII nor General Punctuation")
-        if classes[_key_index(o)] & 1:  # KEY_SPACE
-            if o != 32 or gap:
-                collapse = True
-            gap = True
-        else:
-            gap = False
-            if 65 <= o <= 90:
-                upper = True
     if collapse:
         key = " ".join(key.split())
     if upper:
@@ -1000,7 +1020,6 @@ def ascii_analysis(text: str, classes: bytes) -> tuple[str, int, str, tuple, boo
         # character on its own (several times slower); with General Punctuation
         # in it, lower() maps each character on its own too: _lowered instead.
         key = key.lower() if key.isascii() else _lowered(key)
-    nw, folded, end, n_sent, n_comma, n_digit, n_caps, url, n_nav = ascii_line(text)
     base = base_features(n, nw, end, n_sent, n_comma, n_digit, n_caps, url, n_nav)
     return key, nw, folded, base, end
 
