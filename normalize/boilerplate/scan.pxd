@@ -22,6 +22,15 @@ cpdef Py_ssize_t shingle_sketch(const unsigned char[::1] data, const Py_ssize_t[
                                 cython.ulonglong[::1] hashes, Py_ssize_t[::1] spans) except -1
 
 
+@cython.locals(m=Py_ssize_t, n=Py_ssize_t, k=Py_ssize_t, a=Py_ssize_t, b=Py_ssize_t,
+               i=Py_ssize_t, j=Py_ssize_t, at=Py_ssize_t, h=cython.ulonglong, s=double,
+               whole=double, out=list)
+cpdef list shared_pairs(const cython.ulonglong[::1] hashes, const Py_ssize_t[::1] order,
+                        const Py_ssize_t[::1] docs, const double[::1] sizes, Py_ssize_t lo,
+                        Py_ssize_t hi, double min_similarity, double sketch_size,
+                        Py_ssize_t[::1] shared)
+
+
 @cython.locals(n=Py_ssize_t, m=Py_ssize_t, n1=Py_ssize_t, n2=Py_ssize_t, k=Py_ssize_t,
                i=Py_ssize_t, u=Py_ssize_t, at=Py_ssize_t, z=double, ctx_p=double, wide=double,
                prev=double, after=double, f=dict, p1=list, out=list, column=dict, t=Py_ssize_t,

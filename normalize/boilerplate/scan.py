@@ -283,6 +283,86 @@ def shingle_sketch(
     return n
 
 
+def shared_pairs(
+    hashes: Buffer,
+    order: Buffer,
+    docs: Buffer,
+    sizes: Buffer,
+    lo: int,
+    hi: int,
+    min_similarity: float,
+    sketch_size: float,
+    shared: Buffer,
+) -> list[tuple[int, int]]:
+    """The pairs ``(i, j)``, ``lo <= i < hi`` and ``i <= j``, in order, of documents
+    whose sketches share enough hashes to be ``min_similarity`` alike
+    (``repeats._candidate_pairs``, which says why): how many hashes they share,
+    over the size of the sketch of their union (``sketch_size`` at most), is at
+    least ``min_similarity``.
+
+    ``hashes`` are the documents' sketches one after another, ``docs[k]`` the
+    document of ``hashes[k]`` (so never less than ``docs[k - 1]``), ``sizes[i]`` the
+    size of document ``i``'s sketch and ``order`` sorts the hashes stably
+    (``np.argsort(hashes, kind="stable")``: equal ones by document). ``shared`` is a
+    scratch of ``(hi - lo) * len(sizes)`` items, all 0.
+
+    Two places of one hash count once, in the row of the document of the first
+    (a sketch holds a hash twice only when two shingles collide, and then pairs a
+    document with itself): the counts are whole numbers, those of the product of
+    the documents' hash-count matrix with itself, and the quotient the same float.
+
+    >>> import numpy as np
+    >>> hashes = np.array([1, 2, 3, 4, 5, 6, 1, 2, 3, 1, 2, 7], np.uint64)
+    >>> docs = np.repeat(np.arange(4), 3)
+    >>> order, sizes = np.argsort(hashes, kind="stable"), np.full(4, 3.0)
+    >>> shared_pairs(hashes.data, order.data, docs.data, sizes.data, 0, 4, 0.8, 64,
+    ...              np.zeros(16, np.intp).data)
+    [(0, 2)]
+    """
+    m = len(hashes)
+    n = len(sizes)
+    # The compiled core checks none of its reads: the sizes, the documents and the
+    # order are checked here.
+    if len(order) != m or len(docs) != m:
+        raise ValueError(f"{m} hashes, {len(order)} places in order, {len(docs)} documents")
+    if not 0 <= lo <= hi <= n or len(shared) < (hi - lo) * n:
+        raise ValueError(f"rows {lo} to {hi} of {n} documents need {(hi - lo) * n} counts")
+    for k in range(m):
+        if not 0 <= docs[k] < n or (k and docs[k] < docs[k - 1]):
+            raise ValueError(f"document {docs[k]} of hash {k} is not one of {n} in order")
+        if not 0 <= order[k] < m or (k and hashes[order[k]] < hashes[order[k - 1]]):
+            raise ValueError(f"order does not sort the {m} hashes (place {k})")
+    for a in range(m):
+        i = docs[order[a]]
+        if i < lo or i >= hi:
+            continue
+        h = hashes[order[a]]
+        at = (i - lo) * n
+        b = a + 1
+        while b < m and hashes[order[b]] == h:
+            j = docs[order[b]]
+            if j < i:
+                raise ValueError(f"order does not sort the hashes stably (place {b})")
+            shared[at + j] += 1
+            b += 1
+    out = []
+    for i in range(lo, hi):
+        at = (i - lo) * n
+        for j in range(i, n):
+            if not shared[at + j]:
+                continue
+            s = float(shared[at + j])
+            shared[at + j] = 0
+            whole = sizes[i] + sizes[j] - s
+            if whole > sketch_size:
+                whole = sketch_size
+            # A union of no hash (two places of one hash, twice): numpy's quotient
+            # is infinite, as the compiled one is (no error to raise).
+            if whole == 0.0 or s / whole >= min_similarity:
+                out.append((i, j))
+    return out
+
+
 def content_probabilities(
     names: list[str],
     cols1: Buffer,
