@@ -226,12 +226,14 @@ def _find_title(
         return None
     max_rule_chars = _DEFAULT_CONFIG.max_rule_chars
     for i, line in enumerate(lines[:8]):
-        # A line's number of words is that of its tokens (:func:`words`).
+        # A line's number of words is that of its tokens (:func:`words`). The tests
+        # are pure: the cheap ones first (a sentence's period ends most lines that
+        # have the words of a title), the count of lettered words last.
         if (
             4 <= line.n_words <= 30
-            and _lettered_words(line) >= 0.75 * line.n_words
             and not line.text.rstrip().endswith(".")
             and line.rule(max_rule_chars, phrases) is None
+            and _lettered_words(line) >= 0.75 * line.n_words
         ):
             return i
     return None
