@@ -28,7 +28,7 @@ from normalize.context import Context, default_context
 from normalize.document import Page
 
 # With the scanner compiled (SCAN_COMPILED), it hashes the shingles; else zlib through map.
-_CRC_TABLE = np.array(scan.crc_table(), np.uintc)
+_CRC_TABLE = np.array(scan.crc_table(64), np.uintc)
 
 
 def repeat_keys(

@@ -8,6 +8,10 @@ from libc.math cimport exp as c_exp, log1p as c_log1p
 cdef bint compiled
 
 
+@cython.locals(table=list, n=Py_ssize_t, k=Py_ssize_t, _j=Py_ssize_t, c=cython.uint)
+cpdef list crc_table(Py_ssize_t tables=*)
+
+
 @cython.locals(n=Py_ssize_t, li=Py_ssize_t, lo=Py_ssize_t, hi=Py_ssize_t, p=Py_ssize_t,
                w=Py_ssize_t, at=Py_ssize_t, reduce_at=Py_ssize_t, byte=cython.uint,
                crc=cython.uint, s1=cython.ulonglong, s2=cython.ulonglong, ones=cython.uint,
@@ -15,7 +19,7 @@ cdef bint compiled
                wide=cython.ulonglong, m=cython.ulonglong, s1_a=cython.ulonglong,
                ad_lo=cython.ulonglong, ad_hi=cython.ulonglong, h=cython.ulonglong,
                j=Py_ssize_t, slot=Py_ssize_t, q=Py_ssize_t, r=Py_ssize_t, seen=bint,
-               b=Py_ssize_t, ws=Py_ssize_t)
+               b=Py_ssize_t, ws=Py_ssize_t, span=Py_ssize_t)
 cpdef Py_ssize_t shingle_sketch(const unsigned char[::1] data, const Py_ssize_t[::1] starts,
                                 Py_ssize_t n_lines, Py_ssize_t shingle_words, Py_ssize_t size,
                                 const cython.uint[::1] table, Py_ssize_t[::1] ring,

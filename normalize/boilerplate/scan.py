@@ -42,26 +42,27 @@ if TYPE_CHECKING:
     Buffer = Any
 
 
-def crc_table() -> list[int]:
-    """The CRC-32 lookup tables (zlib's reflected polynomial 0xEDB88320) for eight bytes
-    at a time, 256 entries each: the first is the table of one byte; entry ``n``
-    of table ``k`` is the CRC of byte ``n`` followed by ``k`` zero bytes.
+def crc_table(tables: int = 8) -> list[int]:
+    """The CRC-32 lookup tables (zlib's reflected polynomial 0xEDB88320) for ``tables``
+    bytes at a time (8 at least), 256 entries each: the first is the table of one
+    byte; entry ``n`` of table ``k`` is the CRC of byte ``n`` followed by ``k`` zero
+    bytes.
 
     >>> import zlib
     >>> table = crc_table()
     >>> crc = 0xFFFFFFFF
     >>> for byte in b"abc":
     ...     crc = table[(crc ^ byte) & 0xFF] ^ (crc >> 8)
-    >>> crc ^ 0xFFFFFFFF == zlib.crc32(b"abc")
-    True
+    >>> crc ^ 0xFFFFFFFF == zlib.crc32(b"abc"), crc_table(64)[:2048] == table
+    (True, True)
     """
     table = []
     for n in range(256):
         c = n
-        for _ in range(8):
+        for _j in range(8):
             c = (c >> 1) ^ 0xEDB88320 if c & 1 else c >> 1
         table.append(c)
-    for k in range(1, 8):
+    for k in range(1, max(8, tables)):
         for n in range(256):
             c = table[256 * (k - 1) + n]
             table.append((c >> 8) ^ table[c & 0xFF])
@@ -92,8 +93,8 @@ def shingle_sketch(
 
     The smallest hashes go to ``hashes[:n]`` in order, the offsets of their
     shingles' bytes to ``spans[2i]`` and ``spans[2i + 1]``; returns ``n``
-    (``size`` at most). ``table`` is :func:`crc_table` (eight tables, or any
-    tables as linear as a CRC's); ``ring`` a scratch buffer of
+    (``size`` at most). ``table`` is :func:`crc_table` (eight tables or more,
+    or any tables as linear as a CRC's); ``ring`` a scratch buffer of
     ``4 * shingle_words`` items.
 
     Each line is read once: the CRC register and Adler-32's two sums of its
@@ -102,7 +103,8 @@ def shingle_sketch(
     from those at its two ends. Adler-32's sums of ``s[a:b]`` are differences
     of the sums up to ``b`` and up to ``a``; the CRC register, being linear,
     is that at ``b`` plus that at ``a`` (less the initial one) carried past
-    ``b - a`` zero bytes, four table reads per eight of them.
+    ``b - a`` zero bytes: four table reads past as many zeros as there are
+    tables, one step for a shingle shorter than that.
     """
     # The compiled core checks no index: the sizes and the lines' offsets are
     # checked here.
@@ -120,6 +122,7 @@ def shingle_sketch(
             f"ring {4 * shingle_words}"
         )
     ones = 0xFFFFFFFF  # a C number compiled: the literal would be an object
+    span = len(table) // 256  # the zeros the tables carry a register past in one step
     n = 0
     for li in range(n_lines):
         lo = starts[li]
@@ -164,22 +167,23 @@ def shingle_sketch(
                 a = ring[at]
                 length = p - a
                 # The register at a, less the initial one, carried past the
-                # shingle's bytes as zeros: eight at a time (the tables of a byte
-                # followed by 7 to 4 zeros; the zero bytes' own entries are 0),
-                # then the last 1 to 7 in one step: a register's four bytes
-                # carried past k zeros are the tables of a byte followed by k - 1,
-                # k - 2... zeros, and for k < 4, what is left of the register
-                # shifted by k bytes (the same bits as k steps of one byte).
+                # shingle's bytes as zeros: ``span`` at a time (the tables of a
+                # byte followed by span - 1 to span - 4 zeros; the zero bytes' own
+                # entries are 0), then the last 1 to span - 1 in one step: a
+                # register's four bytes carried past k zeros are the tables of a
+                # byte followed by k - 1, k - 2... zeros, and for k < 4, what is
+                # left of the register shifted by k bytes (the same bits as k
+                # steps of one byte).
                 x = ring[at + 1] ^ ones
                 k = length
-                while k >= 8:
+                while k >= span:
                     x = (
-                        table[1792 + (x & 0xFF)]
-                        ^ table[1536 + ((x >> 8) & 0xFF)]
-                        ^ table[1280 + ((x >> 16) & 0xFF)]
-                        ^ table[1024 + (x >> 24)]
+                        table[256 * (span - 1) + (x & 0xFF)]
+                        ^ table[256 * (span - 2) + ((x >> 8) & 0xFF)]
+                        ^ table[256 * (span - 3) + ((x >> 16) & 0xFF)]
+                        ^ table[256 * (span - 4) + (x >> 24)]
                     )
-                    k -= 8
+                    k -= span
                 if k >= 4:
                     x = (
                         table[256 * (k - 1) + (x & 0xFF)]
