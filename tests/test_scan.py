@@ -897,3 +897,76 @@ def test_the_container_blocks_are_those_of_the_tests(
     if feats:
         with pytest.raises(ValueError, match="forced reasons for"):
             scan.container_blocks(feats, forced[1:])
+
+
+def _verdicts_reference(
+    feats: list[dict[str, float]],
+    forced: list[str | None],
+    probs: list[float],
+    title_index: int | None,
+    threshold: float,
+    rescue_threshold: float | None,
+) -> tuple[float | None, list[str | None]]:
+    """The model's verdicts as Python says them: ``max`` of the free probabilities and a
+    comprehension's tests per block."""
+    free = [
+        p
+        for i, (p, why) in enumerate(zip(probs, forced, strict=True))
+        if i != title_index and not why
+    ]
+    verdicts: list[str | None] = []
+    for i, (f, why, p) in enumerate(zip(feats, forced, probs, strict=True)):
+        if i == title_index:
+            verdicts.append(None)
+        elif why:
+            verdicts.append(why)
+        elif p < threshold and not (rescue_threshold is not None and p >= rescue_threshold):
+            verdicts.append(PURE.model_reason(f))
+        else:
+            verdicts.append(None)
+    return (max(free) if free else None), verdicts
+
+
+_BLOCK_VERDICTS = st.lists(
+    st.tuples(
+        st.sampled_from([{}, {"short": 1.0}, {"in_nav": 1.0}, {"link_density": 0.7}]),
+        st.sampled_from([None, "", "nav", "repeated"]),
+        st.sampled_from([0.0, 0.1, 0.25, 0.5, 0.5, 0.9, 1.0]),
+    ),
+    max_size=8,
+)
+
+
+@pytest.mark.parametrize("scan", BUILDS)
+@given(
+    _BLOCK_VERDICTS,
+    st.integers(-1, 8),
+    st.sampled_from([0.25, 0.5]),
+    st.sampled_from([None, 0.0, 0.1, 0.25]),
+)
+def test_the_verdict_loops_say_what_python_says(
+    scan: ModuleType,
+    blocks: list[tuple[dict[str, float], str | None, float]],
+    title_index: int,
+    threshold: float,
+    rescue_threshold: float | None,
+) -> None:
+    """scan.best_free and scan.verdicts give the free blocks' ``max`` and the verdicts of
+    the tests written in Python, the title, forced reasons and the rescue included."""
+    feats = [f for f, _, _ in blocks]
+    forced = [why for _, why, _ in blocks]
+    probs = [p for _, _, p in blocks]
+    title = title_index if title_index >= 0 else None
+    best, expected = _verdicts_reference(feats, forced, probs, title, threshold, rescue_threshold)
+    assert scan.best_free(probs, forced, title_index) == best
+    assert scan.verdicts(feats, forced, probs, title_index, threshold, rescue_threshold) == expected
+
+
+@pytest.mark.parametrize("scan", BUILDS)
+def test_the_verdict_loops_refuse_lists_of_other_lengths(scan: ModuleType) -> None:
+    """Fewer reasons or probabilities than blocks: an error, not a read past a list (the
+    compiled core checks no index)."""
+    with pytest.raises(ValueError, match="1 reasons and 2 probabilities for 2 blocks"):
+        scan.verdicts([{}, {}], [None], [0.5, 0.5], -1, 0.5, None)
+    with pytest.raises(ValueError, match="1 reasons for 2 probabilities"):
+        scan.best_free([0.5, 0.5], [None], -1)

@@ -300,35 +300,23 @@ def classify(
     columns = ctx.owned(("boilerplate.model_columns", page.origin), lambda: _columns(model))
     probs = content_probabilities(ev.feats, model, columns) if ev.feats else []
     threshold = config.threshold
-    title_index, forced = ev.title_index, ev.forced
-    free = [
-        p
-        for i, (p, why) in enumerate(zip(probs, forced, strict=True))
-        if i != title_index and not why
-    ]
-    rescue = False
-    if free and max(free) < threshold:
+    title_index = -1 if ev.title_index is None else ev.title_index
+    # The blocks the model decides (not the title, not forced), by the scanner's
+    # loops (compiled: no Python step per block).
+    best = scan.best_free(probs, ev.forced, title_index)
+    rescue_threshold = None
+    if best is not None and best < threshold:
         # Nothing reaches the threshold (a short article among much chrome, or a
         # one-line document, makes the model unsure): rather than an empty
         # article, keep the page's best blocks. Blocks that a rule named as
         # chrome are not candidates, so a page of only chrome stays boilerplate.
-        rescue = True
-        rescue_threshold = max(config.min_threshold, 0.5 * max(free))
+        rescue_threshold = max(config.min_threshold, 0.5 * best)
         if len(ev.feats) == 1:
             # A document that is only its one line ("Hello", "OK", "Bonjour")
             # is its own content, however little the model thinks of it: a
             # rule that names it as chrome still makes it boilerplate.
             rescue_threshold = 0.0
-    verdicts: list[str | None] = []
-    for i, (f, why, p) in enumerate(zip(ev.feats, forced, probs, strict=True)):
-        if i == title_index:
-            verdicts.append(None)
-        elif why:
-            verdicts.append(why)
-        elif p < threshold and not (rescue and p >= rescue_threshold):
-            verdicts.append(scan.model_reason(f))
-        else:
-            verdicts.append(None)
+    verdicts = scan.verdicts(ev.feats, ev.forced, probs, title_index, threshold, rescue_threshold)
     if page.origin == "html":
         fall_back_to_container(ev, verdicts, config)
     return ev, probs, verdicts

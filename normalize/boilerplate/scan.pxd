@@ -67,6 +67,15 @@ cpdef str model_reason(dict f)
 cpdef list container_blocks(list feats, list forced)
 
 
+@cython.locals(n=Py_ssize_t, i=Py_ssize_t, p=double, low=double, rescue=bint, why=object, out=list)
+cpdef list verdicts(list feats, list forced, list probs, Py_ssize_t title_index,
+                    double threshold, object rescue_threshold)
+
+
+@cython.locals(n=Py_ssize_t, i=Py_ssize_t, p=double, best=double, found=bint)
+cpdef object best_free(list probs, list forced, Py_ssize_t title_index)
+
+
 # The tests of a character are inline (as kernels' code_at is): the line loops call
 # them for each character, and a call cost as much as the test. (Cython warns that a
 # declaration should not be inline; in pure-Python mode the .pxd is where it can be.)

@@ -619,6 +619,69 @@ def model_reason(f: dict[str, float]) -> str:
     return "low_score"
 
 
+def verdicts(
+    feats: list[dict[str, float]],
+    forced: list[str | None],
+    probs: list[float],
+    title_index: int,
+    threshold: float,
+    rescue_threshold: float | None,
+) -> list[str | None]:
+    """Each block's verdict (``model.classify``, which says why): none for the title
+    (``title_index``, -1 for none), the reason exact evidence or a rule forced, the
+    model's reason (:func:`model_reason` of its features) for a probability below
+    ``threshold`` that the rescue (``rescue_threshold``, ``None`` without one) does
+    not keep, else none (content). The same comparisons of the same floats.
+
+    >>> verdicts([{}, {"short": 1.0}, {}], [None, None, "nav"], [0.9, 0.1, 0.9], -1, 0.5, None)
+    [None, 'short', 'nav']
+    >>> verdicts([{}, {}], [None, None], [0.2, 0.1], 0, 0.5, 0.15)
+    [None, 'low_score']
+    """
+    n = len(feats)
+    if len(forced) != n or len(probs) != n:  # the compiled core checks no index
+        raise ValueError(f"{len(forced)} reasons and {len(probs)} probabilities for {n} blocks")
+    rescue = rescue_threshold is not None
+    low = rescue_threshold if rescue_threshold is not None else 0.0
+    out: list[str | None] = []
+    for i in range(n):
+        why = forced[i]
+        p = probs[i]
+        if i == title_index:
+            out.append(None)
+        elif why:
+            out.append(why)
+        elif p < threshold and not (rescue and p >= low):
+            out.append(model_reason(feats[i]))
+        else:
+            out.append(None)
+    return out
+
+
+def best_free(probs: list[float], forced: list[str | None], title_index: int) -> float | None:
+    """``max`` of the probabilities of the blocks that are neither the title
+    (``title_index``, -1 for none) nor forced (``forced[i]`` true): ``None`` for
+    none, else the first of the largest, as ``max`` keeps it (a later one
+    replaces it only when greater).
+
+    >>> best_free([0.2, 0.9, 0.4], [None, "nav", None], 0)
+    0.4
+    """
+    n = len(probs)
+    if len(forced) != n:  # the compiled core checks no index
+        raise ValueError(f"{len(forced)} reasons for {n} probabilities")
+    found = False
+    best = 0.0
+    for i in range(n):
+        if i == title_index or forced[i]:
+            continue
+        p = probs[i]
+        if not found or p > best:
+            best = p
+            found = True
+    return best if found else None
+
+
 def container_blocks(feats: list[dict[str, float]], forced: list[str | None]) -> list[int]:
     """The blocks of the main-content container that the container's fallback may keep
     (``model.fall_back_to_container``): those inside it, that no rule or exact
