@@ -970,3 +970,67 @@ def test_the_verdict_loops_refuse_lists_of_other_lengths(scan: ModuleType) -> No
         scan.verdicts([{}, {}], [None], [0.5, 0.5], -1, 0.5, None)
     with pytest.raises(ValueError, match="1 reasons for 2 probabilities"):
         scan.best_free([0.5, 0.5], [None], -1)
+
+
+class _RuledLine:
+    """A line as the forced reasons read it: a key, and a rule that names "share"."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def rule(self, max_rule_chars: int, phrases: object) -> str | None:
+        return "share" if self.key == "share" else None
+
+
+@pytest.mark.parametrize("scan", BUILDS)
+@given(
+    st.lists(st.sampled_from(["", "a", "b", "nav", "share", "title"]), max_size=9),
+    st.integers(-1, 9),
+    st.sampled_from(["", "title", "a"]),
+    st.lists(st.sampled_from([{}, {"cls_cookie": 1.0}, {"tag_p": 1.0}]), min_size=9, max_size=9),
+)
+def test_the_forced_reasons_loop_says_what_python_says(
+    scan: ModuleType,
+    keys: list[str],
+    title_index: int,
+    title_key: str,
+    structures: list[dict[str, float]],
+) -> None:
+    """scan.forced_reasons gives the reasons of the tests written in Python: the title,
+    repetition, the title's and the last line's duplicates, the rule, the structure."""
+    lines = [_RuledLine(k) for k in keys]
+    structure = structures[: len(keys)]
+    feats = [dict(f) for f in structure]
+    expected: list[str | None] = []
+    prev_key = None
+    for i, line in enumerate(lines):
+        k = line.key
+        if i == title_index:
+            reason = None
+        elif k and k in {"nav"}:
+            reason = "repeated"
+        elif title_key and k == title_key:
+            reason = "duplicate_title"
+        elif k and k == prev_key:
+            reason = "duplicate_line"
+        else:
+            reason = line.rule(80, None) or (
+                PURE.structural_reason(feats[i], math.log1p(12)) if structure[i] else None
+            )
+        expected.append(reason)
+        if k:
+            prev_key = k
+    got = scan.forced_reasons(
+        lines,
+        frozenset({"nav"}),
+        title_index,
+        title_key,
+        feats,
+        structure,
+        80,
+        None,
+        math.log1p(12),
+    )
+    assert got == expected
+    with pytest.raises(ValueError, match="lines for"):
+        scan.forced_reasons(lines, frozenset(), -1, "", feats + [{}], structure, 80, None, 1.0)

@@ -177,27 +177,18 @@ def _evidence(
     if title_index is not None:
         feats[title_index]["title_like"] = 1.0
         title_key = keys[title_index]
-    forced: list[str | None] = []
-    prev_key = None
-    max_rule_chars = config.max_rule_chars
-    for i, (line, k) in enumerate(zip(lines, keys, strict=True)):
-        reason = None
-        if i == title_index:
-            reason = None
-        elif k and k in repeated:
-            reason = "repeated"
-        elif title_key and k == title_key:
-            reason = "duplicate_title"
-        elif k and k == prev_key:
-            reason = "duplicate_line"
-        else:
-            # Only a block with structural features (HTML) can have a structural reason.
-            reason = line.rule(max_rule_chars, phrases) or (
-                scan.structural_reason(feats[i], _LOG_13) if structure[i] else None
-            )
-        forced.append(reason)
-        if k:
-            prev_key = k
+    # One compiled loop of the scanner over the blocks (no Python step per block).
+    forced = scan.forced_reasons(
+        list(lines),
+        repeated,
+        -1 if title_index is None else title_index,
+        title_key,
+        feats,
+        structure,
+        config.max_rule_chars,
+        phrases,
+        _LOG_13,
+    )
     return _Evidence(texts, feats, forced, title_index)
 
 

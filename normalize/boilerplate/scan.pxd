@@ -60,6 +60,13 @@ cdef double _mean_around(list probs, Py_ssize_t i, Py_ssize_t n, Py_ssize_t widt
 
 
 cpdef object structural_reason(dict f, object log13)
+
+
+@cython.locals(n=Py_ssize_t, i=Py_ssize_t, line=object, k=object, prev_key=object,
+               reason=object, out=list)
+cpdef list forced_reasons(list lines, object repeated, Py_ssize_t title_index,
+                          str title_key, list feats, list structure,
+                          object max_rule_chars, object phrases, object log13)
 cpdef str model_reason(dict f)
 
 

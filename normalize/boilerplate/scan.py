@@ -580,6 +580,63 @@ def structural_reason(f: dict[str, float], log13: float) -> str | None:
     return None
 
 
+def forced_reasons(
+    lines: list[Any],
+    repeated: Any,
+    title_index: int,
+    title_key: str,
+    feats: list[dict[str, float]],
+    structure: list[Any],
+    max_rule_chars: int,
+    phrases: Any,
+    log13: float,
+) -> list[str | None]:
+    """The reason exact evidence or a rule gives each block, or ``None`` for the model to
+    decide (``model._evidence``, which says why): none for the title
+    (``title_index``, -1 for none); ``repeated`` for a line whose key (``_Line.key``)
+    is one of ``repeated``; ``duplicate_title`` for one whose key is ``title_key``
+    (when not empty); ``duplicate_line`` for one whose key is that of the last
+    line that had a key; else the line's rule (``_Line.rule``, with
+    ``max_rule_chars`` and ``phrases``) or, for a block with structural features
+    (``structure[i]`` not empty), :func:`structural_reason` of its features.
+
+    >>> class Line:
+    ...     def __init__(self, key):
+    ...         self.key = key
+    ...     def rule(self, max_rule_chars, phrases):
+    ...         return "share" if self.key == "share" else None
+    >>> lines = [Line(k) for k in ["title", "nav", "share", "a", "a", "title", ""]]
+    >>> forced_reasons(lines, {"nav"}, 0, "title", [{}] * 7, [{}] * 7, 80, None, 2.56)
+    [None, 'repeated', 'share', None, 'duplicate_line', 'duplicate_title', None]
+    """
+    n = len(lines)
+    if len(feats) != n or len(structure) != n:  # the compiled core checks no index
+        raise ValueError(f"{n} lines for {len(feats)} blocks' features and {len(structure)}")
+    out: list[str | None] = []
+    prev_key = None
+    for i in range(n):
+        line = lines[i]
+        k = line.key
+        reason = None
+        if i == title_index:
+            reason = None
+        elif k and k in repeated:
+            reason = "repeated"
+        elif title_key and k == title_key:
+            reason = "duplicate_title"
+        elif k and k == prev_key:
+            reason = "duplicate_line"
+        else:
+            # Only a block with structural features (HTML) can have a structural reason.
+            reason = line.rule(max_rule_chars, phrases)
+            if not reason:
+                reason = structural_reason(feats[i], log13) if structure[i] else None
+        out.append(reason)
+        if k:
+            prev_key = k
+    return out
+
+
 #: The structural cues behind a model verdict of boilerplate, most specific
 #: first, each with the reason it gives (:func:`model_reason`).
 _MODEL_CUES = (
