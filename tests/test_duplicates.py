@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
+from types import ModuleType
 from unittest import mock
 
+import numpy as np
+import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
@@ -14,6 +17,9 @@ from normalize.boilerplate.repeats import SKETCH_SIZE, find_duplicates, sketch_s
 from normalize.config import BoilerplateConfig, Config
 from normalize.document import BOILERPLATE, RawDocument
 from normalize.pipeline import process_batch
+from tests.conftest import core_builds
+
+PURE, BUILT, needs_extension, BUILDS = core_builds("boilerplate.scan")
 
 CHROME_TOP = (
     "<nav><ul><li><a href='/'>Home</a></li><li><a href='/world'>World</a></li>"
@@ -197,18 +203,68 @@ _SKETCHES_WITH_REPEATS = st.lists(
 )
 
 
+#: The ways of counting the shared hashes: numpy's matrix product (where the scanner is
+#: not compiled) and the scanner's loop (scan.shared_pairs), in both of its builds.
+_PAIR_COUNTERS = [
+    pytest.param(None, id="numpy"),
+    *[pytest.param(*p.values, id=f"scan-{p.id}", marks=p.marks) for p in BUILDS],
+]
+
+
+@pytest.mark.parametrize("scan", _PAIR_COUNTERS)
 @given(_SKETCHES_WITH_REPEATS, st.sampled_from([0.2, 0.5, 0.8, 1.0]), st.sampled_from([1, 3, 512]))
 def test_candidate_pairs_are_those_of_counting_each_shared_hash(
-    sketches: list[tuple[int, ...]], threshold: float, rows: int
+    scan: ModuleType | None, sketches: list[tuple[int, ...]], threshold: float, rows: int
 ) -> None:
-    """The matrix product (in blocks of ``rows`` rows) finds the pairs, in the order,
-    that counting every two places of each hash finds."""
+    """The matrix product and the scanner's loop (in blocks of ``rows`` rows) find the
+    pairs, in the order, that counting every two places of each hash finds."""
     try:
         expected = _pairs_by_counting(sketches, threshold)
     except ZeroDivisionError:  # two sketches of one hash twice: no union to divide by
         assume(False)
-    with mock.patch.object(repeats, "_PAIR_ROWS", rows):
+    with (
+        mock.patch.object(repeats, "_PAIR_ROWS", rows),
+        mock.patch.object(repeats, "SCAN_COMPILED", scan is not None),
+        mock.patch.object(repeats, "scan", scan or repeats.scan),
+    ):
         assert repeats._candidate_pairs(sketches, threshold) == expected
+
+
+@pytest.mark.parametrize("scan", BUILDS)
+def test_the_scanners_pairs_refuse_what_they_cannot_read(scan: ModuleType) -> None:
+    """Sizes, documents and an order that do not fit the hashes are errors, not reads
+    or writes past them (the compiled core checks no index)."""
+    hashes = np.array([5, 1, 5, 1], np.uint64)
+    docs = np.array([0, 0, 1, 1], np.intp)
+    order = np.argsort(hashes, kind="stable")
+    sizes = np.full(2, 2.0)
+
+    def pairs(**change: object) -> list[tuple[int, int]]:
+        args = {"hashes": hashes, "order": order, "docs": docs, "sizes": sizes, "lo": 0}
+        args |= {"hi": 2, "shared": np.zeros(4, np.intp)} | change
+        return scan.shared_pairs(
+            *(np.asarray(args[k]).data for k in ("hashes", "order", "docs", "sizes")),
+            args["lo"],
+            args["hi"],
+            0.5,
+            SKETCH_SIZE,
+            np.asarray(args["shared"]).data,
+        )
+
+    assert pairs() == [(0, 1)]
+    cases: list[tuple[dict[str, object], str]] = [
+        ({"order": order[:3]}, "places in order"),
+        ({"docs": np.array([0, 0, 2, 1], np.intp)}, "not one of 2 in order"),
+        ({"docs": np.array([0, 1, 0, 1], np.intp)}, "not one of 2 in order"),
+        ({"order": np.array([0, 1, 2, 4], np.intp)}, "does not sort"),
+        ({"order": np.array([0, 1, 2, 3], np.intp)}, "does not sort"),
+        ({"order": np.array([3, 1, 0, 2], np.intp)}, "not sort the hashes stably"),
+        ({"hi": 3}, "need"),
+        ({"shared": np.zeros(3, np.intp)}, "need 4 counts"),
+    ]
+    for change, message in cases:
+        with pytest.raises(ValueError, match=message):
+            pairs(**change)
 
 
 def test_the_evidence_pass_keeps_the_runs_bound_on_the_words_of_repeated_chrome() -> None:

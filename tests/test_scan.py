@@ -897,3 +897,140 @@ def test_the_container_blocks_are_those_of_the_tests(
     if feats:
         with pytest.raises(ValueError, match="forced reasons for"):
             scan.container_blocks(feats, forced[1:])
+
+
+def _verdicts_reference(
+    feats: list[dict[str, float]],
+    forced: list[str | None],
+    probs: list[float],
+    title_index: int | None,
+    threshold: float,
+    rescue_threshold: float | None,
+) -> tuple[float | None, list[str | None]]:
+    """The model's verdicts as Python says them: ``max`` of the free probabilities and a
+    comprehension's tests per block."""
+    free = [
+        p
+        for i, (p, why) in enumerate(zip(probs, forced, strict=True))
+        if i != title_index and not why
+    ]
+    verdicts: list[str | None] = []
+    for i, (f, why, p) in enumerate(zip(feats, forced, probs, strict=True)):
+        if i == title_index:
+            verdicts.append(None)
+        elif why:
+            verdicts.append(why)
+        elif p < threshold and not (rescue_threshold is not None and p >= rescue_threshold):
+            verdicts.append(PURE.model_reason(f))
+        else:
+            verdicts.append(None)
+    return (max(free) if free else None), verdicts
+
+
+_BLOCK_VERDICTS = st.lists(
+    st.tuples(
+        st.sampled_from([{}, {"short": 1.0}, {"in_nav": 1.0}, {"link_density": 0.7}]),
+        st.sampled_from([None, "", "nav", "repeated"]),
+        st.sampled_from([0.0, 0.1, 0.25, 0.5, 0.5, 0.9, 1.0]),
+    ),
+    max_size=8,
+)
+
+
+@pytest.mark.parametrize("scan", BUILDS)
+@given(
+    _BLOCK_VERDICTS,
+    st.integers(-1, 8),
+    st.sampled_from([0.25, 0.5]),
+    st.sampled_from([None, 0.0, 0.1, 0.25]),
+)
+def test_the_verdict_loops_say_what_python_says(
+    scan: ModuleType,
+    blocks: list[tuple[dict[str, float], str | None, float]],
+    title_index: int,
+    threshold: float,
+    rescue_threshold: float | None,
+) -> None:
+    """scan.best_free and scan.verdicts give the free blocks' ``max`` and the verdicts of
+    the tests written in Python, the title, forced reasons and the rescue included."""
+    feats = [f for f, _, _ in blocks]
+    forced = [why for _, why, _ in blocks]
+    probs = [p for _, _, p in blocks]
+    title = title_index if title_index >= 0 else None
+    best, expected = _verdicts_reference(feats, forced, probs, title, threshold, rescue_threshold)
+    assert scan.best_free(probs, forced, title_index) == best
+    assert scan.verdicts(feats, forced, probs, title_index, threshold, rescue_threshold) == expected
+
+
+@pytest.mark.parametrize("scan", BUILDS)
+def test_the_verdict_loops_refuse_lists_of_other_lengths(scan: ModuleType) -> None:
+    """Fewer reasons or probabilities than blocks: an error, not a read past a list (the
+    compiled core checks no index)."""
+    with pytest.raises(ValueError, match="1 reasons and 2 probabilities for 2 blocks"):
+        scan.verdicts([{}, {}], [None], [0.5, 0.5], -1, 0.5, None)
+    with pytest.raises(ValueError, match="1 reasons for 2 probabilities"):
+        scan.best_free([0.5, 0.5], [None], -1)
+
+
+class _RuledLine:
+    """A line as the forced reasons read it: a key, and a rule that names "share"."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def rule(self, max_rule_chars: int, phrases: object) -> str | None:
+        return "share" if self.key == "share" else None
+
+
+@pytest.mark.parametrize("scan", BUILDS)
+@given(
+    st.lists(st.sampled_from(["", "a", "b", "nav", "share", "title"]), max_size=9),
+    st.integers(-1, 9),
+    st.sampled_from(["", "title", "a"]),
+    st.lists(st.sampled_from([{}, {"cls_cookie": 1.0}, {"tag_p": 1.0}]), min_size=9, max_size=9),
+)
+def test_the_forced_reasons_loop_says_what_python_says(
+    scan: ModuleType,
+    keys: list[str],
+    title_index: int,
+    title_key: str,
+    structures: list[dict[str, float]],
+) -> None:
+    """scan.forced_reasons gives the reasons of the tests written in Python: the title,
+    repetition, the title's and the last line's duplicates, the rule, the structure."""
+    lines = [_RuledLine(k) for k in keys]
+    structure = structures[: len(keys)]
+    feats = [dict(f) for f in structure]
+    expected: list[str | None] = []
+    prev_key = None
+    for i, line in enumerate(lines):
+        k = line.key
+        if i == title_index:
+            reason = None
+        elif k and k in {"nav"}:
+            reason = "repeated"
+        elif title_key and k == title_key:
+            reason = "duplicate_title"
+        elif k and k == prev_key:
+            reason = "duplicate_line"
+        else:
+            reason = line.rule(80, None) or (
+                PURE.structural_reason(feats[i], math.log1p(12)) if structure[i] else None
+            )
+        expected.append(reason)
+        if k:
+            prev_key = k
+    got = scan.forced_reasons(
+        lines,
+        frozenset({"nav"}),
+        title_index,
+        title_key,
+        feats,
+        structure,
+        80,
+        None,
+        math.log1p(12),
+    )
+    assert got == expected
+    with pytest.raises(ValueError, match="lines for"):
+        scan.forced_reasons(lines, frozenset(), -1, "", feats + [{}], structure, 80, None, 1.0)

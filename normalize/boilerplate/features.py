@@ -375,7 +375,6 @@ class _Line:
             if analysed is not None:
                 self.key, self.n_words, self.folded_text, self.base, self.icon = analysed
                 return
-        ascii_words = _ascii_words(text)
         if chars is not None and SCAN_COMPILED:
             # The compiled scanner's one pass with the character flags of
             # ``chars`` (made for the blocks of code points the line has).
@@ -392,6 +391,7 @@ class _Line:
             )
         else:
             self.key = phrase_key(text)
+            ascii_words = _ascii_words(text)
             ws = (_ASCII_WORD if ascii_words else _word_pattern(text)).findall(text)
             nw = len(ws)
             # Casefolding maps each character on its own (no context, unlike

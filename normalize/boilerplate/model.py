@@ -177,27 +177,18 @@ def _evidence(
     if title_index is not None:
         feats[title_index]["title_like"] = 1.0
         title_key = keys[title_index]
-    forced: list[str | None] = []
-    prev_key = None
-    max_rule_chars = config.max_rule_chars
-    for i, (line, k) in enumerate(zip(lines, keys, strict=True)):
-        reason = None
-        if i == title_index:
-            reason = None
-        elif k and k in repeated:
-            reason = "repeated"
-        elif title_key and k == title_key:
-            reason = "duplicate_title"
-        elif k and k == prev_key:
-            reason = "duplicate_line"
-        else:
-            # Only a block with structural features (HTML) can have a structural reason.
-            reason = line.rule(max_rule_chars, phrases) or (
-                scan.structural_reason(feats[i], _LOG_13) if structure[i] else None
-            )
-        forced.append(reason)
-        if k:
-            prev_key = k
+    # One compiled loop of the scanner over the blocks (no Python step per block).
+    forced = scan.forced_reasons(
+        list(lines),
+        repeated,
+        -1 if title_index is None else title_index,
+        title_key,
+        feats,
+        structure,
+        config.max_rule_chars,
+        phrases,
+        _LOG_13,
+    )
     return _Evidence(texts, feats, forced, title_index)
 
 
@@ -226,12 +217,14 @@ def _find_title(
         return None
     max_rule_chars = _DEFAULT_CONFIG.max_rule_chars
     for i, line in enumerate(lines[:8]):
-        # A line's number of words is that of its tokens (:func:`words`).
+        # A line's number of words is that of its tokens (:func:`words`). The tests
+        # are pure: the cheap ones first (a sentence's period ends most lines that
+        # have the words of a title), the count of lettered words last.
         if (
             4 <= line.n_words <= 30
-            and _lettered_words(line) >= 0.75 * line.n_words
             and not line.text.rstrip().endswith(".")
             and line.rule(max_rule_chars, phrases) is None
+            and _lettered_words(line) >= 0.75 * line.n_words
         ):
             return i
     return None
@@ -298,35 +291,23 @@ def classify(
     columns = ctx.owned(("boilerplate.model_columns", page.origin), lambda: _columns(model))
     probs = content_probabilities(ev.feats, model, columns) if ev.feats else []
     threshold = config.threshold
-    title_index, forced = ev.title_index, ev.forced
-    free = [
-        p
-        for i, (p, why) in enumerate(zip(probs, forced, strict=True))
-        if i != title_index and not why
-    ]
-    rescue = False
-    if free and max(free) < threshold:
+    title_index = -1 if ev.title_index is None else ev.title_index
+    # The blocks the model decides (not the title, not forced), by the scanner's
+    # loops (compiled: no Python step per block).
+    best = scan.best_free(probs, ev.forced, title_index)
+    rescue_threshold = None
+    if best is not None and best < threshold:
         # Nothing reaches the threshold (a short article among much chrome, or a
         # one-line document, makes the model unsure): rather than an empty
         # article, keep the page's best blocks. Blocks that a rule named as
         # chrome are not candidates, so a page of only chrome stays boilerplate.
-        rescue = True
-        rescue_threshold = max(config.min_threshold, 0.5 * max(free))
+        rescue_threshold = max(config.min_threshold, 0.5 * best)
         if len(ev.feats) == 1:
             # A document that is only its one line ("Hello", "OK", "Bonjour")
             # is its own content, however little the model thinks of it: a
             # rule that names it as chrome still makes it boilerplate.
             rescue_threshold = 0.0
-    verdicts: list[str | None] = []
-    for i, (f, why, p) in enumerate(zip(ev.feats, forced, probs, strict=True)):
-        if i == title_index:
-            verdicts.append(None)
-        elif why:
-            verdicts.append(why)
-        elif p < threshold and not (rescue and p >= rescue_threshold):
-            verdicts.append(scan.model_reason(f))
-        else:
-            verdicts.append(None)
+    verdicts = scan.verdicts(ev.feats, ev.forced, probs, title_index, threshold, rescue_threshold)
     if page.origin == "html":
         fall_back_to_container(ev, verdicts, config)
     return ev, probs, verdicts

@@ -28,7 +28,10 @@ from normalize.context import Context, default_context
 from normalize.document import Page
 
 # With the scanner compiled (SCAN_COMPILED), it hashes the shingles; else zlib through map.
-_CRC_TABLE = np.array(scan.crc_table(), np.uintc)
+# Its tables carry a register past 64 zero bytes at once (a shingle of five words in
+# one step); interpreted, the 64 tables would take 14 ms to make for nothing: 8 (the
+# tests' interpreted twin reads either).
+_CRC_TABLE = np.array(scan.crc_table(64 if SCAN_COMPILED else 8), np.uintc)
 
 
 def repeat_keys(
@@ -271,7 +274,8 @@ def _candidate_pairs(
     documents' hash-count matrix with itself, in blocks of :data:`_PAIR_ROWS` rows
     (whole numbers: exact in floating point in any order). The hashes in two
     places or more are found by sorting all of them (``np.unique``), not one dict
-    entry per hash.
+    entry per hash. With the scanner compiled, the same counts are taken by its
+    loop over the sorted hashes (:func:`_compiled_pairs`).
 
     >>> _candidate_pairs([(1, 2, 3), (4, 5, 6), (1, 2, 3), (1, 2, 7)], 0.8)
     [(0, 2)]
@@ -279,6 +283,8 @@ def _candidate_pairs(
     n = len(sketches)
     sizes = np.array([len(sketch) for sketch in sketches], np.float64)
     hashes = np.fromiter(chain.from_iterable(sketches), np.uint64, int(sizes.sum()))
+    if SCAN_COMPILED:
+        return _compiled_pairs(hashes, sizes, min_similarity)
     # A column per hash in two places or more (sorted: the sums below are exact
     # in any order of the columns), a row per document.
     distinct, where, places = np.unique(hashes, return_inverse=True, return_counts=True)
@@ -304,6 +310,37 @@ def _candidate_pairs(
         union = np.minimum(SKETCH_SIZE, sizes[ii] + sizes[jj] - n_shared)
         keep = n_shared / union >= min_similarity
         pairs.extend(zip(ii[keep].tolist(), jj[keep].tolist(), strict=True))
+    return pairs
+
+
+def _compiled_pairs(
+    hashes: np.ndarray, sizes: np.ndarray, min_similarity: float
+) -> list[tuple[int, int]]:
+    """:func:`_candidate_pairs` of the sketches' ``hashes`` (one after another) and
+    ``sizes`` by the compiled scanner (:func:`~normalize.boilerplate.scan.shared_pairs`):
+    the hashes sorted once, and each two places of a hash counted where they are, in
+    blocks of :data:`_PAIR_ROWS` rows, instead of a dozen numpy calls on arrays of a
+    few thousand numbers for a group's product."""
+    n = len(sizes)
+    order = np.argsort(hashes, kind="stable")
+    docs = np.repeat(np.arange(n), sizes.astype(np.intp))
+    pairs: list[tuple[int, int]] = []
+    for lo in range(0, n, _PAIR_ROWS):
+        hi = min(n, lo + _PAIR_ROWS)
+        # memoryviews: the interpreted twin reads Python numbers from them.
+        pairs.extend(
+            scan.shared_pairs(
+                hashes.data,
+                order.data,
+                docs.data,
+                sizes.data,
+                lo,
+                hi,
+                min_similarity,
+                SKETCH_SIZE,
+                np.zeros((hi - lo) * n, np.intp).data,
+            )
+        )
     return pairs
 
 

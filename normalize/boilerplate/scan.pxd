@@ -8,6 +8,10 @@ from libc.math cimport exp as c_exp, log1p as c_log1p
 cdef bint compiled
 
 
+@cython.locals(table=list, n=Py_ssize_t, k=Py_ssize_t, _j=Py_ssize_t, c=cython.uint)
+cpdef list crc_table(Py_ssize_t tables=*)
+
+
 @cython.locals(n=Py_ssize_t, li=Py_ssize_t, lo=Py_ssize_t, hi=Py_ssize_t, p=Py_ssize_t,
                w=Py_ssize_t, at=Py_ssize_t, reduce_at=Py_ssize_t, byte=cython.uint,
                crc=cython.uint, s1=cython.ulonglong, s2=cython.ulonglong, ones=cython.uint,
@@ -15,11 +19,20 @@ cdef bint compiled
                wide=cython.ulonglong, m=cython.ulonglong, s1_a=cython.ulonglong,
                ad_lo=cython.ulonglong, ad_hi=cython.ulonglong, h=cython.ulonglong,
                j=Py_ssize_t, slot=Py_ssize_t, q=Py_ssize_t, r=Py_ssize_t, seen=bint,
-               b=Py_ssize_t, ws=Py_ssize_t)
+               b=Py_ssize_t, ws=Py_ssize_t, span=Py_ssize_t)
 cpdef Py_ssize_t shingle_sketch(const unsigned char[::1] data, const Py_ssize_t[::1] starts,
                                 Py_ssize_t n_lines, Py_ssize_t shingle_words, Py_ssize_t size,
                                 const cython.uint[::1] table, Py_ssize_t[::1] ring,
                                 cython.ulonglong[::1] hashes, Py_ssize_t[::1] spans) except -1
+
+
+@cython.locals(m=Py_ssize_t, n=Py_ssize_t, k=Py_ssize_t, a=Py_ssize_t, b=Py_ssize_t,
+               i=Py_ssize_t, j=Py_ssize_t, at=Py_ssize_t, h=cython.ulonglong, s=double,
+               whole=double, out=list)
+cpdef list shared_pairs(const cython.ulonglong[::1] hashes, const Py_ssize_t[::1] order,
+                        const Py_ssize_t[::1] docs, const double[::1] sizes, Py_ssize_t lo,
+                        Py_ssize_t hi, double min_similarity, double sketch_size,
+                        Py_ssize_t[::1] shared)
 
 
 @cython.locals(n=Py_ssize_t, m=Py_ssize_t, n1=Py_ssize_t, n2=Py_ssize_t, k=Py_ssize_t,
@@ -47,6 +60,13 @@ cdef double _mean_around(list probs, Py_ssize_t i, Py_ssize_t n, Py_ssize_t widt
 
 
 cpdef object structural_reason(dict f, object log13)
+
+
+@cython.locals(n=Py_ssize_t, i=Py_ssize_t, line=object, k=object, prev_key=object,
+               reason=object, out=list)
+cpdef list forced_reasons(list lines, object repeated, Py_ssize_t title_index,
+                          str title_key, list feats, list structure,
+                          object max_rule_chars, object phrases, object log13)
 cpdef str model_reason(dict f)
 
 
@@ -54,11 +74,23 @@ cpdef str model_reason(dict f)
 cpdef list container_blocks(list feats, list forced)
 
 
-cdef bint _is_space(cython.uint o) noexcept
-cdef bint _is_word(cython.uint o) noexcept
-cdef bint _is_gp_word(cython.uint o) noexcept
-cdef bint _is_sent_end(cython.uint o) noexcept
-cdef bint _is_closer(cython.uint o) noexcept
+@cython.locals(n=Py_ssize_t, i=Py_ssize_t, p=double, low=double, rescue=bint, why=object, out=list)
+cpdef list verdicts(list feats, list forced, list probs, Py_ssize_t title_index,
+                    double threshold, object rescue_threshold)
+
+
+@cython.locals(n=Py_ssize_t, i=Py_ssize_t, p=double, best=double, found=bint)
+cpdef object best_free(list probs, list forced, Py_ssize_t title_index)
+
+
+# The tests of a character are inline (as kernels' code_at is): the line loops call
+# them for each character, and a call cost as much as the test. (Cython warns that a
+# declaration should not be inline; in pure-Python mode the .pxd is where it can be.)
+cdef inline bint _is_space(cython.uint o) noexcept
+cdef inline bint _is_word(cython.uint o) noexcept
+cdef inline bint _is_gp_word(cython.uint o) noexcept
+cdef inline bint _is_sent_end(cython.uint o) noexcept
+cdef inline bint _is_closer(cython.uint o) noexcept
 
 
 @cython.locals(m=Py_ssize_t, k=Py_ssize_t)
@@ -77,12 +109,14 @@ cpdef bint ascii_words(str text) except -1
                commas=Py_ssize_t, digits=Py_ssize_t, caps=Py_ssize_t, nav=Py_ssize_t,
                nav_from=Py_ssize_t, p=Py_ssize_t, o=cython.uint, url=bint, prev_word=bint,
                end=bint, out=bytearray, buf=cython.uchar[::1], c=Py_UCS4, prev=cython.uint,
-               prev2=cython.uint, tail=cython.ulonglong, low64=cython.ulonglong)
+               prev2=cython.uint, tail=cython.ulonglong, low64=cython.ulonglong,
+               collapse=bint, upper=bint, other=Py_ssize_t, folded=str)
+cdef tuple _ascii_line(str text, const unsigned char[::1] classes, Py_ssize_t lo, Py_ssize_t hi)
 cpdef tuple ascii_line(str text)
 
 
-cdef bint _is_stop(cython.uint o) noexcept
-cdef bint _is_any_closer(cython.uint o) noexcept
+cdef inline bint _is_stop(cython.uint o) noexcept
+cdef inline bint _is_any_closer(cython.uint o) noexcept
 
 
 @cython.locals(p=Py_ssize_t)
@@ -128,7 +162,7 @@ cpdef list stop_counts(const cython.uint[::1] ids, list n_words,
 cpdef bytes key_classes(object is_edge)
 
 
-cdef Py_ssize_t _key_index(cython.uint o) noexcept
+cdef inline Py_ssize_t _key_index(cython.uint o) noexcept
 
 
 @cython.locals(out=bytearray, buf=cython.uchar[::1], m=Py_ssize_t, o=cython.uint, c=Py_UCS4)
@@ -136,9 +170,9 @@ cdef str _lowered(str key)
 
 
 @cython.locals(n=Py_ssize_t, lo=Py_ssize_t, hi=Py_ssize_t, p=Py_ssize_t, o=cython.uint,
-               collapse=bint, upper=bint, gap=bint, key=str, nw=Py_ssize_t, n_sent=Py_ssize_t,
+               collapse=bint, upper=bint, key=str, nw=Py_ssize_t, n_sent=Py_ssize_t,
                n_comma=Py_ssize_t, n_digit=Py_ssize_t, n_caps=Py_ssize_t, n_nav=object,
-               end=bint, url=bint, c=Py_UCS4)
+               end=bint, url=bint, other=Py_ssize_t)
 cpdef tuple ascii_analysis(str text, const unsigned char[::1] classes)
 
 
@@ -151,10 +185,10 @@ cpdef tuple base_features(Py_ssize_t n, Py_ssize_t nw, bint end, Py_ssize_t n_se
                           object n_nav)
 
 
-cdef bint _splits(cython.uint o) noexcept
+cdef inline bint _splits(cython.uint o) noexcept
 
 
-cdef cython.uint _folded(cython.uint o) noexcept
+cdef inline cython.uint _folded(cython.uint o) noexcept
 
 
 cpdef bint icon_labels(str text) except -1

@@ -42,26 +42,27 @@ if TYPE_CHECKING:
     Buffer = Any
 
 
-def crc_table() -> list[int]:
-    """The CRC-32 lookup tables (zlib's reflected polynomial 0xEDB88320) for eight bytes
-    at a time, 256 entries each: the first is the table of one byte; entry ``n``
-    of table ``k`` is the CRC of byte ``n`` followed by ``k`` zero bytes.
+def crc_table(tables: int = 8) -> list[int]:
+    """The CRC-32 lookup tables (zlib's reflected polynomial 0xEDB88320) for ``tables``
+    bytes at a time (8 at least), 256 entries each: the first is the table of one
+    byte; entry ``n`` of table ``k`` is the CRC of byte ``n`` followed by ``k`` zero
+    bytes.
 
     >>> import zlib
     >>> table = crc_table()
     >>> crc = 0xFFFFFFFF
     >>> for byte in b"abc":
     ...     crc = table[(crc ^ byte) & 0xFF] ^ (crc >> 8)
-    >>> crc ^ 0xFFFFFFFF == zlib.crc32(b"abc")
-    True
+    >>> crc ^ 0xFFFFFFFF == zlib.crc32(b"abc"), crc_table(64)[:2048] == table
+    (True, True)
     """
     table = []
     for n in range(256):
         c = n
-        for _ in range(8):
+        for _j in range(8):
             c = (c >> 1) ^ 0xEDB88320 if c & 1 else c >> 1
         table.append(c)
-    for k in range(1, 8):
+    for k in range(1, max(8, tables)):
         for n in range(256):
             c = table[256 * (k - 1) + n]
             table.append((c >> 8) ^ table[c & 0xFF])
@@ -92,8 +93,8 @@ def shingle_sketch(
 
     The smallest hashes go to ``hashes[:n]`` in order, the offsets of their
     shingles' bytes to ``spans[2i]`` and ``spans[2i + 1]``; returns ``n``
-    (``size`` at most). ``table`` is :func:`crc_table` (eight tables, or any
-    tables as linear as a CRC's); ``ring`` a scratch buffer of
+    (``size`` at most). ``table`` is :func:`crc_table` (eight tables or more,
+    or any tables as linear as a CRC's); ``ring`` a scratch buffer of
     ``4 * shingle_words`` items.
 
     Each line is read once: the CRC register and Adler-32's two sums of its
@@ -102,7 +103,8 @@ def shingle_sketch(
     from those at its two ends. Adler-32's sums of ``s[a:b]`` are differences
     of the sums up to ``b`` and up to ``a``; the CRC register, being linear,
     is that at ``b`` plus that at ``a`` (less the initial one) carried past
-    ``b - a`` zero bytes, four table reads per eight of them.
+    ``b - a`` zero bytes: four table reads past as many zeros as there are
+    tables, one step for a shingle shorter than that.
     """
     # The compiled core checks no index: the sizes and the lines' offsets are
     # checked here.
@@ -120,6 +122,7 @@ def shingle_sketch(
             f"ring {4 * shingle_words}"
         )
     ones = 0xFFFFFFFF  # a C number compiled: the literal would be an object
+    span = len(table) // 256  # the zeros the tables carry a register past in one step
     n = 0
     for li in range(n_lines):
         lo = starts[li]
@@ -164,22 +167,23 @@ def shingle_sketch(
                 a = ring[at]
                 length = p - a
                 # The register at a, less the initial one, carried past the
-                # shingle's bytes as zeros: eight at a time (the tables of a byte
-                # followed by 7 to 4 zeros; the zero bytes' own entries are 0),
-                # then the last 1 to 7 in one step: a register's four bytes
-                # carried past k zeros are the tables of a byte followed by k - 1,
-                # k - 2... zeros, and for k < 4, what is left of the register
-                # shifted by k bytes (the same bits as k steps of one byte).
+                # shingle's bytes as zeros: ``span`` at a time (the tables of a
+                # byte followed by span - 1 to span - 4 zeros; the zero bytes' own
+                # entries are 0), then the last 1 to span - 1 in one step: a
+                # register's four bytes carried past k zeros are the tables of a
+                # byte followed by k - 1, k - 2... zeros, and for k < 4, what is
+                # left of the register shifted by k bytes (the same bits as k
+                # steps of one byte).
                 x = ring[at + 1] ^ ones
                 k = length
-                while k >= 8:
+                while k >= span:
                     x = (
-                        table[1792 + (x & 0xFF)]
-                        ^ table[1536 + ((x >> 8) & 0xFF)]
-                        ^ table[1280 + ((x >> 16) & 0xFF)]
-                        ^ table[1024 + (x >> 24)]
+                        table[256 * (span - 1) + (x & 0xFF)]
+                        ^ table[256 * (span - 2) + ((x >> 8) & 0xFF)]
+                        ^ table[256 * (span - 3) + ((x >> 16) & 0xFF)]
+                        ^ table[256 * (span - 4) + (x >> 24)]
                     )
-                    k -= 8
+                    k -= span
                 if k >= 4:
                     x = (
                         table[256 * (k - 1) + (x & 0xFF)]
@@ -281,6 +285,86 @@ def shingle_sketch(
             ring[at + 2] = s1
             ring[at + 3] = s2
     return n
+
+
+def shared_pairs(
+    hashes: Buffer,
+    order: Buffer,
+    docs: Buffer,
+    sizes: Buffer,
+    lo: int,
+    hi: int,
+    min_similarity: float,
+    sketch_size: float,
+    shared: Buffer,
+) -> list[tuple[int, int]]:
+    """The pairs ``(i, j)``, ``lo <= i < hi`` and ``i <= j``, in order, of documents
+    whose sketches share enough hashes to be ``min_similarity`` alike
+    (``repeats._candidate_pairs``, which says why): how many hashes they share,
+    over the size of the sketch of their union (``sketch_size`` at most), is at
+    least ``min_similarity``.
+
+    ``hashes`` are the documents' sketches one after another, ``docs[k]`` the
+    document of ``hashes[k]`` (so never less than ``docs[k - 1]``), ``sizes[i]`` the
+    size of document ``i``'s sketch and ``order`` sorts the hashes stably
+    (``np.argsort(hashes, kind="stable")``: equal ones by document). ``shared`` is a
+    scratch of ``(hi - lo) * len(sizes)`` items, all 0.
+
+    Two places of one hash count once, in the row of the document of the first
+    (a sketch holds a hash twice only when two shingles collide, and then pairs a
+    document with itself): the counts are whole numbers, those of the product of
+    the documents' hash-count matrix with itself, and the quotient the same float.
+
+    >>> import numpy as np
+    >>> hashes = np.array([1, 2, 3, 4, 5, 6, 1, 2, 3, 1, 2, 7], np.uint64)
+    >>> docs = np.repeat(np.arange(4), 3)
+    >>> order, sizes = np.argsort(hashes, kind="stable"), np.full(4, 3.0)
+    >>> shared_pairs(hashes.data, order.data, docs.data, sizes.data, 0, 4, 0.8, 64,
+    ...              np.zeros(16, np.intp).data)
+    [(0, 2)]
+    """
+    m = len(hashes)
+    n = len(sizes)
+    # The compiled core checks none of its reads: the sizes, the documents and the
+    # order are checked here.
+    if len(order) != m or len(docs) != m:
+        raise ValueError(f"{m} hashes, {len(order)} places in order, {len(docs)} documents")
+    if not 0 <= lo <= hi <= n or len(shared) < (hi - lo) * n:
+        raise ValueError(f"rows {lo} to {hi} of {n} documents need {(hi - lo) * n} counts")
+    for k in range(m):
+        if not 0 <= docs[k] < n or (k and docs[k] < docs[k - 1]):
+            raise ValueError(f"document {docs[k]} of hash {k} is not one of {n} in order")
+        if not 0 <= order[k] < m or (k and hashes[order[k]] < hashes[order[k - 1]]):
+            raise ValueError(f"order does not sort the {m} hashes (place {k})")
+    for a in range(m):
+        i = docs[order[a]]
+        if i < lo or i >= hi:
+            continue
+        h = hashes[order[a]]
+        at = (i - lo) * n
+        b = a + 1
+        while b < m and hashes[order[b]] == h:
+            j = docs[order[b]]
+            if j < i:
+                raise ValueError(f"order does not sort the hashes stably (place {b})")
+            shared[at + j] += 1
+            b += 1
+    out = []
+    for i in range(lo, hi):
+        at = (i - lo) * n
+        for j in range(i, n):
+            if not shared[at + j]:
+                continue
+            s = float(shared[at + j])
+            shared[at + j] = 0
+            whole = sizes[i] + sizes[j] - s
+            if whole > sketch_size:
+                whole = sketch_size
+            # A union of no hash (two places of one hash, twice): numpy's quotient
+            # is infinite, as the compiled one is (no error to raise).
+            if whole == 0.0 or s / whole >= min_similarity:
+                out.append((i, j))
+    return out
 
 
 def content_probabilities(
@@ -496,6 +580,63 @@ def structural_reason(f: dict[str, float], log13: float) -> str | None:
     return None
 
 
+def forced_reasons(
+    lines: list[Any],
+    repeated: Any,
+    title_index: int,
+    title_key: str,
+    feats: list[dict[str, float]],
+    structure: list[Any],
+    max_rule_chars: int,
+    phrases: Any,
+    log13: float,
+) -> list[str | None]:
+    """The reason exact evidence or a rule gives each block, or ``None`` for the model to
+    decide (``model._evidence``, which says why): none for the title
+    (``title_index``, -1 for none); ``repeated`` for a line whose key (``_Line.key``)
+    is one of ``repeated``; ``duplicate_title`` for one whose key is ``title_key``
+    (when not empty); ``duplicate_line`` for one whose key is that of the last
+    line that had a key; else the line's rule (``_Line.rule``, with
+    ``max_rule_chars`` and ``phrases``) or, for a block with structural features
+    (``structure[i]`` not empty), :func:`structural_reason` of its features.
+
+    >>> class Line:
+    ...     def __init__(self, key):
+    ...         self.key = key
+    ...     def rule(self, max_rule_chars, phrases):
+    ...         return "share" if self.key == "share" else None
+    >>> lines = [Line(k) for k in ["title", "nav", "share", "a", "a", "title", ""]]
+    >>> forced_reasons(lines, {"nav"}, 0, "title", [{}] * 7, [{}] * 7, 80, None, 2.56)
+    [None, 'repeated', 'share', None, 'duplicate_line', 'duplicate_title', None]
+    """
+    n = len(lines)
+    if len(feats) != n or len(structure) != n:  # the compiled core checks no index
+        raise ValueError(f"{n} lines for {len(feats)} blocks' features and {len(structure)}")
+    out: list[str | None] = []
+    prev_key = None
+    for i in range(n):
+        line = lines[i]
+        k = line.key
+        reason = None
+        if i == title_index:
+            reason = None
+        elif k and k in repeated:
+            reason = "repeated"
+        elif title_key and k == title_key:
+            reason = "duplicate_title"
+        elif k and k == prev_key:
+            reason = "duplicate_line"
+        else:
+            # Only a block with structural features (HTML) can have a structural reason.
+            reason = line.rule(max_rule_chars, phrases)
+            if not reason:
+                reason = structural_reason(feats[i], log13) if structure[i] else None
+        out.append(reason)
+        if k:
+            prev_key = k
+    return out
+
+
 #: The structural cues behind a model verdict of boilerplate, most specific
 #: first, each with the reason it gives (:func:`model_reason`).
 _MODEL_CUES = (
@@ -533,6 +674,69 @@ def model_reason(f: dict[str, float]) -> str:
     if f.get("short"):
         return "short"
     return "low_score"
+
+
+def verdicts(
+    feats: list[dict[str, float]],
+    forced: list[str | None],
+    probs: list[float],
+    title_index: int,
+    threshold: float,
+    rescue_threshold: float | None,
+) -> list[str | None]:
+    """Each block's verdict (``model.classify``, which says why): none for the title
+    (``title_index``, -1 for none), the reason exact evidence or a rule forced, the
+    model's reason (:func:`model_reason` of its features) for a probability below
+    ``threshold`` that the rescue (``rescue_threshold``, ``None`` without one) does
+    not keep, else none (content). The same comparisons of the same floats.
+
+    >>> verdicts([{}, {"short": 1.0}, {}], [None, None, "nav"], [0.9, 0.1, 0.9], -1, 0.5, None)
+    [None, 'short', 'nav']
+    >>> verdicts([{}, {}], [None, None], [0.2, 0.1], 0, 0.5, 0.15)
+    [None, 'low_score']
+    """
+    n = len(feats)
+    if len(forced) != n or len(probs) != n:  # the compiled core checks no index
+        raise ValueError(f"{len(forced)} reasons and {len(probs)} probabilities for {n} blocks")
+    rescue = rescue_threshold is not None
+    low = rescue_threshold if rescue_threshold is not None else 0.0
+    out: list[str | None] = []
+    for i in range(n):
+        why = forced[i]
+        p = probs[i]
+        if i == title_index:
+            out.append(None)
+        elif why:
+            out.append(why)
+        elif p < threshold and not (rescue and p >= low):
+            out.append(model_reason(feats[i]))
+        else:
+            out.append(None)
+    return out
+
+
+def best_free(probs: list[float], forced: list[str | None], title_index: int) -> float | None:
+    """``max`` of the probabilities of the blocks that are neither the title
+    (``title_index``, -1 for none) nor forced (``forced[i]`` true): ``None`` for
+    none, else the first of the largest, as ``max`` keeps it (a later one
+    replaces it only when greater).
+
+    >>> best_free([0.2, 0.9, 0.4], [None, "nav", None], 0)
+    0.4
+    """
+    n = len(probs)
+    if len(forced) != n:  # the compiled core checks no index
+        raise ValueError(f"{len(forced)} reasons for {n} probabilities")
+    found = False
+    best = 0.0
+    for i in range(n):
+        if i == title_index or forced[i]:
+            continue
+        p = probs[i]
+        if not found or p > best:
+            best = p
+            found = True
+    return best if found else None
 
 
 def container_blocks(feats: list[dict[str, float]], forced: list[str | None]) -> list[int]:
@@ -642,6 +846,21 @@ def ascii_line(text: str) -> tuple[int, str, bool, int, int, int, int, bool, int
     >>> ascii_line("Read more at www.Example.com | Home 2024.")
     (8, 'read\\x00more\\x00at\\x00www\\x00example\\x00com\\x00home\\x002024', True, 1, 0, 4, 3, True, 1)
     """
+    return _ascii_line(text, b"", 0, 0)[:9]
+
+
+def _ascii_line(text: str, classes: Buffer, lo: int, hi: int) -> tuple:
+    """:func:`ascii_line`'s values, then what :func:`ascii_analysis` asks of the line's
+    key ``text[lo:hi]`` (``classes`` are :func:`key_classes`' flags; none is read when
+    ``lo == hi``), read in the same pass: ``collapse``, whether the key has a
+    space that ``str.split`` would collapse (a :data:`KEY_SPACE` other than " ", or
+    one after another), ``upper``, whether it has an ASCII capital, and
+    ``other``, the first character of the line that is neither ASCII nor General
+    Punctuation (-1: none).
+
+    :func:`key_classes` flags as spaces only characters of ``str.isspace``, never
+    one of a word (``[A-Za-z0-9_]``): only the others are looked up.
+    """
     n = len(text)
     out = bytearray(n)
     buf = out  # compiled, a typed view: written in place
@@ -665,6 +884,9 @@ def ascii_line(text: str) -> tuple[int, str, bool, int, int, int, int, bool, int
     prev2 = 0
     tail = 0
     low64 = 0xFFFFFFFFFFFFFFFF  # a C number compiled: the literal would be an object
+    collapse = False
+    upper = False
+    other = -1
     p = -1
     for c in text:
         p += 1
@@ -680,6 +902,8 @@ def ascii_line(text: str) -> tuple[int, str, bool, int, int, int, int, bool, int
                     caps += 1
             if 65 <= o <= 90:
                 buf[m] = o + 32
+                if lo <= p < hi:
+                    upper = True
             else:
                 buf[m] = o
             m += 1
@@ -690,6 +914,13 @@ def ascii_line(text: str) -> tuple[int, str, bool, int, int, int, int, bool, int
             prev = o
             continue
         prev_word = False
+        if o >= 128 and not 0x2000 <= o < 0x2070 and other < 0:
+            other = o
+        # A space of the key after its first character (which is none): the one
+        # before it is in the key too.
+        if lo <= p < hi and classes[_key_index(o)] & 1:  # KEY_SPACE
+            if o != 32 or classes[_key_index(prev)] & 1:
+                collapse = True
         if _is_space(o):
             if _is_sent_end(prev):  # a sentence's end before a space
                 sent += 1
@@ -721,7 +952,8 @@ def ascii_line(text: str) -> tuple[int, str, bool, int, int, int, int, bool, int
     if n and _is_sent_end(prev):  # a sentence's end at the line's end
         sent += 1
     end = _ends_sentence(text, n) or (n > 0 and text[n - 1] == "\n" and _ends_sentence(text, n - 1))
-    return n_words, out[:m].decode("ascii"), end, sent, commas, digits, caps, url, nav
+    folded = out[:m].decode("ascii")
+    return n_words, folded, end, sent, commas, digits, caps, url, nav, collapse, upper, other
 
 
 # The line scanner for any text: what a line says, by a table of character flags --
@@ -975,23 +1207,15 @@ def ascii_analysis(text: str, classes: bytes) -> tuple[str, int, str, tuple, boo
     hi = n
     while hi > lo and classes[_key_index(ord(text[hi - 1]))]:
         hi -= 1
-    collapse = False
-    upper = False
-    gap = False
+    # The key's spaces and capitals, and the characters, are read by the line's pass.
+    nw, folded, end, n_sent, n_comma, n_digit, n_caps, url, n_nav, collapse, upper, other = (
+        _ascii_line(text, classes, lo, hi)
+    )
+    if other >= 0:
+        # Such a character is never flagged (KEY_OTHER), and every character
+        # outside the key is: the line's first one is in the key.
+        raise ValueError(f"{chr(other)!r} is neither ASCII nor General Punctuation")
     key = text[lo:hi]
-    for c in key:
-        o = ord(c)
-        if o >= 128 and not 0x2000 <= o < 0x2070:
-            # Flagged 0, so between lo and hi: every character is checked.
-            raise ValueError(f"{c!r} is neither ASCII nor General Punctuation")
-        if classes[_key_index(o)] & 1:  # KEY_SPACE
-            if o != 32 or gap:
-                collapse = True
-            gap = True
-        else:
-            gap = False
-            if 65 <= o <= 90:
-                upper = True
     if collapse:
         key = " ".join(key.split())
     if upper:
@@ -1000,7 +1224,6 @@ def ascii_analysis(text: str, classes: bytes) -> tuple[str, int, str, tuple, boo
         # character on its own (several times slower); with General Punctuation
         # in it, lower() maps each character on its own too: _lowered instead.
         key = key.lower() if key.isascii() else _lowered(key)
-    nw, folded, end, n_sent, n_comma, n_digit, n_caps, url, n_nav = ascii_line(text)
     base = base_features(n, nw, end, n_sent, n_comma, n_digit, n_caps, url, n_nav)
     return key, nw, folded, base, end
 
