@@ -12,17 +12,12 @@ warning on stderr, never a silent change of output.
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import hashlib
 import importlib.resources
 import json
 import logging
 import os
-import pickle
-import sys
-import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -30,15 +25,15 @@ from typing import TypeVar
 import numpy as np
 import regex
 
+from normalize import kept
 from normalize.compiled import kernels
 
 log = logging.getLogger("normalize")
 
 T = TypeVar("T")
 
-#: Where tables made from the packs are kept (see :meth:`LangPacks.cached`):
-#: beside the bytecode Python keeps of normalize's modules.
-CACHE_DIR = Path(__file__).resolve().parent / "__pycache__"
+#: Where tables made from the packs are kept (see :meth:`LangPacks.cached`).
+CACHE_DIR = kept.CACHE_DIR
 
 
 def lang_packs_dir() -> Path:
@@ -190,81 +185,25 @@ class LangPacks:
         Reading the packs and indexing their 60,000 stopwords takes about a
         tenth of a second in every worker: most of the start-up of a run on
         one small file. Pickled, the tables load in a few milliseconds. They
-        are kept in ``normalize/__pycache__/langpacks.NAME.KEY.pickle``, beside
-        the bytecode Python keeps of the modules; ``KEY`` hashes the path,
-        size and modification time of every file of the packs and of
-        normalize itself, so that an edited pack, or an edited function that
-        builds a table, never gets a stale one; the versions of Python, regex
-        and numpy are in it too. Where the folder cannot be
-        written, or a file cannot be read, the table is built as if there
-        were none.
+        are kept in ``normalize/__pycache__/langpacks.NAME.KEY.pickle``
+        (:func:`normalize.kept.kept`); ``KEY`` hashes the path, size and
+        modification time of every file of the packs and of normalize
+        itself, so that an edited pack, or an edited function that builds a
+        table, never gets a stale one; the versions of Python, regex and
+        numpy are in it too. Where the folder cannot be written, or a file
+        cannot be read, the table is built as if there were none.
         """
-        key = self._cache_key()
-        if key is None:
-            return build()
-        path = CACHE_DIR / f"langpacks.{name}.{key}.pickle"
-        try:
-            with path.open("rb") as f:
-                value: T = pickle.load(f)
-            return value
-        except FileNotFoundError:
-            pass
-        except Exception as exc:  # noqa: BLE001 - whatever makes a kept table unreadable
-            log.debug("language packs: building %s again (%s)", path, exc)
-        value = build()
-        _keep(path, value, f"langpacks.{name}.")
-        return value
+        return kept.kept(f"langpacks.{name}", self._cache_key(), build, CACHE_DIR)
 
     def _cache_key(self) -> str | None:
         """What the kept tables depend on, hashed; ``None`` when it cannot be known."""
         if self._key is None:
             # The libraries the tables are made with and kept by: regex's
             # Unicode data decides phrase keys, numpy's pickles hold arrays.
-            digest = hashlib.sha1(f"{sys.version}\0{regex.__version__}\0{np.__version__}".encode())
-            try:
-                for root in (self.folder, Path(__file__).resolve().parent):
-                    for path in _files(root):
-                        st = path.stat()
-                        digest.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
-            except OSError:
-                return None
-            self._key = digest.hexdigest()[:20]
+            self._key = kept.state_key(
+                (regex.__version__, np.__version__), (self.folder, Path(__file__).resolve().parent)
+            )
         return self._key
-
-
-def _files(root: Path) -> Iterator[Path]:
-    """The files under ``root`` in a stable order, leaving out the kept tables and bytecode."""
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-        for name in sorted(files):
-            yield Path(folder, name)
-
-
-def _keep(path: Path, value: object, prefix: str) -> None:
-    """Write ``value`` to ``path`` whole or not at all; drop the files of ``prefix`` and
-    other keys (older packs or code).
-
-    Several workers may write the same table at once: each writes a file of
-    its own and renames it into place.
-    """
-    try:
-        path.parent.mkdir(exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-    except OSError as exc:
-        log.debug("language packs: cannot keep %s (%s)", path, exc)
-        return
-    for old in path.parent.glob(f"{prefix}*.pickle"):
-        if old != path:
-            with contextlib.suppress(OSError):
-                old.unlink()
 
 
 _PHRASE_EDGE = regex.compile(r"[\p{P}\p{S}\s]")

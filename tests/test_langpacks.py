@@ -86,6 +86,16 @@ def test_tables_are_made_where_none_can_be_kept(
     assert builds == ["built", "built"]
 
 
+def test_keeping_a_table_leaves_the_tables_of_longer_names(tmp_path: Path) -> None:
+    from normalize import kept
+
+    assert kept.kept("t", "key1", lambda: 1, tmp_path) == 1
+    assert kept.kept("t.sub", "key1", lambda: 2, tmp_path) == 2
+    assert kept.kept("t", "key2", lambda: 3, tmp_path) == 3
+    # "t" of key1 is gone (another key); "t.sub" is another table.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.key2.pickle", "t.sub.key1.pickle"]
+
+
 # The phrase key -------------------------------------------------------------------
 
 
