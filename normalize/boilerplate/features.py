@@ -88,11 +88,8 @@ class _StopIndex:
 
 
 def _stop_index(ctx: Context) -> _StopIndex:
-    """The :class:`_StopIndex` of the context's packs, made once per context."""
-    return ctx.owned(
-        "boilerplate.stop_sets",
-        lambda: ctx.packs.cached("boilerplate.stop_sets", lambda: _make_stop_index(ctx.packs)),
-    )
+    """The :class:`_StopIndex` of the context's packs, made once per context (:func:`_stop_tables`)."""
+    return _stop_tables(ctx)[0]
 
 
 def _make_stop_index(packs: LangPacks) -> _StopIndex:
@@ -129,9 +126,38 @@ class _StopTable:
 
 
 def _stop_table(ctx: Context) -> _StopTable:
-    """The :class:`_StopTable` of the context's packs, made once per context (a few
-    milliseconds compiled: only the compiled path reads it)."""
-    return ctx.owned("boilerplate.stop_table", lambda: _make_stop_table(_stop_index(ctx)))
+    """The :class:`_StopTable` of the context's packs, made once per context (only the
+    compiled path reads it; :func:`_stop_tables`)."""
+    return _stop_tables(ctx)[1]
+
+
+def _stop_tables(ctx: Context) -> tuple[_StopIndex, _StopTable]:
+    """The stop index of the context's packs and its table, made once per context and
+    kept on disk together (:meth:`~normalize.langpacks.LangPacks.cached`).
+
+    Kept, the table is not filled again in every worker (5 to 7 ms compiled,
+    a few percent of a run's start-up). It is kept with its index: the index
+    numbers the sets of languages in the order the packs' words come, an
+    order of their hashes that differs from process to process, and a
+    table is only good with the numbers of the index it was made from.
+    """
+    return ctx.owned(
+        "boilerplate.stop_tables",
+        lambda: _read_only(
+            ctx.packs.cached("boilerplate.stop_tables", lambda: _make_stop_tables(ctx.packs))
+        ),
+    )
+
+
+def _make_stop_tables(packs: LangPacks) -> tuple[_StopIndex, _StopTable]:
+    index = _make_stop_index(packs)
+    return index, _make_stop_table(index)
+
+
+def _read_only(tables: tuple[_StopIndex, _StopTable]) -> tuple[_StopIndex, _StopTable]:
+    """``tables`` with the stop table's words read-only, as made (a pickle's copy is writable)."""
+    tables[1].words.flags.writeable = False
+    return tables
 
 
 def _make_stop_table(index: _StopIndex) -> _StopTable:
