@@ -7,11 +7,13 @@ import unicodedata
 from pathlib import Path
 from types import ModuleType
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from normalize import langpacks
+from normalize.context import Context
 from normalize.langpacks import LangPacks
 from tests.conftest import core_builds
 
@@ -94,6 +96,45 @@ def test_keeping_a_table_leaves_the_tables_of_longer_names(tmp_path: Path) -> No
     assert kept.kept("t", "key2", lambda: 3, tmp_path) == 3
     # "t" of key1 is gone (another key); "t.sub" is another table.
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t.key2.pickle", "t.sub.key1.pickle"]
+
+
+def _two_contexts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Context, Context]:
+    """Two contexts of the shipped packs (as two processes have), with their tables kept
+    in a folder of their own: the first makes and keeps them, the second reads them back."""
+    monkeypatch.setattr(langpacks, "CACHE_DIR", tmp_path / "cache")
+    return Context(), Context()
+
+
+def test_the_stop_index_and_its_table_are_kept_together(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from normalize.boilerplate import features
+
+    made, read = _two_contexts(tmp_path, monkeypatch)
+    (index, table), (kept_index, kept_table) = (
+        features._stop_tables(made),
+        features._stop_tables(read),
+    )
+    assert (tmp_path / "cache").is_dir() and kept_index is not index
+    assert kept_index.ids == index.ids and kept_index.names == index.names
+    assert kept_index.columns == index.columns and kept_index.langs == index.langs
+    for name in ("words", "set_starts", "set_langs"):
+        assert np.array_equal(getattr(kept_table, name), getattr(table, name))
+    assert not kept_table.words.flags.writeable
+    # The table read back numbers the sets of languages as its index does.
+    assert features._stop_index(read) is kept_index and features._stop_table(read) is kept_table
+
+
+def test_the_segment_stopword_table_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from normalize import segment
+
+    made, read = _two_contexts(tmp_path, monkeypatch)
+    cands = ("en", "fr", "de")
+    table, kept_table = segment._stopword_table(cands, made), segment._stopword_table(cands, read)
+    assert kept_table is not table and np.array_equal(kept_table, table)
+    assert not kept_table.flags.writeable
 
 
 # The phrase key -------------------------------------------------------------------
