@@ -98,6 +98,22 @@ def test_keeping_a_table_leaves_the_tables_of_longer_names(tmp_path: Path) -> No
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t.key2.pickle", "t.sub.key1.pickle"]
 
 
+def test_the_packs_are_looked_up_beside_the_package_then_in_the_source_tree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As installed from a wheel: normalize/lang_packs; as a checkout: lang_packs/ beside normalize/.
+    monkeypatch.delenv("NORMALIZE_LANG_PACKS", raising=False)
+    package = tmp_path / "normalize"
+    (tmp_path / "lang_packs").mkdir()
+    package.mkdir()
+    monkeypatch.setattr(langpacks, "__file__", str(package / "langpacks.py"))
+    assert langpacks.lang_packs_dir() == tmp_path / "lang_packs"
+    (package / "lang_packs").mkdir()
+    assert langpacks.lang_packs_dir() == package / "lang_packs"
+    monkeypatch.setenv("NORMALIZE_LANG_PACKS", str(tmp_path / "elsewhere"))
+    assert langpacks.lang_packs_dir() == tmp_path / "elsewhere"
+
+
 def _two_contexts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Context, Context]:
     """Two contexts of the shipped packs (as two processes have), with their tables kept
     in a folder of their own: the first makes and keeps them, the second reads them back."""
