@@ -45,7 +45,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import regex
 
@@ -653,8 +653,7 @@ def _ftfy_config(html: bool, config: DecodeConfig) -> ftfy.TextFixerConfig:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class FtfyTables:
+class FtfyTables(NamedTuple):
     """What decoding reads of ftfy's data: its character tables made into the
     patterns and tables of this module, and its badness pattern, as plain strings.
 
@@ -664,7 +663,9 @@ class FtfyTables:
     These are made from ftfy once (:func:`_make_ftfy_tables`) and kept on
     disk between runs (:func:`normalize.kept.kept`), under a key of ftfy's
     files, this module's and Python's version (:func:`_ftfy_tables_key`):
-    ftfy is imported when a line needs its repair, not before.
+    ftfy is imported when a line needs its repair, not before. (A named
+    tuple, as ftfy's own configuration: a frozen dataclass costs a
+    millisecond of every run's start-up to create.)
     """
 
     #: The source of :func:`_mojibake_hint`'s pattern, without and with entities.
@@ -972,9 +973,9 @@ def _width_tables(chardata: ModuleType) -> tuple[dict[int, str], dict[int, str]]
     return always, punctuation
 
 
-@dataclass(frozen=True, slots=True)
-class _WidthForms:
-    """The width tables (:func:`_width_tables`) and the patterns that find their characters."""
+class _WidthForms(NamedTuple):
+    """The width tables (:func:`_width_tables`) and the patterns that find their characters
+    (a named tuple, as :class:`FtfyTables`)."""
 
     #: The first table, and the characters it changes (each to one other
     #: character, so that replacing them one by one counts the changes).
