@@ -108,8 +108,20 @@ def read_lang_pack(folder: Path, lang: str) -> LangPack:
     >>> read_lang_pack(lang_packs_dir(), "xx").stopwords
     frozenset()
     """
+    return LangPack(lang, _read_stopwords(folder, lang), *_read_light(folder, lang))
+
+
+def _read_stopwords(folder: Path, lang: str) -> frozenset[str]:
+    return frozenset(phrase_key(w) for w in _data_lines(folder / lang / "stopwords.txt"))
+
+
+#: A pack but its stopwords: its chrome phrases, wildcard patterns and segment priors.
+_Light = tuple[Mapping[str, str], tuple[tuple[regex.Pattern[str], str], ...], SegmentPack]
+
+
+def _read_light(folder: Path, lang: str) -> _Light:
+    """What ``folder/<lang>/`` says besides its stopwords (see :func:`read_lang_pack`)."""
     base = folder / lang
-    stop = frozenset(phrase_key(w) for w in _data_lines(base / "stopwords.txt"))
     phrases: dict[str, str] = {}
     patterns: list[tuple[regex.Pattern[str], str]] = []
     reason = "chrome_phrase"
@@ -124,7 +136,7 @@ def read_lang_pack(folder: Path, lang: str) -> LangPack:
             patterns.append((regex.compile("^" + pat + "$"), reason))
         elif key:
             phrases[key] = reason
-    return LangPack(lang, stop, phrases, tuple(patterns), _read_segment_pack(base / "segment.json"))
+    return phrases, tuple(patterns), _read_segment_pack(base / "segment.json")
 
 
 class LangPacks:
@@ -138,6 +150,7 @@ class LangPacks:
     def __init__(self, folder: Path | None = None) -> None:
         self.folder = folder if folder is not None else lang_packs_dir()
         self._packs: dict[str, LangPack] = {}
+        self._light: dict[str, _Light] | None = None
         self._langs: tuple[str, ...] | None = None
         self._key: str | None = None
 
@@ -164,21 +177,63 @@ class LangPacks:
     def pack(self, lang: str) -> LangPack:
         """The pack of ``lang`` (empty if there is none), read on first use.
 
-        A run reads every pack (chrome phrases and stopwords are looked up in
-        all of them), so the first pack asked for brings the whole folder's,
-        from the tables kept beside it when they are up to date (:meth:`cached`).
+        The first pack asked for brings the whole folder's (every pack's
+        stopwords, and what :meth:`chrome` and :meth:`segment` read), from
+        the tables kept beside it when they are up to date (:meth:`cached`).
         """
         pack = self._packs.get(lang)
         if pack is None:
             if not self._packs:
-                self._packs.update(self.cached("packs", self._read_all))
+                stopwords = self.cached("packs.stopwords", self._read_all_stopwords)
+                for name, words in stopwords.items():
+                    self._packs[name] = LangPack(name, words, *self._light_pack(name))
             pack = self._packs.get(lang)
             if pack is None:
                 pack = self._packs[lang] = read_lang_pack(self.folder, lang)
         return pack
 
-    def _read_all(self) -> dict[str, LangPack]:
-        return {lang: read_lang_pack(self.folder, lang) for lang in self.langs()}
+    def chrome(
+        self, lang: str
+    ) -> tuple[Mapping[str, str], tuple[tuple[regex.Pattern[str], str], ...]]:
+        """The chrome phrases (by reason) and wildcard patterns of ``lang``'s pack:
+        its :attr:`~LangPack.phrases` and :attr:`~LangPack.patterns`, without the rest.
+
+        With :meth:`segment`, what a run reads of the packs once the tables
+        made from their stopwords are kept (:meth:`cached`): the stopwords
+        (58,000 words, about 8 ms to load in every worker) are kept apart and
+        loaded only when a pack is asked for whole (:meth:`pack`).
+
+        >>> packs = LangPacks()
+        >>> phrases, patterns = packs.chrome("en")
+        >>> phrases["leave a reply"], phrases is packs.pack("en").phrases
+        ('comments', True)
+        """
+        phrases, patterns, _ = self._light_pack(lang)
+        return phrases, patterns
+
+    def segment(self, lang: str) -> SegmentPack:
+        """The segmenter's priors of ``lang``'s pack (its :attr:`~LangPack.segment`),
+        without the rest (see :meth:`chrome`).
+
+        >>> LangPacks().segment("xx")
+        SegmentPack(prior=None, letters='')
+        """
+        return self._light_pack(lang)[2]
+
+    def _light_pack(self, lang: str) -> _Light:
+        """``lang``'s pack but its stopwords; every pack's comes at once, as in :meth:`pack`."""
+        if self._light is None:
+            self._light = self.cached("packs.light", self._read_all_light)
+        light = self._light.get(lang)
+        if light is None:
+            light = self._light[lang] = _read_light(self.folder, lang)
+        return light
+
+    def _read_all_light(self) -> dict[str, _Light]:
+        return {lang: _read_light(self.folder, lang) for lang in self.langs()}
+
+    def _read_all_stopwords(self) -> dict[str, frozenset[str]]:
+        return {lang: _read_stopwords(self.folder, lang) for lang in self.langs()}
 
     def cached(self, name: str, build: Callable[[], T]) -> T:
         """``build()``, a table made from the packs alone, kept on disk beside them.
