@@ -142,3 +142,14 @@ def test_the_model_fingerprint_is_langids_module_hashed_and_kept(
     assert model_fingerprint() == expected  # hashed, and kept
     assert [p.name.split(".")[:2] for p in tmp_path.iterdir()] == [["identify", "langid"]]
     assert model_fingerprint() == expected  # read back
+
+
+@pytest.mark.parametrize("languages", [["en", "fr", "de"], ["xx", "ru", "uk", "en"], []])
+def test_a_candidate_sets_table_is_its_columns_of_the_model(
+    built: LanguageIdentifier, languages: list[str]
+) -> None:
+    known, table = built._table(languages, None)
+    assert table.flags.c_contiguous and table.dtype == built.state_logprob.dtype
+    expected = built.state_logprob[:, built.columns(languages)]
+    assert np.array_equal(table, expected)
+    assert known == (None if "xx" not in languages else [1, 2, 3])
