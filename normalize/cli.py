@@ -16,12 +16,15 @@ errors (bad flags, unwritable output).
 from __future__ import annotations
 
 import argparse
+import atexit
 import dataclasses
 import logging
 import os
 import signal
 import sys
+import threading
 from collections.abc import Sequence
+from typing import NoReturn
 
 from normalize import __version__
 from normalize.config import Config, RunConfig
@@ -235,6 +238,34 @@ def run_config_from_args(args: argparse.Namespace) -> RunConfig:
         resume=args.resume,
         quiet=args.quiet,
     )
+
+
+def command() -> NoReturn:
+    """The ``normalize`` command (and ``python -m normalize``): :func:`main`, then the
+    process ends with its status, without tearing the interpreter down.
+
+    Once a command is done, its output written and closed, Python's
+    finalization frees every object of every module one by one: about
+    23 ms of CPU after a run on one small file (a tenth of that run), for
+    nothing a finished command needs. The exit handlers run as they would
+    then (logging's, multiprocessing's) and the standard streams are
+    flushed; the process then ends. Where it could not end as the
+    interpreter would (another thread still running, which finalization
+    would wait for; a standard stream that cannot be flushed, which makes
+    its status 120), it ends as usual. An exception out of :func:`main`
+    (a bug) ends it as usual too, with its traceback.
+    """
+    status = main()
+    if threading.active_count() == 1:
+        atexit._run_exitfuncs()
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            pass
+        else:
+            os._exit(status)
+    sys.exit(status)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
