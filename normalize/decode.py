@@ -58,11 +58,18 @@ from normalize.sniff import BOMS
 if TYPE_CHECKING:
     import ftfy
 
-_DECLARED = regex.compile(
-    rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]{2,40})"""
-    rb"""|<\?xml[^>]{0,100}?encoding\s*=\s*["']([A-Za-z0-9_.:\-]{2,40})""",
-    regex.IGNORECASE,
-)
+
+@functools.cache
+def _declaration() -> regex.Pattern[bytes]:
+    """A charset declaration of an HTML or XML document (:func:`declared_charset`),
+    compiled when a page is first read (a run of text never needs it)."""
+    return regex.compile(
+        rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]{2,40})"""
+        rb"""|<\?xml[^>]{0,100}?encoding\s*=\s*["']([A-Za-z0-9_.:\-]{2,40})""",
+        regex.IGNORECASE,
+    )
+
+
 #: U+FFFD and control characters: what binary data decodes to. A pattern of
 #: the standard ``re`` module, which counts them in a page twice as fast as ``regex``.
 _BINARY_CHARS = re.compile(r"[\ufffd\x00-\x08\x0e-\x1f]")
@@ -261,7 +268,7 @@ def declared_charset(data: bytes) -> str | None:
     >>> declared_charset(b"<p>no declaration</p>") is None
     True
     """
-    m = _DECLARED.search(data[:_DECLARATION_WINDOW])
+    m = _declaration().search(data[:_DECLARATION_WINDOW])
     if not m:
         return None
     return codec_name((m.group(1) or m.group(2)).decode("ascii"))
