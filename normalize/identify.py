@@ -41,7 +41,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np
 
-from normalize import kept
+from normalize import kept as kept_tables
 from normalize.compiled import KERNELS_COMPILED, kernels
 
 #: Whether the core's loops run compiled (else numpy's vectorised steps do).
@@ -292,8 +292,8 @@ def model_fingerprint() -> str:
     if spec is None or spec.origin is None:
         raise ModuleNotFoundError("langid is not installed")
     module = Path(spec.origin).parent / "langid.py"
-    digest = kept.kept(
-        "identify.langid", kept.state_key((), (module,)), lambda: _file_digest(module)
+    digest = kept_tables.kept(
+        "identify.langid", kept_tables.state_key((), (module,)), lambda: _file_digest(module)
     )
     return f"{TABLES_FORMAT}:{digest}"
 
