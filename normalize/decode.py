@@ -39,25 +39,37 @@ from __future__ import annotations
 import bisect
 import codecs
 import functools
+import importlib.util
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from types import ModuleType
+from typing import TYPE_CHECKING, NamedTuple
 
-import ftfy
 import regex
-from ftfy.badness import BADNESS_RE
 
+from normalize import kept
 from normalize.canonical import CanonicalConfig, canonicalize_and_explain
 from normalize.config import DecodeConfig
 from normalize.document import ErrorRecord, Stage
 from normalize.sniff import BOMS
 
-_DECLARED = regex.compile(
-    rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]{2,40})"""
-    rb"""|<\?xml[^>]{0,100}?encoding\s*=\s*["']([A-Za-z0-9_.:\-]{2,40})""",
-    regex.IGNORECASE,
-)
+if TYPE_CHECKING:
+    import ftfy
+
+
+@functools.cache
+def _declaration() -> regex.Pattern[bytes]:
+    """A charset declaration of an HTML or XML document (:func:`declared_charset`),
+    compiled when a page is first read (a run of text never needs it)."""
+    return regex.compile(
+        rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]{2,40})"""
+        rb"""|<\?xml[^>]{0,100}?encoding\s*=\s*["']([A-Za-z0-9_.:\-]{2,40})""",
+        regex.IGNORECASE,
+    )
+
+
 #: U+FFFD and control characters: what binary data decodes to. A pattern of
 #: the standard ``re`` module, which counts them in a page twice as fast as ``regex``.
 _BINARY_CHARS = re.compile(r"[\ufffd\x00-\x08\x0e-\x1f]")
@@ -256,7 +268,7 @@ def declared_charset(data: bytes) -> str | None:
     >>> declared_charset(b"<p>no declaration</p>") is None
     True
     """
-    m = _DECLARED.search(data[:_DECLARATION_WINDOW])
+    m = _declaration().search(data[:_DECLARATION_WINDOW])
     if not m:
         return None
     return codec_name((m.group(1) or m.group(2)).decode("ascii"))
@@ -290,6 +302,23 @@ def _legacy_fallback(err: UnicodeDecodeError) -> tuple[str, int]:
 
 
 codecs.register_error("normalize-legacy-fallback", _legacy_fallback)  # type: ignore[arg-type]
+
+
+def _ftfy_codec(name: str) -> codecs.CodecInfo | None:
+    """ftfy's codecs (``sloppy-windows-1252``, ``utf-8-variants``, ``cesu-8``…) for a
+    charset name Python does not know, as if ftfy were imported (its import
+    registers them): a document may declare one (:func:`codec_name`).
+
+    ftfy is imported when a line needs its repair (most runs of text never
+    do: :class:`FtfyTables`), or here, by the first name Python does not
+    know; a charset is then read alike whether ftfy was imported or not.
+    """
+    from ftfy import bad_codecs
+
+    return bad_codecs.search_function(name)
+
+
+codecs.register(_ftfy_codec)
 
 
 _NON_ASCII_BYTES = bytes(range(0x80, 0x100))
@@ -613,6 +642,8 @@ def decode_bytes(
 
 
 def _ftfy_config(html: bool, config: DecodeConfig) -> ftfy.TextFixerConfig:
+    import ftfy
+
     # ftfy's defaults, except for what other stages own:
     return ftfy.TextFixerConfig(
         # HTML is unescaped by the parser; plain text by ftfy's "auto" rule.
@@ -626,6 +657,74 @@ def _ftfy_config(html: bool, config: DecodeConfig) -> ftfy.TextFixerConfig:
         # Width forms are folded by fold_width, which keeps CJK punctuation.
         fix_character_width=False,
         explain=True,
+    )
+
+
+class FtfyTables(NamedTuple):
+    """What decoding reads of ftfy's data: its character tables made into the
+    patterns and tables of this module, and its badness pattern, as plain strings.
+
+    Importing ftfy (its tables and patterns, and wcwidth's) takes about 25 ms,
+    a tenth of the start-up of a run on one small file, and most runs of
+    text never call ftfy: a line goes to it only when ftfy could change it.
+    These are made from ftfy once (:func:`_make_ftfy_tables`) and kept on
+    disk between runs (:func:`normalize.kept.kept`), under a key of ftfy's
+    files, this module's and Python's version (:func:`_ftfy_tables_key`):
+    ftfy is imported when a line needs its repair, not before. (A named
+    tuple, as ftfy's own configuration: a frozen dataclass costs a
+    millisecond of every run's start-up to create.)
+    """
+
+    #: The source of :func:`_mojibake_hint`'s pattern, without and with entities.
+    mojibake_hints: tuple[str, str]
+    #: The sources of :func:`_ftfy_hints`' two patterns, without and with entities.
+    ftfy_hints: tuple[tuple[str, str], tuple[str, str]]
+    #: The source of :func:`_control_char`'s pattern.
+    control_chars: str
+    #: ftfy's badness pattern (``ftfy.badness.BADNESS_RE``): its source and flags.
+    badness: tuple[str, int]
+    #: ftfy's width map split in two (see :func:`_width_tables`).
+    width_always: dict[int, str]
+    width_punctuation: dict[int, str]
+
+
+@functools.cache
+def ftfy_tables() -> FtfyTables:
+    """The :class:`FtfyTables` of the installed ftfy, kept on disk between runs."""
+    return kept.kept("decode.ftfy", _ftfy_tables_key(), _make_ftfy_tables)
+
+
+def _ftfy_folder() -> str | None:
+    """ftfy's package folder, found without importing it (``None`` if not installed)."""
+    spec = importlib.util.find_spec("ftfy")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return str(list(spec.submodule_search_locations)[0])
+
+
+def _ftfy_tables_key() -> str | None:
+    """What :class:`FtfyTables` are made from: ftfy's files and this module's (whose
+    functions make them), and Python's codecs (in :func:`normalize.kept.state_key`)."""
+    folder = _ftfy_folder()
+    return None if folder is None else kept.state_key((), (folder, __file__))
+
+
+def _make_ftfy_tables() -> FtfyTables:
+    import ftfy.bad_codecs  # noqa: F401 - registers the sloppy codecs
+    from ftfy import chardata
+    from ftfy.badness import BADNESS_RE
+
+    always, punctuation = _width_tables(chardata)
+    return FtfyTables(
+        mojibake_hints=(
+            _mojibake_hint_source(chardata, False),
+            _mojibake_hint_source(chardata, True),
+        ),
+        ftfy_hints=(_ftfy_hints_sources(chardata, False), _ftfy_hints_sources(chardata, True)),
+        control_chars="[" + re.escape("".join(map(chr, sorted(chardata.CONTROL_CHARS)))) + "]",
+        badness=(BADNESS_RE.pattern, BADNESS_RE.flags),
+        width_always=always,
+        width_punctuation=punctuation,
     )
 
 
@@ -652,10 +751,14 @@ def _mojibake_hint(entities: bool) -> re.Pattern[str]:
     character sets about eight times faster than ``regex``. Each variant is
     compiled when first needed (a run of text needs the one with entities, a
     run of HTML the other): compiling one costs a few milliseconds of start-up.
+    Its source is made from ftfy's tables (:func:`_mojibake_hint_source`) and
+    kept (:class:`FtfyTables`).
     """
-    import ftfy.bad_codecs  # noqa: F401 - registers the sloppy codecs
-    from ftfy import chardata
+    return re.compile(ftfy_tables().mojibake_hints[entities])
 
+
+def _mojibake_hint_source(chardata: ModuleType, entities: bool) -> str:
+    """The source of :func:`_mojibake_hint`'s pattern, from ftfy's ``chardata``."""
     lead: set[str] = set()
     cont: set[str] = set()
     # Lead bytes that ftfy's restore_byte_a0 accepts before a space (where a
@@ -689,7 +792,7 @@ def _mojibake_hint(entities: bool) -> re.Pattern[str]:
     # the regular-expression engine's fast loop, which skips the characters
     # outside it (most of a page) without trying each alternative there.
     first = f"{chars(lead | spaced)}{marks}{lone}" + ("&" if entities else "")
-    return re.compile(
+    return (
         f"[{first}](?:(?<=[{chars(lead)}])[{removable}]*[{chars(cont)}]"
         f"|(?<=[{chars(spaced)}])[{removable}]*[{spaces}]"
         # From the first mark of a run only, so that a run of a million
@@ -715,10 +818,14 @@ def _ftfy_hints(entities: bool) -> tuple[re.Pattern[str], re.Pattern[str]]:
     characters (C1 controls, ligatures, surrogates, terminal escapes and
     other controls, entities when ``entities``) are what ftfy's other fixes
     act on, with no neighbour needed. Compiled when first needed, as
-    :func:`_mojibake_hint`.
+    :func:`_mojibake_hint`, from sources kept likewise (:func:`_ftfy_hints_sources`).
     """
-    import ftfy.bad_codecs  # noqa: F401 - registers the sloppy codecs
-    from ftfy import chardata
+    pairs, lone = ftfy_tables().ftfy_hints[entities]
+    return re.compile(pairs), re.compile(lone)
+
+
+def _ftfy_hints_sources(chardata: ModuleType, entities: bool) -> tuple[str, str]:
+    """The sources of :func:`_ftfy_hints`' patterns, from ftfy's ``chardata``."""
 
     def chars(cs: Iterable[str]) -> str:
         return re.escape("".join(sorted(set(cs))))
@@ -740,8 +847,8 @@ def _ftfy_hints(entities: bool) -> tuple[re.Pattern[str], re.Pattern[str]]:
     first = f"{chars(leads)}{lone}" + ("&" if entities else "")
     alternatives = [*pairs, f"(?<=[{lone}])"] + ([f"(?<=&){entity}"] if entities else [])
     return (
-        re.compile(f"[{first}](?:{'|'.join(alternatives)})"),
-        re.compile(f"[{lone}]" + (f"|&{entity}" if entities else "")),
+        f"[{first}](?:{'|'.join(alternatives)})",
+        f"[{lone}]" + (f"|&{entity}" if entities else ""),
     )
 
 
@@ -837,23 +944,29 @@ def _is_bad(line: str) -> bool:
     >>> _is_bad("<p>" + "x" * 50 + "CafÃ©</p>"), _is_bad("<p>Café, São Paulo</p>")
     (True, False)
     """
-    search, reach, n = BADNESS_RE.search, _BADNESS_REACH, len(line)
+    search, reach, n = _badness().search, _BADNESS_REACH, len(line)
     for run in _BADNESS_RUN.finditer(line):
         if search(line, max(run.start() - reach, 0), min(run.end() + reach, n)):
             return True
     return False
 
 
-def _width_tables() -> tuple[dict[int, str], dict[int, str]]:
-    """ftfy's width map (NFKC of the width forms) split in two.
+@functools.cache
+def _badness() -> re.Pattern[str]:
+    """ftfy's badness pattern (``ftfy.badness.BADNESS_RE``), compiled from its kept
+    source (:class:`FtfyTables`) without importing ftfy."""
+    pattern, flags = ftfy_tables().badness
+    return re.compile(pattern, flags)
+
+
+def _width_tables(chardata: ModuleType) -> tuple[dict[int, str], dict[int, str]]:
+    """ftfy's width map (NFKC of the width forms, ``chardata.WIDTH_MAP``) split in two.
 
     The first table always applies: fullwidth Latin letters and digits, and
     halfwidth kana, Hangul and symbols. The second holds the fullwidth
     punctuation and symbols (，！（）￥ …), folded only outside CJK context.
     The ideographic space is left to the canonical form's ``normalize_spaces``.
     """
-    from ftfy import chardata
-
     always: dict[int, str] = {}
     punctuation: dict[int, str] = {}
     for code, target in chardata.WIDTH_MAP.items():
@@ -867,20 +980,39 @@ def _width_tables() -> tuple[dict[int, str], dict[int, str]]:
     return always, punctuation
 
 
-_WIDTH_ALWAYS, _WIDTH_PUNCTUATION = _width_tables()
-#: The characters the first table changes (each to one other character, so
-#: that replacing them one by one counts the changes).
-_WIDTH_ALWAYS_FORM = re.compile(
-    "["
-    + re.escape("".join(chr(c) for c, folded in sorted(_WIDTH_ALWAYS.items()) if folded != chr(c)))
-    + "]"
-)
-_WIDTH_FORM = re.compile(
-    "[" + re.escape("".join(map(chr, sorted(_WIDTH_ALWAYS | _WIDTH_PUNCTUATION)))) + "]"
-)
-_FULLWIDTH_PUNCTUATION = re.compile(
-    "[" + re.escape("".join(map(chr, sorted(_WIDTH_PUNCTUATION)))) + "]"
-)
+class _WidthForms(NamedTuple):
+    """The width tables (:func:`_width_tables`) and the patterns that find their characters
+    (a named tuple, as :class:`FtfyTables`)."""
+
+    #: The first table, and the characters it changes (each to one other
+    #: character, so that replacing them one by one counts the changes).
+    always: dict[int, str]
+    always_form: re.Pattern[str]
+    #: The second table, and its characters.
+    punctuation: dict[int, str]
+    fullwidth_punctuation: re.Pattern[str]
+    #: The characters of both tables.
+    form: re.Pattern[str]
+
+
+@functools.cache
+def _width_forms() -> _WidthForms:
+    """The :class:`_WidthForms` of ftfy's width map, from its kept tables (:class:`FtfyTables`)."""
+    tables = ftfy_tables()
+    always, punctuation = tables.width_always, tables.width_punctuation
+    return _WidthForms(
+        always=always,
+        always_form=re.compile(
+            "["
+            + re.escape("".join(chr(c) for c, folded in sorted(always.items()) if folded != chr(c)))
+            + "]"
+        ),
+        punctuation=punctuation,
+        fullwidth_punctuation=re.compile(
+            "[" + re.escape("".join(map(chr, sorted(punctuation)))) + "]"
+        ),
+        form=re.compile("[" + re.escape("".join(map(chr, sorted(always | punctuation)))) + "]"),
+    )
 
 
 @functools.cache
@@ -924,17 +1056,18 @@ def fold_width(text: str, hint_chars: str | None = None) -> tuple[str, int]:
     >>> fold_width("（ＣＮＮ）报道：ｶﾀｶﾅ")
     ('（CNN）报道：カタカナ', 7)
     """
-    if not _WIDTH_FORM.search(text if hint_chars is None else hint_chars):
+    forms = _width_forms()
+    if not forms.form.search(text if hint_chars is None else hint_chars):
         return text, 0
     out: list[str] = []
     changed = 0
     for line in text.splitlines(keepends=True):
-        if not _WIDTH_FORM.search(line):
+        if not forms.form.search(line):
             out.append(line)
             continue
         folded, n = _fold_always(line)
         changed += n
-        if _FULLWIDTH_PUNCTUATION.search(folded):
+        if forms.fullwidth_punctuation.search(folded):
             folded, n = _fold_punctuation(folded)
             changed += n
         out.append(folded)
@@ -942,7 +1075,7 @@ def fold_width(text: str, hint_chars: str | None = None) -> tuple[str, int]:
 
 
 def _fold_always(line: str) -> tuple[str, int]:
-    """The first width table applied to ``line`` (``line.translate(_WIDTH_ALWAYS)``),
+    """The first width table applied to ``line`` (``line.translate(_width_forms().always)``),
     and how many characters it changed.
 
     Only the characters the table changes are visited: ``str.translate``
@@ -952,11 +1085,9 @@ def _fold_always(line: str) -> tuple[str, int]:
     >>> _fold_always("ＡＢ ｶ x")
     ('AB カ x', 3)
     """
-    return _WIDTH_ALWAYS_FORM.subn(_fold_char, line)
-
-
-def _fold_char(m: re.Match[str]) -> str:
-    return _WIDTH_ALWAYS[ord(m.group())]
+    forms = _width_forms()
+    always = forms.always
+    return forms.always_form.subn(lambda m: always[ord(m.group())], line)
 
 
 def _fold_punctuation(line: str) -> tuple[str, int]:
@@ -968,14 +1099,15 @@ def _fold_punctuation(line: str) -> tuple[str, int]:
     starts = [pos for pos, _ in letters]
     chars = list(line)
     changed = 0
-    for m in _FULLWIDTH_PUNCTUATION.finditer(line):
+    forms = _width_forms()
+    for m in forms.fullwidth_punctuation.finditer(line):
         at = bisect.bisect_left(starts, m.start())
         before = letters[at - 1][1] if at > 0 else False
         after = letters[at][1] if at < len(letters) else False
         s = m.start()
         in_number = 0 < s < len(line) - 1 and chars[s - 1].isdigit() and chars[s + 1].isdigit()
         if in_number or not (before or after):
-            chars[s] = _WIDTH_PUNCTUATION[ord(m.group())]
+            chars[s] = forms.punctuation[ord(m.group())]
             changed += 1
     return "".join(chars), changed
 
@@ -1004,6 +1136,8 @@ def _repair_line(
     repair reach its fixpoint in one pass. The canonical rules applied on the
     way are counted under their own names.
     """
+    import ftfy  # imported by the first line that needs it (see FtfyTables)
+
     counts: Counter[str] = Counter()
     body = line.rstrip(_LINE_BREAKS)
     end = line[len(body) :]
@@ -1064,10 +1198,9 @@ def _repair_leaves(line: str, entities: bool, canonical_config: CanonicalConfig)
 
 @functools.cache
 def _control_char() -> re.Pattern[str]:
-    """The characters ftfy's ``remove_control_chars`` deletes (``ftfy.chardata.CONTROL_CHARS``)."""
-    from ftfy import chardata
-
-    return re.compile("[" + re.escape("".join(map(chr, sorted(chardata.CONTROL_CHARS)))) + "]")
+    """The characters ftfy's ``remove_control_chars`` deletes (``ftfy.chardata.CONTROL_CHARS``,
+    kept in :class:`FtfyTables`)."""
+    return re.compile(ftfy_tables().control_chars)
 
 
 def _controls_deleted(line: str, fixer: ftfy.TextFixerConfig) -> str | None:

@@ -12,17 +12,11 @@ warning on stderr, never a silent change of output.
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import hashlib
-import importlib.resources
 import json
 import logging
 import os
-import pickle
-import sys
-import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -30,15 +24,15 @@ from typing import TypeVar
 import numpy as np
 import regex
 
+from normalize import kept
 from normalize.compiled import kernels
 
 log = logging.getLogger("normalize")
 
 T = TypeVar("T")
 
-#: Where tables made from the packs are kept (see :meth:`LangPacks.cached`):
-#: beside the bytecode Python keeps of normalize's modules.
-CACHE_DIR = Path(__file__).resolve().parent / "__pycache__"
+#: Where tables made from the packs are kept (see :meth:`LangPacks.cached`).
+CACHE_DIR = kept.CACHE_DIR
 
 
 def lang_packs_dir() -> Path:
@@ -48,7 +42,9 @@ def lang_packs_dir() -> Path:
     env = os.environ.get("NORMALIZE_LANG_PACKS")
     if env:
         return Path(env)
-    shipped = Path(str(importlib.resources.files("normalize").joinpath("lang_packs")))
+    # The package's folder, as importlib.resources.files("normalize") finds it
+    # for a package on disk (its import and reader are ~3 ms of start-up).
+    shipped = Path(__file__).parent / "lang_packs"
     if shipped.is_dir():
         return shipped
     return Path(__file__).resolve().parent.parent / "lang_packs"
@@ -112,8 +108,20 @@ def read_lang_pack(folder: Path, lang: str) -> LangPack:
     >>> read_lang_pack(lang_packs_dir(), "xx").stopwords
     frozenset()
     """
+    return LangPack(lang, _read_stopwords(folder, lang), *_read_light(folder, lang))
+
+
+def _read_stopwords(folder: Path, lang: str) -> frozenset[str]:
+    return frozenset(phrase_key(w) for w in _data_lines(folder / lang / "stopwords.txt"))
+
+
+#: A pack but its stopwords: its chrome phrases, wildcard patterns and segment priors.
+_Light = tuple[Mapping[str, str], tuple[tuple[regex.Pattern[str], str], ...], SegmentPack]
+
+
+def _read_light(folder: Path, lang: str) -> _Light:
+    """What ``folder/<lang>/`` says besides its stopwords (see :func:`read_lang_pack`)."""
     base = folder / lang
-    stop = frozenset(phrase_key(w) for w in _data_lines(base / "stopwords.txt"))
     phrases: dict[str, str] = {}
     patterns: list[tuple[regex.Pattern[str], str]] = []
     reason = "chrome_phrase"
@@ -128,7 +136,7 @@ def read_lang_pack(folder: Path, lang: str) -> LangPack:
             patterns.append((regex.compile("^" + pat + "$"), reason))
         elif key:
             phrases[key] = reason
-    return LangPack(lang, stop, phrases, tuple(patterns), _read_segment_pack(base / "segment.json"))
+    return phrases, tuple(patterns), _read_segment_pack(base / "segment.json")
 
 
 class LangPacks:
@@ -142,6 +150,7 @@ class LangPacks:
     def __init__(self, folder: Path | None = None) -> None:
         self.folder = folder if folder is not None else lang_packs_dir()
         self._packs: dict[str, LangPack] = {}
+        self._light: dict[str, _Light] | None = None
         self._langs: tuple[str, ...] | None = None
         self._key: str | None = None
 
@@ -168,21 +177,63 @@ class LangPacks:
     def pack(self, lang: str) -> LangPack:
         """The pack of ``lang`` (empty if there is none), read on first use.
 
-        A run reads every pack (chrome phrases and stopwords are looked up in
-        all of them), so the first pack asked for brings the whole folder's,
-        from the tables kept beside it when they are up to date (:meth:`cached`).
+        The first pack asked for brings the whole folder's (every pack's
+        stopwords, and what :meth:`chrome` and :meth:`segment` read), from
+        the tables kept beside it when they are up to date (:meth:`cached`).
         """
         pack = self._packs.get(lang)
         if pack is None:
             if not self._packs:
-                self._packs.update(self.cached("packs", self._read_all))
+                stopwords = self.cached("packs.stopwords", self._read_all_stopwords)
+                for name, words in stopwords.items():
+                    self._packs[name] = LangPack(name, words, *self._light_pack(name))
             pack = self._packs.get(lang)
             if pack is None:
                 pack = self._packs[lang] = read_lang_pack(self.folder, lang)
         return pack
 
-    def _read_all(self) -> dict[str, LangPack]:
-        return {lang: read_lang_pack(self.folder, lang) for lang in self.langs()}
+    def chrome(
+        self, lang: str
+    ) -> tuple[Mapping[str, str], tuple[tuple[regex.Pattern[str], str], ...]]:
+        """The chrome phrases (by reason) and wildcard patterns of ``lang``'s pack:
+        its :attr:`~LangPack.phrases` and :attr:`~LangPack.patterns`, without the rest.
+
+        With :meth:`segment`, what a run reads of the packs once the tables
+        made from their stopwords are kept (:meth:`cached`): the stopwords
+        (58,000 words, about 8 ms to load in every worker) are kept apart and
+        loaded only when a pack is asked for whole (:meth:`pack`).
+
+        >>> packs = LangPacks()
+        >>> phrases, patterns = packs.chrome("en")
+        >>> phrases["leave a reply"], phrases is packs.pack("en").phrases
+        ('comments', True)
+        """
+        phrases, patterns, _ = self._light_pack(lang)
+        return phrases, patterns
+
+    def segment(self, lang: str) -> SegmentPack:
+        """The segmenter's priors of ``lang``'s pack (its :attr:`~LangPack.segment`),
+        without the rest (see :meth:`chrome`).
+
+        >>> LangPacks().segment("xx")
+        SegmentPack(prior=None, letters='')
+        """
+        return self._light_pack(lang)[2]
+
+    def _light_pack(self, lang: str) -> _Light:
+        """``lang``'s pack but its stopwords; every pack's comes at once, as in :meth:`pack`."""
+        if self._light is None:
+            self._light = self.cached("packs.light", self._read_all_light)
+        light = self._light.get(lang)
+        if light is None:
+            light = self._light[lang] = _read_light(self.folder, lang)
+        return light
+
+    def _read_all_light(self) -> dict[str, _Light]:
+        return {lang: _read_light(self.folder, lang) for lang in self.langs()}
+
+    def _read_all_stopwords(self) -> dict[str, frozenset[str]]:
+        return {lang: _read_stopwords(self.folder, lang) for lang in self.langs()}
 
     def cached(self, name: str, build: Callable[[], T]) -> T:
         """``build()``, a table made from the packs alone, kept on disk beside them.
@@ -190,81 +241,25 @@ class LangPacks:
         Reading the packs and indexing their 60,000 stopwords takes about a
         tenth of a second in every worker: most of the start-up of a run on
         one small file. Pickled, the tables load in a few milliseconds. They
-        are kept in ``normalize/__pycache__/langpacks.NAME.KEY.pickle``, beside
-        the bytecode Python keeps of the modules; ``KEY`` hashes the path,
-        size and modification time of every file of the packs and of
-        normalize itself, so that an edited pack, or an edited function that
-        builds a table, never gets a stale one; the versions of Python, regex
-        and numpy are in it too. Where the folder cannot be
-        written, or a file cannot be read, the table is built as if there
-        were none.
+        are kept in ``normalize/__pycache__/langpacks.NAME.KEY.pickle``
+        (:func:`normalize.kept.kept`); ``KEY`` hashes the path, size and
+        modification time of every file of the packs and of normalize
+        itself, so that an edited pack, or an edited function that builds a
+        table, never gets a stale one; the versions of Python, regex and
+        numpy are in it too. Where the folder cannot be written, or a file
+        cannot be read, the table is built as if there were none.
         """
-        key = self._cache_key()
-        if key is None:
-            return build()
-        path = CACHE_DIR / f"langpacks.{name}.{key}.pickle"
-        try:
-            with path.open("rb") as f:
-                value: T = pickle.load(f)
-            return value
-        except FileNotFoundError:
-            pass
-        except Exception as exc:  # noqa: BLE001 - whatever makes a kept table unreadable
-            log.debug("language packs: building %s again (%s)", path, exc)
-        value = build()
-        _keep(path, value, f"langpacks.{name}.")
-        return value
+        return kept.kept(f"langpacks.{name}", self._cache_key(), build, CACHE_DIR)
 
     def _cache_key(self) -> str | None:
         """What the kept tables depend on, hashed; ``None`` when it cannot be known."""
         if self._key is None:
             # The libraries the tables are made with and kept by: regex's
             # Unicode data decides phrase keys, numpy's pickles hold arrays.
-            digest = hashlib.sha1(f"{sys.version}\0{regex.__version__}\0{np.__version__}".encode())
-            try:
-                for root in (self.folder, Path(__file__).resolve().parent):
-                    for path in _files(root):
-                        st = path.stat()
-                        digest.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
-            except OSError:
-                return None
-            self._key = digest.hexdigest()[:20]
+            self._key = kept.state_key(
+                (regex.__version__, np.__version__), (self.folder, Path(__file__).resolve().parent)
+            )
         return self._key
-
-
-def _files(root: Path) -> Iterator[Path]:
-    """The files under ``root`` in a stable order, leaving out the kept tables and bytecode."""
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-        for name in sorted(files):
-            yield Path(folder, name)
-
-
-def _keep(path: Path, value: object, prefix: str) -> None:
-    """Write ``value`` to ``path`` whole or not at all; drop the files of ``prefix`` and
-    other keys (older packs or code).
-
-    Several workers may write the same table at once: each writes a file of
-    its own and renames it into place.
-    """
-    try:
-        path.parent.mkdir(exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-    except OSError as exc:
-        log.debug("language packs: cannot keep %s (%s)", path, exc)
-        return
-    for old in path.parent.glob(f"{prefix}*.pickle"):
-        if old != path:
-            with contextlib.suppress(OSError):
-                old.unlink()
 
 
 _PHRASE_EDGE = regex.compile(r"[\p{P}\p{S}\s]")

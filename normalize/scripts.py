@@ -106,15 +106,21 @@ SCRIPT_LANGUAGES: dict[str, tuple[str, ...]] = {
 #: Scripts decoded together: a Japanese sentence alternates Han and kana.
 SCRIPT_GROUP: dict[str, str] = {"Hira": "Hani", "Kana": "Hani"}
 
-_SCRIPT_RE = regex.compile(
-    "|".join(f"(?P<{code}>\\p{{Script={name}}})" for name, code in SCRIPT_CODES.items())
-)
+
+@functools.cache
+def _script_pattern() -> regex.Pattern[str]:
+    """One named group per script of :data:`SCRIPT_CODES`, compiled when first needed
+    (only translation asks for a character's script: not compiled at every run's
+    import)."""
+    return regex.compile(
+        "|".join(f"(?P<{code}>\\p{{Script={name}}})" for name, code in SCRIPT_CODES.items())
+    )
 
 
 @functools.lru_cache(maxsize=8192)
 def script_of(char: str) -> str:
     """ISO 15924 code of one character's script (``Zzzz`` for scripts we do not tell apart)."""
-    m = _SCRIPT_RE.match(char)
+    m = _script_pattern().match(char)
     return m.lastgroup if m and m.lastgroup else UNKNOWN_SCRIPT
 
 

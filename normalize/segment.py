@@ -690,11 +690,21 @@ def _stopword_table(cands: tuple[str, ...], ctx: Context) -> np.ndarray:
 
 
 def _make_stopword_table(cands: tuple[str, ...], ctx: Context) -> np.ndarray:
+    """The table of :func:`_stopword_table`, kept on disk between runs
+    (:meth:`~normalize.langpacks.LangPacks.cached`): filled in every worker, it
+    took a few milliseconds of start-up. A word's column in it is its
+    candidate's, whatever order the words were filled in."""
+    name = "segment.stopword_table." + hashlib.sha1(" ".join(cands).encode()).hexdigest()[:16]
+    table: np.ndarray = ctx.packs.cached(name, lambda: _fill_stopword_table(cands, ctx))
+    table.flags.writeable = False  # as made (a pickle's copy is writable)
+    return table
+
+
+def _fill_stopword_table(cands: tuple[str, ...], ctx: Context) -> np.ndarray:
     owner = _word_tables(cands, ctx)[1]
     words = list(owner)
     table = np.empty(kernels.word_table_size(words), dtype=np.intp)
     kernels.fill_word_table(words, [owner[w] for w in words], table)
-    table.flags.writeable = False
     return table
 
 

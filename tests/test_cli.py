@@ -156,3 +156,37 @@ def test_a_path_named_like_a_subcommand_does_not_hijack_it(tmp_path: Path) -> No
     assert proc.returncode == 0, proc.stderr.decode()
     (rec,) = records(proc.stdout)
     assert rec["text"] == "A page in a folder named report."
+
+
+#: The command as the console script runs it, with an exit handler and, when
+#: asked, a thread still running at the end: each prints when it runs.
+_COMMAND = """
+import atexit, sys, threading, time
+from normalize.cli import command
+atexit.register(lambda: print("exit handler ran", flush=True))
+if sys.argv[1] == "thread":
+    threading.Thread(target=lambda: (time.sleep(0.3), print("thread ran", flush=True))).start()
+sys.argv = ["normalize", *sys.argv[2:]]
+command()
+"""
+
+
+def test_the_command_ends_as_the_interpreter_would(tmp_path: Path) -> None:
+    # command() skips the interpreter's teardown: exit handlers still run, a
+    # running thread is still waited for, the status is main's.
+    import subprocess
+    import sys
+
+    source = tmp_path / "in.txt"
+    source.write_text("Hello world\n", encoding="utf-8")
+    for thread in ("none", "thread"):
+        for args, status in (([str(source)], 0), ([str(tmp_path / "missing.txt")], 1)):
+            proc = subprocess.run(
+                [sys.executable, "-c", _COMMAND, thread, *args, "-o", str(tmp_path / "o.jsonl")],
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
+            assert proc.returncode == status, proc.stderr
+            expected = ["thread ran"] if thread == "thread" else []
+            assert proc.stdout.splitlines() == [*expected, "exit handler ran"]

@@ -39,6 +39,7 @@ from normalize.decode import (
     _repair_leaves,
     _repair_line,
     _utf8_counts,
+    codec_name,
     declared_charset,
     decode_bytes,
     repair_and_explain,
@@ -217,24 +218,25 @@ _WIDTH_ALPHABET = st.sampled_from(
 def test_width_forms_always_folded_fold_to_one_other_character() -> None:
     # fold_width counts its changes as the width forms it finds: each must
     # become exactly one different character.
-    from normalize.decode import _WIDTH_ALWAYS
+    from normalize.decode import _width_forms
 
-    assert all(len(folded) == 1 and folded != chr(c) for c, folded in _WIDTH_ALWAYS.items())
+    always = _width_forms().always
+    assert all(len(folded) == 1 and folded != chr(c) for c, folded in always.items())
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(_WIDTH_ALPHABET, max_size=40).map("".join))
 def test_fold_always_is_the_table_applied_to_every_character(text: str) -> None:
-    from normalize.decode import _WIDTH_ALWAYS, _fold_always
+    from normalize.decode import _fold_always, _width_forms
 
-    folded = text.translate(_WIDTH_ALWAYS)
+    folded = text.translate(_width_forms().always)
     assert _fold_always(text) == (folded, sum(a != b for a, b in zip(text, folded, strict=True)))
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(_WIDTH_ALPHABET, max_size=40).map("".join))
 def test_fold_width_is_idempotent_and_keeps_cjk_punctuation(text: str) -> None:
-    from normalize.decode import _FULLWIDTH_PUNCTUATION, fold_width
+    from normalize.decode import _width_forms, fold_width
 
     once, n = fold_width(text)
     assert fold_width(once) == (once, 0)
@@ -244,7 +246,7 @@ def test_fold_width_is_idempotent_and_keeps_cjk_punctuation(text: str) -> None:
         "\uff10" <= ch <= "\uff19" or "\uff21" <= ch <= "\uff5a" for ch in once if ch.isalnum()
     )
     # Fullwidth punctuation survives only next to CJK letters on its line.
-    for m in _FULLWIDTH_PUNCTUATION.finditer(once):
+    for m in _width_forms().fullwidth_punctuation.finditer(once):
         line = once[once.rfind("\n", 0, m.start()) + 1 :].split("\n")[0]
         assert any(
             "\u3040" <= ch <= "\u30ff"
@@ -687,3 +689,71 @@ def test_the_repair_given_the_hint_chars_is_the_repair_without(text: str) -> Non
 def test_binary_characters_counted_in_the_hint_bytes_are_those_of_the_text(text: str) -> None:
     counted = len(re.findall(r"[\ufffd\x00-\x08\x0e-\x1f]", text))
     assert _binary_chars(text, _hint_bytes(text.encode("utf-8"))) == counted
+
+
+# ftfy's tables, kept (decode.FtfyTables) -------------------------------------------
+
+
+def test_the_kept_ftfy_tables_are_those_made_from_ftfy() -> None:
+    from normalize.decode import _badness, _make_ftfy_tables, ftfy_tables
+
+    assert ftfy_tables() == _make_ftfy_tables()
+    assert (_badness().pattern, _badness().flags) == (BADNESS_RE.pattern, BADNESS_RE.flags)
+
+
+def test_the_ftfy_tables_key_follows_ftfys_files(tmp_path, monkeypatch) -> None:
+    from normalize import decode
+
+    (tmp_path / "chardata.py").write_text("TABLE = 1\n", encoding="utf-8")
+    monkeypatch.setattr(decode, "_ftfy_folder", lambda: str(tmp_path))
+    before = decode._ftfy_tables_key()
+    assert before is not None and decode._ftfy_tables_key() == before
+    (tmp_path / "chardata.py").write_text("TABLE = 12\n", encoding="utf-8")
+    assert decode._ftfy_tables_key() != before
+    monkeypatch.setattr(decode, "_ftfy_folder", lambda: None)
+    assert decode._ftfy_tables_key() is None
+
+
+#: A text run in a process of its own, with the kept tables in argv[1]: its
+#: repair, whether ftfy was imported for it, then the names of two charsets of
+#: ftfy's codecs.
+_RUN_WITHOUT_FTFY = """
+import json, sys
+from pathlib import Path
+import normalize.kept
+normalize.kept.CACHE_DIR = Path(sys.argv[1])
+from normalize.canonical import CanonicalConfig
+from normalize.decode import codec_name, repair_and_explain
+text = sys.argv[2]
+repaired = repair_and_explain(text, canonical=CanonicalConfig())
+imported = "ftfy" in sys.modules
+print(json.dumps([repaired, imported, codec_name("sloppy-windows-1252"), codec_name("cesu-8")]))
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "needs_ftfy"),
+    [("Plain prose: Ação e promoção, в Москве, ＡＢ（テスト）\n", False), ("SchÃ¶n\n", True)],
+)
+def test_ftfy_is_imported_only_for_a_line_it_repairs(tmp_path, text: str, needs_ftfy: bool) -> None:
+    import json
+    import subprocess
+    import sys
+
+    def run() -> list:
+        out = subprocess.run(
+            [sys.executable, "-c", _RUN_WITHOUT_FTFY, str(tmp_path), text],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return json.loads(out.stdout)
+
+    first, second = run(), run()  # the first makes the tables and keeps them
+    assert first[1] is True
+    assert second[1] is needs_ftfy
+    expected = repair_and_explain(text, canonical=CanonicalConfig())
+    assert first[0] == second[0] == [expected[0], expected[1]]
+    # ftfy's codecs are known to a declared charset, ftfy imported or not.
+    assert first[2:] == second[2:] == [codec_name("sloppy-windows-1252"), codec_name("cesu-8")]
+    assert second[2:] == ["sloppy-windows-1252", "utf-8-variants"]

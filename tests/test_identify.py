@@ -123,3 +123,33 @@ def test_kept_tables_score_as_a_fresh_table_does(built: LanguageIdentifier) -> N
             assert kept.tolist() == [row.tolist() for row in one_by_one]
             assert np.isneginf(kept[:, [i for i, lang in enumerate(langs) if lang == "xx"]]).all()
     assert set(tables) == {tuple(LANGS), tuple(LANGS[:5]), ("xx",), (), ("fr", "en")}
+
+
+def test_the_model_fingerprint_is_langids_module_hashed_and_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hashlib
+    import importlib.util
+
+    from normalize import kept
+    from normalize.identify import TABLES_FORMAT
+
+    monkeypatch.setattr(kept, "CACHE_DIR", tmp_path)
+    spec = importlib.util.find_spec("langid")
+    assert spec is not None and spec.origin is not None
+    module = Path(spec.origin).parent / "langid.py"
+    expected = f"{TABLES_FORMAT}:{hashlib.sha1(module.read_bytes()).hexdigest()}"
+    assert model_fingerprint() == expected  # hashed, and kept
+    assert [p.name.split(".")[:2] for p in tmp_path.iterdir()] == [["identify", "langid"]]
+    assert model_fingerprint() == expected  # read back
+
+
+@pytest.mark.parametrize("languages", [["en", "fr", "de"], ["xx", "ru", "uk", "en"], []])
+def test_a_candidate_sets_table_is_its_columns_of_the_model(
+    built: LanguageIdentifier, languages: list[str]
+) -> None:
+    known, table = built._table(languages, None)
+    assert table.flags.c_contiguous and table.dtype == built.state_logprob.dtype
+    expected = built.state_logprob[:, built.columns(languages)]
+    assert np.array_equal(table, expected)
+    assert known == (None if "xx" not in languages else [1, 2, 3])

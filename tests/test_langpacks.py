@@ -7,12 +7,14 @@ import unicodedata
 from pathlib import Path
 from types import ModuleType
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from normalize import langpacks
-from normalize.langpacks import LangPacks
+from normalize.context import Context
+from normalize.langpacks import LangPacks, SegmentPack
 from tests.conftest import core_builds
 
 _, _, _, KERNEL_BUILDS = core_builds("kernels")
@@ -48,8 +50,10 @@ def test_a_kept_table_is_read_back_and_made_again_when_a_pack_changes(packs_fold
     assert _stopwords(packs_folder, builds) == ["alpha", "beta", "gamma"]
     assert builds == ["built", "built"]
     # The table of the old packs is gone; the new one stays.
-    kept = sorted(p.name.split(".")[1] for p in (packs_folder.parent / "cache").iterdir())
-    assert kept == ["packs", "stopwords"]
+    kept = sorted(
+        ".".join(p.name.split(".")[1:-2]) for p in (packs_folder.parent / "cache").iterdir()
+    )
+    assert kept == ["packs.light", "packs.stopwords", "stopwords"]
 
 
 @pytest.mark.parametrize("library", ["regex", "numpy"])
@@ -84,6 +88,121 @@ def test_tables_are_made_where_none_can_be_kept(
     assert _stopwords(packs_folder, builds) == ["alpha", "beta"]
     assert _stopwords(packs_folder, builds) == ["alpha", "beta"]
     assert builds == ["built", "built"]
+
+
+def test_chrome_and_segment_are_the_packs_read_without_the_stopwords(packs_folder: Path) -> None:
+    (packs_folder / "xx" / "chrome.txt").write_text("[share]\nShare it\nfollow * on\n", "utf-8")
+    (packs_folder / "xx" / "segment.json").write_text('{"prior": -1.5, "letters": "q"}', "utf-8")
+    packs = LangPacks(packs_folder)
+    phrases, patterns = packs.chrome("xx")
+    assert phrases == {"share it": "share"} and [r for _, r in patterns] == ["share"]
+    assert packs.segment("xx") == SegmentPack(prior=-1.5, letters="q")
+    assert packs.chrome("yy") == ({}, ()) and packs.segment("yy") == SegmentPack()
+    # The stopwords were not read, nor kept.
+    assert not packs._packs
+    kept = [p.name.split(".")[1:3] for p in (packs_folder.parent / "cache").iterdir()]
+    assert kept == [["packs", "light"]]
+    whole = packs.pack("xx")
+    assert (whole.phrases, whole.patterns, whole.segment) == (
+        phrases,
+        patterns,
+        packs.segment("xx"),
+    )
+    assert whole.stopwords == {"alpha", "beta"}
+    # Read back by another LangPacks, as a new process reads them.
+    assert LangPacks(packs_folder).chrome("xx")[0] == phrases
+
+
+def test_keeping_a_table_leaves_the_tables_of_longer_names(tmp_path: Path) -> None:
+    from normalize import kept
+
+    assert kept.kept("t", "key1", lambda: 1, tmp_path) == 1
+    assert kept.kept("t.sub", "key1", lambda: 2, tmp_path) == 2
+    assert kept.kept("t", "key2", lambda: 3, tmp_path) == 3
+    # "t" of key1 is gone (another key); "t.sub" is another table.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.key2.pickle", "t.sub.key1.pickle"]
+
+
+def test_the_packs_are_looked_up_beside_the_package_then_in_the_source_tree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As installed from a wheel: normalize/lang_packs; as a checkout: lang_packs/ beside normalize/.
+    monkeypatch.delenv("NORMALIZE_LANG_PACKS", raising=False)
+    package = tmp_path / "normalize"
+    (tmp_path / "lang_packs").mkdir()
+    package.mkdir()
+    monkeypatch.setattr(langpacks, "__file__", str(package / "langpacks.py"))
+    assert langpacks.lang_packs_dir() == tmp_path / "lang_packs"
+    (package / "lang_packs").mkdir()
+    assert langpacks.lang_packs_dir() == package / "lang_packs"
+    monkeypatch.setenv("NORMALIZE_LANG_PACKS", str(tmp_path / "elsewhere"))
+    assert langpacks.lang_packs_dir() == tmp_path / "elsewhere"
+
+
+def _two_contexts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Context, Context]:
+    """Two contexts of the shipped packs (as two processes have), with their tables kept
+    in a folder of their own: the first makes and keeps them, the second reads them back."""
+    monkeypatch.setattr(langpacks, "CACHE_DIR", tmp_path / "cache")
+    return Context(), Context()
+
+
+def test_the_stop_index_and_its_table_are_kept_apart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from normalize.boilerplate import features
+
+    made, read = _two_contexts(tmp_path, monkeypatch)
+    index, table = features._stop_index(made), features._stop_table(made)
+    kept_table = features._stop_table(read)
+    # The table is read back without the index (its words: most of the load).
+    assert "boilerplate.stop_sets" not in read._owned
+    assert kept_table is not table and not kept_table.words.flags.writeable
+    for name in ("words", "set_starts", "set_langs"):
+        assert np.array_equal(getattr(kept_table, name), getattr(table, name))
+    assert kept_table.names == index.names and kept_table.columns == index.columns
+    assert features._stop_index(read).ids == index.ids
+
+
+#: The stop index made in a process of its own (another seed of str hashes):
+#: a digest of its numbering.
+_STOP_INDEX_DIGEST = """
+import hashlib
+from normalize.boilerplate.features import _make_stop_index
+from normalize.langpacks import LangPacks, SegmentPack
+index = _make_stop_index(LangPacks())
+print(hashlib.sha1(repr((list(index.ids.items()), index.langs)).encode()).hexdigest())
+"""
+
+
+def test_the_stop_index_numbers_its_sets_alike_in_every_process() -> None:
+    # What lets its table be kept apart from it: a table made from one build
+    # of the index reads the numbers of any other.
+    import os
+    import subprocess
+
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", _STOP_INDEX_DIGEST],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(digests) == 1
+
+
+def test_the_segment_stopword_table_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from normalize import segment
+
+    made, read = _two_contexts(tmp_path, monkeypatch)
+    cands = ("en", "fr", "de")
+    table, kept_table = segment._stopword_table(cands, made), segment._stopword_table(cands, read)
+    assert kept_table is not table and np.array_equal(kept_table, table)
+    assert not kept_table.flags.writeable
 
 
 # The phrase key -------------------------------------------------------------------

@@ -88,7 +88,8 @@ class _StopIndex:
 
 
 def _stop_index(ctx: Context) -> _StopIndex:
-    """The :class:`_StopIndex` of the context's packs, made once per context."""
+    """The :class:`_StopIndex` of the context's packs, made once per context and kept on
+    disk (:meth:`~normalize.langpacks.LangPacks.cached`)."""
     return ctx.owned(
         "boilerplate.stop_sets",
         lambda: ctx.packs.cached("boilerplate.stop_sets", lambda: _make_stop_index(ctx.packs)),
@@ -96,9 +97,13 @@ def _stop_index(ctx: Context) -> _StopIndex:
 
 
 def _make_stop_index(packs: LangPacks) -> _StopIndex:
+    """The stop index of ``packs``, its sets of languages numbered in a fixed order (the
+    packs' languages and each one's words sorted), not in the order of the words'
+    hashes, which differs from process to process: a :class:`_StopTable` made from
+    one build of the index goes with any other (they are kept apart)."""
     index: dict[str, list[str]] = {}
     for lang in packs.langs():
-        for w in packs.pack(lang).stopwords:
+        for w in sorted(packs.pack(lang).stopwords):
             index.setdefault(w, []).append(lang)
     set_ids: dict[tuple[str, ...], int] = {(): 0}
     ids = {w: set_ids.setdefault(tuple(ls), len(set_ids)) for w, ls in index.items()}
@@ -117,7 +122,9 @@ class _StopTable:
     """The stop index as the compiled scanner reads it: the stopwords in a word table
     (:func:`~normalize.kernels.fill_word_table`) whose column of a word is the id
     of its set of languages, and each set's languages as numbers (columns of
-    :attr:`_StopIndex.names`), one run per set.
+    :attr:`_StopIndex.names`), one run per set; with the index's languages and
+    their columns (:attr:`_StopIndex.names`, :attr:`_StopIndex.columns`), so that
+    the compiled path reads the table alone.
 
     A page's words are looked up in it while they are read out of its lines,
     without a string per word (:func:`~normalize.kernels.word_columns`).
@@ -126,12 +133,27 @@ class _StopTable:
     words: np.ndarray  # intp: the word table, a word's column its set's id
     set_starts: np.ndarray  # intp: set s's languages are set_langs[set_starts[s]:set_starts[s + 1]]
     set_langs: np.ndarray  # intp
+    names: tuple[str, ...]  # as _StopIndex.names
+    columns: tuple[bytes, ...]  # as _StopIndex.columns
 
 
 def _stop_table(ctx: Context) -> _StopTable:
-    """The :class:`_StopTable` of the context's packs, made once per context (a few
-    milliseconds compiled: only the compiled path reads it)."""
-    return ctx.owned("boilerplate.stop_table", lambda: _make_stop_table(_stop_index(ctx)))
+    """The :class:`_StopTable` of the context's packs, made once per context (only the
+    compiled path reads it) and kept on disk apart from the index, whose 55,000
+    words need not be loaded with it (:func:`_make_stop_index` numbers them alike
+    in every build)."""
+    return ctx.owned(
+        "boilerplate.stop_table",
+        lambda: _read_only(
+            ctx.packs.cached("boilerplate.stop_table", lambda: _make_stop_table(_stop_index(ctx)))
+        ),
+    )
+
+
+def _read_only(table: _StopTable) -> _StopTable:
+    """``table`` with its words read-only, as made (a pickle's copy is writable)."""
+    table.words.flags.writeable = False
+    return table
 
 
 def _make_stop_table(index: _StopIndex) -> _StopTable:
@@ -144,7 +166,7 @@ def _make_stop_table(index: _StopIndex) -> _StopTable:
     set_starts = np.fromiter(
         accumulate(map(len, index.langs), initial=0), np.intp, len(index.langs) + 1
     )
-    return _StopTable(table, set_starts, set_langs)
+    return _StopTable(table, set_starts, set_langs, index.names, index.columns)
 
 
 def guess_stoplist_lang(

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from importlib import resources
 from typing import Any
 
 from normalize.io.extras import require
@@ -29,6 +28,8 @@ from normalize.io.extras import require
 
 def record_json_schema() -> dict[str, Any]:
     """The record's JSON Schema (``normalize/schema/record.schema.json``)."""
+    from importlib import resources  # not at import: only Parquet output and tests read it
+
     text = resources.files("normalize").joinpath("schema/record.schema.json").read_text("utf-8")
     return json.loads(text)
 

@@ -1,0 +1,127 @@
+"""Tables kept on disk between runs: made once from data and code, read back in milliseconds.
+
+A worker builds tables from data that does not change between runs: the
+language packs' stopwords indexed (:meth:`normalize.langpacks.LangPacks.cached`),
+ftfy's character tables turned into the decoder's patterns
+(:func:`normalize.decode.ftfy_tables`). Built in every worker, they are most
+of the start-up of a run on one small file; pickled, they load in a few
+milliseconds. They are kept in ``normalize/__pycache__/``, beside the
+bytecode Python keeps of the modules, under a name that holds a key: a hash
+of everything the table is made from (:func:`state_key`), so that an edited
+pack, an edited function that builds a table or another version of a
+library never gets a stale one. Where the folder cannot be written, or a
+file cannot be read, the table is built as if there were none.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import pickle
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, TypeVar
+
+log = logging.getLogger("normalize")
+
+T = TypeVar("T")
+
+#: Where the tables are kept: beside the bytecode Python keeps of normalize's modules.
+CACHE_DIR = Path(__file__).resolve().parent / "__pycache__"
+
+
+def state_key(parts: Iterable[str], roots: Iterable[str | os.PathLike[str]]) -> str | None:
+    """A hash of ``parts`` (versions), of the Python that runs, and of the path, size and
+    modification time of every file under each of ``roots`` (a root that is a file: of
+    itself), bytecode and kept tables left out; ``None`` when a root cannot be read.
+
+    Python's version is in it: its Unicode data and codecs make tables, and
+    its pickles keep them.
+
+    >>> state_key(["1.0"], [__file__]) == state_key(["1.0"], [__file__])
+    True
+    >>> state_key(["1.0"], [__file__]) == state_key(["2.0"], [__file__])
+    False
+    """
+    digest = hashlib.sha1(sys.version.encode())
+    for part in parts:
+        digest.update(b"\0" + part.encode())
+    try:
+        for root in roots:
+            _add_files(digest, os.fspath(root))
+    except OSError:
+        return None
+    return digest.hexdigest()[:20]
+
+
+def _add_files(digest: Any, root: str) -> None:
+    """Add ``(path, size, mtime)`` of the files under ``root`` to ``digest``, in a stable order."""
+    try:
+        entries = sorted(os.scandir(root), key=lambda entry: entry.name)
+    except NotADirectoryError:
+        st = os.stat(root)
+        digest.update(f"{root}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+        return
+    for entry in entries:
+        if entry.is_dir():
+            if entry.name != "__pycache__":
+                _add_files(digest, entry.path)
+        else:
+            st = entry.stat()
+            digest.update(f"{entry.path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+
+
+def kept(name: str, key: str | None, build: Callable[[], T], folder: Path | None = None) -> T:
+    """``build()``, read back from ``folder/NAME.KEY.pickle`` (``folder``: :data:`CACHE_DIR`
+    by default) when a run kept it there (else built, and kept for the next run); built
+    and not kept when ``key`` is ``None``.
+
+    A kept file of ``name`` under another key (older data or code) is removed
+    when the new one is kept. A file that cannot be read is built again.
+    """
+    if key is None:
+        return build()
+    path = (CACHE_DIR if folder is None else folder) / f"{name}.{key}.pickle"
+    try:
+        with path.open("rb") as f:
+            value: T = pickle.load(f)
+        return value
+    except FileNotFoundError:
+        pass
+    except Exception as exc:  # noqa: BLE001 - whatever makes a kept table unreadable
+        log.debug("kept tables: building %s again (%s)", path, exc)
+    value = build()
+    keep(path, value, f"{name}.")
+    return value
+
+
+def keep(path: Path, value: object, prefix: str) -> None:
+    """Write ``value`` to ``path`` whole or not at all; drop the other files of ``prefix``
+    (tables of other keys).
+
+    Several workers may write the same table at once: each writes a file of
+    its own and renames it into place.
+    """
+    import tempfile  # only where a table is made: most runs read them
+
+    try:
+        path.parent.mkdir(exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+    except OSError as exc:
+        log.debug("kept tables: cannot keep %s (%s)", path, exc)
+        return
+    for old in path.parent.glob(f"{prefix}*.pickle"):
+        if old != path and "." not in old.name[len(prefix) : -len(".pickle")]:
+            with contextlib.suppress(OSError):
+                old.unlink()
