@@ -93,7 +93,7 @@ def segment_pack(lang: str, ctx: Context) -> SegmentPack:
     >>> segment_pack("xx", ctx)
     SegmentPack(prior=None, letters='')
     """
-    return ctx.packs.pack(lang).segment
+    return ctx.packs.segment(lang)
 
 
 # Structure -----------------------------------------------------------------------

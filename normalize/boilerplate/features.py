@@ -539,7 +539,6 @@ def page_stoplist(
         folded = [line.folded for line in lines]
         lang = page_lang(page, folded, folded=True, ctx=ctx)
         return lang, stop_counts(lines, ctx.packs.pack(lang).stopwords if lang else None, folded)
-    index = _stop_index(ctx)
     table = _stop_table(ctx)
     n_words = [line.n_words for line in lines]
     ids = np.empty(sum(n_words), np.uintc)
@@ -549,17 +548,17 @@ def page_stoplist(
     n_sample = min(1000, len(ids))
     if not n_sample:
         return None, None
-    counts = np.zeros(len(index.names), np.intp)
+    counts = np.zeros(len(table.names), np.intp)
     per_set = np.zeros(len(table.set_starts) - 1, np.intp)
     scan.stop_lang_counts(ids, n_sample, table.set_starts, table.set_langs, counts, per_set)
     hint = page.metadata.get("html_lang")
     lang = _best_covering(
-        counts.tolist(), n_sample, hint if isinstance(hint, str) else None, index.names
+        counts.tolist(), n_sample, hint if isinstance(hint, str) else None, table.names
     )
     if not lang:
         return None, None
     # The guess is one of the index's languages (the hint only when it is one).
-    return lang, scan.stop_counts(ids, n_words, index.columns[index.names.index(lang)])
+    return lang, scan.stop_counts(ids, n_words, table.columns[table.names.index(lang)])
 
 
 def text_features(

@@ -35,10 +35,10 @@ def _gather_phrases(packs: LangPacks) -> Phrases:
     phrases: dict[str, str] = {}
     patterns: list[tuple[regex.Pattern[str], str]] = []
     for lang in packs.langs():
-        pack = packs.pack(lang)
-        for k, v in pack.phrases.items():
+        pack_phrases, pack_patterns = packs.chrome(lang)
+        for k, v in pack_phrases.items():
             phrases.setdefault(k, v)
-        patterns.extend(pack.patterns)
+        patterns.extend(pack_patterns)
     return (phrases, *_wildcards(patterns))
 
 
