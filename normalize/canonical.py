@@ -195,8 +195,9 @@ def remove_stray_joiners_n(text: str) -> tuple[str, int]:
         if (
             before
             and after
-            and any(_JOINER_CONTEXT.match(ch) for ch in before)
-            and any(_JOINER_CONTEXT.match(ch) for ch in after)
+            # A character of a joiner script on each side (one search each).
+            and _JOINER_CONTEXT.search(before) is not None
+            and _JOINER_CONTEXT.search(after) is not None
         ):
             return m.group()
         if before and after and _EMOJI.match(before[-1]) and _EMOJI.match(after[-1]):
