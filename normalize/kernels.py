@@ -156,8 +156,39 @@ def canonical_flags(text: str, table: Buffer, run: int) -> int:
     marks = 0
     breaks = 0
     prev = 0
-    for ch in text:
-        code = ord(ch)
+    # The OR of the codes of the characters read in quiet runs (below).
+    seen = 0
+    kind = text_kind(text)
+    data = text_data(text)
+    n = len(text)
+    i = 0
+    while i < n:
+        code = read_at(kind, data, i)
+        i += 1
+        if 0x20 < code < 0x10000 and not table[code]:
+            # A run of quiet characters (most of a text): in the table and of
+            # no bit there, and not a line break or a control; a space too, but
+            # after one (a rule's sequence) or at the start. They only end the
+            # sequences of spaces and breaks and the runs of marks, and say
+            # whether the text goes beyond ASCII: read in a loop of their own
+            # that keeps that alone (and the last character, for what follows).
+            seen |= code
+            while i < n:
+                last = code
+                code = read_at(kind, data, i)
+                if code == 0x20:
+                    if last == 0x20 or table[code]:
+                        break
+                elif code < 0x20 or code >= 0x10000 or table[code]:
+                    break
+                seen |= code
+                i += 1
+            else:
+                last = code
+            prev = last
+            breaks = 0
+            marks = 0
+            continue
         if code < 0x80:
             entry = table[code]
             if code == 0x20:
@@ -195,6 +226,8 @@ def canonical_flags(text: str, table: Buffer, run: int) -> int:
                 flags |= mark
         else:
             marks = 0
+    if seen >= 0x80:
+        flags |= non_ascii
     return flags
 
 

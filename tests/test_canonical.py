@@ -373,6 +373,15 @@ def test_compiled_and_interpreted_checks_agree(text: str, uncurl: bool, nfc: boo
 @pytest.mark.parametrize("build", KERNEL_BUILDS)
 @settings(max_examples=200, deadline=None)
 @given(st.text(alphabet=st.one_of(st.sampled_from(_ODD), st.characters()), max_size=40))
+# Quiet runs (read in a loop of their own) before, between and after the rest.
+@example("")
+@example("plain words")
+@example("ab  cd")
+@example("ab\n\n\ncd")
+@example("caf\u00e9 \nx")
+@example("\u00e9\u0301\u0301x")
+@example("x\u00a0")
+@example("\U0001f600ab")
 def test_canonical_flags_of_both_builds(build: Any, text: str) -> None:
     """The kernel's flags, by the definition: triggers, a run of marks, beyond ASCII, astral."""
     from normalize import canonical
