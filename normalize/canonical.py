@@ -195,8 +195,9 @@ def remove_stray_joiners_n(text: str) -> tuple[str, int]:
         if (
             before
             and after
-            and any(_JOINER_CONTEXT.match(ch) for ch in before)
-            and any(_JOINER_CONTEXT.match(ch) for ch in after)
+            # A character of a joiner script on each side (one search each).
+            and _JOINER_CONTEXT.search(before) is not None
+            and _JOINER_CONTEXT.search(after) is not None
         ):
             return m.group()
         if before and after and _EMOJI.match(before[-1]) and _EMOJI.match(after[-1]):
@@ -439,7 +440,8 @@ def _enabled(config: CanonicalConfig) -> tuple[str, ...]:
 def _compiled_check(names: tuple[str, ...]) -> tuple[_Triggers, np.ndarray, int]:
     """What the compiled check needs for the rules ``names``: their triggers,
     :func:`normalize.kernels.canonical_flags`' table (the rules' trigger
-    characters and the marks, of every BMP character) and the bits of its
+    characters, the marks and the characters NFC's quick check does not
+    pass, of every BMP character) and the bits of its
     result that tell a trigger (a character or a sequence). One lookup per
     text: a text or block is checked in a microsecond.
 
@@ -453,7 +455,10 @@ def _compiled_check(names: tuple[str, ...]) -> tuple[_Triggers, np.ndarray, int]
     table = np.zeros(kernels.CANON_TABLE_SIZE, np.uint8)
     bmp = np.arange(kernels.CANON_TABLE_SIZE, dtype="<u4").tobytes()
     chars = bmp.decode("utf-32-le", "surrogatepass")
-    tests: list[tuple[int, re.Pattern[str] | regex.Pattern[str]]] = [(kernels.CANON_MARK, _MARKS)]
+    tests: list[tuple[int, re.Pattern[str] | regex.Pattern[str]]] = [
+        (kernels.CANON_MARK | kernels.CANON_NFC, _MARKS),
+        (kernels.CANON_NFC, _NFC_UNSURE),
+    ]
     if triggers.chars is not None:
         tests.append((kernels.CANON_TRIGGER, triggers.chars))
     mark_matches(table, chars, tests)
@@ -465,6 +470,13 @@ def _compiled_check(names: tuple[str, ...]) -> tuple[_Triggers, np.ndarray, int]
 
 #: The marks of :data:`_MARK_RUN`, one run at a time.
 _MARKS = regex.compile(f"[{_NON_STARTER}]+", regex.V1)
+#: Characters on which NFC's quick check (what ``unicodedata.is_normalized``
+#: runs first) does not answer yes alone: NFC_Quick_Check No or Maybe (the
+#: marks, too, which are :data:`_MARKS`). Also every character ``regex`` does
+#: not know (``Cn``): its Unicode may be older than ``unicodedata``'s, whose
+#: new characters must not pass unchecked. A test holds the characters left
+#: out against ``unicodedata``.
+_NFC_UNSURE = regex.compile(r"[\P{NFC_QC=Yes}\p{Cn}]+", regex.V1)
 
 
 def is_canonical(text: str, config: CanonicalConfig | None = None) -> bool:
@@ -473,7 +485,9 @@ def is_canonical(text: str, config: CanonicalConfig | None = None) -> bool:
     Most text a pipeline handles is already canonical (the pieces of a page
     after the canonical stage), so this shortcut saves a dozen passes. The
     compiled core looks for the rules' characters and sequences and for a
-    run of marks in one pass (:func:`normalize.kernels.canonical_flags`);
+    run of marks in one pass (:func:`normalize.kernels.canonical_flags`),
+    and whether every character passes NFC's quick check alone, in which
+    case ``unicodedata.is_normalized`` (a pass of its own) would say yes;
     interpreted, substring tests and two patterns search for them.
 
     >>> is_canonical("Café au lait\\nnext line"), is_canonical("a\\u00a0b")
@@ -495,6 +509,7 @@ def is_canonical(text: str, config: CanonicalConfig | None = None) -> bool:
         marks = (
             _mark_run_in(text) if flags & kernels.CANON_ASTRAL else bool(flags & kernels.CANON_MARK)
         )
+        in_nfc = not flags & (kernels.CANON_NFC | kernels.CANON_ASTRAL)
     else:
         triggers = _triggers(enabled)
         if triggers.found_beside_chars(text):
@@ -504,9 +519,10 @@ def is_canonical(text: str, config: CanonicalConfig | None = None) -> bool:
         if text.isascii():
             return True
         marks = _mark_run_in(text)
+        in_nfc = False
     if config.cap_combining_marks and marks and cap_combining_marks_n(text)[1]:
         return False
-    return not config.nfc or unicodedata.is_normalized("NFC", text)
+    return not config.nfc or in_nfc or unicodedata.is_normalized("NFC", text)
 
 
 def apply_steps(text: str, config: CanonicalConfig) -> tuple[str, dict[str, int]]:

@@ -42,8 +42,26 @@ cdef Py_ssize_t _put_bytes(bytearray buf, Py_ssize_t at, bytes part) except -1
 cdef Py_ssize_t _put_int(bytearray buf, Py_ssize_t at, Py_ssize_t value) except -1
 
 
-@cython.locals(p="unsigned char *", ch=Py_UCS4, code=Py_ssize_t, short=int)
+@cython.locals(p="unsigned char *", ch=Py_UCS4, code=Py_ssize_t)
 cdef Py_ssize_t _put_json(bytearray buf, Py_ssize_t at, str s, bint quoted) except -2
+
+
+cdef extern from "Python.h":
+    bint PyUnicode_IS_ASCII(object o)
+    # Its bytes (an ASCII string's are its UTF-8).
+    const unsigned char *PyUnicode_DATA(object o)
+
+cdef inline bint _is_ascii(str s) noexcept
+
+
+@cython.locals(n=Py_ssize_t, i=Py_ssize_t, start=Py_ssize_t, data="const unsigned char *",
+               code=Py_ssize_t)
+cdef Py_ssize_t _put_ascii(unsigned char *p, Py_ssize_t at, str s, bint quoted) noexcept
+
+
+@cython.locals(short=int)
+cdef inline Py_ssize_t _put_ascii_code(unsigned char *p, Py_ssize_t at, Py_ssize_t code,
+                                       bint quoted) noexcept
 
 
 cdef int _short_escape(Py_ssize_t code) noexcept

@@ -279,20 +279,12 @@ def _put_json(buf: bytearray, at: int, s: str, quoted: bool) -> int:
     _reserve(buf, at, _MOST_PER_CHARACTER * len(s))
     # Compiled, the bytearray's bytes (``p`` is a pointer); interpreted, the bytearray.
     p = buf
+    if _is_ascii(s):
+        return _put_ascii(p, at, s, quoted)
     for ch in s:
         code = ord(ch)
         if code < 0x80:
-            if quoted and (code < 0x20 or code == 0x22 or code == 0x5C):
-                short = _short_escape(code)
-                if short:
-                    p[at] = 0x5C  # "\"
-                    p[at + 1] = short
-                    at += 2
-                else:
-                    at = _put_escape(p, at, code)
-            else:
-                p[at] = code
-                at += 1
+            at = _put_ascii_code(p, at, code, quoted)
         elif code < 0x800:
             if code == 0x85:
                 at = _put_escape(p, at, code)
@@ -317,6 +309,58 @@ def _put_json(buf: bytearray, at: int, s: str, quoted: bool) -> int:
             p[at + 3] = 0x80 | (code & 0x3F)
             at += 4
     return at
+
+
+def _is_ascii(s: str) -> bool:
+    """``s.isascii()``: compiled, the flag of the string read in place (no call)."""
+    if compiled:
+        return PyUnicode_IS_ASCII(s)  # type: ignore[name-defined]  # noqa: F821
+    return s.isascii()
+
+
+def _put_ascii(p: Any, at: int, s: str, quoted: bool) -> int:
+    """:func:`_put_json` of an ASCII string (most segments' texts and every language,
+    script and kind), whose characters are its UTF-8 bytes: compiled, copied
+    from the string's own bytes (at once when it is JSON already, else a run
+    between two characters to escape at a time) where its characters were
+    written one by one."""
+    if compiled:
+        n = len(s)
+        data: Any = PyUnicode_DATA(s)  # type: ignore[name-defined]  # noqa: F821
+        if not quoted:
+            memcpy(p + at, data, n)  # type: ignore[name-defined]  # noqa: F821
+            return at + n
+        # Runs of characters JSON keeps as they are, copied at once; each one
+        # it escapes in between.
+        i = 0
+        while i < n:
+            start = i
+            while i < n and data[i] >= 0x20 and data[i] != 0x22 and data[i] != 0x5C:
+                i += 1
+            memcpy(p + at, data + start, i - start)  # type: ignore[name-defined]  # noqa: F821
+            at += i - start
+            if i < n:
+                at = _put_ascii_code(p, at, data[i], quoted)
+                i += 1
+        return at
+    for code in s.encode("ascii"):
+        at = _put_ascii_code(p, at, code, quoted)
+    return at
+
+
+def _put_ascii_code(p: Any, at: int, code: int, quoted: bool) -> int:
+    """Write the ASCII character ``code`` at ``at`` in ``p``, escaped as ``json.dumps``
+    escapes it when ``quoted`` (a quote, a backslash, a control character); where
+    it ends."""
+    if quoted and (code < 0x20 or code == 0x22 or code == 0x5C):
+        short = _short_escape(code)
+        if short:
+            p[at] = 0x5C  # "\"
+            p[at + 1] = short
+            return at + 2
+        return _put_escape(p, at, code)
+    p[at] = code
+    return at + 1
 
 
 def _short_escape(code: int) -> int:

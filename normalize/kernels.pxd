@@ -14,9 +14,11 @@ cdef inline const void* text_data(str text) noexcept
 cdef inline Py_ssize_t read_at(int kind, const void* data, Py_ssize_t i) noexcept
 
 
-@cython.locals(flags=int, marks=Py_ssize_t, ch=Py_UCS4, code=Py_ssize_t, entry=int,
+@cython.locals(flags=int, nfc=int, marks=Py_ssize_t, code=Py_ssize_t, entry=int,
                trigger=int, mark=int, non_ascii=int, astral=int, spaces=int,
-               line_space=int, blank_lines=int, breaks=Py_ssize_t, prev=Py_ssize_t)
+               line_space=int, blank_lines=int, breaks=Py_ssize_t, prev=Py_ssize_t,
+               seen=Py_ssize_t, last=Py_ssize_t, kind=int, data="const void*", n=Py_ssize_t,
+               i=Py_ssize_t)
 cpdef int canonical_flags(str text, const unsigned char[::1] table, Py_ssize_t run) except -1
 
 

@@ -77,6 +77,11 @@ CANON_SPACES = 16
 CANON_LINE_SPACE = 32
 #: Result: three line breaks in a row (``"\n\n\n"``).
 CANON_BLANK_LINES = 64
+#: Table and result: a character NFC's quick check does not pass on its own
+#: (NFC_Quick_Check No or Maybe, or a mark: a non-starter). A text without one
+#: (and without astral characters) is in NFC: every character passes the
+#: quick check and none is reordered.
+CANON_NFC = 128
 #: Size of :func:`canonical_flags`' table: the Basic Multilingual Plane.
 CANON_TABLE_SIZE = 0x10000
 
@@ -117,9 +122,10 @@ def canonical_flags(text: str, table: Buffer, run: int) -> int:
     """What a check of ``text`` for the canonical form needs, in one pass over it.
 
     ``table`` has an entry per BMP character (:data:`CANON_TABLE_SIZE`) with
-    the bits :data:`CANON_TRIGGER` and :data:`CANON_MARK`. The result ORs
-    ``CANON_TRIGGER`` when a trigger is in ``text``, ``CANON_MARK`` when
-    ``run`` characters in a row are marks, ``CANON_NON_ASCII`` and
+    the bits :data:`CANON_TRIGGER`, :data:`CANON_MARK` and :data:`CANON_NFC`. The
+    result ORs ``CANON_TRIGGER`` and ``CANON_NFC`` when a character of that bit
+    is in ``text``, ``CANON_MARK`` when ``run`` characters in a row are marks,
+    ``CANON_NON_ASCII`` and
     ``CANON_ASTRAL`` when it has characters beyond ASCII and beyond the BMP
     (those have no entry: the caller decides for them; an astral character
     ends a run of marks here), and :data:`CANON_SPACES`,
@@ -128,11 +134,11 @@ def canonical_flags(text: str, table: Buffer, run: int) -> int:
 
     >>> import numpy as np
     >>> table = np.zeros(CANON_TABLE_SIZE, np.uint8)
-    >>> table[0xA0], table[0x301] = CANON_TRIGGER, CANON_MARK
+    >>> table[0xA0], table[0x301] = CANON_TRIGGER, CANON_MARK | CANON_NFC
     >>> canonical_flags("plain", table, 2), canonical_flags("a\u00a0b", table, 2)
     (0, 5)
     >>> canonical_flags("e\u0301\u0301", table, 2), canonical_flags("e\u0301x\u0301", table, 2)
-    (6, 4)
+    (134, 132)
     >>> canonical_flags("a  b", table, 2), canonical_flags("a \\nb", table, 2)
     (16, 32)
     >>> canonical_flags("a\\n\\nb", table, 2), canonical_flags("a\\n\\n\\nb", table, 2)
@@ -144,13 +150,45 @@ def canonical_flags(text: str, table: Buffer, run: int) -> int:
         raise ValueError(f"a run of {run} marks")
     # The bits as C ints (compiled, the module's names are Python objects).
     trigger, mark, non_ascii, astral = CANON_TRIGGER, CANON_MARK, CANON_NON_ASCII, CANON_ASTRAL
+    nfc = CANON_NFC
     spaces, line_space, blank_lines = CANON_SPACES, CANON_LINE_SPACE, CANON_BLANK_LINES
     flags = 0
     marks = 0
     breaks = 0
     prev = 0
-    for ch in text:
-        code = ord(ch)
+    # The OR of the codes of the characters read in quiet runs (below).
+    seen = 0
+    kind = text_kind(text)
+    data = text_data(text)
+    n = len(text)
+    i = 0
+    while i < n:
+        code = read_at(kind, data, i)
+        i += 1
+        if 0x20 < code < 0x10000 and not table[code]:
+            # A run of quiet characters (most of a text): in the table and of
+            # no bit there, and not a line break or a control; a space too, but
+            # after one (a rule's sequence) or at the start. They only end the
+            # sequences of spaces and breaks and the runs of marks, and say
+            # whether the text goes beyond ASCII: read in a loop of their own
+            # that keeps that alone (and the last character, for what follows).
+            seen |= code
+            while i < n:
+                last = code
+                code = read_at(kind, data, i)
+                if code == 0x20:
+                    if last == 0x20 or table[code]:
+                        break
+                elif code < 0x20 or code >= 0x10000 or table[code]:
+                    break
+                seen |= code
+                i += 1
+            else:
+                last = code
+            prev = last
+            breaks = 0
+            marks = 0
+            continue
         if code < 0x80:
             entry = table[code]
             if code == 0x20:
@@ -175,14 +213,21 @@ def canonical_flags(text: str, table: Buffer, run: int) -> int:
         if code >= 0x80:
             breaks = 0
         prev = code
+        if not entry:  # most characters: no bit, one test
+            marks = 0
+            continue
         if entry & trigger:
             flags |= trigger
+        if entry & nfc:
+            flags |= nfc
         if entry & mark:
             marks += 1
             if marks >= run:
                 flags |= mark
         else:
             marks = 0
+    if seen >= 0x80:
+        flags |= non_ascii
     return flags
 
 

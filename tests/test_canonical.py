@@ -373,6 +373,15 @@ def test_compiled_and_interpreted_checks_agree(text: str, uncurl: bool, nfc: boo
 @pytest.mark.parametrize("build", KERNEL_BUILDS)
 @settings(max_examples=200, deadline=None)
 @given(st.text(alphabet=st.one_of(st.sampled_from(_ODD), st.characters()), max_size=40))
+# Quiet runs (read in a loop of their own) before, between and after the rest.
+@example("")
+@example("plain words")
+@example("ab  cd")
+@example("ab\n\n\ncd")
+@example("caf\u00e9 \nx")
+@example("\u00e9\u0301\u0301x")
+@example("x\u00a0")
+@example("\U0001f600ab")
 def test_canonical_flags_of_both_builds(build: Any, text: str) -> None:
     """The kernel's flags, by the definition: triggers, a run of marks, beyond ASCII, astral."""
     from normalize import canonical
@@ -386,6 +395,8 @@ def test_canonical_flags_of_both_builds(build: Any, text: str) -> None:
         expected |= KERNELS.CANON_TRIGGER
     if canonical._MARK_RUN.search(bmp):
         expected |= KERNELS.CANON_MARK
+    if canonical._NFC_UNSURE.search(bmp) or canonical._MARKS.search(bmp):
+        expected |= KERNELS.CANON_NFC  # the marks' entries have the bit too
     if not text.isascii():
         expected |= KERNELS.CANON_NON_ASCII
     if any(ord(ch) >= 0x10000 for ch in text):
@@ -407,6 +418,65 @@ def test_canonical_flags_refuses_a_short_table_or_run(build: Any) -> None:
         build.canonical_flags("abc", np.zeros(0x100, np.uint8), 14)
     with pytest.raises(ValueError, match="run"):
         build.canonical_flags("abc", np.zeros(0x10000, np.uint8), 0)
+
+
+def test_characters_the_nfc_bit_leaves_out_pass_the_quick_check() -> None:
+    """A BMP character without CANON_NFC in the compiled check's table is, by
+    ``unicodedata`` (what ``is_normalized`` reads), a starter that NFC keeps
+    (not NFC_Quick_Check No) and that composes with no character before it
+    (not Maybe: the second of no pair NFC composes, not a Hangul vowel or
+    trailing consonant): text of such characters alone is in NFC, as the
+    compiled check then says without ``is_normalized``."""
+    import unicodedata
+
+    import numpy as np
+
+    from normalize import canonical
+
+    table = canonical._compiled_check(canonical._enabled(CanonicalConfig()))[1]
+    left_out = np.flatnonzero((table & KERNELS.CANON_NFC) == 0)
+    # The second characters of the canonical pairs NFC composes (an excluded
+    # composition's pair stays apart).
+    seconds = set()
+    for code in range(0x110000):
+        parts = unicodedata.decomposition(chr(code)).split()
+        if len(parts) == 2 and not parts[0].startswith("<"):
+            pair = "".join(chr(int(part, 16)) for part in parts)
+            if unicodedata.normalize("NFC", pair) == chr(code):
+                seconds.add(ord(pair[1]))
+    hangul = set(range(0x1161, 0x1176)) | set(range(0x11A8, 0x11C3))
+    for code in left_out.tolist():
+        ch = chr(code)
+        assert unicodedata.combining(ch) == 0, hex(code)
+        assert unicodedata.normalize("NFC", ch) == ch, hex(code)
+        assert code not in seconds and code not in hangul, hex(code)
+    # What the bit is for: the quick check's characters, where it has a say.
+    for ch in "\u0301\u0bbe\u1161\u11a8\u212b\u0958\uf900":
+        assert table[ord(ch)] & KERNELS.CANON_NFC, hex(ord(ch))
+
+
+@NEEDS_KERNELS
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        alphabet=st.one_of(
+            st.sampled_from("ae\u0301\u0327\u0bbe\u0b92\u1100\u1161\u11a8\uac00\u212b\uf900"),
+            st.characters(max_codepoint=0xFFFF),
+        ),
+        max_size=30,
+    )
+)
+@example("\u0b92\u0bd7")  # composes (Maybe) to U+0B94
+@example("\u1100\u1161")  # Hangul L V: a syllable
+@example("\uac00\u11a8")  # Hangul LV T
+@example("e\u0327\u0301")
+@example("e\u0301\u0327")  # marks out of order
+def test_compiled_check_says_nfc_as_unicodedata(text: str) -> None:
+    """The compiled check's NFC answer is ``is_normalized``'s, with or without a call to it."""
+    import unicodedata
+
+    only_nfc = CanonicalConfig(**{name: name == "nfc" for name, _ in STEPS})
+    assert _is_canonical_by(text, only_nfc, True) == unicodedata.is_normalized("NFC", text)
 
 
 def test_no_rule_has_a_trigger_character_beyond_the_bmp() -> None:

@@ -173,7 +173,15 @@ def test_offsets_beyond_a_c_integer_are_written_as_json_writes_them(jsonl: Modul
 @pytest.mark.parametrize("escape", ['"', "\\", "\n", "\x00", "\x1f"])
 @pytest.mark.parametrize("jsonl", BUILDS)
 def test_a_string_is_escaped_wherever_the_character_is(jsonl: ModuleType, escape: str) -> None:
-    for text in (escape, f"a{escape}", f"{escape}b", f"long text {escape} in the middle"):
+    # ASCII strings (written from their bytes) and others (character by character).
+    for text in (
+        escape,
+        f"a{escape}",
+        f"{escape}b",
+        f"long text {escape} in the middle",
+        f"\u00e9{escape}",
+        f"{escape}\u4e2d",
+    ):
         seg = Segment(text, 0, len(text), lang=text, reason=text)
         assert segments_line(jsonl, [seg], True) == expected_line(
             '{"segments":[', [seg], True, "]}"
