@@ -246,7 +246,8 @@ class LangPacks:
         modification time of every file of the packs and of normalize
         itself, so that an edited pack, or an edited function that builds a
         table, never gets a stale one; the versions of Python, regex and
-        numpy are in it too. Where the folder cannot be written, or a file
+        numpy, and regex's own files (compiled patterns are kept as its
+        compiled code), are in it too. Where the folder cannot be written, or a file
         cannot be read, the table is built as if there were none.
         """
         return kept.kept(f"langpacks.{name}", self._cache_key(), build, CACHE_DIR)
@@ -255,9 +256,13 @@ class LangPacks:
         """What the kept tables depend on, hashed; ``None`` when it cannot be known."""
         if self._key is None:
             # The libraries the tables are made with and kept by: regex's
-            # Unicode data decides phrase keys, numpy's pickles hold arrays.
+            # Unicode data decides phrase keys, numpy's pickles hold arrays,
+            # and regex's patterns pickle as the compiled code of the very
+            # build of ``_regex`` that compiled them: its files are in the key
+            # (a rebuild of the same version never reads another's code).
             self._key = kept.state_key(
-                (regex.__version__, np.__version__), (self.folder, Path(__file__).resolve().parent)
+                (regex.__version__, np.__version__),
+                (self.folder, Path(__file__).resolve().parent, Path(regex.__file__).parent),
             )
         return self._key
 

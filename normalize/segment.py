@@ -289,6 +289,45 @@ _SCANNER_SCRIPTS = (*(code for _, code in _WORD_SCRIPTS), UNKNOWN_SCRIPT, "Jpan"
 _SCANNER_GROUPS = tuple(SCRIPT_GROUP.get(code, code) for code in _SCANNER_SCRIPTS[:-1]) + ("Hani",)
 
 
+#: The patterns a :class:`_CharClasses` classifies with: ``(bit, pattern)`` of each
+#: word script, then ``(flag, pattern)`` of each flag.
+_ClassTests = tuple[list[tuple[int, regex.Pattern[str]]], list[tuple[int, regex.Pattern[str]]]]
+
+
+def _class_tests() -> _ClassTests:
+    """The 48 patterns of the character classes, compiled: ``(bit, pattern)`` of each
+    word script and ``(flag, pattern)`` of each flag.
+
+    Compiling them costs a worker several milliseconds of its start-up;
+    :func:`_char_classes` keeps them compiled on disk (``regex`` pickles a
+    pattern as its compiled code) with the tables made from the packs.
+    """
+    flags = kernels.CHAR_FLAGS
+    tests = [
+        (1 << bit, regex.compile(rf"[\p{{scx={name}}}&&\p{{L}}]+", regex.V1))
+        for bit, (name, _) in enumerate(_WORD_SCRIPTS)
+    ]
+    flag_tests = [
+        (flags[name], regex.compile(pattern + "+", regex.V1))
+        for name, pattern in (
+            ("letter", r"\p{L}"),
+            ("mark", r"\p{M}"),
+            ("space", r"\s"),
+            ("newline", r"\n"),
+            ("struct", f"[{_STRUCT_CHARS}]"),
+            ("dash", f"[{_DASHES}]"),
+            ("stop", f"[{_STOPS}]"),
+            ("full_stop", f"[{_FULL_STOPS}]"),
+            ("item", f"[{_ITEM_CHARS}]"),
+            ("apostrophe", "['’]"),
+            ("email", r"[\w.+\-]"),
+            ("domain", r"[\w-]"),
+            ("url_stop", r"[\s<>\"'()\[\]{}]"),
+        )
+    ]
+    return tests, flag_tests
+
+
 class _CharClasses:
     """The character classes the compiled scanner reads: a class per code point and,
     per class, the word scripts of its letters, its flags and its first script.
@@ -304,31 +343,10 @@ class _CharClasses:
     follow the order classes are met in: they mean nothing outside the table.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, tests: _ClassTests | None = None) -> None:
         flags = kernels.CHAR_FLAGS
         self._shift = (flags["flag_shift"], flags["first_shift"], flags["no_script"])
-        self._tests = [
-            (1 << bit, regex.compile(rf"[\p{{scx={name}}}&&\p{{L}}]+", regex.V1))
-            for bit, (name, _) in enumerate(_WORD_SCRIPTS)
-        ]
-        self._flag_tests = [
-            (flags[name], regex.compile(pattern + "+", regex.V1))
-            for name, pattern in (
-                ("letter", r"\p{L}"),
-                ("mark", r"\p{M}"),
-                ("space", r"\s"),
-                ("newline", r"\n"),
-                ("struct", f"[{_STRUCT_CHARS}]"),
-                ("dash", f"[{_DASHES}]"),
-                ("stop", f"[{_STOPS}]"),
-                ("full_stop", f"[{_FULL_STOPS}]"),
-                ("item", f"[{_ITEM_CHARS}]"),
-                ("apostrophe", "['’]"),
-                ("email", r"[\w.+\-]"),
-                ("domain", r"[\w-]"),
-                ("url_stop", r"[\s<>\"'()\[\]{}]"),
-            )
-        ]
+        self._tests, self._flag_tests = _class_tests() if tests is None else tests
         #: Class 0: not classified yet.
         self.classes = np.zeros(0x110000, dtype=np.uint16)
         self.info = np.zeros(1, dtype=np.uint64)
@@ -393,7 +411,13 @@ class _CharClasses:
 
 
 def _char_classes(ctx: Context) -> _CharClasses:
-    return ctx.owned("segment.char_classes", _CharClasses)
+    """The character classes of the compiled scanner, made once per context (worker),
+    with their patterns kept compiled beside the packs' tables (:meth:`LangPacks.cached
+    <normalize.langpacks.LangPacks.cached>`)."""
+    return ctx.owned(
+        "segment.char_classes",
+        lambda: _CharClasses(ctx.packs.cached("segment.class_tests", _class_tests)),
+    )
 
 
 def _scanned_pieces(

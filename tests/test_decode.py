@@ -757,3 +757,26 @@ def test_ftfy_is_imported_only_for_a_line_it_repairs(tmp_path, text: str, needs_
     # ftfy's codecs are known to a declared charset, ftfy imported or not.
     assert first[2:] == second[2:] == [codec_name("sloppy-windows-1252"), codec_name("cesu-8")]
     assert second[2:] == ["sloppy-windows-1252", "utf-8-variants"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    codes=st.sets(
+        st.one_of(
+            st.integers(0, 0x2FF),  # dense: runs, and re's specials ("-", "]", "^", "\\")
+            st.integers(0xD7F0, 0xE010),  # around the surrogates
+            st.integers(0, 0x10FFFF),
+        ),
+        max_size=200,
+    )
+)
+def test_a_char_set_matches_exactly_its_characters(codes: set[int]) -> None:
+    # The ranges that make the decoder's patterns quick to compile keep their sets.
+    from normalize.decode import _char_set
+
+    if not codes:
+        return
+    pattern = re.compile(f"[{_char_set(codes)}]")
+    around = {c + d for c in codes for d in (-1, 0, 1) if 0 <= c + d <= 0x10FFFF}
+    for code in around | {0x2D, 0x5D, 0x5E, 0x5C}:
+        assert (pattern.fullmatch(chr(code)) is not None) == (code in codes), hex(code)

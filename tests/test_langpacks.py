@@ -6,9 +6,11 @@ import sys
 import unicodedata
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 import pytest
+import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -203,6 +205,91 @@ def test_the_segment_stopword_table_is_kept(
     table, kept_table = segment._stopword_table(cands, made), segment._stopword_table(cands, read)
     assert kept_table is not table and np.array_equal(kept_table, table)
     assert not kept_table.flags.writeable
+
+
+def test_a_kept_table_is_made_again_under_another_build_of_regex(
+    packs_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Compiled patterns are kept as the compiled code of the build of _regex
+    # that made them: another build of the same version must not read them.
+
+    other = tmp_path / "regex-build" / "regex"
+    other.mkdir(parents=True)
+    (other / "__init__.py").write_text("# another build\n", encoding="utf-8")
+    builds: list[str] = []
+    _stopwords(packs_folder, builds)
+    monkeypatch.setattr(regex, "__file__", str(other / "__init__.py"))
+    _stopwords(packs_folder, builds)
+    assert builds == ["built", "built"]
+
+
+def _kept_patterns(ctx: Context) -> list[regex.Pattern[str]]:
+    """Every pattern a worker reads from the kept tables instead of compiling it."""
+    from normalize import segment
+    from normalize.boilerplate import features, rules
+
+    classes = segment._char_classes(ctx)
+    wildcards = rules.all_phrases(ctx)[1]
+    return [
+        *(pat for _, pat in classes._tests + classes._flag_tests),
+        *(pat for _, pat in features.line_chars(ctx)._tests),
+        *([wildcards] if wildcards is not None else []),
+    ]
+
+
+def test_kept_patterns_are_read_back_not_compiled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+
+    made, read = _two_contexts(tmp_path, monkeypatch)
+    fresh = _kept_patterns(made)
+    compiles: list[str] = []
+    real_compile = regex.compile
+
+    def counted(*args: Any, **kwargs: Any) -> regex.Pattern[str]:
+        compiles.append(args[0])
+        return real_compile(*args, **kwargs)
+
+    monkeypatch.setattr(regex, "compile", counted)
+    kept_patterns = _kept_patterns(read)
+    assert compiles == []
+    assert [(p.pattern, p.flags, p.groups) for p in kept_patterns] == [
+        (p.pattern, p.flags, p.groups) for p in fresh
+    ]
+    assert all(k is not f for k, f in zip(kept_patterns, fresh, strict=True))
+
+
+#: Random Unicode: every plane, surrogates, the scripts' letters, marks and separators.
+_ANY_TEXT = st.text(st.characters(codec=None, exclude_categories=()), max_size=60)
+
+
+@settings(max_examples=150, deadline=None)
+@given(texts=st.lists(_ANY_TEXT, min_size=1, max_size=8))
+def test_a_kept_pattern_matches_exactly_as_a_fresh_compile(texts: list[str]) -> None:
+    import pickle
+
+    from normalize import segment
+    from normalize.boilerplate import features, rules
+
+    tests, flag_tests = segment._class_tests()
+    wildcards = rules._gather_phrases(LangPacks())[1]
+    fresh = [
+        *(pat for _, pat in tests + flag_tests),
+        *(pat for _, pat in features._LineChars.compile_tests()),
+        *([wildcards] if wildcards is not None else []),
+    ]
+    text = "".join(texts)
+    for pat in fresh:
+        # A compile of its own (regex caches compiles by source), and one read back.
+        own = regex.compile(pat.pattern, pat.flags, cache_pattern=False)
+        back = pickle.loads(pickle.dumps(pat, protocol=pickle.HIGHEST_PROTOCOL))
+        for candidate in (own, back):
+            assert [m.span() for m in candidate.finditer(text)] == [
+                m.span() for m in pat.finditer(text)
+            ]
+        for t in texts:
+            assert bool(back.fullmatch(t)) == bool(own.fullmatch(t))
+            assert bool(back.match(t)) == bool(own.match(t))
 
 
 # The phrase key -------------------------------------------------------------------

@@ -338,10 +338,16 @@ class _LineChars:
         (scan.CHAR_UPPER, r"\p{Lu}+", 0),
     )
 
-    def __init__(self) -> None:
+    def __init__(self, tests: list[tuple[int, regex.Pattern[str]]] | None = None) -> None:
         self.flags = np.zeros(0x110000, np.uint8)
-        self._tests = [(bit, regex.compile(pattern, flags)) for bit, pattern, flags in self._TESTS]
+        self._tests = self.compile_tests() if tests is None else tests
         self._lock = threading.Lock()
+
+    @classmethod
+    def compile_tests(cls) -> list[tuple[int, regex.Pattern[str]]]:
+        """``(flag, pattern)`` of each flag, compiled: what :func:`line_chars` keeps on disk
+        with the packs' tables (``regex`` pickles a pattern as its compiled code)."""
+        return [(bit, regex.compile(pattern, flags)) for bit, pattern, flags in cls._TESTS]
 
     def cover(self, code: int) -> None:
         """Make the flags of the block of 256 code points that ``code`` is in."""
@@ -355,7 +361,10 @@ class _LineChars:
 
 def line_chars(ctx: Context) -> _LineChars:
     """The character flags of the lines' scanner, made once per context (worker)."""
-    return ctx.owned("boilerplate.line_chars", _LineChars)
+    return ctx.owned(
+        "boilerplate.line_chars",
+        lambda: _LineChars(ctx.packs.cached("boilerplate.line_tests", _LineChars.compile_tests)),
+    )
 
 
 class _Line:
