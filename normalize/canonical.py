@@ -183,6 +183,22 @@ def _joiner_context(text: str, at: int, step: int) -> str:
     return "".join(c for c in seen if c not in (ZWJ, ZWNJ))
 
 
+@functools.lru_cache(maxsize=1024)
+def _script_beside(ch: str) -> bool:
+    """Whether a joiner run with ``ch`` right beside it (on either side) finds a
+    character of a joiner script there: ``ch`` is neither a joiner nor a mark,
+    so that side's context is ``ch`` alone (decomposed), which is searched.
+
+    Most kept joiners (Persian's ZWNJ inside words) sit between two letters
+    of their script: a character's answer, kept (a page has a few dozen
+    distinct neighbours of its joiners), decides such a run without reading
+    its contexts. A property test holds the shortcut to the contexts.
+    """
+    if ch in (ZWJ, ZWNJ) or unicodedata.category(ch).startswith("M"):
+        return False
+    return _JOINER_CONTEXT.search(_joiner_context(ch, 0, 1)) is not None
+
+
 def remove_stray_joiners_n(text: str) -> tuple[str, int]:
     if ZWJ not in text and ZWNJ not in text:
         return text, 0
@@ -191,6 +207,10 @@ def remove_stray_joiners_n(text: str) -> tuple[str, int]:
     def keep_or_drop(m: regex.Match[str]) -> str:
         nonlocal removed
         s, e = m.span()
+        # Letters of a joiner script on both sides: kept (the contexts would
+        # be those letters, decomposed).
+        if 0 < s and e < len(text) and _script_beside(text[s - 1]) and _script_beside(text[e]):
+            return m.group()
         before, after = _joiner_context(text, s, -1), _joiner_context(text, e, 1)
         if (
             before

@@ -6,6 +6,7 @@ import re
 import sys
 import unicodedata
 from typing import Any
+from unittest import mock
 
 import pytest
 import regex
@@ -27,6 +28,7 @@ from normalize.canonical import (
     cap_combining_marks_n,
     is_canonical,
     normalize_spaces_n,
+    remove_stray_joiners_n,
 )
 from tests.conftest import core_builds, load_cases
 
@@ -101,6 +103,36 @@ def test_idempotent_under_other_configs(text: str, uncurl: bool, spaces: bool) -
     config = CanonicalConfig(uncurl_quotes=uncurl, ascii_dashes=uncurl, normalize_spaces=spaces)
     once = canonicalize(text, config)
     assert canonicalize(once, config) == once
+
+
+# Joiners among letters of joiner scripts and others, marks (ones that NFD
+# gives a letter, as U+0622 and U+0958 hold), emoji, and any character.
+_JOINERS = st.text(
+    alphabet=st.one_of(
+        st.sampled_from(
+            "\u200c\u200d" * 4 + "\u0622\u0958\u0915\u0628\u0710\u07ca\u0d15x\u00e9\u1e8c"
+        ),
+        st.sampled_from(_HARD),
+        st.characters(),
+    ),
+    max_size=16,
+)
+
+
+@settings(max_examples=600, deadline=None, derandomize=True)
+@given(_JOINERS)
+@example("\u0628\u200c\u0627")
+@example("\u0622\u200d\u200c\u0958")
+@example("x\u200c\u0627")
+@example("\u0627\u064b\u200c\u0627")
+@example("\u0627\u200c\U0001f600")
+def test_kept_joiners_shortcut_is_the_contexts(text: str) -> None:
+    """The shortcut of remove_stray_joiners (letters of a joiner script on both
+    sides) gives what reading the contexts gives."""
+    fast = remove_stray_joiners_n(text)
+    with mock.patch("normalize.canonical._script_beside", lambda ch: False):
+        slow = remove_stray_joiners_n(text)
+    assert fast == slow
 
 
 # Mostly clean text with the odd character a rule acts on: the shortcut's hard case.
