@@ -499,6 +499,27 @@ _MARKS = regex.compile(f"[{_NON_STARTER}]+", regex.V1)
 _NFC_UNSURE = regex.compile(r"[\P{NFC_QC=Yes}\p{Cn}]+", regex.V1)
 
 
+def _joiners_alone_and_kept(
+    text: str, config: CanonicalConfig, triggered: Callable[[str], bool]
+) -> bool:
+    """Whether the joiners of ``text`` are the only triggers in it and
+    :func:`remove_stray_joiners_n` keeps every one: then that rule, the only
+    one a trigger calls, leaves ``text`` as it is, and the other rules see it
+    unchanged (whether NFC and the cap on mark runs change it is asked apart).
+
+    ``triggered`` tells whether a text has a trigger, asked of ``text``
+    without its joiners (which are no other rule's trigger characters): no
+    sequence of spaces and line breaks that ``text`` holds is lost by taking
+    them out, and its edges are checked before. Pages in scripts that write
+    joiners (Persian's ZWNJ inside words) are canonical after the canonical
+    stage, and were canonicalized again in full where they are checked.
+    """
+    if not config.remove_stray_joiners or (ZWJ not in text and ZWNJ not in text):
+        return False
+    bare = text.replace(ZWJ, "").replace(ZWNJ, "")
+    return not triggered(bare) and remove_stray_joiners_n(text)[1] == 0
+
+
 def is_canonical(text: str, config: CanonicalConfig | None = None) -> bool:
     """Whether no rule would change ``text``: one search, no rewriting.
 
@@ -520,7 +541,16 @@ def is_canonical(text: str, config: CanonicalConfig | None = None) -> bool:
         if triggers.at_edges(text):
             return False
         flags = kernels.canonical_flags(text, table, _MARK_RUN_LENGTH)
-        if flags & trigger_flags:
+        if flags & trigger_flags and not (
+            flags & trigger_flags == kernels.CANON_TRIGGER
+            and _joiners_alone_and_kept(
+                text,
+                config,
+                lambda bare: bool(
+                    kernels.canonical_flags(bare, table, _MARK_RUN_LENGTH) & trigger_flags
+                ),
+            )
+        ):
             return False
         if not flags & kernels.CANON_NON_ASCII:
             return True
@@ -534,7 +564,12 @@ def is_canonical(text: str, config: CanonicalConfig | None = None) -> bool:
         triggers = _triggers(enabled)
         if triggers.found_beside_chars(text):
             return False
-        if triggers.chars is not None and triggers.chars.search(text):
+        chars = triggers.chars
+        if (
+            chars is not None
+            and chars.search(text)
+            and not _joiners_alone_and_kept(text, config, lambda bare: bool(chars.search(bare)))
+        ):
             return False
         if text.isascii():
             return True
