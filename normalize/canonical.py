@@ -183,6 +183,22 @@ def _joiner_context(text: str, at: int, step: int) -> str:
     return "".join(c for c in seen if c not in (ZWJ, ZWNJ))
 
 
+@functools.lru_cache(maxsize=1024)
+def _script_beside(ch: str) -> bool:
+    """Whether a joiner run with ``ch`` right beside it (on either side) finds a
+    character of a joiner script there: ``ch`` is neither a joiner nor a mark,
+    so that side's context is ``ch`` alone (decomposed), which is searched.
+
+    Most kept joiners (Persian's ZWNJ inside words) sit between two letters
+    of their script: a character's answer, kept (a page has a few dozen
+    distinct neighbours of its joiners), decides such a run without reading
+    its contexts. A property test holds the shortcut to the contexts.
+    """
+    if ch in (ZWJ, ZWNJ) or unicodedata.category(ch).startswith("M"):
+        return False
+    return _JOINER_CONTEXT.search(_joiner_context(ch, 0, 1)) is not None
+
+
 def remove_stray_joiners_n(text: str) -> tuple[str, int]:
     if ZWJ not in text and ZWNJ not in text:
         return text, 0
@@ -191,6 +207,10 @@ def remove_stray_joiners_n(text: str) -> tuple[str, int]:
     def keep_or_drop(m: regex.Match[str]) -> str:
         nonlocal removed
         s, e = m.span()
+        # Letters of a joiner script on both sides: kept (the contexts would
+        # be those letters, decomposed).
+        if 0 < s and e < len(text) and _script_beside(text[s - 1]) and _script_beside(text[e]):
+            return m.group()
         before, after = _joiner_context(text, s, -1), _joiner_context(text, e, 1)
         if (
             before
@@ -479,6 +499,27 @@ _MARKS = regex.compile(f"[{_NON_STARTER}]+", regex.V1)
 _NFC_UNSURE = regex.compile(r"[\P{NFC_QC=Yes}\p{Cn}]+", regex.V1)
 
 
+def _joiners_alone_and_kept(
+    text: str, config: CanonicalConfig, triggered: Callable[[str], bool]
+) -> bool:
+    """Whether the joiners of ``text`` are the only triggers in it and
+    :func:`remove_stray_joiners_n` keeps every one: then that rule, the only
+    one a trigger calls, leaves ``text`` as it is, and the other rules see it
+    unchanged (whether NFC and the cap on mark runs change it is asked apart).
+
+    ``triggered`` tells whether a text has a trigger, asked of ``text``
+    without its joiners (which are no other rule's trigger characters): no
+    sequence of spaces and line breaks that ``text`` holds is lost by taking
+    them out, and its edges are checked before. Pages in scripts that write
+    joiners (Persian's ZWNJ inside words) are canonical after the canonical
+    stage, and were canonicalized again in full where they are checked.
+    """
+    if not config.remove_stray_joiners or (ZWJ not in text and ZWNJ not in text):
+        return False
+    bare = text.replace(ZWJ, "").replace(ZWNJ, "")
+    return not triggered(bare) and remove_stray_joiners_n(text)[1] == 0
+
+
 def is_canonical(text: str, config: CanonicalConfig | None = None) -> bool:
     """Whether no rule would change ``text``: one search, no rewriting.
 
@@ -500,7 +541,16 @@ def is_canonical(text: str, config: CanonicalConfig | None = None) -> bool:
         if triggers.at_edges(text):
             return False
         flags = kernels.canonical_flags(text, table, _MARK_RUN_LENGTH)
-        if flags & trigger_flags:
+        if flags & trigger_flags and not (
+            flags & trigger_flags == kernels.CANON_TRIGGER
+            and _joiners_alone_and_kept(
+                text,
+                config,
+                lambda bare: bool(
+                    kernels.canonical_flags(bare, table, _MARK_RUN_LENGTH) & trigger_flags
+                ),
+            )
+        ):
             return False
         if not flags & kernels.CANON_NON_ASCII:
             return True
@@ -514,7 +564,12 @@ def is_canonical(text: str, config: CanonicalConfig | None = None) -> bool:
         triggers = _triggers(enabled)
         if triggers.found_beside_chars(text):
             return False
-        if triggers.chars is not None and triggers.chars.search(text):
+        chars = triggers.chars
+        if (
+            chars is not None
+            and chars.search(text)
+            and not _joiners_alone_and_kept(text, config, lambda bare: bool(chars.search(bare)))
+        ):
             return False
         if text.isascii():
             return True

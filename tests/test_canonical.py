@@ -6,6 +6,7 @@ import re
 import sys
 import unicodedata
 from typing import Any
+from unittest import mock
 
 import pytest
 import regex
@@ -27,6 +28,7 @@ from normalize.canonical import (
     cap_combining_marks_n,
     is_canonical,
     normalize_spaces_n,
+    remove_stray_joiners_n,
 )
 from tests.conftest import core_builds, load_cases
 
@@ -103,10 +105,40 @@ def test_idempotent_under_other_configs(text: str, uncurl: bool, spaces: bool) -
     assert canonicalize(once, config) == once
 
 
+# Joiners among letters of joiner scripts and others, marks (ones that NFD
+# gives a letter, as U+0622 and U+0958 hold), emoji, and any character.
+_JOINERS = st.text(
+    alphabet=st.one_of(
+        st.sampled_from(
+            "\u200c\u200d" * 4 + "\u0622\u0958\u0915\u0628\u0710\u07ca\u0d15x\u00e9\u1e8c"
+        ),
+        st.sampled_from(_HARD),
+        st.characters(),
+    ),
+    max_size=16,
+)
+
+
+@settings(max_examples=600, deadline=None, derandomize=True)
+@given(_JOINERS)
+@example("\u0628\u200c\u0627")
+@example("\u0622\u200d\u200c\u0958")
+@example("x\u200c\u0627")
+@example("\u0627\u064b\u200c\u0627")
+@example("\u0627\u200c\U0001f600")
+def test_kept_joiners_shortcut_is_the_contexts(text: str) -> None:
+    """The shortcut of remove_stray_joiners (letters of a joiner script on both
+    sides) gives what reading the contexts gives."""
+    fast = remove_stray_joiners_n(text)
+    with mock.patch("normalize.canonical._script_beside", lambda ch: False):
+        slow = remove_stray_joiners_n(text)
+    assert fast == slow
+
+
 # Mostly clean text with the odd character a rule acts on: the shortcut's hard case.
 _MOSTLY_CLEAN = st.text(
     alphabet=st.one_of(
-        st.sampled_from("ab é  \n\nकि़سلام“–"), st.sampled_from(_HARD), st.characters()
+        st.sampled_from("ab é  \n\nकि़سلام“–\u200c\u200d"), st.sampled_from(_HARD), st.characters()
     ),
     max_size=12,
 )
@@ -127,6 +159,13 @@ _MOSTLY_CLEAN = st.text(
 @example("a\tb\rc\x85", False, True, True)
 @example("\ufeffa\u200bb\u200ec\u200dd", False, True, True)
 @example("“a” – b", True, True, True)
+# Joiners the rule keeps, alone or beside other triggers, or a joiner it drops.
+@example("\u0628\u200c\u0627", False, True, True)
+@example("\u0628\u200c\u0627\u00a0b", False, True, True)
+@example("\u0628 \u200c \u0627", False, True, True)
+@example("\u0628\u200c\u0627 a\u200cb", False, True, True)
+@example("\u0628\u200c\u0627\u0654", False, True, True)
+@example("\u0915\u094d\u200d\u0937", False, True, True)
 def test_shortcut_gives_what_the_rules_give(
     text: str, uncurl: bool, spaces: bool, nfc: bool
 ) -> None:
@@ -319,6 +358,8 @@ _JOINED = st.builds(
 @example("a\n", False, True, True, True)
 @example("\n a", True, True, False, True)
 @example("\n\u0301a", True, True, True, True)
+@example("\n\u0628\u200c\u0627\n", True, True, True, True)
+@example("\n\u0628\u200c\u0627\u00a0\n", True, True, True, True)
 def test_canonical_join_is_canonicalize(
     text: str, collapse: bool, trim: bool, spaces: bool, nfc: bool
 ) -> None:
@@ -331,7 +372,10 @@ def test_canonical_join_is_canonicalize(
 # The compiled check (one pass: kernels.canonical_flags) against the two
 # patterns of the interpreted one.
 KERNELS, KERNELS_BUILT, NEEDS_KERNELS, KERNEL_BUILDS = core_builds("kernels")
-_ODD = "a  \n\n\u00a0\u200b\u0301\u0327\u094d\u0f73\u2019\u2013\ufeff\r\t\n\x85\U0001f600\U0001d165"
+_ODD = (
+    "a  \n\n\u00a0\u200b\u0301\u0327\u094d\u0f73\u2019\u2013\ufeff\r\t\n\x85\U0001f600\U0001d165"
+    "\u200c\u200d\u0628\u0627\u0915"
+)
 
 
 def _is_canonical_by(text: str, config: CanonicalConfig, compiled: bool) -> bool:
@@ -365,6 +409,9 @@ def _is_canonical_by(text: str, config: CanonicalConfig, compiled: bool) -> bool
 @example("a\n\n\u0301\nb", False, True)
 @example(" a", False, True)
 @example("a\n", False, True)
+@example("\u0628\u200c\u0627", False, True)
+@example("\u0628\u200c\u0627\u00a0b", False, True)
+@example("\u0628\u200c\u0627 a\u200cb", False, True)
 def test_compiled_and_interpreted_checks_agree(text: str, uncurl: bool, nfc: bool) -> None:
     config = CanonicalConfig(uncurl_quotes=uncurl, ascii_dashes=uncurl, nfc=nfc)
     assert _is_canonical_by(text, config, True) == _is_canonical_by(text, config, False)
@@ -486,3 +533,15 @@ def test_no_rule_has_a_trigger_character_beyond_the_bmp() -> None:
     every = tuple(name for name, _ in STEPS)
     astral = "".join(map(chr, range(0x10000, 0x110000)))
     assert canonical._triggers(every).chars.search(astral) is None
+
+
+@pytest.mark.parametrize("compiled", [False, pytest.param(True, marks=NEEDS_KERNELS)])
+def test_a_text_whose_joiners_are_all_kept_is_canonical(compiled: bool) -> None:
+    """Both checks ask the joiner rule itself when joiners are a text's only triggers."""
+    config = CanonicalConfig()
+    persian = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"
+    assert _is_canonical_by(persian, config, compiled)
+    assert _is_canonical_by("\u0915\u094d\u200d\u0937 " + persian, config, compiled)
+    assert not _is_canonical_by(persian + "\u00a0x", config, compiled)  # another trigger
+    assert not _is_canonical_by(persian + " zero\u200cwidth", config, compiled)  # one dropped
+    assert not _is_canonical_by(persian + " \u200c a", config, compiled)
