@@ -30,7 +30,7 @@ from typing import NoReturn
 from normalize import __version__
 from normalize.config import Config, RunConfig
 from normalize.document import SEGMENT_MODES
-from normalize.engines import ENGINES
+from normalize.engines import ENGINES, WORKER_GC_THRESHOLDS
 from normalize.io.shards import parse_size
 from normalize.io.writers import WRITERS
 from normalize.logs import setup_logging
@@ -241,14 +241,6 @@ def run_config_from_args(args: argparse.Namespace) -> RunConfig:
     )
 
 
-#: The command's garbage-collection thresholds (Python's default: 700, 10, 10), those
-#: of the workers (:data:`normalize.engines.local.WORKER_GC_THRESHOLDS`): the run
-#: imports the pipeline's modules, hundreds of thousands of objects (classes,
-#: functions, tables) and few reference cycles, which the default thresholds
-#: collected 39 times (~3.5 ms); then the main process only reads and writes.
-COMMAND_GC_THRESHOLDS = (100_000, 50, 100)
-
-
 def command() -> NoReturn:
     """The ``normalize`` command (and ``python -m normalize``): :func:`main`, then the
     process ends with its status, without tearing the interpreter down.
@@ -263,9 +255,10 @@ def command() -> NoReturn:
     would wait for; a standard stream that cannot be flushed, which makes
     its status 120), it ends as usual. An exception out of :func:`main`
     (a bug) ends it as usual too, with its traceback. The command collects
-    garbage less often than a library would (:data:`COMMAND_GC_THRESHOLDS`).
+    garbage as the workers do (:data:`normalize.engines.WORKER_GC_THRESHOLDS`),
+    less often than a library would.
     """
-    gc.set_threshold(*COMMAND_GC_THRESHOLDS)
+    gc.set_threshold(*WORKER_GC_THRESHOLDS)
     status = main()
     if threading.active_count() == 1:
         atexit._run_exitfuncs()

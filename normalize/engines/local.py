@@ -33,21 +33,12 @@ from typing import IO, Any, TypeVar
 from normalize.config import Config, RunConfig
 from normalize.context import default_context
 from normalize.document import Document, ErrorRecord, RawDocument, Skipped
+from normalize.engines import WORKER_GC_THRESHOLDS
 from normalize.io.readers import iter_inputs
 from normalize.io.record import OutputRecord
 from normalize.pipeline import Watch, batch_records, batched, process_batch
 
 T = TypeVar("T")
-
-
-#: The worker's garbage-collection thresholds (Python's default: 700, 10, 10).
-#: A worker allocates millions of short-lived containers per batch (tokens,
-#: blocks, segments) and few reference cycles; collecting the youngest
-#: generation every 700 allocations scans them again and again. Measured
-#: in-process on the 181 article-extraction pages, medians of 3 on one
-#: core: 4.14 s -> 3.97 s of CPU (4 %), same output. Cycles are still
-#: collected, in bigger steps.
-WORKER_GC_THRESHOLDS = (100_000, 50, 100)
 
 
 #: glibc's threshold above which an allocation is a memory map of its own, given
