@@ -29,7 +29,7 @@ from normalize import compiled, langpacks
 from normalize.boilerplate import features, model, repeats, rules, tokens
 from normalize.config import BoilerplateConfig
 from normalize.context import default_context
-from normalize.document import BOILERPLATE, CONTENT, Block
+from normalize.document import BOILERPLATE, CONTENT, Block, Page
 from normalize.extract.text import text_page
 from tests.conftest import core_builds, run_doctests
 
@@ -1060,6 +1060,10 @@ def test_line_blocks_are_the_lines_as_blocks(scan: ModuleType, text: str, max_bl
     )
     expected = [Block(b.start, b.end) for b in blocks]
     assert list(blocks) == expected and list(map(repr, blocks)) == list(map(repr, expected))
+    page = Page(text, blocks)
+    assert scan.block_texts(text, blocks) == [page.block_text(b) for b in blocks]
+    wide = (Block(0, len(text)), Block(len(text), len(text)))
+    assert scan.block_texts(text, wide) == [page.block_text(b) for b in wide]
 
 
 @pytest.mark.parametrize("scan", BUILDS)
@@ -1092,3 +1096,7 @@ def test_blocks_of_sizes_that_differ_are_refused(scan: ModuleType) -> None:
         scan.span_blocks(Block, [0, 1], [1], [{}, {}], CONTENT)
     with pytest.raises(ValueError, match="2 ends and 1 features for 2 starts"):
         scan.span_blocks(Block, [0, 1], [1, 2], [{}], CONTENT)
+    with pytest.raises(ValueError, match="a block of 0:3 in a text of 2 characters"):
+        scan.block_texts("ab", (Block(0, 3),))
+    with pytest.raises(ValueError, match="a block of -1:2 in a text of 2 characters"):
+        scan.block_texts("ab", (Block(-1, 2),))

@@ -96,6 +96,10 @@ cpdef tuple line_blocks(type block, str text, Py_ssize_t max_blocks, str content
 cpdef tuple span_blocks(type block, list starts, list ends, list feats, str content)
 
 
+@cython.locals(n=Py_ssize_t, out=list, start=Py_ssize_t, end=Py_ssize_t)
+cpdef list block_texts(str text, tuple blocks)
+
+
 @cython.locals(n=Py_ssize_t, i=Py_ssize_t, out=list, f=dict, reason=object)
 cpdef tuple marked_blocks(type block, tuple blocks, list verdicts, list feats, list probs,
                           str boilerplate, str content)
