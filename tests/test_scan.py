@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import pickle
 import unicodedata
 import zlib
 from collections.abc import Callable
@@ -28,6 +29,7 @@ from normalize import compiled, langpacks
 from normalize.boilerplate import features, model, repeats, rules, tokens
 from normalize.config import BoilerplateConfig
 from normalize.context import default_context
+from normalize.document import BOILERPLATE, CONTENT, Block, Page
 from normalize.extract.text import text_page
 from tests.conftest import core_builds, run_doctests
 
@@ -1034,3 +1036,67 @@ def test_the_forced_reasons_loop_says_what_python_says(
     assert got == expected
     with pytest.raises(ValueError, match="lines for"):
         scan.forced_reasons(lines, frozenset(), -1, "", feats + [{}], structure, 80, None, 1.0)
+
+
+@pytest.mark.parametrize("scan", BUILDS)
+@given(
+    text=st.text(alphabet="ab\n", max_size=40),
+    max_blocks=st.integers(min_value=1, max_value=8),
+)
+@example(text="a\nb\n\nc", max_blocks=100)
+@example(text="\n\na\n", max_blocks=1)
+def test_line_blocks_are_the_lines_as_blocks(scan: ModuleType, text: str, max_blocks: int) -> None:
+    """Each line with its breaks, the rest one block past ``max_blocks``: blocks as their
+    class makes them (equal, every field, a new empty dict of features each), that tile
+    the text."""
+    blocks, truncated = scan.line_blocks(Block, text, max_blocks, CONTENT)
+    assert all(type(b) is Block and b.kind == CONTENT and b.reason is None for b in blocks)
+    assert [b.features for b in blocks] == [{}] * len(blocks)
+    assert len({id(b.features) for b in blocks}) == len(blocks)
+    assert "".join(text[b.start : b.end] for b in blocks) == text
+    assert [b.start for b in blocks[1:]] == [b.end for b in blocks[:-1]]
+    assert len(blocks) <= max(1, max_blocks) and truncated == (
+        "\n" in text[blocks[-1].start : blocks[-1].end].rstrip("\n") if blocks else False
+    )
+    expected = [Block(b.start, b.end) for b in blocks]
+    assert list(blocks) == expected and list(map(repr, blocks)) == list(map(repr, expected))
+    page = Page(text, blocks)
+    assert scan.block_texts(text, blocks) == [page.block_text(b) for b in blocks]
+    wide = (Block(0, len(text)), Block(len(text), len(text)))
+    assert scan.block_texts(text, wide) == [page.block_text(b) for b in wide]
+
+
+@pytest.mark.parametrize("scan", BUILDS)
+def test_marked_and_span_blocks_are_blocks_of_their_fields(scan: ModuleType) -> None:
+    """The blocks of a verdict, and of spans, are their class's: frozen, equal and pickled
+    as made by its constructor; the features are the very dicts given (``p_content``
+    added to the verdicts')."""
+    feats: list[dict[str, float]] = [{"short": 1.0}, {}]
+    blocks = scan.marked_blocks(
+        Block, (Block(0, 2), Block(2, 5)), [None, "nav"], feats, [0.75, 0.25], BOILERPLATE, CONTENT
+    )
+    assert blocks == (Block(0, 2), Block(2, 5, BOILERPLATE, "nav"))
+    assert blocks[0].features is feats[0] and feats[1] == {"p_content": 0.25}
+    assert pickle.loads(pickle.dumps(blocks)) == blocks
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        blocks[0].kind = BOILERPLATE  # type: ignore[misc]
+    spans = scan.span_blocks(Block, [0, 3], [3, 4], feats, CONTENT)
+    assert spans == (Block(0, 3), Block(3, 4)) and spans[1].features is feats[1]
+    assert dataclasses.replace(spans[0], end=4) == Block(0, 4)
+
+
+@pytest.mark.parametrize("scan", BUILDS)
+def test_blocks_of_sizes_that_differ_are_refused(scan: ModuleType) -> None:
+    two = (Block(0, 1), Block(1, 2))
+    with pytest.raises(ValueError, match="1 verdicts, 2 features and 2 probabilities for 2"):
+        scan.marked_blocks(Block, two, [None], [{}, {}], [0.5, 0.5], BOILERPLATE, CONTENT)
+    with pytest.raises(ValueError, match="2 verdicts, 2 features and 1 probabilities for 2"):
+        scan.marked_blocks(Block, two, [None, None], [{}, {}], [0.5], BOILERPLATE, CONTENT)
+    with pytest.raises(ValueError, match="1 ends and 2 features for 2 starts"):
+        scan.span_blocks(Block, [0, 1], [1], [{}, {}], CONTENT)
+    with pytest.raises(ValueError, match="2 ends and 1 features for 2 starts"):
+        scan.span_blocks(Block, [0, 1], [1, 2], [{}], CONTENT)
+    with pytest.raises(ValueError, match="a block of 0:3 in a text of 2 characters"):
+        scan.block_texts("ab", (Block(0, 3),))
+    with pytest.raises(ValueError, match="a block of -1:2 in a text of 2 characters"):
+        scan.block_texts("ab", (Block(-1, 2),))

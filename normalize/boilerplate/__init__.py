@@ -58,7 +58,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import replace
 
-from normalize.boilerplate.features import _Line
+from normalize.boilerplate.features import _Line, scan
 from normalize.boilerplate.model import classify, structural_reason
 from normalize.boilerplate.repeats import (
     content_sketch,
@@ -128,11 +128,10 @@ def mark_boilerplate(
             page, blocks=tuple(replace(b, kind=CONTENT, reason=None) for b in page.blocks)
         )
     ev, probs, verdicts = classify(page, repeated, config, lines, ctx)
-    blocks = []
-    for b, reason, f, p in zip(page.blocks, verdicts, ev.feats, probs, strict=True):
-        f["p_content"] = p
-        blocks.append(Block(b.start, b.end, BOILERPLATE if reason else CONTENT, reason, f))
-    return replace(page, blocks=tuple(blocks))
+    # Each block with its verdict and features, p_content added: the scanner's loop
+    # (compiled: each block made without its class's __init__).
+    blocks = scan.marked_blocks(Block, page.blocks, verdicts, ev.feats, probs, BOILERPLATE, CONTENT)
+    return Page(page.text, blocks, page.metadata, page.origin)
 
 
 __all__ = [

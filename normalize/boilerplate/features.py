@@ -497,7 +497,8 @@ def page_lines(page: Page, ctx: Context) -> list[_Line]:
     """The analysis of each block's text. Both the cross-document pass and the
     classifier read them: the pipeline makes them once per page and hands them
     to both."""
-    return _lines(map(page.block_text, page.blocks), ctx)
+    # Page.block_text of each block, in one loop of the scanner.
+    return _lines(scan.block_texts(page.text, page.blocks), ctx)
 
 
 def page_lang(

@@ -3,6 +3,7 @@
 # file is not read.
 cimport cython
 from libc.string cimport memmove
+from cpython.object cimport PyObject_GenericSetAttr
 from libc.math cimport exp as c_exp, log1p as c_log1p
 
 cdef bint compiled
@@ -81,6 +82,27 @@ cpdef list verdicts(list feats, list forced, list probs, Py_ssize_t title_index,
 
 @cython.locals(n=Py_ssize_t, i=Py_ssize_t, p=double, best=double, found=bint)
 cpdef object best_free(list probs, list forced, Py_ssize_t title_index)
+
+
+cdef object _block(type block, object start, object end, object kind, object reason,
+                   object features)
+
+
+@cython.locals(out=list, n=Py_ssize_t, pos=Py_ssize_t, nl=Py_ssize_t, end=Py_ssize_t)
+cpdef tuple line_blocks(type block, str text, Py_ssize_t max_blocks, str content)
+
+
+@cython.locals(n=Py_ssize_t, i=Py_ssize_t)
+cpdef tuple span_blocks(type block, list starts, list ends, list feats, str content)
+
+
+@cython.locals(n=Py_ssize_t, out=list, start=Py_ssize_t, end=Py_ssize_t)
+cpdef list block_texts(str text, tuple blocks)
+
+
+@cython.locals(n=Py_ssize_t, i=Py_ssize_t, out=list, f=dict, reason=object)
+cpdef tuple marked_blocks(type block, tuple blocks, list verdicts, list feats, list probs,
+                          str boilerplate, str content)
 
 
 # The tests of a character are inline (as kernels' code_at is): the line loops call

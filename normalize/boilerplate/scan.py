@@ -739,6 +739,134 @@ def best_free(probs: list[float], forced: list[str | None], title_index: int) ->
     return best if found else None
 
 
+def _block(
+    block: type, start: object, end: object, kind: object, reason: object, features: object
+) -> Any:
+    """A ``block`` (``document.Block``) of these fields, made without calling the class:
+    compiled, each slot is set as ``object.__setattr__`` sets it
+    (``PyObject_GenericSetAttr``), without the generated ``__init__``'s call of
+    ``object.__setattr__`` per field (a Python call each, 0.58 µs a block)."""
+    b: Any = object.__new__(block)
+    if compiled:
+        PyObject_GenericSetAttr(b, "start", start)  # type: ignore[name-defined]  # noqa: F821
+        PyObject_GenericSetAttr(b, "end", end)  # type: ignore[name-defined]  # noqa: F821
+        PyObject_GenericSetAttr(b, "kind", kind)  # type: ignore[name-defined]  # noqa: F821
+        PyObject_GenericSetAttr(b, "reason", reason)  # type: ignore[name-defined]  # noqa: F821
+        PyObject_GenericSetAttr(b, "features", features)  # type: ignore[name-defined]  # noqa: F821
+    else:
+        object.__setattr__(b, "start", start)
+        object.__setattr__(b, "end", end)
+        object.__setattr__(b, "kind", kind)
+        object.__setattr__(b, "reason", reason)
+        object.__setattr__(b, "features", features)
+    return b
+
+
+def line_blocks(block: type, text: str, max_blocks: int, content: str) -> tuple[tuple, bool]:
+    """The line blocks of ``text`` (``extract.text.text_page``) as ``block`` objects of
+    kind ``content`` (no reason, empty features) and whether the page was cut: each
+    line with the line breaks after it; when ``max_blocks`` would be passed, the rest
+    of the page is one last block (nothing is lost).
+
+    >>> from normalize.document import Block
+    >>> blocks, cut = line_blocks(Block, "a\\nb\\n\\nc", 100, "content")
+    >>> blocks[0], [(b.start, b.end) for b in blocks], cut
+    (Block(start=0, end=2, kind='content', reason=None), [(0, 2), (2, 5), (5, 6)], False)
+    >>> [(b.start, b.end) for b in line_blocks(Block, "a\\nb\\nc", 2, "content")[0]]
+    [(0, 2), (2, 5)]
+    """
+    out: list[Any] = []
+    n = len(text)
+    pos = 0
+    while pos < n:
+        nl = text.find("\n", pos)
+        end = n if nl < 0 else nl
+        while end < n and text[end] == "\n":
+            end += 1
+        if len(out) >= max_blocks - 1 and end < n:
+            out.append(_block(block, pos, n, content, None, {}))
+            return tuple(out), True
+        out.append(_block(block, pos, end, content, None, {}))
+        pos = end
+    return tuple(out), False
+
+
+def span_blocks(
+    block: type, starts: list[int], ends: list[int], feats: list, content: str
+) -> tuple:
+    """A ``block`` (``document.Block``) of kind ``content`` (no reason) per span
+    ``starts[i]:ends[i]``, with the features ``feats[i]`` (``extract.html``'s blocks).
+
+    >>> from normalize.document import Block
+    >>> span_blocks(Block, [0, 3], [1, 4], [{}, {"tag_p": 1.0}], "content")[1].features
+    {'tag_p': 1.0}
+    """
+    n = len(starts)
+    if len(ends) != n or len(feats) != n:  # the compiled core checks no index
+        raise ValueError(f"{len(ends)} ends and {len(feats)} features for {n} starts")
+    return tuple([_block(block, starts[i], ends[i], content, None, feats[i]) for i in range(n)])
+
+
+def block_texts(text: str, blocks: tuple) -> list[str]:
+    """The text of each of ``blocks`` (``document.Block``, spans of ``text``) without its
+    trailing line breaks: ``Page.block_text`` of each, without a Python call per block.
+
+    >>> from normalize.document import Block
+    >>> block_texts("a\\nb\\n\\n\\n", (Block(0, 2), Block(2, 6), Block(6, 6)))
+    ['a', 'b', '']
+    """
+    n = len(text)
+    out = []
+    for b in blocks:
+        start = b.start
+        end = b.end
+        if not 0 <= start <= n or not 0 <= end <= n:  # the compiled core checks no index
+            raise ValueError(f"a block of {start}:{end} in a text of {n} characters")
+        while end > start and text[end - 1] == "\n":
+            end -= 1
+        out.append(text[start:end])
+    return out
+
+
+def marked_blocks(
+    block: type,
+    blocks: tuple,
+    verdicts: list[str | None],
+    feats: list[dict[str, float]],
+    probs: list[float],
+    boilerplate: str,
+    content: str,
+) -> tuple:
+    """The ``blocks`` (``document.Block``) with their verdicts (``mark_boilerplate``): each
+    a ``block`` of the same span, of kind ``boilerplate`` with its verdict's reason,
+    or ``content`` without one, and its features ``feats[i]``, to which its probability
+    ``probs[i]`` is added as ``p_content``.
+
+    >>> from normalize.document import Block
+    >>> feats = [{}, {"short": 1.0}]
+    >>> marked_blocks(Block, (Block(0, 2), Block(2, 4)), [None, "short"], feats, [0.9, 0.1], "boilerplate", "content")
+    (Block(start=0, end=2, kind='content', reason=None), Block(start=2, end=4, kind='boilerplate', reason='short'))
+    >>> feats[1]
+    {'short': 1.0, 'p_content': 0.1}
+    """
+    n = len(blocks)
+    if (
+        len(verdicts) != n or len(feats) != n or len(probs) != n
+    ):  # the compiled core checks no index
+        raise ValueError(
+            f"{len(verdicts)} verdicts, {len(feats)} features and {len(probs)} probabilities"
+            f" for {n} blocks"
+        )
+    out = []
+    for i in range(n):
+        b = blocks[i]
+        reason = verdicts[i]
+        f = feats[i]
+        f["p_content"] = probs[i]
+        out.append(_block(block, b.start, b.end, boilerplate if reason else content, reason, f))
+    return tuple(out)
+
+
 def container_blocks(feats: list[dict[str, float]], forced: list[str | None]) -> list[int]:
     """The blocks of the main-content container that the container's fallback may keep
     (``model.fall_back_to_container``): those inside it, that no rule or exact

@@ -38,9 +38,10 @@ from typing import TYPE_CHECKING, Any
 import lxml.etree
 
 from normalize import compiled
+from normalize.boilerplate.tokens import scan
 from normalize.canonical import canonical_blocks
 from normalize.config import BoilerplateConfig
-from normalize.document import Block, Page
+from normalize.document import CONTENT, Block, Page
 from normalize.extract import metadata
 from normalize.extract.text import text_page
 from normalize.langpacks import phrase_key
@@ -293,7 +294,7 @@ def page_of(
     starts = [0, *ends[:-1]] if ends else []
     if ends:
         ends[-1] -= 2
-    blocks = tuple(Block(s, e, features=f) for s, e, f in zip(starts, ends, feats, strict=True))
+    blocks = scan.span_blocks(Block, starts, ends, feats, CONTENT)
     return Page(text=text, blocks=blocks, metadata=meta, origin="html"), title_needed
 
 

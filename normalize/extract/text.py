@@ -6,8 +6,9 @@ a block.
 
 from __future__ import annotations
 
+from normalize.boilerplate.tokens import scan
 from normalize.config import BoilerplateConfig
-from normalize.document import Block, Page
+from normalize.document import CONTENT, Block, Page
 
 
 def text_page(text: str, *, config: BoilerplateConfig) -> Page:
@@ -21,20 +22,6 @@ def text_page(text: str, *, config: BoilerplateConfig) -> Page:
     >>> [(b.start, b.end, p.block_text(b)) for b in p.blocks]
     [(0, 2, 'a'), (2, 5, 'b'), (5, 6, 'c')]
     """
-    blocks: list[Block] = []
-    pos, n = 0, len(text)
-    truncated = False
-    while pos < n:
-        nl = text.find("\n", pos)
-        end = n if nl < 0 else nl
-        while end < n and text[end] == "\n":
-            end += 1
-        if len(blocks) >= config.max_blocks - 1 and end < n:
-            # The rest of the page becomes one last block: nothing is lost,
-            # and ``truncated`` in the metadata says why it is one block.
-            blocks.append(Block(pos, n))
-            truncated = True
-            break
-        blocks.append(Block(pos, end))
-        pos = end
-    return Page(text=text, blocks=tuple(blocks), metadata={"truncated": True} if truncated else {})
+    # The scanner's loop (compiled: each block made without its class's __init__).
+    blocks, truncated = scan.line_blocks(Block, text, config.max_blocks, CONTENT)
+    return Page(text=text, blocks=blocks, metadata={"truncated": True} if truncated else {})
