@@ -1177,7 +1177,7 @@ def _repair_line(
         if canonical_config is None:
             break
         canon, canon_counts = canonicalize_and_explain(body, canonical_config)
-        if canon == body or not _mojibake_hint(True).search(canon):
+        if _settled(body, canon):
             break
         # The repair of the canonical form decides whether there is another
         # round, and is that round's repair.
@@ -1212,6 +1212,18 @@ def _repair_leaves(line: str, entities: bool, canonical_config: CanonicalConfig)
     if _ftfy_could_change(body, entities):
         return False
     canon, _ = canonicalize_and_explain(body, canonical_config)
+    return _settled(body, canon)
+
+
+def _settled(body: str, canon: str) -> bool:
+    """Whether a repaired line ``body`` whose canonical form is ``canon`` takes no
+    further round of :func:`_repair_line`: the form is the line, or has no
+    mojibake hint (the test that ends its rounds, and :func:`_repair_leaves`'
+    second half).
+
+    >>> _settled("Café", "Café"), _settled("Caf\xadÃ©", "CafÃ©")
+    (True, False)
+    """
     return canon == body or not _mojibake_hint(True).search(canon)
 
 

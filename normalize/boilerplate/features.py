@@ -160,7 +160,6 @@ def _make_stop_table(index: _StopIndex) -> _StopTable:
     words = list(index.ids)
     table = np.empty(compiled.kernels.word_table_size(words), np.intp)
     compiled.kernels.fill_word_table(words, list(index.ids.values()), table)
-    table.flags.writeable = False
     column = {lang: k for k, lang in enumerate(index.names)}
     set_langs = np.array([column[lang] for ls in index.langs for lang in ls], np.intp)
     set_starts = np.fromiter(
