@@ -107,11 +107,12 @@ def _long_run_from_u0300() -> re.Pattern[str]:
     faster than ``regex`` looks for one (a class first: its fast scan skips the
     Latin-1 part of a page).
 
-    Compiled when first needed (about 9 ms: ``re`` lays out the class over the
-    whole BMP): only text beyond ASCII is looked at, and a small run of ASCII
-    text never is.
+    The class is written as the complement of ``U+0000..U+02FF``, the same
+    set: ``re`` compiles a range up to U+10FFFF by visiting each BMP code
+    point of it in Python (4 ms a worker), a negated short range in 0.1 ms.
+    Compiled when first needed: a small run of ASCII text never is.
     """
-    return re.compile(f"[\u0300-\U0010ffff][\u0300-\U0010ffff]{{{_MARK_RUN_LENGTH - 1},}}")
+    return re.compile(f"[^\x00-\u02ff][^\x00-\u02ff]{{{_MARK_RUN_LENGTH - 1},}}")
 
 
 def _mark_run_in(text: str) -> bool:
