@@ -292,6 +292,9 @@ _SCANNER_GROUPS = tuple(SCRIPT_GROUP.get(code, code) for code in _SCANNER_SCRIPT
 #: The patterns a :class:`_CharClasses` classifies with: ``(bit, pattern)`` of each
 #: word script, then ``(flag, pattern)`` of each flag.
 _ClassTests = tuple[list[tuple[int, regex.Pattern[str]]], list[tuple[int, regex.Pattern[str]]]]
+#: The classes of a :class:`_CharClasses` in the BMP (a ``uint16`` per code point) and
+#: their values (its ``info``).
+_BmpClasses = tuple[np.ndarray, np.ndarray]
 
 
 def _class_tests() -> _ClassTests:
@@ -336,23 +339,48 @@ class _CharClasses:
     (``\\p{scx=…}``, ``\\p{L}``, ``\\p{M}``, ``\\s``, the separators), so the two
     paths read characters alike. Code points are classified when a text first
     has them (:meth:`cover`): those of the Basic Multilingual Plane by blocks
-    of :data:`_BLOCK`, the others (emoji, historic scripts) one by one. The
-    whole BMP up front cost every worker about 50 ms, most of the start-up of
-    a run on a small file, for the few blocks a run's texts use; the first
-    block (ASCII and Latin-1) is classified when the table is made. Class ids
-    follow the order classes are met in: they mean nothing outside the table.
+    of :data:`_BLOCK`, the others (emoji, historic scripts) and lone
+    surrogates one by one. A table starts from ``bmp`` when given: the
+    classes of every BMP block, made once (:meth:`bmp`, about 50 ms) and kept
+    on disk (:func:`_char_classes`); classified by blocks as texts brought
+    them, they cost a worker's first pass over 1,000 text pages 13.5 ms.
+    Without it, the first block (ASCII and Latin-1) is classified when the
+    table is made. Class ids follow the order classes are met in: they mean
+    nothing outside the table (the scanner reads ``info[classes[code]]``).
     """
 
-    def __init__(self, tests: _ClassTests | None = None) -> None:
+    def __init__(self, tests: _ClassTests | None = None, bmp: _BmpClasses | None = None) -> None:
         flags = kernels.CHAR_FLAGS
         self._shift = (flags["flag_shift"], flags["first_shift"], flags["no_script"])
         self._tests, self._flag_tests = _class_tests() if tests is None else tests
-        #: Class 0: not classified yet.
+        #: Class 0: not classified yet. Only the pages of the blocks classified
+        #: are written (128 KB of the 2.2 MB for the whole BMP).
         self.classes = np.zeros(0x110000, dtype=np.uint16)
-        self.info = np.zeros(1, dtype=np.uint64)
-        self._ids: dict[int, int] = {}
         self._lock = threading.Lock()
-        self._classify(list(range(_BLOCK)))
+        if bmp is None:
+            self.info = np.zeros(1, dtype=np.uint64)
+            self._ids: dict[int, int] = {}
+            self._classify(list(range(_BLOCK)))
+        else:
+            classes, info = bmp
+            if len(classes) != _BMP or classes.max(initial=0) >= len(info) or info[0]:
+                raise ValueError("bmp needs a class per BMP code point, and info one per class")
+            self.classes[:_BMP] = classes
+            self.info = info.copy()
+            self._ids = {value: i for i, value in enumerate(self.info.tolist()) if i}
+            self._set_covered()
+
+    def bmp(self) -> _BmpClasses:
+        """The classes of the BMP (every block but the surrogates') and ``info``, the
+        BMP's blocks classified first where they are not yet: what another table
+        starts from (a copy)."""
+        with self._lock:
+            blocks = [
+                b for b in range(_BMP // _BLOCK) if b not in self._covered and b not in _SURROGATES
+            ]
+            if blocks:
+                self._classify([b * _BLOCK + i for b in blocks for i in range(_BLOCK)])
+            return self.classes[:_BMP].copy(), self.info.copy()
 
     def _info(self, chars: str) -> np.ndarray:
         """The class value (scripts, flags, first script) of each of ``chars``."""
@@ -378,6 +406,9 @@ class _CharClasses:
         # The classes after the values they name: a scan that another thread runs
         # meanwhile never reads a class that ``info`` lacks.
         self.classes[codes] = [ids[value] for value in values]
+        self._set_covered()
+
+    def _set_covered(self) -> None:
         # The high byte of a BMP code point is its block: those classified.
         self._covered = bytes(
             b for b in range(_BMP // _BLOCK) if self.classes[b * _BLOCK] and b not in _SURROGATES
@@ -411,13 +442,20 @@ class _CharClasses:
 
 
 def _char_classes(ctx: Context) -> _CharClasses:
-    """The character classes of the compiled scanner, made once per context (worker),
-    with their patterns kept compiled beside the packs' tables (:meth:`LangPacks.cached
-    <normalize.langpacks.LangPacks.cached>`)."""
+    """The character classes of the compiled scanner, made once per context (worker)
+    from their patterns and the BMP's classes kept beside the packs' tables
+    (:meth:`LangPacks.cached <normalize.langpacks.LangPacks.cached>`: the patterns
+    as ``regex``'s compiled code, the classes as arrays)."""
     return ctx.owned(
         "segment.char_classes",
-        lambda: _CharClasses(ctx.packs.cached("segment.class_tests", _class_tests)),
+        lambda: _CharClasses(*ctx.packs.cached("segment.char_classes", _kept_char_classes)),
     )
+
+
+def _kept_char_classes() -> tuple[_ClassTests, _BmpClasses]:
+    """What :func:`_char_classes` keeps on disk: the compiled patterns and the BMP's classes."""
+    tests = _class_tests()
+    return tests, _CharClasses(tests).bmp()
 
 
 def _scanned_pieces(
