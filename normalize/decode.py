@@ -672,7 +672,8 @@ class FtfyTables(NamedTuple):
     files, this module's and Python's version (:func:`_ftfy_tables_key`):
     ftfy is imported when a line needs its repair, not before. (A named
     tuple, as ftfy's own configuration: a frozen dataclass costs a
-    millisecond of every run's start-up to create.)
+    millisecond of every run's start-up to create.) The patterns are kept
+    compiled too (:attr:`code`): ``re`` compiles them in about 10 ms a worker.
     """
 
     #: The source of :func:`_mojibake_hint`'s pattern, without and with entities.
@@ -686,6 +687,21 @@ class FtfyTables(NamedTuple):
     #: ftfy's width map split in two (see :func:`_width_tables`).
     width_always: dict[int, str]
     width_punctuation: dict[int, str]
+    #: The sources of :class:`_WidthForms`' patterns (:func:`_width_form_sources`).
+    width_forms: tuple[str, str, str]
+    #: ``re``'s compiled code of each pattern above, by source and flags
+    #: (:func:`_compile`; the key of the tables holds Python's version).
+    code: dict[tuple[str, int], kept.ReCode | None]
+
+    def patterns(self) -> list[tuple[str, int]]:
+        """The source and flags of each pattern of the tables."""
+        return [
+            *((source, 0) for source in self.mojibake_hints),
+            *((source, 0) for sources in self.ftfy_hints for source in sources),
+            (self.control_chars, 0),
+            self.badness,
+            *((source, 0) for source in self.width_forms),
+        ]
 
 
 @functools.cache
@@ -715,7 +731,7 @@ def _make_ftfy_tables() -> FtfyTables:
     from ftfy.badness import BADNESS_RE
 
     always, punctuation = _width_tables(chardata)
-    return FtfyTables(
+    tables = FtfyTables(
         mojibake_hints=(
             _mojibake_hint_source(chardata, False),
             _mojibake_hint_source(chardata, True),
@@ -725,7 +741,16 @@ def _make_ftfy_tables() -> FtfyTables:
         badness=(BADNESS_RE.pattern, BADNESS_RE.flags),
         width_always=always,
         width_punctuation=punctuation,
+        width_forms=_width_form_sources(always, punctuation),
+        code={},
     )
+    return tables._replace(code={key: kept.re_code(*key) for key in tables.patterns()})
+
+
+def _compile(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    """``re.compile(pattern, flags)`` of a pattern of :class:`FtfyTables`, made from the
+    compiled code kept with them (:func:`normalize.kept.re_pattern`)."""
+    return kept.re_pattern(pattern, flags, ftfy_tables().code.get((pattern, flags)))
 
 
 @functools.cache
@@ -754,7 +779,7 @@ def _mojibake_hint(entities: bool) -> re.Pattern[str]:
     Its source is made from ftfy's tables (:func:`_mojibake_hint_source`) and
     kept (:class:`FtfyTables`).
     """
-    return re.compile(ftfy_tables().mojibake_hints[entities])
+    return _compile(ftfy_tables().mojibake_hints[entities])
 
 
 def _char_set(chars: Iterable[int | str]) -> str:
@@ -846,7 +871,7 @@ def _ftfy_hints(entities: bool) -> tuple[re.Pattern[str], re.Pattern[str]]:
     :func:`_mojibake_hint`, from sources kept likewise (:func:`_ftfy_hints_sources`).
     """
     pairs, lone = ftfy_tables().ftfy_hints[entities]
-    return re.compile(pairs), re.compile(lone)
+    return _compile(pairs), _compile(lone)
 
 
 def _ftfy_hints_sources(chardata: ModuleType, entities: bool) -> tuple[str, str]:
@@ -978,8 +1003,7 @@ def _is_bad(line: str) -> bool:
 def _badness() -> re.Pattern[str]:
     """ftfy's badness pattern (``ftfy.badness.BADNESS_RE``), compiled from its kept
     source (:class:`FtfyTables`) without importing ftfy."""
-    pattern, flags = ftfy_tables().badness
-    return re.compile(pattern, flags)
+    return _compile(*ftfy_tables().badness)
 
 
 def _width_tables(chardata: ModuleType) -> tuple[dict[int, str], dict[int, str]]:
@@ -1018,19 +1042,28 @@ class _WidthForms(NamedTuple):
     form: re.Pattern[str]
 
 
+def _width_form_sources(
+    always: dict[int, str], punctuation: dict[int, str]
+) -> tuple[str, str, str]:
+    """The sources of :class:`_WidthForms`' three patterns, from the width tables."""
+    return (
+        f"[{_char_set(c for c, folded in always.items() if folded != chr(c))}]",
+        f"[{_char_set(punctuation)}]",
+        f"[{_char_set(always | punctuation)}]",
+    )
+
+
 @functools.cache
 def _width_forms() -> _WidthForms:
     """The :class:`_WidthForms` of ftfy's width map, from its kept tables (:class:`FtfyTables`)."""
     tables = ftfy_tables()
-    always, punctuation = tables.width_always, tables.width_punctuation
+    always_form, fullwidth_punctuation, form = map(_compile, tables.width_forms)
     return _WidthForms(
-        always=always,
-        always_form=re.compile(
-            f"[{_char_set(c for c, folded in always.items() if folded != chr(c))}]"
-        ),
-        punctuation=punctuation,
-        fullwidth_punctuation=re.compile(f"[{_char_set(punctuation)}]"),
-        form=re.compile(f"[{_char_set(always | punctuation)}]"),
+        always=tables.width_always,
+        always_form=always_form,
+        punctuation=tables.width_punctuation,
+        fullwidth_punctuation=fullwidth_punctuation,
+        form=form,
     )
 
 
@@ -1231,7 +1264,7 @@ def _settled(body: str, canon: str) -> bool:
 def _control_char() -> re.Pattern[str]:
     """The characters ftfy's ``remove_control_chars`` deletes (``ftfy.chardata.CONTROL_CHARS``,
     kept in :class:`FtfyTables`)."""
-    return re.compile(ftfy_tables().control_chars)
+    return _compile(ftfy_tables().control_chars)
 
 
 def _controls_deleted(line: str, fixer: ftfy.TextFixerConfig) -> str | None:
