@@ -512,14 +512,21 @@ def _candidates(group: str, languages: Sequence[str] | None) -> tuple[str, ...]:
     return langs
 
 
+def _candidates_name(table: str, cands: tuple[str, ...]) -> str:
+    """The name a table of the candidate set ``cands`` is kept under (``LangPacks.cached``).
+
+    >>> _candidates_name("segment.word_tables", ("hi", "mr", "ne"))
+    'segment.word_tables.7a7c933a9b4adfc7'
+    """
+    return f"{table}.{hashlib.sha1(' '.join(cands).encode()).hexdigest()[:16]}"
+
+
 @dataclass(frozen=True, slots=True)
 class _Letters:
     """The letters listed by exactly one candidate's pack, of a candidate set."""
 
     #: Each letter's candidate (its column).
     columns: dict[str, int]
-    #: A pattern that finds them (``None`` when there are none).
-    pattern: re.Pattern[str] | None
     #: Their code points, ascending, and their columns in that order, for the
     #: compiled core's loop (:func:`normalize.kernels.letter_bonuses`).
     codes: np.ndarray
@@ -527,8 +534,18 @@ class _Letters:
 
 
 def _letter_table(cands: tuple[str, ...], ctx: Context) -> _Letters:
-    """The letters of ``cands`` (made once per candidate set and context)."""
-    return ctx.owned(("segment.letter_table", cands), lambda: _make_letter_table(cands, ctx))
+    """The letters of ``cands`` (made once per candidate set and context, from the file a
+    previous run kept of them if any: ``LangPacks.cached``; made from the packs, the
+    tables of a text run's candidate sets cost a worker 1.3 ms)."""
+    return ctx.owned(("segment.letter_table", cands), lambda: _kept_letter_table(cands, ctx))
+
+
+def _kept_letter_table(cands: tuple[str, ...], ctx: Context) -> _Letters:
+    letters = ctx.packs.cached(
+        _candidates_name("segment.letter_table", cands), lambda: _make_letter_table(cands, ctx)
+    )
+    letters.codes.flags.writeable = letters.cols.flags.writeable = False  # as made
+    return letters
 
 
 def _make_letter_table(cands: tuple[str, ...], ctx: Context) -> _Letters:
@@ -537,14 +554,28 @@ def _make_letter_table(cands: tuple[str, ...], ctx: Context) -> _Letters:
         for ch in segment_pack(lang, ctx).letters:
             owners.setdefault(ch, set()).add(i)
     table = {ch: next(iter(o)) for ch, o in owners.items() if len(o) == 1}
-    # A class of literal letters: :mod:`re` finds them as :mod:`regex` would,
-    # four times faster (its search of a page's pieces is most of the cost).
-    pattern = re.compile("[" + re.escape("".join(table)) + "]") if table else None
     ordered = sorted(table)
     codes = np.array([ord(ch) for ch in ordered], dtype=np.intp)
     cols = np.array([table[ch] for ch in ordered], dtype=np.intp)
     codes.flags.writeable = cols.flags.writeable = False
-    return _Letters(table, pattern, codes, cols)
+    return _Letters(table, codes, cols)
+
+
+def _letter_pattern(cands: tuple[str, ...], ctx: Context) -> re.Pattern[str]:
+    """A pattern that finds the letters of ``cands`` (:func:`_letter_table`; made once per
+    candidate set and context, where the interpreted path searches with it).
+
+    A class of literal letters: :mod:`re` finds them as :mod:`regex` would,
+    four times faster (its search of a page's pieces is most of the cost).
+    The compiled core's loop reads the table's code points instead: compiled
+    for nothing there, the patterns cost a worker 0.6 ms (``re`` compiles a
+    class beyond Latin-1 in Python).
+    """
+    letters = _letter_table(cands, ctx)
+    return ctx.owned(
+        ("segment.letter_pattern", cands),
+        lambda: re.compile("[" + re.escape("".join(letters.columns)) + "]"),
+    )
 
 
 def _word_tables(
@@ -567,7 +598,7 @@ def _kept_word_tables(
     cands: tuple[str, ...], ctx: Context
 ) -> tuple[dict[str, tuple[int, ...]], dict[str, int]]:
     """:func:`_make_word_tables`, from the file a previous run kept of them if any."""
-    name = "segment.word_tables." + hashlib.sha1(" ".join(cands).encode()).hexdigest()[:16]
+    name = _candidates_name("segment.word_tables", cands)
     return ctx.packs.cached(name, lambda: _make_word_tables(cands, ctx))
 
 
@@ -683,15 +714,15 @@ def _evidence(
     tables: LanguageIdentifier.Tables = ctx.owned("identify.tables", dict)
     scores = ctx.identifier.loglik(scored, cands, tables) * config.evidence_weight
     letters = _letter_table(cands, ctx)
-    if letters.pattern is None:
+    if not letters.columns:
         pass  # no candidate has letters of its own
     elif COMPILED:
         _letter_bonuses_compiled(texts, letters, config, scores)
     # One search over all the pieces first: most pages have no such letter.
-    elif letters.pattern.search("\n".join(texts)):
+    elif (pattern := _letter_pattern(cands, ctx)).search("\n".join(texts)):
         table = letters.columns
         for i, t in enumerate(texts):
-            found = letters.pattern.findall(t)
+            found = pattern.findall(t)
             if found:
                 counts: dict[int, int] = {}
                 for ch in found:
@@ -756,7 +787,7 @@ def _make_stopword_table(cands: tuple[str, ...], ctx: Context) -> np.ndarray:
     (:meth:`~normalize.langpacks.LangPacks.cached`): filled in every worker, it
     took a few milliseconds of start-up. A word's column in it is its
     candidate's, whatever order the words were filled in."""
-    name = "segment.stopword_table." + hashlib.sha1(" ".join(cands).encode()).hexdigest()[:16]
+    name = _candidates_name("segment.stopword_table", cands)
     table: np.ndarray = ctx.packs.cached(name, lambda: _fill_stopword_table(cands, ctx))
     table.flags.writeable = False  # as made (a pickle's copy is writable)
     return table
