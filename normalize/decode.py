@@ -694,8 +694,10 @@ class FtfyTables(NamedTuple):
     code: dict[tuple[str, int], kept.ReCode | None]
 
     def patterns(self) -> list[tuple[str, int]]:
-        """The source and flags of each pattern of the tables."""
+        """The source and flags of each pattern of the tables, and of the runs that the
+        badness pattern's matches lie in (:data:`_BADNESS_RUN`)."""
         return [
+            (_BADNESS_RUN, 0),
             *((source, 0) for source in self.mojibake_hints),
             *((source, 0) for sources in self.ftfy_hints for source in sources),
             (self.control_chars, 0),
@@ -972,8 +974,8 @@ _BADNESS_NEEDS = (
     "\u2550-\u256c\u2580\u2584\u2588\u258c\u2590-\u2593\u25ca\uf8ff\ufb01\ufb02\ufffd"
 )
 #: Runs of those characters, gaps of up to twice the reach included: a match
-#: lies within the reach of one run.
-_BADNESS_RUN = re.compile(
+#: lies within the reach of one run (the source of :func:`_badness_run`).
+_BADNESS_RUN = (
     rf"[{_BADNESS_NEEDS}](?:[^{_BADNESS_NEEDS}]{{0,{2 * _BADNESS_REACH}}}[{_BADNESS_NEEDS}])*"
 )
 
@@ -993,7 +995,7 @@ def _is_bad(line: str) -> bool:
     (True, False)
     """
     search, reach, n = _badness().search, _BADNESS_REACH, len(line)
-    for run in _BADNESS_RUN.finditer(line):
+    for run in _badness_run().finditer(line):
         if search(line, max(run.start() - reach, 0), min(run.end() + reach, n)):
             return True
     return False
@@ -1004,6 +1006,14 @@ def _badness() -> re.Pattern[str]:
     """ftfy's badness pattern (``ftfy.badness.BADNESS_RE``), compiled from its kept
     source (:class:`FtfyTables`) without importing ftfy."""
     return _compile(*ftfy_tables().badness)
+
+
+@functools.cache
+def _badness_run() -> re.Pattern[str]:
+    """The pattern of :data:`_BADNESS_RUN`, made from the code kept with ftfy's tables when
+    a line first needs it: its two sets beyond Latin-1 cost ``re`` 0.5 ms to compile,
+    at every run's import when it was compiled there."""
+    return _compile(_BADNESS_RUN)
 
 
 def _width_tables(chardata: ModuleType) -> tuple[dict[int, str], dict[int, str]]:
