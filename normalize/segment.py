@@ -45,8 +45,9 @@ import functools
 import hashlib
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 import regex
@@ -69,6 +70,8 @@ from normalize.scripts import (
 
 #: Whether the core's loops run compiled (else numpy's vectorised steps do).
 COMPILED = KERNELS_COMPILED
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -589,33 +592,48 @@ def _word_tables(
     Nepali and Marathi lists hold most Hindi function words (है, का, यह),
     so counting them would add the same bonus to all three; they are left
     out. Made from the packs alone, they are kept on disk between runs
-    (``LangPacks.cached``).
+    (``LangPacks.cached``), each apart: the compiled core reads the phrases
+    and the stopwords' own table (:func:`_stopword_table`), not these
+    stopwords, whose load cost a worker's text pass 5 ms.
     """
-    return ctx.owned(("segment.word_tables", cands), lambda: _kept_word_tables(cands, ctx))
+    return _phrase_table(cands, ctx), _stopword_owners(cands, ctx)
 
 
-def _kept_word_tables(
-    cands: tuple[str, ...], ctx: Context
-) -> tuple[dict[str, tuple[int, ...]], dict[str, int]]:
-    """:func:`_make_word_tables`, from the file a previous run kept of them if any."""
-    name = _candidates_name("segment.word_tables", cands)
-    return ctx.packs.cached(name, lambda: _make_word_tables(cands, ctx))
+def _phrase_table(cands: tuple[str, ...], ctx: Context) -> dict[str, tuple[int, ...]]:
+    """The chrome phrases of :func:`_word_tables`."""
+    return _kept_candidates_table("segment.phrase_table", cands, ctx, _make_phrase_table)
 
 
-def _make_word_tables(
-    cands: tuple[str, ...], ctx: Context
-) -> tuple[dict[str, tuple[int, ...]], dict[str, int]]:
+def _stopword_owners(cands: tuple[str, ...], ctx: Context) -> dict[str, int]:
+    """The stopwords of :func:`_word_tables`."""
+    return _kept_candidates_table("segment.stopword_owners", cands, ctx, _make_stopword_owners)
+
+
+def _kept_candidates_table(
+    name: str, cands: tuple[str, ...], ctx: Context, make: Callable[[tuple[str, ...], Context], T]
+) -> T:
+    """``make(cands, ctx)``, a table of the candidate set ``cands`` made once per context,
+    from the file a previous run kept of it if any (``LangPacks.cached``)."""
+    return ctx.owned(
+        (name, cands),
+        lambda: ctx.packs.cached(_candidates_name(name, cands), lambda: make(cands, ctx)),
+    )
+
+
+def _make_phrase_table(cands: tuple[str, ...], ctx: Context) -> dict[str, tuple[int, ...]]:
     phrases: dict[str, list[int]] = {}
-    stopwords: dict[str, list[int]] = {}
     for col, lang in enumerate(cands):
         for phrase in ctx.packs.pack(lang).phrases:
             phrases.setdefault(phrase, []).append(col)
+    return {k: tuple(v) for k, v in phrases.items()}
+
+
+def _make_stopword_owners(cands: tuple[str, ...], ctx: Context) -> dict[str, int]:
+    stopwords: dict[str, list[int]] = {}
+    for col, lang in enumerate(cands):
         for word in ctx.packs.pack(lang).stopwords:
             stopwords.setdefault(word, []).append(col)
-    return (
-        {k: tuple(v) for k, v in phrases.items()},
-        {word: cols[0] for word, cols in stopwords.items() if len(cols) == 1},
-    )
+    return {word: cols[0] for word, cols in stopwords.items() if len(cols) == 1}
 
 
 def _priors(cands: tuple[str, ...], config: SegmentConfig, ctx: Context) -> np.ndarray:
@@ -730,10 +748,11 @@ def _evidence(
                 for col, n in counts.items():
                     scores[i, col] += config.letter_bonus * min(n, config.letter_cap)
     if config.chrome_bonus or config.stopword_bonus:
-        phrases, owner = _word_tables(cands, ctx)
         if COMPILED:
+            phrases = _phrase_table(cands, ctx)
             _word_bonuses_compiled(texts, phrases, _stopword_table(cands, ctx), config, scores)
             return scores
+        phrases, owner = _word_tables(cands, ctx)
         for i, t in enumerate(texts):
             key = phrase_key(t)
             for col in phrases.get(key, ()):
@@ -794,7 +813,7 @@ def _make_stopword_table(cands: tuple[str, ...], ctx: Context) -> np.ndarray:
 
 
 def _fill_stopword_table(cands: tuple[str, ...], ctx: Context) -> np.ndarray:
-    owner = _word_tables(cands, ctx)[1]
+    owner = _stopword_owners(cands, ctx)
     words = list(owner)
     table = np.empty(kernels.word_table_size(words), dtype=np.intp)
     kernels.fill_word_table(words, [owner[w] for w in words], table)

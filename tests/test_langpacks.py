@@ -208,6 +208,30 @@ def test_the_segment_stopword_table_is_kept(
     assert not kept_table.flags.writeable
 
 
+@pytest.mark.parametrize("kernels", KERNEL_BUILDS)
+def test_the_compiled_evidence_reads_the_kept_phrases_not_the_stopwords(
+    kernels: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The compiled core reads the phrases and the stopword table of a candidate set:
+    the stopwords' dict (most of the word tables' load) stays on disk."""
+    from normalize import segment
+    from normalize.config import SegmentConfig
+
+    made, read = _two_contexts(tmp_path, monkeypatch)
+    cands = ("en", "fr", "de")
+    texts = ["Home | About us", "the cat and the dog", "le chat et le chien", "Impressum"]
+    config = SegmentConfig()
+    with (
+        mock.patch.object(segment, "COMPILED", True),
+        mock.patch.object(segment, "kernels", kernels),
+    ):
+        scores = segment._evidence(texts, cands, config, made)
+        assert np.array_equal(segment._evidence(texts, cands, config, read), scores)
+    assert ("segment.stopword_owners", cands) not in read._owned
+    assert ("segment.phrase_table", cands) in read._owned
+    assert segment._word_tables(cands, read) == segment._word_tables(cands, made)
+
+
 def test_the_segment_tables_of_characters_are_kept(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
