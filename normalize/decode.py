@@ -672,7 +672,8 @@ class FtfyTables(NamedTuple):
     files, this module's and Python's version (:func:`_ftfy_tables_key`):
     ftfy is imported when a line needs its repair, not before. (A named
     tuple, as ftfy's own configuration: a frozen dataclass costs a
-    millisecond of every run's start-up to create.)
+    millisecond of every run's start-up to create.) The patterns are kept
+    compiled too (:attr:`code`): ``re`` compiles them in about 10 ms a worker.
     """
 
     #: The source of :func:`_mojibake_hint`'s pattern, without and with entities.
@@ -686,6 +687,23 @@ class FtfyTables(NamedTuple):
     #: ftfy's width map split in two (see :func:`_width_tables`).
     width_always: dict[int, str]
     width_punctuation: dict[int, str]
+    #: The sources of :class:`_WidthForms`' patterns (:func:`_width_form_sources`).
+    width_forms: tuple[str, str, str]
+    #: ``re``'s compiled code of each pattern above, by source and flags
+    #: (:func:`_compile`; the key of the tables holds Python's version).
+    code: dict[tuple[str, int], kept.ReCode | None]
+
+    def patterns(self) -> list[tuple[str, int]]:
+        """The source and flags of each pattern of the tables, and of the runs that the
+        badness pattern's matches lie in (:data:`_BADNESS_RUN`)."""
+        return [
+            (_BADNESS_RUN, 0),
+            *((source, 0) for source in self.mojibake_hints),
+            *((source, 0) for sources in self.ftfy_hints for source in sources),
+            (self.control_chars, 0),
+            self.badness,
+            *((source, 0) for source in self.width_forms),
+        ]
 
 
 @functools.cache
@@ -715,7 +733,7 @@ def _make_ftfy_tables() -> FtfyTables:
     from ftfy.badness import BADNESS_RE
 
     always, punctuation = _width_tables(chardata)
-    return FtfyTables(
+    tables = FtfyTables(
         mojibake_hints=(
             _mojibake_hint_source(chardata, False),
             _mojibake_hint_source(chardata, True),
@@ -725,7 +743,16 @@ def _make_ftfy_tables() -> FtfyTables:
         badness=(BADNESS_RE.pattern, BADNESS_RE.flags),
         width_always=always,
         width_punctuation=punctuation,
+        width_forms=_width_form_sources(always, punctuation),
+        code={},
     )
+    return tables._replace(code={key: kept.re_code(*key) for key in tables.patterns()})
+
+
+def _compile(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    """``re.compile(pattern, flags)`` of a pattern of :class:`FtfyTables`, made from the
+    compiled code kept with them (:func:`normalize.kept.re_pattern`)."""
+    return kept.re_pattern(pattern, flags, ftfy_tables().code.get((pattern, flags)))
 
 
 @functools.cache
@@ -754,7 +781,7 @@ def _mojibake_hint(entities: bool) -> re.Pattern[str]:
     Its source is made from ftfy's tables (:func:`_mojibake_hint_source`) and
     kept (:class:`FtfyTables`).
     """
-    return re.compile(ftfy_tables().mojibake_hints[entities])
+    return _compile(ftfy_tables().mojibake_hints[entities])
 
 
 def _char_set(chars: Iterable[int | str]) -> str:
@@ -846,7 +873,7 @@ def _ftfy_hints(entities: bool) -> tuple[re.Pattern[str], re.Pattern[str]]:
     :func:`_mojibake_hint`, from sources kept likewise (:func:`_ftfy_hints_sources`).
     """
     pairs, lone = ftfy_tables().ftfy_hints[entities]
-    return re.compile(pairs), re.compile(lone)
+    return _compile(pairs), _compile(lone)
 
 
 def _ftfy_hints_sources(chardata: ModuleType, entities: bool) -> tuple[str, str]:
@@ -947,8 +974,8 @@ _BADNESS_NEEDS = (
     "\u2550-\u256c\u2580\u2584\u2588\u258c\u2590-\u2593\u25ca\uf8ff\ufb01\ufb02\ufffd"
 )
 #: Runs of those characters, gaps of up to twice the reach included: a match
-#: lies within the reach of one run.
-_BADNESS_RUN = re.compile(
+#: lies within the reach of one run (the source of :func:`_badness_run`).
+_BADNESS_RUN = (
     rf"[{_BADNESS_NEEDS}](?:[^{_BADNESS_NEEDS}]{{0,{2 * _BADNESS_REACH}}}[{_BADNESS_NEEDS}])*"
 )
 
@@ -968,7 +995,7 @@ def _is_bad(line: str) -> bool:
     (True, False)
     """
     search, reach, n = _badness().search, _BADNESS_REACH, len(line)
-    for run in _BADNESS_RUN.finditer(line):
+    for run in _badness_run().finditer(line):
         if search(line, max(run.start() - reach, 0), min(run.end() + reach, n)):
             return True
     return False
@@ -978,8 +1005,15 @@ def _is_bad(line: str) -> bool:
 def _badness() -> re.Pattern[str]:
     """ftfy's badness pattern (``ftfy.badness.BADNESS_RE``), compiled from its kept
     source (:class:`FtfyTables`) without importing ftfy."""
-    pattern, flags = ftfy_tables().badness
-    return re.compile(pattern, flags)
+    return _compile(*ftfy_tables().badness)
+
+
+@functools.cache
+def _badness_run() -> re.Pattern[str]:
+    """The pattern of :data:`_BADNESS_RUN`, made from the code kept with ftfy's tables when
+    a line first needs it: its two sets beyond Latin-1 cost ``re`` 0.5 ms to compile,
+    at every run's import when it was compiled there."""
+    return _compile(_BADNESS_RUN)
 
 
 def _width_tables(chardata: ModuleType) -> tuple[dict[int, str], dict[int, str]]:
@@ -1018,19 +1052,28 @@ class _WidthForms(NamedTuple):
     form: re.Pattern[str]
 
 
+def _width_form_sources(
+    always: dict[int, str], punctuation: dict[int, str]
+) -> tuple[str, str, str]:
+    """The sources of :class:`_WidthForms`' three patterns, from the width tables."""
+    return (
+        f"[{_char_set(c for c, folded in always.items() if folded != chr(c))}]",
+        f"[{_char_set(punctuation)}]",
+        f"[{_char_set(always | punctuation)}]",
+    )
+
+
 @functools.cache
 def _width_forms() -> _WidthForms:
     """The :class:`_WidthForms` of ftfy's width map, from its kept tables (:class:`FtfyTables`)."""
     tables = ftfy_tables()
-    always, punctuation = tables.width_always, tables.width_punctuation
+    always_form, fullwidth_punctuation, form = map(_compile, tables.width_forms)
     return _WidthForms(
-        always=always,
-        always_form=re.compile(
-            f"[{_char_set(c for c, folded in always.items() if folded != chr(c))}]"
-        ),
-        punctuation=punctuation,
-        fullwidth_punctuation=re.compile(f"[{_char_set(punctuation)}]"),
-        form=re.compile(f"[{_char_set(always | punctuation)}]"),
+        always=tables.width_always,
+        always_form=always_form,
+        punctuation=tables.width_punctuation,
+        fullwidth_punctuation=fullwidth_punctuation,
+        form=form,
     )
 
 
@@ -1231,7 +1274,7 @@ def _settled(body: str, canon: str) -> bool:
 def _control_char() -> re.Pattern[str]:
     """The characters ftfy's ``remove_control_chars`` deletes (``ftfy.chardata.CONTROL_CHARS``,
     kept in :class:`FtfyTables`)."""
-    return re.compile(ftfy_tables().control_chars)
+    return _compile(ftfy_tables().control_chars)
 
 
 def _controls_deleted(line: str, fixer: ftfy.TextFixerConfig) -> str | None:

@@ -36,6 +36,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO, Literal
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
@@ -146,7 +147,7 @@ class LanguageIdentifier:
                 if str(np.load(f, allow_pickle=False)) != fingerprint:
                     return None
                 languages = tuple(str(lang) for lang in np.load(f, allow_pickle=False))
-                arrays = {name: np.load(f, allow_pickle=False) for name in cls.ARRAYS}
+                arrays = {name: _next_array(f, path) for name in cls.ARRAYS}
         except (OSError, ValueError, EOFError):
             return None
         return cls._of(languages, **arrays)
@@ -267,6 +268,43 @@ class LanguageIdentifier:
             res.reshape(-1).data,
         )
         return res
+
+
+#: Saved arrays this large or larger are mapped rather than read (:func:`_next_array`).
+MAPPED_BYTES = 1 << 20
+
+
+def _next_array(f: BinaryIO, path: Path) -> np.ndarray:
+    """The next array of the saved tables' stream ``f`` (the file at ``path``): a small
+    one read, a large one mapped read-only.
+
+    Read, the transitions and the state table (8 MB) were copied into every
+    worker's memory, page by page: about 3 ms of its start-up. Mapped, they
+    are the pages of the file the system keeps (shared by the workers), each
+    brought in when first read. :meth:`LanguageIdentifier.save` replaces the
+    file whole (a new file renamed into place), so a mapped one never
+    changes under a worker.
+    """
+    start = f.tell()
+    version = np.lib.format.read_magic(f)
+    if version == (1, 0):
+        shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
+    elif version == (2, 0):
+        shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
+    else:
+        raise ValueError(f"{path}: an array of format {version}, not one numpy.save writes here")
+    size = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    if size < MAPPED_BYTES or dtype.hasobject:
+        f.seek(start)
+        array: np.ndarray = np.load(f, allow_pickle=False)
+        return array
+    offset = f.tell()
+    order: Literal["C", "F"] = "F" if fortran else "C"
+    # A plain array over the mapping (its base keeps the mapping open), not a memmap,
+    # whose subclass every operation on it would carry along.
+    mapped = np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape, order=order)
+    f.seek(offset + size)
+    return mapped.view(np.ndarray)
 
 
 def tables_path() -> Path:

@@ -15,15 +15,18 @@ file cannot be read, the table is built as if there were none.
 
 from __future__ import annotations
 
+import array
 import contextlib
 import hashlib
+import importlib
 import logging
 import os
 import pickle
+import re
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 log = logging.getLogger("normalize")
 
@@ -125,3 +128,93 @@ def keep(path: Path, value: object, prefix: str) -> None:
         if old != path and "." not in old.name[len(prefix) : -len(".pickle")]:
             with contextlib.suppress(OSError):
                 old.unlink()
+
+
+class ReCode(NamedTuple):
+    """A pattern of :mod:`re` compiled, as its engine takes it: the arguments that
+    ``re.compile`` hands ``_sre.compile`` (:func:`re_code`), the code words as an
+    array (they pickle as one string of bytes).
+
+    ``re`` cannot pickle a compiled pattern (a pickle compiles it again), and
+    it compiles a character set of hundreds of characters beyond Latin-1 in
+    Python, a loop over its 256 blocks of 256 code points: ftfy's badness
+    pattern, 70 such sets, costs 4 ms. Kept, the code words give the same
+    pattern in microseconds. They are the compiled form of one version of
+    Python's ``re``: a table that keeps them is keyed by Python's version
+    (:func:`state_key` holds it), and :func:`re_pattern` compiles the pattern
+    where its engine refuses them.
+    """
+
+    pattern: str
+    #: The flags asked for.
+    flags: int
+    #: The engine's: those asked for, with those the pattern sets itself (``(?x)``, Unicode).
+    all_flags: int
+    code: array.array[int]
+    groups: int
+    groupindex: dict[str, int]
+    indexgroup: tuple[str | None, ...]
+
+
+def re_code(pattern: str, flags: int = 0) -> ReCode | None:
+    """``re.compile(pattern, flags)`` up to the engine: what :func:`re_pattern` makes the
+    pattern from (``None`` where this Python's ``re`` is not the one this was written for).
+
+    >>> code = re_code(r"(?P<word>[а-яё]+)|\\d", re.IGNORECASE)
+    >>> re_pattern(code.pattern, re.IGNORECASE, code) == re.compile(code.pattern, re.IGNORECASE)
+    True
+    """
+    try:
+        # re's own steps (re._compiler.compile), less the last.
+        parser, compiler = (
+            importlib.import_module(f"re.{name}") for name in ("_parser", "_compiler")
+        )
+        parsed = parser.parse(pattern, flags)
+        code = array.array("I", compiler._code(parsed, flags))
+        state = parsed.state
+        indexgroup: list[str | None] = [None] * state.groups
+        for name, i in state.groupdict.items():
+            indexgroup[i] = name
+        return ReCode(
+            pattern,
+            flags,
+            flags | state.flags,
+            code,
+            state.groups - 1,
+            dict(state.groupdict),
+            tuple(indexgroup),
+        )
+    except Exception as exc:  # noqa: BLE001 - another re than 3.11's: patterns compile
+        log.debug("kept tables: no compiled code of %.40r (%s)", pattern, exc)
+        return None
+
+
+def re_pattern(pattern: str, flags: int, code: ReCode | None) -> re.Pattern[str]:
+    """``re.compile(pattern, flags)``, made from ``code`` (:func:`re_code` of the same
+    pattern and flags) where it is given and the engine takes it, else compiled.
+
+    The engine checks the code words it is given (``_sre`` validates them and
+    raises on code that is not well formed): words of another version, or of
+    no pattern, are compiled from the source instead.
+
+    >>> re_pattern("a+", 0, None) == re.compile("a+")
+    True
+    >>> re_pattern("a+", 0, re_code("b+")) == re.compile("a+")  # another pattern's code
+    True
+    >>> re_pattern("a+", re.I, re_code("a+")) == re.compile("a+", re.I)  # other flags'
+    True
+    """
+    if code is not None and code.pattern == pattern and code.flags == flags:
+        try:
+            compiled: re.Pattern[str] = importlib.import_module("_sre").compile(
+                pattern,
+                code.all_flags,
+                code.code.tolist(),
+                code.groups,
+                code.groupindex,
+                code.indexgroup,
+            )
+            return compiled
+        except Exception as exc:  # noqa: BLE001 - code words this engine refuses
+            log.debug("kept tables: compiling %.40r (%s)", pattern, exc)
+    return re.compile(pattern, flags)

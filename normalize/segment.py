@@ -45,8 +45,9 @@ import functools
 import hashlib
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 import regex
@@ -69,6 +70,8 @@ from normalize.scripts import (
 
 #: Whether the core's loops run compiled (else numpy's vectorised steps do).
 COMPILED = KERNELS_COMPILED
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,6 +295,9 @@ _SCANNER_GROUPS = tuple(SCRIPT_GROUP.get(code, code) for code in _SCANNER_SCRIPT
 #: The patterns a :class:`_CharClasses` classifies with: ``(bit, pattern)`` of each
 #: word script, then ``(flag, pattern)`` of each flag.
 _ClassTests = tuple[list[tuple[int, regex.Pattern[str]]], list[tuple[int, regex.Pattern[str]]]]
+#: The classes of a :class:`_CharClasses` in the BMP (a ``uint16`` per code point) and
+#: their values (its ``info``).
+_BmpClasses = tuple[np.ndarray, np.ndarray]
 
 
 def _class_tests() -> _ClassTests:
@@ -336,23 +342,48 @@ class _CharClasses:
     (``\\p{scx=…}``, ``\\p{L}``, ``\\p{M}``, ``\\s``, the separators), so the two
     paths read characters alike. Code points are classified when a text first
     has them (:meth:`cover`): those of the Basic Multilingual Plane by blocks
-    of :data:`_BLOCK`, the others (emoji, historic scripts) one by one. The
-    whole BMP up front cost every worker about 50 ms, most of the start-up of
-    a run on a small file, for the few blocks a run's texts use; the first
-    block (ASCII and Latin-1) is classified when the table is made. Class ids
-    follow the order classes are met in: they mean nothing outside the table.
+    of :data:`_BLOCK`, the others (emoji, historic scripts) and lone
+    surrogates one by one. A table starts from ``bmp`` when given: the
+    classes of every BMP block, made once (:meth:`bmp`, about 50 ms) and kept
+    on disk (:func:`_char_classes`); classified by blocks as texts brought
+    them, they cost a worker's first pass over 1,000 text pages 13.5 ms.
+    Without it, the first block (ASCII and Latin-1) is classified when the
+    table is made. Class ids follow the order classes are met in: they mean
+    nothing outside the table (the scanner reads ``info[classes[code]]``).
     """
 
-    def __init__(self, tests: _ClassTests | None = None) -> None:
+    def __init__(self, tests: _ClassTests | None = None, bmp: _BmpClasses | None = None) -> None:
         flags = kernels.CHAR_FLAGS
         self._shift = (flags["flag_shift"], flags["first_shift"], flags["no_script"])
         self._tests, self._flag_tests = _class_tests() if tests is None else tests
-        #: Class 0: not classified yet.
+        #: Class 0: not classified yet. Only the pages of the blocks classified
+        #: are written (128 KB of the 2.2 MB for the whole BMP).
         self.classes = np.zeros(0x110000, dtype=np.uint16)
-        self.info = np.zeros(1, dtype=np.uint64)
-        self._ids: dict[int, int] = {}
         self._lock = threading.Lock()
-        self._classify(list(range(_BLOCK)))
+        if bmp is None:
+            self.info = np.zeros(1, dtype=np.uint64)
+            self._ids: dict[int, int] = {}
+            self._classify(list(range(_BLOCK)))
+        else:
+            classes, info = bmp
+            if len(classes) != _BMP or classes.max(initial=0) >= len(info) or info[0]:
+                raise ValueError("bmp needs a class per BMP code point, and info one per class")
+            self.classes[:_BMP] = classes
+            self.info = info.copy()
+            self._ids = {value: i for i, value in enumerate(self.info.tolist()) if i}
+            self._set_covered()
+
+    def bmp(self) -> _BmpClasses:
+        """The classes of the BMP (every block but the surrogates') and ``info``, the
+        BMP's blocks classified first where they are not yet: what another table
+        starts from (a copy)."""
+        with self._lock:
+            blocks = [
+                b for b in range(_BMP // _BLOCK) if b not in self._covered and b not in _SURROGATES
+            ]
+            if blocks:
+                self._classify([b * _BLOCK + i for b in blocks for i in range(_BLOCK)])
+            return self.classes[:_BMP].copy(), self.info.copy()
 
     def _info(self, chars: str) -> np.ndarray:
         """The class value (scripts, flags, first script) of each of ``chars``."""
@@ -378,6 +409,9 @@ class _CharClasses:
         # The classes after the values they name: a scan that another thread runs
         # meanwhile never reads a class that ``info`` lacks.
         self.classes[codes] = [ids[value] for value in values]
+        self._set_covered()
+
+    def _set_covered(self) -> None:
         # The high byte of a BMP code point is its block: those classified.
         self._covered = bytes(
             b for b in range(_BMP // _BLOCK) if self.classes[b * _BLOCK] and b not in _SURROGATES
@@ -411,13 +445,20 @@ class _CharClasses:
 
 
 def _char_classes(ctx: Context) -> _CharClasses:
-    """The character classes of the compiled scanner, made once per context (worker),
-    with their patterns kept compiled beside the packs' tables (:meth:`LangPacks.cached
-    <normalize.langpacks.LangPacks.cached>`)."""
+    """The character classes of the compiled scanner, made once per context (worker)
+    from their patterns and the BMP's classes kept beside the packs' tables
+    (:meth:`LangPacks.cached <normalize.langpacks.LangPacks.cached>`: the patterns
+    as ``regex``'s compiled code, the classes as arrays)."""
     return ctx.owned(
         "segment.char_classes",
-        lambda: _CharClasses(ctx.packs.cached("segment.class_tests", _class_tests)),
+        lambda: _CharClasses(*ctx.packs.cached("segment.char_classes", _kept_char_classes)),
     )
+
+
+def _kept_char_classes() -> tuple[_ClassTests, _BmpClasses]:
+    """What :func:`_char_classes` keeps on disk: the compiled patterns and the BMP's classes."""
+    tests = _class_tests()
+    return tests, _CharClasses(tests).bmp()
 
 
 def _scanned_pieces(
@@ -474,14 +515,21 @@ def _candidates(group: str, languages: Sequence[str] | None) -> tuple[str, ...]:
     return langs
 
 
+def _candidates_name(table: str, cands: tuple[str, ...]) -> str:
+    """The name a table of the candidate set ``cands`` is kept under (``LangPacks.cached``).
+
+    >>> _candidates_name("segment.word_tables", ("hi", "mr", "ne"))
+    'segment.word_tables.7a7c933a9b4adfc7'
+    """
+    return f"{table}.{hashlib.sha1(' '.join(cands).encode()).hexdigest()[:16]}"
+
+
 @dataclass(frozen=True, slots=True)
 class _Letters:
     """The letters listed by exactly one candidate's pack, of a candidate set."""
 
     #: Each letter's candidate (its column).
     columns: dict[str, int]
-    #: A pattern that finds them (``None`` when there are none).
-    pattern: re.Pattern[str] | None
     #: Their code points, ascending, and their columns in that order, for the
     #: compiled core's loop (:func:`normalize.kernels.letter_bonuses`).
     codes: np.ndarray
@@ -489,8 +537,18 @@ class _Letters:
 
 
 def _letter_table(cands: tuple[str, ...], ctx: Context) -> _Letters:
-    """The letters of ``cands`` (made once per candidate set and context)."""
-    return ctx.owned(("segment.letter_table", cands), lambda: _make_letter_table(cands, ctx))
+    """The letters of ``cands`` (made once per candidate set and context, from the file a
+    previous run kept of them if any: ``LangPacks.cached``; made from the packs, the
+    tables of a text run's candidate sets cost a worker 1.3 ms)."""
+    return ctx.owned(("segment.letter_table", cands), lambda: _kept_letter_table(cands, ctx))
+
+
+def _kept_letter_table(cands: tuple[str, ...], ctx: Context) -> _Letters:
+    letters = ctx.packs.cached(
+        _candidates_name("segment.letter_table", cands), lambda: _make_letter_table(cands, ctx)
+    )
+    letters.codes.flags.writeable = letters.cols.flags.writeable = False  # as made
+    return letters
 
 
 def _make_letter_table(cands: tuple[str, ...], ctx: Context) -> _Letters:
@@ -499,14 +557,28 @@ def _make_letter_table(cands: tuple[str, ...], ctx: Context) -> _Letters:
         for ch in segment_pack(lang, ctx).letters:
             owners.setdefault(ch, set()).add(i)
     table = {ch: next(iter(o)) for ch, o in owners.items() if len(o) == 1}
-    # A class of literal letters: :mod:`re` finds them as :mod:`regex` would,
-    # four times faster (its search of a page's pieces is most of the cost).
-    pattern = re.compile("[" + re.escape("".join(table)) + "]") if table else None
     ordered = sorted(table)
     codes = np.array([ord(ch) for ch in ordered], dtype=np.intp)
     cols = np.array([table[ch] for ch in ordered], dtype=np.intp)
     codes.flags.writeable = cols.flags.writeable = False
-    return _Letters(table, pattern, codes, cols)
+    return _Letters(table, codes, cols)
+
+
+def _letter_pattern(cands: tuple[str, ...], ctx: Context) -> re.Pattern[str]:
+    """A pattern that finds the letters of ``cands`` (:func:`_letter_table`; made once per
+    candidate set and context, where the interpreted path searches with it).
+
+    A class of literal letters: :mod:`re` finds them as :mod:`regex` would,
+    four times faster (its search of a page's pieces is most of the cost).
+    The compiled core's loop reads the table's code points instead: compiled
+    for nothing there, the patterns cost a worker 0.6 ms (``re`` compiles a
+    class beyond Latin-1 in Python).
+    """
+    letters = _letter_table(cands, ctx)
+    return ctx.owned(
+        ("segment.letter_pattern", cands),
+        lambda: re.compile("[" + re.escape("".join(letters.columns)) + "]"),
+    )
 
 
 def _word_tables(
@@ -520,33 +592,48 @@ def _word_tables(
     Nepali and Marathi lists hold most Hindi function words (है, का, यह),
     so counting them would add the same bonus to all three; they are left
     out. Made from the packs alone, they are kept on disk between runs
-    (``LangPacks.cached``).
+    (``LangPacks.cached``), each apart: the compiled core reads the phrases
+    and the stopwords' own table (:func:`_stopword_table`), not these
+    stopwords, whose load cost a worker's text pass 5 ms.
     """
-    return ctx.owned(("segment.word_tables", cands), lambda: _kept_word_tables(cands, ctx))
+    return _phrase_table(cands, ctx), _stopword_owners(cands, ctx)
 
 
-def _kept_word_tables(
-    cands: tuple[str, ...], ctx: Context
-) -> tuple[dict[str, tuple[int, ...]], dict[str, int]]:
-    """:func:`_make_word_tables`, from the file a previous run kept of them if any."""
-    name = "segment.word_tables." + hashlib.sha1(" ".join(cands).encode()).hexdigest()[:16]
-    return ctx.packs.cached(name, lambda: _make_word_tables(cands, ctx))
+def _phrase_table(cands: tuple[str, ...], ctx: Context) -> dict[str, tuple[int, ...]]:
+    """The chrome phrases of :func:`_word_tables`."""
+    return _kept_candidates_table("segment.phrase_table", cands, ctx, _make_phrase_table)
 
 
-def _make_word_tables(
-    cands: tuple[str, ...], ctx: Context
-) -> tuple[dict[str, tuple[int, ...]], dict[str, int]]:
+def _stopword_owners(cands: tuple[str, ...], ctx: Context) -> dict[str, int]:
+    """The stopwords of :func:`_word_tables`."""
+    return _kept_candidates_table("segment.stopword_owners", cands, ctx, _make_stopword_owners)
+
+
+def _kept_candidates_table(
+    name: str, cands: tuple[str, ...], ctx: Context, make: Callable[[tuple[str, ...], Context], T]
+) -> T:
+    """``make(cands, ctx)``, a table of the candidate set ``cands`` made once per context,
+    from the file a previous run kept of it if any (``LangPacks.cached``)."""
+    return ctx.owned(
+        (name, cands),
+        lambda: ctx.packs.cached(_candidates_name(name, cands), lambda: make(cands, ctx)),
+    )
+
+
+def _make_phrase_table(cands: tuple[str, ...], ctx: Context) -> dict[str, tuple[int, ...]]:
     phrases: dict[str, list[int]] = {}
-    stopwords: dict[str, list[int]] = {}
     for col, lang in enumerate(cands):
         for phrase in ctx.packs.pack(lang).phrases:
             phrases.setdefault(phrase, []).append(col)
+    return {k: tuple(v) for k, v in phrases.items()}
+
+
+def _make_stopword_owners(cands: tuple[str, ...], ctx: Context) -> dict[str, int]:
+    stopwords: dict[str, list[int]] = {}
+    for col, lang in enumerate(cands):
         for word in ctx.packs.pack(lang).stopwords:
             stopwords.setdefault(word, []).append(col)
-    return (
-        {k: tuple(v) for k, v in phrases.items()},
-        {word: cols[0] for word, cols in stopwords.items() if len(cols) == 1},
-    )
+    return {word: cols[0] for word, cols in stopwords.items() if len(cols) == 1}
 
 
 def _priors(cands: tuple[str, ...], config: SegmentConfig, ctx: Context) -> np.ndarray:
@@ -645,15 +732,15 @@ def _evidence(
     tables: LanguageIdentifier.Tables = ctx.owned("identify.tables", dict)
     scores = ctx.identifier.loglik(scored, cands, tables) * config.evidence_weight
     letters = _letter_table(cands, ctx)
-    if letters.pattern is None:
+    if not letters.columns:
         pass  # no candidate has letters of its own
     elif COMPILED:
         _letter_bonuses_compiled(texts, letters, config, scores)
     # One search over all the pieces first: most pages have no such letter.
-    elif letters.pattern.search("\n".join(texts)):
+    elif (pattern := _letter_pattern(cands, ctx)).search("\n".join(texts)):
         table = letters.columns
         for i, t in enumerate(texts):
-            found = letters.pattern.findall(t)
+            found = pattern.findall(t)
             if found:
                 counts: dict[int, int] = {}
                 for ch in found:
@@ -661,10 +748,11 @@ def _evidence(
                 for col, n in counts.items():
                     scores[i, col] += config.letter_bonus * min(n, config.letter_cap)
     if config.chrome_bonus or config.stopword_bonus:
-        phrases, owner = _word_tables(cands, ctx)
         if COMPILED:
+            phrases = _phrase_table(cands, ctx)
             _word_bonuses_compiled(texts, phrases, _stopword_table(cands, ctx), config, scores)
             return scores
+        phrases, owner = _word_tables(cands, ctx)
         for i, t in enumerate(texts):
             key = phrase_key(t)
             for col in phrases.get(key, ()):
@@ -718,14 +806,14 @@ def _make_stopword_table(cands: tuple[str, ...], ctx: Context) -> np.ndarray:
     (:meth:`~normalize.langpacks.LangPacks.cached`): filled in every worker, it
     took a few milliseconds of start-up. A word's column in it is its
     candidate's, whatever order the words were filled in."""
-    name = "segment.stopword_table." + hashlib.sha1(" ".join(cands).encode()).hexdigest()[:16]
+    name = _candidates_name("segment.stopword_table", cands)
     table: np.ndarray = ctx.packs.cached(name, lambda: _fill_stopword_table(cands, ctx))
     table.flags.writeable = False  # as made (a pickle's copy is writable)
     return table
 
 
 def _fill_stopword_table(cands: tuple[str, ...], ctx: Context) -> np.ndarray:
-    owner = _word_tables(cands, ctx)[1]
+    owner = _stopword_owners(cands, ctx)
     words = list(owner)
     table = np.empty(kernels.word_table_size(words), dtype=np.intp)
     kernels.fill_word_table(words, [owner[w] for w in words], table)

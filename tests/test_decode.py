@@ -701,6 +701,71 @@ def test_the_kept_ftfy_tables_are_those_made_from_ftfy() -> None:
     assert (_badness().pattern, _badness().flags) == (BADNESS_RE.pattern, BADNESS_RE.flags)
 
 
+def test_the_kept_patterns_are_re_compiles_of_their_sources() -> None:
+    """Each pattern of the tables is made from code kept for it (never compiled again) and
+    is the pattern re.compile makes: the same source, flags and code words."""
+    from normalize import decode
+
+    tables = decode.ftfy_tables()
+    assert set(tables.code) == set(tables.patterns())
+    for source, flags in tables.patterns():
+        code = tables.code[source, flags]
+        assert code is not None
+        kept_pattern = decode._compile(source, flags)
+        assert kept_pattern == re.compile(source, flags) and kept_pattern.flags == code.all_flags
+
+
+#: Text near the tables' patterns: the characters of their sets and their neighbours.
+_NEAR_PATTERNS = st.text(
+    st.one_of(
+        st.sampled_from(
+            "ÃÂâ€œ™©®°¢£¥«»¿¡×÷µ¶§ŒœŠšŸŽžƒˆ˜–—‘’‚“”„†‡•…‰‹›ﬁﬂ?\ufffd\x81\x9d\x1b\u200b"
+        ),
+        st.sampled_from("&#;amp ltx1Aaé\u0301\u0303ＡＺ０９！（），ｶﾞ\u3000\uff61\ud800\udfff\n"),
+        st.characters(codec=None, exclude_categories=()),
+    ),
+    max_size=80,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_NEAR_PATTERNS)
+def test_a_kept_pattern_matches_exactly_as_a_fresh_compile(text: str) -> None:
+    from normalize import decode, kept
+
+    for source, flags in decode.ftfy_tables().patterns():
+        kept_pattern = decode._compile(source, flags)
+        fresh = re.compile(source, flags)
+        assert [m.span() for m in kept_pattern.finditer(text)] == [
+            m.span() for m in fresh.finditer(text)
+        ]
+        assert bool(kept_pattern.match(text)) == bool(fresh.match(text))
+        assert kept_pattern.sub("", text) == fresh.sub("", text)
+    # a pattern with groups, named and not, made from its code
+    grouped = r"(?P<lead>[À-ÿ])(\d+)?(?:&(?P<name>[a-z]{1,8});)?"
+    made = kept.re_pattern(grouped, re.IGNORECASE, kept.re_code(grouped, re.IGNORECASE))
+    fresh = re.compile(grouped, re.IGNORECASE)
+    assert made == fresh and made.groupindex == fresh.groupindex
+    assert [m.groups() for m in made.finditer(text)] == [m.groups() for m in fresh.finditer(text)]
+
+
+def test_code_the_engine_refuses_is_compiled_again() -> None:
+    """Code words that are not a pattern's (cut short, another version's) give the pattern
+    compiled from its source: re's engine checks the words it is given."""
+    from normalize import kept
+
+    source = "[À-ÿ](?<=[Ã])[\x80-\xbf]|ﬁ+"
+    code = kept.re_code(source)
+    assert code is not None
+    for broken in (
+        code._replace(code=code.code[: len(code.code) // 2]),
+        code._replace(code=type(code.code)("I", [0xFFFF] * len(code.code))),
+    ):
+        assert kept.re_pattern(source, 0, broken) == re.compile(source)
+    assert kept.re_pattern(source, 0, None) == re.compile(source)
+    assert kept.re_pattern(source, re.ASCII, code) == re.compile(source, re.ASCII)
+
+
 def test_the_ftfy_tables_key_follows_ftfys_files(tmp_path, monkeypatch) -> None:
     from normalize import decode
 

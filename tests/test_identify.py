@@ -32,6 +32,30 @@ def test_saved_tables_load_to_the_same_scores(built: LanguageIdentifier, tmp_pat
     assert np.array_equal(loaded.loglik(TEXTS, LANGS), built.loglik(TEXTS, LANGS))
 
 
+@pytest.mark.parametrize("mapped_bytes", [1 << 20, 1])
+def test_large_saved_arrays_are_mapped_not_read(
+    built: LanguageIdentifier, tmp_path: Path, mapped_bytes: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The large tables are read-only views of the file (its pages, not a copy); the
+    small ones are read; every array, mapped or read, scores alike."""
+    from normalize import identify
+
+    monkeypatch.setattr(identify, "MAPPED_BYTES", mapped_bytes)
+    path = tmp_path / "tables.npy"
+    built.save(path, model_fingerprint())
+    loaded = LanguageIdentifier.load(path, model_fingerprint())
+    assert loaded is not None
+    for name in LanguageIdentifier.ARRAYS:
+        array = getattr(loaded, name)
+        mapped = array.nbytes >= mapped_bytes
+        assert type(array) is np.ndarray and np.array_equal(array, getattr(built, name))
+        assert isinstance(array.base, np.memmap) == mapped, name
+        assert array.flags.writeable != mapped, name
+    assert np.array_equal(loaded.loglik(TEXTS, LANGS), built.loglik(TEXTS, LANGS))
+    path.unlink()  # a mapping outlives its file's name
+    assert np.array_equal(loaded.loglik(TEXTS, LANGS), built.loglik(TEXTS, LANGS))
+
+
 def test_transitions_are_16_bit_in_memory_and_on_disk(
     built: LanguageIdentifier, tmp_path: Path
 ) -> None:

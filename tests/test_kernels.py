@@ -354,7 +354,7 @@ def test_letter_evidence_equals_the_interpreted_search_to_the_bit(
     """The compiled core's letter count adds what the pattern's search adds, in any text:
     the letters of one candidate, of several, and characters around and between them."""
     letters = segment._letter_table(cands, WORD_CONTEXT)
-    assert letters.pattern is not None
+    assert letters.columns
     chars = sorted(letters.columns) + list("aé ёя\n") + ["\U0001f600", "\u0301", "\u00ff"]
     texts = data.draw(
         st.lists(st.lists(st.sampled_from(chars), max_size=30).map("".join), min_size=1)
@@ -1267,6 +1267,32 @@ def test_the_character_classes_are_made_when_a_text_first_has_them() -> None:
     assert (table.info[table.classes[beyond]] == table._info("".join(map(chr, beyond)))).all()
     assert table.classes[0x4FF] and not table.classes[0xD801] and not table.classes[0x1F601]
     assert len(set(table.info.tolist())) == len(table.info)  # one class per value
+
+
+def test_a_table_from_the_kept_bmp_classes_reads_as_one_made_block_by_block() -> None:
+    """The BMP's classes made at once (what _char_classes keeps on disk) give every code
+    point of the BMP but the surrogates the value that a table made as texts bring the
+    blocks gives; code points beyond and lone surrogates are classified on top of them."""
+    tests, bmp = segment._kept_char_classes()
+    kept = segment._CharClasses(tests, bmp)
+    grown = segment._CharClasses(tests)
+    bmp_codes = [c for c in range(0x10000) if not 0xD800 <= c < 0xE000]
+    for start in range(0, len(bmp_codes), 5000):  # blocks met in several texts
+        grown.cover("".join(map(chr, bmp_codes[start : start + 5000 : 7])))
+    assert (kept.classes[0xD800:0xE000] == 0).all() and (kept.classes[0x10000:] == 0).all()
+    assert (kept.info[kept.classes[bmp_codes]] == grown.info[grown.classes[bmp_codes]]).all()
+    for text in ["中文 😀 ok", "a\ud800b", "𐌰\U00020000x\U0010ffff"]:
+        kept.cover(text)
+        grown.cover(text)
+        codes = [ord(c) for c in text]
+        assert (kept.info[kept.classes[codes]] == grown.info[grown.classes[codes]]).all()
+    assert kept.classes[0x1F600] and not kept.classes[0xD801]
+    assert len(set(kept.info.tolist())) == len(kept.info)  # one class per value
+    assert segment._CharClasses(tests, kept.bmp()).info.tolist() == kept.info.tolist()
+    with pytest.raises(ValueError, match="a class per BMP code point"):
+        segment._CharClasses(tests, (bmp[0][:256], bmp[1]))
+    with pytest.raises(ValueError, match="a class per BMP code point"):
+        segment._CharClasses(tests, (bmp[0], bmp[1][:3]))
 
 
 @pytest.mark.parametrize("kernels", BUILDS)

@@ -7,6 +7,7 @@ import unicodedata
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -205,6 +206,54 @@ def test_the_segment_stopword_table_is_kept(
     table, kept_table = segment._stopword_table(cands, made), segment._stopword_table(cands, read)
     assert kept_table is not table and np.array_equal(kept_table, table)
     assert not kept_table.flags.writeable
+
+
+@pytest.mark.parametrize("kernels", KERNEL_BUILDS)
+def test_the_compiled_evidence_reads_the_kept_phrases_not_the_stopwords(
+    kernels: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The compiled core reads the phrases and the stopword table of a candidate set:
+    the stopwords' dict (most of the word tables' load) stays on disk."""
+    from normalize import segment
+    from normalize.config import SegmentConfig
+
+    made, read = _two_contexts(tmp_path, monkeypatch)
+    cands = ("en", "fr", "de")
+    texts = ["Home | About us", "the cat and the dog", "le chat et le chien", "Impressum"]
+    config = SegmentConfig()
+    with (
+        mock.patch.object(segment, "COMPILED", True),
+        mock.patch.object(segment, "kernels", kernels),
+    ):
+        scores = segment._evidence(texts, cands, config, made)
+        assert np.array_equal(segment._evidence(texts, cands, config, read), scores)
+    assert ("segment.stopword_owners", cands) not in read._owned
+    assert ("segment.phrase_table", cands) in read._owned
+    assert segment._word_tables(cands, read) == segment._word_tables(cands, made)
+
+
+def test_the_segment_tables_of_characters_are_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The letter tables of candidate sets, the scanner's character classes and the
+    lines' character flags are read back as they were made (without the packs' letters)."""
+    from normalize import segment
+    from normalize.boilerplate import features
+
+    made, read = _two_contexts(tmp_path, monkeypatch)
+    for cands in [("en", "fr", "de"), ("hi", "mr", "ne"), ("zh", "ja")]:
+        letters = segment._letter_table(cands, made)
+        with mock.patch.object(segment, "segment_pack", side_effect=AssertionError):
+            kept_letters = segment._letter_table(cands, read)
+        assert kept_letters is not letters and kept_letters.columns == letters.columns
+        for name in ("codes", "cols"):
+            kept_array, array = getattr(kept_letters, name), getattr(letters, name)
+            assert np.array_equal(kept_array, array) and not kept_array.flags.writeable
+    classes, kept_classes = segment._char_classes(made), segment._char_classes(read)
+    assert np.array_equal(kept_classes.classes, classes.classes)
+    assert np.array_equal(kept_classes.info, classes.info)
+    chars, kept_chars = features.line_chars(made), features.line_chars(read)
+    assert np.array_equal(kept_chars.flags, chars.flags)
 
 
 def test_a_kept_table_is_made_again_under_another_build_of_regex(

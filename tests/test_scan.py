@@ -457,6 +457,23 @@ def test_the_unicode_scanner_counts_what_the_patterns_find(scan: ModuleType, tex
     assert got == expected
 
 
+def test_the_kept_flags_of_the_bmp_are_those_made_block_by_block() -> None:
+    """The BMP's flags made at once (what line_chars keeps on disk) are, for every code
+    point of the BMP, those a table makes when a line first has the code point's block;
+    code points beyond are made by blocks on top of them."""
+    tests, bmp = features._LineChars.kept()
+    kept, grown = features._LineChars(tests, bmp), features._LineChars(tests)
+    for base in range(0, 0x10000, 256):
+        grown.cover(base + 17)
+    assert np.array_equal(kept.flags[:0x10000], grown.flags[:0x10000])
+    assert (kept.flags[:0x10000] & features.scan.CHAR_SEEN).all() and not kept.flags[0x10000:].any()
+    kept.cover(0x1F600)
+    grown.cover(0x1F6FF)
+    assert np.array_equal(kept.flags, grown.flags)
+    with pytest.raises(ValueError, match="65,536 code points"):
+        features._LineChars(tests, bmp[:256])
+
+
 @pytest.mark.parametrize("scan", BUILDS)
 def test_the_unicode_scanner_asks_for_the_flags_it_lacks(scan: ModuleType) -> None:
     """A code point whose flags are not made yet is named, not read as no class; a table
