@@ -22,6 +22,16 @@ cdef inline Py_ssize_t read_at(int kind, const void* data, Py_ssize_t i) noexcep
 cpdef int canonical_flags(str text, const unsigned char[::1] table, Py_ssize_t run) except -1
 
 
+@cython.locals(mark=int, second=int, odd=int, starter=Py_ssize_t, before=int, tail=int,
+               kind=int, data="const void*", n=Py_ssize_t, i=Py_ssize_t, code=Py_ssize_t,
+               bits=int, cls=int)
+cpdef bint in_nfc(str text, const unsigned char[::1] table, const unsigned int[::1] pairs) except -1
+
+
+@cython.locals(key=Py_ssize_t, lo=Py_ssize_t, hi=Py_ssize_t, mid=Py_ssize_t)
+cdef bint _composes(const unsigned int[::1] pairs, Py_ssize_t first, Py_ssize_t second) noexcept
+
+
 @cython.locals(i=Py_ssize_t, blocks_end=Py_ssize_t, half=Py_ssize_t, res=double,
                r0=double, r1=double, r2=double, r3=double,
                r4=double, r5=double, r6=double, r7=double)

@@ -85,6 +85,21 @@ CANON_NFC = 128
 #: Size of :func:`canonical_flags`' table: the Basic Multilingual Plane.
 CANON_TABLE_SIZE = 0x10000
 
+#: Bits of :func:`in_nfc`'s table, which has two bytes per BMP character: a
+#: combining class, then these bits. A non-starter (canonical combining class
+#: not 0): the first byte is its class. A starter's first byte is the class of
+#: the last character of its canonical decomposition (0 when it has none).
+NFC_MARK = 1
+#: The second character of a pair NFC composes (NFC_Quick_Check Maybe): it may
+#: compose with the starter before it.
+NFC_SECOND = 2
+#: A character :func:`in_nfc` leaves to ``unicodedata``: one NFC changes on its
+#: own (NFC_Quick_Check No), a Hangul jamo (composed by rule, not by the
+#: pairs), one whose decomposition the check does not follow.
+NFC_ODD = 4
+#: Size of :func:`in_nfc`'s table: two bytes for each BMP character.
+NFC_TABLE_SIZE = 2 * 0x10000
+
 
 def code_at(text: str, i: int) -> int:
     """The code point of ``text[i]`` (an index the caller has checked), read in place:
@@ -229,6 +244,98 @@ def canonical_flags(text: str, table: Buffer, run: int) -> int:
     if seen >= 0x80:
         flags |= non_ascii
     return flags
+
+
+def in_nfc(text: str, table: Buffer, pairs: Buffer) -> bool:
+    """Whether ``text`` is in NFC, known without normalizing it: ``True`` only where
+    ``unicodedata.is_normalized("NFC", text)`` is true; ``False`` where that call
+    has to tell (a character beyond the BMP or of :data:`NFC_ODD`, or where NFC
+    would reorder or compose: then the text is not in NFC, or rarely is).
+
+    ``table`` (:data:`NFC_TABLE_SIZE`) has each BMP character's class and bits
+    (:data:`NFC_MARK`, :data:`NFC_SECOND`, :data:`NFC_ODD`), ``pairs`` the
+    pairs NFC composes (BMP characters both), each ``first << 16 | second``,
+    sorted. ``is_normalized`` decomposes and composes again every text that
+    holds a second character (an Indic vowel sign, a nukta, an Arabic hamza
+    above) whatever follows; NFC gives the text back when, character by
+    character,
+
+    - the non-starters after a starter come in the order of their classes,
+      including the marks its decomposition ends with (é is e U+0301, which a
+      mark of a lower class than 230 would follow in NFD), so NFD reorders
+      nothing; and
+    - no second character composes with the last starter before it: a starter
+      second only with a starter right before it, a non-starter second
+      unless a mark between them (not composed) has a class as high (the
+      marks after a starter rise: the one before it has the highest). A
+      starter that decomposes composes back into itself (it is in NFC), and
+      so is the starter the second would compose with.
+
+    >>> import numpy as np
+    >>> table = np.zeros(NFC_TABLE_SIZE, np.uint8)
+    >>> table[2 * 0x301 : 2 * 0x302] = 230, NFC_MARK | NFC_SECOND
+    >>> table[2 * 0x316 : 2 * 0x317] = 220, NFC_MARK
+    >>> table[2 * 0xE9] = 230  # é: e U+0301
+    >>> pairs = np.array([0x65 << 16 | 0x301], np.uint32)
+    >>> [in_nfc(t, table, pairs) for t in ("e", "x\u0301", "\u00e9\u0301", "e\u0316\u0301")]
+    [True, True, True, False]
+    >>> [in_nfc(t, table, pairs) for t in ("e\u0301", "\u00e9\u0316", "\u0316\u0301", "\u0301\u0316")]
+    [False, False, True, False]
+    """
+    if len(table) < NFC_TABLE_SIZE:
+        raise ValueError(f"a table of {len(table)} entries, not {NFC_TABLE_SIZE}")
+    # The bits as C ints (compiled, the module's names are Python objects).
+    mark, second, odd = NFC_MARK, NFC_SECOND, NFC_ODD
+    # The last starter (-1 before the first), the class of the character before
+    # (0: a starter), and the class of the last mark the last starter decomposes
+    # to while no mark has followed it.
+    starter = -1
+    before = 0
+    tail = 0
+    kind = text_kind(text)
+    data = text_data(text)
+    n = len(text)
+    for i in range(n):
+        code = read_at(kind, data, i)
+        if code >= 0x10000:
+            return False
+        bits = table[2 * code + 1]
+        if not bits:  # most characters: a starter that composes with nothing before it
+            starter = code
+            before = 0
+            tail = table[2 * code]
+            continue
+        if bits & odd:
+            return False
+        cls = table[2 * code]
+        if bits & mark:
+            if cls < before or cls < tail:
+                return False
+            if bits & second and starter >= 0 and before < cls and _composes(pairs, starter, code):
+                return False
+            before = cls
+            tail = 0
+        else:
+            if bits & second and starter >= 0 and before == 0 and _composes(pairs, starter, code):
+                return False
+            starter = code
+            before = 0
+            tail = cls
+    return True
+
+
+def _composes(pairs: Buffer, first: int, second: int) -> bool:
+    """Whether ``first << 16 | second`` is one of ``pairs`` (sorted): a binary search."""
+    key = first << 16 | second
+    lo = 0
+    hi = len(pairs)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if pairs[mid] < key:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo < len(pairs) and pairs[lo] == key
 
 
 def pairwise_sum(a: Buffer, lo: int, n: int) -> float:
