@@ -20,9 +20,9 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import regex
@@ -311,25 +311,33 @@ def in_nfc(text: str) -> bool:
     which costs 20 ns a character: on the 1,000 text pages, 244 texts of
     425,000 characters, 9.4 ms of its 10.3 ms a pass, every answer yes.
     The kernel reads each character once in the tables of
-    :func:`_nfc_tables` and says yes where nothing would compose or move;
+    :func:`nfc_tables` and says yes where nothing would compose or move;
     the rest (characters beyond the BMP, Hangul jamo, a text NFC changes)
     goes to ``is_normalized``. Interpreted, the kernel would be slower than
     ``is_normalized``, which then answers alone.
     """
-    if KERNELS_COMPILED and kernels.in_nfc(text, *_nfc_tables()):
+    if KERNELS_COMPILED and kernels.in_nfc(text, *nfc_tables()):
         return True
     return unicodedata.is_normalized("NFC", text)
 
 
+class NfcTables(NamedTuple):
+    """:func:`normalize.kernels.in_nfc`'s tables (:func:`_make_nfc_tables`)."""
+
+    #: Each BMP character's class and bits.
+    table: bytes
+    #: The pairs NFC composes, four bytes each, sorted.
+    pairs: bytes
+
+
 @functools.cache
-def _nfc_tables() -> tuple[memoryview, memoryview]:
-    """:func:`normalize.kernels.in_nfc`'s table and pairs (:func:`_make_nfc_tables`), kept
-    on disk between runs: made from ``unicodedata``, they take 0.15 s to make and a
-    tenth of a millisecond to read back. The key holds Python's version (its
-    Unicode data), this module's file and the kernels' (the table's bits)."""
+def nfc_tables() -> NfcTables:
+    """:func:`normalize.kernels.in_nfc`'s tables, kept on disk between runs: made from
+    ``unicodedata``, they take 0.17 s to make and a tenth of a millisecond to read
+    back. The key holds Python's version (its Unicode data), this module's file
+    and the kernels' (the table's bits)."""
     key = kept_tables.state_key((unicodedata.unidata_version,), (__file__, kernels.__file__))
-    table, pairs = kept_tables.kept("canonical.nfc", key, _make_nfc_tables)
-    return memoryview(table), memoryview(pairs).cast("I")
+    return kept_tables.kept("canonical.nfc", key, _make_nfc_tables)
 
 
 #: The Hangul jamo, which NFC composes into syllables by rule (not by the
@@ -337,10 +345,10 @@ def _nfc_tables() -> tuple[memoryview, memoryview]:
 _HANGUL_JAMO = range(0x1100, 0x1200)
 
 
-def _make_nfc_tables() -> tuple[bytes, bytes]:
+def _make_nfc_tables() -> NfcTables:
     """:func:`normalize.kernels.in_nfc`'s table (:data:`normalize.kernels.NFC_TABLE_SIZE`
-    bytes) and its pairs (native ``unsigned int``: ``first << 16 | second``, sorted),
-    from ``unicodedata`` alone: the pairs NFC composes are the canonical
+    bytes) and its pairs (``first << 16 | second`` in four bytes, big-endian,
+    sorted), from ``unicodedata`` alone: the pairs NFC composes are the canonical
     decompositions of two characters that NFC composes back (an excluded
     composite does not); a character gets :data:`normalize.kernels.NFC_ODD`
     where the kernel's reasoning would not hold for it.
@@ -381,8 +389,8 @@ def _make_nfc_tables() -> tuple[bytes, bytes]:
             bits |= kernels.NFC_ODD
         table[2 * code] = cls or unicodedata.combining(decomposed[-1])
         table[2 * code + 1] = bits
-    keys = array("I", sorted(f << 16 | s for f, s in pairs if f < 0x10000 and s < 0x10000))
-    return bytes(table), keys.tobytes()
+    keys = sorted(f << 16 | s for f, s in pairs if f < 0x10000 and s < 0x10000)
+    return NfcTables(bytes(table), b"".join(key.to_bytes(4, "big") for key in keys))
 
 
 def trim_lines_n(text: str) -> tuple[str, int]:
