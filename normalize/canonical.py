@@ -552,7 +552,7 @@ def _enabled(config: CanonicalConfig) -> tuple[str, ...]:
 
 
 @functools.lru_cache(maxsize=64)
-def _compiled_check(names: tuple[str, ...]) -> tuple[_Triggers, np.ndarray, int]:
+def _compiled_check(names: tuple[str, ...]) -> tuple[_Triggers, bytes, int]:
     """What the compiled check needs for the rules ``names``: their triggers,
     :func:`normalize.kernels.canonical_flags`' table (the rules' trigger
     characters, the marks and the characters NFC's quick check does not
@@ -580,7 +580,7 @@ def _compiled_check(names: tuple[str, ...]) -> tuple[_Triggers, np.ndarray, int]
     flags = kernels.CANON_TRIGGER
     for seq in triggers.sequences:
         flags |= _SEQUENCE_FLAGS[seq]
-    return triggers, table, flags
+    return triggers, table.tobytes(), flags
 
 
 #: The marks of :data:`_MARK_RUN`, one run at a time.

@@ -18,8 +18,8 @@ cdef inline Py_ssize_t read_at(int kind, const void* data, Py_ssize_t i) noexcep
                trigger=int, mark=int, non_ascii=int, astral=int, spaces=int,
                line_space=int, blank_lines=int, breaks=Py_ssize_t, prev=Py_ssize_t,
                seen=Py_ssize_t, last=Py_ssize_t, kind=int, data="const void*", n=Py_ssize_t,
-               i=Py_ssize_t)
-cpdef int canonical_flags(str text, const unsigned char[::1] table, Py_ssize_t run) except -1
+               i=Py_ssize_t, entries="const unsigned char*")
+cpdef int canonical_flags(str text, bytes table, Py_ssize_t run) except -1
 
 
 @cython.locals(mark=int, second=int, odd=int, entries="const unsigned char*", starter=Py_ssize_t,
