@@ -18,10 +18,12 @@ for every string (a hypothesis property test checks it).
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
@@ -554,19 +556,44 @@ def _enabled(config: CanonicalConfig) -> tuple[str, ...]:
 @functools.lru_cache(maxsize=64)
 def _compiled_check(names: tuple[str, ...]) -> tuple[_Triggers, bytes, int]:
     """What the compiled check needs for the rules ``names``: their triggers,
-    :func:`normalize.kernels.canonical_flags`' table (the rules' trigger
-    characters, the marks and the characters NFC's quick check does not
-    pass, of every BMP character) and the bits of its
-    result that tell a trigger (a character or a sequence). One lookup per
-    text: a text or block is checked in a microsecond.
+    :func:`normalize.kernels.canonical_flags`' table (:func:`_make_check_table`)
+    and the bits of its result that tell a trigger (a character or a
+    sequence). One lookup per text: a text or block is checked in a
+    microsecond.
+
+    The table takes 2.5 ms to make, in every worker's first document: it is
+    kept on disk between runs (:func:`normalize.kept.kept`, 0.1 ms to read),
+    a file for each configuration's rules, under a key of ``regex``'s
+    version (its patterns fill the table), Python's (``re``'s, for the
+    triggers), this module's, the kernels' (the bits) and
+    :func:`normalize.scripts.mark_matches`' module.
+    """
+    triggers = _triggers(names)
+    flags = kernels.CANON_TRIGGER
+    for seq in triggers.sequences:
+        flags |= _SEQUENCE_FLAGS[seq]
+    here = Path(__file__)
+    key = kept_tables.state_key(
+        (regex.__version__, *names), (here, here.with_name("scripts.py"), kernels.__file__)
+    )
+    rules = hashlib.sha1("\0".join(names).encode()).hexdigest()[:12]
+    table = kept_tables.kept(
+        f"canonical.check-{rules}", key, functools.partial(_make_check_table, triggers)
+    )
+    return triggers, table, flags
+
+
+def _make_check_table(triggers: _Triggers) -> bytes:
+    """:func:`normalize.kernels.canonical_flags`' table for rules of ``triggers``: the
+    rules' trigger characters, the marks and the characters NFC's quick check
+    does not pass, of every BMP character.
 
     The table is filled by the very patterns the interpreted check searches
     with (:data:`_MARK_RUN`'s class, :func:`_triggers`' class), so that both
-    read a character alike; made once per configuration in a process (3 ms).
+    read a character alike.
     """
     from normalize.scripts import mark_matches
 
-    triggers = _triggers(names)
     table = np.zeros(kernels.CANON_TABLE_SIZE, np.uint8)
     bmp = np.arange(kernels.CANON_TABLE_SIZE, dtype="<u4").tobytes()
     chars = bmp.decode("utf-32-le", "surrogatepass")
@@ -577,10 +604,7 @@ def _compiled_check(names: tuple[str, ...]) -> tuple[_Triggers, bytes, int]:
     if triggers.chars is not None:
         tests.append((kernels.CANON_TRIGGER, triggers.chars))
     mark_matches(table, chars, tests)
-    flags = kernels.CANON_TRIGGER
-    for seq in triggers.sequences:
-        flags |= _SEQUENCE_FLAGS[seq]
-    return triggers, table.tobytes(), flags
+    return table.tobytes()
 
 
 #: The marks of :data:`_MARK_RUN`, one run at a time.

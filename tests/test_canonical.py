@@ -764,3 +764,15 @@ def test_in_nfc_of_every_bmp_character_before_a_second() -> None:
         and not unicodedata.is_normalized("NFC", chr(code) + chr(second))
     ]
     assert not wrong
+
+
+@pytest.mark.parametrize("uncurl", [False, True])
+def test_the_kept_check_table_is_the_one_made_now(uncurl: bool) -> None:
+    """The compiled check's table read back from disk is the one its patterns make
+    (one file for each configuration's rules)."""
+    from normalize import canonical
+
+    config = CanonicalConfig(uncurl_quotes=uncurl, ascii_dashes=uncurl)
+    names = canonical._enabled(config)
+    table = canonical._compiled_check(names)[1]
+    assert table == canonical._make_check_table(canonical._triggers(names))
