@@ -754,7 +754,9 @@ def canonicalize(text: str, config: CanonicalConfig | None = None) -> str:
     return canonicalize_and_explain(text, config)[0]
 
 
-def canonical_join(text: str, config: CanonicalConfig | None = None) -> str:
+def canonical_join(
+    text: str, config: CanonicalConfig | None = None, *, whole_lines: bool = False
+) -> str:
     """:func:`canonicalize` of blocks joined (a page's content without its boilerplate),
     whose one fault is most often a line break at an edge.
 
@@ -770,12 +772,26 @@ def canonical_join(text: str, config: CanonicalConfig | None = None) -> str:
     is the stripped text, found with one check instead of the rules' passes
     (a property test holds it to :func:`canonicalize`).
 
+    ``whole_lines`` says that ``text`` is whole lines of texts in canonical
+    form (by ``config``): each line of it is one of theirs, read from its
+    start to its line break or its text's end. Then the stripped text is
+    canonical, known without the check (1.6 million characters of a text
+    pass: ~5 ms), unless it begins with a BOM that ``remove_bom`` takes off:
+    every other rule but ``collapse_blank_lines`` (whose line breaks are
+    looked at as before) acts within a line, which it left as it is (a line
+    break is no rule's trigger, no space and no mark; it composes with
+    nothing; and the joiner rule decides alike whether a line break or
+    nothing is beside a joiner and its marks). A property test holds it to
+    the check.
+
     >>> canonical_join("\\nHello world.\\n\\n"), canonical_join("a\\u00a0b\\n")
     ('Hello world.', 'a b')
     """
     config = config or _DEFAULT
     if config.collapse_blank_lines and "\n\n\n" not in text:
         stripped = text.strip("\n")
+        if whole_lines and not (config.remove_bom and stripped.startswith("\ufeff")):
+            return stripped
         if is_canonical(stripped, config):
             return stripped
     return canonicalize(text, config)

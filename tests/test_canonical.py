@@ -776,3 +776,36 @@ def test_the_kept_check_table_is_the_one_made_now(uncurl: bool) -> None:
     names = canonical._enabled(config)
     table = canonical._compiled_check(names)[1]
     assert table == canonical._make_check_table(canonical._triggers(names))
+
+
+#: Texts whose canonical forms have lines beside which the rules would act if
+#: the lines were not whole: joiners and marks at a line's edges, spaces, a
+#: BOM where invisibles stay, decomposed letters.
+_LINE_TEXT = st.text(
+    alphabet="ab \n\u00a0\u200b\u200c\u200d\u0301\u0915\u094d\u0628\u0627\ufeff\r\u2029e",
+    max_size=12,
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.lists(st.one_of(_LINE_TEXT, hard_text), min_size=1, max_size=3),
+    st.lists(st.booleans(), max_size=12),
+    st.booleans(),
+    st.booleans(),
+    st.booleans(),
+)
+@example(["a\n\ufeffb"], [False, True], False, True, True)
+@example(["\u0628\u200c\n\u0627"], [True, True], True, True, True)
+def test_canonical_join_of_whole_lines_is_the_check(
+    texts: list[str], keep: list[bool], invisibles: bool, trim: bool, nfc: bool
+) -> None:
+    """Whole lines of canonical texts (a page's blocks, some left out, joined by blank
+    lines): ``canonical_join`` says what it says after its check, without it."""
+    config = CanonicalConfig(remove_invisibles=invisibles, trim_lines=trim, nfc=nfc)
+    canonical = "\n\n".join(canonicalize(text, config) for text in texts)
+    lines = [line + "\n" for line in canonical.split("\n")]
+    lines[-1] = lines[-1][:-1]
+    keep = (keep + [True] * len(lines))[: len(lines)]
+    kept = "".join(line for line, k in zip(lines, keep, strict=True) if k)
+    assert canonical_join(kept, config, whole_lines=True) == canonical_join(kept, config)
