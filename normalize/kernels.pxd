@@ -18,8 +18,19 @@ cdef inline Py_ssize_t read_at(int kind, const void* data, Py_ssize_t i) noexcep
                trigger=int, mark=int, non_ascii=int, astral=int, spaces=int,
                line_space=int, blank_lines=int, breaks=Py_ssize_t, prev=Py_ssize_t,
                seen=Py_ssize_t, last=Py_ssize_t, kind=int, data="const void*", n=Py_ssize_t,
-               i=Py_ssize_t)
-cpdef int canonical_flags(str text, const unsigned char[::1] table, Py_ssize_t run) except -1
+               i=Py_ssize_t, entries="const unsigned char*")
+cpdef int canonical_flags(str text, bytes table, Py_ssize_t run) except -1
+
+
+@cython.locals(mark=int, second=int, odd=int, entries="const unsigned char*", starter=Py_ssize_t,
+               before=int, tail=int, kind=int, data="const void*", n=Py_ssize_t, i=Py_ssize_t,
+               code=Py_ssize_t, bits=int, cls=int)
+cpdef bint in_nfc(str text, bytes table, bytes pairs) except -1
+
+
+@cython.locals(keys="const unsigned char*", key=Py_ssize_t, lo=Py_ssize_t, hi=Py_ssize_t,
+               mid=Py_ssize_t, at=Py_ssize_t, found=Py_ssize_t)
+cdef bint _composes(bytes pairs, Py_ssize_t first, Py_ssize_t second) noexcept
 
 
 @cython.locals(i=Py_ssize_t, blocks_end=Py_ssize_t, half=Py_ssize_t, res=double,
@@ -90,7 +101,7 @@ cpdef bint needs_collapse(str key) except -1
 
 
 @cython.locals(i=Py_ssize_t, j=Py_ssize_t, key=str, ch=Py_UCS4)
-cpdef str phrase_key(str text, object is_edge)
+cpdef str phrase_key(str text, object is_edge, bytes nfc_table, bytes nfc_pairs)
 
 
 @cython.locals(m=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t, row=Py_ssize_t, code=Py_ssize_t,
@@ -160,7 +171,7 @@ cdef Py_ssize_t word_table_error(str text, Py_ssize_t lo, Py_ssize_t hi, u64 h,
                m=Py_ssize_t, n=Py_ssize_t, words=Py_ssize_t,
                pos=Py_ssize_t, lo=Py_ssize_t, end=Py_ssize_t, s=Py_ssize_t, h=u64,
                ch=Py_UCS4, key=str, cols=object, found=bint)
-cpdef void word_bonuses(list texts, object is_edge, dict phrases,
+cpdef void word_bonuses(list texts, object is_edge, bytes nfc_table, bytes nfc_pairs, dict phrases,
                         const Py_ssize_t[::1] stopwords, double chrome, double stopword,
                         Py_ssize_t cap, Py_ssize_t max_words, Py_ssize_t k,
                         Py_ssize_t[::1] hits, double[::1] out) except *

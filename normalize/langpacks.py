@@ -25,6 +25,7 @@ import numpy as np
 import regex
 
 from normalize import kept
+from normalize.canonical import nfc_tables
 from normalize.compiled import kernels
 
 log = logging.getLogger("normalize")
@@ -278,11 +279,12 @@ def _edge_char(c: str) -> bool:
 
 def phrase_key(text: str) -> str:
     """The form phrases are compared in: NFC, casefolded, spaces collapsed, edge punctuation gone
-    (:func:`normalize.kernels.phrase_key`, with :func:`_edge_char` for the edges).
+    (:func:`normalize.kernels.phrase_key`, with :func:`_edge_char` for the edges and
+    :func:`normalize.canonical.nfc_tables` for its NFC check).
 
     >>> phrase_key("  Leave a  Reply: ")
     'leave a reply'
     >>> phrase_key("« Share it with a friend! »")
     'share it with a friend'
     """
-    return kernels.phrase_key(text, _edge_char)
+    return kernels.phrase_key(text, _edge_char, *nfc_tables())

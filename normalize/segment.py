@@ -53,6 +53,7 @@ import numpy as np
 import regex
 
 from normalize.caches import RepeatCache
+from normalize.canonical import nfc_tables
 from normalize.compiled import KERNELS_COMPILED, kernels
 from normalize.config import SegmentConfig
 from normalize.context import Context, default_context
@@ -835,6 +836,7 @@ def _word_bonuses_compiled(
     kernels.word_bonuses(
         texts if isinstance(texts, list) else list(texts),
         _edge_char,
+        *nfc_tables(),
         phrases,
         stopwords,
         config.chrome_bonus,

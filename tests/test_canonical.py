@@ -459,12 +459,10 @@ def test_canonical_flags_of_both_builds(build: Any, text: str) -> None:
 
 @pytest.mark.parametrize("build", KERNEL_BUILDS)
 def test_canonical_flags_refuses_a_short_table_or_run(build: Any) -> None:
-    import numpy as np
-
     with pytest.raises(ValueError, match="table"):
-        build.canonical_flags("abc", np.zeros(0x100, np.uint8), 14)
+        build.canonical_flags("abc", bytes(0x100), 14)
     with pytest.raises(ValueError, match="run"):
-        build.canonical_flags("abc", np.zeros(0x10000, np.uint8), 0)
+        build.canonical_flags("abc", bytes(0x10000), 0)
 
 
 def test_characters_the_nfc_bit_leaves_out_pass_the_quick_check() -> None:
@@ -480,7 +478,8 @@ def test_characters_the_nfc_bit_leaves_out_pass_the_quick_check() -> None:
 
     from normalize import canonical
 
-    table = canonical._compiled_check(canonical._enabled(CanonicalConfig()))[1]
+    config = CanonicalConfig()
+    table = np.frombuffer(canonical._compiled_check(canonical._enabled(config))[1], np.uint8)
     left_out = np.flatnonzero((table & KERNELS.CANON_NFC) == 0)
     # The second characters of the canonical pairs NFC composes (an excluded
     # composition's pair stays apart).
@@ -545,3 +544,268 @@ def test_a_text_whose_joiners_are_all_kept_is_canonical(compiled: bool) -> None:
     assert not _is_canonical_by(persian + "\u00a0x", config, compiled)  # another trigger
     assert not _is_canonical_by(persian + " zero\u200cwidth", config, compiled)  # one dropped
     assert not _is_canonical_by(persian + " \u200c a", config, compiled)
+
+
+# NFC without unicodedata's pass: kernels.in_nfc and its tables (canonical.nfc_tables).
+#: Characters whose order and composition NFC cares about: Latin letters bare and
+#: composed (é is e U+0301, ạ a U+0323, ǖ u U+0308 U+0304), marks of several
+#: classes that compose (U+0301, U+0323, U+0327, U+0345, U+0654, U+093C) or do
+#: not (U+0316, U+0328, U+094D), Indic vowel signs that compose with the letter
+#: before (U+09BE, U+0BBE, U+0BD7, U+0B3E, U+0CC2, U+0DCF, U+0DCA) and those
+#: letters, Hangul jamo and syllables, singletons and exclusions (U+212B, U+2126,
+#: U+0958, U+F900, U+0344, U+0F73, U+0340), characters beyond the BMP (a mark,
+#: an excluded composite, an emoji, Kaithi's pair).
+_NFC_ALPHABET = (
+    "aeouAEUi\u00e9\u00fc\u1ea1\u01d6\u03b1\u1f00\u0915\u0928\u0930\u0627\u0648"
+    "\u0300\u0301\u0302\u0304\u0308\u0313\u0316\u0323\u0327\u0328\u0342\u0345\u05b0"
+    "\u0653\u0654\u0655\u093c\u094d\u09bc"
+    "\u09a1\u09c7\u09be\u09d7\u0b47\u0b3e\u0b56\u0b57\u0b92\u0bc6\u0bbe\u0bd7"
+    "\u0cc6\u0cbf\u0cc2\u0cd5\u0dd9\u0ddc\u0dcf\u0dca\u0ddf\u1025\u102e"
+    "\u1100\u1112\u1161\u1175\u11a8\u11c2\u11c3\uac00\uac01\ud7a3"
+    "\u212b\u2126\u0958\uf900\u0344\u0f73\u0340\u1e9b\u0f71\u0f72"
+    "\U0001d165\U0001d15e\U0001f600\U00011099\U000110ba"
+)
+
+
+def _nfc_strings() -> st.SearchStrategy[str]:
+    return st.text(
+        alphabet=st.one_of(
+            st.sampled_from(_NFC_ALPHABET),
+            st.characters(max_codepoint=0xFFFF),
+            st.characters(categories=["Mn", "Mc"]),
+        ),
+        max_size=12,
+    )
+
+
+#: Texts in NFC that the kernel answers itself (without them, a kernel that
+#: always left the answer to unicodedata would pass every other test): a
+#: Bengali vowel sign after a consonant and after a nukta, a nukta after a
+#: letter it does not compose with, an Arabic hamza above after a letter it
+#: does not compose with, marks in order after a composed letter (of its last
+#: mark's class, of a higher class), a mark that a mark of its class blocks, a
+#: Tamil vowel sign after a letter it does not follow in a pair, a Hangul
+#: syllable and a mark, marks before any letter.
+_NFC_SURE = (
+    "\u0995\u09be\u09b2",
+    "\u09a1\u09bc\u09be",
+    "\u0915\u093c\u093e",
+    "\u0628\u0654",
+    "\u00e9\u0301",
+    "\u1ea1\u0316",
+    "\u0105\u0301",
+    "a\u0316\u0323",
+    "\u0b95\u0bbe",
+    "\uac00\u0301",
+    "\u0301\u0301x",
+)
+#: Texts not in NFC, each a way to fail: a second that composes with the
+#: letter before (a mark; a starter; after a composed letter; past a mark of a
+#: lower class), marks NFC reorders (in the text; after a letter whose
+#: decomposition ends with a mark of a higher class), a character NFC replaces.
+_NFC_NOT = (
+    "e\u0301",
+    "\u0928\u093c",
+    "\u0627\u0654",
+    "\u09c7\u09be",
+    "\u0b92\u0bd7",
+    "\u00fc\u0304",
+    "\u1ea1\u0302",
+    "a\u0316\u0301",
+    "e\u0327\u0301",
+    "e\u0301\u0327",
+    "\u00e9\u0323",
+    "\u212b",
+    "\u1100\u1161",
+    "\uac00\u11a8",
+)
+
+
+def _nfc_sure_but_not_nfc(build: Any, table: Any, pairs: Any, texts: Any) -> list[str]:
+    """The texts ``build.in_nfc`` says are in NFC and ``unicodedata`` says are not."""
+    return [
+        text
+        for text in texts
+        if build.in_nfc(text, table, pairs) and not unicodedata.is_normalized("NFC", text)
+    ]
+
+
+@pytest.mark.parametrize("build", KERNEL_BUILDS)
+@settings(max_examples=1500, deadline=None)
+@given(_nfc_strings())
+@example("\u0995\u09be")
+@example("\u00e9\u0323")
+@example("\uac00\u11c3\u09be")
+def test_in_nfc_says_yes_only_of_nfc(build: Any, text: str) -> None:
+    """The kernel's yes is ``is_normalized``'s (its no leaves the answer to it)."""
+    from normalize import canonical
+
+    assert not _nfc_sure_but_not_nfc(build, *canonical.nfc_tables(), [text])
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_nfc_strings())
+def test_both_builds_of_in_nfc_agree(text: str) -> None:
+    from normalize import canonical
+
+    table, pairs = canonical.nfc_tables()
+    answers = {build.in_nfc(text, table, pairs) for build in (KERNELS, KERNELS_BUILT) if build}
+    assert len(answers) == 1
+
+
+@settings(max_examples=1000, deadline=None)
+@given(_nfc_strings())
+@example("\u0b92\u0bd7")
+def test_in_nfc_is_is_normalized(text: str) -> None:
+    from normalize import canonical
+
+    assert canonical.in_nfc(text) == unicodedata.is_normalized("NFC", text)
+
+
+@pytest.mark.parametrize("build", KERNEL_BUILDS)
+def test_in_nfc_answers_nfc_text_and_leaves_the_rest(build: Any) -> None:
+    from normalize import canonical
+
+    table, pairs = canonical.nfc_tables()
+    for text in _NFC_SURE:
+        assert unicodedata.is_normalized("NFC", text), text
+        assert build.in_nfc(text, table, pairs), text
+    for text in _NFC_NOT:
+        assert not unicodedata.is_normalized("NFC", text), text
+        assert not build.in_nfc(text, table, pairs), text
+    with pytest.raises(ValueError, match="table"):
+        build.in_nfc("abc", table[:100], pairs)
+    with pytest.raises(ValueError, match="pairs"):
+        build.in_nfc("abc", table, pairs[:3])
+
+
+def _pair_keys(pairs: bytes) -> list[int]:
+    """The keys of ``in_nfc``'s pairs (``first << 16 | second``)."""
+    return [int.from_bytes(pairs[at : at + 4], "big") for at in range(0, len(pairs), 4)]
+
+
+def _broken_tables(table: bytes, pairs: bytes) -> dict[str, tuple[bytes, bytes]]:
+    """``in_nfc``'s tables, each broken in one way the kernel relies on."""
+    import numpy as np
+
+    entries = np.frombuffer(table, np.uint8).reshape(-1, 2)
+    marks = (entries[:, 1] & KERNELS.NFC_MARK) != 0
+    broken = {"no pairs": (table, b"")}
+    no_seconds = entries.copy()
+    no_seconds[:, 1] &= ~np.uint8(KERNELS.NFC_SECOND)
+    broken["no seconds"] = (no_seconds.tobytes(), pairs)
+    no_tails = entries.copy()
+    no_tails[~marks, 0] = 0
+    broken["no decomposition's last class"] = (no_tails.tobytes(), pairs)
+    one_class = entries.copy()
+    one_class[marks, 0] = 230
+    broken["one class for every mark"] = (one_class.tobytes(), pairs)
+    nothing_odd = entries.copy()
+    nothing_odd[:, 1] &= ~np.uint8(KERNELS.NFC_ODD)
+    broken["nothing odd"] = (nothing_odd.tobytes(), pairs)
+    return broken
+
+
+@pytest.mark.parametrize("build", KERNEL_BUILDS)
+def test_a_broken_in_nfc_is_caught(build: Any) -> None:
+    """Each way of breaking the kernel's tables makes it say yes of a text of
+    :data:`_NFC_NOT`: the tests above would fail."""
+    from normalize import canonical
+
+    for why, (table, pairs) in _broken_tables(*canonical.nfc_tables()).items():
+        assert _nfc_sure_but_not_nfc(build, table, pairs, _NFC_NOT), why
+
+
+def test_in_nfc_tables_are_unicodedata_s() -> None:
+    """The kept tables are the ones made now; each character's class is its
+    combining class (of its decomposition's last character for a starter), its
+    second bit ``regex``'s NFC_Quick_Check Maybe (Hangul jamo aside: composed by
+    rule), and a character NFC changes alone is odd."""
+    from normalize import canonical
+
+    table, pairs = canonical.nfc_tables()
+    assert (table, pairs) == canonical._make_nfc_tables()
+    maybe = regex.compile(r"\p{NFC_QC=Maybe}")
+    known = regex.compile(r"\P{Cn}")
+    for code in range(0x10000):
+        ch = chr(code)
+        cls, bits = table[2 * code], table[2 * code + 1]
+        assert bool(bits & KERNELS.NFC_MARK) == bool(unicodedata.combining(ch)), hex(code)
+        last = unicodedata.normalize("NFD", ch)[-1]
+        assert cls == unicodedata.combining(last), hex(code)
+        if known.match(ch) and unicodedata.category(ch) != "Cn" and not 0x1100 <= code < 0x1200:
+            assert bool(bits & KERNELS.NFC_SECOND) == bool(maybe.match(ch)), hex(code)
+        if unicodedata.normalize("NFC", ch) != ch:
+            assert bits & KERNELS.NFC_ODD, hex(code)
+    keys = _pair_keys(pairs)
+    assert keys == sorted(set(keys))
+
+
+@NEEDS_KERNELS
+def test_in_nfc_of_every_bmp_character_before_a_second() -> None:
+    """Every BMP character, then each second character (and a few marks): the
+    compiled kernel's yes is ``is_normalized``'s."""
+    from normalize import canonical
+
+    table, pairs = canonical.nfc_tables()
+    seconds = sorted({key & 0xFFFF for key in _pair_keys(pairs)}) + [
+        0x316,
+        0x328,
+        0x94D,
+        0x1161,
+        0x11A8,
+    ]
+    in_nfc = KERNELS_BUILT.in_nfc
+    wrong = [
+        (hex(code), hex(second))
+        for code in range(0x10000)
+        for second in seconds
+        if in_nfc(chr(code) + chr(second), table, pairs)
+        and not unicodedata.is_normalized("NFC", chr(code) + chr(second))
+    ]
+    assert not wrong
+
+
+@pytest.mark.parametrize("uncurl", [False, True])
+def test_the_kept_check_table_is_the_one_made_now(uncurl: bool) -> None:
+    """The compiled check's table read back from disk is the one its patterns make
+    (one file for each configuration's rules)."""
+    from normalize import canonical
+
+    config = CanonicalConfig(uncurl_quotes=uncurl, ascii_dashes=uncurl)
+    names = canonical._enabled(config)
+    table = canonical._compiled_check(names)[1]
+    assert table == canonical._make_check_table(canonical._triggers(names))
+
+
+#: Texts whose canonical forms have lines beside which the rules would act if
+#: the lines were not whole: joiners and marks at a line's edges, spaces, a
+#: BOM where invisibles stay, decomposed letters.
+_LINE_TEXT = st.text(
+    alphabet="ab \n\u00a0\u200b\u200c\u200d\u0301\u0915\u094d\u0628\u0627\ufeff\r\u2029e",
+    max_size=12,
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.lists(st.one_of(_LINE_TEXT, hard_text), min_size=1, max_size=3),
+    st.lists(st.booleans(), max_size=12),
+    st.booleans(),
+    st.booleans(),
+    st.booleans(),
+)
+@example(["a\n\ufeffb"], [False, True], False, True, True)
+@example(["\u0628\u200c\n\u0627"], [True, True], True, True, True)
+def test_canonical_join_of_whole_lines_is_the_check(
+    texts: list[str], keep: list[bool], invisibles: bool, trim: bool, nfc: bool
+) -> None:
+    """Whole lines of canonical texts (a page's blocks, some left out, joined by blank
+    lines): ``canonical_join`` says what it says after its check, without it."""
+    config = CanonicalConfig(remove_invisibles=invisibles, trim_lines=trim, nfc=nfc)
+    canonical = "\n\n".join(canonicalize(text, config) for text in texts)
+    lines = [line + "\n" for line in canonical.split("\n")]
+    lines[-1] = lines[-1][:-1]
+    keep = (keep + [True] * len(lines))[: len(lines)]
+    kept = "".join(line for line, k in zip(lines, keep, strict=True) if k)
+    assert canonical_join(kept, config, whole_lines=True) == canonical_join(kept, config)

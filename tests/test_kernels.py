@@ -28,6 +28,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from normalize import compiled, identify, segment
+from normalize.canonical import nfc_tables
 from normalize.config import SegmentConfig
 from normalize.context import Context
 from normalize.document import BOILERPLATE, CONTENT, Block, Segment
@@ -35,6 +36,8 @@ from normalize.langpacks import _edge_char, phrase_key
 from tests.conftest import FIXTURES, SEEDS, case_list, core_builds, run_cli, run_doctests
 
 PURE, BUILT, needs_extension, BUILDS = core_builds("kernels")
+#: The NFC check's tables, which the word bonuses pass to the phrase key.
+NFC = nfc_tables()
 LID_MIXED = FIXTURES.parent.parent / "shared" / "bench" / "lid-mixed" / "dev.jsonl"
 
 
@@ -441,7 +444,9 @@ def test_word_bonuses_are_not_written_past_their_buffers(kernels: ModuleType) ->
     def run(phrases: dict[str, tuple[int, ...]], owner: dict[str, int], rows: int = 1) -> None:
         out, hits = np.zeros(rows * 2), np.empty(2, dtype=np.intp)
         table = word_table(kernels, owner)
-        kernels.word_bonuses(["the cat"], _edge_char, phrases, table, 1.0, 1.0, 3, 50, 2, hits, out)
+        kernels.word_bonuses(
+            ["the cat"], _edge_char, *NFC, phrases, table, 1.0, 1.0, 3, 50, 2, hits, out
+        )
 
     run({"the cat": (1,)}, {"the": 0})  # in range
     with pytest.raises(ValueError, match="column 2 of phrase 'the cat'"):
@@ -462,7 +467,9 @@ def test_a_word_table_that_is_not_one_is_refused(kernels: ModuleType) -> None:
 
     def run(table: np.ndarray) -> list[float]:
         out, hits = np.zeros(2), np.empty(2, dtype=np.intp)
-        kernels.word_bonuses(["the cat a"], _edge_char, {}, table, 1.0, 1.0, 9, 50, 2, hits, out)
+        kernels.word_bonuses(
+            ["the cat a"], _edge_char, *NFC, {}, table, 1.0, 1.0, 9, 50, 2, hits, out
+        )
         return out.tolist()
 
     assert run(good) == [2.0, 1.0]
@@ -625,6 +632,7 @@ def _word_bonuses(
     kernels.word_bonuses(
         keys,
         _edge_char,
+        *NFC,
         phrases,
         word_table(kernels, owner),
         0.7,

@@ -10,7 +10,7 @@ import pytest
 
 from normalize import Config, Document, canonicalize, normalize_document
 from normalize.document import CONTENT, NO_LANGUAGE, ErrorRecord, RawDocument
-from tests.conftest import ROOT, SEEDS
+from tests.conftest import ROOT, SEEDS, case_list
 
 SCHEMA = json.loads((ROOT / "normalize/schema/record.schema.json").read_text(encoding="utf-8"))
 SEED_FILES = sorted(SEEDS.glob("*.txt"))
@@ -468,3 +468,38 @@ def test_a_batch_puts_the_callers_alarm_handler_back(monkeypatch) -> None:
         assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
     finally:
         signal.signal(signal.SIGALRM, before)
+
+
+def test_content_of_whole_lines_is_joined_as_the_check_says(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Where the content is whole lines of the page (``pipeline._whole_lines``), the
+    record's text is what ``canonical_join`` gives after its check: on the seeds, the
+    segmenter's cases and the HTML cases (each page's content is whole lines)."""
+    from normalize import canonical
+    from normalize.config import CanonicalConfig
+    from normalize.io.readers import iter_inputs
+    from normalize.pipeline import process_batch
+
+    real = canonical.canonical_join
+    told: list[bool] = []
+
+    def both(text: str, config: CanonicalConfig | None = None, *, whole_lines: bool = False) -> str:
+        out = real(text, config, whole_lines=whole_lines)
+        assert out == real(text, config), text
+        told.append(whole_lines)
+        return out
+
+    monkeypatch.setattr(canonical, "canonical_join", both)
+    cases = case_list("segment_cases.json") + case_list("segment_cases_scripts.json")
+    raws = list(iter_inputs([str(SEEDS)]))
+    raws += [
+        RawDocument(id=c["label"], source=c["label"], data=c["text"], format="text") for c in cases
+    ]
+    raws += [
+        RawDocument(id=c["label"], source=c["label"], data=c["html"].encode(), format="html")
+        for c in case_list("extract_html_cases.json")
+    ]
+    docs = process_batch(raws, Config())
+    assert len(told) == sum(1 for d in docs if isinstance(d, Document))
+    assert all(told)
