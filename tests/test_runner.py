@@ -660,6 +660,60 @@ def test_a_line_written_alone_is_checkpointed_as_written_with_its_newline(tmp_pa
     assert outs[0][1]["records"] == 2
 
 
+def test_lines_are_written_where_they_are_whatever_writev_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``CheckpointedFile`` writes its pending lines with ``pwritev`` (not joined first):
+    the file and its checkpoint hold each line and its newline in order, also when the
+    parts take several calls or a call writes less than it was given."""
+    import hashlib
+
+    from normalize.io import checkpoint
+    from normalize.io.checkpoint import CheckpointedFile
+
+    lines = [b'{"id":"%d","t":"%s"}' % (i, b"\xc3\xa9" * i) for i in range(7)]
+
+    def short(fd: int, parts: list[bytes], offset: int) -> int:
+        """Writes the first half of what it is given (at least a byte)."""
+        data = b"".join(parts)
+        return os.pwrite(fd, data[: max(1, len(data) // 2)], offset)
+
+    outs = []
+    for name, how in (("plain", None), ("short", short)):
+        with monkeypatch.context() as patch:
+            if how is not None:
+                patch.setattr(checkpoint.os, "pwritev", how)
+                patch.setattr(checkpoint, "IOV_MAX", 3)
+            f = CheckpointedFile(str(tmp_path / f"{name}.jsonl"), fingerprint="k")
+            for batch in (lines[:2], lines[2:]):
+                for line in batch:
+                    f.write_line(line)
+                f.commit(len(batch), 0)
+            outs.append((Path(f.partial).read_bytes(), json.loads(Path(f.checkpoint).read_text())))
+            f.close()
+    assert outs[0] == outs[1]
+    data, state = outs[0]
+    assert data == b"".join(line + b"\n" for line in lines)
+    assert (state["records"], state["bytes"]) == (7, len(data))
+    assert state["sha256"] == hashlib.sha256(data).hexdigest()
+
+
+def test_a_worker_sends_the_clean_texts_only_when_the_run_writes_them() -> None:
+    """Records leave a worker without their clean texts unless the run writes texts
+    (``--format text``); every other field, the line among them, is the record's."""
+    import dataclasses
+
+    from normalize.config import Config
+    from normalize.document import RawDocument
+    from normalize.engines.local import _worker_records
+
+    raws = [RawDocument(f"d{i}", None, f"Text number {i}.\u2028") for i in range(3)]
+    kept = _worker_records(raws, Config())
+    dropped = _worker_records(raws, Config(), texts=False)
+    assert [r.text for r in kept] == [f"Text number {i}." for i in range(3)]
+    assert dropped == [dataclasses.replace(r, text="") for r in kept]
+
+
 def test_raw_documents_and_records_cross_to_a_worker_and_back_whole() -> None:
     """Every field of a raw document and of a record survives pickling (their own
     ``__reduce__``, by position): a field added later travels too."""

@@ -35,7 +35,7 @@ from normalize.context import default_context
 from normalize.document import Document, ErrorRecord, RawDocument, Skipped
 from normalize.engines import WORKER_GC_THRESHOLDS
 from normalize.io.readers import iter_inputs
-from normalize.io.record import OutputRecord
+from normalize.io.record import OutputRecord, without_text
 from normalize.pipeline import Watch, batch_records, batched, process_batch
 
 T = TypeVar("T")
@@ -183,12 +183,17 @@ def _worker_batch(batch: list[RawDocument], config: Config, progress: Any = None
 
 
 def _worker_records(
-    batch: list[RawDocument], config: Config, segments: str = "full", progress: Any = None
+    batch: list[RawDocument],
+    config: Config,
+    segments: str = "full",
+    progress: Any = None,
+    texts: bool = True,
 ) -> list[OutputRecord]:
-    """The batch's records, serialized as they are finished (see ``batch_records``)."""
+    """The batch's records, serialized as they are finished (see ``batch_records``);
+    without their clean texts unless ``texts`` (:func:`~normalize.io.record.without_text`)."""
     records = batch_records(batch, config, segments, watch=_watch(config, progress))
     _after_batch()
-    return records
+    return records if texts else [without_text(record) for record in records]
 
 
 def _child(work: Callable[..., Any], batch: list[RawDocument], config: Config, progress: Any,
@@ -283,13 +288,14 @@ def run_batches(
 def run_records(
     raws: Iterable[RawDocument], run: RunConfig | None = None
 ) -> Iterator[tuple[Sequence[RawDocument], list[OutputRecord]]]:
-    """:func:`run_batches`, with each record serialized in its worker (what a run writes)."""
+    """:func:`run_batches`, with each record serialized in its worker (what a run writes);
+    their clean texts only when the run writes them (``--format text``)."""
     run = run or RunConfig()
     segments = run.segments
     return _run(
         raws,
         run,
-        functools.partial(_worker_records, segments=segments),
+        functools.partial(_worker_records, segments=segments, texts=run.format == "text"),
         lambda batch, docs: [
             OutputRecord.of(d, r, segments) for d, r in zip(docs, batch, strict=True)
         ],
