@@ -660,6 +660,31 @@ def test_a_line_written_alone_is_checkpointed_as_written_with_its_newline(tmp_pa
     assert outs[0][1]["records"] == 2
 
 
+def test_a_run_fixes_its_allocator_once_its_workers_are_forked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The process that runs a run's pool fixes its allocator's thresholds after the
+    first submission forked the workers (which keep glibc's own), once; a pool run for
+    a caller (``run_batches``) leaves the caller's allocator alone."""
+    import multiprocessing
+
+    from normalize.config import RunConfig
+    from normalize.document import RawDocument
+    from normalize.engines import local
+
+    if sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc":
+        assert local.fix_run_allocator()
+    workers: list[int] = []
+    monkeypatch.setattr(
+        local, "fix_run_allocator", lambda: workers.append(len(multiprocessing.active_children()))
+    )
+    raws = [RawDocument(id=str(i), source=None, data=f"Document {i}.") for i in range(5)]
+    assert len(list(local.run_records(raws, RunConfig(jobs=1, batch_size=2)))) == 3
+    assert workers == [1]
+    assert len(list(local.run_batches(raws, RunConfig(jobs=2, batch_size=2)))) == 3
+    assert workers == [1]
+
+
 def test_lines_are_written_where_they_are_whatever_writev_does(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
