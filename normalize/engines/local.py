@@ -34,11 +34,16 @@ from normalize.config import Config, RunConfig
 from normalize.context import default_context
 from normalize.document import Document, ErrorRecord, RawDocument, Skipped
 from normalize.engines import WORKER_GC_THRESHOLDS
-from normalize.io.readers import iter_inputs
+from normalize.io.readers import JsonlLine, document, iter_inputs
 from normalize.io.record import OutputRecord, without_text
 from normalize.pipeline import Watch, batch_records, batched, process_batch
 
 T = TypeVar("T")
+
+#: What a batch holds: raw documents, or JSONL lines a worker makes them of
+#: (:func:`normalize.io.readers.document`).
+Raw = RawDocument | JsonlLine
+R = TypeVar("R", bound=Raw)
 
 
 #: glibc's threshold above which an allocation is a memory map of its own, given
@@ -214,14 +219,14 @@ def _unlimited(index: int | None) -> None:
     return None
 
 
-def _worker_batch(batch: list[RawDocument], config: Config, progress: Any = None) -> list[Document]:
-    docs = process_batch(batch, config, watch=_watch(config, progress))
+def _worker_batch(batch: Sequence[Raw], config: Config, progress: Any = None) -> list[Document]:
+    docs = process_batch([document(raw) for raw in batch], config, watch=_watch(config, progress))
     _after_batch()
     return docs
 
 
 def _worker_records(
-    batch: list[RawDocument],
+    batch: Sequence[Raw],
     config: Config,
     segments: str = "full",
     progress: Any = None,
@@ -229,12 +234,13 @@ def _worker_records(
 ) -> list[OutputRecord]:
     """The batch's records, serialized as they are finished (see ``batch_records``);
     without their clean texts unless ``texts`` (:func:`~normalize.io.record.without_text`)."""
-    records = batch_records(batch, config, segments, watch=_watch(config, progress))
+    raws = [document(raw) for raw in batch]
+    records = batch_records(raws, config, segments, watch=_watch(config, progress))
     _after_batch()
     return records if texts else [without_text(record) for record in records]
 
 
-def _child(work: Callable[..., Any], batch: list[RawDocument], config: Config, progress: Any,
+def _child(work: Callable[..., Any], batch: Sequence[Raw], config: Config, progress: Any,
            conn: Any) -> None:  # fmt: skip
     _die_with_parent(os.getppid())
     conn.send(work(batch, config, progress=progress))
@@ -242,7 +248,7 @@ def _child(work: Callable[..., Any], batch: list[RawDocument], config: Config, p
 
 
 def _isolate(
-    context: Any, work: Callable[..., list[T]], batch: list[RawDocument], config: Config
+    context: Any, work: Callable[..., list[T]], batch: Sequence[Raw], config: Config
 ) -> list[T] | None:
     """Run a batch that kills workers alone, finding the document that does it.
 
@@ -253,11 +259,11 @@ def _isolate(
     costs only its own record. ``None`` when the child dies before reaching
     any document (the whole batch is lost then).
     """
-    batch = list(batch)
-    for _ in range(len(batch) + 1):
+    raws = [document(raw) for raw in batch]
+    for _ in range(len(raws) + 1):
         progress = context.Value("i", -1)
         receive, send = context.Pipe(duplex=False)
-        child = context.Process(target=_child, args=(work, batch, config, progress, send))
+        child = context.Process(target=_child, args=(work, raws, config, progress, send))
         child.start()
         send.close()
         try:
@@ -269,9 +275,9 @@ def _isolate(
         if result is not None:
             return result
         index = progress.value
-        if index < 0 or batch[index].error is not None:
+        if index < 0 or raws[index].error is not None:
             return None
-        raw = batch[index]
+        raw = raws[index]
         if child.exitcode == -signal.SIGPROF:
             error = ErrorRecord(
                 "worker",
@@ -289,11 +295,11 @@ def _isolate(
                 f"{child.exitcode}); the run went on without it. Please report it.",
                 raw.source,
             )
-        batch[index] = dataclasses.replace(raw, data=b"", error=error)
+        raws[index] = dataclasses.replace(raw, data=b"", error=error)
     return None
 
 
-def _crashed(batch: Sequence[RawDocument], exc: BaseException) -> list[Document]:
+def _crashed(batch: Sequence[Raw], exc: BaseException) -> list[Document]:
     """Error records for a batch whose worker process died (a crash in C code, OOM kill)."""
     message = (
         f"a worker process died while normalizing the batch this document was in ({exc}); "
@@ -306,7 +312,7 @@ def _crashed(batch: Sequence[RawDocument], exc: BaseException) -> list[Document]
             source=raw.source,
             errors=(ErrorRecord("worker", "worker_crashed", message, raw.source),),
         )
-        for raw in batch
+        for raw in map(document, batch)
     ]
 
 
@@ -324,8 +330,8 @@ def run_batches(
 
 
 def run_records(
-    raws: Iterable[RawDocument], run: RunConfig | None = None
-) -> Iterator[tuple[Sequence[RawDocument], list[OutputRecord]]]:
+    raws: Iterable[Raw], run: RunConfig | None = None
+) -> Iterator[tuple[Sequence[Raw], list[OutputRecord]]]:
     """:func:`run_batches`, with each record serialized in its worker (what a run writes);
     their clean texts only when the run writes them (``--format text``)."""
     run = run or RunConfig()
@@ -335,7 +341,7 @@ def run_records(
         run,
         functools.partial(_worker_records, segments=segments, texts=run.format == "text"),
         lambda batch, docs: [
-            OutputRecord.of(d, r, segments) for d, r in zip(docs, batch, strict=True)
+            OutputRecord.of(d, document(r), segments) for d, r in zip(docs, batch, strict=True)
         ],
         processes=True,
     )
@@ -354,8 +360,8 @@ def records(
     """
     skipped: list[Skipped] = []
 
-    def documents() -> Iterator[RawDocument]:
-        for item in iter_inputs(inputs, run, stdin):
+    def documents() -> Iterator[Raw]:
+        for item in iter_inputs(inputs, run, stdin, parsed=False):
             if isinstance(item, Skipped):
                 skipped.append(item)
             else:
@@ -371,12 +377,12 @@ def records(
 
 
 def _run(
-    raws: Iterable[RawDocument],
+    raws: Iterable[R],
     run: RunConfig,
-    work: Callable[[list[RawDocument], Config], list[T]],
-    crashed: Callable[[list[RawDocument], list[Document]], list[T]],
+    work: Callable[[list[R], Config], list[T]],
+    crashed: Callable[[list[R], list[Document]], list[T]],
     processes: bool = False,
-) -> Iterator[tuple[Sequence[RawDocument], list[T]]]:
+) -> Iterator[tuple[Sequence[R], list[T]]]:
     """Run ``work`` on each batch; ``crashed`` turns the error records of a lost batch into results.
 
     With one job the batches run in this process, unless ``processes``: a
@@ -404,9 +410,9 @@ def _run(
         )
 
     pool = new_pool()
-    pending: deque[tuple[list[RawDocument], Future[list[T]]]] = deque()
+    pending: deque[tuple[list[R], Future[list[T]]]] = deque()
 
-    def next_result() -> tuple[list[RawDocument], list[T]]:
+    def next_result() -> tuple[list[R], list[T]]:
         nonlocal pool
         batch, future = pending.popleft()
         try:
