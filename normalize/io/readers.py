@@ -254,10 +254,12 @@ def _field(
     >>> _field("Caf\u00e9\u0000 \u2028news", "title", "x:1", [], text=True)
     'Café\nnews'
     """
-    fixed, n = _SURROGATES.subn("\ufffd", value)
-    if n:
-        message = f"{where}: field {name} held {n} lone surrogate(s), written as U+FFFD"
-        warnings.append(ErrorRecord("read", "lone_surrogate", message, where))
+    fixed = value
+    if not value.isascii():  # a surrogate is not ASCII (most ids and URLs are)
+        fixed, n = _SURROGATES.subn("\ufffd", value)
+        if n:
+            message = f"{where}: field {name} held {n} lone surrogate(s), written as U+FFFD"
+            warnings.append(ErrorRecord("read", "lone_surrogate", message, where))
     if text:
         from normalize.canonical import canonicalize
 
