@@ -36,7 +36,7 @@ import traceback
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from normalize import boilerplate, canonical, decode, segment
 from normalize.boilerplate import features
@@ -64,6 +64,8 @@ if TYPE_CHECKING:
     from normalize.extract import html as extract_html
 
 log = logging.getLogger("normalize")
+
+_Item = TypeVar("_Item")
 
 
 @dataclass(slots=True)
@@ -719,9 +721,9 @@ def _staged(
     return errors
 
 
-def batched(items: Iterable[RawDocument], size: int) -> Iterator[list[RawDocument]]:
+def batched(items: Iterable[_Item], size: int) -> Iterator[list[_Item]]:
     """Consecutive batches of at most ``size`` items."""
-    batch: list[RawDocument] = []
+    batch: list[_Item] = []
     for item in items:
         batch.append(item)
         if len(batch) >= size:

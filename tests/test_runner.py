@@ -129,6 +129,79 @@ def test_a_crashed_worker_becomes_error_records(monkeypatch) -> None:
     assert next(d for d in docs if d.id == "g").text == "Document g."
 
 
+def test_jsonl_lines_left_to_the_workers_give_the_documents_read_at_once(tmp_path: Path) -> None:
+    """``iter_inputs(parsed=False)`` (what a run reads) gives each JSONL line as a
+    ``JsonlLine`` whose document is the one read at once: good and broken lines, fields
+    repaired or missing, metadata, a line over the size limit, blank lines, standard
+    input; files of other formats as they are."""
+    import io
+
+    from normalize.config import Config, RunConfig
+    from normalize.document import Skipped
+    from normalize.io.readers import JsonlLine, document, iter_inputs
+
+    lines = [
+        json.dumps({"id": "a", "text": "Caf\u00e9 \u2028ok", "url": "https://x.example/a"}),
+        json.dumps({"id": 7, "text": "number id", "title": "T\u0000itle", "crawl_date": 3}),
+        '{"id": "s\\ud800", "text": "lone surrogate", "source": "site/b"}',
+        json.dumps({"text": "no id"}),
+        "",
+        "   ",
+        '{"id": "broken", "text": ',
+        "[1, 2]",
+        json.dumps({"id": "f", "body": "wrong field"}),
+        json.dumps({"id": "big", "text": "x" * 500}),
+        json.dumps({"id": "last", "text": "Last one."}),
+    ]
+    data = "\n".join(lines).encode()
+    (tmp_path / "in.jsonl").write_bytes(data)
+    (tmp_path / "page.html").write_bytes(b"<p>Hello</p>")
+    run = RunConfig(pipeline=Config(max_bytes=300))
+    inputs = [str(tmp_path / "in.jsonl"), str(tmp_path / "page.html"), "-"]
+
+    def read(parsed: bool) -> list:
+        return list(iter_inputs(inputs, run, io.BytesIO(data), parsed=parsed))
+
+    lazy = read(False)
+    assert sum(isinstance(item, JsonlLine) for item in lazy) == 2 * 8
+    made = [item if isinstance(item, Skipped) else document(item) for item in lazy]
+    assert made == read(True)
+    assert len(made) == 2 * 9 + 1
+
+
+def _crashing_records(batch, config, segments="full", progress=None, texts=True):
+    """``_worker_records`` that dies on the batch holding the document 'boom'."""
+    from normalize.io.readers import document
+    from normalize.pipeline import batch_records
+
+    raws = [document(item) for item in batch]
+    if any(raw.id == "boom" for raw in raws):
+        os._exit(70)
+    return batch_records(raws, config, segments)
+
+
+def test_a_crashed_worker_on_jsonl_lines_gives_their_documents_error_records(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run hands its workers JSONL lines unparsed (``JsonlLine``); when one dies, the
+    records of the batch it lost still have their documents' ids, from the lines."""
+    from normalize.config import RunConfig
+    from normalize.engines import local
+    from normalize.io.readers import JsonlLine, iter_inputs
+
+    src = tmp_path / "in.jsonl"
+    names = ["a", "b", "boom", "c", "d"]
+    src.write_text("".join(json.dumps({"id": n, "text": f"Document {n}."}) + "\n" for n in names))
+    monkeypatch.setattr(local, "_worker_records", _crashing_records)  # the forked workers' too
+    run = RunConfig(jobs=1, batch_size=2)
+    items = list(iter_inputs([str(src)], run, parsed=False))
+    assert all(isinstance(item, JsonlLine) for item in items)
+    records = [r for _, batch in local.run_records(items, run) for r in batch]
+    assert [r.id for r in records] == names
+    assert {r.id for r in records if r.error_codes} == {"boom", "c"}
+    assert all(r.error_codes == ("worker_crashed",) for r in records if r.id in ("boom", "c"))
+
+
 # ---------------------------------------------------------------- resume, checkpoints, outputs
 
 
@@ -660,6 +733,85 @@ def test_a_line_written_alone_is_checkpointed_as_written_with_its_newline(tmp_pa
     assert outs[0][1]["records"] == 2
 
 
+def test_a_run_fixes_its_allocator_once_its_workers_are_forked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The process that runs a run's pool fixes its allocator's thresholds after the
+    first submission forked the workers (which keep glibc's own), once; a pool run for
+    a caller (``run_batches``) leaves the caller's allocator alone."""
+    import multiprocessing
+
+    from normalize.config import RunConfig
+    from normalize.document import RawDocument
+    from normalize.engines import local
+
+    if sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc":
+        assert local.fix_run_allocator()
+    workers: list[int] = []
+    monkeypatch.setattr(
+        local, "fix_run_allocator", lambda: workers.append(len(multiprocessing.active_children()))
+    )
+    raws = [RawDocument(id=str(i), source=None, data=f"Document {i}.") for i in range(5)]
+    assert len(list(local.run_records(raws, RunConfig(jobs=1, batch_size=2)))) == 3
+    assert workers == [1]
+    assert len(list(local.run_batches(raws, RunConfig(jobs=2, batch_size=2)))) == 3
+    assert workers == [1]
+
+
+def test_lines_are_written_where_they_are_whatever_writev_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``CheckpointedFile`` writes its pending lines with ``pwritev`` (not joined first):
+    the file and its checkpoint hold each line and its newline in order, also when the
+    parts take several calls or a call writes less than it was given."""
+    import hashlib
+
+    from normalize.io import checkpoint
+    from normalize.io.checkpoint import CheckpointedFile
+
+    lines = [b'{"id":"%d","t":"%s"}' % (i, b"\xc3\xa9" * i) for i in range(7)]
+
+    def short(fd: int, parts: list[bytes], offset: int) -> int:
+        """Writes the first half of what it is given (at least a byte)."""
+        data = b"".join(parts)
+        return os.pwrite(fd, data[: max(1, len(data) // 2)], offset)
+
+    outs = []
+    for name, how in (("plain", None), ("short", short)):
+        with monkeypatch.context() as patch:
+            if how is not None:
+                patch.setattr(checkpoint.os, "pwritev", how)
+                patch.setattr(checkpoint, "IOV_MAX", 3)
+            f = CheckpointedFile(str(tmp_path / f"{name}.jsonl"), fingerprint="k")
+            for batch in (lines[:2], lines[2:]):
+                for line in batch:
+                    f.write_line(line)
+                f.commit(len(batch), 0)
+            outs.append((Path(f.partial).read_bytes(), json.loads(Path(f.checkpoint).read_text())))
+            f.close()
+    assert outs[0] == outs[1]
+    data, state = outs[0]
+    assert data == b"".join(line + b"\n" for line in lines)
+    assert (state["records"], state["bytes"]) == (7, len(data))
+    assert state["sha256"] == hashlib.sha256(data).hexdigest()
+
+
+def test_a_worker_sends_the_clean_texts_only_when_the_run_writes_them() -> None:
+    """Records leave a worker without their clean texts unless the run writes texts
+    (``--format text``); every other field, the line among them, is the record's."""
+    import dataclasses
+
+    from normalize.config import Config
+    from normalize.document import RawDocument
+    from normalize.engines.local import _worker_records
+
+    raws = [RawDocument(f"d{i}", None, f"Text number {i}.\u2028") for i in range(3)]
+    kept = _worker_records(raws, Config())
+    dropped = _worker_records(raws, Config(), texts=False)
+    assert [r.text for r in kept] == [f"Text number {i}." for i in range(3)]
+    assert dropped == [dataclasses.replace(r, text="") for r in kept]
+
+
 def test_raw_documents_and_records_cross_to_a_worker_and_back_whole() -> None:
     """Every field of a raw document and of a record survives pickling (their own
     ``__reduce__``, by position): a field added later travels too."""
@@ -667,13 +819,15 @@ def test_raw_documents_and_records_cross_to_a_worker_and_back_whole() -> None:
     import pickle
 
     from normalize.document import ErrorRecord, RawDocument
+    from normalize.io.readers import JsonlLine
     from normalize.io.record import OutputRecord
 
     error = ErrorRecord("read", "bad_json", "x:1: not JSON", "x:1")
     raw = RawDocument("x:1", "site/a", b"\xff<p>", "html", error, {"k": [1]}, "latin-1", (error,))
     record = OutputRecord("x:1", b'{"id":"x:1"}', "text", ("m",), "en", ("nav",), 4, ("c",),
                           (("nfc", 1),), (("ta", "en", 9),))  # fmt: skip
-    for item in (raw, record):
+    line = JsonlLine(b'{"id": "a"}', "x:1", "x", "body", "key")
+    for item in (raw, record, line):
         values = [getattr(item, f.name) for f in dataclasses.fields(item)]
         assert all(v != f.default for v, f in zip(values, dataclasses.fields(item), strict=True))
         back = pickle.loads(pickle.dumps(item))

@@ -27,7 +27,7 @@ from typing import IO, Any
 
 from normalize.config import Config, RunConfig
 from normalize.document import RawDocument, Skipped
-from normalize.io.readers import read_source, sources
+from normalize.io.readers import Item, read_source, sources
 from normalize.io.record import OutputRecord
 from normalize.pipeline import batch_records
 
@@ -45,7 +45,7 @@ def _require_ray() -> Any:
     return ray
 
 
-def raw_to_row(raw: RawDocument | Skipped) -> dict[str, Any]:
+def raw_to_row(raw: Item) -> dict[str, Any]:
     """A raw document as a Ray row: one binary column Arrow can store.
 
     Pickled whole, so every field of the record (present and future) makes
