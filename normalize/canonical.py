@@ -22,7 +22,6 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
@@ -30,6 +29,7 @@ import numpy as np
 import regex
 
 from normalize import kept as kept_tables
+from normalize.classes import dataclass
 from normalize.compiled import KERNELS_COMPILED, kernels
 from normalize.config import CanonicalConfig
 from normalize.document import add_counts

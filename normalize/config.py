@@ -18,8 +18,10 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
+
+from normalize.classes import dataclass
 
 
 @dataclass(frozen=True, slots=True)

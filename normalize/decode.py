@@ -43,7 +43,6 @@ import importlib.util
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -51,6 +50,7 @@ import regex
 
 from normalize import kept
 from normalize.canonical import CanonicalConfig, canonicalize_and_explain
+from normalize.classes import dataclass
 from normalize.config import DecodeConfig
 from normalize.document import ErrorRecord, Stage
 from normalize.sniff import BOMS

@@ -15,9 +15,11 @@ import json
 import math
 import operator
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from json.encoder import encode_basestring
 from typing import Any
+
+from normalize.classes import dataclass
 
 #: Version of the JSON record layout. Bump the minor part for additive
 #: changes (a new field), the major part for anything that breaks a reader.

@@ -34,9 +34,10 @@ import importlib.util
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Literal
+
+from normalize.classes import dataclass
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 

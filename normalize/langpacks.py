@@ -17,7 +17,6 @@ import json
 import logging
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -26,6 +25,7 @@ import regex
 
 from normalize import kept
 from normalize.canonical import nfc_tables
+from normalize.classes import dataclass
 from normalize.compiled import kernels
 
 log = logging.getLogger("normalize")

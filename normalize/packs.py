@@ -34,10 +34,10 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from types import ModuleType
 
+from normalize.classes import dataclass
 from normalize.logs import escape_control
 
 #: Environment variable naming the packs folder.

@@ -35,11 +35,12 @@ import time
 import traceback
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from normalize import boilerplate, canonical, decode, segment
 from normalize.boilerplate import features
+from normalize.classes import dataclass
 from normalize.compiled import kernels
 from normalize.config import Config
 from normalize.context import Context, default_context

@@ -49,9 +49,11 @@ import sys
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any, TextIO
+
+from normalize.classes import dataclass
 
 #: How many documents are shown in full. With article pages of 5–20 thousand
 #: characters, 200 make a report of a few megabytes, which a browser opens

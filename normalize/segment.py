@@ -46,7 +46,7 @@ import hashlib
 import re
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TypeVar
 
 import numpy as np
@@ -54,6 +54,7 @@ import regex
 
 from normalize.caches import RepeatCache
 from normalize.canonical import nfc_tables
+from normalize.classes import dataclass
 from normalize.compiled import KERNELS_COMPILED, kernels
 from normalize.config import SegmentConfig
 from normalize.context import Context, default_context

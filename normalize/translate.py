@@ -36,13 +36,13 @@ import dataclasses
 import unicodedata
 from collections import deque
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import regex
 
 from normalize import packs
 from normalize.canonical import canonicalize
+from normalize.classes import dataclass
 from normalize.config import TranslateConfig
 from normalize.context import Context, default_context
 from normalize.document import (

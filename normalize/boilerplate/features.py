@@ -13,7 +13,6 @@ import math
 import re
 import threading
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
 from itertools import accumulate, repeat
 from typing import TYPE_CHECKING
 
@@ -30,6 +29,7 @@ from normalize.boilerplate.tokens import (
     words,
 )
 from normalize.caches import RepeatCache
+from normalize.classes import dataclass
 from normalize.context import Context, default_context
 from normalize.document import Page
 from normalize.langpacks import LangPacks, _edge_char, phrase_key

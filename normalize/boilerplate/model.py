@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
 from itertools import repeat
 from operator import mul
 from typing import Any
@@ -31,6 +30,7 @@ from normalize.boilerplate.features import (
 )
 from normalize.boilerplate.rules import Phrases, all_phrases
 from normalize.boilerplate.tokens import _ascii_words
+from normalize.classes import dataclass
 from normalize.config import BoilerplateConfig
 from normalize.context import Context, default_context
 from normalize.document import Page

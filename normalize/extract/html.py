@@ -32,7 +32,6 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import lxml.etree
@@ -40,6 +39,7 @@ import lxml.etree
 from normalize import compiled
 from normalize.boilerplate.tokens import scan
 from normalize.canonical import canonical_blocks
+from normalize.classes import dataclass
 from normalize.config import BoilerplateConfig
 from normalize.document import CONTENT, Block, Page
 from normalize.extract import metadata

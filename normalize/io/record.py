@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import json
 import operator
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from typing import TYPE_CHECKING, Any
 
 from normalize import compiled
+from normalize.classes import dataclass
 from normalize.document import BOILERPLATE, NO_LANGUAGE, Document, RawDocument
 
 if TYPE_CHECKING:

@@ -18,9 +18,10 @@ import os
 import time
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from normalize.classes import dataclass
 from normalize.document import Skipped
 from normalize.io.checkpoint import write_atomically
 from normalize.io.record import OutputRecord
