@@ -29,9 +29,10 @@ import re
 import stat
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from typing import IO, Any, cast
 
+from normalize.classes import dataclass
 from normalize.config import RunConfig
 from normalize.document import ErrorRecord, RawDocument, Skipped
 from normalize.io.compression import (
