@@ -1980,13 +1980,14 @@ def slot_offsets(cls: type, names: tuple[str, ...]) -> list[int]:
     by name, zeros).
 
     Raises ValueError when a name is not a slot of ``cls`` itself (``__slots__``,
-    a dataclass's with ``slots=True``); compiled, also when it is one that holds a
-    C value, or is read-only (a C type's).
+    a dataclass's with ``slots=True``): a slot descriptor of another class set on
+    ``cls`` gives an offset in that class's layout, not in ``cls``'s; compiled,
+    also when it is one that holds a C value, or is read-only (a C type's).
     """
     out = []
     for name in names:
         descr = cls.__dict__.get(name)
-        if type(descr) is not MemberDescriptorType:
+        if type(descr) is not MemberDescriptorType or descr.__objclass__ is not cls:
             raise ValueError(f"{name!r} is not a slot of {cls.__name__}")
         offset = 0
         if compiled:

@@ -1076,6 +1076,11 @@ def test_the_kernel_sets_every_field_of_a_segment() -> None:
     Segment must be added there too."""
     names = tuple(f.name for f in dataclasses.fields(Segment))
     assert PURE.SEGMENT_FIELDS == names
+    # The record writer reads the same fields from their slots (jsonl, a compiled
+    # module of its own that imports nothing of normalize, keeps its own list).
+    from normalize import jsonl
+
+    assert jsonl._SEGMENT_FIELDS == names
     assert all(f.default is None for f in dataclasses.fields(Segment)[8:])
     # make_pieces likewise, for segment._Piece.
     assert tuple(f.name for f in dataclasses.fields(segment._Piece)) == PURE.PIECE_FIELDS
@@ -1093,8 +1098,15 @@ def test_fields_are_written_only_in_slots_that_hold_any_object(kernels: ModuleTy
     class Sub(Slotted):
         __slots__ = ()
 
+    class Borrowed:
+        __slots__ = ("b",)
+
+    # Slotted's slot set on another class: its offset is in Slotted's layout.
+    Borrowed.a = Slotted.__dict__["a"]  # type: ignore[attr-defined]
+
     assert len(kernels.slot_offsets(Slotted, ("a", "b"))) == 2
-    for cls, name in ((Slotted, "c"), (Slotted, "z"), (Sub, "a"), (Segment, "__init__")):
+    cases = ((Slotted, "c"), (Slotted, "z"), (Sub, "a"), (Segment, "__init__"), (Borrowed, "a"))
+    for cls, name in cases:
         with pytest.raises(ValueError, match=f"'{name}' is not a slot of {cls.__name__}"):
             kernels.slot_offsets(cls, ("a", name) if cls is Slotted else (name,))
     if kernels is BUILT:
