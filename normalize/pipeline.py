@@ -616,10 +616,12 @@ def batch_records(
     ctx: Context | None = None,
     *,
     watch: Watch = _no_watch,
+    texts: bool = True,
 ) -> list[OutputRecord]:
     """The batch's records as a worker sends them: :func:`iter_batch`'s documents, each
     serialized (:meth:`OutputRecord.of <normalize.io.record.OutputRecord.of>`, with
-    ``segments``) as it comes, a run of :data:`STAGE_RUN` at a time.
+    ``segments``, and their clean texts only when ``texts``) as it comes, a run of
+    :data:`STAGE_RUN` at a time.
 
     The watch is on each document again while its record is serialized, so a
     serialization that never ends is charged to its own document (within
@@ -629,7 +631,7 @@ def batch_records(
     try:
         for index, doc in enumerate(iter_batch(raws, config, ctx, watch=watch)):
             watch(index)
-            records.append(OutputRecord.of(doc, raws[index], segments))
+            records.append(OutputRecord.of(doc, raws[index], segments, texts))
     finally:
         watch(None)
     return records

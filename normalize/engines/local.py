@@ -35,7 +35,7 @@ from normalize.context import default_context
 from normalize.document import Document, ErrorRecord, RawDocument, Skipped
 from normalize.engines import WORKER_GC_THRESHOLDS
 from normalize.io.readers import JsonlLine, document, iter_inputs
-from normalize.io.record import OutputRecord, without_text
+from normalize.io.record import OutputRecord
 from normalize.pipeline import Watch, batch_records, batched, process_batch
 
 T = TypeVar("T")
@@ -233,11 +233,11 @@ def _worker_records(
     texts: bool = True,
 ) -> list[OutputRecord]:
     """The batch's records, serialized as they are finished (see ``batch_records``);
-    without their clean texts unless ``texts`` (:func:`~normalize.io.record.without_text`)."""
+    without their clean texts unless ``texts``."""
     raws = [document(raw) for raw in batch]
-    records = batch_records(raws, config, segments, watch=_watch(config, progress))
+    records = batch_records(raws, config, segments, watch=_watch(config, progress), texts=texts)
     _after_batch()
-    return records if texts else [without_text(record) for record in records]
+    return records
 
 
 def _child(work: Callable[..., Any], batch: Sequence[Raw], config: Config, progress: Any,
