@@ -12,6 +12,7 @@ warning on stderr, never a silent change of output.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import logging
@@ -236,7 +237,7 @@ class LangPacks:
     def _read_all_stopwords(self) -> dict[str, frozenset[str]]:
         return {lang: _read_stopwords(self.folder, lang) for lang in self.langs()}
 
-    def cached(self, name: str, build: Callable[[], T]) -> T:
+    def cached(self, name: str, build: Callable[[], T], *, read_only: bool = False) -> T:
         """``build()``, a table made from the packs alone, kept on disk beside them.
 
         Reading the packs and indexing their 60,000 stopwords takes about a
@@ -250,8 +251,13 @@ class LangPacks:
         numpy, and regex's own files (compiled patterns are kept as its
         compiled code), are in it too. Where the folder cannot be written, or a file
         cannot be read, the table is built as if there were none.
+
+        With ``read_only`` every numpy array of the table is made read-only
+        (:func:`_read_only`), as built or as read back: a pickle's copy of an
+        array is writable, and such a table is shared by every stage of a worker.
         """
-        return kept.kept(f"langpacks.{name}", self._cache_key(), build, CACHE_DIR)
+        table = kept.kept(f"langpacks.{name}", self._cache_key(), build, CACHE_DIR)
+        return _read_only(table) if read_only else table
 
     def _cache_key(self) -> str | None:
         """What the kept tables depend on, hashed; ``None`` when it cannot be known."""
@@ -275,6 +281,21 @@ _PHRASE_EDGE = regex.compile(r"[\p{P}\p{S}\s]")
 def _edge_char(c: str) -> bool:
     """Punctuation, symbol or space: what :func:`phrase_key` strips at the edges."""
     return _PHRASE_EDGE.match(c) is not None
+
+
+def _read_only(table: T) -> T:
+    """``table`` with every numpy array in it read-only: the table itself, the items
+    of a tuple or list, the fields of a dataclass (other values are left as they are).
+    """
+    if isinstance(table, np.ndarray):
+        table.flags.writeable = False
+    elif isinstance(table, (tuple, list)):
+        for item in table:
+            _read_only(item)
+    elif dataclasses.is_dataclass(table) and not isinstance(table, type):
+        for f in dataclasses.fields(table):
+            _read_only(getattr(table, f.name))
+    return table
 
 
 def phrase_key(text: str) -> str:

@@ -542,15 +542,7 @@ def _letter_table(cands: tuple[str, ...], ctx: Context) -> _Letters:
     """The letters of ``cands`` (made once per candidate set and context, from the file a
     previous run kept of them if any: ``LangPacks.cached``; made from the packs, the
     tables of a text run's candidate sets cost a worker 1.3 ms)."""
-    return ctx.owned(("segment.letter_table", cands), lambda: _kept_letter_table(cands, ctx))
-
-
-def _kept_letter_table(cands: tuple[str, ...], ctx: Context) -> _Letters:
-    letters = ctx.packs.cached(
-        _candidates_name("segment.letter_table", cands), lambda: _make_letter_table(cands, ctx)
-    )
-    letters.codes.flags.writeable = letters.cols.flags.writeable = False  # as made
-    return letters
+    return _kept_candidates_table("segment.letter_table", cands, ctx, _make_letter_table)
 
 
 def _make_letter_table(cands: tuple[str, ...], ctx: Context) -> _Letters:
@@ -562,7 +554,6 @@ def _make_letter_table(cands: tuple[str, ...], ctx: Context) -> _Letters:
     ordered = sorted(table)
     codes = np.array([ord(ch) for ch in ordered], dtype=np.intp)
     cols = np.array([table[ch] for ch in ordered], dtype=np.intp)
-    codes.flags.writeable = cols.flags.writeable = False
     return _Letters(table, codes, cols)
 
 
@@ -615,10 +606,13 @@ def _kept_candidates_table(
     name: str, cands: tuple[str, ...], ctx: Context, make: Callable[[tuple[str, ...], Context], T]
 ) -> T:
     """``make(cands, ctx)``, a table of the candidate set ``cands`` made once per context,
-    from the file a previous run kept of it if any (``LangPacks.cached``)."""
+    from the file a previous run kept of it if any (``LangPacks.cached``), its arrays
+    read-only."""
     return ctx.owned(
         (name, cands),
-        lambda: ctx.packs.cached(_candidates_name(name, cands), lambda: make(cands, ctx)),
+        lambda: ctx.packs.cached(
+            _candidates_name(name, cands), lambda: make(cands, ctx), read_only=True
+        ),
     )
 
 
@@ -799,19 +793,10 @@ def _letter_bonuses_compiled(
 def _stopword_table(cands: tuple[str, ...], ctx: Context) -> np.ndarray:
     """The stopwords of :func:`_word_tables` as the compiled core's word table
     (:func:`normalize.kernels.fill_word_table`; read-only, made once per candidate
-    set and context)."""
-    return ctx.owned(("segment.stopword_table", cands), lambda: _make_stopword_table(cands, ctx))
-
-
-def _make_stopword_table(cands: tuple[str, ...], ctx: Context) -> np.ndarray:
-    """The table of :func:`_stopword_table`, kept on disk between runs
-    (:meth:`~normalize.langpacks.LangPacks.cached`): filled in every worker, it
-    took a few milliseconds of start-up. A word's column in it is its
+    set and context, and kept on disk between runs: filled in every worker, it
+    took a few milliseconds of start-up). A word's column in it is its
     candidate's, whatever order the words were filled in."""
-    name = _candidates_name("segment.stopword_table", cands)
-    table: np.ndarray = ctx.packs.cached(name, lambda: _fill_stopword_table(cands, ctx))
-    table.flags.writeable = False  # as made (a pickle's copy is writable)
-    return table
+    return _kept_candidates_table("segment.stopword_table", cands, ctx, _fill_stopword_table)
 
 
 def _fill_stopword_table(cands: tuple[str, ...], ctx: Context) -> np.ndarray:

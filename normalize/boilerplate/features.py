@@ -144,16 +144,10 @@ def _stop_table(ctx: Context) -> _StopTable:
     in every build)."""
     return ctx.owned(
         "boilerplate.stop_table",
-        lambda: _read_only(
-            ctx.packs.cached("boilerplate.stop_table", lambda: _make_stop_table(_stop_index(ctx)))
+        lambda: ctx.packs.cached(
+            "boilerplate.stop_table", lambda: _make_stop_table(_stop_index(ctx)), read_only=True
         ),
     )
-
-
-def _read_only(table: _StopTable) -> _StopTable:
-    """``table`` with its words read-only, as made (a pickle's copy is writable)."""
-    table.words.flags.writeable = False
-    return table
 
 
 def _make_stop_table(index: _StopIndex) -> _StopTable:
