@@ -131,7 +131,7 @@ def mark_boilerplate(
     # Each block with its verdict and features, p_content added: the scanner's loop
     # (compiled: each block made without its class's __init__).
     blocks = scan.marked_blocks(Block, page.blocks, verdicts, ev.feats, probs, BOILERPLATE, CONTENT)
-    return Page(page.text, blocks, page.metadata, page.origin)
+    return replace(page, blocks=blocks)
 
 
 __all__ = [
