@@ -17,46 +17,9 @@ cdef str four_places(double x)
 
 
 @cython.locals(n=Py_ssize_t, i=Py_ssize_t, at=Py_ssize_t, start=Py_ssize_t, end=Py_ssize_t,
-               written=dict, shown=str, fast=bint, o_text=Py_ssize_t, o_start=Py_ssize_t,
-               o_end=Py_ssize_t, o_lang=Py_ssize_t, o_script=Py_ssize_t,
-               o_confidence=Py_ssize_t, o_kind=Py_ssize_t, o_reason=Py_ssize_t,
-               o_translation=Py_ssize_t, o_covers=Py_ssize_t, o_source_lang=Py_ssize_t)
+               written=dict, shown=str)
 cpdef bytes record_line(str head, str text, str middle, object segments, bint segment_text,
                         str tail)
-
-
-cdef extern from *:
-    """
-    #include "structmember.h"
-    /* Where the object slot of cls that descr reads is in the objects of cls (bytes
-       from their start); -1 for anything else (not a member descriptor, one of
-       another class, not an object slot). */
-    static Py_ssize_t normalize_slot_offset(PyObject *cls, PyObject *descr) {
-        PyMemberDef *member;
-        if (!Py_IS_TYPE(descr, &PyMemberDescr_Type)) return -1;
-        if ((PyObject *)((PyDescrObject *)descr)->d_type != cls) return -1;
-        member = ((PyMemberDescrObject *)descr)->d_member;
-        if (member->type != T_OBJECT_EX) return -1;
-        return member->offset;
-    }
-    /* The object in the slot at offset of o (a new reference), or, when the slot is
-       unset, getattr(o, name): the AttributeError that reading it raises. */
-    static PyObject *normalize_slot(PyObject *o, Py_ssize_t offset, PyObject *name) {
-        PyObject *value = *(PyObject **)((char *)o + offset);
-        if (value == NULL) return PyObject_GetAttr(o, name);
-        Py_INCREF(value);
-        return value;
-    }
-    """
-    Py_ssize_t normalize_slot_offset(object cls, object descr)
-    object normalize_slot(object o, Py_ssize_t offset, object name)
-
-
-@cython.locals(offsets=list, offset=Py_ssize_t)
-cpdef object _slot_offsets(type cls)
-
-
-cdef inline object _get(object seg, bint fast, Py_ssize_t offset, str name)
 
 
 @cython.locals(found=str)

@@ -114,45 +114,33 @@ def record_line(
         return None
     # The written confidence of each float seen in this call.
     written: dict[float, str] = {}
-    # Compiled, the fields of segments of the first one's class are read from their
-    # slots (see _slot_offsets); any other segment's by getattr.
-    slotted: Any = None
-    o_text = o_start = o_end = o_lang = o_script = o_confidence = o_kind = o_reason = -1
-    o_translation = o_covers = o_source_lang = -1
-    if compiled and n:
-        offsets = _slot_offsets(type(segments[0]))
-        if offsets is not None:
-            slotted = type(segments[0])
-            o_text, o_start, o_end, o_lang, o_script, o_confidence = offsets[:6]
-            o_kind, o_reason, o_translation, o_covers, o_source_lang = offsets[6:]
     for i in range(n):
         seg = segments[i]
         if i:
             at = _put_bytes(buf, at, _COMMA)
-        fast = type(seg) is slotted
-        conf = _get(seg, fast, o_confidence, "confidence")
-        s_text = _get(seg, fast, o_text, "text")
-        lang = _get(seg, fast, o_lang, "lang")
-        script = _get(seg, fast, o_script, "script")
-        kind = _get(seg, fast, o_kind, "kind")
-        reason = _get(seg, fast, o_reason, "reason")
+        conf = seg.confidence
+        s_text = seg.text
+        lang = seg.lang
+        script = seg.script
+        kind = seg.kind
+        reason = seg.reason
         shown = ""
         if (
             type(conf) is float
-            and type(start_at := _get(seg, fast, o_start, "start")) is int
-            and type(end_at := _get(seg, fast, o_end, "end")) is int
+            and type(seg.start) is int
+            and type(seg.end) is int
             and type(s_text) is str
             and type(lang) is str
             and type(script) is str
             and type(kind) is str
             and (reason is None or type(reason) is str)
-            and _get(seg, fast, o_translation, "translation") is None
-            and _get(seg, fast, o_covers, "translation_covers") is None
-            and _get(seg, fast, o_source_lang, "translation_source_lang") is None
+            and seg.translation is None
+            and seg.translation_covers is None
+            and seg.translation_source_lang is None
         ):
             try:
-                start = start_at
-                end = end_at
+                start = seg.start
+                end = seg.end
             except OverflowError:
                 pass  # compiled, offsets beyond a C integer: the segment's own method
             else:
@@ -203,57 +191,6 @@ def record_line(
     if compiled:
         return PyBytes_FromStringAndSize(buf, at)  # type: ignore[name-defined]  # noqa: F821
     return bytes(buf[:at])
-
-
-#: The fields of a segment :func:`record_line` reads, in the order of
-#: :func:`_slot_offsets`' offsets.
-_SEGMENT_FIELDS = (
-    "text",
-    "start",
-    "end",
-    "lang",
-    "script",
-    "confidence",
-    "kind",
-    "reason",
-    "translation",
-    "translation_covers",
-    "translation_source_lang",
-)
-
-
-def _slot_offsets(cls: type) -> tuple[int, ...] | None:
-    """Compiled: where each of :data:`_SEGMENT_FIELDS` is held in an object of exactly
-    ``cls`` (the byte offset of its slot), when each is a plain slot of ``cls`` (its
-    ``__slots__``, as a slotted dataclass has them); ``None`` otherwise, and
-    interpreted.
-
-    Each of a segment's eleven fields read by ``getattr`` goes through the
-    class's attribute cache and the slot's descriptor; read at its offset, in
-    C, it is a load. Measured in process on the 1,000 text documents' 41,007
-    segments, medians of 15, four runs each: :func:`record_line` 23.8 -> 20.2
-    ms. Only a slot whose descriptor belongs to ``cls`` itself is read so
-    (the class's layout is the one the offset is in).
-    """
-    if not compiled:
-        return None
-    offsets = []
-    for name in _SEGMENT_FIELDS:
-        descr = cls.__dict__.get(name)
-        offset = normalize_slot_offset(cls, descr)  # type: ignore[name-defined]  # noqa: F821
-        if offset < 0:
-            return None
-        offsets.append(offset)
-    return tuple(offsets)
-
-
-def _get(seg: Any, fast: bool, offset: int, name: str) -> Any:
-    """The field ``name`` of ``seg``: compiled and ``fast`` (``seg`` of the class whose
-    slot offsets :func:`_slot_offsets` gave), from its slot at ``offset``; else by
-    ``getattr``. An unset slot raises ``AttributeError`` either way."""
-    if compiled and fast:
-        return normalize_slot(seg, offset, name)  # type: ignore[name-defined]  # noqa: F821
-    return getattr(seg, name)
 
 
 def _confidence(key: float, conf: float, written: dict[float, str]) -> str:

@@ -14,7 +14,6 @@ record, and translations.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 import os
@@ -169,41 +168,6 @@ def test_offsets_beyond_a_c_integer_are_written_as_json_writes_them(jsonl: Modul
     assert segments_line(jsonl, segments, True) == expected_line(
         '{"segments":[', segments, True, "]}"
     )
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class _Subsegment(Segment):
-    """A class of its own with Segment's fields (slots of Segment, not its own)."""
-
-    note: str = ""
-
-
-@pytest.mark.parametrize("jsonl", BUILDS)
-def test_segments_of_other_classes_are_read_by_their_attributes(jsonl: ModuleType) -> None:
-    """The compiled writer reads the fields of the first segment's class from their
-    slots (``_slot_offsets``); a segment of another class (a subclass, a duck type)
-    is read by ``getattr``, whichever comes first; an unset field raises as reading
-    it does; a class whose field is another class's slot is never read by offset."""
-    plain = Segment('a "b"', 0, 5, "en", "Latn", 0.98765, reason=None)
-    sub = _Subsegment("é", 5, 6, "fr", "Latn", 0.5, "boilerplate", "nav", note="n")
-    duck = mock.Mock(spec=Segment, **{f: getattr(plain, f) for f in jsonl._SEGMENT_FIELDS})
-    for segments in ([plain, sub, duck, plain], [sub, plain, sub], [duck, plain]):
-        written = segments_line(jsonl, segments, True)
-        assert written == expected_line(
-            '{"segments":[', [plain if s is duck else s for s in segments], True, "]}"
-        )
-    unset = object.__new__(Segment)
-    for segments in ([plain, unset], [unset]):
-        with pytest.raises(AttributeError):
-            segments_line(jsonl, segments, True)
-    fields = {"__slots__": jsonl._SEGMENT_FIELDS}
-    borrowed = type("Borrowed", (), fields)
-    borrowed.text = Segment.__dict__["text"]  # another class's slot: its offset is not ours
-    assert jsonl._slot_offsets(borrowed) is None
-    assert jsonl._slot_offsets(_Subsegment) is None  # Segment's slots, not its own
-    if jsonl is BUILT:
-        assert jsonl._slot_offsets(type("Own", (), fields)) is not None
-        assert jsonl._slot_offsets(Segment) is not None
 
 
 @pytest.mark.parametrize("escape", ['"', "\\", "\n", "\x00", "\x1f"])

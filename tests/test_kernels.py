@@ -1076,11 +1076,6 @@ def test_the_kernel_sets_every_field_of_a_segment() -> None:
     Segment must be added there too."""
     names = tuple(f.name for f in dataclasses.fields(Segment))
     assert PURE.SEGMENT_FIELDS == names
-    # The record writer reads the same fields from their slots (jsonl, a compiled
-    # module of its own that imports nothing of normalize, keeps its own list).
-    from normalize import jsonl
-
-    assert jsonl._SEGMENT_FIELDS == names
     assert all(f.default is None for f in dataclasses.fields(Segment)[8:])
     # make_pieces likewise, for segment._Piece.
     assert tuple(f.name for f in dataclasses.fields(segment._Piece)) == PURE.PIECE_FIELDS
