@@ -14,6 +14,7 @@ record, and translations.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -168,6 +169,32 @@ def test_offsets_beyond_a_c_integer_are_written_as_json_writes_them(jsonl: Modul
     assert segments_line(jsonl, segments, True) == expected_line(
         '{"segments":[', segments, True, "]}"
     )
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Subsegment(Segment):
+    """A class of its own with Segment's fields."""
+
+    note: str = ""
+
+
+@pytest.mark.parametrize("jsonl", BUILDS)
+def test_segments_of_other_classes_are_read_by_their_attributes(jsonl: ModuleType) -> None:
+    """Segments of several classes in one record (a subclass, a duck type), whichever
+    comes first, are written alike; an unset field raises as reading it does."""
+    plain = Segment('a "b"', 0, 5, "en", "Latn", 0.98765, reason=None)
+    sub = _Subsegment("é", 5, 6, "fr", "Latn", 0.5, "boilerplate", "nav", note="n")
+    names = [f.name for f in dataclasses.fields(Segment)]
+    duck = mock.Mock(spec=Segment, **{f: getattr(plain, f) for f in names})
+    for segments in ([plain, sub, duck, plain], [sub, plain, sub], [duck, plain]):
+        written = segments_line(jsonl, segments, True)
+        assert written == expected_line(
+            '{"segments":[', [plain if s is duck else s for s in segments], True, "]}"
+        )
+    unset = object.__new__(Segment)
+    for segments in ([plain, unset], [unset]):
+        with pytest.raises(AttributeError):
+            segments_line(jsonl, segments, True)
 
 
 @pytest.mark.parametrize("escape", ['"', "\\", "\n", "\x00", "\x1f"])
