@@ -670,9 +670,7 @@ class FtfyTables(NamedTuple):
     These are made from ftfy once (:func:`_make_ftfy_tables`) and kept on
     disk between runs (:func:`normalize.kept.kept`), under a key of ftfy's
     files, this module's and Python's version (:func:`_ftfy_tables_key`):
-    ftfy is imported when a line needs its repair, not before. (A named
-    tuple, as ftfy's own configuration: a frozen dataclass costs a
-    millisecond of every run's start-up to create.) The patterns are kept
+    ftfy is imported when a line needs its repair, not before. The patterns are kept
     compiled too (:attr:`code`): ``re`` compiles them in about 10 ms a worker.
     """
 
@@ -721,10 +719,12 @@ def _ftfy_folder() -> str | None:
 
 
 def _ftfy_tables_key() -> str | None:
-    """What :class:`FtfyTables` are made from: ftfy's files and this module's (whose
-    functions make them), and Python's codecs (in :func:`normalize.kept.state_key`)."""
+    """What :class:`FtfyTables` are made from: ftfy's files, this module's (whose
+    functions make them) and :mod:`normalize.kept`'s (whose ``re_code`` makes their
+    patterns' code words, which a pattern's source and flags alone do not check), and
+    Python's codecs (in :func:`normalize.kept.state_key`)."""
     folder = _ftfy_folder()
-    return None if folder is None else kept.state_key((), (folder, __file__))
+    return None if folder is None else kept.state_key((), (folder, __file__, kept.__file__))
 
 
 def _make_ftfy_tables() -> FtfyTables:

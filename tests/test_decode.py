@@ -779,6 +779,20 @@ def test_the_ftfy_tables_key_follows_ftfys_files(tmp_path, monkeypatch) -> None:
     assert decode._ftfy_tables_key() is None
 
 
+def test_the_ftfy_tables_key_follows_the_maker_of_their_code_words(tmp_path, monkeypatch) -> None:
+    """The kept patterns' code words are made by normalize.kept (``re_code``): another
+    version of it makes the tables anew (a pattern's source and flags do not check
+    its code words)."""
+    from normalize import decode, kept
+
+    maker = tmp_path / "kept.py"
+    maker.write_text("# re_code\n", encoding="utf-8")
+    monkeypatch.setattr(kept, "__file__", str(maker))
+    before = decode._ftfy_tables_key()
+    maker.write_text("# re_code, changed\n", encoding="utf-8")
+    assert before is not None and decode._ftfy_tables_key() != before
+
+
 #: A text run in a process of its own, with the kept tables in argv[1]: its
 #: repair, whether ftfy was imported for it, then the names of two charsets of
 #: ftfy's codecs.
