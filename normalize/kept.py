@@ -77,10 +77,16 @@ def _add_files(digest: Any, root: str) -> None:
             digest.update(f"{entry.path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
 
 
-def kept(name: str, key: str | None, build: Callable[[], T], folder: Path | None = None) -> T:
+def kept(
+    name: str,
+    key: str | None,
+    build: Callable[[], T],
+    folder: Path | None = None,
+    family: str | None = None,
+) -> T:
     """``build()``, read back from ``folder/NAME.KEY.pickle`` (``folder``: :data:`CACHE_DIR`
     by default) when a run kept it there (else built, and kept for the next run); built
-    and not kept when ``key`` is ``None``.
+    and not kept when ``key`` is ``None``. ``family``: see :func:`keep`.
 
     A kept file of ``name`` under another key (older data or code) is removed
     when the new one is kept. A file that cannot be read is built again.
@@ -97,13 +103,19 @@ def kept(name: str, key: str | None, build: Callable[[], T], folder: Path | None
     except Exception as exc:  # noqa: BLE001 - whatever makes a kept table unreadable
         log.debug("kept tables: building %s again (%s)", path, exc)
     value = build()
-    keep(path, value, f"{name}.")
+    keep(path, value, f"{name}.", family)
     return value
 
 
-def keep(path: Path, value: object, prefix: str) -> None:
-    """Write ``value`` to ``path`` whole or not at all; drop the other files of ``prefix``
-    (tables of other keys).
+def keep(path: Path, value: object, prefix: str, family: str | None = None) -> None:
+    """Write ``value`` to ``path`` (``PREFIX + KEY.pickle``) whole or not at all; drop the
+    other files of ``prefix`` (the table under other keys) and, given a ``family`` (a
+    prefix of tables that share one key), every file of the family under another key.
+
+    A family's tables are stale together when their key changes, whichever of
+    them a run makes again: a retired table's files, or those of a candidate
+    set no run meets any more, would otherwise stay for good (an edit of
+    normalize makes a new key for all of them).
 
     Several workers may write the same table at once: each writes a file of
     its own and renames it into place.
@@ -124,10 +136,16 @@ def keep(path: Path, value: object, prefix: str) -> None:
     except OSError as exc:
         log.debug("kept tables: cannot keep %s (%s)", path, exc)
         return
+    keyed = "." + path.name[len(prefix) :]
     for old in path.parent.glob(f"{prefix}*.pickle"):
         if old != path and "." not in old.name[len(prefix) : -len(".pickle")]:
             with contextlib.suppress(OSError):
                 old.unlink()
+    if family:
+        for old in path.parent.glob(f"{family}*.pickle"):
+            if not old.name.endswith(keyed):
+                with contextlib.suppress(OSError):
+                    old.unlink()
 
 
 class ReCode(NamedTuple):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
 import json
 import logging
 import os
@@ -243,7 +244,7 @@ class LangPacks:
         Reading the packs and indexing their 60,000 stopwords takes about a
         tenth of a second in every worker: most of the start-up of a run on
         one small file. Pickled, the tables load in a few milliseconds. They
-        are kept in ``normalize/__pycache__/langpacks.NAME.KEY.pickle``
+        are kept in ``normalize/__pycache__/langpacks.FOLDER.NAME.KEY.pickle``
         (:func:`normalize.kept.kept`); ``KEY`` hashes the path, size and
         modification time of every file of the packs and of normalize
         itself, so that an edited pack, or an edited function that builds a
@@ -256,7 +257,10 @@ class LangPacks:
         (:func:`_read_only`), as built or as read back: a pickle's copy of an
         array is writable, and such a table is shared by every stage of a worker.
         """
-        table = kept.kept(f"langpacks.{name}", self._cache_key(), build, CACHE_DIR)
+        # The tables of one packs folder are a family (one key): those of another
+        # folder, used by another run meanwhile, are not stale.
+        family = f"langpacks.{hashlib.sha1(os.fsencode(self.folder)).hexdigest()[:8]}."
+        table = kept.kept(f"{family}{name}", self._cache_key(), build, CACHE_DIR, family)
         return _read_only(table) if read_only else table
 
     def _cache_key(self) -> str | None:

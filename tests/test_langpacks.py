@@ -55,7 +55,8 @@ def test_a_kept_table_is_read_back_and_made_again_when_a_pack_changes(packs_fold
     assert builds == ["built", "built"]
     # The table of the old packs is gone; the new one stays.
     kept = sorted(
-        ".".join(p.name.split(".")[1:-2]) for p in (packs_folder.parent / "cache").iterdir()
+        # langpacks.FOLDER.NAME.KEY.pickle
+        ".".join(p.name.split(".")[2:-2]) for p in (packs_folder.parent / "cache").iterdir()
     )
     assert kept == ["packs.light", "packs.stopwords", "stopwords"]
 
@@ -104,7 +105,7 @@ def test_chrome_and_segment_are_the_packs_read_without_the_stopwords(packs_folde
     assert packs.chrome("yy") == ({}, ()) and packs.segment("yy") == SegmentPack()
     # The stopwords were not read, nor kept.
     assert not packs._packs
-    kept = [p.name.split(".")[1:3] for p in (packs_folder.parent / "cache").iterdir()]
+    kept = [p.name.split(".")[2:4] for p in (packs_folder.parent / "cache").iterdir()]
     assert kept == [["packs", "light"]]
     whole = packs.pack("xx")
     assert (whole.phrases, whole.patterns, whole.segment) == (
@@ -125,6 +126,27 @@ def test_keeping_a_table_leaves_the_tables_of_longer_names(tmp_path: Path) -> No
     assert kept.kept("t", "key2", lambda: 3, tmp_path) == 3
     # "t" of key1 is gone (another key); "t.sub" is another table.
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t.key2.pickle", "t.sub.key1.pickle"]
+
+
+def test_keeping_a_table_of_a_family_drops_the_familys_tables_of_other_keys(
+    tmp_path: Path,
+) -> None:
+    """Tables that share one key (the packs') are stale together: keeping one under a
+    new key drops the others' files under the old key, retired names included, and
+    leaves tables of other families alone."""
+    from normalize import kept
+
+    for name in ("f.a", "f.b", "f.retired.123"):
+        kept.kept(name, "key1", lambda: 1, tmp_path, "f.")
+    kept.kept("g", "key1", lambda: 1, tmp_path)
+    kept.kept("f.b", "key2", lambda: 2, tmp_path, "f.")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f.b.key2.pickle", "g.key1.pickle"]
+    kept.kept("f.a", "key2", lambda: 3, tmp_path, "f.")  # its family's key: none dropped
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "f.a.key2.pickle",
+        "f.b.key2.pickle",
+        "g.key1.pickle",
+    ]
 
 
 def test_the_packs_are_looked_up_beside_the_package_then_in_the_source_tree(
