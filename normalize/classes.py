@@ -18,6 +18,12 @@ classes are made exactly as without it (``exec`` of the same code in the
 same namespaces); only ``compile`` is skipped. A table that cannot be read
 or written is as if there were none.
 
+While one of normalize's classes is made, ``dataclasses`` finds the table
+for the whole process: a class another thread makes in that moment is
+made alike (the same ``exec`` of the same code), its methods' code kept
+with ours. Were ``dataclasses`` to stop running its sources by that name,
+the classes would be made as before, only compiled (a test would tell).
+
 The table lives for the process, not in a per-worker context: classes are
 made when their modules are imported, before any context exists, and a
 worker forked from the run's process inherits both.
