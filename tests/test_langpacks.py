@@ -56,7 +56,8 @@ def test_a_kept_table_is_read_back_and_made_again_when_a_pack_changes(packs_fold
     # The table of the old packs is gone; the new one stays.
     kept = sorted(
         # langpacks.FOLDER.NAME.KEY.pickle
-        ".".join(p.name.split(".")[2:-2]) for p in (packs_folder.parent / "cache").iterdir()
+        ".".join(p.name.split(".")[2:-2])
+        for p in (packs_folder.parent / "cache").iterdir()
     )
     assert kept == ["packs.light", "packs.stopwords", "stopwords"]
 
